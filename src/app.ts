@@ -1,0 +1,108 @@
+/**
+ * Composition root: the one place that wires the database, services, HTTP,
+ * GraphQL (HTTP and WebSocket), REST, probes and metrics, and knows the order
+ * in which they shut down.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from './config/config.js';
+import { openDatabase } from './platform/db/orm.js';
+import { createDatabaseProbe } from './platform/db/database-probe.js';
+import { startEmbeddedPostgres, type EmbeddedCluster } from './platform/db/embedded-postgres.js';
+import { mountMetrics } from './platform/http/metrics.js';
+import { mountProbes } from './platform/http/probes.js';
+import { systemClock, type Clock } from './platform/time/clock.js';
+import { Authenticator, BrandService, ClientTokenSigner } from './modules/brands/index.js';
+import { buildKeypoolSchema } from './graphql/schema.js';
+import { mountApollo } from './graphql/apollo.js';
+import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
+import { installErrorHandlers, MAX_BODY_BYTES } from './rest/error-handler.js';
+import type { Services } from './services.js';
+
+export interface App {
+  fastify: FastifyInstance;
+  services: Services;
+  orm: MikroORM;
+  databaseUrl: string;
+  /** Listens on config.port/host; resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Stops accepting, closes WebSockets (1001), drains requests, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  config: Config;
+  clock?: Clock;
+  /** Overrides the database (tests give each file its own). */
+  databaseUrl?: string;
+  logger?: boolean;
+}
+
+/** Opens the database the config names: DATABASE_URL, or the embedded cluster. */
+export async function openConfiguredDatabase(config: Config, log: (line: string) => void): Promise<{ url: string; cluster: EmbeddedCluster | null }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, cluster: null };
+  const cluster = await startEmbeddedPostgres({ dataDir: config.dataDir, password: config.embeddedPgPassword!, log });
+  return { url: cluster.url, cluster };
+}
+
+export function buildServices(orm: MikroORM, config: Config, clock: Clock): Services {
+  const tokens = new ClientTokenSigner(config.jwtSecrets);
+  return {
+    clock,
+    authenticator: new Authenticator(config.adminToken, tokens, clock),
+    brands: new BrandService(orm.em, tokens, clock),
+  };
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const fastify = Fastify({
+    bodyLimit: MAX_BODY_BYTES,
+    logger:
+      options.logger === false
+        ? false
+        : { level: config.logLevel, redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' } },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  let cluster: EmbeddedCluster | null = null;
+  let databaseUrl = options.databaseUrl;
+  if (!databaseUrl) {
+    const opened = await openConfiguredDatabase(config, (line) => fastify.log.debug({ postgres: line }));
+    databaseUrl = opened.url;
+    cluster = opened.cluster;
+  }
+  const orm = await openDatabase(databaseUrl);
+  const services = buildServices(orm, config, clock);
+
+  installErrorHandlers(fastify);
+  mountMetrics(fastify);
+  mountProbes(fastify, createDatabaseProbe(databaseUrl));
+  const schema = await buildKeypoolSchema();
+  await mountApollo(fastify, schema, services);
+  let ws: GraphQLWebSocket | null = null;
+
+  let closing: Promise<void> | null = null;
+  return {
+    fastify,
+    services,
+    orm,
+    databaseUrl,
+    async listen() {
+      await fastify.ready();
+      ws = mountGraphQLWebSocket(fastify.server, schema, services, (e) => fastify.log.error({ err: e }, 'unexpected GraphQL error'));
+      return fastify.listen({ port: config.port, host: config.host });
+    },
+    close() {
+      closing ??= (async () => {
+        await ws?.close();
+        await fastify.close();
+        await orm.close();
+        await cluster?.stop();
+      })();
+      return closing;
+    },
+  };
+}

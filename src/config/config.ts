@@ -1,0 +1,130 @@
+/**
+ * The only reader of process.env. Every setting is validated at once, so an
+ * operator sees every problem in one run instead of one per restart.
+ */
+import { z } from 'zod';
+import { resolve } from 'node:path';
+import { loadOrCreateDataDirSecrets, type DataDirSecrets } from './data-dir-secrets.js';
+
+export interface HealthConfig {
+  degradedAfter: number;
+  unhealthyAfter: number;
+  probeCooldownMs: number;
+  probeCooldownMaxMs: number;
+  rateLimitCooldownMs: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  adminToken: string;
+  encryptionKeys: string[];
+  jwtSecrets: string[];
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  leaseTtlSeconds: number;
+  health: HealthConfig;
+  /** Where generated secrets are kept (embedded mode only), for the start-up message. */
+  secretsFile: string | null;
+  /** Password of the embedded cluster's superuser; null when DATABASE_URL is used. */
+  embeddedPgPassword: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const fernetKey = z
+  .string()
+  .refine((k) => /^[A-Za-z0-9_-]{43}=?$/.test(k) && Buffer.from(k, 'base64url').length === 32, {
+    message: 'each key must be 32 bytes in url-safe base64 (a Fernet key)',
+  });
+
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: `must be a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+
+const envSchema = z.object({
+  PORT: integer(0, 65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), { message: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  KEYPOOL_DATA_DIR: z.string().min(1).default('./.keypool'),
+  KEYPOOL_ADMIN_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  KEYPOOL_ENCRYPTION_KEYS: z.string().transform(list).pipe(z.array(fernetKey).min(1, { message: 'must list at least one key' })).optional(),
+  KEYPOOL_JWT_SECRET: z
+    .string()
+    .transform(list)
+    .pipe(z.array(z.string().min(32, { message: 'each secret must be at least 32 characters' })).min(1))
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KEYPOOL_LEASE_TTL_SECONDS: integer(1, 86_400).default(300),
+  KEYPOOL_DEGRADED_AFTER: integer(1, 1000).default(3),
+  KEYPOOL_UNHEALTHY_AFTER: integer(1, 1000).default(6),
+  KEYPOOL_PROBE_COOLDOWN_MS: integer(1, 86_400_000).default(30_000),
+  KEYPOOL_PROBE_COOLDOWN_MAX_MS: integer(1, 86_400_000).default(3_600_000),
+  KEYPOOL_RATE_LIMIT_COOLDOWN_MS: integer(1, 86_400_000).default(60_000),
+});
+
+const REQUIRED_WITH_DATABASE_URL = ['KEYPOOL_ADMIN_TOKEN', 'KEYPOOL_ENCRYPTION_KEYS', 'KEYPOOL_JWT_SECRET'] as const;
+
+/**
+ * Reads and validates the environment. With DATABASE_URL unset, missing
+ * secrets are generated once and kept in the data dir (mode 0600); with it
+ * set, a missing secret is an error naming the variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blankToUndefined = Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]),
+  );
+  const parsed = envSchema.safeParse(blankToUndefined);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.KEYPOOL_UNHEALTHY_AFTER < e.KEYPOOL_DEGRADED_AFTER) {
+    problems.push('KEYPOOL_UNHEALTHY_AFTER must not be lower than KEYPOOL_DEGRADED_AFTER');
+  }
+  const dataDir = resolve(e.KEYPOOL_DATA_DIR);
+  let generated: DataDirSecrets | null = null;
+  if (e.DATABASE_URL) {
+    for (const name of REQUIRED_WITH_DATABASE_URL) {
+      if (e[name] === undefined) problems.push(`${name} is required when DATABASE_URL is set (no secret is generated for an external database)`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (!e.DATABASE_URL) generated = loadOrCreateDataDirSecrets(dataDir);
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir,
+    adminToken: e.KEYPOOL_ADMIN_TOKEN ?? generated!.adminToken,
+    encryptionKeys: e.KEYPOOL_ENCRYPTION_KEYS ?? [generated!.encryptionKey],
+    jwtSecrets: e.KEYPOOL_JWT_SECRET ?? [generated!.jwtSecret],
+    logLevel: e.LOG_LEVEL,
+    leaseTtlSeconds: e.KEYPOOL_LEASE_TTL_SECONDS,
+    health: {
+      degradedAfter: e.KEYPOOL_DEGRADED_AFTER,
+      unhealthyAfter: e.KEYPOOL_UNHEALTHY_AFTER,
+      probeCooldownMs: e.KEYPOOL_PROBE_COOLDOWN_MS,
+      probeCooldownMaxMs: e.KEYPOOL_PROBE_COOLDOWN_MAX_MS,
+      rateLimitCooldownMs: e.KEYPOOL_RATE_LIMIT_COOLDOWN_MS,
+    },
+    secretsFile: generated?.file ?? null,
+    embeddedPgPassword: generated?.pgPassword ?? null,
+  };
+}

@@ -1,0 +1,39 @@
+/** Apollo Server on Fastify at /graphql (POST and GET), csrfPrevention on. */
+import { ApolloServer } from '@apollo/server';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Services } from '../services.js';
+import type { GraphQLContext } from './context.js';
+import { formatGraphQLError } from './errors.js';
+import { graphiqlPage } from './graphiql.js';
+
+export async function mountApollo(fastify: FastifyInstance, schema: GraphQLSchema, services: Services): Promise<ApolloServer<GraphQLContext>> {
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    csrfPrevention: true,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, (e) => fastify.log.error({ err: e }, 'unexpected GraphQL error')),
+    plugins: [
+      fastifyApolloDrainPlugin(fastify),
+      {
+        async serverWillStart() {
+          return { renderLandingPage: async () => ({ html: graphiqlPage() }) };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+  fastify.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler: fastifyApolloHandler(apollo, {
+      context: async (request) => ({
+        auth: await services.authenticator.authenticate(request.headers.authorization),
+        services,
+      }),
+    }),
+  });
+  return apollo;
+}

@@ -1,0 +1,57 @@
+/** Process entry: load config, create the app, listen, shut down on signals. No logic. */
+import { ConfigError, loadConfig } from './config/config.js';
+import { createApp } from './app.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`keypool: ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const app = await createApp({ config });
+  const url = await app.listen();
+  const lines = [
+    `keypool is listening on ${url}`,
+    `  GraphQL (HTTP and WebSocket): ${url}/graphql   (open it in a browser for the IDE)`,
+    `  REST: ${url}/api/v1/integrations   health: ${url}/healthz   ready: ${url}/readyz   metrics: ${url}/metrics`,
+    config.databaseUrl ? '  database: DATABASE_URL' : `  database: embedded PostgreSQL in ${config.dataDir}/pg`,
+    config.secretsFile
+      ? `  admin token, encryption key and JWT secret are kept in ${config.secretsFile} (mode 0600)`
+      : '  secrets: from KEYPOOL_ADMIN_TOKEN, KEYPOOL_ENCRYPTION_KEYS, KEYPOOL_JWT_SECRET',
+    '  stop with Ctrl-C (SIGINT) or SIGTERM',
+  ];
+  console.log(lines.join('\n'));
+
+  // `npm start` forwards the terminal's Ctrl-C to the process that already got
+  // it from its process group, so a repeat within a second is the same signal.
+  const DUPLICATE_WINDOW_MS = 1000;
+  let stoppingSince: number | null = null;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stoppingSince !== null) {
+      if (Date.now() - stoppingSince < DUPLICATE_WINDOW_MS) return;
+      console.error(`keypool: ${signal} again, exiting at once`);
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
+    console.log(`keypool: ${signal} received, shutting down`);
+    app.close().then(
+      () => process.exit(0),
+      (e) => {
+        console.error('keypool: shutdown failed', e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((e: unknown) => {
+  console.error('keypool: failed to start:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+/**
+ * One provider key of a brand's pool. Both key dialects (Integrations v1 and
+ * Bifrost) live on this one record. The credential is only ever stored as a
+ * Fernet token (hidden and lazy: never serialised, never loaded by default).
+ */
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { BrandSchema } from '../brands/brand.entity.js';
+
+export const HEALTH_STATUSES = ['healthy', 'degraded', 'unhealthy'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+export const SPEND_LIMIT_PERIODS = ['daily', 'monthly'] as const;
+export type SpendLimitPeriod = (typeof SPEND_LIMIT_PERIODS)[number];
+export const SPEND_LIMIT_ACTIONS = ['warn', 'block'] as const;
+export type SpendLimitAction = (typeof SPEND_LIMIT_ACTIONS)[number];
+
+const timestamptz = () => p.datetime().columnType('timestamptz');
+const money = () => p.decimal('string').precision(20).scale(8);
+
+export const IntegrationSchema = defineEntity({
+  name: 'Integration',
+  tableName: 'integration',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    keyId: p.string().length(255),
+    brand: p.manyToOne(BrandSchema).deleteRule('cascade'),
+    providerName: p.string().length(64),
+    keyLabel: p.string().length(255).nullable(),
+    isActive: p.boolean().default(true),
+    isPrimary: p.boolean().default(false),
+    priority: p.integer().default(0),
+    weight: p.decimal('string').precision(12).scale(6).default('1'),
+    models: p.array().nullable(),
+    blacklistedModels: p.array().default('{}'),
+    credentialsEncrypted: p.text().hidden().lazy(),
+    credentialFingerprint: p.string().length(64),
+    keyPreview: p.json<Record<string, string>>(),
+    dailyLimit: p.integer().nullable(),
+    dailyCount: p.integer().default(0),
+    dayWindow: p.string().columnType('date').nullable(),
+    minuteLimit: p.integer().nullable(),
+    minuteCount: p.integer().default(0),
+    minuteWindow: timestamptz().nullable(),
+    healthStatus: p.string().length(16).default('healthy'),
+    consecutiveFailures: p.integer().default(0),
+    cooldownUntil: timestamptz().nullable(),
+    probeDueAt: timestamptz().nullable(),
+    probeFailures: p.integer().default(0),
+    lastUsedAt: timestamptz().nullable(),
+    spendLimitAmount: money().nullable(),
+    spendLimitPeriod: p.string().length(16).default('monthly'),
+    spendLimitAction: p.string().length(16).default('warn'),
+    spendLimitExceeded: p.boolean().default(false),
+    spendToday: money().default('0'),
+    spendDay: p.string().columnType('date').nullable(),
+    spendMonth: money().default('0'),
+    spendMonthStart: p.string().columnType('date').nullable(),
+    cachedBalance: money().nullable(),
+    cachedUsageToday: money().nullable(),
+    cachedUsageMonth: money().nullable(),
+    cachedCurrency: p.string().length(8).nullable(),
+    billingSyncedAt: timestamptz().nullable(),
+    createdAt: timestamptz(),
+    updatedAt: timestamptz(),
+  },
+  uniques: [
+    { name: 'integration_brand_key_id_unique', properties: ['brand', 'keyId'] },
+    { name: 'integration_credential_unique', properties: ['brand', 'providerName', 'credentialFingerprint'] },
+  ],
+  indexes: [{ name: 'integration_brand_provider_index', properties: ['brand', 'providerName'] }],
+});
+
+export type IntegrationEntity = InferEntity<typeof IntegrationSchema>;
+
+/** A lease id that was reported: a second report of the same lease is refused. */
+export const ReportedLeaseSchema = defineEntity({
+  name: 'ReportedLease',
+  tableName: 'reported_lease',
+  properties: {
+    leaseId: p.string().length(64).primary(),
+    integrationId: p.integer(),
+    reportedAt: timestamptz(),
+  },
+});

