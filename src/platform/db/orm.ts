@@ -28,6 +28,7 @@ export function ormOptions(databaseUrl: string, poolMax = 20): Options {
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true,
       emit: 'ts',
     },
     debug: false,

@@ -1,0 +1,36 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, startEmbeddedPostgres, type EmbeddedCluster } from '../../src/platform/db/embedded-postgres.js';
+import { createTestApp, type TestApp } from '../support/harness.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'keypool-ready-'));
+let cluster: EmbeddedCluster;
+let t: TestApp;
+
+afterAll(async () => {
+  await t?.close();
+  await cluster?.stop();
+});
+
+describe('/readyz', () => {
+  it('goes 503 while the database is down and back to 200 when it returns, without a restart', async () => {
+    const port = await freePort();
+    cluster = await startEmbeddedPostgres({ dataDir, password: 'ready', port });
+    t = await createTestApp({ databaseUrl: cluster.url });
+    expect((await t.rest('GET', '/readyz')).body).toEqual({ status: 'ready', database: 'up' });
+    expect((await t.rest('GET', '/healthz')).status).toBe(200);
+
+    await cluster.stop();
+    const down = await t.rest('GET', '/readyz');
+    expect(down.status).toBe(503);
+    expect(down.body).toEqual({ status: 'unavailable', database: 'down' });
+    expect((await t.rest('GET', '/healthz')).status).toBe(200);
+
+    cluster = await startEmbeddedPostgres({ dataDir, password: 'ready', port });
+    expect((await t.rest('GET', '/readyz')).status).toBe(200);
+    const brand = await t.gql('mutation { createBrand(input: { name: "after restart" }) { name } }', {}, t.adminToken);
+    expect(brand.data).toEqual({ createBrand: { name: 'after restart' } });
+  });
+});

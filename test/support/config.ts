@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../../src/config/config.js';
+import { FernetRing } from '../../src/platform/crypto/fernet-ring.js';
+
+export const TEST_ADMIN_TOKEN = 'kp_admin_test_token_0123456789';
+
+/** A complete, valid config for an app under test; `overrides` win. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: 'postgresql://set-by-harness',
+    dataDir: '/nonexistent',
+    adminToken: TEST_ADMIN_TOKEN,
+    encryptionKeys: [FernetRing.generateKey()],
+    jwtSecrets: [randomBytes(32).toString('hex')],
+    logLevel: 'silent',
+    leaseTtlSeconds: 300,
+    health: { degradedAfter: 3, unhealthyAfter: 6, probeCooldownMs: 30_000, probeCooldownMaxMs: 3_600_000, rateLimitCooldownMs: 60_000 },
+    secretsFile: null,
+    embeddedPgPassword: null,
+    ...overrides,
+  };
+}

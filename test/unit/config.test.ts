@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=';
+const external = {
+  DATABASE_URL: 'postgresql://localhost/keypool',
+  KEYPOOL_ADMIN_TOKEN: 'admin-token-long-enough',
+  KEYPOOL_ENCRYPTION_KEYS: KEY,
+  KEYPOOL_JWT_SECRET: 'x'.repeat(32),
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const config = loadConfig(external);
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', logLevel: 'info', encryptionKeys: [KEY] });
+    expect(config.health).toEqual({ degradedAfter: 3, unhealthyAfter: 6, probeCooldownMs: 30_000, probeCooldownMaxMs: 3_600_000, rateLimitCooldownMs: 60_000 });
+  });
+
+  it('names each secret that is missing when DATABASE_URL is set', () => {
+    const problems = problemsOf({ DATABASE_URL: 'postgresql://localhost/keypool' });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/KEYPOOL_ADMIN_TOKEN is required when DATABASE_URL is set/);
+    expect(problems.join('\n')).toMatch(/KEYPOOL_ENCRYPTION_KEYS is required/);
+    expect(problems.join('\n')).toMatch(/KEYPOOL_JWT_SECRET is required/);
+  });
+
+  it('reports every wrong value at once', () => {
+    const problems = problemsOf({ ...external, PORT: 'abc', KEYPOOL_ENCRYPTION_KEYS: 'not-a-key', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
+    expect(problems.some((p) => p.startsWith('PORT') && p.includes('whole number'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('KEYPOOL_ENCRYPTION_KEYS') && p.includes('Fernet key'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('LOG_LEVEL'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('DATABASE_URL') && p.includes('postgres://'))).toBe(true);
+  });
+
+  it('rejects an out-of-range port, a short JWT secret and inverted health thresholds', () => {
+    const problems = problemsOf({ ...external, PORT: '70000', KEYPOOL_JWT_SECRET: 'short' });
+    expect(problems.join('\n')).toMatch(/PORT must be at most 65535/);
+    expect(problems.join('\n')).toMatch(/KEYPOOL_JWT_SECRET.*at least 32 characters/);
+    expect(problemsOf({ ...external, KEYPOOL_DEGRADED_AFTER: '5', KEYPOOL_UNHEALTHY_AFTER: '2' })).toEqual([
+      'KEYPOOL_UNHEALTHY_AFTER must not be lower than KEYPOOL_DEGRADED_AFTER',
+    ]);
+  });
+
+  it('reads an ordered key ring and several JWT secrets', () => {
+    const second = Buffer.alloc(32, 7).toString('base64url');
+    const config = loadConfig({ ...external, KEYPOOL_ENCRYPTION_KEYS: `${KEY}, ${second}`, KEYPOOL_JWT_SECRET: `${'a'.repeat(32)},${'b'.repeat(32)}` });
+    expect(config.encryptionKeys).toEqual([KEY, second]);
+    expect(config.jwtSecrets).toHaveLength(2);
+  });
+
+  it('generates the embedded secrets once, keeps them with mode 0600 and reuses them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keypool-config-'));
+    const first = loadConfig({ KEYPOOL_DATA_DIR: dir });
+    expect(first.secretsFile).toBe(join(dir, 'secrets.json'));
+    expect(statSync(first.secretsFile!).mode & 0o777).toBe(0o600);
+    const second = loadConfig({ KEYPOOL_DATA_DIR: dir });
+    expect(second.adminToken).toBe(first.adminToken);
+    expect(second.encryptionKeys).toEqual(first.encryptionKeys);
+    expect(second.jwtSecrets).toEqual(first.jwtSecrets);
+    expect(JSON.parse(readFileSync(first.secretsFile!, 'utf8')).adminToken).toBe(first.adminToken);
+  });
+
+  it('prefers explicitly set secrets over generated ones in embedded mode', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keypool-config-'));
+    const config = loadConfig({ KEYPOOL_DATA_DIR: dir, KEYPOOL_ADMIN_TOKEN: 'my-own-admin-token-1234' });
+    expect(config.adminToken).toBe('my-own-admin-token-1234');
+  });
+});
