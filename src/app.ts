@@ -13,6 +13,9 @@ import { mountMetrics } from './platform/http/metrics.js';
 import { mountProbes } from './platform/http/probes.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
 import { Authenticator, BrandService, ClientTokenSigner } from './modules/brands/index.js';
+import { CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
+import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
+import { mountIntegrationsV1 } from './rest/integrations-v1/routes.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
@@ -35,7 +38,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Overrides the database (tests give each file its own). */
   databaseUrl?: string;
-  logger?: boolean;
+  /** false: silent; a stream: JSON log lines go there (tests read them). Default: stdout. */
+  logger?: false | { stream: NodeJS.WritableStream };
 }
 
 /** Opens the database the config names: DATABASE_URL, or the embedded cluster. */
@@ -45,12 +49,20 @@ export async function openConfiguredDatabase(config: Config, log: (line: string)
   return { url: cluster.url, cluster };
 }
 
-export function buildServices(orm: MikroORM, config: Config, clock: Clock): Services {
+export function buildServices(
+  orm: MikroORM,
+  config: Config,
+  clock: Clock,
+  events: EventBus<IntegrationEvent> = new InProcessEventBus(),
+): Services {
   const tokens = new ClientTokenSigner(config.jwtSecrets);
+  const vault = new CredentialVault(config.encryptionKeys);
   return {
     clock,
+    events,
     authenticator: new Authenticator(config.adminToken, tokens, clock),
     brands: new BrandService(orm.em, tokens, clock),
+    integrations: new IntegrationService(orm.em, vault, events, clock),
   };
 }
 
@@ -62,7 +74,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger:
       options.logger === false
         ? false
-        : { level: config.logLevel, redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' } },
+        : {
+            level: config.logLevel,
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+            ...(options.logger && { stream: options.logger.stream }),
+          },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
@@ -80,6 +96,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   installErrorHandlers(fastify);
   mountMetrics(fastify);
   mountProbes(fastify, createDatabaseProbe(databaseUrl));
+  mountIntegrationsV1(fastify, services);
   const schema = await buildKeypoolSchema();
   await mountApollo(fastify, schema, services);
   let ws: GraphQLWebSocket | null = null;

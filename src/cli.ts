@@ -4,6 +4,8 @@
  * data dir, joined if the server is running).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { CredentialVault, rotateEncryption } from './modules/integrations/index.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { buildServices, openConfiguredDatabase } from './app.js';
 import { openDatabase } from './platform/db/orm.js';
@@ -11,12 +13,12 @@ import { isAppError } from './platform/errors/app-error.js';
 import { systemClock } from './platform/time/clock.js';
 import type { Services } from './services.js';
 
-async function withServices<T>(run: (services: Services, config: Config) => Promise<T>): Promise<T> {
+async function withServices<T>(run: (services: Services, context: { config: Config; orm: MikroORM }) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const { url, cluster } = await openConfiguredDatabase(config, () => {});
   const orm = await openDatabase(url, 4);
   try {
-    return await run(buildServices(orm, config, systemClock), config);
+    return await run(buildServices(orm, config, systemClock), { config, orm });
   } finally {
     await orm.close();
     await cluster?.stop();
@@ -58,6 +60,20 @@ program
       const { token, expiresAt } = await brands.issueClientToken(brandId, options.expiresIn);
       console.error(`client token for brand ${brandId}, expires ${expiresAt.toISOString()}:`);
       console.log(token);
+    }),
+  );
+
+program
+  .command('rotate-encryption')
+  .description('re-encrypt every credential with the first key of KEYPOOL_ENCRYPTION_KEYS (safe to interrupt and re-run)')
+  .option('--batch-size <rows>', 'rows per transaction', positiveInt, 100)
+  .action((options: { batchSize: number }) =>
+    withServices(async (_services, { config, orm }) => {
+      const report = await rotateEncryption(orm.em, new CredentialVault(config.encryptionKeys), {
+        batchSize: options.batchSize,
+        onBatch: (r) => console.error(`  scanned ${r.scanned}, re-encrypted ${r.changed}`),
+      });
+      console.log(`rotate-encryption: scanned ${report.scanned} rows, re-encrypted ${report.changed} with the current key`);
     }),
   );
 

@@ -4,12 +4,14 @@
  */
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
+import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { BrandResolver } from '../modules/brands/index.js';
+import { IntegrationResolver } from '../modules/integrations/index.js';
+import { ProviderResolver } from '../modules/providers/index.js';
 import { authChecker } from './auth-checker.js';
 
-export const RESOLVERS = [BrandResolver] as const;
+export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver] as const;
 
 export async function buildKeypoolSchema(pubSub?: PubSub): Promise<GraphQLSchema> {
   return buildSchema({
@@ -24,5 +26,3 @@ export async function buildKeypoolSchema(pubSub?: PubSub): Promise<GraphQLSchema
 }
 
 export const printSortedSchema = (schema: GraphQLSchema) => `${printSchema(lexicographicSortSchema(schema))}\n`;
-
-export { JSONObjectResolver };

@@ -4,6 +4,7 @@
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
 import type { Config } from '../../src/config/config.js';
 import { ManualClock, systemClock, type Clock } from '../../src/platform/time/clock.js';
@@ -36,12 +37,23 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(options: { clock?: ManualClock | Clock; config?: Partial<Config>; databaseUrl?: string } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  clock?: ManualClock | Clock;
+  config?: Partial<Config>;
+  databaseUrl?: string;
+  /** Collects every log line (at the config's level) into this array. */
+  logLines?: string[];
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const clock = options.clock ?? systemClock;
   const ownDatabase = !options.databaseUrl;
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = testConfig({ ...options.config, databaseUrl });
-  const app = await createApp({ config, clock, databaseUrl, logger: false });
+  const logger = options.logLines
+    ? { stream: new Writable({ write: (chunk, _enc, done) => (options.logLines!.push(String(chunk)), done()) }) }
+    : (false as const);
+  const app = await createApp({ config, clock, databaseUrl, logger });
   const url = await app.listen();
 
   const gql: TestApp['gql'] = async (doc, variables, token) => {

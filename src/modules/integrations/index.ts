@@ -1,0 +1,14 @@
+/**
+ * The brand key pool: provider keys encrypted at rest, their settings,
+ * counters, health and spend. Invariants: a credential is stored only as a
+ * Fernet token and leaves only through a lease; every read and write is
+ * scoped to one brand. Callers: app.ts, graphql/, rest/, the CLI.
+ */
+export { IntegrationSchema, ReportedLeaseSchema, HEALTH_STATUSES, type HealthStatus } from './integration.entity.js';
+export { IntegrationService, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type IntegrationFilter, type IntegrationPage } from './integration.service.js';
+export { camelNames, snakeNames, type CreateIntegrationInput, type IntegrationSettings, type FieldNamer } from './integration-input.js';
+export { toIntegrationView, type IntegrationView } from './integration.view.js';
+export { CredentialVault } from './credential-vault.js';
+export type { IntegrationEvent, IntegrationChangeKind } from './integration.events.js';
+export { rotateEncryption, type RotationReport } from './key-rotation.js';
+export { IntegrationResolver } from './integration.resolver.js';

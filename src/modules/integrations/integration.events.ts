@@ -1,0 +1,30 @@
+/** What the pool tells the world: published after commit, never with credentials. */
+import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
+import type { IntegrationView } from './integration.view.js';
+
+export type IntegrationChangeKind = 'CREATED' | 'UPDATED' | 'DELETED';
+
+interface EventBase {
+  brandId: string;
+  integration: IntegrationView;
+  at: Date;
+}
+
+export type IntegrationEvent =
+  | (EventBase & { type: 'integration.changed'; kind: IntegrationChangeKind })
+  | (EventBase & {
+      type: 'integration.health_changed';
+      previousStatus: HealthStatus;
+      status: HealthStatus;
+      consecutiveFailures: number;
+      reason: string;
+    })
+  | (EventBase & {
+      type: 'integration.spend_limit_changed';
+      exceeded: boolean;
+      previousExceeded: boolean;
+      action: SpendLimitAction;
+      amount: string | null;
+      period: SpendLimitPeriod;
+      usage: string;
+    });

@@ -1,0 +1,94 @@
+/** GraphQL shapes of the key pool: camelCase twins of the REST fields. Credentials go in, never out. */
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DecimalScalar } from '../../graphql/scalars.js';
+
+export enum HealthStatusEnum {
+  HEALTHY = 'healthy',
+  DEGRADED = 'degraded',
+  UNHEALTHY = 'unhealthy',
+}
+export enum SpendLimitPeriodEnum {
+  DAILY = 'daily',
+  MONTHLY = 'monthly',
+}
+export enum SpendLimitActionEnum {
+  WARN = 'warn',
+  BLOCK = 'block',
+}
+registerEnumType(HealthStatusEnum, { name: 'HealthStatus' });
+registerEnumType(SpendLimitPeriodEnum, { name: 'SpendLimitPeriod' });
+registerEnumType(SpendLimitActionEnum, { name: 'SpendLimitAction' });
+
+@ObjectType('Integration', { description: 'One provider key of a brand\'s pool. The credential itself is never readable here.' })
+export class IntegrationType {
+  @Field(() => Int) id!: number;
+  @Field(() => ID, { description: 'The Bifrost-style string id of the key.' }) keyId!: string;
+  @Field(() => String) providerName!: string;
+  @Field(() => String) providerLabel!: string;
+  @Field(() => String, { nullable: true }) keyLabel!: string | null;
+  @Field(() => Boolean) isActive!: boolean;
+  @Field(() => Boolean) isPrimary!: boolean;
+  @Field(() => Int, { description: '10 for primary keys, 0 otherwise.' }) priority!: number;
+  @Field(() => DecimalScalar) weight!: string;
+  @Field(() => [String], { nullable: true, description: 'Allowed models; null means all.' }) models!: string[] | null;
+  @Field(() => [String]) blacklistedModels!: string[];
+  @Field(() => Int, { nullable: true }) dailyLimit!: number | null;
+  @Field(() => Int) dailyCount!: number;
+  @Field(() => Int, { nullable: true }) minuteLimit!: number | null;
+  @Field(() => Int) minuteCount!: number;
+  @Field(() => HealthStatusEnum) healthStatus!: HealthStatusEnum;
+  @Field(() => Int) consecutiveFailures!: number;
+  @Field(() => Date, { nullable: true, description: 'Set after a 429: not leased before this time.' }) cooldownUntil!: Date | null;
+  @Field(() => Date, { nullable: true }) lastUsedAt!: Date | null;
+  @Field(() => DecimalScalar, { nullable: true }) spendLimitAmount!: string | null;
+  @Field(() => SpendLimitPeriodEnum) spendLimitPeriod!: SpendLimitPeriodEnum;
+  @Field(() => SpendLimitActionEnum) spendLimitAction!: SpendLimitActionEnum;
+  @Field(() => Boolean) spendLimitExceeded!: boolean;
+  @Field(() => DecimalScalar, { description: 'USD reported today (UTC).' }) spendToday!: string;
+  @Field(() => DecimalScalar, { description: 'USD reported this month (UTC).' }) spendMonth!: string;
+  @Field(() => DecimalScalar, { nullable: true }) cachedBalance!: string | null;
+  @Field(() => DecimalScalar, { nullable: true }) cachedUsageToday!: string | null;
+  @Field(() => DecimalScalar, { nullable: true }) cachedUsageMonth!: string | null;
+  @Field(() => String, { nullable: true }) cachedCurrency!: string | null;
+  @Field(() => Date, { nullable: true }) billingSyncedAt!: Date | null;
+  @Field(() => GraphQLJSONObject, { description: 'Each credential field, masked.' }) keyPreview!: Record<string, string>;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => Date) updatedAt!: Date;
+}
+
+@ObjectType('IntegrationPage')
+export class IntegrationPageType {
+  @Field(() => [IntegrationType]) items!: IntegrationType[];
+  @Field(() => Int) total!: number;
+  @Field(() => Int) limit!: number;
+  @Field(() => Int) offset!: number;
+}
+
+@InputType('IntegrationFilter')
+export class IntegrationFilterInput {
+  @Field(() => String, { nullable: true }) providerName?: string;
+  @Field(() => HealthStatusEnum, { nullable: true }) healthStatus?: HealthStatusEnum;
+  @Field(() => Boolean, { nullable: true }) isActive?: boolean;
+}
+
+@InputType('UpdateIntegrationInput', { description: 'Omitted fields stay as they are; null clears a limit.' })
+export class UpdateIntegrationInput {
+  @Field(() => String, { nullable: true }) keyLabel?: string | null;
+  @Field(() => Boolean, { nullable: true }) isActive?: boolean;
+  @Field(() => Boolean, { nullable: true }) isPrimary?: boolean;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Selection weight (default 1; 0 = never while others are eligible).' }) weight?: string;
+  @Field(() => [String], { nullable: true }) models?: string[] | null;
+  @Field(() => [String], { nullable: true }) blacklistedModels?: string[];
+  @Field(() => Int, { nullable: true }) dailyLimit?: number | null;
+  @Field(() => Int, { nullable: true }) minuteLimit?: number | null;
+  @Field(() => DecimalScalar, { nullable: true }) spendLimitAmount?: string | null;
+  @Field(() => SpendLimitPeriodEnum, { nullable: true }) spendLimitPeriod?: SpendLimitPeriodEnum;
+  @Field(() => SpendLimitActionEnum, { nullable: true }) spendLimitAction?: SpendLimitActionEnum;
+}
+
+@InputType('CreateIntegrationInput')
+export class CreateIntegrationInput extends UpdateIntegrationInput {
+  @Field(() => String) providerName!: string;
+  @Field(() => GraphQLJSONObject, { description: 'Provider-specific credentials, e.g. {"api_key": "sk-..."}' }) credentials!: Record<string, unknown>;
+}

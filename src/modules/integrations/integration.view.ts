@@ -1,0 +1,99 @@
+/**
+ * The plain object every transport receives for an integration. It never
+ * carries the credential: only its masked preview.
+ */
+import type { ProviderName } from '../providers/index.js';
+import { PROVIDERS } from '../providers/index.js';
+import type { HealthStatus, IntegrationEntity, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
+import { currentCounts, utcDay, utcMonthStart } from './limits.js';
+
+export interface IntegrationView {
+  id: number;
+  keyId: string;
+  providerName: string;
+  providerLabel: string;
+  keyLabel: string | null;
+  isActive: boolean;
+  isPrimary: boolean;
+  priority: number;
+  weight: string;
+  models: string[] | null;
+  blacklistedModels: string[];
+  dailyLimit: number | null;
+  dailyCount: number;
+  minuteLimit: number | null;
+  minuteCount: number;
+  healthStatus: HealthStatus;
+  consecutiveFailures: number;
+  cooldownUntil: Date | null;
+  lastUsedAt: Date | null;
+  spendLimitAmount: string | null;
+  spendLimitPeriod: SpendLimitPeriod;
+  spendLimitAction: SpendLimitAction;
+  spendLimitExceeded: boolean;
+  spendToday: string;
+  spendMonth: string;
+  cachedBalance: string | null;
+  cachedUsageToday: string | null;
+  cachedUsageMonth: string | null;
+  cachedCurrency: string | null;
+  billingSyncedAt: Date | null;
+  keyPreview: Record<string, string>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** "500.00000000" → "500", "0.10000000" → "0.1": exact, without float arithmetic. */
+export function normalizeDecimal(value: string): string;
+export function normalizeDecimal(value: string | null): string | null;
+export function normalizeDecimal(value: string | null): string | null {
+  if (value === null) return null;
+  if (!value.includes('.')) return value;
+  return value.replace(/0+$/, '').replace(/\.$/, '');
+}
+
+const asDate = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
+const asDay = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v.toISOString().slice(0, 10) : v);
+
+export function toIntegrationView(e: IntegrationEntity, now: Date): IntegrationView {
+  const counts = currentCounts(
+    { minuteCount: e.minuteCount, minuteWindow: asDate(e.minuteWindow ?? null), dailyCount: e.dailyCount, dayWindow: asDay(e.dayWindow ?? null) },
+    now,
+  );
+  const cooldownUntil = asDate(e.cooldownUntil ?? null);
+  return {
+    id: e.id,
+    keyId: e.keyId,
+    providerName: e.providerName,
+    providerLabel: PROVIDERS[e.providerName as ProviderName]?.label ?? e.providerName,
+    keyLabel: e.keyLabel ?? null,
+    isActive: e.isActive,
+    isPrimary: e.isPrimary,
+    priority: e.priority,
+    weight: normalizeDecimal(e.weight),
+    models: e.models ?? null,
+    blacklistedModels: e.blacklistedModels ?? [],
+    dailyLimit: e.dailyLimit ?? null,
+    dailyCount: counts.dailyCount,
+    minuteLimit: e.minuteLimit ?? null,
+    minuteCount: counts.minuteCount,
+    healthStatus: e.healthStatus as HealthStatus,
+    consecutiveFailures: e.consecutiveFailures,
+    cooldownUntil: cooldownUntil && cooldownUntil > now ? cooldownUntil : null,
+    lastUsedAt: asDate(e.lastUsedAt ?? null),
+    spendLimitAmount: normalizeDecimal(e.spendLimitAmount ?? null),
+    spendLimitPeriod: e.spendLimitPeriod as SpendLimitPeriod,
+    spendLimitAction: e.spendLimitAction as SpendLimitAction,
+    spendLimitExceeded: e.spendLimitExceeded,
+    spendToday: asDay(e.spendDay ?? null) === utcDay(now) ? normalizeDecimal(e.spendToday) : '0',
+    spendMonth: asDay(e.spendMonthStart ?? null) === utcMonthStart(now) ? normalizeDecimal(e.spendMonth) : '0',
+    cachedBalance: normalizeDecimal(e.cachedBalance ?? null),
+    cachedUsageToday: normalizeDecimal(e.cachedUsageToday ?? null),
+    cachedUsageMonth: normalizeDecimal(e.cachedUsageMonth ?? null),
+    cachedCurrency: e.cachedCurrency ?? null,
+    billingSyncedAt: asDate(e.billingSyncedAt ?? null),
+    keyPreview: e.keyPreview,
+    createdAt: asDate(e.createdAt)!,
+    updatedAt: asDate(e.updatedAt)!,
+  };
+}

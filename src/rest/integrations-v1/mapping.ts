@@ -1,0 +1,84 @@
+/**
+ * Integrations v1 <-> service DTOs: snake_case fields in the documented order,
+ * money as JSON numbers, times as ISO-8601 UTC (seconds, as documented).
+ */
+import type { CreateIntegrationInput, IntegrationSettings, IntegrationView } from '../../modules/integrations/index.js';
+import { badRequest } from '../../platform/errors/app-error.js';
+import {
+  optionalBoolean, optionalDecimalOrNull, optionalStringOrNull, passThrough, rejectUnknownFields, type JsonObject,
+} from '../request-fields.js';
+
+export const UPDATABLE_FIELDS = [
+  'key_label', 'is_active', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action',
+] as const;
+export const CREATE_FIELDS = ['provider_name', 'credentials', 'key_label', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action'] as const;
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+const money = (v: string | null) => (v === null ? null : Number(v));
+
+export function toV1Integration(v: IntegrationView) {
+  return {
+    id: v.id,
+    provider_name: v.providerName,
+    provider_label: v.providerLabel,
+    key_label: v.keyLabel,
+    is_active: v.isActive,
+    is_primary: v.isPrimary,
+    priority: v.priority,
+    daily_limit: v.dailyLimit,
+    daily_count: v.dailyCount,
+    minute_limit: v.minuteLimit,
+    minute_count: v.minuteCount,
+    health_status: v.healthStatus,
+    consecutive_failures: v.consecutiveFailures,
+    last_used_at: iso(v.lastUsedAt),
+    spend_limit_amount: money(v.spendLimitAmount),
+    spend_limit_period: v.spendLimitPeriod,
+    spend_limit_action: v.spendLimitAction,
+    spend_limit_exceeded: v.spendLimitExceeded,
+    spend_today: money(v.spendToday),
+    spend_month: money(v.spendMonth),
+    cached_balance: money(v.cachedBalance),
+    cached_usage_today: money(v.cachedUsageToday),
+    cached_usage_month: money(v.cachedUsageMonth),
+    cached_currency: v.cachedCurrency,
+    billing_synced_at: iso(v.billingSyncedAt),
+    key_preview: v.keyPreview,
+    created_at: iso(v.createdAt),
+    updated_at: iso(v.updatedAt),
+  };
+}
+
+function settingsFrom(body: JsonObject): IntegrationSettings {
+  return {
+    keyLabel: optionalStringOrNull(body, 'key_label'),
+    isActive: optionalBoolean(body, 'is_active'),
+    isPrimary: optionalBoolean(body, 'is_primary'),
+    dailyLimit: passThrough<number | null>(body, 'daily_limit'),
+    minuteLimit: passThrough<number | null>(body, 'minute_limit'),
+    spendLimitAmount: optionalDecimalOrNull(body, 'spend_limit_amount'),
+    spendLimitPeriod: passThrough<string>(body, 'spend_limit_period'),
+    spendLimitAction: passThrough<string>(body, 'spend_limit_action'),
+  };
+}
+
+export function parseCreateBody(body: JsonObject): CreateIntegrationInput {
+  rejectUnknownFields(body, CREATE_FIELDS);
+  if (body.provider_name === undefined) throw badRequest('provider_name is required');
+  if (typeof body.provider_name !== 'string') throw badRequest('provider_name must be a string');
+  for (const name of ['spend_limit_period', 'spend_limit_action'] as const) {
+    if (body[name] === null) throw badRequest(`${name} must not be null`);
+  }
+  return { providerName: body.provider_name, credentials: body.credentials, ...settingsFrom(body) };
+}
+
+export function parseUpdateBody(body: JsonObject): IntegrationSettings {
+  for (const fixed of ['provider_name', 'credentials']) {
+    if (fixed in body) throw badRequest(`${fixed} cannot be updated. To change it, delete the integration and create a new one`);
+  }
+  rejectUnknownFields(body, UPDATABLE_FIELDS);
+  for (const name of ['is_active', 'is_primary', 'spend_limit_period', 'spend_limit_action'] as const) {
+    if (body[name] === null) throw badRequest(`${name} must not be null`);
+  }
+  return settingsFrom(body);
+}

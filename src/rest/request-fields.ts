@@ -1,0 +1,63 @@
+/**
+ * JSON-type checks for REST bodies and query strings, with messages that
+ * name the field. Range and domain rules live in the services.
+ */
+import { badRequest } from '../platform/errors/app-error.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export function requireObjectBody(body: unknown): JsonObject {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('Request body must be a JSON object');
+  }
+  return body as JsonObject;
+}
+
+export function rejectUnknownFields(body: JsonObject, allowed: readonly string[], what = 'field'): void {
+  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) {
+    throw badRequest(`Unknown ${what}${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (accepted: ${allowed.join(', ')})`);
+  }
+}
+
+export function optionalBoolean(body: JsonObject, name: string): boolean | undefined {
+  const v = body[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw badRequest(`${name} must be a boolean (true or false)`);
+  return v;
+}
+
+export function optionalStringOrNull(body: JsonObject, name: string): string | null | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) return v;
+  if (typeof v !== 'string') throw badRequest(`${name} must be a string`);
+  return v;
+}
+
+/** A JSON number kept as an exact decimal string ("500.00" arrives as 500 → "500"). */
+export function optionalDecimalOrNull(body: JsonObject, name: string): string | null | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) return v;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw badRequest(`${name} must be a number`);
+  return String(v);
+}
+
+/** Passed through untyped: the service names the field when the type or range is wrong. */
+export const passThrough = <T>(body: JsonObject, name: string) => body[name] as T | undefined;
+
+export function positiveIntegerParam(value: string, name: string): number {
+  if (!/^\d{1,10}$/.test(value) || Number(value) < 1) throw badRequest(`${name} must be a positive integer`);
+  return Number(value);
+}
+
+export function queryInteger(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(value)) throw badRequest(`${name} must be a whole number`);
+  return Number(value);
+}
+
+export function queryBoolean(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') throw badRequest(`${name} must be true or false`);
+  return value === 'true';
+}
