@@ -16,6 +16,8 @@ import { Authenticator, BrandService, ClientTokenSigner } from './modules/brands
 import { CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
 import { mountIntegrationsV1 } from './rest/integrations-v1/routes.js';
+import { mountLeaseRoutesV1 } from './rest/integrations-v1/lease-routes.js';
+import { LeaseService, LeaseTokenSigner } from './modules/leases/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
@@ -54,6 +56,7 @@ export function buildServices(
   config: Config,
   clock: Clock,
   events: EventBus<IntegrationEvent> = new InProcessEventBus(),
+  random: () => number = Math.random,
 ): Services {
   const tokens = new ClientTokenSigner(config.jwtSecrets);
   const vault = new CredentialVault(config.encryptionKeys);
@@ -63,6 +66,7 @@ export function buildServices(
     authenticator: new Authenticator(config.adminToken, tokens, clock),
     brands: new BrandService(orm.em, tokens, clock),
     integrations: new IntegrationService(orm.em, vault, events, clock),
+    leases: new LeaseService(orm.em, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, config, random),
   };
 }
 
@@ -96,6 +100,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   installErrorHandlers(fastify);
   mountMetrics(fastify);
   mountProbes(fastify, createDatabaseProbe(databaseUrl));
+  mountLeaseRoutesV1(fastify, services);
   mountIntegrationsV1(fastify, services);
   const schema = await buildKeypoolSchema();
   await mountApollo(fastify, schema, services);

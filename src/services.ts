@@ -3,6 +3,7 @@ import type { Authenticator } from './modules/brands/authenticator.js';
 import type { BrandService } from './modules/brands/brand.service.js';
 import type { IntegrationEvent } from './modules/integrations/integration.events.js';
 import type { IntegrationService } from './modules/integrations/integration.service.js';
+import type { LeaseService } from './modules/leases/lease.service.js';
 import type { EventBus } from './platform/events/event-bus.js';
 import type { Clock } from './platform/time/clock.js';
 
@@ -11,5 +12,6 @@ export interface Services {
   authenticator: Authenticator;
   brands: BrandService;
   integrations: IntegrationService;
+  leases: LeaseService;
   events: EventBus<IntegrationEvent>;
 }

@@ -9,9 +9,10 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { BrandResolver } from '../modules/brands/index.js';
 import { IntegrationResolver } from '../modules/integrations/index.js';
 import { ProviderResolver } from '../modules/providers/index.js';
+import { LeaseResolver } from '../modules/leases/index.js';
 import { authChecker } from './auth-checker.js';
 
-export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver] as const;
+export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver] as const;
 
 export async function buildKeypoolSchema(pubSub?: PubSub): Promise<GraphQLSchema> {
   return buildSchema({

@@ -15,8 +15,17 @@ function render(request: FastifyRequest, reply: FastifyReply, error: AppError) {
     reply.header('retry-after', String(error.details.retryAfterSeconds));
   }
   reply.code(error.httpStatus);
-  if (request.url.startsWith(V1_PREFIX)) return { ...v1ErrorBody(error.message), ...(error.details ?? {}) };
+  if (request.url.startsWith(V1_PREFIX)) return { ...v1ErrorBody(error.message), ...(snakeKeys(error.details ?? {}) as object) };
   return { error: { code: error.code, message: error.message, ...(error.details ?? {}) } };
+}
+
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** The v1 dialect is snake_case throughout, error details included. */
+function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), snakeKeys(v)]));
 }
 
 function fromFrameworkError(error: FastifyError): AppError | null {

@@ -9,6 +9,10 @@ export { IntegrationService, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type IntegrationF
 export { camelNames, snakeNames, type CreateIntegrationInput, type IntegrationSettings, type FieldNamer } from './integration-input.js';
 export { toIntegrationView, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';
+export { isSpendExceeded, spendPeriodEnd, spendPeriodKey } from './spend.js';
+export { currentCounts, nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
+export { notFound as integrationNotFound, PRIMARY_PRIORITY } from './integration.service.js';
+export { SPEND_LIMIT_ACTIONS, SPEND_LIMIT_PERIODS, type IntegrationEntity, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
 export type { IntegrationEvent, IntegrationChangeKind } from './integration.events.js';
 export { rotateEncryption, type RotationReport } from './key-rotation.js';
 export { IntegrationResolver } from './integration.resolver.js';

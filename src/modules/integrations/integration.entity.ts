@@ -15,6 +15,8 @@ export type SpendLimitAction = (typeof SPEND_LIMIT_ACTIONS)[number];
 
 const timestamptz = () => p.datetime().columnType('timestamptz');
 const money = () => p.decimal('string').precision(20).scale(8);
+/** Spend accumulates per-request costs, which can be fractions of a micro-dollar. */
+const spend = () => p.decimal('string').precision(26).scale(12);
 
 export const IntegrationSchema = defineEntity({
   name: 'Integration',
@@ -50,9 +52,11 @@ export const IntegrationSchema = defineEntity({
     spendLimitPeriod: p.string().length(16).default('monthly'),
     spendLimitAction: p.string().length(16).default('warn'),
     spendLimitExceeded: p.boolean().default(false),
-    spendToday: money().default('0'),
+    /** The day (YYYY-MM-DD) or month (YYYY-MM) in which the limit was exceeded: a new period re-arms it. */
+    spendExceededPeriod: p.string().length(10).nullable(),
+    spendToday: spend().default('0'),
     spendDay: p.string().columnType('date').nullable(),
-    spendMonth: money().default('0'),
+    spendMonth: spend().default('0'),
     spendMonthStart: p.string().columnType('date').nullable(),
     cachedBalance: money().nullable(),
     cachedUsageToday: money().nullable(),

@@ -6,6 +6,7 @@ import type { ProviderName } from '../providers/index.js';
 import { PROVIDERS } from '../providers/index.js';
 import type { HealthStatus, IntegrationEntity, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
 import { currentCounts, utcDay, utcMonthStart } from './limits.js';
+import { isSpendExceeded } from './spend.js';
 
 export interface IntegrationView {
   id: number;
@@ -84,7 +85,7 @@ export function toIntegrationView(e: IntegrationEntity, now: Date): IntegrationV
     spendLimitAmount: normalizeDecimal(e.spendLimitAmount ?? null),
     spendLimitPeriod: e.spendLimitPeriod as SpendLimitPeriod,
     spendLimitAction: e.spendLimitAction as SpendLimitAction,
-    spendLimitExceeded: e.spendLimitExceeded,
+    spendLimitExceeded: isSpendExceeded(e.spendLimitExceeded, e.spendExceededPeriod ?? null, e.spendLimitPeriod, now),
     spendToday: asDay(e.spendDay ?? null) === utcDay(now) ? normalizeDecimal(e.spendToday) : '0',
     spendMonth: asDay(e.spendMonthStart ?? null) === utcMonthStart(now) ? normalizeDecimal(e.spendMonth) : '0',
     cachedBalance: normalizeDecimal(e.cachedBalance ?? null),

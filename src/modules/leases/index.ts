@@ -1,0 +1,11 @@
+/**
+ * The pool at work: leases (the best eligible key, counted atomically in
+ * PostgreSQL) and usage reports (health, cooldowns, spend). Invariants: no
+ * limit is ever overshot; a credential is decrypted only here; a lease is
+ * reported at most once. Callers: app.ts, graphql/, rest/.
+ */
+export { LeaseService, type KeyLease, type LeaseRequest, type LeaseSettings } from './lease.service.js';
+export { LeaseTokenSigner } from './lease-token.js';
+export { LeaseResolver } from './lease.resolver.js';
+export { ERROR_TYPES, type ErrorType } from './health.js';
+export type { UsageReportInput } from './usage-input.js';

@@ -1,0 +1,55 @@
+/**
+ * Lease ids are signed tokens: they carry what a usage report needs (which
+ * key, which brand, whether it was a probe, when it expires), so a lease
+ * costs no insert. Only a reported lease is written, to refuse a second report.
+ */
+import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
+
+export interface LeaseClaims {
+  /** Unique id of this lease (the row a report writes). */
+  leaseUuid: string;
+  integrationId: number;
+  brandId: string;
+  expiresAt: Date;
+  probe: boolean;
+  nodeId: string | null;
+}
+
+type Wire = { u: string; i: number; b: string; e: number; p: 0 | 1; n?: string };
+
+const derive = (secret: string) => Buffer.from(hkdfSync('sha256', Buffer.from(secret), Buffer.alloc(0), 'keypool/lease/v1', 32));
+
+export class LeaseTokenSigner {
+  private readonly keys: Buffer[];
+
+  constructor(secrets: string[]) {
+    this.keys = secrets.map(derive);
+  }
+
+  sign(claims: Omit<LeaseClaims, 'leaseUuid'>): { token: string; leaseUuid: string } {
+    const leaseUuid = randomUUID();
+    const wire: Wire = { u: leaseUuid, i: claims.integrationId, b: claims.brandId, e: claims.expiresAt.getTime(), p: claims.probe ? 1 : 0 };
+    if (claims.nodeId) wire.n = claims.nodeId;
+    const payload = Buffer.from(JSON.stringify(wire)).toString('base64url');
+    return { token: `kpl_${payload}.${this.mac(this.keys[0], payload)}`, leaseUuid };
+  }
+
+  /** The claims of a genuine token, or null for anything forged, truncated or malformed. */
+  verify(token: string): LeaseClaims | null {
+    const match = /^kpl_([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!match) return null;
+    const [, payload, mac] = match;
+    const given = Buffer.from(mac, 'base64url');
+    if (!this.keys.some((key) => timingSafeEqual(Buffer.from(this.mac(key, payload), 'base64url'), given))) return null;
+    try {
+      const w = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Wire;
+      return { leaseUuid: w.u, integrationId: w.i, brandId: w.b, expiresAt: new Date(w.e), probe: w.p === 1, nodeId: w.n ?? null };
+    } catch {
+      return null;
+    }
+  }
+
+  private mac(key: Buffer, payload: string): string {
+    return createHmac('sha256', key).update(payload).digest('base64url');
+  }
+}

@@ -1,0 +1,19 @@
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { requireBrandId, type GraphQLContext } from '../../graphql/context.js';
+import { IntegrationType } from '../integrations/integration.types.js';
+import { KeyLeaseType, LeaseKeyInput, ReportKeyUsageInput } from './lease.types.js';
+
+@Resolver(() => KeyLeaseType)
+export class LeaseResolver {
+  @Authorized('brand')
+  @Mutation(() => KeyLeaseType, { description: 'Leases the best available key; NO_KEY_AVAILABLE says why none could serve and when to retry.' })
+  async leaseKey(@Arg('input', () => LeaseKeyInput) input: LeaseKeyInput, @Ctx() ctx: GraphQLContext): Promise<KeyLeaseType> {
+    return (await ctx.services.leases.leaseKey(requireBrandId(ctx), input)) as unknown as KeyLeaseType;
+  }
+
+  @Authorized('brand')
+  @Mutation(() => IntegrationType, { description: 'Reports what happened with a lease (at most once); returns the key as it now stands.' })
+  async reportKeyUsage(@Arg('input', () => ReportKeyUsageInput) input: ReportKeyUsageInput, @Ctx() ctx: GraphQLContext): Promise<IntegrationType> {
+    return (await ctx.services.leases.reportUsage(requireBrandId(ctx), input)) as unknown as IntegrationType;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The pool at work: lease the best eligible key for one upstream request,
+ * then take the report of what happened. The only place a credential is
+ * decrypted. Events (health, spend-limit flips) are published after commit.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { HealthConfig } from '../../config/config.js';
+import { AppError } from '../../platform/errors/app-error.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
+import type { Clock } from '../../platform/time/clock.js';
+import { isUuid } from '../brands/index.js';
+import {
+  camelNames, spendPeriodEnd, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart,
+  isSpendExceeded, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
+} from '../integrations/index.js';
+import { validateProvider } from '../integrations/integration-input.js';
+import { applyOutcome } from './health.js';
+import { leaseAlreadyReported, leaseNotFound, noKeyAvailable, noKeysForProvider } from './lease-errors.js';
+import { LeaseRepository, ReportStatements, type CandidateRow } from './lease.repository.js';
+import type { LeaseTokenSigner } from './lease-token.js';
+import { planLease, type Candidate } from './selection.js';
+import { validateUsageReport, type UsageReportInput } from './usage-input.js';
+
+export interface LeaseRequest {
+  providerName: string;
+  model?: string | null;
+  nodeId?: string | null;
+}
+
+export interface KeyLease {
+  leaseId: string;
+  integration: IntegrationView;
+  credentials: Record<string, string>;
+  expiresAt: Date;
+}
+
+export interface LeaseSettings {
+  leaseTtlSeconds: number;
+  health: HealthConfig;
+}
+
+/** MikroORM has pg return timestamps as text; the policies take Dates. */
+const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
+
+function toCandidate(r: CandidateRow, now: Date): Candidate {
+  const blocked = r.spend_limit_action === 'block' && isSpendExceeded(r.spend_limit_exceeded, r.spend_exceeded_period, r.spend_limit_period, now);
+  return {
+    id: r.id,
+    isActive: r.is_active,
+    priority: r.priority,
+    weight: Number(r.weight),
+    healthStatus: r.health_status as HealthStatus,
+    models: r.models,
+    blacklistedModels: r.blacklisted_models ?? [],
+    minuteLimit: r.minute_limit,
+    minuteCount: r.minute_count,
+    minuteWindow: toDate(r.minute_window),
+    dailyLimit: r.daily_limit,
+    dailyCount: r.daily_count,
+    dayWindow: r.day_window,
+    cooldownUntil: toDate(r.cooldown_until),
+    probeDueAt: toDate(r.probe_due_at),
+    spendBlockedUntil: blocked ? spendPeriodEnd(r.spend_limit_period, now) : null,
+  };
+}
+
+export class LeaseService {
+  private readonly repository: LeaseRepository;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly vault: CredentialVault,
+    private readonly tokens: LeaseTokenSigner,
+    private readonly events: EventBus<IntegrationEvent>,
+    private readonly clock: Clock,
+    private readonly settings: LeaseSettings,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.repository = new LeaseRepository(em);
+  }
+
+  /** Grants the best eligible key, counted atomically against its limits, with its decrypted credential. */
+  async leaseKey(brandId: string, request: LeaseRequest, n: FieldNamer = camelNames): Promise<KeyLease> {
+    const provider = validateProvider(request.providerName);
+    const model = request.model ?? undefined;
+    if (model !== undefined && (model.length === 0 || model.length > 255)) throw new AppError('request.invalid', `${n('model')} must be 1 to 255 characters`);
+    if (request.nodeId && !isUuid(request.nodeId)) throw new AppError('request.invalid', `${n('nodeId')} must be a UUID`);
+    // Two rounds: the second re-reads the pool when every planned key was taken by concurrent callers.
+    for (let round = 0; round < 2; round++) {
+      const now = this.clock.now();
+      const candidates = (await this.repository.loadCandidates(brandId, provider.name)).map((r) => toCandidate(r, now));
+      const plan = planLease(candidates, model, now, this.random);
+      if (plan.kind === 'no_keys') throw noKeysForProvider(provider.name);
+      if (plan.kind === 'exhausted') throw noKeyAvailable(provider.name, plan.skipped, plan.retryAt, now);
+      for (const { id, probe } of plan.order) {
+        const leased = await this.repository.tryLease({
+          integrationId: id, brandId, now, minuteStart: utcMinuteStart(now), today: utcDay(now),
+          dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
+          probeBaseMs: this.settings.health.probeCooldownMs, probeMaxMs: this.settings.health.probeCooldownMaxMs,
+        });
+        if (!leased) continue;
+        const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
+        const { token } = this.tokens.sign({ integrationId: id, brandId, expiresAt, probe, nodeId: request.nodeId ?? null });
+        return { leaseId: token, integration: toIntegrationView(leased.entity, now), credentials: this.vault.open(leased.encrypted), expiresAt };
+      }
+    }
+    const now = this.clock.now();
+    const plan = planLease((await this.repository.loadCandidates(brandId, provider.name)).map((r) => toCandidate(r, now)), model, now, this.random);
+    throw noKeyAvailable(provider.name, plan.kind === 'exhausted' ? plan.skipped : [], plan.kind === 'exhausted' ? plan.retryAt : now, now);
+  }
+
+  /** Applies what happened with a lease: health, cooldown, spend. A lease is reported at most once. */
+  async reportUsage(brandId: string, input: UsageReportInput, n: FieldNamer = camelNames): Promise<IntegrationView> {
+    const report = validateUsageReport(input, n);
+    const claims = this.tokens.verify(report.leaseId);
+    const now = this.clock.now();
+    if (!claims || claims.brandId !== brandId || claims.expiresAt <= now) throw leaseNotFound();
+    const result = await this.em.fork().transactional(async (tx) => {
+      const statements = new ReportStatements(tx);
+      const state = await statements.lockHealth(claims.integrationId, brandId);
+      if (!state) throw leaseNotFound();
+      if (!(await statements.markReported(claims.leaseUuid, claims.integrationId, now))) throw leaseAlreadyReported();
+      const previous = { healthStatus: state.health_status as HealthStatus, consecutiveFailures: state.consecutive_failures, probeFailures: state.probe_failures, cooldownUntil: toDate(state.cooldown_until), probeDueAt: toDate(state.probe_due_at) };
+      const decision = applyOutcome(previous, { ...report, probe: claims.probe }, this.settings.health, now);
+      const entity = await statements.write(claims.integrationId, {
+        ...decision.next, costUsd: report.costUsd, now, today: utcDay(now), monthStart: utcMonthStart(now),
+        dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
+      });
+      if (Math.random() < 0.01) await statements.purgeReportedBefore(new Date(now.getTime() - 2 * this.settings.leaseTtlSeconds * 1000));
+      const wasExceeded = isSpendExceeded(state.spend_limit_exceeded, state.spend_exceeded_period, state.spend_limit_period, now);
+      return { view: toIntegrationView(entity, now), previous, decision, wasExceeded };
+    });
+    await this.publishReportEvents(brandId, result, now);
+    return result.view;
+  }
+
+  private async publishReportEvents(
+    brandId: string,
+    r: { view: IntegrationView; previous: { healthStatus: HealthStatus }; decision: ReturnType<typeof applyOutcome>; wasExceeded: boolean },
+    at: Date,
+  ) {
+    if (r.decision.reason !== null) {
+      await this.events.publish({
+        type: 'integration.health_changed', brandId, integration: r.view, at, previousStatus: r.previous.healthStatus,
+        status: r.view.healthStatus, consecutiveFailures: r.view.consecutiveFailures, reason: r.decision.reason,
+      });
+    }
+    if (r.wasExceeded !== r.view.spendLimitExceeded) {
+      await this.events.publish({
+        type: 'integration.spend_limit_changed', brandId, integration: r.view, at, exceeded: r.view.spendLimitExceeded,
+        previousExceeded: r.wasExceeded, action: r.view.spendLimitAction, amount: r.view.spendLimitAmount, period: r.view.spendLimitPeriod,
+        usage: r.view.spendLimitPeriod === 'daily' ? r.view.spendToday : r.view.spendMonth,
+      });
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DecimalScalar } from '../../graphql/scalars.js';
+import { IntegrationType } from '../integrations/integration.types.js';
+
+export enum UsageErrorTypeEnum {
+  TIMEOUT = 'timeout',
+  NETWORK = 'network',
+  SERVER_ERROR = 'server_error',
+  RATE_LIMITED = 'rate_limited',
+  AUTH_ERROR = 'auth_error',
+  CLIENT_ERROR = 'client_error',
+}
+registerEnumType(UsageErrorTypeEnum, { name: 'UsageErrorType', description: 'What went wrong upstream, when there was no HTTP status.' });
+
+@ObjectType('KeyLease', { description: 'One grant of one key for one upstream request. Report it with reportKeyUsage.' })
+export class KeyLeaseType {
+  @Field(() => String, { description: 'Signed lease id; pass it to reportKeyUsage.' }) leaseId!: string;
+  @Field(() => IntegrationType) integration!: IntegrationType;
+  @Field(() => GraphQLJSONObject, { description: 'The decrypted credential: the only place it is ever readable.' }) credentials!: Record<string, string>;
+  @Field(() => Date) expiresAt!: Date;
+}
+
+@InputType('LeaseKeyInput')
+export class LeaseKeyInput {
+  @Field(() => String) providerName!: string;
+  @Field(() => String, { nullable: true, description: 'Only keys that allow this model are leased.' }) model?: string | null;
+  @Field(() => ID, { nullable: true, description: 'The node (service, worker pool) the request is made for.' }) nodeId?: string | null;
+}
+
+@InputType('ReportKeyUsageInput')
+export class ReportKeyUsageInput {
+  @Field(() => String) leaseId!: string;
+  @Field(() => Boolean) success!: boolean;
+  @Field(() => Int, { nullable: true, description: 'The upstream HTTP status.' }) statusCode?: number | null;
+  @Field(() => UsageErrorTypeEnum, { nullable: true }) errorType?: UsageErrorTypeEnum | null;
+  @Field(() => Int, { nullable: true }) latencyMs?: number | null;
+  @Field(() => DecimalScalar, { nullable: true, description: 'What the request cost, in USD.' }) costUsd?: string | null;
+  @Field(() => Int, { nullable: true }) promptTokens?: number | null;
+  @Field(() => Int, { nullable: true }) completionTokens?: number | null;
+  @Field(() => Int, { nullable: true, description: 'From a 429\'s Retry-After: how long to cool the key down.' }) retryAfterSeconds?: number | null;
+}

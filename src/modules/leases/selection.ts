@@ -1,0 +1,111 @@
+/**
+ * Which keys may serve a lease, and in what order. Pure: takes the keys, a
+ * `now` and a random source, returns a plan. Order: a due recovery probe
+ * first, then priority descending, healthy before degraded, then weighted
+ * random (exact shares for fractional weights; weight 0 only when no
+ * positive-weight key is left).
+ */
+import { nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, type HealthStatus } from '../integrations/index.js';
+
+export interface Candidate {
+  id: number;
+  isActive: boolean;
+  priority: number;
+  weight: number;
+  healthStatus: HealthStatus;
+  models: string[] | null;
+  blacklistedModels: string[];
+  minuteLimit: number | null;
+  minuteCount: number;
+  minuteWindow: Date | null;
+  dailyLimit: number | null;
+  dailyCount: number;
+  dayWindow: string | null;
+  cooldownUntil: Date | null;
+  probeDueAt: Date | null;
+  /** Spend limit exceeded in the current period with action `block`, and when that period ends. */
+  spendBlockedUntil: Date | null;
+}
+
+export type SkipReason = 'inactive' | 'model_not_allowed' | 'minute_limit' | 'daily_limit' | 'cooling_down' | 'unhealthy' | 'spend_blocked';
+
+export interface Skip {
+  integrationId: number;
+  reason: SkipReason;
+  /** When the key frees up by itself; null when it never will (inactive, model not allowed). */
+  until: Date | null;
+}
+
+export type LeasePlan =
+  | { kind: 'no_keys' }
+  | { kind: 'ordered'; order: { id: number; probe: boolean }[]; skipped: Skip[] }
+  | { kind: 'exhausted'; skipped: Skip[]; retryAt: Date | null };
+
+export function isModelAllowed(c: Pick<Candidate, 'models' | 'blacklistedModels'>, model: string | undefined): boolean {
+  if (model === undefined) return true;
+  if (c.blacklistedModels.includes(model)) return false;
+  return c.models === null || c.models.length === 0 || c.models.includes(model);
+}
+
+/** Why a key cannot serve now, or null when it can. */
+export function skipReason(c: Candidate, model: string | undefined, now: Date): Skip | null {
+  const skip = (reason: SkipReason, until: Date | null): Skip => ({ integrationId: c.id, reason, until });
+  if (!c.isActive) return skip('inactive', null);
+  if (!isModelAllowed(c, model)) return skip('model_not_allowed', null);
+  if (c.healthStatus === 'unhealthy' && (c.probeDueAt === null || c.probeDueAt > now)) return skip('unhealthy', c.probeDueAt);
+  if (c.cooldownUntil !== null && c.cooldownUntil > now) return skip('cooling_down', c.cooldownUntil);
+  if (c.spendBlockedUntil !== null && c.spendBlockedUntil > now) return skip('spend_blocked', c.spendBlockedUntil);
+  const minuteCurrent = c.minuteWindow !== null && c.minuteWindow.getTime() === utcMinuteStart(now).getTime();
+  if (c.minuteLimit !== null && minuteCurrent && c.minuteCount >= c.minuteLimit) return skip('minute_limit', nextUtcMinute(now));
+  if (c.dailyLimit !== null && c.dayWindow === utcDay(now) && c.dailyCount >= c.dailyLimit) return skip('daily_limit', new Date(nextUtcDay(now)));
+  return null;
+}
+
+/** Efraimidis–Spirakis: sorting by u^(1/w) descending draws in proportion to weight. */
+function weightedShuffle<T extends { weight: number }>(items: T[], random: () => number): T[] {
+  return items
+    .map((item) => ({ item, key: Math.log(1 - random()) / item.weight }))
+    .sort((a, b) => b.key - a.key)
+    .map((k) => k.item);
+}
+
+const healthRank = (s: HealthStatus) => (s === 'healthy' ? 0 : s === 'degraded' ? 1 : 2);
+
+export function planLease(candidates: Candidate[], model: string | undefined, now: Date, random: () => number): LeasePlan {
+  if (candidates.length === 0) return { kind: 'no_keys' };
+  const skipped: Skip[] = [];
+  const eligible: Candidate[] = [];
+  for (const c of candidates) {
+    const skip = skipReason(c, model, now);
+    if (skip) skipped.push(skip);
+    else eligible.push(c);
+  }
+  if (eligible.length === 0) {
+    const times = skipped.map((s) => s.until).filter((t): t is Date => t !== null);
+    const retryAt = times.length ? new Date(Math.min(...times.map((t) => t.getTime()))) : null;
+    return { kind: 'exhausted', skipped, retryAt };
+  }
+  const probes = eligible.filter((c) => c.healthStatus === 'unhealthy').sort((a, b) => b.priority - a.priority);
+  const tiers = new Map<string, Candidate[]>();
+  for (const c of eligible.filter((e) => e.healthStatus !== 'unhealthy')) {
+    const key = `${c.priority}:${healthRank(c.healthStatus)}`;
+    tiers.set(key, [...(tiers.get(key) ?? []), c]);
+  }
+  const sortedTiers = [...tiers.entries()]
+    .sort(([a], [b]) => {
+      const [pa, ha] = a.split(':').map(Number);
+      const [pb, hb] = b.split(':').map(Number);
+      return pb - pa || ha - hb;
+    })
+    .map(([, tier]) => tier);
+  // Weight 0: never while any positive-weight key is eligible, whatever its tier.
+  const ordered = [
+    ...sortedTiers.flatMap((tier) => weightedShuffle(tier.filter((c) => c.weight > 0), random)),
+    ...sortedTiers.flatMap((tier) => tier.filter((c) => c.weight <= 0)),
+  ];
+  return {
+    kind: 'ordered',
+    order: [...probes.map((c) => ({ id: c.id, probe: true })), ...ordered.map((c) => ({ id: c.id, probe: false }))],
+    skipped,
+  };
+}

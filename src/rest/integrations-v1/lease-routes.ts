@@ -1,0 +1,63 @@
+/**
+ * The pool's REST twins of leaseKey and reportKeyUsage, in the v1 dialect:
+ * POST /api/v1/integrations/lease and POST /api/v1/integrations/usage.
+ */
+import type { FastifyInstance } from 'fastify';
+import { snakeNames } from '../../modules/integrations/index.js';
+import type { Services } from '../../services.js';
+import { requireBrandId } from '../auth.js';
+import { optionalBoolean, optionalDecimalOrNull, optionalStringOrNull, passThrough, rejectUnknownFields, requireObjectBody } from '../request-fields.js';
+import { badRequest } from '../../platform/errors/app-error.js';
+import { toV1Integration } from './mapping.js';
+
+const LEASE_FIELDS = ['provider_name', 'model', 'node_id'] as const;
+const USAGE_FIELDS = ['lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds'] as const;
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services): void {
+  fastify.post('/api/v1/integrations/lease', async (request) => {
+    const brandId = await requireBrandId(request, services);
+    const body = requireObjectBody(request.body);
+    rejectUnknownFields(body, LEASE_FIELDS);
+    if (body.provider_name === undefined) throw badRequest('provider_name is required');
+    if (typeof body.provider_name !== 'string') throw badRequest('provider_name must be a string');
+    const lease = await services.leases.leaseKey(
+      brandId,
+      { providerName: body.provider_name, model: optionalStringOrNull(body, 'model'), nodeId: optionalStringOrNull(body, 'node_id') },
+      snakeNames,
+    );
+    return {
+      success: true,
+      lease: {
+        lease_id: lease.leaseId,
+        integration_id: lease.integration.id,
+        provider_name: lease.integration.providerName,
+        credentials: lease.credentials,
+        expires_at: iso(lease.expiresAt),
+      },
+    };
+  });
+
+  fastify.post('/api/v1/integrations/usage', async (request) => {
+    const brandId = await requireBrandId(request, services);
+    const body = requireObjectBody(request.body);
+    rejectUnknownFields(body, USAGE_FIELDS);
+    if (body.success === undefined) throw badRequest('success is required');
+    const integration = await services.leases.reportUsage(
+      brandId,
+      {
+        leaseId: passThrough<string>(body, 'lease_id')!,
+        success: optionalBoolean(body, 'success')!,
+        statusCode: passThrough<number>(body, 'status_code'),
+        errorType: optionalStringOrNull(body, 'error_type'),
+        latencyMs: passThrough<number>(body, 'latency_ms'),
+        costUsd: optionalDecimalOrNull(body, 'cost_usd'),
+        promptTokens: passThrough<number>(body, 'prompt_tokens'),
+        completionTokens: passThrough<number>(body, 'completion_tokens'),
+        retryAfterSeconds: passThrough<number>(body, 'retry_after_seconds'),
+      },
+      snakeNames,
+    );
+    return { success: true, integration: toV1Integration(integration) };
+  });
+}
