@@ -43,7 +43,7 @@ export interface LeaseAttempt {
 const CANDIDATES_SQL = `select id, is_active, priority, weight, health_status, models, blacklisted_models,
   minute_limit, minute_count, minute_window, daily_limit, daily_count, to_char(day_window, 'YYYY-MM-DD') as day_window,
   cooldown_until, probe_due_at, spend_limit_exceeded, spend_limit_action, spend_limit_period, spend_exceeded_period
-  from integration where brand_id = ? and provider_name = ?`;
+  from integration where brand_id = ? and provider_name = ? order by id`;
 
 const LEASE_SQL = `update integration set
     minute_count = case when minute_window = ? then minute_count + 1 else 1 end,
