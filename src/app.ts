@@ -7,8 +7,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config/config.js';
 import { openDatabase } from './platform/db/orm.js';
+import { createSqlPool, type SqlPool } from './platform/db/sql-pool.js';
 import { createDatabaseProbe } from './platform/db/database-probe.js';
-import { startEmbeddedPostgres, type EmbeddedCluster } from './platform/db/embedded-postgres.js';
+import { socketUrl, startEmbeddedPostgres, type EmbeddedCluster } from './platform/db/embedded-postgres.js';
 import { mountMetrics } from './platform/http/metrics.js';
 import { mountProbes } from './platform/http/probes.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
@@ -53,10 +54,10 @@ export async function openConfiguredDatabase(config: Config, log: (line: string)
 
 export function buildServices(
   orm: MikroORM,
+  sqlPool: SqlPool,
   config: Config,
   clock: Clock,
   events: EventBus<IntegrationEvent> = new InProcessEventBus(),
-  random: () => number = Math.random,
 ): Services {
   const tokens = new ClientTokenSigner(config.jwtSecrets);
   const vault = new CredentialVault(config.encryptionKeys);
@@ -66,7 +67,7 @@ export function buildServices(
     authenticator: new Authenticator(config.adminToken, tokens, clock),
     brands: new BrandService(orm.em, tokens, clock),
     integrations: new IntegrationService(orm.em, vault, events, clock),
-    leases: new LeaseService(orm.em, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, config, random),
+    leases: new LeaseService(sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, config),
   };
 }
 
@@ -95,7 +96,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     cluster = opened.cluster;
   }
   const orm = await openDatabase(databaseUrl);
-  const services = buildServices(orm, config, clock);
+  const sqlPool = createSqlPool(cluster ? socketUrl(databaseUrl, config.dataDir) : databaseUrl);
+  const services = buildServices(orm, sqlPool, config, clock);
 
   installErrorHandlers(fastify);
   mountMetrics(fastify);
@@ -122,6 +124,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await ws?.close();
         await fastify.close();
         await orm.close();
+        await sqlPool.end();
         await cluster?.stop();
       })();
       return closing;

@@ -9,6 +9,7 @@ import { CredentialVault, rotateEncryption } from './modules/integrations/index.
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { buildServices, openConfiguredDatabase } from './app.js';
 import { openDatabase } from './platform/db/orm.js';
+import { createSqlPool } from './platform/db/sql-pool.js';
 import { isAppError } from './platform/errors/app-error.js';
 import { systemClock } from './platform/time/clock.js';
 import type { Services } from './services.js';
@@ -17,10 +18,12 @@ async function withServices<T>(run: (services: Services, context: { config: Conf
   const config = loadConfig();
   const { url, cluster } = await openConfiguredDatabase(config, () => {});
   const orm = await openDatabase(url, 4);
+  const sqlPool = createSqlPool(url, 2);
   try {
-    return await run(buildServices(orm, config, systemClock), { config, orm });
+    return await run(buildServices(orm, sqlPool, config, systemClock), { config, orm });
   } finally {
     await orm.close();
+    await sqlPool.end();
     await cluster?.stop();
   }
 }

@@ -10,8 +10,12 @@ const AUDIENCE = 'keypool:client';
 
 export type TokenCheck = { kind: 'valid'; brandId: string } | { kind: 'rejected'; reason: string };
 
+/** Verified tokens are remembered until they expire: a JWT cannot change, and verifying costs a WebCrypto round. */
+const CACHE_SIZE = 10_000;
+
 export class ClientTokenSigner {
   private readonly keys: Uint8Array[];
+  private readonly verified = new Map<string, { brandId: string; expiresAtMs: number; notBeforeMs: number }>();
 
   constructor(secrets: string[]) {
     this.keys = secrets.map((s) => new TextEncoder().encode(s));
@@ -29,6 +33,21 @@ export class ClientTokenSigner {
   }
 
   async verify(token: string, now: Date): Promise<TokenCheck> {
+    const cached = this.verified.get(token);
+    if (cached && now.getTime() >= cached.notBeforeMs && now.getTime() < cached.expiresAtMs) return { kind: 'valid', brandId: cached.brandId };
+    const check = await this.verifySignature(token, now);
+    if (check.kind === 'valid') {
+      if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, check.cache);
+      return { kind: 'valid', brandId: check.brandId };
+    }
+    return check;
+  }
+
+  private async verifySignature(
+    token: string,
+    now: Date,
+  ): Promise<{ kind: 'valid'; brandId: string; cache: { brandId: string; expiresAtMs: number; notBeforeMs: number } } | { kind: 'rejected'; reason: string }> {
     if (token.split('.').length !== 3) return { kind: 'rejected', reason: 'token is malformed' };
     let lastReason = 'token signature is invalid';
     for (const key of this.keys) {
@@ -40,7 +59,8 @@ export class ClientTokenSigner {
           currentDate: now,
           requiredClaims: ['sub', 'exp'],
         });
-        return { kind: 'valid', brandId: payload.sub! };
+        const cache = { brandId: payload.sub!, expiresAtMs: payload.exp! * 1000, notBeforeMs: (payload.iat ?? 0) * 1000 - 60_000 };
+        return { kind: 'valid', brandId: payload.sub!, cache };
       } catch (e) {
         if (e instanceof errors.JWTExpired) return { kind: 'rejected', reason: 'token has expired' };
         if (e instanceof errors.JWSSignatureVerificationFailed) continue;

@@ -4,7 +4,7 @@
  */
 import type { ProviderName } from '../providers/index.js';
 import { PROVIDERS } from '../providers/index.js';
-import type { HealthStatus, IntegrationEntity, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
+import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
 import { currentCounts, utcDay, utcMonthStart } from './limits.js';
 import { isSpendExceeded } from './spend.js';
 
@@ -44,6 +44,66 @@ export interface IntegrationView {
   updatedAt: Date;
 }
 
+type Timestamp = Date | string | null | undefined;
+
+/** The stored fields a view is made of: an ORM entity, or a raw row via integrationFromRow. */
+export interface IntegrationRecord {
+  id: number;
+  keyId: string;
+  providerName: string;
+  keyLabel?: string | null;
+  isActive: boolean;
+  isPrimary: boolean;
+  priority: number;
+  weight: string;
+  models?: string[] | null;
+  blacklistedModels?: string[] | null;
+  keyPreview: Record<string, string>;
+  dailyLimit?: number | null;
+  dailyCount: number;
+  dayWindow?: Timestamp;
+  minuteLimit?: number | null;
+  minuteCount: number;
+  minuteWindow?: Timestamp;
+  healthStatus: string;
+  consecutiveFailures: number;
+  cooldownUntil?: Timestamp;
+  lastUsedAt?: Timestamp;
+  spendLimitAmount?: string | null;
+  spendLimitPeriod: string;
+  spendLimitAction: string;
+  spendLimitExceeded: boolean;
+  spendExceededPeriod?: string | null;
+  spendToday: string;
+  spendDay?: Timestamp;
+  spendMonth: string;
+  spendMonthStart?: Timestamp;
+  cachedBalance?: string | null;
+  cachedUsageToday?: string | null;
+  cachedUsageMonth?: string | null;
+  cachedCurrency?: string | null;
+  billingSyncedAt?: Timestamp;
+  createdAt: Date | string;
+  updatedAt: Date | string;
+}
+
+const camelNames = new Map<string, string>();
+const camel = (column: string) => {
+  let name = camelNames.get(column);
+  if (name === undefined) {
+    name = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    camelNames.set(column, name);
+  }
+  return name;
+};
+
+/** A raw `integration` row (snake_case, as node-postgres returns it) as a record. */
+export function integrationFromRow(row: Record<string, unknown>): IntegrationRecord {
+  const record: Record<string, unknown> = {};
+  for (const column in row) record[camel(column)] = row[column];
+  return record as unknown as IntegrationRecord;
+}
+
 /** "500.00000000" → "500", "0.10000000" → "0.1": exact, without float arithmetic. */
 export function normalizeDecimal(value: string): string;
 export function normalizeDecimal(value: string | null): string | null;
@@ -54,9 +114,9 @@ export function normalizeDecimal(value: string | null): string | null {
 }
 
 const asDate = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
-const asDay = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v.toISOString().slice(0, 10) : v);
+const asDay = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v.toISOString().slice(0, 10) : v.slice(0, 10));
 
-export function toIntegrationView(e: IntegrationEntity, now: Date): IntegrationView {
+export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationView {
   const counts = currentCounts(
     { minuteCount: e.minuteCount, minuteWindow: asDate(e.minuteWindow ?? null), dailyCount: e.dailyCount, dayWindow: asDay(e.dayWindow ?? null) },
     now,
@@ -71,7 +131,7 @@ export function toIntegrationView(e: IntegrationEntity, now: Date): IntegrationV
     isActive: e.isActive,
     isPrimary: e.isPrimary,
     priority: e.priority,
-    weight: normalizeDecimal(e.weight),
+    weight: normalizeDecimal(String(e.weight)),
     models: e.models ?? null,
     blacklistedModels: e.blacklistedModels ?? [],
     dailyLimit: e.dailyLimit ?? null,

@@ -1,10 +1,12 @@
 /**
- * The pool's hot path in SQL. A lease is one conditional UPDATE that
- * re-checks every limit on the locked row, so no limit is overshot by any
- * number of callers on any number of instances; a report is one transaction.
+ * The pool's hot path in SQL, one round trip each. A lease is one statement
+ * that picks the best eligible key and counts it, re-checking every limit on
+ * the locked row, so no limit is overshot by any number of callers on any
+ * number of instances. A report is one transaction.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { IntegrationSchema, type IntegrationEntity } from '../integrations/index.js';
+import type pg from 'pg';
+import type { SqlPool } from '../../platform/db/sql-pool.js';
+import { integrationFromRow, type IntegrationRecord } from '../integrations/index.js';
 
 export interface CandidateRow {
   id: number;
@@ -29,8 +31,9 @@ export interface CandidateRow {
 }
 
 export interface LeaseAttempt {
-  integrationId: number;
   brandId: string;
+  providerName: string;
+  model: string | null;
   now: Date;
   minuteStart: Date;
   today: string;
@@ -43,45 +46,60 @@ export interface LeaseAttempt {
 const CANDIDATES_SQL = `select id, is_active, priority, weight, health_status, models, blacklisted_models,
   minute_limit, minute_count, minute_window, daily_limit, daily_count, to_char(day_window, 'YYYY-MM-DD') as day_window,
   cooldown_until, probe_due_at, spend_limit_exceeded, spend_limit_action, spend_limit_period, spend_exceeded_period
-  from integration where brand_id = ? and provider_name = ? order by id`;
+  from integration where brand_id = $1 and provider_name = $2 order by id`;
 
-const LEASE_SQL = `update integration set
-    minute_count = case when minute_window = ? then minute_count + 1 else 1 end,
-    minute_window = ?,
-    daily_count = case when day_window = ?::date then daily_count + 1 else 1 end,
-    day_window = ?::date,
-    last_used_at = ?,
-    updated_at = ?,
-    probe_due_at = case when health_status = 'unhealthy'
-      then ?::timestamptz + least(? * power(2, least(probe_failures, 40)), ?) * interval '1 millisecond'
-      else probe_due_at end
-  where id = ? and brand_id = ? and is_active
-    and (minute_limit is null or minute_window is distinct from ? or minute_count < minute_limit)
-    and (daily_limit is null or day_window is distinct from ?::date or daily_count < daily_limit)
-    and (cooldown_until is null or cooldown_until <= ?)
-    and (health_status <> 'unhealthy' or probe_due_at <= ?)
-    and not (spend_limit_exceeded and spend_limit_action = 'block'
-      and spend_exceeded_period = case when spend_limit_period = 'daily' then ? else ? end)
-  returning *`;
+/**
+ * Picks and counts in one statement. The pick follows selection.ts: a due
+ * probe first, positive weights before weight 0, priority descending, healthy
+ * before degraded, then weighted random (Efraimidis–Spirakis: ln(u)/w, highest
+ * first). FOR UPDATE makes a concurrent caller wait for the row and re-check
+ * every condition on its new version, moving on to the next key if it fails.
+ */
+const LEASE_SQL = `with pick as (
+    select id from integration
+    where brand_id = $1 and provider_name = $2 and is_active
+      and ($3::text is null or ((models is null or cardinality(models) = 0 or $3 = any(models)) and not ($3 = any(blacklisted_models))))
+      and (minute_limit is null or minute_window is distinct from $4 or minute_count < minute_limit)
+      and (daily_limit is null or day_window is distinct from $5::date or daily_count < daily_limit)
+      and (cooldown_until is null or cooldown_until <= $6)
+      and (health_status <> 'unhealthy' or probe_due_at <= $6)
+      and not (spend_limit_exceeded and spend_limit_action = 'block'
+        and spend_exceeded_period = case when spend_limit_period = 'daily' then $7 else $8 end)
+    order by (health_status = 'unhealthy') desc, (weight > 0) desc, priority desc, (health_status = 'degraded') asc,
+      ln(1 - random()) / nullif(weight, 0) desc nulls last
+    limit 1
+    for update
+  )
+  update integration i set
+    minute_count = case when i.minute_window = $4 then i.minute_count + 1 else 1 end,
+    minute_window = $4,
+    daily_count = case when i.day_window = $5::date then i.daily_count + 1 else 1 end,
+    day_window = $5::date,
+    last_used_at = $6,
+    updated_at = $6,
+    probe_due_at = case when i.health_status = 'unhealthy'
+      then $6::timestamptz + least($9 * power(2, least(i.probe_failures, 40)), $10) * interval '1 millisecond'
+      else i.probe_due_at end
+  from pick where i.id = pick.id
+  returning i.*`;
 
 export class LeaseRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly pool: SqlPool) {}
 
-  loadCandidates(brandId: string, providerName: string): Promise<CandidateRow[]> {
-    return this.em.getConnection().execute<CandidateRow[]>(CANDIDATES_SQL, [brandId, providerName]);
+  async loadCandidates(brandId: string, providerName: string): Promise<CandidateRow[]> {
+    return (await this.pool.query<CandidateRow>({ name: 'keypool_lease_candidates', text: CANDIDATES_SQL, values: [brandId, providerName] })).rows;
   }
 
-  /** Counts one lease against the key if it is still eligible; null when it no longer is. */
-  async tryLease(a: LeaseAttempt): Promise<{ entity: IntegrationEntity; encrypted: string } | null> {
-    const rows = await this.em.getConnection().execute<Record<string, unknown>[]>(LEASE_SQL, [
-      a.minuteStart, a.minuteStart, a.today, a.today, a.now, a.now,
-      a.now, a.probeBaseMs, a.probeMaxMs,
-      a.integrationId, a.brandId,
-      a.minuteStart, a.today, a.now, a.now, a.dayKey, a.monthKey,
-    ]);
+  /** Counts one lease against the best eligible key; null when none is eligible. `probe`: the key was unhealthy. */
+  async leaseBest(a: LeaseAttempt): Promise<{ record: IntegrationRecord; encrypted: string; probe: boolean } | null> {
+    const { rows } = await this.pool.query<Record<string, unknown>>({
+      name: 'keypool_lease',
+      text: LEASE_SQL,
+      values: [a.brandId, a.providerName, a.model, a.minuteStart, a.today, a.now, a.dayKey, a.monthKey, a.probeBaseMs, a.probeMaxMs],
+    });
     if (rows.length === 0) return null;
     const row = rows[0];
-    return { entity: this.em.fork().map(IntegrationSchema, row), encrypted: String(row.credentials_encrypted) };
+    return { record: integrationFromRow(row), encrypted: String(row.credentials_encrypted), probe: row.health_status === 'unhealthy' };
   }
 }
 
@@ -112,58 +130,58 @@ export interface ReportWrite {
 
 const REPORT_SQL = `with cur as (
     select id,
-      case when spend_day = ?::date then spend_today + ?::numeric else ?::numeric end as new_today,
-      case when spend_month_start = ?::date then spend_month + ?::numeric else ?::numeric end as new_month
-    from integration where id = ?
+      case when spend_day = $1::date then spend_today + $2::numeric else $3::numeric end as new_today,
+      case when spend_month_start = $4::date then spend_month + $5::numeric else $6::numeric end as new_month
+    from integration where id = $7
   ), judged as (
     select cur.*, (i.spend_limit_amount is not null
       and (case when i.spend_limit_period = 'daily' then cur.new_today else cur.new_month end) >= i.spend_limit_amount) as exceeded
     from cur join integration i on i.id = cur.id
   )
   update integration i set
-    health_status = ?, consecutive_failures = ?, probe_failures = ?, cooldown_until = ?, probe_due_at = ?,
-    spend_today = judged.new_today, spend_day = ?::date,
-    spend_month = judged.new_month, spend_month_start = ?::date,
+    health_status = $8, consecutive_failures = $9, probe_failures = $10, cooldown_until = $11, probe_due_at = $12,
+    spend_today = judged.new_today, spend_day = $13::date,
+    spend_month = judged.new_month, spend_month_start = $14::date,
     spend_limit_exceeded = judged.exceeded,
-    spend_exceeded_period = case when judged.exceeded then (case when i.spend_limit_period = 'daily' then ? else ? end) else null end,
-    updated_at = ?
+    spend_exceeded_period = case when judged.exceeded then (case when i.spend_limit_period = 'daily' then $15 else $16 end) else null end,
+    updated_at = $17
   from judged where i.id = judged.id
   returning i.*`;
 
 /** Statements of one report, run inside the caller's transaction. */
 export class ReportStatements {
-  constructor(private readonly tx: EntityManager) {}
+  constructor(private readonly tx: pg.PoolClient) {}
 
   /** False when the lease was reported before. */
   async markReported(leaseUuid: string, integrationId: number, now: Date): Promise<boolean> {
-    const rows = await this.tx.execute<unknown[]>(
-      'insert into reported_lease (lease_id, integration_id, reported_at) values (?, ?, ?) on conflict do nothing returning lease_id',
+    const { rowCount } = await this.tx.query(
+      'insert into reported_lease (lease_id, integration_id, reported_at) values ($1, $2, $3) on conflict do nothing',
       [leaseUuid, integrationId, now],
     );
-    return rows.length === 1;
+    return rowCount === 1;
   }
 
   async lockHealth(integrationId: number, brandId: string): Promise<HealthRow | null> {
-    const rows = await this.tx.execute<HealthRow[]>(
+    const { rows } = await this.tx.query<HealthRow>(
       `select health_status, consecutive_failures, probe_failures, cooldown_until, probe_due_at,
         spend_limit_exceeded, spend_exceeded_period, spend_limit_period
-       from integration where id = ? and brand_id = ? for update`,
+       from integration where id = $1 and brand_id = $2 for update`,
       [integrationId, brandId],
     );
     return rows[0] ?? null;
   }
 
-  async write(integrationId: number, w: ReportWrite): Promise<IntegrationEntity> {
-    const rows = await this.tx.execute<Record<string, unknown>[]>(REPORT_SQL, [
+  async write(integrationId: number, w: ReportWrite): Promise<IntegrationRecord> {
+    const { rows } = await this.tx.query<Record<string, unknown>>({ name: 'keypool_report', text: REPORT_SQL, values: [
       w.today, w.costUsd, w.costUsd, w.monthStart, w.costUsd, w.costUsd, integrationId,
       w.healthStatus, w.consecutiveFailures, w.probeFailures, w.cooldownUntil, w.probeDueAt,
       w.today, w.monthStart, w.dayKey, w.monthKey, w.now,
-    ]);
-    return this.tx.fork().map(IntegrationSchema, rows[0]);
+    ] });
+    return integrationFromRow(rows[0]);
   }
 
   /** Reported leases older than any live lease can go: their tokens have expired. */
   async purgeReportedBefore(cutoff: Date): Promise<void> {
-    await this.tx.execute('delete from reported_lease where reported_at < ?', [cutoff]);
+    await this.tx.query('delete from reported_lease where reported_at < $1', [cutoff]);
   }
 }

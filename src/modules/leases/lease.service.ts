@@ -3,7 +3,7 @@
  * then take the report of what happened. The only place a credential is
  * decrypted. Events (health, spend-limit flips) are published after commit.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { inTransaction, type SqlPool } from '../../platform/db/sql-pool.js';
 import type { HealthConfig } from '../../config/config.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
@@ -68,15 +68,14 @@ export class LeaseService {
   private readonly repository: LeaseRepository;
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly pool: SqlPool,
     private readonly vault: CredentialVault,
     private readonly tokens: LeaseTokenSigner,
     private readonly events: EventBus<IntegrationEvent>,
     private readonly clock: Clock,
     private readonly settings: LeaseSettings,
-    private readonly random: () => number = Math.random,
   ) {
-    this.repository = new LeaseRepository(em);
+    this.repository = new LeaseRepository(pool);
   }
 
   /** Grants the best eligible key, counted atomically against its limits, with its decrypted credential. */
@@ -85,28 +84,31 @@ export class LeaseService {
     const model = request.model ?? undefined;
     if (model !== undefined && (model.length === 0 || model.length > 255)) throw new AppError('request.invalid', `${n('model')} must be 1 to 255 characters`);
     if (request.nodeId && !isUuid(request.nodeId)) throw new AppError('request.invalid', `${n('nodeId')} must be a UUID`);
-    // Two rounds: the second re-reads the pool when every planned key was taken by concurrent callers.
+    const leaseOnce = (now: Date) =>
+      this.repository.leaseBest({
+        brandId, providerName: provider.name, model: model ?? null, now, minuteStart: utcMinuteStart(now), today: utcDay(now),
+        dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
+        probeBaseMs: this.settings.health.probeCooldownMs, probeMaxMs: this.settings.health.probeCooldownMaxMs,
+      });
+    // Nothing leased: explain why from the keys as they stand. A plan that finds an eligible
+    // key means the pool changed under us (a window turned over): try once more.
     for (let round = 0; round < 2; round++) {
       const now = this.clock.now();
-      const candidates = (await this.repository.loadCandidates(brandId, provider.name)).map((r) => toCandidate(r, now));
-      const plan = planLease(candidates, model, now, this.random);
-      if (plan.kind === 'no_keys') throw noKeysForProvider(provider.name);
-      if (plan.kind === 'exhausted') throw noKeyAvailable(provider.name, plan.skipped, plan.retryAt, now);
-      for (const { id, probe } of plan.order) {
-        const leased = await this.repository.tryLease({
-          integrationId: id, brandId, now, minuteStart: utcMinuteStart(now), today: utcDay(now),
-          dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
-          probeBaseMs: this.settings.health.probeCooldownMs, probeMaxMs: this.settings.health.probeCooldownMaxMs,
-        });
-        if (!leased) continue;
+      const leased = await leaseOnce(now);
+      if (leased) {
         const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
-        const { token } = this.tokens.sign({ integrationId: id, brandId, expiresAt, probe, nodeId: request.nodeId ?? null });
-        return { leaseId: token, integration: toIntegrationView(leased.entity, now), credentials: this.vault.open(leased.encrypted), expiresAt };
+        const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId: request.nodeId ?? null });
+        return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials: this.vault.open(leased.encrypted), expiresAt };
+      }
+      const candidates = (await this.repository.loadCandidates(brandId, provider.name)).map((r) => toCandidate(r, now));
+      const plan = planLease(candidates, model, now, Math.random);
+      if (plan.kind === 'no_keys') throw noKeysForProvider(provider.name);
+      if (plan.kind === 'exhausted' || round === 1) {
+        const skipped = plan.kind === 'exhausted' ? plan.skipped : [];
+        throw noKeyAvailable(provider.name, skipped, plan.kind === 'exhausted' ? plan.retryAt : new Date(now.getTime() + 1000), now);
       }
     }
-    const now = this.clock.now();
-    const plan = planLease((await this.repository.loadCandidates(brandId, provider.name)).map((r) => toCandidate(r, now)), model, now, this.random);
-    throw noKeyAvailable(provider.name, plan.kind === 'exhausted' ? plan.skipped : [], plan.kind === 'exhausted' ? plan.retryAt : now, now);
+    throw new Error('unreachable');
   }
 
   /** Applies what happened with a lease: health, cooldown, spend. A lease is reported at most once. */
@@ -115,20 +117,20 @@ export class LeaseService {
     const claims = this.tokens.verify(report.leaseId);
     const now = this.clock.now();
     if (!claims || claims.brandId !== brandId || claims.expiresAt <= now) throw leaseNotFound();
-    const result = await this.em.fork().transactional(async (tx) => {
+    const result = await inTransaction(this.pool, async (tx) => {
       const statements = new ReportStatements(tx);
       const state = await statements.lockHealth(claims.integrationId, brandId);
       if (!state) throw leaseNotFound();
       if (!(await statements.markReported(claims.leaseUuid, claims.integrationId, now))) throw leaseAlreadyReported();
       const previous = { healthStatus: state.health_status as HealthStatus, consecutiveFailures: state.consecutive_failures, probeFailures: state.probe_failures, cooldownUntil: toDate(state.cooldown_until), probeDueAt: toDate(state.probe_due_at) };
       const decision = applyOutcome(previous, { ...report, probe: claims.probe }, this.settings.health, now);
-      const entity = await statements.write(claims.integrationId, {
+      const record = await statements.write(claims.integrationId, {
         ...decision.next, costUsd: report.costUsd, now, today: utcDay(now), monthStart: utcMonthStart(now),
         dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
       });
       if (Math.random() < 0.01) await statements.purgeReportedBefore(new Date(now.getTime() - 2 * this.settings.leaseTtlSeconds * 1000));
       const wasExceeded = isSpendExceeded(state.spend_limit_exceeded, state.spend_exceeded_period, state.spend_limit_period, now);
-      return { view: toIntegrationView(entity, now), previous, decision, wasExceeded };
+      return { view: toIntegrationView(record, now), previous, decision, wasExceeded };
     });
     await this.publishReportEvents(brandId, result, now);
     return result.view;

@@ -4,6 +4,7 @@
  */
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
 import { BrandSchema } from '../../modules/brands/brand.entity.js';
 import { IntegrationSchema, ReportedLeaseSchema } from '../../modules/integrations/integration.entity.js';
 import { migrationsList } from './migrations/index.js';
@@ -35,8 +36,21 @@ export function ormOptions(databaseUrl: string, poolMax = 20): Options {
   };
 }
 
+/** Any number of instances may start at once: one migrates while the others wait on this lock. */
+const MIGRATION_LOCK_KEY = 4_711_042;
+
 export async function openDatabase(databaseUrl: string, poolMax?: number): Promise<MikroORM> {
   const orm = await MikroORM.init(ormOptions(databaseUrl, poolMax));
-  await orm.migrator.up();
+  const lock = new pg.Client({ connectionString: databaseUrl });
+  try {
+    await lock.connect();
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await orm.migrator.up();
+  } catch (e) {
+    await orm.close();
+    throw e;
+  } finally {
+    await lock.end().catch(() => {});
+  }
   return orm;
 }
