@@ -16,6 +16,8 @@ import { systemClock, type Clock } from './platform/time/clock.js';
 import { Authenticator, BrandService, ClientTokenSigner } from './modules/brands/index.js';
 import { CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
+import { MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
+import { createIntegrationEventCodec } from './modules/integrations/index.js';
 import { mountIntegrationsV1 } from './rest/integrations-v1/routes.js';
 import { mountLeaseRoutesV1 } from './rest/integrations-v1/lease-routes.js';
 import { LeaseService, LeaseTokenSigner } from './modules/leases/index.js';
@@ -97,11 +99,19 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
   const orm = await openDatabase(databaseUrl);
   const sqlPool = createSqlPool(cluster ? socketUrl(databaseUrl, config.dataDir) : databaseUrl);
-  const services = buildServices(orm, sqlPool, config, clock);
+  const events = new PgNotifyEventBus<IntegrationEvent>({
+    connectionString: databaseUrl,
+    channel: 'keypool_events',
+    publishPool: sqlPool,
+    codec: createIntegrationEventCodec(MAX_NOTIFY_BYTES, (brandId, id) => services.integrations.findIntegration(brandId, id)),
+    log: (message, error) => fastify.log.warn({ err: error }, message),
+  });
+  const services = buildServices(orm, sqlPool, config, clock, events);
+  await events.start();
 
   installErrorHandlers(fastify);
   mountMetrics(fastify);
-  mountProbes(fastify, createDatabaseProbe(databaseUrl));
+  mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening());
   mountLeaseRoutesV1(fastify, services);
   mountIntegrationsV1(fastify, services);
   const schema = await buildKeypoolSchema();
@@ -123,6 +133,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       closing ??= (async () => {
         await ws?.close();
         await fastify.close();
+        await events.close();
         await orm.close();
         await sqlPool.end();
         await cluster?.stop();

@@ -5,21 +5,24 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { buildSchema, type PubSub } from 'type-graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
+import { buildSchema } from 'type-graphql';
 import { BrandResolver } from '../modules/brands/index.js';
-import { IntegrationResolver } from '../modules/integrations/index.js';
+import { IntegrationEventsResolver, IntegrationResolver } from '../modules/integrations/index.js';
 import { ProviderResolver } from '../modules/providers/index.js';
 import { LeaseResolver } from '../modules/leases/index.js';
 import { authChecker } from './auth-checker.js';
 
-export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver] as const;
+export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver, IntegrationEventsResolver] as const;
 
-export async function buildKeypoolSchema(pubSub?: PubSub): Promise<GraphQLSchema> {
+export async function buildKeypoolSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
     authChecker,
     authMode: 'error',
-    pubSub,
+    // Our subscriptions bring their own streams (`subscribe`, fed by the event bus), but
+    // type-graphql 2 refuses to build subscriptions without a PubSub instance.
+    pubSub: createPubSub(),
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeISOResolver }],
     emitSchemaFile: false,

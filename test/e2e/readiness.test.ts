@@ -19,17 +19,17 @@ describe('/readyz', () => {
     const port = await freePort();
     cluster = await startEmbeddedPostgres({ dataDir, password: 'ready', port });
     t = await createTestApp({ databaseUrl: cluster.url });
-    expect((await t.rest('GET', '/readyz')).body).toEqual({ status: 'ready', database: 'up' });
+    expect((await t.rest('GET', '/readyz')).body).toEqual({ status: 'ready', database: 'up', events: 'listening' });
     expect((await t.rest('GET', '/healthz')).status).toBe(200);
 
     await cluster.stop();
     const down = await t.rest('GET', '/readyz');
     expect(down.status).toBe(503);
-    expect(down.body).toEqual({ status: 'unavailable', database: 'down' });
+    expect(down.body).toEqual({ status: 'unavailable', database: 'down', events: 'reconnecting' });
     expect((await t.rest('GET', '/healthz')).status).toBe(200);
 
     cluster = await startEmbeddedPostgres({ dataDir, password: 'ready', port });
-    expect((await t.rest('GET', '/readyz')).status).toBe(200);
+    await expect.poll(async () => (await t.rest('GET', '/readyz')).body, { timeout: 10_000, interval: 200 }).toEqual({ status: 'ready', database: 'up', events: 'listening' });
     const brand = await t.gql('mutation { createBrand(input: { name: "after restart" }) { name } }', {}, t.adminToken);
     expect(brand.data).toEqual({ createBrand: { name: 'after restart' } });
   });

@@ -16,3 +16,5 @@ export { SPEND_LIMIT_ACTIONS, SPEND_LIMIT_PERIODS, type IntegrationEntity, type 
 export type { IntegrationEvent, IntegrationChangeKind } from './integration.events.js';
 export { rotateEncryption, type RotationReport } from './key-rotation.js';
 export { IntegrationResolver } from './integration.resolver.js';
+export { IntegrationEventsResolver } from './integration-events.resolver.js';
+export { createIntegrationEventCodec } from './integration-event-codec.js';

@@ -1,0 +1,65 @@
+/**
+ * A subscriber's own stream of events: the bus pushes, the subscriber pulls.
+ * Each stream has a bounded queue, so one slow consumer never holds up the
+ * bus or the others; a consumer that falls too far behind is ended with an
+ * error. Returning (disconnect) unsubscribes at once.
+ */
+import { GraphQLError } from 'graphql';
+import type { EventBus } from '../platform/events/event-bus.js';
+
+export const MAX_QUEUED_EVENTS = 1000;
+
+export function eventStream<E, T>(bus: EventBus<E>, select: (event: E) => T | null, maxQueued = MAX_QUEUED_EVENTS): AsyncIterableIterator<T> {
+  const queue: T[] = [];
+  let waiting: ((result: IteratorResult<T>) => void) | null = null;
+  let failure: GraphQLError | null = null;
+  let done = false;
+
+  const finish = () => {
+    done = true;
+    unsubscribe();
+    queue.length = 0;
+    waiting?.({ value: undefined, done: true });
+    waiting = null;
+  };
+
+  const unsubscribe = bus.subscribe((event) => {
+    if (done) return;
+    const value = select(event);
+    if (value === null) return;
+    if (waiting) {
+      const resolve = waiting;
+      waiting = null;
+      resolve({ value, done: false });
+    } else if (queue.length < maxQueued) {
+      queue.push(value);
+    } else {
+      failure = new GraphQLError(`Subscriber too slow: more than ${maxQueued} events waiting; resubscribe`, { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } });
+      unsubscribe();
+    }
+  });
+
+  return {
+    next(): Promise<IteratorResult<T>> {
+      if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
+      if (failure) {
+        const error = failure;
+        finish();
+        return Promise.reject(error);
+      }
+      if (done) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => (waiting = resolve));
+    },
+    return(): Promise<IteratorResult<T>> {
+      finish();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    throw(error?: unknown): Promise<IteratorResult<T>> {
+      finish();
+      return Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
