@@ -7,7 +7,8 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    // `npm test` runs unit, integration and e2e; `npm run test:browser` the headless-Chromium checks.
+    include: process.env.KEYPOOL_TESTS === 'browser' ? ['test/browser/**/*.test.ts'] : ['test/{unit,integration,e2e}/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['reflect-metadata'],
     testTimeout: 30_000,
