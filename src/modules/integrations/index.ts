@@ -6,7 +6,8 @@
  */
 export { IntegrationSchema, ReportedLeaseSchema, HEALTH_STATUSES, type HealthStatus } from './integration.entity.js';
 export { IntegrationService, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type IntegrationFilter, type IntegrationPage } from './integration.service.js';
-export { camelNames, snakeNames, type CreateIntegrationInput, type IntegrationSettings, type FieldNamer } from './integration-input.js';
+export { IntegrationType } from './integration.types.js';
+export { camelNames, snakeNames, validateProvider, type CreateIntegrationInput, type IntegrationSettings, type FieldNamer } from './integration-input.js';
 export { integrationFromRow, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';
 export { isSpendExceeded, spendPeriodEnd, spendPeriodKey } from './spend.js';

@@ -4,7 +4,7 @@
  * Fernet token (hidden and lazy: never serialised, never loaded by default).
  */
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { BrandSchema } from '../brands/brand.entity.js';
+import { BrandSchema } from '../brands/index.js';
 
 export const HEALTH_STATUSES = ['healthy', 'degraded', 'unhealthy'] as const;
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { requireBrandId, type GraphQLContext } from '../../graphql/context.js';
-import { IntegrationType } from '../integrations/integration.types.js';
+import { IntegrationType } from '../integrations/index.js';
 import { KeyLeaseType, LeaseKeyInput, ReportKeyUsageInput } from './lease.types.js';
 
 @Resolver(() => KeyLeaseType)

@@ -11,9 +11,8 @@ import type { Clock } from '../../platform/time/clock.js';
 import { isUuid } from '../brands/index.js';
 import {
   camelNames, spendPeriodEnd, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart,
-  isSpendExceeded, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
+  isSpendExceeded, validateProvider, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
 } from '../integrations/index.js';
-import { validateProvider } from '../integrations/integration-input.js';
 import { applyOutcome } from './health.js';
 import { leaseAlreadyReported, leaseNotFound, noKeyAvailable, noKeysForProvider } from './lease-errors.js';
 import { LeaseRepository, ReportStatements, type CandidateRow } from './lease.repository.js';

@@ -1,7 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DecimalScalar } from '../../graphql/scalars.js';
-import { IntegrationType } from '../integrations/integration.types.js';
+import { IntegrationType } from '../integrations/index.js';
 
 export enum UsageErrorTypeEnum {
   TIMEOUT = 'timeout',
