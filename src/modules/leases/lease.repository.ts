@@ -48,6 +48,9 @@ const CANDIDATES_SQL = `select id, is_active, priority, weight, health_status, m
   cooldown_until, probe_due_at, spend_limit_exceeded, spend_limit_action, spend_limit_period, spend_exceeded_period
   from integration where brand_id = $1 and provider_name = $2 order by id`;
 
+/** What a view and a lease need of a row (not the brand, the fingerprint or probe bookkeeping). */
+const VIEW_COLUMNS = `i.id, i.key_id, i.provider_name, i.key_label, i.is_active, i.is_primary, i.priority, i.weight, i.models, i.blacklisted_models, i.credentials_encrypted, i.key_preview, i.daily_limit, i.daily_count, i.day_window, i.minute_limit, i.minute_count, i.minute_window, i.health_status, i.consecutive_failures, i.cooldown_until, i.last_used_at, i.spend_limit_amount, i.spend_limit_period, i.spend_limit_action, i.spend_limit_exceeded, i.spend_exceeded_period, i.spend_today, i.spend_day, i.spend_month, i.spend_month_start, i.cached_balance, i.cached_usage_today, i.cached_usage_month, i.cached_currency, i.billing_synced_at, i.created_at, i.updated_at`;
+
 /**
  * Picks and counts in one statement. The pick follows selection.ts: a due
  * probe first, positive weights before weight 0, priority descending, healthy
@@ -81,7 +84,7 @@ const LEASE_SQL = `with pick as (
       then $6::timestamptz + least($9 * power(2, least(i.probe_failures, 40)), $10) * interval '1 millisecond'
       else i.probe_due_at end
   from pick where i.id = pick.id
-  returning i.*`;
+  returning ${VIEW_COLUMNS}`;
 
 export class LeaseRepository {
   constructor(private readonly pool: SqlPool) {}
