@@ -36,7 +36,7 @@ function fromFrameworkError(error: FastifyError): AppError | null {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError('request.invalid', `Malformed JSON body: ${error.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, 'body is not valid JSON')}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('request.invalid', 'Content-Type must be application/json');
+      return new AppError('request.unsupported_media_type', 'Content-Type must be application/json');
     default:
       break;
   }

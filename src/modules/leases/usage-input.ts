@@ -36,7 +36,8 @@ function wholeNumber(value: number | null | undefined, name: string, min: number
 }
 
 export function validateUsageReport(r: UsageReportInput, n: FieldNamer): ValidUsageReport {
-  if (typeof r.leaseId !== 'string' || r.leaseId.length === 0) throw invalid(`${n('leaseId')} is required`);
+  if (r.leaseId === undefined || r.leaseId === null || r.leaseId === '') throw invalid(`${n('leaseId')} is required`);
+  if (typeof r.leaseId !== 'string') throw invalid(`${n('leaseId')} must be a string`);
   if (typeof r.success !== 'boolean') throw invalid(`${n('success')} must be a boolean (true or false)`);
   const statusCode = wholeNumber(r.statusCode, n('statusCode'), 100, 599);
   if (r.errorType !== undefined && r.errorType !== null && !ERROR_TYPES.includes(r.errorType as ErrorType)) {

@@ -6,6 +6,7 @@
 export const ERROR_CODES = {
   'request.invalid': { graphql: 'BAD_USER_INPUT', http: 400 },
   'request.too_large': { graphql: 'BAD_USER_INPUT', http: 413 },
+  'request.unsupported_media_type': { graphql: 'BAD_USER_INPUT', http: 415 },
   'route.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'auth.unauthenticated': { graphql: 'UNAUTHENTICATED', http: 401 },
   'auth.forbidden': { graphql: 'FORBIDDEN', http: 403 },
