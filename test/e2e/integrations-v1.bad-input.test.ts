@@ -1,5 +1,6 @@
 /** Every bad input is a 400 `{success:false, error}` that names the field, and writes nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectMessage } from '../support/expect-message.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 
 let t: TestApp;
@@ -47,8 +48,7 @@ describe('POST /api/v1/integrations with bad input', () => {
     const res = await t.rest('POST', '/api/v1/integrations', { body, token });
     expect(res.status).toBe(400);
     expect(res.body.success).toBe(false);
-    if (typeof message === 'string') expect(res.body.error).toBe(message);
-    else expect(res.body.error).toMatch(message);
+    expectMessage(res.body.error, message);
     expect(await total()).toBe(before);
   });
 
@@ -83,8 +83,7 @@ describe('PATCH, GET and DELETE with bad input', () => {
     const before = (await t.rest('GET', `/api/v1/integrations/${existingId}`, { token })).body.integration;
     const res = await t.rest('PATCH', `/api/v1/integrations/${existingId}`, { body, token });
     expect(res.status).toBe(400);
-    if (typeof message === 'string') expect(res.body.error).toBe(message);
-    else expect(res.body.error).toMatch(message);
+    expectMessage(res.body.error, message);
     expect((await t.rest('GET', `/api/v1/integrations/${existingId}`, { token })).body.integration).toEqual(before);
   });
 
@@ -108,8 +107,7 @@ describe('PATCH, GET and DELETE with bad input', () => {
   ])('GET list answers 400 for %s', async (query, message) => {
     const res = await t.rest('GET', `/api/v1/integrations?${query}`, { token });
     expect(res.status).toBe(400);
-    if (typeof message === 'string') expect(res.body.error).toBe(message);
-    else expect(res.body.error).toMatch(message);
+    expectMessage(res.body.error, message);
   });
 
   it('answers an unknown route with a JSON 404', async () => {

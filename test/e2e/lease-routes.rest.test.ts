@@ -1,5 +1,6 @@
 /** The REST twins of leaseKey and reportKeyUsage: v1 bodies, v1 errors, nothing half-written. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectMessage } from '../support/expect-message.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 
 let t: TestApp;
@@ -40,8 +41,7 @@ describe('POST /api/v1/integrations/lease and /usage', () => {
   ])('refuses a lease with %s', async (_case, body, message) => {
     const res = await lease(body);
     expect(res.status).toBe(400);
-    if (typeof message === 'string') expect(res.body.error).toBe(message);
-    else expect(res.body.error).toMatch(message);
+    expectMessage(res.body.error, message);
   });
 
   it('answers a lease for a provider without keys with 404, and without a token with 401', async () => {
@@ -61,8 +61,7 @@ describe('POST /api/v1/integrations/lease and /usage', () => {
   ])('refuses a report with %s', async (_case, body, message) => {
     const res = await usage(body);
     expect(res.status).toBe(400);
-    if (typeof message === 'string') expect(res.body.error).toBe(message);
-    else expect(res.body.error).toMatch(message);
+    expectMessage(res.body.error, message);
   });
 
   it('answers an unknown or forged lease with 404 and changes nothing', async () => {
