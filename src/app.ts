@@ -9,7 +9,7 @@ import type { Config } from './config/config.js';
 import { openDatabase } from './platform/db/orm.js';
 import { createSqlPool, type SqlPool } from './platform/db/sql-pool.js';
 import { createDatabaseProbe } from './platform/db/database-probe.js';
-import { socketUrl, startEmbeddedPostgres, type EmbeddedCluster } from './platform/db/embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedCluster } from './platform/db/embedded-postgres.js';
 import { mountMetrics } from './platform/http/metrics.js';
 import { mountProbes } from './platform/http/probes.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
@@ -98,7 +98,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     cluster = opened.cluster;
   }
   const orm = await openDatabase(databaseUrl);
-  const sqlPool = createSqlPool(cluster ? socketUrl(databaseUrl, config.dataDir) : databaseUrl);
+  const sqlPool = createSqlPool(cluster?.poolUrl ?? databaseUrl);
   const events = new PgNotifyEventBus<IntegrationEvent>({
     connectionString: databaseUrl,
     channel: 'keypool_events',

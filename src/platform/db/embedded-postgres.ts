@@ -16,6 +16,8 @@ for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export interface EmbeddedCluster {
   url: string;
+  /** The same database over the cluster's Unix socket when it has one (cheaper than loopback TCP), else `url`. */
+  poolUrl: string;
   /** Connection URL of another database on the same cluster. */
   urlFor(database: string): string;
   stop(): Promise<void>;
@@ -55,12 +57,16 @@ export function findRunningClusterPort(dataDir: string): number | null {
 const clusterUrl = (password: string, port: number, database: string) =>
   `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 
-/** The same database over the cluster's Unix socket: cheaper than loopback TCP, for node-postgres pools. */
-export const socketUrl = (tcpUrl: string, dataDir: string) => {
+/** Unix socket paths are limited to 107 bytes: a deep data dir keeps to TCP. */
+const MAX_SOCKET_PATH = 100;
+const socketFits = (databaseDir: string) => `${databaseDir}/.s.PGSQL.65535`.length <= MAX_SOCKET_PATH;
+
+function socketUrl(tcpUrl: string, databaseDir: string, port: number): string {
+  if (!existsSync(join(databaseDir, `.s.PGSQL.${port}`))) return tcpUrl;
   const url = new URL(tcpUrl);
-  url.searchParams.set('host', join(dataDir, 'pg'));
+  url.searchParams.set('host', databaseDir);
   return url.toString();
-};
+}
 
 /**
  * Starts the cluster (initialising it once), or joins the one already running
@@ -77,7 +83,7 @@ export async function startEmbeddedPostgres(options: {
   const running = findRunningClusterPort(options.dataDir);
   if (running !== null) {
     const urlFor = (database: string) => clusterUrl(options.password, running, database);
-    return { url: urlFor('postgres'), urlFor, stop: async () => {} };
+    return { url: urlFor('postgres'), poolUrl: socketUrl(urlFor('postgres'), databaseDir, running), urlFor, stop: async () => {} };
   }
   const port = options.port ?? (await freePort());
   const log = options.log ?? (() => {});
@@ -88,7 +94,11 @@ export async function startEmbeddedPostgres(options: {
     password: options.password,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${databaseDir}`, '-c', 'max_connections=300'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', `unix_socket_directories=${socketFits(databaseDir) ? databaseDir : ''}`,
+      '-c', 'max_connections=300',
+    ],
     onLog: (m: unknown) => log(String(m).trim()),
     onError: (m: unknown) => log(String(m instanceof Error ? m.message : m).trim()),
   });
@@ -106,6 +116,7 @@ export async function startEmbeddedPostgres(options: {
   const urlFor = (database: string) => clusterUrl(options.password, port, database);
   return {
     url: urlFor('postgres'),
+    poolUrl: socketUrl(urlFor('postgres'), databaseDir, port),
     urlFor,
     stop: async () => {
       process.removeListener('exit', stopOnExit);
