@@ -69,11 +69,27 @@ try {
     await Promise.all(clients.map((c) => c.dispose()));
     await new Promise((r) => setTimeout(r, 500));
   }
+  // Churn: rounds of 1,000 connect/subscribe/disconnect cycles; a leak shows as memory that grows round after round.
+  const churn: string[] = [];
+  for (let round = 0; round <= 3; round++) {
+    if (round > 0) {
+      for (let i = 0; i < 1000; i += 50) {
+        const batch = await openSubscribers(server, token, 50, () => {});
+        await Promise.all(batch.map((c) => c.dispose()));
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const heap = await metric(server, 'nodejs_heap_size_used_bytes');
+    const rss = await metric(server, 'process_resident_memory_bytes');
+    churn.push(`${round * 1000} cycles: heap ${fmt(heap / 2 ** 20, 1)} MiB, RSS ${fmt(rss / 2 ** 20, 1)} MiB`);
+  }
+
   console.log('\nkeypool fan-out benchmark — one server process, embedded PostgreSQL, event: integrationHealthChanged after a reported 401');
   console.log('| subscribers | rounds | p50 ms | p99 ms | max ms | server RSS per subscriber (KiB) |');
   console.log('|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
-  console.log('\nlatency: from sending reportKeyUsage to each subscriber receiving the event (includes the report round trip)');
+  console.log(`\nchurn (server memory after each round of 1,000 connect/subscribe/disconnect cycles):\n  ${churn.join('\n  ')}`);
+  console.log('latency: from sending reportKeyUsage to each subscriber receiving the event (includes the report round trip)');
 } finally {
   await server.stop();
 }
