@@ -52,7 +52,6 @@ export function mountGraphQLWebSocket(
         return true;
       },
       onNext: (_ctx, _id, _payload, _args, result: ExecutionResult) => formatResult(result, log),
-      onOperation: undefined,
     },
     wss,
   );

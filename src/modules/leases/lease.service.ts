@@ -89,25 +89,29 @@ export class LeaseService {
         dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
         probeBaseMs: this.settings.health.probeCooldownMs, probeMaxMs: this.settings.health.probeCooldownMaxMs,
       });
-    // Nothing leased: explain why from the keys as they stand. A plan that finds an eligible
-    // key means the pool changed under us (a window turned over): try once more.
-    for (let round = 0; round < 2; round++) {
-      const now = this.clock.now();
-      const leased = await leaseOnce(now);
-      if (leased) {
-        const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
-        const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId: request.nodeId ?? null });
-        return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials: this.vault.open(leased.encrypted), expiresAt };
-      }
-      const candidates = (await this.repository.loadCandidates(brandId, provider.name)).map((r) => toCandidate(r, now));
-      const plan = planLease(candidates, model, now, Math.random);
-      if (plan.kind === 'no_keys') throw noKeysForProvider(provider.name);
-      if (plan.kind === 'exhausted' || round === 1) {
-        const skipped = plan.kind === 'exhausted' ? plan.skipped : [];
-        throw noKeyAvailable(provider.name, skipped, plan.kind === 'exhausted' ? plan.retryAt : new Date(now.getTime() + 1000), now);
-      }
+    let now = this.clock.now();
+    let leased = await leaseOnce(now);
+    if (!leased) {
+      // A refusal the keys cannot explain means the pool changed under us (a window turned over): once more.
+      await this.explainRefusal(brandId, provider.name, model, now, false);
+      now = this.clock.now();
+      leased = await leaseOnce(now);
+      if (!leased) return this.explainRefusal(brandId, provider.name, model, now, true);
     }
-    throw new Error('unreachable');
+    const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
+    const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId: request.nodeId ?? null });
+    return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials: this.vault.open(leased.encrypted), expiresAt };
+  }
+
+  /** Throws why no key could serve, from the keys as they stand; `final` throws even when one looks eligible. */
+  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, now: Date, final: true): Promise<never>;
+  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, now: Date, final: boolean): Promise<void>;
+  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, now: Date, final: boolean): Promise<void> {
+    const candidates = (await this.repository.loadCandidates(brandId, providerName)).map((r) => toCandidate(r, now));
+    const plan = planLease(candidates, model, now, Math.random);
+    if (plan.kind === 'no_keys') throw noKeysForProvider(providerName);
+    if (plan.kind === 'exhausted') throw noKeyAvailable(providerName, plan.skipped, plan.retryAt, now);
+    if (final) throw noKeyAvailable(providerName, plan.skipped, new Date(now.getTime() + 1000), now);
   }
 
   /** Applies what happened with a lease: health, cooldown, spend. A lease is reported at most once. */
