@@ -32,6 +32,9 @@ describe('credentials at rest', () => {
     const created = await t.rest('POST', '/api/v1/integrations', { body: { provider_name: 'openrouter', credentials: { api_key: SECRET } }, token });
     const listed = await t.rest('GET', '/api/v1/integrations', { token });
     const gql = await t.gql('{ integrations { items { keyPreview } } }', {}, token);
+    const lease = await t.rest('POST', '/api/v1/integrations/lease', { body: { provider_name: 'openrouter' }, token });
+    expect(lease.body.lease.credentials).toEqual({ api_key: SECRET });
+    await t.rest('POST', '/api/v1/integrations/usage', { body: { lease_id: lease.body.lease.lease_id, success: false, status_code: 500 }, token });
     const [row] = await rows(t.databaseUrl);
     expect(String(row.credentials_encrypted)).toMatch(/^gAAAAA[A-Za-z0-9_-]+=*$/);
     expect(new FernetRing([oldKey]).decrypt(String(row.credentials_encrypted))).toBe(JSON.stringify({ api_key: SECRET }));
