@@ -1,5 +1,6 @@
 /** Apollo Server on Fastify at /graphql (POST and GET), csrfPrevention on. */
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
@@ -16,6 +17,8 @@ export async function mountApollo(fastify: FastifyInstance, schema: GraphQLSchem
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, (e) => fastify.log.error({ err: e }, 'unexpected GraphQL error')),
     plugins: [
+      // Nothing here is cacheable by HTTP caches; the default plugin would hook every field resolution.
+      ApolloServerPluginCacheControlDisabled(),
       fastifyApolloDrainPlugin(fastify),
       {
         async serverWillStart() {
