@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     config.secretsFile
       ? `  admin token, encryption key and JWT secret are kept in ${config.secretsFile} (mode 0600)`
       : '  secrets: from KEYPOOL_ADMIN_TOKEN, KEYPOOL_ENCRYPTION_KEYS, KEYPOOL_JWT_SECRET',
+    '  first steps: npm run keypool -- brand create <name>, then npm run keypool -- token <brand id>',
     '  stop with Ctrl-C (SIGINT) or SIGTERM',
   ];
   console.log(lines.join('\n'));
