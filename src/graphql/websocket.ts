@@ -20,9 +20,7 @@ export interface GraphQLWebSocket {
 }
 
 function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
-  if (!params) return undefined;
-  const headers = (params.headers ?? {}) as Record<string, unknown>;
-  const value = params.authorization ?? params.Authorization ?? headers.authorization ?? headers.Authorization;
+  const value = params?.authorization ?? params?.Authorization;
   return typeof value === 'string' ? value : undefined;
 }
 

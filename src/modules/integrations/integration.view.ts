@@ -7,6 +7,7 @@ import { PROVIDERS } from '../providers/index.js';
 import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
 import { currentCounts, utcDay, utcMonthStart } from './limits.js';
 import { isSpendExceeded } from './spend.js';
+import { toDate as asDate } from '../../platform/time/dates.js';
 
 export interface IntegrationView {
   id: number;
@@ -113,7 +114,6 @@ export function normalizeDecimal(value: string | null): string | null {
   return value.replace(/0+$/, '').replace(/\.$/, '');
 }
 
-const asDate = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
 const asDay = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v.toISOString().slice(0, 10) : v.slice(0, 10));
 
 export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationView {

@@ -8,6 +8,7 @@ import type { HealthConfig } from '../../config/config.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
+import { toDate } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
   camelNames, spendPeriodEnd, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart,
@@ -37,9 +38,6 @@ export interface LeaseSettings {
   leaseTtlSeconds: number;
   health: HealthConfig;
 }
-
-/** MikroORM has pg return timestamps as text; the policies take Dates. */
-const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
 
 function toCandidate(r: CandidateRow, now: Date): Candidate {
   const blocked = r.spend_limit_action === 'block' && isSpendExceeded(r.spend_limit_exceeded, r.spend_exceeded_period, r.spend_limit_period, now);

@@ -8,11 +8,11 @@ import type { Services } from '../../services.js';
 import { requireBrandId } from '../auth.js';
 import { optionalBoolean, optionalDecimalOrNull, optionalStringOrNull, passThrough, rejectUnknownFields, requireObjectBody } from '../request-fields.js';
 import { badRequest } from '../../platform/errors/app-error.js';
+import { isoSeconds } from '../../platform/time/dates.js';
 import { toV1Integration } from './mapping.js';
 
 const LEASE_FIELDS = ['provider_name', 'model', 'node_id'] as const;
 const USAGE_FIELDS = ['lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds'] as const;
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services): void {
   fastify.post('/api/v1/integrations/lease', async (request) => {
@@ -33,7 +33,7 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
         integration_id: lease.integration.id,
         provider_name: lease.integration.providerName,
         credentials: lease.credentials,
-        expires_at: iso(lease.expiresAt),
+        expires_at: isoSeconds(lease.expiresAt),
       },
     };
   });

@@ -4,6 +4,7 @@
  */
 import type { CreateIntegrationInput, IntegrationSettings, IntegrationView } from '../../modules/integrations/index.js';
 import { badRequest } from '../../platform/errors/app-error.js';
+import { isoSeconds } from '../../platform/time/dates.js';
 import {
   optionalBoolean, optionalDecimalOrNull, optionalStringOrNull, passThrough, rejectUnknownFields, type JsonObject,
 } from '../request-fields.js';
@@ -13,7 +14,7 @@ export const UPDATABLE_FIELDS = [
 ] as const;
 export const CREATE_FIELDS = ['provider_name', 'credentials', 'key_label', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action'] as const;
 
-const iso = (d: Date | null) => (d === null ? null : d.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+const iso = (d: Date | null) => (d === null ? null : isoSeconds(d));
 const money = (v: string | null) => (v === null ? null : Number(v));
 
 export function toV1Integration(v: IntegrationView) {
