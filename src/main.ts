@@ -53,6 +53,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error('keypool: failed to start:', e instanceof Error ? e.message : e);
+  const error = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (error?.code === 'EADDRINUSE') {
+    console.error(`keypool: failed to start: ${error.address}:${error.port} is in use; stop what holds it or set PORT (and HOST)`);
+  } else {
+    console.error('keypool: failed to start:', e instanceof Error ? e.message : e);
+  }
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,6 +88,21 @@ describe('the keypool process', () => {
     expect((await server.exited).code).toBe(1);
     for (const name of ['KEYPOOL_ADMIN_TOKEN', 'KEYPOOL_ENCRYPTION_KEYS', 'KEYPOOL_JWT_SECRET']) {
       expect(server.output()).toContain(`${name} is required when DATABASE_URL is set`);
+    }
+  });
+
+  it('says which address is taken when the port is in use', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as { port: number }).port;
+    const databaseUrl = await createTestDatabase();
+    try {
+      const server = spawnServer({ DATABASE_URL: databaseUrl, PORT: String(port), ...externalSecrets });
+      expect((await server.exited).code).toBe(1);
+      expect(server.output()).toContain(`keypool: failed to start: 127.0.0.1:${port} is in use; stop what holds it or set PORT (and HOST)`);
+    } finally {
+      blocker.close();
+      await dropTestDatabase(databaseUrl);
     }
   });
 
