@@ -1,8 +1,9 @@
 /**
- * The pool's hot path in SQL, one round trip each. A lease is one statement
- * that picks the best eligible key and counts it, re-checking every limit on
- * the locked row, so no limit is overshot by any number of callers on any
- * number of instances. A report is one transaction.
+ * The pool's hot path in SQL. Concurrent leases of one brand and provider
+ * share one round trip (keypool_lease_many picks and counts each under row
+ * locks, so no limit is overshot by any number of callers on any number of
+ * instances). A report is one transaction. Candidates are read only to
+ * explain a refusal.
  */
 import type pg from 'pg';
 import type { SqlPool } from '../../platform/db/sql-pool.js';
@@ -30,6 +31,13 @@ export interface CandidateRow {
   spend_exceeded_period: string | null;
 }
 
+export interface LeasedKey {
+  record: IntegrationRecord;
+  encrypted: string;
+  /** The key was unhealthy: this lease is its recovery probe. */
+  probe: boolean;
+}
+
 export interface LeaseAttempt {
   brandId: string;
   providerName: string;
@@ -48,43 +56,13 @@ const CANDIDATES_SQL = `select id, is_active, priority, weight, health_status, m
   cooldown_until, probe_due_at, spend_limit_exceeded, spend_limit_action, spend_limit_period, spend_exceeded_period
   from integration where brand_id = $1 and provider_name = $2 order by id`;
 
-/** What a view and a lease need of a row (not the brand, the fingerprint or probe bookkeeping). */
-const VIEW_COLUMNS = `i.id, i.key_id, i.provider_name, i.key_label, i.is_active, i.is_primary, i.priority, i.weight, i.models, i.blacklisted_models, i.credentials_encrypted, i.key_preview, i.daily_limit, i.daily_count, i.day_window, i.minute_limit, i.minute_count, i.minute_window, i.health_status, i.consecutive_failures, i.cooldown_until, i.last_used_at, i.spend_limit_amount, i.spend_limit_period, i.spend_limit_action, i.spend_limit_exceeded, i.spend_exceeded_period, i.spend_today, i.spend_day, i.spend_month, i.spend_month_start, i.cached_balance, i.cached_usage_today, i.cached_usage_month, i.cached_currency, i.billing_synced_at, i.created_at, i.updated_at`;
-
 /**
- * Picks and counts in one statement. The pick follows selection.ts: a due
- * probe first, positive weights before weight 0, priority descending, healthy
- * before degraded, then weighted random (Efraimidis–Spirakis: ln(u)/w, highest
- * first). FOR UPDATE makes a concurrent caller wait for the row and re-check
- * every condition on its new version, moving on to the next key if it fails.
+ * Up to $4 leases in one round trip: the database function keypool_lease_many (migration
+ * 20261122220000) picks and counts one key at a time under FOR UPDATE, so no limit is
+ * overshot. Only the columns a lease and its view need come back.
  */
-const LEASE_SQL = `with pick as (
-    select id from integration
-    where brand_id = $1 and provider_name = $2 and is_active
-      and ($3::text is null or ((models is null or cardinality(models) = 0 or $3 = any(models)) and not ($3 = any(blacklisted_models))))
-      and (minute_limit is null or minute_window is distinct from $4 or minute_count < minute_limit)
-      and (daily_limit is null or day_window is distinct from $5::date or daily_count < daily_limit)
-      and (cooldown_until is null or cooldown_until <= $6)
-      and (health_status <> 'unhealthy' or probe_due_at <= $6)
-      and not (spend_limit_exceeded and spend_limit_action = 'block'
-        and spend_exceeded_period = case when spend_limit_period = 'daily' then $7 else $8 end)
-    order by (health_status = 'unhealthy') desc, (weight > 0) desc, priority desc, (health_status = 'degraded') asc,
-      ln(1 - random()) / nullif(weight, 0) desc nulls last
-    limit 1
-    for update
-  )
-  update integration i set
-    minute_count = case when i.minute_window = $4 then i.minute_count + 1 else 1 end,
-    minute_window = $4,
-    daily_count = case when i.day_window = $5::date then i.daily_count + 1 else 1 end,
-    day_window = $5::date,
-    last_used_at = $6,
-    updated_at = $6,
-    probe_due_at = case when i.health_status = 'unhealthy'
-      then $6::timestamptz + least($9 * power(2, least(i.probe_failures, 40)), $10) * interval '1 millisecond'
-      else i.probe_due_at end
-  from pick where i.id = pick.id
-  returning ${VIEW_COLUMNS}`;
+const LEASE_MANY_SQL = `select id, key_id, provider_name, key_label, is_active, is_primary, priority, weight, models, blacklisted_models, credentials_encrypted, key_preview, daily_limit, daily_count, day_window, minute_limit, minute_count, minute_window, health_status, consecutive_failures, cooldown_until, last_used_at, spend_limit_amount, spend_limit_period, spend_limit_action, spend_limit_exceeded, spend_exceeded_period, spend_today, spend_day, spend_month, spend_month_start, cached_balance, cached_usage_today, cached_usage_month, cached_currency, billing_synced_at, created_at, updated_at
+  from keypool_lease_many($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11)`;
 
 export class LeaseRepository {
   constructor(private readonly pool: SqlPool) {}
@@ -93,16 +71,14 @@ export class LeaseRepository {
     return (await this.pool.query<CandidateRow>({ name: 'keypool_lease_candidates', text: CANDIDATES_SQL, values: [brandId, providerName] })).rows;
   }
 
-  /** Counts one lease against the best eligible key; null when none is eligible. `probe`: the key was unhealthy. */
-  async leaseBest(a: LeaseAttempt): Promise<{ record: IntegrationRecord; encrypted: string; probe: boolean } | null> {
+  /** Counts up to `count` leases against the best eligible keys, in order; fewer come back when the pool runs dry. */
+  async leaseMany(a: LeaseAttempt, count: number): Promise<LeasedKey[]> {
     const { rows } = await this.pool.query<Record<string, unknown>>({
-      name: 'keypool_lease',
-      text: LEASE_SQL,
-      values: [a.brandId, a.providerName, a.model, a.minuteStart, a.today, a.now, a.dayKey, a.monthKey, a.probeBaseMs, a.probeMaxMs],
+      name: 'keypool_lease_many',
+      text: LEASE_MANY_SQL,
+      values: [a.brandId, a.providerName, a.model, count, a.minuteStart, a.today, a.now, a.dayKey, a.monthKey, a.probeBaseMs, a.probeMaxMs],
     });
-    if (rows.length === 0) return null;
-    const row = rows[0];
-    return { record: integrationFromRow(row), encrypted: String(row.credentials_encrypted), probe: row.health_status === 'unhealthy' };
+    return rows.map((row) => ({ record: integrationFromRow(row), encrypted: String(row.credentials_encrypted), probe: row.health_status === 'unhealthy' }));
   }
 }
 

@@ -16,7 +16,8 @@ import {
 } from '../integrations/index.js';
 import { applyOutcome } from './health.js';
 import { leaseAlreadyReported, leaseNotFound, noKeyAvailable, noKeysForProvider } from './lease-errors.js';
-import { LeaseRepository, ReportStatements, type CandidateRow } from './lease.repository.js';
+import { LeaseBatcher, type BatchKey } from './lease-batcher.js';
+import { LeaseRepository, ReportStatements, type CandidateRow, type LeasedKey } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { planLease, type Candidate } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
@@ -63,6 +64,7 @@ function toCandidate(r: CandidateRow, now: Date): Candidate {
 
 export class LeaseService {
   private readonly repository: LeaseRepository;
+  private readonly batcher: LeaseBatcher<{ leased: LeasedKey; now: Date }>;
 
   constructor(
     private readonly pool: SqlPool,
@@ -73,6 +75,21 @@ export class LeaseService {
     private readonly settings: LeaseSettings,
   ) {
     this.repository = new LeaseRepository(pool);
+    this.batcher = new LeaseBatcher((key, count) => this.leaseMany(key, count));
+  }
+
+  /** One round trip for `count` concurrent leases, timed when the batch runs. */
+  private async leaseMany(key: BatchKey, count: number): Promise<{ leased: LeasedKey; now: Date }[]> {
+    const now = this.clock.now();
+    const rows = await this.repository.leaseMany(
+      {
+        ...key, now, minuteStart: utcMinuteStart(now), today: utcDay(now),
+        dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
+        probeBaseMs: this.settings.health.probeCooldownMs, probeMaxMs: this.settings.health.probeCooldownMaxMs,
+      },
+      count,
+    );
+    return rows.map((leased) => ({ leased, now }));
   }
 
   /** Grants the best eligible key, counted atomically against its limits, with its decrypted credential. */
@@ -81,21 +98,15 @@ export class LeaseService {
     const model = request.model ?? undefined;
     if (model !== undefined && (model.length === 0 || model.length > 255)) throw new AppError('request.invalid', `${n('model')} must be 1 to 255 characters`);
     if (request.nodeId && !isUuid(request.nodeId)) throw new AppError('request.invalid', `${n('nodeId')} must be a UUID`);
-    const leaseOnce = (now: Date) =>
-      this.repository.leaseBest({
-        brandId, providerName: provider.name, model: model ?? null, now, minuteStart: utcMinuteStart(now), today: utcDay(now),
-        dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
-        probeBaseMs: this.settings.health.probeCooldownMs, probeMaxMs: this.settings.health.probeCooldownMaxMs,
-      });
-    let now = this.clock.now();
-    let leased = await leaseOnce(now);
-    if (!leased) {
+    const key = { brandId, providerName: provider.name, model: model ?? null };
+    let granted = await this.batcher.take(key);
+    if (!granted) {
       // A refusal the keys cannot explain means the pool changed under us (a window turned over): once more.
-      await this.explainRefusal(brandId, provider.name, model, now, false);
-      now = this.clock.now();
-      leased = await leaseOnce(now);
-      if (!leased) return this.explainRefusal(brandId, provider.name, model, now, true);
+      await this.explainRefusal(brandId, provider.name, model, this.clock.now(), false);
+      granted = await this.batcher.take(key);
+      if (!granted) return this.explainRefusal(brandId, provider.name, model, this.clock.now(), true);
     }
+    const { leased, now } = granted;
     const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
     const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId: request.nodeId ?? null });
     return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials: this.vault.open(leased.encrypted), expiresAt };

@@ -3,7 +3,10 @@
  * `now` and a random source, returns a plan. Order: a due recovery probe
  * first, then priority descending, healthy before degraded, then weighted
  * random (exact shares for fractional weights; weight 0 only when no
- * positive-weight key is left).
+ * positive-weight key is left). The database function keypool_lease_many
+ * applies the same rules where the counting happens; this module explains
+ * refusals (why each key was skipped, when the first frees up), and
+ * test/integration/selection-sql.test.ts holds the two to the same order.
  */
 import { nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, type HealthStatus } from '../integrations/index.js';
 

@@ -1,0 +1,70 @@
+/**
+ * The database function keypool_lease_many follows the selection policy (selection.ts):
+ * primary first, healthy before degraded, weighted random, weight 0 last.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/harness.js';
+import { poolClient } from '../support/pool.js';
+
+let t: TestApp;
+let pool: ReturnType<typeof poolClient>;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  pool = poolClient(t, (await t.createBrand('Selection')).token);
+});
+afterAll(() => t.close());
+
+async function leaseCounts(provider: string, leases: number, concurrency = 8): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  let left = leases;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (left-- > 0) {
+      const id = (await pool.leaseOk(provider)).integration.id;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+  }));
+  return counts;
+}
+
+describe('keypool_lease_many', () => {
+  it('always serves the primary key while it is eligible', async () => {
+    const primary = await pool.addKey('groq', { is_primary: true });
+    await pool.addKey('groq');
+    expect([...(await leaseCounts('groq', 60))]).toEqual([[primary, 60]]);
+  });
+
+  it('serves healthy keys before degraded ones', async () => {
+    const degraded = await pool.addKey('mistral');
+    let status = '';
+    for (let i = 0; i < 3; i++) {
+      const lease = await pool.leaseOk('mistral');
+      status = (await pool.report({ leaseId: lease.leaseId, success: false, statusCode: 503 })).data!.reportKeyUsage.healthStatus;
+    }
+    expect(status).toBe('DEGRADED');
+    const healthy = await pool.addKey('mistral');
+    expect([...(await leaseCounts('mistral', 30))]).toEqual([[healthy, 30]]);
+    await pool.update(healthy, { isActive: false });
+    expect((await pool.leaseOk('mistral')).integration.id).toBe(degraded);
+  });
+
+  it('shares leases in proportion to weight (1 : 3 over 1,200 leases)', async () => {
+    const light = await pool.addKey('cohere');
+    const heavy = await pool.addKey('cohere');
+    await pool.update(heavy, { weight: '3' });
+    const counts = await leaseCounts('cohere', 1200);
+    const share = (counts.get(heavy) ?? 0) / 1200;
+    expect(counts.get(light)).toBeGreaterThan(0);
+    expect(share).toBeGreaterThan(0.68);
+    expect(share).toBeLessThan(0.82);
+  });
+
+  it('serves a weight-0 key only when no other key is eligible, whatever its priority', async () => {
+    const zero = await pool.addKey('cerebras', { is_primary: true });
+    await pool.update(zero, { weight: '0' });
+    const limited = await pool.addKey('cerebras', { minute_limit: 5 });
+    const order: number[] = [];
+    for (let i = 0; i < 8; i++) order.push((await pool.leaseOk('cerebras')).integration.id);
+    expect(order).toEqual([limited, limited, limited, limited, limited, zero, zero, zero]);
+  });
+});
