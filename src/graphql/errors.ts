@@ -6,6 +6,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { isAppError } from '../platform/errors/app-error.js';
+import { databaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-errors.js';
 
 export function formatGraphQLError(
   formatted: GraphQLFormattedError,
@@ -24,6 +25,10 @@ export function formatGraphQLError(
   if (original instanceof GraphQLError || (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR')) {
     const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
     return { ...base, extensions };
+  }
+  if (isDatabaseUnavailable(original)) {
+    const unavailable = databaseUnavailable();
+    return { ...base, message: unavailable.message, extensions: { code: unavailable.graphqlCode } };
   }
   logUnexpected(original);
   return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };

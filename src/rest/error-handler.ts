@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../platform/errors/app-error.js';
+import { databaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-errors.js';
 import { V1_PREFIX, v1ErrorBody } from './integrations-v1/errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -50,6 +51,10 @@ export function installErrorHandlers(fastify: FastifyInstance): void {
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = isAppError(error) ? error : fromFrameworkError(error);
     if (appError) return render(request, reply, appError);
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return render(request, reply, databaseUnavailable());
+    }
     request.log.error({ err: error }, 'unexpected error');
     return render(request, reply, new AppError('internal', 'Internal server error'));
   });

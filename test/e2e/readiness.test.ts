@@ -21,12 +21,17 @@ describe('/readyz', () => {
     t = await createTestApp({ databaseUrl: cluster.url });
     expect((await t.rest('GET', '/readyz')).body).toEqual({ status: 'ready', database: 'up', events: 'listening' });
     expect((await t.rest('GET', '/healthz')).status).toBe(200);
+    const { token } = await t.createBrand();
 
     await cluster.stop();
     const down = await t.rest('GET', '/readyz');
     expect(down.status).toBe(503);
     expect(down.body).toEqual({ status: 'unavailable', database: 'down', events: 'reconnecting' });
     expect((await t.rest('GET', '/healthz')).status).toBe(200);
+    expect(await t.rest('GET', '/api/v1/integrations', { token })).toMatchObject({ status: 503, body: { success: false, error: 'The database is unavailable; retry shortly' } });
+    expect(await t.rest('POST', '/api/v1/integrations/lease', { body: { provider_name: 'groq' }, token })).toMatchObject({ status: 503 });
+    const gql = await t.gql('{ integrations { total } }', {}, token);
+    expect(gql.errors?.[0]).toMatchObject({ message: 'The database is unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } });
 
     cluster = await startEmbeddedPostgres({ dataDir, password: 'ready', port });
     await expect.poll(async () => (await t.rest('GET', '/readyz')).body, { timeout: 10_000, interval: 200 }).toEqual({ status: 'ready', database: 'up', events: 'listening' });
