@@ -80,8 +80,15 @@ describe('leases and windows', () => {
     expect((await other.lease('sambanova')).errors?.[0].extensions?.code).toBe('NO_KEYS_FOR_PROVIDER');
     const foreign = await other.report({ leaseId: lease.leaseId, success: true });
     expect(foreign.errors?.[0]).toMatchObject({ message: 'Lease not found or expired', extensions: { code: 'NOT_FOUND' } });
-    const forged = await pool.report({ leaseId: lease.leaseId.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), success: true });
-    expect(forged.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    // The MAC's last base64url character carries two unused bits: flipping one of those must not pass either.
+    const last = lease.leaseId.at(-1)!;
+    const sameBytes = 'AEIMQUYcgkosw048'[Math.floor('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(last) / 4)];
+    const respelled = lease.leaseId.slice(0, -1) + (sameBytes === last ? String.fromCharCode(last.charCodeAt(0) + 1) : sameBytes);
+    const middle = lease.leaseId.length - 20;
+    const tampered = lease.leaseId.slice(0, middle) + (lease.leaseId[middle] === 'x' ? 'y' : 'x') + lease.leaseId.slice(middle + 1);
+    for (const forged of [respelled, tampered]) {
+      expect((await pool.report({ leaseId: forged, success: true })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    }
   });
 
   it('accepts a report once: the second is a CONFLICT, and an expired lease is NOT_FOUND', async () => {

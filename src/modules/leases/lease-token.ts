@@ -39,8 +39,10 @@ export class LeaseTokenSigner {
     const match = /^kpl_([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!match) return null;
     const [, payload, mac] = match;
-    const given = Buffer.from(mac, 'base64url');
-    if (!this.keys.some((key) => timingSafeEqual(Buffer.from(this.mac(key, payload), 'base64url'), given))) return null;
+    // Compared as text: base64url's last character carries two unused bits, so comparing
+    // decoded bytes would accept a second spelling of the same MAC.
+    const given = Buffer.from(mac);
+    if (!this.keys.some((key) => timingSafeEqual(Buffer.from(this.mac(key, payload)), given))) return null;
     try {
       const w = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Wire;
       return { leaseUuid: w.u, integrationId: w.i, brandId: w.b, expiresAt: new Date(w.e), probe: w.p === 1, nodeId: w.n ?? null };
