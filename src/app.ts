@@ -109,14 +109,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   const services = buildServices(orm, sqlPool, config, clock, events);
   await events.start();
 
+  let ws: GraphQLWebSocket | null = null;
   installErrorHandlers(fastify);
-  mountMetrics(fastify);
+  mountMetrics(fastify, { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0 });
   mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening());
   mountLeaseRoutesV1(fastify, services);
   mountIntegrationsV1(fastify, services);
   const schema = await buildKeypoolSchema();
   await mountApollo(fastify, schema, services);
-  let ws: GraphQLWebSocket | null = null;
 
   let closing: Promise<void> | null = null;
   return {

@@ -43,7 +43,9 @@ describe('events across instances', () => {
 
     const client = wsClient(b, token);
     cleanups.push(() => client.dispose());
+    const held = async () => /keypool_subscriptions_active 1\b/.test(await (await fetch(`${b}/metrics`)).text());
     const sub = await subscribe(client, IntegrationChangedDocument, {});
+    await expect.poll(held, { timeout: 10_000, interval: 50 }).toBe(true);
     const created = await api(a, token, '/api/v1/integrations', { provider_name: 'groq', credentials: { api_key: 'gsk_across_0123456789' } });
     const [event] = await sub.waitFor(1);
     expect(event.integrationChanged).toMatchObject({ kind: 'CREATED', integration: { id: created.integration.id, providerName: 'groq' } });
@@ -60,7 +62,8 @@ describe('event delivery and the database', () => {
     const { token } = await t.createBrand();
     const client = wsClient(t.url, token);
     cleanups.push(() => client.dispose());
-    const sub = await subscribe(client, IntegrationChangedDocument, {});
+    const bus = t.app.services.events as unknown as { listenerCount(): number };
+    const sub = await subscribe(client, IntegrationChangedDocument, {}, () => bus.listenerCount() > 0);
     const body = { provider_name: 'groq', credentials: { api_key: 'gsk_once_0123456789' } };
     expect((await t.rest('POST', '/api/v1/integrations', { body, token })).status).toBe(201);
     expect((await t.rest('POST', '/api/v1/integrations', { body, token })).status).toBe(409);
@@ -82,7 +85,8 @@ describe('event delivery and the database', () => {
     const { token } = await app.createBrand();
     const client = wsClient(app.url, token);
     cleanups.push(() => client.dispose());
-    const sub = await subscribe(client, IntegrationChangedDocument, {});
+    const bus = app.app.services.events as unknown as { listenerCount(): number };
+    const sub = await subscribe(client, IntegrationChangedDocument, {}, () => bus.listenerCount() > 0);
 
     await cluster.stop();
     expect((await app.rest('GET', '/readyz')).body).toMatchObject({ status: 'unavailable', events: 'reconnecting' });

@@ -46,6 +46,8 @@ describe('the one port', () => {
     await t.rest('GET', '/api/v1/integrations', { token });
     const text = await (await fetch(`${t.url}/metrics`)).text();
     expect(text).toMatch(/keypool_http_requests_total\{method="GET",route="\/api\/v1\/integrations",status="200"\} \d+/);
+    expect(text).toMatch(/^keypool_subscriptions_active 0$/m);
+    expect(text).toMatch(/^keypool_websocket_connections 0$/m);
     expect(text).toMatch(/keypool_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/integrations",status="200"\}/);
   });
 

@@ -1,4 +1,5 @@
 /** Each live event end to end over a real graphql-ws connection. */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   IntegrationChangedDocument, IntegrationHealthChangedDocument, SpendLimitChangedDocument,
@@ -17,6 +18,13 @@ const client = (tok: string | null = token, onClose?: (code: number, reason: str
   return c;
 };
 
+/** Subscribes and waits until the server's event bus holds one more listener. */
+async function subscribeHeld<T, V extends Record<string, unknown>>(c: ReturnType<typeof client>, doc: TypedDocumentNode<T, V>, variables?: V) {
+  const bus = t.app.services.events as unknown as { listenerCount(): number };
+  const before = bus.listenerCount();
+  return subscribe(c, doc, variables, () => bus.listenerCount() > before);
+}
+
 beforeAll(async () => {
   t = await createTestApp();
   ({ token } = await t.createBrand('Live'));
@@ -29,7 +37,7 @@ afterAll(async () => {
 
 describe('subscriptions', () => {
   it('integrationChanged delivers CREATED, UPDATED and DELETED, never with the credential', async () => {
-    const sub = await subscribe(client(), IntegrationChangedDocument, { providerName: 'mistral' });
+    const sub = await subscribeHeld(client(), IntegrationChangedDocument, { providerName: 'mistral' });
     const id = await pool.addKey('mistral', { key_label: 'live' });
     await pool.patch(id, { key_label: 'renamed' });
     await t.rest('DELETE', `/api/v1/integrations/${id}`, { token });
@@ -42,7 +50,7 @@ describe('subscriptions', () => {
   });
 
   it('integrationHealthChanged delivers a transition with previous and new status and the reason', async () => {
-    const sub = await subscribe(client(), IntegrationHealthChangedDocument, { providerName: 'groq' });
+    const sub = await subscribeHeld(client(), IntegrationHealthChangedDocument, { providerName: 'groq' });
     const id = await pool.addKey('groq');
     const lease = await pool.leaseOk('groq');
     await pool.report({ leaseId: lease.leaseId, success: false, statusCode: 403 });
@@ -55,7 +63,7 @@ describe('subscriptions', () => {
   });
 
   it('spendLimitChanged fires on a setting change and when the limit is crossed', async () => {
-    const sub = await subscribe(client(), SpendLimitChangedDocument, { providerName: 'cerebras' });
+    const sub = await subscribeHeld(client(), SpendLimitChangedDocument, { providerName: 'cerebras' });
     const id = await pool.addKey('cerebras', { spend_limit_amount: 0.5, spend_limit_action: 'block' });
     const lease = await pool.leaseOk('cerebras');
     await pool.report({ leaseId: lease.leaseId, success: true, costUsd: '0.75' });
@@ -67,8 +75,8 @@ describe('subscriptions', () => {
   it('applies the integrationId and providerName filters on the server', async () => {
     const watched = await pool.addKey('together');
     const other = await pool.addKey('together');
-    const byId = await subscribe(client(), IntegrationChangedDocument, { integrationId: watched });
-    const byProvider = await subscribe(client(), IntegrationChangedDocument, { providerName: 'cohere' });
+    const byId = await subscribeHeld(client(), IntegrationChangedDocument, { integrationId: watched });
+    const byProvider = await subscribeHeld(client(), IntegrationChangedDocument, { providerName: 'cohere' });
     await pool.patch(other, { key_label: 'not watched' });
     await pool.patch(watched, { key_label: 'watched' });
     const [event] = await byId.waitFor(1);
@@ -80,8 +88,8 @@ describe('subscriptions', () => {
 
   it('delivers a brand\'s events to that brand only', async () => {
     const stranger = await t.createBrand('Stranger');
-    const theirs = await subscribe(client(stranger.token), IntegrationChangedDocument, {});
-    const ours = await subscribe(client(), IntegrationChangedDocument, { providerName: 'fireworks' });
+    const theirs = await subscribeHeld(client(stranger.token), IntegrationChangedDocument, {});
+    const ours = await subscribeHeld(client(), IntegrationChangedDocument, { providerName: 'fireworks' });
     await pool.addKey('fireworks');
     await ours.waitFor(1);
     await new Promise((r) => setTimeout(r, 200));

@@ -23,8 +23,16 @@ export function wsClient(url: string, token: string | null, onClose?: (code: num
   });
 }
 
-/** Subscribes and resolves once the server has acknowledged the subscription's connection. */
-export async function subscribe<T, V extends Record<string, unknown>>(client: Client, doc: TypedDocumentNode<T, V>, variables?: V): Promise<Subscription<T>> {
+/**
+ * Subscribes and resolves once the server holds the subscription: when `registered` is given
+ * (e.g. the in-process bus's listener count went up), once it says so; else after a pause.
+ */
+export async function subscribe<T, V extends Record<string, unknown>>(
+  client: Client,
+  doc: TypedDocumentNode<T, V>,
+  variables?: V,
+  registered?: () => boolean,
+): Promise<Subscription<T>> {
   const received: T[] = [];
   const errors: unknown[] = [];
   const waiters: (() => void)[] = [];
@@ -48,8 +56,12 @@ export async function subscribe<T, V extends Record<string, unknown>>(client: Cl
   );
   await ready;
   off();
-  // Let the subscribe message reach the server before the caller makes changes.
-  await new Promise((r) => setTimeout(r, 100));
+  if (registered) {
+    const deadline = Date.now() + 10_000;
+    while (!registered() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  } else {
+    await new Promise((r) => setTimeout(r, 500));
+  }
   return {
     received,
     errors,

@@ -1,13 +1,36 @@
 /**
  * Prometheus metrics (prom-client): request counts and latency by route and
- * status. One registry per app instance, so several apps can share a process.
+ * status, live subscriptions and WebSocket connections. One registry per app
+ * instance, so several apps can share a process.
  */
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export function mountMetrics(fastify: FastifyInstance): Registry {
+/** Live counts read when /metrics is scraped. */
+export interface LiveGauges {
+  subscriptions: () => number;
+  websockets: () => number;
+}
+
+export function mountMetrics(fastify: FastifyInstance, live: LiveGauges): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'keypool_subscriptions_active',
+    help: 'GraphQL subscriptions currently held on this instance',
+    registers: [registry],
+    collect() {
+      this.set(live.subscriptions());
+    },
+  });
+  new Gauge({
+    name: 'keypool_websocket_connections',
+    help: 'Open graphql-ws connections on this instance',
+    registers: [registry],
+    collect() {
+      this.set(live.websockets());
+    },
+  });
   const requests = new Counter({
     name: 'keypool_http_requests_total',
     help: 'HTTP requests by method, route and status',
