@@ -4,16 +4,14 @@
  * Fernet token and leaves only through a lease; every read and write is
  * scoped to one brand. Callers: app.ts, graphql/, rest/, the CLI.
  */
-export { IntegrationSchema, ReportedLeaseSchema, HEALTH_STATUSES, type HealthStatus } from './integration.entity.js';
-export { IntegrationService, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type IntegrationFilter, type IntegrationPage } from './integration.service.js';
+export { IntegrationSchema, ReportedLeaseSchema, type HealthStatus, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
+export { IntegrationService, type IntegrationFilter, type IntegrationPage } from './integration.service.js';
 export { IntegrationType } from './integration.types.js';
 export { camelNames, snakeNames, validateProvider, type CreateIntegrationInput, type IntegrationSettings, type FieldNamer } from './integration-input.js';
-export { integrationFromRow, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
+export { integrationFromRow, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';
 export { isSpendExceeded, spendPeriodEnd, spendPeriodKey } from './spend.js';
-export { currentCounts, nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
-export { notFound as integrationNotFound, PRIMARY_PRIORITY } from './integration.service.js';
-export { SPEND_LIMIT_ACTIONS, SPEND_LIMIT_PERIODS, type IntegrationEntity, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
+export { nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
 export type { IntegrationEvent, IntegrationChangeKind } from './integration.events.js';
 export { rotateEncryption, type RotationReport } from './key-rotation.js';
 export { IntegrationResolver } from './integration.resolver.js';

@@ -14,7 +14,7 @@ import {
   camelNames, validateCredentials, validateProvider, validateSettings,
   type CreateIntegrationInput, type FieldNamer, type IntegrationSettings,
 } from './integration-input.js';
-import { toIntegrationView, type IntegrationView } from './integration.view.js';
+import { spendUsage, toIntegrationView, type IntegrationView } from './integration.view.js';
 import type { CredentialVault } from './credential-vault.js';
 
 export interface IntegrationFilter {
@@ -171,7 +171,7 @@ export class IntegrationService {
         action: view.spendLimitAction,
         amount: view.spendLimitAmount,
         period: view.spendLimitPeriod,
-        usage: view.spendLimitPeriod === 'daily' ? view.spendToday : view.spendMonth,
+        usage: spendUsage(view),
       });
     }
   }

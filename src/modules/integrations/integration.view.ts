@@ -114,6 +114,9 @@ export function normalizeDecimal(value: string | null): string | null {
   return value.replace(/0+$/, '').replace(/\.$/, '');
 }
 
+/** Spend in the current period of the key's spend limit (the figure the limit is judged on). */
+export const spendUsage = (view: IntegrationView) => (view.spendLimitPeriod === 'daily' ? view.spendToday : view.spendMonth);
+
 const asDay = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v.toISOString().slice(0, 10) : v.slice(0, 10));
 
 export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationView {

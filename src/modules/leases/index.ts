@@ -7,5 +7,4 @@
 export { LeaseService, type KeyLease, type LeaseRequest, type LeaseSettings } from './lease.service.js';
 export { LeaseTokenSigner } from './lease-token.js';
 export { LeaseResolver } from './lease.resolver.js';
-export { ERROR_TYPES, type ErrorType } from './health.js';
 export type { UsageReportInput } from './usage-input.js';

@@ -12,7 +12,7 @@ import { toDate } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
   camelNames, spendPeriodEnd, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart,
-  isSpendExceeded, validateProvider, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
+  isSpendExceeded, spendUsage, validateProvider, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
 } from '../integrations/index.js';
 import { applyOutcome } from './health.js';
 import { leaseAlreadyReported, leaseNotFound, noKeyAvailable, noKeysForProvider } from './lease-errors.js';
@@ -163,7 +163,7 @@ export class LeaseService {
       await this.events.publish({
         type: 'integration.spend_limit_changed', brandId, integration: r.view, at, exceeded: r.view.spendLimitExceeded,
         previousExceeded: r.wasExceeded, action: r.view.spendLimitAction, amount: r.view.spendLimitAmount, period: r.view.spendLimitPeriod,
-        usage: r.view.spendLimitPeriod === 'daily' ? r.view.spendToday : r.view.spendMonth,
+        usage: spendUsage(r.view),
       });
     }
   }
