@@ -1,5 +1,5 @@
 /**
- * The Integrations v1 documents (../shared/spec/integrations-*.md): every
+ * The Integrations v1 documents (docs/api/integrations-*.md): every
  * example request sent as written, responses compared field by field to the
  * documented ones (ids and times aside).
  */

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { FernetRing } from '../../src/platform/crypto/fernet-ring.js';
 
-const spec = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/fernet-spec/${name}.json`, import.meta.url), 'utf8'));
+const spec = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/fernet-spec/${name}.json`, import.meta.url), 'utf8'));
 const generate: { token: string; src: string; secret: string; iv: number[]; now: string }[] = spec('generate');
 const verify: { token: string; src: string; secret: string }[] = spec('verify');
 const invalid: { desc: string; token: string; secret: string }[] = spec('invalid');

@@ -1,5 +1,5 @@
 /**
- * Integrations v1 (../shared/spec/integrations-*.md): a brand's key pool over
+ * Integrations v1 (docs/api/integrations-*.md): a brand's key pool over
  * REST. Each route authenticates, maps the dialect, and calls one service method.
  */
 import type { FastifyInstance } from 'fastify';
