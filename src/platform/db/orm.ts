@@ -42,6 +42,7 @@ const MIGRATION_LOCK_KEY = 4_711_042;
 export async function openDatabase(databaseUrl: string, poolMax?: number): Promise<MikroORM> {
   const orm = await MikroORM.init(ormOptions(databaseUrl, poolMax));
   const lock = new pg.Client({ connectionString: databaseUrl });
+  lock.on('error', () => {}); // a lost connection fails the query in flight; it is reported from there
   try {
     await lock.connect();
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
