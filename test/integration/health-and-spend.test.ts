@@ -4,18 +4,22 @@ import type { IntegrationEvent } from '../../src/modules/integrations/index.js';
 import { ManualClock } from '../../src/platform/time/clock.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { poolClient } from '../support/pool.js';
+import { collectEvents } from '../support/events.js';
 
 const clock = new ManualClock('2026-02-26T15:00:00Z');
 let t: TestApp;
 let pool: ReturnType<typeof poolClient>;
 let token: string;
-const events: IntegrationEvent[] = [];
+let brandId: string;
+let collected: ReturnType<typeof collectEvents>;
+let events: IntegrationEvent[];
 
 beforeAll(async () => {
   t = await createTestApp({ clock });
-  ({ token } = await t.createBrand('Health'));
+  ({ token, brandId } = await t.createBrand('Health'));
   pool = poolClient(t, token);
-  t.app.services.events.subscribe((e) => events.push(e));
+  collected = collectEvents(t);
+  events = collected.events;
 });
 afterAll(() => t.close());
 beforeEach(() => {
@@ -23,15 +27,7 @@ beforeEach(() => {
   events.length = 0;
 });
 
-/**
- * Events travel through PostgreSQL NOTIFY, in commit order: once a marker published after
- * the action has arrived, every event of the action has too (or never will).
- */
-async function settled(): Promise<IntegrationEvent[]> {
-  const marker = await pool.addKey('ai21');
-  await expect.poll(() => events.some((e) => e.type === 'integration.changed' && e.integration.id === marker)).toBe(true);
-  return events.filter((e) => !(e.type === 'integration.changed' && e.integration.id === marker));
-}
+const settled = () => collected.settled(brandId);
 const lastHealthEvent = (list: IntegrationEvent[]) => list.filter((e) => e.type === 'integration.health_changed').at(-1);
 
 async function leaseAndReport(provider: string, report: Record<string, unknown>) {

@@ -4,7 +4,7 @@
  * integration is indistinguishable from a missing one.
  */
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../platform/errors/app-error.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
@@ -123,38 +123,45 @@ export class IntegrationService {
     return view;
   }
 
-  /** Changes settings only; the provider and the credential are fixed for a key's life. */
+  /**
+   * Changes settings only; the provider and the credential are fixed for a key's life. The row
+   * is locked for the change, so an update racing a delete either lands before it or is a 404.
+   */
   async updateIntegration(brandId: string, id: number, patch: IntegrationSettings, n: FieldNamer = camelNames): Promise<IntegrationView> {
     validateSettings(patch, n);
-    const em = this.em.fork();
-    const entity = await this.findEntity(em, brandId, id);
-    if (!entity) throw notFound();
-    const spendBefore = [entity.spendLimitAmount, entity.spendLimitPeriod, entity.spendLimitAction].join('|');
-    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-    em.assign(entity, defined);
-    if (patch.isPrimary !== undefined) entity.priority = patch.isPrimary ? PRIMARY_PRIORITY : 0;
-    const now = this.clock.now();
-    entity.updatedAt = now;
-    await em.flush();
-    const view = toIntegrationView(entity, now);
-    const spendAfter = [entity.spendLimitAmount, entity.spendLimitPeriod, entity.spendLimitAction].join('|');
-    await this.publishChange(brandId, view, 'UPDATED', spendBefore !== spendAfter);
+    const { view, spendChanged } = await this.em.fork().transactional(async (em) => {
+      const entity = await this.findEntity(em, brandId, id, LockMode.PESSIMISTIC_WRITE);
+      if (!entity) throw notFound();
+      const spendBefore = [entity.spendLimitAmount, entity.spendLimitPeriod, entity.spendLimitAction].join('|');
+      const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      em.assign(entity, defined);
+      if (patch.isPrimary !== undefined) entity.priority = patch.isPrimary ? PRIMARY_PRIORITY : 0;
+      const now = this.clock.now();
+      entity.updatedAt = now;
+      await em.flush();
+      const spendAfter = [entity.spendLimitAmount, entity.spendLimitPeriod, entity.spendLimitAction].join('|');
+      return { view: toIntegrationView(entity, now), spendChanged: spendBefore !== spendAfter };
+    });
+    await this.publishChange(brandId, view, 'UPDATED', spendChanged);
     return view;
   }
 
+  /** Deletes a key; of concurrent deletes of one key exactly one succeeds, the others are 404s. */
   async deleteIntegration(brandId: string, id: number): Promise<IntegrationView> {
-    const em = this.em.fork();
-    const entity = await this.findEntity(em, brandId, id);
-    if (!entity) throw notFound();
-    const view = toIntegrationView(entity, this.clock.now());
-    await em.remove(entity).flush();
+    const view = await this.em.fork().transactional(async (em) => {
+      const entity = await this.findEntity(em, brandId, id, LockMode.PESSIMISTIC_WRITE);
+      if (!entity) throw notFound();
+      const deleted = toIntegrationView(entity, this.clock.now());
+      await em.remove(entity).flush();
+      return deleted;
+    });
     await this.publishChange(brandId, view, 'DELETED', false);
     return view;
   }
 
-  private async findEntity(em: EntityManager, brandId: string, id: number): Promise<IntegrationEntity | null> {
+  private async findEntity(em: EntityManager, brandId: string, id: number, lockMode?: LockMode): Promise<IntegrationEntity | null> {
     if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) return null;
-    return em.findOne(IntegrationSchema, { id, brand: brandId });
+    return em.findOne(IntegrationSchema, { id, brand: brandId }, lockMode === undefined ? {} : { lockMode });
   }
 
   private async publishChange(brandId: string, view: IntegrationView, kind: 'CREATED' | 'UPDATED' | 'DELETED', spendSettingChanged: boolean) {
