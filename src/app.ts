@@ -25,6 +25,8 @@ import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
 import { installErrorHandlers, MAX_BODY_BYTES } from './rest/error-handler.js';
+import { installInputGuard } from './rest/input-guard.js';
+import { loggableError } from './platform/errors/loggable-error.js';
 import type { Services } from './services.js';
 
 export interface App {
@@ -84,6 +86,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         : {
             level: config.logLevel,
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+            serializers: { err: loggableError },
             ...(options.logger && { stream: options.logger.stream }),
           },
     forceCloseConnections: 'idle',
@@ -111,12 +114,13 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   let ws: GraphQLWebSocket | null = null;
   installErrorHandlers(fastify);
+  installInputGuard(fastify);
   mountMetrics(fastify, { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0 });
   mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening());
   mountLeaseRoutesV1(fastify, services);
   mountIntegrationsV1(fastify, services);
   const schema = await buildKeypoolSchema();
-  await mountApollo(fastify, schema, services);
+  await mountApollo(fastify, schema, services, config.graphqlLimits);
 
   let closing: Promise<void> | null = null;
   return {

@@ -14,6 +14,15 @@ export interface HealthConfig {
   rateLimitCooldownMs: number;
 }
 
+/** Bounds on the work of one GraphQL operation, checked before it runs. */
+export interface GraphQLLimits {
+  maxCost: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxRootFields: number;
+  maxLeases: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -25,6 +34,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   leaseTtlSeconds: number;
   health: HealthConfig;
+  graphqlLimits: GraphQLLimits;
+  /** A request (headers and body) must arrive within this time, or its socket is closed. */
+  requestTimeoutMs: number;
+  websocket: { maxSubscriptions: number; maxPayloadBytes: number };
+  /** When set, /metrics needs `Authorization: Bearer <it>`. */
+  metricsToken: string | null;
+  /** How long start-up waits for an unreachable database before giving up. */
+  databaseWaitSeconds: number;
   /** Where generated secrets are kept (embedded mode only), for the start-up message. */
   secretsFile: string | null;
   /** Password of the embedded cluster's superuser; null when DATABASE_URL is used. */
@@ -75,6 +92,16 @@ const envSchema = z.object({
   KEYPOOL_PROBE_COOLDOWN_MS: integer(1, 86_400_000).default(30_000),
   KEYPOOL_PROBE_COOLDOWN_MAX_MS: integer(1, 86_400_000).default(3_600_000),
   KEYPOOL_RATE_LIMIT_COOLDOWN_MS: integer(1, 86_400_000).default(60_000),
+  KEYPOOL_GRAPHQL_MAX_COST: integer(1, 10_000_000).default(10_000),
+  KEYPOOL_GRAPHQL_MAX_DEPTH: integer(1, 100).default(10),
+  KEYPOOL_GRAPHQL_MAX_ALIASES: integer(0, 1000).default(15),
+  KEYPOOL_GRAPHQL_MAX_ROOT_FIELDS: integer(1, 1000).default(10),
+  KEYPOOL_GRAPHQL_MAX_LEASES: integer(1, 100).default(5),
+  KEYPOOL_REQUEST_TIMEOUT_MS: integer(1000, 600_000).default(30_000),
+  KEYPOOL_WS_MAX_SUBSCRIPTIONS: integer(1, 100_000).default(100),
+  KEYPOOL_WS_MAX_PAYLOAD_BYTES: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
+  KEYPOOL_METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  KEYPOOL_DATABASE_WAIT_SECONDS: integer(0, 3600).default(60),
 });
 
 const REQUIRED_WITH_DATABASE_URL = ['KEYPOOL_ADMIN_TOKEN', 'KEYPOOL_ENCRYPTION_KEYS', 'KEYPOOL_JWT_SECRET'] as const;
@@ -124,6 +151,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       probeCooldownMaxMs: e.KEYPOOL_PROBE_COOLDOWN_MAX_MS,
       rateLimitCooldownMs: e.KEYPOOL_RATE_LIMIT_COOLDOWN_MS,
     },
+    graphqlLimits: {
+      maxCost: e.KEYPOOL_GRAPHQL_MAX_COST,
+      maxDepth: e.KEYPOOL_GRAPHQL_MAX_DEPTH,
+      maxAliases: e.KEYPOOL_GRAPHQL_MAX_ALIASES,
+      maxRootFields: e.KEYPOOL_GRAPHQL_MAX_ROOT_FIELDS,
+      maxLeases: e.KEYPOOL_GRAPHQL_MAX_LEASES,
+    },
+    requestTimeoutMs: e.KEYPOOL_REQUEST_TIMEOUT_MS,
+    websocket: { maxSubscriptions: e.KEYPOOL_WS_MAX_SUBSCRIPTIONS, maxPayloadBytes: e.KEYPOOL_WS_MAX_PAYLOAD_BYTES },
+    metricsToken: e.KEYPOOL_METRICS_TOKEN ?? null,
+    databaseWaitSeconds: e.KEYPOOL_DATABASE_WAIT_SECONDS,
     secretsFile: generated?.file ?? null,
     embeddedPgPassword: generated?.pgPassword ?? null,
   };

@@ -7,19 +7,37 @@ import type { GraphQLSchema } from 'graphql';
 import type { Services } from '../services.js';
 import type { GraphQLContext } from './context.js';
 import { formatGraphQLError } from './errors.js';
+import { checkOperationInput, operationLimitRules } from './operation-limits.js';
+import type { GraphQLLimits } from '../config/config.js';
 import { graphiqlPage } from './graphiql.js';
 
-export async function mountApollo(fastify: FastifyInstance, schema: GraphQLSchema, services: Services): Promise<ApolloServer<GraphQLContext>> {
+export async function mountApollo(
+  fastify: FastifyInstance,
+  schema: GraphQLSchema,
+  services: Services,
+  limits: GraphQLLimits,
+): Promise<ApolloServer<GraphQLContext>> {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    validationRules: operationLimitRules(limits),
     formatError: (formatted, error) => formatGraphQLError(formatted, error, (e) => fastify.log.error({ err: e }, 'unexpected GraphQL error')),
     plugins: [
       // Nothing here is cacheable by HTTP caches; the default plugin would hook every field resolution.
       ApolloServerPluginCacheControlDisabled(),
       fastifyApolloDrainPlugin(fastify),
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document, request, operationName }) {
+              const refusal = checkOperationInput(schema, document, operationName ?? undefined, request.variables, limits);
+              if (refusal) throw refusal;
+            },
+          };
+        },
+      },
       {
         async serverWillStart() {
           return { renderLandingPage: async () => ({ html: graphiqlPage() }) };

@@ -2,9 +2,8 @@
  * `@Authorized('admin')` and `@Authorized('brand')`: every field that reads or
  * writes data is guarded; `__typename` and introspection are not.
  */
-import { GraphQLError } from 'graphql';
 import type { AuthCheckerFn } from 'type-graphql';
-import { requirePrincipal, type GraphQLContext } from './context.js';
+import { forbidden, requirePrincipal, type GraphQLContext } from './context.js';
 
 export type Role = 'admin' | 'brand';
 
@@ -12,5 +11,5 @@ export const authChecker: AuthCheckerFn<GraphQLContext, Role> = ({ context }, ro
   const principal = requirePrincipal(context);
   if (roles.length === 0 || roles.includes(principal.kind)) return true;
   const needed = roles.includes('admin') ? 'the admin token' : 'a brand client token';
-  throw new GraphQLError(`Forbidden: this field needs ${needed}`, { extensions: { code: 'FORBIDDEN' } });
+  throw forbidden(`this field needs ${needed}`);
 };

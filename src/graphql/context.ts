@@ -7,8 +7,14 @@ export interface GraphQLContext {
   services: Services;
 }
 
+/** HTTP 401 with the GraphQL body, so clients' token-refresh logic (which looks for 401) fires. */
 export function unauthenticated(reason: string): GraphQLError {
-  return new GraphQLError(`Unauthenticated: ${reason}`, { extensions: { code: 'UNAUTHENTICATED' } });
+  return new GraphQLError(`Unauthenticated: ${reason}`, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+/** HTTP 403 with the GraphQL body. */
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(`Forbidden: ${message}`, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
 }
 
 /** The principal of an authenticated request; throws UNAUTHENTICATED otherwise. */
@@ -22,7 +28,5 @@ export function requirePrincipal(context: GraphQLContext): Principal {
 export function requireBrandId(context: GraphQLContext): string {
   const principal = requirePrincipal(context);
   if (principal.kind === 'brand') return principal.brandId;
-  throw new GraphQLError('Forbidden: this operation needs a brand client token, not the admin token', {
-    extensions: { code: 'FORBIDDEN' },
-  });
+  throw forbidden('this operation needs a brand client token, not the admin token');
 }

@@ -1,12 +1,13 @@
-/** Decimal: exact money and weights as strings ("500", "0.1"); accepts a number or a numeric string. */
+/** Decimal: exact money and weights as strings ("500", "0.1"); accepts a number or a numeric string, exponents included. */
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
-const DECIMAL = /^-?\d+(\.\d+)?$/;
+import { decimalText } from '../platform/numbers/decimal.js';
 
+/** The value is never echoed in the message: it may be a secret put in the wrong field. */
 function parseDecimal(value: unknown): string {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'string' && DECIMAL.test(value)) return value;
-  throw new GraphQLError(`Decimal must be a number or a decimal string such as "12.50", got ${JSON.stringify(value)}`);
+  const text = typeof value === 'number' || typeof value === 'string' ? decimalText(value) : null;
+  if (text === null) throw new GraphQLError('Decimal must be a number or a decimal string such as "12.50" or "1e-7"');
+  return text;
 }
 
 export const DecimalScalar = new GraphQLScalarType({

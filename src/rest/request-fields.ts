@@ -3,6 +3,7 @@
  * name the field. Range and domain rules live in the services.
  */
 import { badRequest } from '../platform/errors/app-error.js';
+import { decimalText } from '../platform/numbers/decimal.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -34,12 +35,13 @@ export function optionalStringOrNull(body: JsonObject, name: string): string | n
   return v;
 }
 
-/** A JSON number kept as an exact decimal string ("500.00" arrives as 500 → "500"). */
+/** A JSON number kept as an exact decimal string ("500.00" arrives as 500 → "500", 1e-7 → "0.0000001"). */
 export function optionalDecimalOrNull(body: JsonObject, name: string): string | null | undefined {
   const v = body[name];
   if (v === undefined || v === null) return v;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw badRequest(`${name} must be a number`);
-  return String(v);
+  const text = typeof v === 'number' ? decimalText(v) : null;
+  if (text === null) throw badRequest(`${name} must be a number`);
+  return text;
 }
 
 /** Passed through untyped: the service names the field when the type or range is wrong. */

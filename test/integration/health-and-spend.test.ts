@@ -59,9 +59,9 @@ describe('health', () => {
 
     clock.advance(30_000);
     const probes = await Promise.all([pool.lease('huggingface'), pool.lease('huggingface'), pool.lease('huggingface')]);
-    const granted = probes.filter((p) => p.data);
+    const granted = probes.filter((p) => p.data?.leaseKey);
     expect(granted).toHaveLength(1);
-    await pool.report({ leaseId: granted[0].data!.leaseKey.leaseId, success: false, statusCode: 500 });
+    await pool.report({ leaseId: granted[0].data!.leaseKey!.leaseId, success: false, statusCode: 500 });
     expect((await pool.lease('huggingface')).errors?.[0].extensions?.retryAt).toBe('2026-02-26T15:01:30Z');
 
     clock.advance(60_000);
@@ -94,7 +94,7 @@ describe('health', () => {
     const bad = await pool.report({ leaseId: lease.leaseId, success: true, statusCode: 500 });
     expect(bad.errors?.[0]).toMatchObject({ message: 'statusCode 500 contradicts success: true', extensions: { code: 'BAD_USER_INPUT' } });
     const cost = await pool.report({ leaseId: lease.leaseId, success: true, costUsd: '-1' });
-    expect(cost.errors?.[0].message).toBe('costUsd must be a non-negative amount in USD (at most 12 digits and 12 decimal places)');
+    expect(cost.errors?.[0].message).toBe('costUsd must be a non-negative amount in USD of at most 1000000, with at most 12 decimal places');
     expect((await pool.report({ leaseId: lease.leaseId, success: true })).errors).toBeUndefined();
   });
 });

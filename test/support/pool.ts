@@ -22,7 +22,7 @@ export function poolClient(t: TestApp, token: string) {
     },
     async leaseOk(providerName: string, model?: string) {
       const res = await t.gql(LeaseKeyDocument, { input: { providerName, model } }, token);
-      if (!res.data) throw new Error(`lease failed: ${JSON.stringify(res.errors)}`);
+      if (!res.data?.leaseKey) throw new Error(`lease failed: ${JSON.stringify(res.errors)}`);
       return res.data.leaseKey;
     },
     report(input: ReportKeyUsageInput) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../platform/errors/app-error.js';
+import { findNulCharacter, nulCharacterMessage } from '../../platform/input/nul-characters.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { BrandSchema } from './brand.entity.js';
 import type { ClientTokenSigner } from './client-token.js';
@@ -31,6 +32,7 @@ export class BrandService {
     if (trimmed.length === 0 || trimmed.length > 255) {
       throw new AppError('request.invalid', 'name must be 1 to 255 characters');
     }
+    if (findNulCharacter(trimmed)) throw new AppError('request.invalid', nulCharacterMessage('name'));
     const em = this.em.fork();
     const brand = em.create(BrandSchema, { id: randomUUID(), name: trimmed, createdAt: this.clock.now() });
     await em.flush();

@@ -15,8 +15,11 @@ export type SpendLimitAction = (typeof SPEND_LIMIT_ACTIONS)[number];
 
 const timestamptz = () => p.datetime().columnType('timestamptz');
 const money = () => p.decimal('string').precision(20).scale(8);
-/** Spend accumulates per-request costs, which can be fractions of a micro-dollar. */
-const spend = () => p.decimal('string').precision(26).scale(12);
+/**
+ * Spend accumulates per-request costs (at most 1,000,000 USD each, to 12 decimal places):
+ * 26 integer digits hold 10^20 of the largest reports, so no key's sum can overflow.
+ */
+const spend = () => p.decimal('string').precision(38).scale(12);
 
 export const IntegrationSchema = defineEntity({
   name: 'Integration',

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { requireBrandId, type GraphQLContext } from '../../graphql/context.js';
-import { DEFAULT_PAGE_SIZE } from './integration.service.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './integration.service.js';
 import { CreateIntegrationInput, IntegrationFilterInput, IntegrationPageType, IntegrationType, UpdateIntegrationInput } from './integration.types.js';
 import type { IntegrationView } from './integration.view.js';
 
@@ -15,7 +15,12 @@ const NULLABLE_SETTINGS = ['keyLabel', 'models', 'dailyLimit', 'minuteLimit', 's
 @Resolver(() => IntegrationType)
 export class IntegrationResolver {
   @Authorized('brand')
-  @Query(() => IntegrationPageType, { description: 'The brand\'s keys, oldest first.' })
+  @Query(() => IntegrationPageType, {
+    description: 'The brand\'s keys, oldest first.',
+    // Counted as `limit` keys with everything selected on the page, for the operation cost limit
+    // (a limit past the largest page is refused by the service, in its own words).
+    complexity: ({ args, childComplexity }) => 1 + Math.min(Number(args.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE) * childComplexity,
+  })
   async integrations(
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => IntegrationFilterInput, { nullable: true }) filter?: IntegrationFilterInput,

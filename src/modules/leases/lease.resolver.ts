@@ -6,8 +6,13 @@ import { KeyLeaseType, LeaseKeyInput, ReportKeyUsageInput } from './lease.types.
 @Resolver(() => KeyLeaseType)
 export class LeaseResolver {
   @Authorized('brand')
-  @Mutation(() => KeyLeaseType, { description: 'Leases the best available key; NO_KEY_AVAILABLE says why none could serve and when to retry.' })
-  async leaseKey(@Arg('input', () => LeaseKeyInput) input: LeaseKeyInput, @Ctx() ctx: GraphQLContext): Promise<KeyLeaseType> {
+  @Mutation(() => KeyLeaseType, {
+    nullable: true,
+    description:
+      'Leases the best available key; null with NO_KEY_AVAILABLE when none can serve (why, and when to retry). ' +
+      'Nullable so that in an operation with several leaseKey aliases one refusal never discards the leases granted to the others.',
+  })
+  async leaseKey(@Arg('input', () => LeaseKeyInput) input: LeaseKeyInput, @Ctx() ctx: GraphQLContext): Promise<KeyLeaseType | null> {
     return (await ctx.services.leases.leaseKey(requireBrandId(ctx), input)) as unknown as KeyLeaseType;
   }
 

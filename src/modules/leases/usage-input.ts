@@ -27,7 +27,9 @@ export interface ValidUsageReport {
 }
 
 const invalid = (message: string) => new AppError('request.invalid', message);
-const COST = /^\d{1,12}(\.\d{1,12})?$/;
+/** What one request can plausibly cost; the spend columns hold 10^20 such reports. */
+export const MAX_COST_USD = 1_000_000;
+const COST = /^\d{1,7}(\.\d{1,12})?$/;
 
 function wholeNumber(value: number | null | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined || value === null) return undefined;
@@ -48,8 +50,8 @@ export function validateUsageReport(r: UsageReportInput, n: FieldNamer): ValidUs
   }
   if (r.success && r.errorType) throw invalid(`${n('errorType')} is only for failures (${n('success')}: false)`);
   wholeNumber(r.latencyMs, n('latencyMs'), 0, 86_400_000);
-  if (r.costUsd !== undefined && r.costUsd !== null && !COST.test(r.costUsd)) {
-    throw invalid(`${n('costUsd')} must be a non-negative amount in USD (at most 12 digits and 12 decimal places)`);
+  if (r.costUsd !== undefined && r.costUsd !== null && !(COST.test(r.costUsd) && Number(r.costUsd) <= MAX_COST_USD)) {
+    throw invalid(`${n('costUsd')} must be a non-negative amount in USD of at most ${MAX_COST_USD}, with at most 12 decimal places`);
   }
   return {
     leaseId: r.leaseId,

@@ -173,7 +173,7 @@ export type LeaseKeyMutationVariables = Exact<{
 }>;
 
 
-export type LeaseKeyMutation = { leaseKey: { leaseId: string, credentials: Record<string, unknown>, expiresAt: string, integration: { id: number, minuteCount: number, dailyCount: number, healthStatus: HealthStatus, lastUsedAt: string | null } } };
+export type LeaseKeyMutation = { leaseKey: { leaseId: string, credentials: Record<string, unknown>, expiresAt: string, integration: { id: number, minuteCount: number, dailyCount: number, healthStatus: HealthStatus, lastUsedAt: string | null } } | null };
 
 export type ReportKeyUsageMutationVariables = Exact<{
   input: ReportKeyUsageInput;

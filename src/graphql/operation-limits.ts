@@ -1,0 +1,134 @@
+/**
+ * Bounds on what one GraphQL operation may ask for, checked before it runs, on
+ * HTTP and WebSocket alike: depth and aliases (graphql-armor), root fields and
+ * leases (below), cost (graphql-query-complexity: a list counts its `limit`
+ * times its selection), and no NUL character in any argument. Every refusal
+ * says which limit, the allowed value and the variable that sets it.
+ */
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import {
+  GraphQLError, Kind, visit,
+  type ASTVisitor, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
+  type ValidationContext, type ValidationRule, type ValueNode,
+} from 'graphql';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import type { GraphQLLimits } from '../config/config.js';
+import { findNulCharacter, nulCharacterMessage } from '../platform/input/nul-characters.js';
+
+const LEASE_FIELD = 'leaseKey';
+
+export const limitError = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'OPERATION_LIMIT_EXCEEDED', http: { status: 400 } } });
+
+/** Re-words armor's "Syntax Error: … limit of N exceeded, found M." as ours. */
+function armorRejection(what: string, variable: string, allowed: number) {
+  return (context: ValidationContext | null, error: GraphQLError) => {
+    const found = /found (\d+)/.exec(error.message)?.[1] ?? 'more';
+    context?.reportError(limitError(`Operation has ${found} ${what}; at most ${allowed} allowed (${variable})`));
+  };
+}
+
+/** Root fields of an operation, through fragments. */
+function rootFieldNames(selectionSet: SelectionSetNode, context: ValidationContext, seen = new Set<string>()): string[] {
+  const names: string[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) names.push(selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) names.push(...rootFieldNames(selection.selectionSet, context, seen));
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = context.getFragment(selection.name.value);
+      if (fragment) names.push(...rootFieldNames(fragment.selectionSet, context, seen));
+    }
+  }
+  return names;
+}
+
+/**
+ * At most `maxRootFields` root fields and `maxLeases` leaseKey fields; leaseKey only beside
+ * other leaseKey fields, so no failure elsewhere in the operation can discard a granted lease.
+ */
+function rootFieldsRule(limits: GraphQLLimits): ValidationRule {
+  return (context): ASTVisitor => ({
+    OperationDefinition(operation: OperationDefinitionNode) {
+      const names = rootFieldNames(operation.selectionSet, context).filter((n) => n !== '__typename');
+      if (names.length > limits.maxRootFields) {
+        context.reportError(limitError(`Operation has ${names.length} root fields; at most ${limits.maxRootFields} allowed (KEYPOOL_GRAPHQL_MAX_ROOT_FIELDS)`));
+      }
+      const leases = names.filter((n) => n === LEASE_FIELD).length;
+      if (leases > limits.maxLeases) {
+        context.reportError(limitError(`Operation asks for ${leases} leases; at most ${limits.maxLeases} allowed (KEYPOOL_GRAPHQL_MAX_LEASES)`));
+      }
+      if (leases > 0 && leases < names.length) {
+        context.reportError(limitError('leaseKey must be the only kind of field in its operation, so that no other failure can discard a granted lease'));
+      }
+    },
+  });
+}
+
+/** Validation rules for every operation, beside GraphQL's own. */
+export function operationLimitRules(limits: GraphQLLimits): ValidationRule[] {
+  return [
+    maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: [armorRejection('levels of depth', 'KEYPOOL_GRAPHQL_MAX_DEPTH', limits.maxDepth)] }),
+    maxAliasesRule({ n: limits.maxAliases, propagateOnRejection: false, onReject: [armorRejection('aliases', 'KEYPOOL_GRAPHQL_MAX_ALIASES', limits.maxAliases)] }),
+    rootFieldsRule(limits),
+  ];
+}
+
+function nulInLiteral(value: ValueNode, path: string): string | null {
+  switch (value.kind) {
+    case Kind.STRING:
+      return findNulCharacter(value.value, path);
+    case Kind.LIST:
+      for (let i = 0; i < value.values.length; i++) {
+        const found = nulInLiteral(value.values[i], `${path}[${i}]`);
+        if (found) return found;
+      }
+      return null;
+    case Kind.OBJECT:
+      for (const field of value.fields) {
+        const found = nulInLiteral(field.value, `${path}.${field.name.value}`);
+        if (found) return found;
+      }
+      return null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Checks that need the variables: NUL characters in any argument, and the operation's cost.
+ * Returns the refusal, or null when the operation may run.
+ */
+export function checkOperationInput(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown> | undefined,
+  limits: GraphQLLimits,
+): GraphQLError | null {
+  let literal: string | null = null;
+  visit(document, {
+    Argument(node) {
+      literal ??= nulInLiteral(node.value, node.name.value);
+    },
+  });
+  const nul = literal ?? findNulCharacter(variables ?? {});
+  if (nul) return new GraphQLError(nulCharacterMessage(nul), { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      variables: variables ?? {},
+      operationName,
+      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch {
+    return null; // variables that do not coerce: execution reports them in its own words
+  }
+  if (cost > limits.maxCost) {
+    return limitError(`Operation cost ${cost} exceeds the limit of ${limits.maxCost} (KEYPOOL_GRAPHQL_MAX_COST): ask for fewer items (limit) or fewer fields`);
+  }
+  return null;
+}

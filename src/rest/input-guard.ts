@@ -1,0 +1,12 @@
+/** Checks every REST body and query string before a route sees it: no NUL characters anywhere. */
+import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../platform/errors/app-error.js';
+import { findNulCharacter, nulCharacterMessage } from '../platform/input/nul-characters.js';
+
+export function installInputGuard(fastify: FastifyInstance): void {
+  fastify.addHook('preValidation', async (request) => {
+    if (!request.url.startsWith('/api/')) return;
+    const found = findNulCharacter(request.query) ?? findNulCharacter(request.body);
+    if (found) throw badRequest(nulCharacterMessage(found));
+  });
+}
