@@ -13,10 +13,10 @@ import { startEmbeddedPostgres, type EmbeddedCluster } from './platform/db/embed
 import { mountMetrics } from './platform/http/metrics.js';
 import { mountProbes } from './platform/http/probes.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
-import { Authenticator, BrandService, ClientTokenSigner } from './modules/brands/index.js';
+import { Authenticator, BrandService, ClientTokenSigner, RevocationList, type Revocation } from './modules/brands/index.js';
 import { CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
-import { MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
+import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
 import { createIntegrationEventCodec } from './modules/integrations/index.js';
 import { mountIntegrationsV1 } from './rest/integrations-v1/routes.js';
 import { mountLeaseRoutesV1 } from './rest/integrations-v1/lease-routes.js';
@@ -56,20 +56,30 @@ export async function openConfiguredDatabase(config: Config, log: (line: string)
   return { url: cluster.url, cluster };
 }
 
+/** How events and revocations reach every instance: PostgreSQL NOTIFY in the server, in-process elsewhere. */
+export interface Buses {
+  events: EventBus<IntegrationEvent>;
+  revocations: EventBus<Revocation>;
+}
+
 export function buildServices(
   orm: MikroORM,
   sqlPool: SqlPool,
   config: Config,
   clock: Clock,
-  events: EventBus<IntegrationEvent> = new InProcessEventBus(),
+  buses: Buses = { events: new InProcessEventBus(), revocations: new InProcessEventBus() },
 ): Services {
   const tokens = new ClientTokenSigner(config.jwtSecrets);
   const vault = new CredentialVault(config.encryptionKeys);
+  const events = buses.events;
+  const revocations: RevocationList = new RevocationList(buses.revocations, () => brands.listRevokedTokenIds());
+  const brands = new BrandService(orm.em, tokens, revocations, clock);
   return {
     clock,
     events,
-    authenticator: new Authenticator(config.adminToken, tokens, clock),
-    brands: new BrandService(orm.em, tokens, clock),
+    revocations,
+    authenticator: new Authenticator(config.adminToken, tokens, revocations, clock, (id, at) => brands.noteTokenUse(id, at)),
+    brands,
     integrations: new IntegrationService(orm.em, vault, events, clock),
     leases: new LeaseService(sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, config),
   };
@@ -109,14 +119,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     codec: createIntegrationEventCodec(MAX_NOTIFY_BYTES, (brandId, id) => services.integrations.findIntegration(brandId, id)),
     log: (message, error) => fastify.log.warn({ err: error }, message),
   });
-  const services = buildServices(orm, sqlPool, config, clock, events);
+  const revocationBus = new PgNotifyEventBus<Revocation>({
+    connectionString: databaseUrl,
+    channel: 'keypool_revocations',
+    publishPool: sqlPool,
+    codec: jsonCodec<Revocation>(),
+    log: (message, error) => fastify.log.warn({ err: error }, message),
+    onListening: () => services.revocations.reload(),
+  });
+  const services = buildServices(orm, sqlPool, config, clock, { events, revocations: revocationBus });
   await events.start();
+  await revocationBus.start();
 
   let ws: GraphQLWebSocket | null = null;
   installErrorHandlers(fastify);
   installInputGuard(fastify);
   mountMetrics(fastify, { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0 });
-  mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening());
+  mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening() && revocationBus.isListening());
   mountLeaseRoutesV1(fastify, services);
   mountIntegrationsV1(fastify, services);
   const schema = await buildKeypoolSchema();
@@ -130,14 +149,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     databaseUrl,
     async listen() {
       await fastify.ready();
-      ws = mountGraphQLWebSocket(fastify.server, schema, services, (e) => fastify.log.error({ err: e }, 'unexpected GraphQL error'));
-      return fastify.listen({ port: config.port, host: config.host });
+      // Mounted once listening: a WebSocket server on a server that failed to listen re-emits its error with a stack.
+      const url = await fastify.listen({ port: config.port, host: config.host });
+      ws = mountGraphQLWebSocket(
+        fastify.server,
+        schema,
+        services,
+        { ...config.websocket, limits: config.graphqlLimits },
+        (e) => fastify.log.error({ err: e }, 'unexpected GraphQL error'),
+      );
+      return url;
     },
     close() {
       closing ??= (async () => {
         await ws?.close();
         await fastify.close();
         await events.close();
+        await revocationBus.close();
         await orm.close();
         await sqlPool.end();
         await cluster?.stop();

@@ -1,16 +1,20 @@
 /**
  * The `keypool` command line: `npm run keypool -- <command>`. It works on the
  * same database as the server (DATABASE_URL, or the embedded cluster in the
- * data dir, joined if the server is running).
+ * data dir, joined if the server is running). Every command takes --json, and
+ * `brand create --quiet` prints only the id, so scripts can chain commands.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { CredentialVault, rotateEncryption } from './modules/integrations/index.js';
+import type { ClientTokenInfo, Revocation } from './modules/brands/index.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { buildServices, openConfiguredDatabase } from './app.js';
 import { openDatabase } from './platform/db/orm.js';
 import { createSqlPool } from './platform/db/sql-pool.js';
 import { isAppError } from './platform/errors/app-error.js';
+import { InProcessEventBus } from './platform/events/event-bus.js';
+import { jsonCodec, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
 import { systemClock } from './platform/time/clock.js';
 import type { Services } from './services.js';
 
@@ -19,8 +23,12 @@ async function withServices<T>(run: (services: Services, context: { config: Conf
   const { url, cluster } = await openConfiguredDatabase(config, () => {});
   const orm = await openDatabase(url, 4);
   const sqlPool = createSqlPool(url, 2);
+  // Revocations are published over NOTIFY, so running servers act on them at once.
+  const revocations = new PgNotifyEventBus<Revocation>({
+    connectionString: url, channel: 'keypool_revocations', publishPool: sqlPool, codec: jsonCodec<Revocation>(), log: () => {},
+  });
   try {
-    return await run(buildServices(orm, sqlPool, config, systemClock), { config, orm });
+    return await run(buildServices(orm, sqlPool, config, systemClock, { events: new InProcessEventBus(), revocations }), { config, orm });
   } finally {
     await orm.close();
     await sqlPool.end();
@@ -33,36 +41,76 @@ const positiveInt = (value: string) => {
   return Number(value);
 };
 
+const printJson = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+const iso = (d: Date | null) => (d ? d.toISOString() : '-');
+const tokenLine = (t: ClientTokenInfo) =>
+  `${t.id}  brand ${t.brandId}  ${t.revokedAt ? `revoked ${iso(t.revokedAt)}` : `expires ${iso(t.expiresAt)}`}  last used ${iso(t.lastUsedAt)}  ${t.label ?? ''}`.trimEnd();
+
 const program = new Command('keypool').description('keypool administration').showHelpAfterError();
 
 const brand = program.command('brand').description('manage brands (tenants)');
 brand
   .command('create <name>')
   .description('create a brand and print its id')
-  .action((name: string) =>
+  .option('-q, --quiet', 'print only the id')
+  .option('--json', 'print the brand as JSON')
+  .action((name: string, options: { quiet?: boolean; json?: boolean }) =>
     withServices(async ({ brands }) => {
       const created = await brands.createBrand(name);
-      console.log(`brand created\n  id:   ${created.id}\n  name: ${created.name}\nnext: npm run keypool -- token ${created.id}`);
+      if (options.json) printJson(created);
+      else if (options.quiet) console.log(created.id);
+      else console.log(`brand created\n  id:   ${created.id}\n  name: ${created.name}\nnext: npm run keypool -- token ${created.id}`);
     }),
   );
 brand
   .command('list')
   .description('list every brand')
-  .action(() =>
+  .option('--json', 'print the brands as JSON')
+  .action((options: { json?: boolean }) =>
     withServices(async ({ brands }) => {
-      for (const b of await brands.listBrands()) console.log(`${b.id}  ${b.name}`);
+      const all = await brands.listBrands();
+      if (options.json) printJson(all);
+      else for (const b of all) console.log(`${b.id}  ${b.name}`);
     }),
   );
 
 program
   .command('token <brandId>')
-  .description("issue a brand client token (the REST docs' {client_token})")
+  .description("issue a brand client token (the REST docs' {client_token}); prints only the token")
   .option('--expires-in <seconds>', 'lifetime in seconds', positiveInt, 30 * 24 * 3600)
-  .action((brandId: string, options: { expiresIn: number }) =>
+  .option('--label <text>', 'what the token is for, shown by `tokens list`')
+  .option('--json', 'print the token with its id and expiry as JSON')
+  .action((brandId: string, options: { expiresIn: number; label?: string; json?: boolean }) =>
     withServices(async ({ brands }) => {
-      const { token, expiresAt } = await brands.issueClientToken(brandId, options.expiresIn);
-      console.error(`client token for brand ${brandId}, expires ${expiresAt.toISOString()}:`);
-      console.log(token);
+      const issued = await brands.issueClientToken(brandId, options.expiresIn, options.label);
+      if (options.json) return printJson(issued);
+      console.error(`client token ${issued.id} for brand ${brandId}, expires ${issued.expiresAt.toISOString()}:`);
+      console.log(issued.token);
+    }),
+  );
+
+const tokens = program.command('tokens').description('list and revoke issued client tokens');
+tokens
+  .command('list')
+  .description('issued client tokens, newest first (never the tokens themselves)')
+  .option('--brand <brandId>', 'only this brand\'s')
+  .option('--json', 'print as JSON')
+  .action((options: { brand?: string; json?: boolean }) =>
+    withServices(async ({ brands }) => {
+      const all = await brands.listClientTokens(options.brand);
+      if (options.json) printJson(all);
+      else for (const t of all) console.log(tokenLine(t));
+    }),
+  );
+tokens
+  .command('revoke <tokenId>')
+  .description('revoke a client token on every running instance (within a second), open WebSockets included')
+  .option('--json', 'print the revoked token as JSON')
+  .action((tokenId: string, options: { json?: boolean }) =>
+    withServices(async ({ brands }) => {
+      const revoked = await brands.revokeClientToken(tokenId);
+      if (options.json) printJson(revoked);
+      else console.log(`revoked ${tokenLine(revoked)}`);
     }),
   );
 
@@ -70,13 +118,15 @@ program
   .command('rotate-encryption')
   .description('re-encrypt every credential with the first key of KEYPOOL_ENCRYPTION_KEYS (safe to interrupt and re-run)')
   .option('--batch-size <rows>', 'rows per transaction', positiveInt, 100)
-  .action((options: { batchSize: number }) =>
+  .option('--json', 'print the report as JSON')
+  .action((options: { batchSize: number; json?: boolean }) =>
     withServices(async (_services, { config, orm }) => {
       const report = await rotateEncryption(orm.em, new CredentialVault(config.encryptionKeys), {
         batchSize: options.batchSize,
         onBatch: (r) => console.error(`  scanned ${r.scanned}, re-encrypted ${r.changed}`),
       });
-      console.log(`rotate-encryption: scanned ${report.scanned} rows, re-encrypted ${report.changed} with the current key`);
+      if (options.json) printJson(report);
+      else console.log(`rotate-encryption: scanned ${report.scanned} rows, re-encrypted ${report.changed} with the current key`);
     }),
   );
 

@@ -1,17 +1,26 @@
 /**
- * GraphQL subscriptions over WebSocket (graphql-ws protocol) on the same port
- * and path as HTTP. The token travels in connection_init:
- * `{ "authorization": "Bearer …" }`. None: close 4401; a bad one: close 4403.
+ * GraphQL over WebSocket (graphql-ws protocol) on the same port and path as
+ * HTTP. The token travels in connection_init: `{ "authorization": "Bearer …" }`.
+ * None: close 4401; a bad one: close 4403.
+ *
+ * A socket lives no longer than its token: the token is checked again on every
+ * subscribe message, a timer closes the socket (4403 "token expired") when the
+ * token expires, and a revocation closes it on every instance. Every operation
+ * passes the same limits as over HTTP, a socket holds at most
+ * `maxSubscriptions` operations, and a frame over `maxPayloadBytes` is refused
+ * before it is buffered.
  */
 import type { Server } from 'node:http';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { WebSocketServer } from 'ws';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { GraphQLLimits } from '../config/config.js';
 import type { Authentication } from '../modules/brands/authenticator.js';
 import type { Services } from '../services.js';
 import type { GraphQLContext } from './context.js';
 import { formatGraphQLError } from './errors.js';
+import { checkOperationInput, operationLimitRules } from './operation-limits.js';
 
 export interface GraphQLWebSocket {
   /** Closes every socket with 1001 (going away) and stops accepting new ones. */
@@ -19,35 +28,124 @@ export interface GraphQLWebSocket {
   clientCount(): number;
 }
 
+export interface WebSocketSettings {
+  maxSubscriptions: number;
+  maxPayloadBytes: number;
+  limits: GraphQLLimits;
+}
+
+type SocketState = {
+  auth?: Authentication;
+  header?: string;
+  expiryTimer?: NodeJS.Timeout;
+};
+
+/** setTimeout takes at most 2^31-1 ms (~24.8 days); longer waits are re-armed. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
   const value = params?.authorization ?? params?.Authorization;
   return typeof value === 'string' ? value : undefined;
 }
 
+const rejectionReason = (auth: Authentication) => (auth.kind === 'rejected' ? auth.reason : 'no token');
+
 export function mountGraphQLWebSocket(
   server: Server,
   schema: GraphQLSchema,
   services: Services,
+  settings: WebSocketSettings,
   log: (error: unknown) => void,
 ): GraphQLWebSocket {
-  const wss = new WebSocketServer({ server, path: '/graphql' });
-  const disposable = useServer<Record<string, unknown> | undefined, { auth?: Authentication }>(
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: settings.maxPayloadBytes });
+  const socketsByToken = new Map<string, Set<WebSocket>>();
+  const rules = [...specifiedRules, ...operationLimitRules(settings.limits)];
+
+  const forget = (socket: WebSocket, state: SocketState) => {
+    clearTimeout(state.expiryTimer);
+    const principal = state.auth?.kind === 'authenticated' ? state.auth.principal : null;
+    if (principal?.kind === 'brand' && principal.tokenId) {
+      const sockets = socketsByToken.get(principal.tokenId);
+      sockets?.delete(socket);
+      if (sockets?.size === 0) socketsByToken.delete(principal.tokenId);
+    }
+  };
+
+  /** Closes the socket when its token expires; re-checks with the clock, since timers only approximate it. */
+  const armExpiry = (socket: WebSocket, state: SocketState, expiresAt: Date) => {
+    const waitMs = Math.max(0, expiresAt.getTime() - services.clock.now().getTime());
+    state.expiryTimer = setTimeout(async () => {
+      const auth = await services.authenticator.authenticate(state.header);
+      if (auth.kind !== 'authenticated') socket.close(CloseCode.Forbidden, `Forbidden: ${rejectionReason(auth)}`);
+      else armExpiry(socket, state, expiresAt);
+    }, Math.min(waitMs + 50, MAX_TIMER_MS));
+    state.expiryTimer.unref();
+  };
+
+  // ws reports a client's protocol faults (a frame over maxPayload, bad UTF-8, …) as 'error' events
+  // with a WS_ERR_* code and closes the socket itself (1009, 1007, …); graphql-ws would print each
+  // one as an internal error with a stack, so a client could flood the log. Registered before
+  // useServer's listener, so it sees every socket first.
+  wss.on('connection', (socket) => {
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) =>
+      event === 'error' && isClientFault(args[0]) ? true : emit(event, ...args)) as typeof socket.emit;
+  });
+
+  const stopRevocations = services.revocations.subscribe((revocation) => {
+    for (const socket of socketsByToken.get(revocation.id) ?? []) socket.close(CloseCode.Forbidden, 'Forbidden: token has been revoked');
+  });
+
+  const disposable = useServer<Record<string, unknown> | undefined, SocketState>(
     {
       schema,
-      context: (ctx): GraphQLContext => ({ auth: ctx.extra.auth ?? { kind: 'anonymous' }, services }),
       onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
         const header = authorizationOf(ctx.connectionParams);
         if (!header) {
-          ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized: connection_init must carry {"authorization": "Bearer <token>"}');
+          socket.close(CloseCode.Unauthorized, 'Unauthorized: connection_init must carry {"authorization": "Bearer <token>"}');
           return false;
         }
         const auth = await services.authenticator.authenticate(header);
         if (auth.kind !== 'authenticated') {
-          ctx.extra.socket.close(CloseCode.Forbidden, `Forbidden: ${auth.kind === 'rejected' ? auth.reason : 'no token'}`);
+          socket.close(CloseCode.Forbidden, `Forbidden: ${rejectionReason(auth)}`);
           return false;
         }
-        ctx.extra.auth = auth;
+        Object.assign(ctx.extra, { auth, header });
+        socket.once('close', () => forget(socket, ctx.extra));
+        const principal = auth.principal;
+        if (principal.kind === 'brand') {
+          armExpiry(socket, ctx.extra, principal.expiresAt);
+          if (principal.tokenId) {
+            const sockets = socketsByToken.get(principal.tokenId) ?? new Set();
+            socketsByToken.set(principal.tokenId, sockets.add(socket));
+          }
+        }
         return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const auth = await services.authenticator.authenticate(ctx.extra.header);
+        if (auth.kind !== 'authenticated') {
+          ctx.extra.socket.close(CloseCode.Forbidden, `Forbidden: ${rejectionReason(auth)}`);
+          return [new GraphQLError(`Forbidden: ${rejectionReason(auth)}`, { extensions: { code: 'FORBIDDEN' } })];
+        }
+        // The operation being subscribed is already counted.
+        if (Object.keys(ctx.subscriptions).length > settings.maxSubscriptions) {
+          return [limitReached(settings.maxSubscriptions)];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (e) {
+          return [e instanceof GraphQLError ? e : new GraphQLError('Malformed query')];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) return errors;
+        const variables = payload.variables ?? undefined;
+        const refusal = checkOperationInput(schema, document, payload.operationName ?? undefined, variables, settings.limits);
+        if (refusal) return [refusal];
+        const contextValue: GraphQLContext = { auth, services };
+        return { schema, document, operationName: payload.operationName, variableValues: variables, contextValue };
       },
       onNext: (_ctx, _id, _payload, _args, result: ExecutionResult) => formatResult(result, log),
     },
@@ -56,12 +154,20 @@ export function mountGraphQLWebSocket(
   return {
     clientCount: () => wss.clients.size,
     close: async () => {
+      stopRevocations();
       for (const client of wss.clients) client.close(1001, 'server shutting down');
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }
+
+const isClientFault = (error: unknown) => typeof (error as { code?: unknown })?.code === 'string' && (error as { code: string }).code.startsWith('WS_ERR_');
+
+const limitReached = (max: number) =>
+  new GraphQLError(`Too many operations on this socket: at most ${max} at once (KEYPOOL_WS_MAX_SUBSCRIPTIONS); complete one or open another socket`, {
+    extensions: { code: 'OPERATION_LIMIT_EXCEEDED' },
+  });
 
 function formatResult(result: ExecutionResult, log: (error: unknown) => void): ExecutionResult {
   if (!result.errors?.length) return result;

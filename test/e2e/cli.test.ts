@@ -39,6 +39,29 @@ describe('npm run keypool', () => {
     expect(res.status).toBe(201);
   });
 
+  it('chains without copying by hand: --quiet prints only the id, --json the whole record', async () => {
+    const brandId = (await cli(['brand', 'create', 'Chained', '--quiet'])).stdout.trim();
+    expect(brandId).toMatch(/^[0-9a-f-]{36}$/);
+    const issued = JSON.parse((await cli(['token', brandId, '--label', 'ci runner', '--json'])).stdout);
+    expect(issued).toMatchObject({ brandId, label: 'ci runner', token: expect.any(String), expiresAt: expect.any(String), revokedAt: null });
+    const brands = JSON.parse((await cli(['brand', 'list', '--json'])).stdout);
+    expect(brands.map((b: { id: string }) => b.id)).toContain(brandId);
+  });
+
+  it('lists issued tokens and revokes one, which the running server refuses at once', async () => {
+    const brandId = (await cli(['brand', 'create', 'Revocable', '-q'])).stdout.trim();
+    const issued = JSON.parse((await cli(['token', brandId, '--label', 'old laptop', '--json'])).stdout);
+    expect((await t.rest('GET', '/api/v1/integrations', { token: issued.token })).status).toBe(200);
+    const listed = await cli(['tokens', 'list', '--brand', brandId]);
+    expect(listed.stdout).toContain(issued.id);
+    expect(listed.stdout).toContain('old laptop');
+    expect(listed.stdout).not.toContain(issued.token);
+    const revoked = JSON.parse((await cli(['tokens', 'revoke', issued.id, '--json'])).stdout);
+    expect(revoked).toMatchObject({ id: issued.id, revokedAt: expect.any(String) });
+    await expect.poll(async () => (await t.rest('GET', '/api/v1/integrations', { token: issued.token })).status, { timeout: 1000, interval: 20 }).toBe(401);
+    await expect(cli(['tokens', 'revoke', '00000000-0000-4000-8000-000000000000'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('Client token not found') });
+  });
+
   it('says what is wrong for an unknown brand and a bad option', async () => {
     await expect(cli(['token', '00000000-0000-0000-0000-000000000000'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('Brand not found') });
     await expect(cli(['token', 'x', '--expires-in', 'soon'])).rejects.toMatchObject({ stderr: expect.stringContaining('must be a whole number') });

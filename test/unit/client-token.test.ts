@@ -8,15 +8,15 @@ const inAnHour = new Date('2026-03-01T01:00:00Z');
 
 describe('ClientTokenSigner', () => {
   it('accepts tokens signed by any secret of the ring, so the secret can be rotated', async () => {
-    const old = await new ClientTokenSigner([oldSecret]).sign('brand-1', now, inAnHour);
+    const old = await new ClientTokenSigner([oldSecret]).sign('brand-1', 'token-1', now, inAnHour);
     const rotated = new ClientTokenSigner([newSecret, oldSecret]);
-    expect(await rotated.verify(old, now)).toEqual({ kind: 'valid', brandId: 'brand-1' });
+    expect(await rotated.verify(old, now)).toEqual({ kind: 'valid', brandId: 'brand-1', tokenId: 'token-1', expiresAt: inAnHour });
     expect(await new ClientTokenSigner([newSecret]).verify(old, now)).toEqual({ kind: 'rejected', reason: 'token signature is invalid' });
   });
 
   it('rejects a token after it expires, even once it was verified and remembered', async () => {
     const signer = new ClientTokenSigner([oldSecret]);
-    const token = await signer.sign('brand-1', now, inAnHour);
+    const token = await signer.sign('brand-1', 'token-1', now, inAnHour);
     expect((await signer.verify(token, now)).kind).toBe('valid');
     expect(await signer.verify(token, new Date('2026-03-01T01:00:01Z'))).toEqual({ kind: 'rejected', reason: 'token has expired' });
   });

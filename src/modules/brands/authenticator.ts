@@ -1,12 +1,18 @@
 /**
  * Turns an Authorization header into a principal: the operator (admin token)
  * or one brand (client token). Expected failures are values, never exceptions.
+ * A revoked token is refused from the moment the revocation reaches this
+ * instance; a token's use is noted (at most once a minute, off the request path).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../platform/time/clock.js';
 import type { ClientTokenSigner } from './client-token.js';
+import type { RevocationList } from './revocations.js';
 
-export type Principal = { kind: 'admin' } | { kind: 'brand'; brandId: string };
+export type Principal =
+  | { kind: 'admin' }
+  /** `tokenId` is null for tokens issued before tokens were recorded. */
+  | { kind: 'brand'; brandId: string; tokenId: string | null; expiresAt: Date };
 
 export type Authentication =
   | { kind: 'authenticated'; principal: Principal }
@@ -21,7 +27,9 @@ export class Authenticator {
   constructor(
     adminToken: string,
     private readonly tokens: ClientTokenSigner,
+    private readonly revocations: RevocationList,
     private readonly clock: Clock,
+    private readonly noteTokenUse: (tokenId: string, at: Date) => void = () => {},
   ) {
     this.adminDigest = digest(adminToken);
   }
@@ -34,9 +42,13 @@ export class Authenticator {
     if (timingSafeEqual(digest(token), this.adminDigest)) {
       return { kind: 'authenticated', principal: { kind: 'admin' } };
     }
-    const check = await this.tokens.verify(token, this.clock.now());
-    return check.kind === 'valid'
-      ? { kind: 'authenticated', principal: { kind: 'brand', brandId: check.brandId } }
-      : check;
+    const now = this.clock.now();
+    const check = await this.tokens.verify(token, now);
+    if (check.kind !== 'valid') return check;
+    if (check.tokenId !== null) {
+      if (this.revocations.isRevoked(check.tokenId)) return { kind: 'rejected', reason: 'token has been revoked' };
+      this.noteTokenUse(check.tokenId, now);
+    }
+    return { kind: 'authenticated', principal: { kind: 'brand', brandId: check.brandId, tokenId: check.tokenId, expiresAt: check.expiresAt } };
   }
 }

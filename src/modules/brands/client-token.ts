@@ -8,23 +8,32 @@ import { SignJWT, jwtVerify, errors } from 'jose';
 const ISSUER = 'keypool';
 const AUDIENCE = 'keypool:client';
 
-export type TokenCheck = { kind: 'valid'; brandId: string } | { kind: 'rejected'; reason: string };
+/** `tokenId` is the token's `jti` (null for tokens issued before tokens were recorded). */
+export type TokenCheck = { kind: 'valid'; brandId: string; tokenId: string | null; expiresAt: Date } | { kind: 'rejected'; reason: string };
+
+interface Verified {
+  brandId: string;
+  tokenId: string | null;
+  expiresAtMs: number;
+  notBeforeMs: number;
+}
 
 /** Verified tokens are remembered until they expire: a JWT cannot change, and verifying costs a WebCrypto round. */
 const CACHE_SIZE = 10_000;
 
 export class ClientTokenSigner {
   private readonly keys: Uint8Array[];
-  private readonly verified = new Map<string, { brandId: string; expiresAtMs: number; notBeforeMs: number }>();
+  private readonly verified = new Map<string, Verified>();
 
   constructor(secrets: string[]) {
     this.keys = secrets.map((s) => new TextEncoder().encode(s));
   }
 
-  async sign(brandId: string, issuedAt: Date, expiresAt: Date): Promise<string> {
+  async sign(brandId: string, tokenId: string, issuedAt: Date, expiresAt: Date): Promise<string> {
     return new SignJWT({})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(brandId)
+      .setJti(tokenId)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt(Math.floor(issuedAt.getTime() / 1000))
@@ -34,12 +43,12 @@ export class ClientTokenSigner {
 
   async verify(token: string, now: Date): Promise<TokenCheck> {
     const cached = this.verified.get(token);
-    if (cached && now.getTime() >= cached.notBeforeMs && now.getTime() < cached.expiresAtMs) return { kind: 'valid', brandId: cached.brandId };
+    if (cached && now.getTime() >= cached.notBeforeMs && now.getTime() < cached.expiresAtMs) return valid(cached);
     const check = await this.verifySignature(token, now);
     if (check.kind === 'valid') {
       if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, check.cache);
-      return { kind: 'valid', brandId: check.brandId };
+      return valid(check.cache);
     }
     return check;
   }
@@ -47,7 +56,7 @@ export class ClientTokenSigner {
   private async verifySignature(
     token: string,
     now: Date,
-  ): Promise<{ kind: 'valid'; brandId: string; cache: { brandId: string; expiresAtMs: number; notBeforeMs: number } } | { kind: 'rejected'; reason: string }> {
+  ): Promise<{ kind: 'valid'; cache: Verified } | { kind: 'rejected'; reason: string }> {
     if (token.split('.').length !== 3) return { kind: 'rejected', reason: 'token is malformed' };
     let lastReason = 'token signature is invalid';
     for (const key of this.keys) {
@@ -59,8 +68,8 @@ export class ClientTokenSigner {
           currentDate: now,
           requiredClaims: ['sub', 'exp'],
         });
-        const cache = { brandId: payload.sub!, expiresAtMs: payload.exp! * 1000, notBeforeMs: (payload.iat ?? 0) * 1000 - 60_000 };
-        return { kind: 'valid', brandId: payload.sub!, cache };
+        const cache = { brandId: payload.sub!, tokenId: payload.jti ?? null, expiresAtMs: payload.exp! * 1000, notBeforeMs: (payload.iat ?? 0) * 1000 - 60_000 };
+        return { kind: 'valid', cache };
       } catch (e) {
         if (e instanceof errors.JWTExpired) return { kind: 'rejected', reason: 'token has expired' };
         if (e instanceof errors.JWSSignatureVerificationFailed) continue;
@@ -71,3 +80,5 @@ export class ClientTokenSigner {
     return { kind: 'rejected', reason: lastReason };
   }
 }
+
+const valid = (v: Verified): TokenCheck => ({ kind: 'valid', brandId: v.brandId, tokenId: v.tokenId, expiresAt: new Date(v.expiresAtMs) });

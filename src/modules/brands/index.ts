@@ -5,7 +5,9 @@
  * Callers: app.ts (wiring), graphql/ and rest/ (authentication), the CLI.
  */
 export { BrandSchema, type Brand } from './brand.entity.js';
-export { BrandService, isUuid, type BrandView, type ClientTokenView } from './brand.service.js';
+export { BrandService, isUuid, type BrandView, type ClientTokenInfo, type ClientTokenView } from './brand.service.js';
 export { ClientTokenSigner } from './client-token.js';
+export { ClientTokenSchema } from './client-token.entity.js';
+export { RevocationList, type Revocation } from './revocations.js';
 export { Authenticator, type Authentication, type Principal } from './authenticator.js';
 export { BrandResolver } from './brand.resolver.js';

@@ -6,10 +6,11 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
 import { BrandSchema } from '../../modules/brands/brand.entity.js';
+import { ClientTokenSchema } from '../../modules/brands/client-token.entity.js';
 import { IntegrationSchema, ReportedLeaseSchema } from '../../modules/integrations/integration.entity.js';
 import { migrationsList } from './migrations/index.js';
 
-export const ENTITIES = [BrandSchema, IntegrationSchema, ReportedLeaseSchema];
+export const ENTITIES = [BrandSchema, ClientTokenSchema, IntegrationSchema, ReportedLeaseSchema];
 
 export function ormOptions(databaseUrl: string, poolMax = 20): Options {
   return {

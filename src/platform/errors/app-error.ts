@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   'auth.unauthenticated': { graphql: 'UNAUTHENTICATED', http: 401 },
   'auth.forbidden': { graphql: 'FORBIDDEN', http: 403 },
   'brand.not_found': { graphql: 'NOT_FOUND', http: 404 },
+  'client_token.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'provider.unknown': { graphql: 'BAD_USER_INPUT', http: 400 },
   'integration.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'integration.duplicate': { graphql: 'CONFLICT', http: 409 },

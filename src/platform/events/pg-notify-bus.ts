@@ -10,6 +10,9 @@ import pg from 'pg';
 import type { SqlPool } from '../db/sql-pool.js';
 import { InProcessEventBus, type EventBus } from './event-bus.js';
 
+/** Events that are plain JSON on the wire. */
+export const jsonCodec = <E>(): EventCodec<E> => ({ encode: (event) => JSON.stringify(event), decode: async (payload) => JSON.parse(payload) as E });
+
 /** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more. */
 export const MAX_NOTIFY_BYTES = 7900;
 
@@ -25,6 +28,8 @@ export interface PgNotifyOptions<E> {
   publishPool: SqlPool;
   codec: EventCodec<E>;
   log: (message: string, error?: unknown) => void;
+  /** Called after every (re)connection, to catch up on what was missed meanwhile. */
+  onListening?: () => Promise<void>;
 }
 
 export class PgNotifyEventBus<E> implements EventBus<E> {
@@ -90,6 +95,7 @@ export class PgNotifyEventBus<E> implements EventBus<E> {
       return;
     }
     this.client = client;
+    await this.options.onListening?.().catch((e: unknown) => this.options.log('could not catch up after (re)connecting', e));
   }
 
   private lost(client: pg.Client): void {

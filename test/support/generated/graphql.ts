@@ -46,6 +46,8 @@ export type IssueClientTokenInput = {
   brandId: string;
   /** Lifetime in seconds (default 30 days) */
   expiresInSeconds?: number;
+  /** What the token is for (1 to 255 characters), shown in clientTokens. */
+  label?: string | null | undefined;
 };
 
 export type LeaseKeyInput = {

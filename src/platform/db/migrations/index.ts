@@ -3,10 +3,12 @@ import { Migration20261122203702_initial } from './Migration20261122203702_initi
 import { Migration20261122205240_spend_tracking } from './Migration20261122205240_spend_tracking.js';
 import { Migration20261122220000_lease_many } from './Migration20261122220000_lease_many.js';
 import { Migration20261123090000_wide_spend } from './Migration20261123090000_wide_spend.js';
+import { Migration20261123100000_client_tokens } from './Migration20261123100000_client_tokens.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
   { name: 'Migration20261122205240_spend_tracking', class: Migration20261122205240_spend_tracking },
   { name: 'Migration20261122220000_lease_many', class: Migration20261122220000_lease_many },
   { name: 'Migration20261123090000_wide_spend', class: Migration20261123090000_wide_spend },
+  { name: 'Migration20261123100000_client_tokens', class: Migration20261123100000_client_tokens },
 ];

@@ -1,0 +1,44 @@
+/**
+ * Revoked credentials, known to every instance within a second: each revocation
+ * is published on the event bus (PostgreSQL NOTIFY) and every instance keeps
+ * the ids in memory, so checking one costs a set lookup, never a query. The
+ * list is reloaded from the database whenever the bus (re)connects, so an
+ * instance that missed a NOTIFY while disconnected catches up.
+ */
+import type { EventBus } from '../../platform/events/event-bus.js';
+
+export interface Revocation {
+  /** What was revoked: a client token (by jti); node credentials join later. */
+  kind: 'client_token';
+  id: string;
+}
+
+export class RevocationList {
+  private readonly revoked = new Set<string>();
+
+  constructor(
+    private readonly bus: EventBus<Revocation>,
+    private readonly loadRevokedIds: () => Promise<string[]>,
+  ) {
+    bus.subscribe((revocation) => this.revoked.add(revocation.id));
+  }
+
+  async reload(): Promise<void> {
+    for (const id of await this.loadRevokedIds()) this.revoked.add(id);
+  }
+
+  isRevoked(id: string): boolean {
+    return this.revoked.has(id);
+  }
+
+  /** Takes effect here at once, and on every other instance when the event arrives. */
+  async revoke(revocation: Revocation): Promise<void> {
+    this.revoked.add(revocation.id);
+    await this.bus.publish(revocation);
+  }
+
+  /** For those that must act on a revocation (open WebSockets). */
+  subscribe(listener: (revocation: Revocation) => void): () => void {
+    return this.bus.subscribe(listener);
+  }
+}
