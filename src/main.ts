@@ -50,7 +50,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+
+  // `npm start` passes a signal it gets on to its child, which the start script makes keypool
+  // itself (`exec`). Should npm die without passing one on (SIGKILL), keypool notices it was
+  // re-parented and stops as on SIGTERM, rather than run on orphaned with its PostgreSQL.
+  const parent = process.ppid;
+  if (parent > 1) {
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(watch);
+      console.log('keypool: the process that started it has gone');
+      shutdown('SIGTERM');
+    }, ORPHAN_CHECK_MS).unref();
+  }
 }
+
+const ORPHAN_CHECK_MS = 250;
 
 main().catch((e: unknown) => {
   const error = e as NodeJS.ErrnoException & { address?: string; port?: number };
