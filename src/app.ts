@@ -14,7 +14,7 @@ import { mountMetrics } from './platform/http/metrics.js';
 import { mountProbes } from './platform/http/probes.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
 import { Authenticator, BrandService, ClientTokenSigner, RevocationList, type Revocation } from './modules/brands/index.js';
-import { CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
+import { checkEncryptionKeys, CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
 import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
 import { createIntegrationEventCodec } from './modules/integrations/index.js';
@@ -111,6 +111,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     cluster = opened.cluster;
   }
   const orm = await openDatabase(databaseUrl);
+  await checkEncryptionKeys(orm.em, new CredentialVault(config.encryptionKeys), config.secretsFile, clock.now()).catch(async (e: unknown) => {
+    await orm.close();
+    await cluster?.stop();
+    throw e;
+  });
   const sqlPool = createSqlPool(cluster?.poolUrl ?? databaseUrl);
   const events = new PgNotifyEventBus<IntegrationEvent>({
     connectionString: databaseUrl,

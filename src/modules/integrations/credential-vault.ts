@@ -38,6 +38,25 @@ export class CredentialVault {
     return this.fingerprints.allFingerprints(provider, credentials);
   }
 
+  /** Whether some key of the ring opens the token. */
+  canOpen(encrypted: string): boolean {
+    try {
+      this.ring.decrypt(encrypted);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Seals a text that is not a credential (the encryption canary). */
+  sealText(text: string): string {
+    return this.ring.encrypt(text);
+  }
+
+  keyIds(): string[] {
+    return this.ring.keyIds();
+  }
+
   /** Re-seals a token with the current key if an older key made it; null when it is current. */
   reseal(provider: string, encrypted: string): SealedCredentials | null {
     const { plaintext, keyIndex } = this.ring.decryptWithIndex(encrypted);

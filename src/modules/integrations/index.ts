@@ -14,6 +14,7 @@ export { isSpendExceeded, spendPeriodEnd, spendPeriodKey } from './spend.js';
 export { nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
 export type { IntegrationEvent, IntegrationChangeKind } from './integration.events.js';
 export { rotateEncryption, type RotationReport } from './key-rotation.js';
+export { checkEncryptionKeys, EncryptionKeysError } from './encryption-check.js';
 export { IntegrationResolver } from './integration.resolver.js';
 export { IntegrationEventsResolver } from './integration-events.resolver.js';
 export { createIntegrationEventCodec } from './integration-event-codec.js';

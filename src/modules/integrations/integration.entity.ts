@@ -66,6 +66,8 @@ export const IntegrationSchema = defineEntity({
     cachedUsageMonth: money().nullable(),
     cachedCurrency: p.string().length(8).nullable(),
     billingSyncedAt: timestamptz().nullable(),
+    /** Why the credential is unusable (it could not be decrypted with the configured keys); selection skips the key. */
+    credentialError: p.string().length(255).nullable(),
     createdAt: timestamptz(),
     updatedAt: timestamptz(),
   },

@@ -52,6 +52,7 @@ export class IntegrationType {
   @Field(() => DecimalScalar, { nullable: true }) cachedUsageMonth!: string | null;
   @Field(() => String, { nullable: true }) cachedCurrency!: string | null;
   @Field(() => Date, { nullable: true }) billingSyncedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'Why the key is out of the pool: its credential could not be decrypted with the configured keys.' }) credentialError!: string | null;
   @Field(() => GraphQLJSONObject, { description: 'Each credential field, masked.' }) keyPreview!: Record<string, string>;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;

@@ -40,6 +40,7 @@ export interface IntegrationView {
   cachedUsageMonth: string | null;
   cachedCurrency: string | null;
   billingSyncedAt: Date | null;
+  credentialError: string | null;
   keyPreview: Record<string, string>;
   createdAt: Date;
   updatedAt: Date;
@@ -84,6 +85,7 @@ export interface IntegrationRecord {
   cachedUsageMonth?: string | null;
   cachedCurrency?: string | null;
   billingSyncedAt?: Timestamp;
+  credentialError?: string | null;
   createdAt: Date | string;
   updatedAt: Date | string;
 }
@@ -156,6 +158,7 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     cachedUsageMonth: normalizeDecimal(e.cachedUsageMonth ?? null),
     cachedCurrency: e.cachedCurrency ?? null,
     billingSyncedAt: asDate(e.billingSyncedAt ?? null),
+    credentialError: e.credentialError ?? null,
     keyPreview: e.keyPreview,
     createdAt: asDate(e.createdAt)!,
     updatedAt: asDate(e.updatedAt)!,

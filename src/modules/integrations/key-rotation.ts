@@ -5,6 +5,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CredentialVault } from './credential-vault.js';
+import { writeCanary } from './encryption-check.js';
 
 export interface RotationReport {
   scanned: number;
@@ -43,7 +44,10 @@ export async function rotateEncryption(
       }
       return batch;
     });
-    if (rows.length === 0) return report;
+    if (rows.length === 0) {
+      await writeCanary(em, vault, new Date());
+      return report;
+    }
     report.scanned += rows.length;
     lastId = rows[rows.length - 1].id;
     options.onBatch?.({ ...report });

@@ -7,6 +7,7 @@ import type { Skip, SkipReason } from './selection.js';
 
 const DESCRIPTIONS: Record<SkipReason, (until: Date | null) => string> = {
   inactive: () => 'inactive',
+  credential_unreadable: () => 'credential cannot be decrypted with the configured keys',
   model_not_allowed: () => 'model not allowed',
   minute_limit: (t) => `minute limit reached until ${isoSeconds(t!)}`,
   daily_limit: (t) => `daily limit reached until ${isoSeconds(t!)}`,
@@ -28,6 +29,13 @@ export function noKeyAvailable(providerName: string, skipped: Skip[], retryAt: D
 
 export const noKeysForProvider = (providerName: string) =>
   new AppError('lease.no_keys_for_provider', `This brand has no ${providerName} keys: add one first (POST /api/v1/integrations or createIntegration)`);
+
+export const credentialUnreadable = (integrationId: number) =>
+  new AppError(
+    'lease.credential_unreadable',
+    `The credential of key #${integrationId} cannot be decrypted with the configured encryption keys: the key was taken out of the pool and ` +
+      'this lease was not counted. The operator must put the missing key back into KEYPOOL_ENCRYPTION_KEYS (after the current one).',
+  );
 
 export const leaseNotFound = () => new AppError('lease.not_found', 'Lease not found or expired');
 export const leaseAlreadyReported = () => new AppError('lease.already_reported', 'This lease was already reported');

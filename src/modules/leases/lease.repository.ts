@@ -29,6 +29,7 @@ export interface CandidateRow {
   spend_limit_action: string;
   spend_limit_period: string;
   spend_exceeded_period: string | null;
+  credential_error: string | null;
 }
 
 export interface LeasedKey {
@@ -53,7 +54,7 @@ export interface LeaseAttempt {
 
 const CANDIDATES_SQL = `select id, is_active, priority, weight, health_status, models, blacklisted_models,
   minute_limit, minute_count, minute_window, daily_limit, daily_count, to_char(day_window, 'YYYY-MM-DD') as day_window,
-  cooldown_until, probe_due_at, spend_limit_exceeded, spend_limit_action, spend_limit_period, spend_exceeded_period
+  cooldown_until, probe_due_at, spend_limit_exceeded, spend_limit_action, spend_limit_period, spend_exceeded_period, credential_error
   from integration where brand_id = $1 and provider_name = $2 order by id`;
 
 /**
@@ -61,7 +62,7 @@ const CANDIDATES_SQL = `select id, is_active, priority, weight, health_status, m
  * 20261122220000) picks and counts one key at a time under FOR UPDATE, so no limit is
  * overshot. Only the columns a lease and its view need come back.
  */
-const LEASE_MANY_SQL = `select id, key_id, provider_name, key_label, is_active, is_primary, priority, weight, models, blacklisted_models, credentials_encrypted, key_preview, daily_limit, daily_count, day_window, minute_limit, minute_count, minute_window, health_status, consecutive_failures, cooldown_until, last_used_at, spend_limit_amount, spend_limit_period, spend_limit_action, spend_limit_exceeded, spend_exceeded_period, spend_today, spend_day, spend_month, spend_month_start, cached_balance, cached_usage_today, cached_usage_month, cached_currency, billing_synced_at, created_at, updated_at
+const LEASE_MANY_SQL = `select id, key_id, provider_name, key_label, is_active, is_primary, priority, weight, models, blacklisted_models, credentials_encrypted, key_preview, daily_limit, daily_count, day_window, minute_limit, minute_count, minute_window, health_status, consecutive_failures, cooldown_until, last_used_at, spend_limit_amount, spend_limit_period, spend_limit_action, spend_limit_exceeded, spend_exceeded_period, spend_today, spend_day, spend_month, spend_month_start, cached_balance, cached_usage_today, cached_usage_month, cached_currency, billing_synced_at, credential_error, created_at, updated_at
   from keypool_lease_many($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11)`;
 
 export class LeaseRepository {
@@ -69,6 +70,21 @@ export class LeaseRepository {
 
   async loadCandidates(brandId: string, providerName: string): Promise<CandidateRow[]> {
     return (await this.pool.query<CandidateRow>({ name: 'keypool_lease_candidates', text: CANDIDATES_SQL, values: [brandId, providerName] })).rows;
+  }
+
+  /**
+   * Takes a key whose credential cannot be decrypted out of the pool and un-counts the lease
+   * just granted on it (a lease that returned no credential must not use up allowance).
+   */
+  async markCredentialUnreadable(id: number, reason: string, minuteStart: Date, today: string, now: Date): Promise<IntegrationRecord> {
+    const { rows } = await this.pool.query<Record<string, unknown>>(
+      `update integration set credential_error = $2, health_status = 'unhealthy', probe_due_at = null, updated_at = $5,
+         minute_count = case when minute_window = $3 then greatest(minute_count - 1, 0) else minute_count end,
+         daily_count = case when day_window = $4::date then greatest(daily_count - 1, 0) else daily_count end
+       where id = $1 returning *`,
+      [id, reason, minuteStart, today, now],
+    );
+    return integrationFromRow(rows[0]);
   }
 
   /** Counts up to `count` leases against the best eligible keys, in order; fewer come back when the pool runs dry. */

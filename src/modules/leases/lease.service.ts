@@ -15,7 +15,7 @@ import {
   isSpendExceeded, spendUsage, validateProvider, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
 } from '../integrations/index.js';
 import { applyOutcome } from './health.js';
-import { leaseAlreadyReported, leaseNotFound, noKeyAvailable, noKeysForProvider } from './lease-errors.js';
+import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, noKeyAvailable, noKeysForProvider } from './lease-errors.js';
 import { LeaseBatcher, type BatchKey } from './lease-batcher.js';
 import { LeaseRepository, ReportStatements, type CandidateRow, type LeasedKey } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
@@ -59,6 +59,7 @@ function toCandidate(r: CandidateRow, now: Date): Candidate {
     cooldownUntil: toDate(r.cooldown_until),
     probeDueAt: toDate(r.probe_due_at),
     spendBlockedUntil: blocked ? spendPeriodEnd(r.spend_limit_period, now) : null,
+    credentialUnreadable: r.credential_error !== null,
   };
 }
 
@@ -107,9 +108,27 @@ export class LeaseService {
       if (!granted) return this.explainRefusal(brandId, provider.name, model, this.clock.now(), true);
     }
     const { leased, now } = granted;
+    let credentials: Record<string, string>;
+    try {
+      credentials = this.vault.open(leased.encrypted);
+    } catch {
+      return this.refuseUnreadable(brandId, leased, now);
+    }
     const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
     const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId: request.nodeId ?? null });
-    return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials: this.vault.open(leased.encrypted), expiresAt };
+    return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials, expiresAt };
+  }
+
+  /** A credential no key of the ring opens: the key leaves the pool, the lease is un-counted, watchers are told. */
+  private async refuseUnreadable(brandId: string, leased: LeasedKey, now: Date): Promise<never> {
+    const reason = 'credential cannot be decrypted with the configured encryption keys';
+    const record = await this.repository.markCredentialUnreadable(leased.record.id, reason, utcMinuteStart(now), utcDay(now), now);
+    const view = toIntegrationView(record, now);
+    await this.events.publish({
+      type: 'integration.health_changed', brandId, integration: view, at: now, previousStatus: leased.record.healthStatus as HealthStatus,
+      status: 'unhealthy', consecutiveFailures: view.consecutiveFailures, reason,
+    });
+    throw credentialUnreadable(leased.record.id);
   }
 
   /** Throws why no key could serve, from the keys as they stand; `final` throws even when one looks eligible. */

@@ -28,9 +28,11 @@ export interface Candidate {
   probeDueAt: Date | null;
   /** Spend limit exceeded in the current period with action `block`, and when that period ends. */
   spendBlockedUntil: Date | null;
+  /** The credential could not be decrypted with the configured keys. */
+  credentialUnreadable: boolean;
 }
 
-export type SkipReason = 'inactive' | 'model_not_allowed' | 'minute_limit' | 'daily_limit' | 'cooling_down' | 'unhealthy' | 'spend_blocked';
+export type SkipReason = 'inactive' | 'credential_unreadable' | 'model_not_allowed' | 'minute_limit' | 'daily_limit' | 'cooling_down' | 'unhealthy' | 'spend_blocked';
 
 export interface Skip {
   integrationId: number;
@@ -54,6 +56,7 @@ export function isModelAllowed(c: Pick<Candidate, 'models' | 'blacklistedModels'
 export function skipReason(c: Candidate, model: string | undefined, now: Date): Skip | null {
   const skip = (reason: SkipReason, until: Date | null): Skip => ({ integrationId: c.id, reason, until });
   if (!c.isActive) return skip('inactive', null);
+  if (c.credentialUnreadable) return skip('credential_unreadable', null);
   if (!isModelAllowed(c, model)) return skip('model_not_allowed', null);
   if (c.healthStatus === 'unhealthy' && (c.probeDueAt === null || c.probeDueAt > now)) return skip('unhealthy', c.probeDueAt);
   if (c.cooldownUntil !== null && c.cooldownUntil > now) return skip('cooling_down', c.cooldownUntil);

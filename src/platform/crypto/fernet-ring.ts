@@ -2,7 +2,11 @@
  * Encryption at rest: an ordered ring of Fernet keys. The first key encrypts;
  * decryption tries each key in turn, so keys can be rotated without downtime.
  */
+import { createHmac } from 'node:crypto';
 import { Fernet } from 'fernet-nodejs';
+
+/** A key's public name in messages and the canary: 32 bits of an HMAC under the key, never the key. */
+export const keyId = (key: string) => `kid_${createHmac('sha256', Buffer.from(key, 'base64url')).update('keypool/key-id/v1').digest('hex').slice(0, 8)}`;
 
 export class FernetRing {
   private readonly keys: string[];
@@ -33,9 +37,9 @@ export class FernetRing {
     throw new Error('no key of the ring can decrypt this token');
   }
 
-  /** The current (first) key; used to derive other keys, never exposed. */
-  get primaryKey(): string {
-    return this.keys[0];
+  /** Ids of the ring's keys, current first: short, public, not reversible (see `keyId`). */
+  keyIds(): string[] {
+    return this.keys.map(keyId);
   }
 
   static generateKey(): string {

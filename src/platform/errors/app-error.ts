@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   'lease.already_reported': { graphql: 'CONFLICT', http: 409 },
   'lease.no_key_available': { graphql: 'NO_KEY_AVAILABLE', http: 429 },
   'lease.no_keys_for_provider': { graphql: 'NO_KEYS_FOR_PROVIDER', http: 404 },
+  'lease.credential_unreadable': { graphql: 'CREDENTIAL_UNREADABLE', http: 503 },
   'service.unavailable': { graphql: 'SERVICE_UNAVAILABLE', http: 503 },
   internal: { graphql: 'INTERNAL_SERVER_ERROR', http: 500 },
 } as const satisfies Record<string, { graphql: string; http: number }>;
