@@ -9,6 +9,7 @@ import type { Config } from './config/config.js';
 import { openDatabase } from './platform/db/orm.js';
 import { createSqlPool, type SqlPool } from './platform/db/sql-pool.js';
 import { createDatabaseProbe } from './platform/db/database-probe.js';
+import { waitForDatabase } from './platform/db/database-wait.js';
 import { startEmbeddedPostgres, type EmbeddedCluster } from './platform/db/embedded-postgres.js';
 import { mountMetrics } from './platform/http/metrics.js';
 import { mountProbes } from './platform/http/probes.js';
@@ -99,6 +100,14 @@ export async function createApp(options: AppOptions): Promise<App> {
             serializers: { err: loggableError },
             ...(options.logger && { stream: options.logger.stream }),
           },
+    // A request (headers and body) must arrive whole within requestTimeoutMs, or its socket is
+    // closed: a client that declares a body and sends a byte now and then cannot hold a socket.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.floor(config.requestTimeoutMs / 4)),
+    },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
@@ -109,6 +118,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     const opened = await openConfiguredDatabase(config, (line) => fastify.log.debug({ postgres: line }));
     databaseUrl = opened.url;
     cluster = opened.cluster;
+  }
+  if (config.databaseUrl) {
+    await waitForDatabase(databaseUrl, config.databaseWaitSeconds, (message) => fastify.log.warn(`keypool: ${message}`));
   }
   const orm = await openDatabase(databaseUrl);
   await checkEncryptionKeys(orm.em, new CredentialVault(config.encryptionKeys), config.secretsFile, clock.now()).catch(async (e: unknown) => {

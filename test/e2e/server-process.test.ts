@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { freePort } from '../../src/platform/db/embedded-postgres.js';
+import { freePort, startEmbeddedPostgres } from '../../src/platform/db/embedded-postgres.js';
 import { FernetRing } from '../../src/platform/crypto/fernet-ring.js';
 import { createTestDatabase, dropTestDatabase } from '../support/databases.js';
 import { spawnServer } from '../support/process.js';
@@ -100,10 +100,39 @@ describe('the keypool process', () => {
       const server = spawnServer({ DATABASE_URL: databaseUrl, PORT: String(port), ...externalSecrets });
       expect((await server.exited).code).toBe(1);
       expect(server.output()).toContain(`keypool: failed to start: 127.0.0.1:${port} is in use; stop what holds it or set PORT (and HOST)`);
+      expect(server.output()).not.toMatch(/Internal error|\n\s+at /);
     } finally {
       blocker.close();
       await dropTestDatabase(databaseUrl);
     }
+  });
+
+  it('waits for a database that is not up yet, saying so, and starts once it answers', async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'keypool-late-db-'));
+    const server = spawnServer({
+      DATABASE_URL: `postgresql://postgres:late@127.0.0.1:${port}/postgres`, PORT: String(await freePort()), KEYPOOL_DATABASE_WAIT_SECONDS: '60', LOG_LEVEL: 'info', ...externalSecrets,
+    });
+    await expect.poll(() => server.output(), { timeout: 20_000 }).toContain(`database at 127.0.0.1:${port} is not reachable yet (ECONNREFUSED); retrying for up to 60 s (KEYPOOL_DATABASE_WAIT_SECONDS)`);
+    const cluster = await startEmbeddedPostgres({ dataDir, password: 'late', port });
+    try {
+      const url = await server.ready;
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    } finally {
+      await cluster.stop();
+    }
+  }, 90_000);
+
+  it('gives up on an unreachable database after KEYPOOL_DATABASE_WAIT_SECONDS with one clear line', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const server = spawnServer({ DATABASE_URL: `postgresql://postgres@127.0.0.1:${port}/none`, PORT: String(await freePort()), KEYPOOL_DATABASE_WAIT_SECONDS: '2', ...externalSecrets });
+    expect((await server.exited).code).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(server.output()).toContain(`keypool: failed to start: the database at 127.0.0.1:${port} is unreachable (ECONNREFUSED) after waiting 2 s (KEYPOOL_DATABASE_WAIT_SECONDS)`);
+    expect(server.output()).not.toMatch(/\n\s+at /);
   });
 
   it('refuses to start with PORT=abc or a malformed Fernet key, with a clear message', async () => {
