@@ -4,6 +4,8 @@
  * in which they shut down.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyCompress from '@fastify/compress';
+import { constants as zlibConstants } from 'node:zlib';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config/config.js';
 import { openDatabase } from './platform/db/orm.js';
@@ -149,9 +151,16 @@ export async function createApp(options: AppOptions): Promise<App> {
   await revocationBus.start();
 
   let ws: GraphQLWebSocket | null = null;
+  // Every response honours Accept-Encoding (br, gzip) once it is worth compressing.
+  await fastify.register(fastifyCompress, {
+    global: true,
+    threshold: 1024,
+    encodings: ['br', 'gzip'],
+    brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
+  });
   installErrorHandlers(fastify);
   installInputGuard(fastify);
-  mountMetrics(fastify, { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0 });
+  mountMetrics(fastify, { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0 }, config.metricsToken);
   mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening() && revocationBus.isListening());
   mountLeaseRoutesV1(fastify, services);
   mountIntegrationsV1(fastify, services);

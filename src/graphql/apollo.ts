@@ -9,7 +9,7 @@ import type { GraphQLContext } from './context.js';
 import { formatGraphQLError } from './errors.js';
 import { checkOperationInput, operationLimitRules } from './operation-limits.js';
 import type { GraphQLLimits } from '../config/config.js';
-import { graphiqlPage } from './graphiql.js';
+import { graphiqlPage, prepareGraphiql, serveGraphiql, wantsGraphiql } from './graphiql.js';
 
 export async function mountApollo(
   fastify: FastifyInstance,
@@ -46,15 +46,20 @@ export async function mountApollo(
     ],
   });
   await apollo.start();
+  void prepareGraphiql();
+  const execute = fastifyApolloHandler(apollo, {
+    context: async (request) => ({
+      auth: await services.authenticator.authenticate(request.headers.authorization),
+      services,
+    }),
+  });
   fastify.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    handler: fastifyApolloHandler(apollo, {
-      context: async (request) => ({
-        auth: await services.authenticator.authenticate(request.headers.authorization),
-        services,
-      }),
-    }),
+    // The IDE page comes compressed ahead of time (@fastify/compress leaves it be); results are compressed per response.
+    handler(request, reply) {
+      return wantsGraphiql(request) ? serveGraphiql(request, reply) : execute.call(this, request as never, reply as never);
+    },
   });
   return apollo;
 }

@@ -1,18 +1,31 @@
 /**
  * The GraphQL IDE shown when /graphql is opened in a browser: GraphiQL bundled
- * in an npm dependency and inlined into one page, so it works offline.
+ * in an npm dependency and inlined into one page, so it works offline. The
+ * page (9 MB) is compressed once at start and served with an ETag, so a
+ * browser downloads ~2 MB once and then revalidates with a 304.
  */
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * GraphiQL sends its Headers tab with HTTP requests only, while keypool's
  * subscriptions authenticate in graphql-ws connection_init. This copies the
  * active tab's Authorization header into connection_init.
+ *
+ * When the server refuses the socket's token (4401, 4403), graphql-ws would
+ * retry 4403 again and again while GraphiQL spins. The page shows the reason
+ * in a banner and hands the client a 4401, which it treats as final, so the
+ * subscription stops with the error. Both are patched on the prototype: the
+ * bundle keeps its own reference to the WebSocket class.
  */
 const CONNECTION_INIT_AUTH = `<script>
 (function () {
-  var send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (data) {
+  var proto = WebSocket.prototype;
+  var send = proto.send;
+  proto.send = function (data) {
     try {
       var message = JSON.parse(data);
       if (message && message.type === 'connection_init' && !(message.payload && message.payload.authorization)) {
@@ -28,6 +41,34 @@ const CONNECTION_INIT_AUTH = `<script>
     } catch (e) { /* not a JSON protocol message: send as is */ }
     return send.call(this, data);
   };
+  function showRefusal(reason) {
+    var banner = document.getElementById('keypool-auth-error');
+    if (!banner) {
+      banner = document.createElement('div');
+      banner.id = 'keypool-auth-error';
+      banner.setAttribute('role', 'alert');
+      banner.style.cssText = 'position:fixed;top:0;left:0;right:0;z-index:10000;padding:8px 12px;background:#b00020;color:#fff;font:14px sans-serif';
+      document.body.appendChild(banner);
+    }
+    banner.textContent = 'Subscription refused: ' + reason + ' (fix the Authorization header in the Headers tab, then run it again)';
+  }
+  var onclose = Object.getOwnPropertyDescriptor(proto, 'onclose');
+  Object.defineProperty(proto, 'onclose', {
+    configurable: true,
+    get: function () { return onclose.get.call(this); },
+    set: function (handler) {
+      onclose.set.call(this, typeof handler !== 'function' ? handler : function (event) {
+        if (event.code === 4401 || event.code === 4403) {
+          showRefusal(event.reason || 'the token was refused');
+          var refused = new CloseEvent('close', { code: 4401, reason: event.reason, wasClean: event.wasClean });
+          // GraphiQL prints the error as JSON: an own property carries the reason into it.
+          Object.defineProperty(refused, 'message', { value: event.reason || 'the token was refused', enumerable: true });
+          event = refused;
+        }
+        return handler.call(this, event);
+      });
+    },
+  });
 })();
 </script>`;
 
@@ -41,4 +82,44 @@ export function graphiqlPage(): string {
     defaultQuery: '# Put your client token in the Headers tab, then run:\n{\n  __typename\n}\n',
   }).replace('<div id="root"></div>', `<div id="root"></div>${CONNECTION_INIT_AUTH}`);
   return page;
+}
+
+interface CompressedPage {
+  etag: string;
+  br: Buffer;
+  gzip: Buffer;
+  identity: Buffer;
+}
+
+let compressed: Promise<CompressedPage> | undefined;
+
+/** Compresses the page once, in the thread pool (seconds of work that must not block requests); start it early. */
+export function prepareGraphiql(): Promise<CompressedPage> {
+  compressed ??= (async () => {
+    const identity = Buffer.from(graphiqlPage());
+    const [br, gzipped] = await Promise.all([
+      promisify(brotliCompress)(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+      promisify(gzip)(identity, { level: 9 }),
+    ]);
+    return { etag: `"${createHash('sha256').update(identity).digest('base64url').slice(0, 27)}"`, br, gzip: gzipped, identity };
+  })();
+  return compressed;
+}
+
+/** A browser opening /graphql: GET, HTML wanted, no operation in the query string. */
+export function wantsGraphiql(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' || !String(request.headers.accept ?? '').includes('text/html')) return false;
+  return !(request.query as Record<string, unknown> | undefined)?.query;
+}
+
+/** Serves the IDE in the best encoding the browser accepts, or 304 when it holds this version. */
+export async function serveGraphiql(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const page = await prepareGraphiql();
+  reply.header('etag', page.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding');
+  if (request.headers['if-none-match'] === page.etag) return reply.code(304).send();
+  const accepted = String(request.headers['accept-encoding'] ?? '');
+  const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : null;
+  reply.type('text/html; charset=utf-8');
+  if (encoding) reply.header('content-encoding', encoding);
+  return reply.send(encoding ? page[encoding] : page.identity);
 }

@@ -77,4 +77,28 @@ describe('the GraphQL IDE at /graphql', () => {
     });
     expect(external).toEqual([]);
   });
+
+  it('shows a refused token and stops, instead of retrying the subscription forever', async () => {
+    const fresh = await browser.newPage();
+    const sockets: string[] = [];
+    fresh.on('websocket', (ws) => sockets.push(ws.url()));
+    await fresh.goto(`${t.url}/graphql`);
+    await fresh.locator('.graphiql-container').first().waitFor({ timeout: 30_000 });
+    page = fresh;
+    const headersEditor = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .monaco-editor';
+    await page.locator('.graphiql-editor-tools button', { hasText: 'Headers' }).first().click().catch(() => {});
+    await replaceEditor(headersEditor, JSON.stringify({ Authorization: 'Bearer not-a-valid-token' }));
+    await page.waitForTimeout(1000);
+    await replaceEditor('.graphiql-query-editor .monaco-editor', 'subscription { integrationChanged { kind } }');
+    await page.locator('.graphiql-execute-button').click();
+    const banner = page.locator('#keypool-auth-error');
+    await banner.waitFor({ timeout: 10_000 });
+    expect(await banner.innerText()).toContain('Subscription refused: Forbidden: token is malformed');
+    await expect.poll(result, { timeout: 10_000 }).toContain('"message": "Forbidden: token is malformed"');
+    const attempts = sockets.length;
+    await page.waitForTimeout(5000); // graphql-ws would have retried within 1-4 s
+    expect(sockets.length).toBe(attempts);
+    expect(attempts).toBe(1);
+    await page.screenshot({ path: 'test-results/graphiql-refused-token.png' });
+  });
 });

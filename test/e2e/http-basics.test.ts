@@ -42,6 +42,36 @@ describe('the one port', () => {
     expect(html).not.toMatch(/<(script|link)[^>]+(src|href)="https?:/);
   });
 
+  it('serves the IDE compressed, with an ETag, and answers a revalidation with 304', async () => {
+    const { request } = await import('node:http');
+    const get = (headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; bytes: number }>((resolve, reject) => {
+        request(`${t.url}/graphql`, { headers }, (res) => {
+          let bytes = 0;
+          res.on('data', (d: Buffer) => (bytes += d.length));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, bytes }));
+        }).on('error', reject).end();
+      });
+    const plain = await get({ accept: 'text/html' });
+    const br = await get({ accept: 'text/html', 'accept-encoding': 'gzip, deflate, br' });
+    const gzip = await get({ accept: 'text/html', 'accept-encoding': 'gzip' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(br.headers).toMatchObject({ 'content-encoding': 'br', 'cache-control': 'no-cache', etag: expect.any(String) });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(br.bytes).toBeLessThan(plain.bytes / 3);
+    const again = await get({ accept: 'text/html', 'accept-encoding': 'br', 'if-none-match': String(br.headers.etag) });
+    expect(again).toMatchObject({ status: 304, bytes: 0 });
+  });
+
+  it('compresses API responses for clients that accept it', async () => {
+    for (let i = 0; i < 5; i++) {
+      await t.rest('POST', '/api/v1/integrations', { body: { provider_name: 'together', credentials: { api_key: `together-compress-${i}-0123456789` }, key_label: `compressible ${i}` }, token });
+    }
+    const res = await fetch(`${t.url}/api/v1/integrations`, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'br' } });
+    expect(res.headers.get('content-encoding')).toBe('br');
+    expect((await res.json() as { total: number }).total).toBeGreaterThanOrEqual(5);
+  });
+
   it('counts requests by route and status on /metrics', async () => {
     await t.rest('GET', '/api/v1/integrations', { token });
     const text = await (await fetch(`${t.url}/metrics`)).text();
@@ -56,5 +86,22 @@ describe('the one port', () => {
     const bad = await t.rest('POST', '/graphql', { rawBody: '{"query": ' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('/metrics with KEYPOOL_METRICS_TOKEN', () => {
+  it('answers only the metrics token', async () => {
+    const guarded = await createTestApp({ config: { metricsToken: 'metrics-token-0123456789' } });
+    try {
+      const anonymous = await fetch(`${guarded.url}/metrics`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.json()).toEqual({ error: { code: 'auth.unauthenticated', message: 'Missing or wrong metrics token: send Authorization: Bearer <KEYPOOL_METRICS_TOKEN>' } });
+      expect((await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${guarded.adminToken}` } })).status).toBe(401);
+      const allowed = await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } });
+      expect(allowed.status).toBe(200);
+      expect(await allowed.text()).toContain('keypool_http_requests_total');
+    } finally {
+      await guarded.close();
+    }
   });
 });

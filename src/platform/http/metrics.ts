@@ -3,6 +3,7 @@
  * status, live subscriptions and WebSocket connections. One registry per app
  * instance, so several apps can share a process.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -12,7 +13,17 @@ export interface LiveGauges {
   websockets: () => number;
 }
 
-export function mountMetrics(fastify: FastifyInstance, live: LiveGauges): Registry {
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** With a token, /metrics answers only `Authorization: Bearer <token>` (compared in constant time). */
+function metricsGuard(token: string | null) {
+  if (token === null) return () => true;
+  const expected = digest(`Bearer ${token}`);
+  return (header: string | undefined) => header !== undefined && timingSafeEqual(digest(header), expected);
+}
+
+export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: string | null = null): Registry {
+  const allowed = metricsGuard(token);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   new Gauge({
@@ -53,7 +64,11 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges): Regist
     requests.inc(labels);
     latency.observe(labels, reply.elapsedTime / 1000);
   });
-  fastify.get('/metrics', async (_request, reply) => {
+  fastify.get('/metrics', async (request, reply) => {
+    if (!allowed(request.headers.authorization)) {
+      reply.code(401).header('www-authenticate', 'Bearer');
+      return { error: { code: 'auth.unauthenticated', message: 'Missing or wrong metrics token: send Authorization: Bearer <KEYPOOL_METRICS_TOKEN>' } };
+    }
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
