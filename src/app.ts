@@ -12,7 +12,7 @@ import { openDatabase } from './platform/db/orm.js';
 import { createSqlPool, type SqlPool } from './platform/db/sql-pool.js';
 import { createDatabaseProbe } from './platform/db/database-probe.js';
 import { waitForDatabase } from './platform/db/database-wait.js';
-import { startEmbeddedPostgres, type EmbeddedCluster } from './platform/db/embedded-postgres.js';
+import type { EmbeddedCluster } from './platform/db/embedded-postgres.js';
 import { mountMetrics } from './platform/http/metrics.js';
 import { mountProbes } from './platform/http/probes.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
@@ -55,6 +55,8 @@ export interface AppOptions {
 /** Opens the database the config names: DATABASE_URL, or the embedded cluster. */
 export async function openConfiguredDatabase(config: Config, log: (line: string) => void): Promise<{ url: string; cluster: EmbeddedCluster | null }> {
   if (config.databaseUrl) return { url: config.databaseUrl, cluster: null };
+  // Loaded only when used: a production image with DATABASE_URL carries no PostgreSQL binaries.
+  const { startEmbeddedPostgres } = await import('./platform/db/embedded-postgres.js');
   const cluster = await startEmbeddedPostgres({ dataDir: config.dataDir, password: config.embeddedPgPassword!, log });
   return { url: cluster.url, cluster };
 }
