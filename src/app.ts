@@ -16,13 +16,16 @@ import type { EmbeddedCluster } from './platform/db/embedded-postgres.js';
 import { mountMetrics } from './platform/http/metrics.js';
 import { mountProbes } from './platform/http/probes.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
-import { Authenticator, BrandService, ClientTokenSigner, RevocationList, type Revocation } from './modules/brands/index.js';
+import { BrandService, ClientTokenSigner, RevocationList, type Revocation } from './modules/brands/index.js';
+import { Authenticator, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
 import { checkEncryptionKeys, CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
 import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
 import { createIntegrationEventCodec } from './modules/integrations/index.js';
 import { mountIntegrationsV1 } from './rest/integrations-v1/routes.js';
 import { mountLeaseRoutesV1 } from './rest/integrations-v1/lease-routes.js';
+import { mountNodeRoutesV1 } from './rest/integrations-v1/node-routes.js';
+import { installAccessControl } from './rest/access.js';
 import { LeaseService, LeaseTokenSigner } from './modules/leases/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
@@ -79,14 +82,19 @@ export function buildServices(
   const events = buses.events;
   const revocations: RevocationList = new RevocationList(buses.revocations, () => brands.listRevokedTokenIds());
   const brands = new BrandService(orm.em, tokens, revocations, clock);
+  const nodeTokens = new NodeTokenSigner(config.jwtSecrets);
+  const nodeCredentials = new NodeCredentialService(orm.em, revocations, nodeTokens, clock);
+  const nodes = new NodeService(orm.em, nodeCredentials, clock);
   return {
     clock,
     events,
     revocations,
-    authenticator: new Authenticator(config.adminToken, tokens, revocations, clock, (id, at) => brands.noteTokenUse(id, at)),
+    authenticator: new Authenticator(config.adminToken, tokens, nodeTokens, nodeCredentials, revocations, clock, (id, at) => brands.noteTokenUse(id, at)),
     brands,
+    nodes,
+    nodeCredentials,
     integrations: new IntegrationService(orm.em, vault, events, clock),
-    leases: new LeaseService(sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, config),
+    leases: new LeaseService(sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, config, async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null),
   };
 }
 
@@ -164,7 +172,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   installInputGuard(fastify);
   mountMetrics(fastify, { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0 }, config.metricsToken);
   mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening() && revocationBus.isListening());
+  installAccessControl(fastify, services);
   mountLeaseRoutesV1(fastify, services);
+  mountNodeRoutesV1(fastify, services);
   mountIntegrationsV1(fastify, services);
   const schema = await buildKeypoolSchema();
   await mountApollo(fastify, schema, services, config.graphqlLimits);

@@ -1,5 +1,7 @@
 /** The service container handed to every transport (GraphQL, REST, CLI). */
-import type { Authenticator } from './modules/brands/authenticator.js';
+import type { Authenticator } from './modules/nodes/authenticator.js';
+import type { NodeCredentialService } from './modules/nodes/node-credential.service.js';
+import type { NodeService } from './modules/nodes/node.service.js';
 import type { BrandService } from './modules/brands/brand.service.js';
 import type { RevocationList } from './modules/brands/revocations.js';
 import type { IntegrationEvent } from './modules/integrations/integration.events.js';
@@ -13,6 +15,8 @@ export interface Services {
   authenticator: Authenticator;
   brands: BrandService;
   revocations: RevocationList;
+  nodes: NodeService;
+  nodeCredentials: NodeCredentialService;
   integrations: IntegrationService;
   leases: LeaseService;
   events: EventBus<IntegrationEvent>;

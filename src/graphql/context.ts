@@ -1,11 +1,14 @@
-import type { Authentication, Principal } from '../modules/brands/authenticator.js';
 import { GraphQLError } from 'graphql';
+import type { Authentication, Principal } from '../modules/nodes/authenticator.js';
 import type { Services } from '../services.js';
 
 export interface GraphQLContext {
   auth: Authentication;
   services: Services;
 }
+
+/** A principal that belongs to a brand: its client token, or one of its nodes. */
+export type BrandPrincipal = Exclude<Principal, { kind: 'admin' }>;
 
 /** HTTP 401 with the GraphQL body, so clients' token-refresh logic (which looks for 401) fires. */
 export function unauthenticated(reason: string): GraphQLError {
@@ -21,12 +24,15 @@ export function forbidden(message: string): GraphQLError {
 export function requirePrincipal(context: GraphQLContext): Principal {
   const { auth } = context;
   if (auth.kind === 'authenticated') return auth.principal;
-  throw unauthenticated(auth.kind === 'anonymous' ? 'send Authorization: Bearer <token>' : auth.reason);
+  throw unauthenticated(auth.kind === 'anonymous' ? 'send Authorization: Bearer <token> (or Basic <api_key:secret>)' : auth.reason);
 }
 
-/** The brand a client token is scoped to; the admin token has none. */
-export function requireBrandId(context: GraphQLContext): string {
+/** The brand principal (client token or node credential); the admin token has no brand. */
+export function requireBrandPrincipal(context: GraphQLContext): BrandPrincipal {
   const principal = requirePrincipal(context);
-  if (principal.kind === 'brand') return principal.brandId;
-  throw forbidden('this operation needs a brand client token, not the admin token');
+  if (principal.kind !== 'admin') return principal;
+  throw forbidden('this operation needs a brand client token or a node credential, not the admin token');
 }
+
+/** The brand a client token or node credential belongs to. */
+export const requireBrandId = (context: GraphQLContext): string => requireBrandPrincipal(context).brandId;

@@ -11,9 +11,10 @@ import { BrandResolver } from '../modules/brands/index.js';
 import { IntegrationEventsResolver, IntegrationResolver } from '../modules/integrations/index.js';
 import { ProviderResolver } from '../modules/providers/index.js';
 import { LeaseResolver } from '../modules/leases/index.js';
+import { NodeResolver } from '../modules/nodes/index.js';
 import { authChecker } from './auth-checker.js';
 
-export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver, IntegrationEventsResolver] as const;
+export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver, IntegrationEventsResolver, NodeResolver] as const;
 
 export async function buildKeypoolSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -16,7 +16,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GraphQLLimits } from '../config/config.js';
-import type { Authentication } from '../modules/brands/authenticator.js';
+import type { Authentication } from '../modules/nodes/authenticator.js';
 import type { Services } from '../services.js';
 import type { GraphQLContext } from './context.js';
 import { formatGraphQLError } from './errors.js';
@@ -50,6 +50,13 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
 
 const rejectionReason = (auth: Authentication) => (auth.kind === 'rejected' ? auth.reason : 'no token');
 
+/** What revokes a socket: its client token's jti, or its node credential. */
+function trackingKey(auth: Authentication | undefined): string | null {
+  if (auth?.kind !== 'authenticated') return null;
+  const p = auth.principal;
+  return p.kind === 'brand' ? p.tokenId : p.kind === 'node' ? p.credentialId : null;
+}
+
 export function mountGraphQLWebSocket(
   server: Server,
   schema: GraphQLSchema,
@@ -58,18 +65,20 @@ export function mountGraphQLWebSocket(
   log: (error: unknown) => void,
 ): GraphQLWebSocket {
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: settings.maxPayloadBytes });
-  const socketsByToken = new Map<string, Set<WebSocket>>();
+  /** Open sockets by the client token (jti) or node credential they authenticated with. */
+  const socketsByToken = new Map<string, Map<WebSocket, SocketState>>();
   const rules = [...specifiedRules, ...operationLimitRules(settings.limits)];
 
   const forget = (socket: WebSocket, state: SocketState) => {
     clearTimeout(state.expiryTimer);
-    const principal = state.auth?.kind === 'authenticated' ? state.auth.principal : null;
-    if (principal?.kind === 'brand' && principal.tokenId) {
-      const sockets = socketsByToken.get(principal.tokenId);
+    const key = trackingKey(state.auth);
+    if (key) {
+      const sockets = socketsByToken.get(key);
       sockets?.delete(socket);
-      if (sockets?.size === 0) socketsByToken.delete(principal.tokenId);
+      if (sockets?.size === 0) socketsByToken.delete(key);
     }
   };
+  const close = (socket: WebSocket, auth: Authentication) => socket.close(CloseCode.Forbidden, `Forbidden: ${rejectionReason(auth)}`);
 
   /** Closes the socket when its token expires; re-checks with the clock, since timers only approximate it. */
   const armExpiry = (socket: WebSocket, state: SocketState, expiresAt: Date) => {
@@ -93,7 +102,16 @@ export function mountGraphQLWebSocket(
   });
 
   const stopRevocations = services.revocations.subscribe((revocation) => {
-    for (const socket of socketsByToken.get(revocation.id) ?? []) socket.close(CloseCode.Forbidden, 'Forbidden: token has been revoked');
+    const sockets = socketsByToken.get(revocation.id) ?? new Map<WebSocket, SocketState>();
+    if (revocation.kind === 'node_credential' && revocation.reason === 'rolled') {
+      // A rolled secret may still be in its grace period: each socket is checked again.
+      for (const [socket, state] of sockets) {
+        void services.authenticator.authenticate(state.header).then((auth) => auth.kind !== 'authenticated' && close(socket, auth));
+      }
+      return;
+    }
+    const reason = revocation.kind === 'client_token' ? 'token has been revoked' : 'credential has been revoked';
+    for (const socket of sockets.keys()) socket.close(CloseCode.Forbidden, `Forbidden: ${reason}`);
   });
 
   const disposable = useServer<Record<string, unknown> | undefined, SocketState>(
@@ -103,30 +121,26 @@ export function mountGraphQLWebSocket(
         const socket = ctx.extra.socket;
         const header = authorizationOf(ctx.connectionParams);
         if (!header) {
-          socket.close(CloseCode.Unauthorized, 'Unauthorized: connection_init must carry {"authorization": "Bearer <token>"}');
+          socket.close(CloseCode.Unauthorized, 'Unauthorized: connection_init must carry {"authorization": "Bearer <token>"} (or "Basic <api_key:secret>")');
           return false;
         }
         const auth = await services.authenticator.authenticate(header);
         if (auth.kind !== 'authenticated') {
-          socket.close(CloseCode.Forbidden, `Forbidden: ${rejectionReason(auth)}`);
+          close(socket, auth);
           return false;
         }
         Object.assign(ctx.extra, { auth, header });
         socket.once('close', () => forget(socket, ctx.extra));
         const principal = auth.principal;
-        if (principal.kind === 'brand') {
-          armExpiry(socket, ctx.extra, principal.expiresAt);
-          if (principal.tokenId) {
-            const sockets = socketsByToken.get(principal.tokenId) ?? new Set();
-            socketsByToken.set(principal.tokenId, sockets.add(socket));
-          }
-        }
+        if (principal.kind !== 'admin' && principal.expiresAt) armExpiry(socket, ctx.extra, principal.expiresAt);
+        const key = trackingKey(auth);
+        if (key) socketsByToken.set(key, (socketsByToken.get(key) ?? new Map()).set(socket, ctx.extra));
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
         const auth = await services.authenticator.authenticate(ctx.extra.header);
         if (auth.kind !== 'authenticated') {
-          ctx.extra.socket.close(CloseCode.Forbidden, `Forbidden: ${rejectionReason(auth)}`);
+          close(ctx.extra.socket, auth);
           return [new GraphQLError(`Forbidden: ${rejectionReason(auth)}`, { extensions: { code: 'FORBIDDEN' } })];
         }
         // The operation being subscribed is already counted.

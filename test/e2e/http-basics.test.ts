@@ -25,10 +25,11 @@ describe('REST authentication failures', () => {
       return `${h}.${payload}.${s}`;
     }, 'Invalid client token: token signature is invalid'],
     ['wrong-secret', async () => sign('a-different-secret-of-enough-length-000', { sub: 'x', exp: Math.floor(Date.now() / 1000) + 60 }), 'Invalid client token: token signature is invalid'],
-    ['non-Bearer', async () => 'Basic abc', 'Invalid client token: Authorization header must be "Bearer <token>"'],
+    ['unknown-scheme', async () => 'Token abc', 'Invalid client token: Authorization header must be "Bearer <token>" or "Basic <base64 of api_key:secret>"'],
+    ['malformed-Basic', async () => 'Basic abc', 'Invalid API key or secret'],
   ])('answers a %s token with 401 and the v1 error body', async (_kind, make, message) => {
     const value = await make();
-    const res = await t.rest('GET', '/api/v1/integrations', value.startsWith('Basic') ? { headers: { authorization: value } } : { token: value });
+    const res = await t.rest('GET', '/api/v1/integrations', /^(Basic|Token) /.test(value) ? { headers: { authorization: value } } : { token: value });
     expect(res).toMatchObject({ status: 401, body: { success: false, error: message } });
   });
 });

@@ -9,5 +9,4 @@ export { BrandService, isUuid, type BrandView, type ClientTokenInfo, type Client
 export { ClientTokenSigner } from './client-token.js';
 export { ClientTokenSchema } from './client-token.entity.js';
 export { RevocationList, type Revocation } from './revocations.js';
-export { Authenticator, type Authentication, type Principal } from './authenticator.js';
 export { BrandResolver } from './brand.resolver.js';

@@ -7,11 +7,11 @@
  */
 import type { EventBus } from '../../platform/events/event-bus.js';
 
-export interface Revocation {
-  /** What was revoked: a client token (by jti); node credentials join later. */
-  kind: 'client_token';
-  id: string;
-}
+export type Revocation =
+  /** A client token, by jti: refused from now on. */
+  | { kind: 'client_token'; id: string }
+  /** A node credential revoked, or its secret rolled: every instance drops what it cached of it. */
+  | { kind: 'node_credential'; id: string; reason: 'revoked' | 'rolled' };
 
 export class RevocationList {
   private readonly revoked = new Set<string>();
@@ -20,7 +20,9 @@ export class RevocationList {
     private readonly bus: EventBus<Revocation>,
     private readonly loadRevokedIds: () => Promise<string[]>,
   ) {
-    bus.subscribe((revocation) => this.revoked.add(revocation.id));
+    bus.subscribe((revocation) => {
+      if (revocation.kind === 'client_token') this.revoked.add(revocation.id);
+    });
   }
 
   async reload(): Promise<void> {
@@ -33,7 +35,7 @@ export class RevocationList {
 
   /** Takes effect here at once, and on every other instance when the event arrives. */
   async revoke(revocation: Revocation): Promise<void> {
-    this.revoked.add(revocation.id);
+    if (revocation.kind === 'client_token') this.revoked.add(revocation.id);
     await this.bus.publish(revocation);
   }
 

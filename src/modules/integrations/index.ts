@@ -8,7 +8,7 @@ export { IntegrationSchema, ReportedLeaseSchema, type HealthStatus, type SpendLi
 export { IntegrationService, type IntegrationFilter, type IntegrationPage } from './integration.service.js';
 export { IntegrationType } from './integration.types.js';
 export { camelNames, snakeNames, validateProvider, type CreateIntegrationInput, type IntegrationSettings, type FieldNamer } from './integration-input.js';
-export { integrationFromRow, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
+export { integrationFromRow, normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';
 export { isSpendExceeded, spendPeriodEnd, spendPeriodKey } from './spend.js';
 export { nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';

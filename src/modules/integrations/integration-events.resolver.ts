@@ -28,7 +28,7 @@ function subscribeTo(type: EventType) {
 
 @Resolver()
 export class IntegrationEventsResolver {
-  @Authorized('brand')
+  @Authorized('events.subscribe')
   @Subscription(() => IntegrationHealthEventType, { subscribe: subscribeTo('integration.health_changed'), description: 'A key turned healthy, degraded or unhealthy.' })
   integrationHealthChanged(
     @Root() event: IntegrationHealthEventType,
@@ -38,7 +38,7 @@ export class IntegrationEventsResolver {
     return event;
   }
 
-  @Authorized('brand')
+  @Authorized('events.subscribe')
   @Subscription(() => SpendLimitEventType, { subscribe: subscribeTo('integration.spend_limit_changed'), description: 'A spend-limit setting changed, or the limit was crossed or re-armed.' })
   spendLimitChanged(
     @Root() event: SpendLimitEventType,
@@ -48,7 +48,7 @@ export class IntegrationEventsResolver {
     return event;
   }
 
-  @Authorized('brand')
+  @Authorized('events.subscribe')
   @Subscription(() => IntegrationChangedEventType, { subscribe: subscribeTo('integration.changed'), description: 'A key was created, updated or deleted.' })
   integrationChanged(
     @Root() event: IntegrationChangedEventType,

@@ -14,7 +14,7 @@ const NULLABLE_SETTINGS = ['keyLabel', 'models', 'dailyLimit', 'minuteLimit', 's
 
 @Resolver(() => IntegrationType)
 export class IntegrationResolver {
-  @Authorized('brand')
+  @Authorized('integrations.read')
   @Query(() => IntegrationPageType, {
     description: 'The brand\'s keys, oldest first.',
     // Counted as `limit` keys with everything selected on the page, for the operation cost limit
@@ -31,20 +31,20 @@ export class IntegrationResolver {
     return { ...page, items: page.items.map(asType) };
   }
 
-  @Authorized('brand')
+  @Authorized('integrations.read')
   @Query(() => IntegrationType, { nullable: true, description: 'One key of the brand; null when it does not exist (or is another brand\'s).' })
   async integration(@Arg('id', () => Int) id: number, @Ctx() ctx: GraphQLContext): Promise<IntegrationType | null> {
     const view = await ctx.services.integrations.findIntegration(requireBrandId(ctx), id);
     return view && asType(view);
   }
 
-  @Authorized('brand')
+  @Authorized('integrations.write')
   @Mutation(() => IntegrationType)
   async createIntegration(@Arg('input', () => CreateIntegrationInput) input: CreateIntegrationInput, @Ctx() ctx: GraphQLContext): Promise<IntegrationType> {
     return asType(await ctx.services.integrations.createIntegration(requireBrandId(ctx), withoutNulls(input, [...NULLABLE_SETTINGS, 'credentials'])));
   }
 
-  @Authorized('brand')
+  @Authorized('integrations.write')
   @Mutation(() => IntegrationType)
   async updateIntegration(
     @Arg('id', () => Int) id: number,
@@ -54,7 +54,7 @@ export class IntegrationResolver {
     return asType(await ctx.services.integrations.updateIntegration(requireBrandId(ctx), id, withoutNulls(input, NULLABLE_SETTINGS)));
   }
 
-  @Authorized('brand')
+  @Authorized('integrations.write')
   @Mutation(() => IntegrationType, { description: 'Deletes the key and returns it as it was.' })
   async deleteIntegration(@Arg('id', () => Int) id: number, @Ctx() ctx: GraphQLContext): Promise<IntegrationType> {
     return asType(await ctx.services.integrations.deleteIntegration(requireBrandId(ctx), id));

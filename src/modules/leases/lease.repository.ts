@@ -175,6 +175,17 @@ export class ReportStatements {
     return integrationFromRow(rows[0]);
   }
 
+  /** A node's usage counters: one more report, maybe a failure, and its cost in today's and this month's spend. */
+  async addNodeUsage(nodeId: string, u: { failed: boolean; costUsd: string; today: string; monthStart: string }): Promise<void> {
+    await this.tx.query(
+      `update node set lease_count = lease_count + 1, failure_count = failure_count + $2,
+         spend_today = case when spend_day = $3::date then spend_today + $4::numeric else $4::numeric end, spend_day = $3::date,
+         spend_month = case when spend_month_start = $5::date then spend_month + $4::numeric else $4::numeric end, spend_month_start = $5::date
+       where id = $1`,
+      [nodeId, u.failed ? 1 : 0, u.today, u.costUsd, u.monthStart],
+    );
+  }
+
   /** Reported leases older than any live lease can go: their tokens have expired. */
   async purgeReportedBefore(cutoff: Date): Promise<void> {
     await this.tx.query('delete from reported_lease where reported_at < $1', [cutoff]);

@@ -40,6 +40,9 @@ export interface LeaseSettings {
   health: HealthConfig;
 }
 
+/** Whether a node exists in a brand (a brand token may attribute a lease to one of its nodes). */
+export type NodeLookup = (brandId: string, nodeId: string) => Promise<boolean>;
+
 function toCandidate(r: CandidateRow, now: Date): Candidate {
   const blocked = r.spend_limit_action === 'block' && isSpendExceeded(r.spend_limit_exceeded, r.spend_exceeded_period, r.spend_limit_period, now);
   return {
@@ -74,6 +77,7 @@ export class LeaseService {
     private readonly events: EventBus<IntegrationEvent>,
     private readonly clock: Clock,
     private readonly settings: LeaseSettings,
+    private readonly nodeExists: NodeLookup = async () => false,
   ) {
     this.repository = new LeaseRepository(pool);
     this.batcher = new LeaseBatcher((key, count) => this.leaseMany(key, count));
@@ -93,12 +97,16 @@ export class LeaseService {
     return rows.map((leased) => ({ leased, now }));
   }
 
-  /** Grants the best eligible key, counted atomically against its limits, with its decrypted credential. */
-  async leaseKey(brandId: string, request: LeaseRequest, n: FieldNamer = camelNames): Promise<KeyLease> {
+  /**
+   * Grants the best eligible key, counted atomically against its limits, with its decrypted
+   * credential. The lease belongs to the caller's node (`actorNodeId`, for a node credential),
+   * or to the node a brand token names.
+   */
+  async leaseKey(brandId: string, request: LeaseRequest, actorNodeId: string | null = null, n: FieldNamer = camelNames): Promise<KeyLease> {
     const provider = validateProvider(request.providerName);
     const model = request.model ?? undefined;
     if (model !== undefined && (model.length === 0 || model.length > 255)) throw new AppError('request.invalid', `${n('model')} must be 1 to 255 characters`);
-    if (request.nodeId && !isUuid(request.nodeId)) throw new AppError('request.invalid', `${n('nodeId')} must be a UUID`);
+    const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId, n);
     const key = { brandId, providerName: provider.name, model: model ?? null };
     let granted = await this.batcher.take(key);
     if (!granted) {
@@ -115,8 +123,19 @@ export class LeaseService {
       return this.refuseUnreadable(brandId, leased, now);
     }
     const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
-    const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId: request.nodeId ?? null });
+    const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId });
     return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials, expiresAt };
+  }
+
+  private async attributeTo(brandId: string, requested: string | null, actorNodeId: string | null, n: FieldNamer): Promise<string | null> {
+    if (actorNodeId !== null) {
+      if (requested !== null && requested !== actorNodeId) throw new AppError('request.invalid', `${n('nodeId')} must be omitted: a node credential leases for its own node`);
+      return actorNodeId;
+    }
+    if (requested === null) return null;
+    if (!isUuid(requested)) throw new AppError('request.invalid', `${n('nodeId')} must be a UUID`);
+    if (!(await this.nodeExists(brandId, requested))) throw new AppError('node.not_found', 'Node not found');
+    return requested;
   }
 
   /** A credential no key of the ring opens: the key leaves the pool, the lease is un-counted, watchers are told. */
@@ -159,6 +178,7 @@ export class LeaseService {
         ...decision.next, costUsd: report.costUsd, now, today: utcDay(now), monthStart: utcMonthStart(now),
         dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
       });
+      if (claims.nodeId) await statements.addNodeUsage(claims.nodeId, { failed: !report.success, costUsd: report.costUsd, today: utcDay(now), monthStart: utcMonthStart(now) });
       if (Math.random() < 0.01) await statements.purgeReportedBefore(new Date(now.getTime() - 2 * this.settings.leaseTtlSeconds * 1000));
       const wasExceeded = isSpendExceeded(state.spend_limit_exceeded, state.spend_exceeded_period, state.spend_limit_period, now);
       return { view: toIntegrationView(record, now), previous, decision, wasExceeded };

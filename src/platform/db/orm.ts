@@ -7,10 +7,11 @@ import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
 import { BrandSchema } from '../../modules/brands/brand.entity.js';
 import { ClientTokenSchema } from '../../modules/brands/client-token.entity.js';
+import { NodeCredentialSchema, NodeSchema } from '../../modules/nodes/node.entity.js';
 import { IntegrationSchema, ReportedLeaseSchema } from '../../modules/integrations/integration.entity.js';
 import { migrationsList } from './migrations/index.js';
 
-export const ENTITIES = [BrandSchema, ClientTokenSchema, IntegrationSchema, ReportedLeaseSchema];
+export const ENTITIES = [BrandSchema, ClientTokenSchema, NodeSchema, NodeCredentialSchema, IntegrationSchema, ReportedLeaseSchema];
 
 export function ormOptions(databaseUrl: string, poolMax = 20): Options {
   return {

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { snakeNames } from '../../modules/integrations/index.js';
 import type { Services } from '../../services.js';
-import { requireBrandId } from '../auth.js';
+import { accessOf } from '../access.js';
 import { optionalBoolean, optionalDecimalOrNull, optionalStringOrNull, passThrough, rejectUnknownFields, requireObjectBody } from '../request-fields.js';
 import { badRequest } from '../../platform/errors/app-error.js';
 import { isoSeconds } from '../../platform/time/dates.js';
@@ -15,8 +15,8 @@ const LEASE_FIELDS = ['provider_name', 'model', 'node_id'] as const;
 const USAGE_FIELDS = ['lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds'] as const;
 
 export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services): void {
-  fastify.post('/api/v1/integrations/lease', async (request) => {
-    const brandId = await requireBrandId(request, services);
+  fastify.post('/api/v1/integrations/lease', { config: { permission: 'integrations.lease' } }, async (request) => {
+    const { brandId, principal } = accessOf(request);
     const body = requireObjectBody(request.body);
     rejectUnknownFields(body, LEASE_FIELDS);
     if (body.provider_name === undefined) throw badRequest('provider_name is required');
@@ -24,6 +24,7 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
     const lease = await services.leases.leaseKey(
       brandId,
       { providerName: body.provider_name, model: optionalStringOrNull(body, 'model'), nodeId: optionalStringOrNull(body, 'node_id') },
+      principal.kind === 'node' ? principal.nodeId : null,
       snakeNames,
     );
     return {
@@ -38,8 +39,8 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
     };
   });
 
-  fastify.post('/api/v1/integrations/usage', async (request) => {
-    const brandId = await requireBrandId(request, services);
+  fastify.post('/api/v1/integrations/usage', { config: { permission: 'integrations.lease' } }, async (request) => {
+    const { brandId } = accessOf(request);
     const body = requireObjectBody(request.body);
     rejectUnknownFields(body, USAGE_FIELDS);
     if (body.success === undefined) throw badRequest('success is required');

@@ -6,15 +6,18 @@ import type { FastifyInstance } from 'fastify';
 import { snakeNames } from '../../modules/integrations/index.js';
 import { badRequest } from '../../platform/errors/app-error.js';
 import type { Services } from '../../services.js';
-import { requireBrandId } from '../auth.js';
+import { accessOf } from '../access.js';
 import { positiveIntegerParam, queryBoolean, queryInteger, rejectUnknownFields, requireObjectBody } from '../request-fields.js';
 import { parseCreateBody, parseUpdateBody, toV1Integration } from './mapping.js';
+import { isNodeCredentialBody, parseNodeCredentialBody, toV1IssuedCredential } from './node-mapping.js';
+import { grantorOf } from '../../modules/nodes/index.js';
 
 const LIST_PARAMS = ['provider_name', 'health_status', 'is_active', 'limit', 'offset'] as const;
 
 export function mountIntegrationsV1(fastify: FastifyInstance, services: Services): void {
-  fastify.post('/api/v1/integrations', async (request, reply) => {
-    const brandId = await requireBrandId(request, services);
+  // One route, two documented bodies: a provider key ("provider_name") or a node credential ("node_id").
+  fastify.post('/api/v1/integrations', { config: { permission: (request) => (isNodeCredentialBody(request.body) ? 'nodes.write' : 'integrations.write') } }, async (request, reply) => {
+    const { brandId, principal } = accessOf(request);
     const body = requireObjectBody(request.body);
     const hasProvider = 'provider_name' in body;
     if (hasProvider === 'node_id' in body) {
@@ -22,14 +25,17 @@ export function mountIntegrationsV1(fastify: FastifyInstance, services: Services
         'Body must be one of two shapes: a provider key {"provider_name", "credentials", ...} or a node credential {"node_id", "name", ...}',
       );
     }
-    if (!hasProvider) throw badRequest('Node credentials ({"node_id", ...}) are not available on this server yet');
-    const integration = await services.integrations.createIntegration(brandId, parseCreateBody(body), snakeNames);
     reply.code(201);
+    if (!hasProvider) {
+      const issued = await services.nodeCredentials.createCredential(brandId, grantorOf(principal), parseNodeCredentialBody(body), snakeNames);
+      return toV1IssuedCredential(issued);
+    }
+    const integration = await services.integrations.createIntegration(brandId, parseCreateBody(body), snakeNames);
     return { success: true, integration: toV1Integration(integration) };
   });
 
-  fastify.get<{ Querystring: Record<string, string> }>('/api/v1/integrations', async (request) => {
-    const brandId = await requireBrandId(request, services);
+  fastify.get<{ Querystring: Record<string, string> }>('/api/v1/integrations', { config: { permission: 'integrations.read' } }, async (request) => {
+    const { brandId } = accessOf(request);
     const q = request.query;
     rejectUnknownFields(q, LIST_PARAMS, 'query parameter');
     const page = await services.integrations.listIntegrations(
@@ -41,22 +47,22 @@ export function mountIntegrationsV1(fastify: FastifyInstance, services: Services
     return { success: true, integrations: page.items.map(toV1Integration), total: page.total, limit: page.limit, offset: page.offset };
   });
 
-  fastify.get<{ Params: { id: string } }>('/api/v1/integrations/:id', async (request) => {
-    const brandId = await requireBrandId(request, services);
+  fastify.get<{ Params: { id: string } }>('/api/v1/integrations/:id', { config: { permission: 'integrations.read' } }, async (request) => {
+    const { brandId } = accessOf(request);
     const integration = await services.integrations.getIntegration(brandId, positiveIntegerParam(request.params.id, 'id'));
     return { success: true, integration: toV1Integration(integration) };
   });
 
-  fastify.patch<{ Params: { id: string } }>('/api/v1/integrations/:id', async (request) => {
-    const brandId = await requireBrandId(request, services);
+  fastify.patch<{ Params: { id: string } }>('/api/v1/integrations/:id', { config: { permission: 'integrations.write' } }, async (request) => {
+    const { brandId } = accessOf(request);
     const id = positiveIntegerParam(request.params.id, 'id');
     const patch = parseUpdateBody(requireObjectBody(request.body));
     const integration = await services.integrations.updateIntegration(brandId, id, patch, snakeNames);
     return { success: true, integration: toV1Integration(integration) };
   });
 
-  fastify.delete<{ Params: { id: string } }>('/api/v1/integrations/:id', async (request) => {
-    const brandId = await requireBrandId(request, services);
+  fastify.delete<{ Params: { id: string } }>('/api/v1/integrations/:id', { config: { permission: 'integrations.write' } }, async (request) => {
+    const { brandId } = accessOf(request);
     await services.integrations.deleteIntegration(brandId, positiveIntegerParam(request.params.id, 'id'));
     return { success: true };
   });

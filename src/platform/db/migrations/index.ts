@@ -5,6 +5,7 @@ import { Migration20261122220000_lease_many } from './Migration20261122220000_le
 import { Migration20261123090000_wide_spend } from './Migration20261123090000_wide_spend.js';
 import { Migration20261123100000_client_tokens } from './Migration20261123100000_client_tokens.js';
 import { Migration20261123110000_encryption_canary } from './Migration20261123110000_encryption_canary.js';
+import { Migration20261123120000_nodes } from './Migration20261123120000_nodes.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261123090000_wide_spend', class: Migration20261123090000_wide_spend },
   { name: 'Migration20261123100000_client_tokens', class: Migration20261123100000_client_tokens },
   { name: 'Migration20261123110000_encryption_canary', class: Migration20261123110000_encryption_canary },
+  { name: 'Migration20261123120000_nodes', class: Migration20261123120000_nodes },
 ];

@@ -1,0 +1,98 @@
+/**
+ * Turns an Authorization header into a principal: the operator (admin token),
+ * a brand (client token: every right in its brand), or a node (its
+ * credential over HTTP Basic, or a node token: its permissions only).
+ * Expected failures are values, never exceptions. A revoked token or
+ * credential is refused from the moment the revocation reaches this instance.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../platform/time/clock.js';
+import type { ClientTokenSigner, RevocationList } from '../brands/index.js';
+import type { Grantor, NodeCredentialService } from './node-credential.service.js';
+import type { NodeTokenSigner } from './node-token.js';
+import { grants } from './permissions.js';
+
+export type Principal =
+  | { kind: 'admin' }
+  /** `tokenId` is null for tokens issued before tokens were recorded. */
+  | { kind: 'brand'; brandId: string; tokenId: string | null; expiresAt: Date }
+  | { kind: 'node'; brandId: string; nodeId: string; credentialId: string; permissions: string[]; expiresAt: Date | null; via: 'basic' | 'token' };
+
+export type Authentication =
+  | { kind: 'authenticated'; principal: Principal }
+  | { kind: 'anonymous' }
+  | { kind: 'rejected'; reason: string; scheme: 'bearer' | 'basic' };
+
+/** One answer for unknown key, wrong secret, expired and revoked: no oracle. */
+export const INVALID_CREDENTIALS = 'invalid API key or secret';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Whether the principal may do what `permission` names (the admin token manages brands only). */
+export function isAllowed(principal: Principal, permission: string): boolean {
+  if (principal.kind === 'admin') return false;
+  return principal.kind === 'brand' || grants(principal.permissions, permission);
+}
+
+/** What the principal may hand on to a credential it creates or rolls. */
+export const grantorOf = (principal: Exclude<Principal, { kind: 'admin' }>): Grantor => ({ permissions: principal.kind === 'brand' ? 'all' : principal.permissions });
+
+export class Authenticator {
+  private readonly adminDigest: Buffer;
+
+  constructor(
+    adminToken: string,
+    private readonly tokens: ClientTokenSigner,
+    private readonly nodeTokens: NodeTokenSigner,
+    private readonly credentials: NodeCredentialService,
+    private readonly revocations: RevocationList,
+    private readonly clock: Clock,
+    private readonly noteTokenUse: (tokenId: string, at: Date) => void = () => {},
+  ) {
+    this.adminDigest = digest(adminToken);
+  }
+
+  async authenticate(header: string | undefined | null): Promise<Authentication> {
+    if (header === undefined || header === null || header === '') return { kind: 'anonymous' };
+    const basic = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+    if (basic) return this.authenticateBasic(basic[1]);
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) return { kind: 'rejected', reason: 'Authorization header must be "Bearer <token>" or "Basic <base64 of api_key:secret>"', scheme: 'bearer' };
+    const token = match[1];
+    if (timingSafeEqual(digest(token), this.adminDigest)) {
+      return { kind: 'authenticated', principal: { kind: 'admin' } };
+    }
+    const now = this.clock.now();
+    const check = await this.tokens.verify(token, now);
+    if (check.kind !== 'valid') return check.reason === 'token claim "aud" is invalid' ? this.authenticateNodeToken(token) : { ...check, scheme: 'bearer' };
+    if (check.tokenId !== null) {
+      if (this.revocations.isRevoked(check.tokenId)) return { kind: 'rejected', reason: 'token has been revoked', scheme: 'bearer' };
+      this.noteTokenUse(check.tokenId, now);
+    }
+    return { kind: 'authenticated', principal: { kind: 'brand', brandId: check.brandId, tokenId: check.tokenId, expiresAt: check.expiresAt } };
+  }
+
+  private async authenticateBasic(encoded: string): Promise<Authentication> {
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return { kind: 'rejected', reason: INVALID_CREDENTIALS, scheme: 'basic' };
+    const result = await this.credentials.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (result.kind !== 'valid') return { kind: 'rejected', reason: INVALID_CREDENTIALS, scheme: 'basic' };
+    const c = result.credential;
+    return {
+      kind: 'authenticated',
+      principal: { kind: 'node', brandId: c.brandId, nodeId: c.nodeId, credentialId: c.id, permissions: c.permissions, expiresAt: c.expiresAt, via: 'basic' },
+    };
+  }
+
+  private async authenticateNodeToken(token: string): Promise<Authentication> {
+    const check = await this.nodeTokens.verify(token, this.clock.now());
+    if (check.kind !== 'valid') return { ...check, scheme: 'bearer' };
+    const live = await this.credentials.findUsable(check.apiKey);
+    if (!live || live.id !== check.credentialId) return { kind: 'rejected', reason: 'the credential behind this token was revoked or has expired', scheme: 'bearer' };
+    return {
+      kind: 'authenticated',
+      principal: { kind: 'node', brandId: check.brandId, nodeId: check.nodeId, credentialId: check.credentialId, permissions: check.permissions, expiresAt: check.expiresAt, via: 'token' },
+    };
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * Node credentials (the node-integrations document's "integrations"): an
+ * api_key and a secret shown once, permissions, an optional expiry. Only a
+ * hash of the secret is stored. Authentication costs no database round trip
+ * per request: verified credentials are cached for at most five seconds and
+ * dropped at once, on every instance, when one is revoked or rolled.
+ */
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../platform/errors/app-error.js';
+import { findNulCharacter, nulCharacterMessage } from '../../platform/input/nul-characters.js';
+import type { Clock } from '../../platform/time/clock.js';
+import { isUuid, type RevocationList } from '../brands/index.js';
+import { camelNames, type FieldNamer } from '../integrations/index.js';
+import { generateApiKey, generateSecret, hashSecret, isWellFormedApiKey, secretMatches } from './credential-format.js';
+import { NodeCredentialSchema, NodeSchema, type NodeCredentialEntity } from './node.entity.js';
+import { NODE_TOKEN_SECONDS, type NodeTokenSigner } from './node-token.js';
+import { firstNotHeld, grants, validatePermissions } from './permissions.js';
+
+export interface NodeCredentialView {
+  id: string;
+  nodeId: string;
+  name: string;
+  apiKey: string;
+  permissions: string[];
+  expiresAt: Date | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** A credential with its secret: only ever the answer to a create or a roll. */
+export interface IssuedNodeCredential extends NodeCredentialView {
+  secret: string;
+}
+
+export interface CreateNodeCredentialInput {
+  nodeId?: unknown;
+  name?: unknown;
+  permissions?: unknown;
+  expiresAt?: unknown;
+}
+
+/** What the caller holds: a brand token holds everything; a node credential only its permissions. */
+export type Grantor = { permissions: readonly string[] | 'all' };
+
+/** The live state of a credential, as authentication needs it. */
+export interface LiveCredential {
+  id: string;
+  brandId: string;
+  nodeId: string;
+  permissions: string[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  secretHash: string;
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: Date | null;
+}
+
+export type CredentialAuthentication = { kind: 'valid'; credential: LiveCredential } | { kind: 'rejected' };
+
+export type VerifyCode = 'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'INSUFFICIENT_PERMISSIONS';
+export type VerifyResult =
+  | { valid: false; code: 'NOT_FOUND' }
+  | { valid: boolean; code: Exclude<VerifyCode, 'NOT_FOUND'>; nodeId: string; credentialId: string; permissions: string[]; expiresAt: Date | null };
+
+const CACHE_TTL_MS = 5000;
+const CACHE_SIZE = 10_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
+const MAX_GRACE_SECONDS = 30 * 24 * 3600;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+
+const invalid = (message: string) => new AppError('request.invalid', message);
+const credentialNotFound = () => new AppError('node_credential.not_found', 'Credential not found');
+const duplicate = () => new AppError('node_credential.duplicate', 'API key already exists for this node');
+
+function toView(c: NodeCredentialEntity): NodeCredentialView {
+  return {
+    id: c.id,
+    nodeId: c.node.id,
+    name: c.name,
+    apiKey: c.apiKey,
+    permissions: [...c.permissions],
+    expiresAt: c.expiresAt ?? null,
+    createdAt: c.createdAt,
+    lastUsedAt: c.lastUsedAt ?? null,
+    revokedAt: c.revokedAt ?? null,
+  };
+}
+
+function liveOf(c: NodeCredentialEntity): LiveCredential {
+  return {
+    id: c.id,
+    brandId: c.brandId,
+    nodeId: c.node.id,
+    permissions: [...c.permissions],
+    expiresAt: c.expiresAt ?? null,
+    revokedAt: c.revokedAt ?? null,
+    secretHash: c.secretHash,
+    previousSecretHash: c.previousSecretHash ?? null,
+    previousSecretExpiresAt: c.previousSecretExpiresAt ?? null,
+  };
+}
+
+export class NodeCredentialService {
+  /** api_key → the credential as loaded (or null: no such key), and when it was loaded. */
+  private readonly byApiKey = new Map<string, { credential: LiveCredential | null; loadedAtMs: number }>();
+  private readonly lastUseWritten = new Map<string, number>();
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly revocations: RevocationList,
+    private readonly nodeTokens: NodeTokenSigner,
+    private readonly clock: Clock,
+  ) {
+    revocations.subscribe((r) => {
+      if (r.kind === 'node_credential') this.forget(r.id);
+    });
+  }
+
+  /** Issues a credential for a node; the secret is in this answer and nowhere else, ever. */
+  async createCredential(brandId: string, grantor: Grantor, input: CreateNodeCredentialInput, n: FieldNamer = camelNames): Promise<IssuedNodeCredential> {
+    if (typeof input.nodeId !== 'string' || !isUuid(input.nodeId)) throw invalid(`${n('nodeId')} must be a UUID`);
+    const name = checkName(input.name, n);
+    const permissions = checkPermissions(input.permissions, grantor, n);
+    const expiresAt = this.checkExpiry(input.expiresAt, n);
+    const em = this.em.fork();
+    const node = await em.findOne(NodeSchema, { id: input.nodeId, brand: brandId });
+    if (!node) throw new AppError('node.not_found', 'Node not found');
+    const secret = generateSecret();
+    const credential = em.create(NodeCredentialSchema, {
+      id: randomUUID(), brandId, node, name, apiKey: generateApiKey(), secretHash: hashSecret(secret), previousSecretHash: null, permissions, expiresAt, createdAt: this.clock.now(),
+    });
+    try {
+      await em.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) throw duplicate();
+      throw e;
+    }
+    return { ...toView(credential), secret };
+  }
+
+  /** A node's credentials, newest first, never with a secret. */
+  async listCredentials(brandId: string, nodeId: string): Promise<NodeCredentialView[]> {
+    if (!isUuid(nodeId)) throw new AppError('node.not_found', 'Node not found');
+    const em = this.em.fork();
+    if (!(await em.count(NodeSchema, { id: nodeId, brand: brandId }))) throw new AppError('node.not_found', 'Node not found');
+    const rows = await em.find(NodeCredentialSchema, { node: nodeId, brandId }, { orderBy: { createdAt: 'desc' } });
+    return rows.map(toView);
+  }
+
+  /** Revokes a credential on every instance within a second (open sockets included). */
+  async revokeCredential(brandId: string, nodeId: string, credentialId: string): Promise<NodeCredentialView> {
+    const em = this.em.fork();
+    const credential = await this.findOwned(em, brandId, nodeId, credentialId);
+    credential.revokedAt ??= this.clock.now();
+    await em.flush();
+    await this.revocations.revoke({ kind: 'node_credential', id: credential.id, reason: 'revoked' });
+    return toView(credential);
+  }
+
+  /** Every credential of a node, before the node is deleted. */
+  async revokeAllOfNode(brandId: string, nodeId: string): Promise<void> {
+    const em = this.em.fork();
+    const live = await em.find(NodeCredentialSchema, { node: nodeId, brandId, revokedAt: null });
+    const now = this.clock.now();
+    for (const credential of live) credential.revokedAt = now;
+    await em.flush();
+    for (const credential of live) await this.revocations.revoke({ kind: 'node_credential', id: credential.id, reason: 'revoked' });
+  }
+
+  /** A new secret, shown once; the old one keeps working for `graceSeconds` (default 0: not at all). */
+  async rollCredential(brandId: string, grantor: Grantor, nodeId: string, credentialId: string, graceSeconds: unknown, n: FieldNamer = camelNames): Promise<IssuedNodeCredential> {
+    const grace = graceSeconds ?? 0;
+    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
+      throw invalid(`${n('graceSeconds')} must be a whole number from 0 to ${MAX_GRACE_SECONDS}`);
+    }
+    const em = this.em.fork();
+    const credential = await this.findOwned(em, brandId, nodeId, credentialId);
+    if (credential.revokedAt) throw new AppError('node_credential.not_found', 'Credential not found (it was revoked)');
+    const beyond = grantor.permissions === 'all' ? null : firstNotHeld(grantor.permissions, credential.permissions);
+    if (beyond) throw new AppError('auth.forbidden', `Forbidden: needs ${beyond} to roll a credential that holds it`);
+    const now = this.clock.now();
+    const secret = generateSecret();
+    credential.previousSecretHash = grace > 0 ? credential.secretHash : null;
+    credential.previousSecretExpiresAt = grace > 0 ? new Date(now.getTime() + grace * 1000) : null;
+    credential.secretHash = hashSecret(secret);
+    await em.flush();
+    await this.revocations.revoke({ kind: 'node_credential', id: credential.id, reason: 'rolled' });
+    return { ...toView(credential), secret };
+  }
+
+  /**
+   * For other services that use keypool's credentials for their own callers: what this
+   * api_key and secret are, as a code. Only the caller's brand's credentials verify.
+   */
+  async verifyCredential(brandId: string, apiKey: unknown, secret: unknown, permission: unknown, n: FieldNamer = camelNames): Promise<VerifyResult> {
+    if (typeof apiKey !== 'string' || apiKey.length === 0) throw invalid(`${n('apiKey')} is required`);
+    if (typeof secret !== 'string' || secret.length === 0) throw invalid(`${n('secret')} is required`);
+    if (permission !== undefined && permission !== null && typeof permission !== 'string') throw invalid(`${n('permission')} must be a string`);
+    const credential = await this.loadByApiKey(apiKey);
+    const now = this.clock.now();
+    if (!credential || credential.brandId !== brandId || !this.secretFits(credential, secret, now)) return { valid: false, code: 'NOT_FOUND' };
+    const facts = { nodeId: credential.nodeId, credentialId: credential.id, permissions: credential.permissions, expiresAt: credential.expiresAt };
+    if (credential.revokedAt) return { valid: false, code: 'REVOKED', ...facts };
+    if (credential.expiresAt && credential.expiresAt <= now) return { valid: false, code: 'EXPIRED', ...facts };
+    if (typeof permission === 'string' && !grants(credential.permissions, permission)) return { valid: false, code: 'INSUFFICIENT_PERMISSIONS', ...facts };
+    return { valid: true, code: 'VALID', ...facts };
+  }
+
+  /** Basic authentication: one answer for unknown, wrong, expired and revoked alike. */
+  async authenticate(apiKey: string, secret: string): Promise<CredentialAuthentication> {
+    if (!isWellFormedApiKey(apiKey)) return { kind: 'rejected' };
+    const credential = await this.loadByApiKey(apiKey);
+    const now = this.clock.now();
+    if (!credential || !this.isUsable(credential, now) || !this.secretFits(credential, secret, now)) return { kind: 'rejected' };
+    this.noteUse(credential.id, now);
+    return { kind: 'valid', credential };
+  }
+
+  /** A short-lived token for a node authenticated with its credential (for browsers and dashboards). */
+  async issueNodeToken(credential: { brandId: string; nodeId: string; credentialId: string; permissions: string[]; expiresAt: Date | null }, apiKey: string): Promise<{ token: string; expiresAt: Date }> {
+    const now = this.clock.now();
+    const lifetimeEnd = new Date(Math.floor(now.getTime() / 1000) * 1000 + NODE_TOKEN_SECONDS * 1000);
+    const expiresAt = credential.expiresAt && credential.expiresAt < lifetimeEnd ? credential.expiresAt : lifetimeEnd;
+    const token = await this.nodeTokens.sign({ ...credential, apiKey, expiresAt }, now);
+    return { token, expiresAt };
+  }
+
+  /** A credential as it stands (≤ 5 s old), for node tokens; null when it is gone, revoked or expired. */
+  async findUsable(apiKey: string): Promise<LiveCredential | null> {
+    const credential = await this.loadByApiKey(apiKey);
+    return credential && this.isUsable(credential, this.clock.now()) ? credential : null;
+  }
+
+  private isUsable(c: LiveCredential, now: Date): boolean {
+    return c.revokedAt === null && (c.expiresAt === null || c.expiresAt > now);
+  }
+
+  private secretFits(c: LiveCredential, secret: string, now: Date): boolean {
+    if (secretMatches(secret, c.secretHash)) return true;
+    return c.previousSecretHash !== null && c.previousSecretExpiresAt !== null && c.previousSecretExpiresAt > now && secretMatches(secret, c.previousSecretHash);
+  }
+
+  private async loadByApiKey(apiKey: string): Promise<LiveCredential | null> {
+    const nowMs = Date.now();
+    const cached = this.byApiKey.get(apiKey);
+    if (cached && nowMs - cached.loadedAtMs < CACHE_TTL_MS) return cached.credential;
+    const row = await this.em.fork().findOne(NodeCredentialSchema, { apiKey });
+    const credential = row && liveOf(row);
+    if (this.byApiKey.size >= CACHE_SIZE) this.byApiKey.delete(this.byApiKey.keys().next().value!);
+    this.byApiKey.set(apiKey, { credential, loadedAtMs: nowMs });
+    return credential;
+  }
+
+  private forget(credentialId: string): void {
+    for (const [apiKey, entry] of this.byApiKey) if (entry.credential?.id === credentialId) this.byApiKey.delete(apiKey);
+  }
+
+  /** last_used_at, at most once a minute per credential, off the request path. */
+  private noteUse(credentialId: string, at: Date): void {
+    const last = this.lastUseWritten.get(credentialId);
+    if (last !== undefined && at.getTime() - last < LAST_USED_RESOLUTION_MS) return;
+    if (this.lastUseWritten.size >= CACHE_SIZE) this.lastUseWritten.clear();
+    this.lastUseWritten.set(credentialId, at.getTime());
+    this.em
+      .fork()
+      .nativeUpdate(NodeCredentialSchema, { id: credentialId }, { lastUsedAt: at })
+      .catch(() => this.lastUseWritten.delete(credentialId));
+  }
+
+  private async findOwned(em: EntityManager, brandId: string, nodeId: string, credentialId: string): Promise<NodeCredentialEntity> {
+    if (!isUuid(nodeId) || !(await em.count(NodeSchema, { id: nodeId, brand: brandId }))) throw new AppError('node.not_found', 'Node not found');
+    if (!isUuid(credentialId)) throw credentialNotFound();
+    const credential = await em.findOne(NodeCredentialSchema, { id: credentialId, node: nodeId, brandId });
+    if (!credential) throw credentialNotFound();
+    return credential;
+  }
+
+  private checkExpiry(value: unknown, n: FieldNamer): Date | null {
+    if (value === undefined || value === null) return null;
+    const message = `${n('expiresAt')} must be an ISO 8601 date-time, e.g. "2026-12-31T23:59:59Z"`;
+    if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) throw invalid(message);
+    const at = new Date(value);
+    if (Number.isNaN(at.getTime())) throw invalid(message);
+    if (at <= this.clock.now()) throw invalid(`${n('expiresAt')} must be in the future`);
+    return at;
+  }
+}
+
+function checkName(value: unknown, n: FieldNamer): string {
+  if (value === undefined || value === null) throw invalid(`${n('name')} is required`);
+  if (typeof value !== 'string') throw invalid(`${n('name')} must be a string`);
+  if (value.trim().length === 0 || value.length > 255) throw invalid(`${n('name')} must be 1 to 255 characters`);
+  if (findNulCharacter(value)) throw invalid(nulCharacterMessage(n('name')));
+  return value;
+}
+
+function checkPermissions(value: unknown, grantor: Grantor, n: FieldNamer): string[] {
+  if (value === undefined || value === null) return [];
+  const check = validatePermissions(value, n('permissions'));
+  if (check.kind === 'invalid') throw invalid(check.message);
+  const beyond = grantor.permissions === 'all' ? null : firstNotHeld(grantor.permissions, check.permissions);
+  if (beyond) throw new AppError('auth.forbidden', `Forbidden: needs ${beyond} to grant it`);
+  return check.permissions;
+}

@@ -1,0 +1,66 @@
+/**
+ * REST access control. Every route under /api declares the permission it needs
+ * in its config (`config: { permission: 'integrations.read' }`, or a function
+ * of the request, or 'public'); a route that declares none fails at
+ * registration, so no route can be added unguarded. One preHandler
+ * authenticates and authorizes; handlers read `accessOf(request)`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { INVALID_CREDENTIALS, isAllowed, type KeypoolPermission, type Principal } from '../modules/nodes/index.js';
+import { AppError } from '../platform/errors/app-error.js';
+import type { Services } from '../services.js';
+
+export type BrandPrincipal = Exclude<Principal, { kind: 'admin' }>;
+export type RoutePermission = KeypoolPermission | 'public' | ((request: FastifyRequest) => KeypoolPermission);
+
+export interface RestAccess {
+  brandId: string;
+  principal: BrandPrincipal;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    permission?: RoutePermission;
+  }
+  interface FastifyRequest {
+    access?: RestAccess;
+  }
+}
+
+/** Authenticates a request and checks one permission; throws the 401/403 a client should see. */
+export async function authorize(request: FastifyRequest, services: Services, permission: KeypoolPermission): Promise<RestAccess> {
+  const auth = await services.authenticator.authenticate(request.headers.authorization);
+  if (auth.kind === 'anonymous') {
+    throw new AppError('auth.unauthenticated', 'Missing Authorization header: send Authorization: Bearer <client_token> (or Basic <api_key:secret>)');
+  }
+  if (auth.kind === 'rejected') {
+    throw new AppError('auth.unauthenticated', auth.scheme === 'basic' ? capitalize(INVALID_CREDENTIALS) : `Invalid client token: ${auth.reason}`);
+  }
+  const principal = auth.principal;
+  if (principal.kind === 'admin') {
+    throw new AppError('auth.forbidden', 'This route needs a brand client token; the admin token is not scoped to a brand');
+  }
+  if (!isAllowed(principal, permission)) throw new AppError('auth.forbidden', `Forbidden: needs ${permission}`);
+  return { brandId: principal.brandId, principal };
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+export function installAccessControl(fastify: FastifyInstance, services: Services): void {
+  fastify.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && route.config?.permission === undefined) {
+      throw new Error(`${String(route.method)} ${route.url} declares no permission (config.permission)`);
+    }
+  });
+  fastify.addHook('preHandler', async (request) => {
+    const declared = request.routeOptions.config.permission;
+    if (declared === undefined || declared === 'public') return;
+    request.access = await authorize(request, services, typeof declared === 'function' ? declared(request) : declared);
+  });
+}
+
+/** The caller of a route that declared a permission. */
+export function accessOf(request: FastifyRequest): RestAccess {
+  if (!request.access) throw new Error(`${request.method} ${request.url}: no access checked`);
+  return request.access;
+}
