@@ -37,6 +37,8 @@ import type { Services } from './services.js';
 
 export interface App {
   fastify: FastifyInstance;
+  /** Every REST route under /api with the permission it declares (the permission table test reads it). */
+  routes: { method: string; url: string }[];
   services: Services;
   orm: MikroORM;
   databaseUrl: string;
@@ -172,7 +174,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   installInputGuard(fastify);
   mountMetrics(fastify, { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0 }, config.metricsToken);
   mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening() && revocationBus.isListening());
-  installAccessControl(fastify, services);
+  const routes = installAccessControl(fastify, services);
   mountLeaseRoutesV1(fastify, services);
   mountNodeRoutesV1(fastify, services);
   mountIntegrationsV1(fastify, services);
@@ -182,6 +184,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   let closing: Promise<void> | null = null;
   return {
     fastify,
+    routes,
     services,
     orm,
     databaseUrl,

@@ -13,10 +13,10 @@
 import type { Server } from 'node:http';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GraphQLLimits } from '../config/config.js';
-import type { Authentication } from '../modules/nodes/authenticator.js';
+import { isAllowed, type Authentication } from '../modules/nodes/authenticator.js';
 import type { Services } from '../services.js';
 import type { GraphQLContext } from './context.js';
 import { formatGraphQLError } from './errors.js';
@@ -155,6 +155,12 @@ export function mountGraphQLWebSocket(
         }
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors;
+        // A node credential without events.subscribe may query over the socket, but not subscribe.
+        const principal = auth.principal;
+        if (getOperationAST(document, payload.operationName)?.operation === 'subscription' && principal.kind === 'node' && !isAllowed(principal, 'events.subscribe')) {
+          ctx.extra.socket.close(CloseCode.Forbidden, 'Forbidden: needs events.subscribe');
+          return [new GraphQLError('Forbidden: needs events.subscribe', { extensions: { code: 'FORBIDDEN' } })];
+        }
         const variables = payload.variables ?? undefined;
         const refusal = checkOperationInput(schema, document, payload.operationName ?? undefined, variables, settings.limits);
         if (refusal) return [refusal];

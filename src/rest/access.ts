@@ -46,17 +46,20 @@ export async function authorize(request: FastifyRequest, services: Services, per
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-export function installAccessControl(fastify: FastifyInstance, services: Services): void {
+/** Installs the check; returns the guarded routes as they are registered. */
+export function installAccessControl(fastify: FastifyInstance, services: Services): { method: string; url: string }[] {
+  const guarded: { method: string; url: string }[] = [];
   fastify.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/') && route.config?.permission === undefined) {
-      throw new Error(`${String(route.method)} ${route.url} declares no permission (config.permission)`);
-    }
+    if (!route.url.startsWith('/api/')) return;
+    if (route.config?.permission === undefined) throw new Error(`${String(route.method)} ${route.url} declares no permission (config.permission)`);
+    for (const method of [route.method].flat()) if (method !== 'HEAD') guarded.push({ method, url: route.url });
   });
   fastify.addHook('preHandler', async (request) => {
     const declared = request.routeOptions.config.permission;
     if (declared === undefined || declared === 'public') return;
     request.access = await authorize(request, services, typeof declared === 'function' ? declared(request) : declared);
   });
+  return guarded;
 }
 
 /** The caller of a route that declared a permission. */

@@ -10,8 +10,9 @@ export interface RawSocket {
   next(match: (m: { id?: string; type: string; payload?: any }) => boolean, timeoutMs?: number): Promise<{ id?: string; type: string; payload?: any }>;
 }
 
-/** Opens /graphql, sends connection_init with the token and resolves on connection_ack (or on close). */
+/** Opens /graphql, sends connection_init with the token (or a whole "Basic …" header) and resolves on connection_ack (or on close). */
 export function openSocket(url: string, token: string): Promise<RawSocket> {
+  const authorization = /^(Basic|Bearer) /.test(token) ? token : `Bearer ${token}`;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
     const messages: RawSocket['messages'] = [];
@@ -36,7 +37,7 @@ export function openSocket(url: string, token: string): Promise<RawSocket> {
           setTimeout(() => rejectMessage(new Error(`no matching message in ${timeoutMs} ms: ${JSON.stringify(messages)}`)), timeoutMs);
         }),
     };
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization } })));
     ws.on('message', (data) => {
       const message = JSON.parse(String(data));
       messages.push(message);
