@@ -14,6 +14,8 @@ interface Phase {
   name: string;
   path: string;
   body: string;
+  /** Default: the brand's client token. */
+  authorization?: string;
 }
 
 async function measure(url: string, token: string, phase: Phase) {
@@ -21,7 +23,7 @@ async function measure(url: string, token: string, phase: Phase) {
     url: `${url}${phase.path}`,
     method: 'POST' as const,
     connections: CONNECTIONS,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: phase.authorization ?? `Bearer ${token}` },
     body: phase.body,
   };
   await autocannon({ ...options, duration: 2 }); // warm-up
@@ -37,10 +39,18 @@ try {
       k: { api_key: `gsk_bench_${i}_0123456789abcdef` },
     });
   }
+  // A node credential that may lease: its leases go through Basic authentication (cached) and are attributed to its node.
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const node = (await (await fetch(`${server.url}/api/v1/nodes`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench-workers' }) })).json()) as { node: { id: string } };
+  const credential = (await (await fetch(`${server.url}/api/v1/integrations`, {
+    method: 'POST', headers, body: JSON.stringify({ node_id: node.node.id, name: 'bench', permissions: ['integrations.lease'] }),
+  })).json()) as { api_key: string; secret: string };
+  const basic = `Basic ${Buffer.from(`${credential.api_key}:${credential.secret}`).toString('base64')}`;
   const phases: Phase[] = [
     { name: '{ __typename }', path: '/graphql', body: JSON.stringify({ query: '{ __typename }' }) },
     { name: 'leaseKey (GraphQL)', path: '/graphql', body: JSON.stringify({ query: 'mutation { leaseKey(input: { providerName: "groq" }) { leaseId credentials expiresAt integration { id } } }' }) },
     { name: 'lease (REST)', path: '/api/v1/integrations/lease', body: JSON.stringify({ provider_name: 'groq' }) },
+    { name: 'lease (REST, node credential, Basic)', path: '/api/v1/integrations/lease', body: JSON.stringify({ provider_name: 'groq' }), authorization: basic },
   ];
   const results = [];
   for (const phase of phases) results.push(await measure(server.url, token, phase));
@@ -61,6 +71,9 @@ try {
   console.log('| phase | req/s | p50 ms | p99 ms | × { __typename } | non-2xx |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of results) console.log(`| ${r.name} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${fmt(r.rps / base, 2)} | ${r.errors} |`);
+  const byToken = results.find((r) => r.name === 'lease (REST)')!.rps;
+  const byCredential = results.find((r) => r.name.startsWith('lease (REST, node'))!.rps;
+  console.log(`\nnode credential vs client token (REST lease): ${fmt(byCredential / byToken, 2)}× (target ≥ 0.90×)`);
   console.log(`\nlimit check: 3,000 leases against minute_limit 300 → ${granted} granted, ${limitRun['4xx']} refused (429), minute_count ${integration.minuteCount}; overshoot ${Math.max(0, granted - 300)}`);
 } finally {
   await server.stop();

@@ -163,7 +163,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   await revocationBus.start();
 
   let ws: GraphQLWebSocket | null = null;
-  // Every response honours Accept-Encoding (br, gzip) once it is worth compressing.
+  // Every response honours Accept-Encoding (br, gzip) once it is worth compressing. Request
+  // bodies are never compressed by keypool's clients: no route decompresses them (one hook
+  // less per request, and no zip bombs). Set before the plugin's own onRoute hook reads it.
+  fastify.addHook('onRoute', (route) => {
+    route.decompress ??= false;
+  });
   await fastify.register(fastifyCompress, {
     global: true,
     threshold: 1024,

@@ -15,7 +15,8 @@ const LEASE_FIELDS = ['provider_name', 'model', 'node_id'] as const;
 const USAGE_FIELDS = ['lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds'] as const;
 
 export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services): void {
-  fastify.post('/api/v1/integrations/lease', { config: { permission: 'integrations.lease' } }, async (request) => {
+  // The hot path: answers are far below the compression threshold, so no compression hooks run.
+  fastify.post('/api/v1/integrations/lease', { config: { permission: 'integrations.lease' }, compress: false }, async (request) => {
     const { brandId, principal } = accessOf(request);
     const body = requireObjectBody(request.body);
     rejectUnknownFields(body, LEASE_FIELDS);
@@ -39,7 +40,7 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
     };
   });
 
-  fastify.post('/api/v1/integrations/usage', { config: { permission: 'integrations.lease' } }, async (request) => {
+  fastify.post('/api/v1/integrations/usage', { config: { permission: 'integrations.lease' }, compress: false }, async (request) => {
     const { brandId } = accessOf(request);
     const body = requireObjectBody(request.body);
     rejectUnknownFields(body, USAGE_FIELDS);
