@@ -216,6 +216,26 @@ describe('nodes', () => {
   });
 });
 
+describe('last_used_at', () => {
+  it('is set on use and refreshed once a minute has passed', async () => {
+    const node = await createNode('usage-clock');
+    const created = (await createCredential({ node_id: node, name: 'clocked', permissions: ['integrations.read'] })).body;
+    const lastUsed = async () => (await t.rest('GET', `/api/v1/nodes/${node}/integrations`, { token: brand.token })).body.integrations[0].last_used_at;
+    const use = () => t.rest('GET', '/api/v1/integrations', { headers: basic(created.api_key, created.secret) });
+    clock.set('2026-03-01T12:10:00Z');
+    try {
+      await use();
+      await expect.poll(lastUsed).toBe('2026-03-01T12:10:00Z');
+      clock.set('2026-03-01T12:11:10Z');
+      await new Promise((r) => setTimeout(r, 5100)); // past the 5 s cache, so this use is verified (and noted) again
+      await use();
+      await expect.poll(lastUsed).toBe('2026-03-01T12:11:10Z');
+    } finally {
+      clock.set('2026-03-01T12:00:00Z');
+    }
+  }, 20_000);
+});
+
 describe('the secret', () => {
   it('is stored only as a hash and appears in no log line', async () => {
     const created = (await createCredential({ node_id: nodeId, name: 'secret-check', permissions: ['integrations.read'] })).body;

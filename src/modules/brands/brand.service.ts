@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../platform/errors/app-error.js';
-import { findNulCharacter, nulCharacterMessage } from '../../platform/input/nul-characters.js';
+import { requireName } from '../../platform/input/names.js';
+import { UseRecorder } from '../../platform/db/use-recorder.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { BrandSchema } from './brand.entity.js';
 import type { ClientTokenSigner } from './client-token.js';
@@ -30,17 +31,8 @@ export interface ClientTokenView extends ClientTokenInfo {
 }
 
 const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 3600;
-/** last_used_at is written at most this often per token, so authentication does not write on every request. */
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 const invalid = (message: string) => new AppError('request.invalid', message);
-
-function checkName(value: string, field: string): string {
-  const trimmed = value.trim();
-  if (trimmed.length === 0 || trimmed.length > 255) throw invalid(`${field} must be 1 to 255 characters`);
-  if (findNulCharacter(trimmed)) throw invalid(nulCharacterMessage(field));
-  return trimmed;
-}
 
 const toInfo = (t: ClientTokenEntity, brandId: string): ClientTokenInfo => ({
   id: t.id,
@@ -53,7 +45,8 @@ const toInfo = (t: ClientTokenEntity, brandId: string): ClientTokenInfo => ({
 });
 
 export class BrandService {
-  private readonly lastUseWritten = new Map<string, number>();
+  /** last_used_at at most once a minute per token, so authentication does not write on every request. */
+  private readonly uses = new UseRecorder((id, at) => this.em.fork().nativeUpdate(ClientTokenSchema, { id }, { lastUsedAt: at }));
 
   constructor(
     private readonly em: EntityManager,
@@ -65,7 +58,7 @@ export class BrandService {
   /** Creates a tenant; everything else in keypool belongs to one. */
   async createBrand(name: string): Promise<BrandView> {
     const em = this.em.fork();
-    const brand = em.create(BrandSchema, { id: randomUUID(), name: checkName(name, 'name'), createdAt: this.clock.now() });
+    const brand = em.create(BrandSchema, { id: randomUUID(), name: requireName(name, 'name'), createdAt: this.clock.now() });
     await em.flush();
     return { id: brand.id, name: brand.name, createdAt: brand.createdAt };
   }
@@ -86,7 +79,7 @@ export class BrandService {
     if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_TOKEN_LIFETIME_SECONDS) {
       throw invalid(`expiresInSeconds must be a whole number from 1 to ${MAX_TOKEN_LIFETIME_SECONDS}`);
     }
-    const cleanLabel = label === undefined || label === null ? null : checkName(label, 'label');
+    const cleanLabel = label === undefined || label === null ? null : requireName(label, 'label');
     const brand = await this.findBrand(brandId);
     if (!brand) throw new AppError('brand.not_found', 'Brand not found');
     const issuedAt = this.clock.now();
@@ -123,16 +116,9 @@ export class BrandService {
     return rows.map((t) => t.id);
   }
 
-  /** Notes a token's use: written at most once a minute per token, in the background. */
+  /** Notes a token's use (written at most once a minute, in the background). */
   noteTokenUse(tokenId: string, at: Date): void {
-    const last = this.lastUseWritten.get(tokenId);
-    if (last !== undefined && at.getTime() - last < LAST_USED_RESOLUTION_MS) return;
-    if (this.lastUseWritten.size >= 100_000) this.lastUseWritten.clear();
-    this.lastUseWritten.set(tokenId, at.getTime());
-    this.em
-      .fork()
-      .nativeUpdate(ClientTokenSchema, { id: tokenId }, { lastUsedAt: at })
-      .catch(() => this.lastUseWritten.delete(tokenId)); // the database is away: try again on a later use
+    this.uses.note(tokenId, at);
   }
 }
 

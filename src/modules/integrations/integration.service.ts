@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../platform/errors/app-error.js';
+import { checkPage, type Page } from '../../platform/input/pages.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { HEALTH_STATUSES, IntegrationSchema, type HealthStatus, type IntegrationEntity } from './integration.entity.js';
@@ -23,12 +24,7 @@ export interface IntegrationFilter {
   isActive?: boolean;
 }
 
-export interface IntegrationPage {
-  items: IntegrationView[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+export type IntegrationPage = Page<IntegrationView>;
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
@@ -97,10 +93,7 @@ export class IntegrationService {
     if (filter.healthStatus !== undefined && !HEALTH_STATUSES.includes(filter.healthStatus as HealthStatus)) {
       throw new AppError('request.invalid', `health_status must be one of ${HEALTH_STATUSES.join(', ')}`);
     }
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-      throw new AppError('request.invalid', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
-    }
-    if (!Number.isInteger(offset) || offset < 0) throw new AppError('request.invalid', 'offset must be a whole number of at least 0');
+    checkPage(limit, offset, MAX_PAGE_SIZE);
     const where = {
       brand: brandId,
       ...(filter.providerName !== undefined && { providerName: filter.providerName }),

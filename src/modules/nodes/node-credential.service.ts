@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../platform/errors/app-error.js';
-import { findNulCharacter, nulCharacterMessage } from '../../platform/input/nul-characters.js';
+import { requireName } from '../../platform/input/names.js';
+import { UseRecorder } from '../../platform/db/use-recorder.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { isUuid, type RevocationList } from '../brands/index.js';
 import { camelNames, type FieldNamer } from '../integrations/index.js';
@@ -66,7 +67,6 @@ export type VerifyResult =
 
 const CACHE_TTL_MS = 5000;
 const CACHE_SIZE = 10_000;
-const LAST_USED_RESOLUTION_MS = 60_000;
 const MAX_GRACE_SECONDS = 30 * 24 * 3600;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
@@ -105,7 +105,8 @@ function liveOf(c: NodeCredentialEntity): LiveCredential {
 export class NodeCredentialService {
   /** api_key → the credential as loaded (or null: no such key), and when it was loaded. */
   private readonly byApiKey = new Map<string, { credential: LiveCredential | null; loadedAtMs: number }>();
-  private readonly lastUseWritten = new Map<string, number>();
+  /** last_used_at at most once a minute per credential, off the request path. */
+  private readonly uses = new UseRecorder((id, at) => this.em.fork().nativeUpdate(NodeCredentialSchema, { id }, { lastUsedAt: at }));
 
   constructor(
     private readonly em: EntityManager,
@@ -121,7 +122,7 @@ export class NodeCredentialService {
   /** Issues a credential for a node; the secret is in this answer and nowhere else, ever. */
   async createCredential(brandId: string, grantor: Grantor, input: CreateNodeCredentialInput, n: FieldNamer = camelNames): Promise<IssuedNodeCredential> {
     if (typeof input.nodeId !== 'string' || !isUuid(input.nodeId)) throw invalid(`${n('nodeId')} must be a UUID`);
-    const name = checkName(input.name, n);
+    const name = requireName(input.name, n('name'));
     const permissions = checkPermissions(input.permissions, grantor, n);
     const expiresAt = this.checkExpiry(input.expiresAt, n);
     const em = this.em.fork();
@@ -214,7 +215,7 @@ export class NodeCredentialService {
     const credential = await this.loadByApiKey(apiKey);
     const now = this.clock.now();
     if (!credential || !this.isUsable(credential, now) || !this.secretFits(credential, secret, now)) return { kind: 'rejected' };
-    this.noteUse(credential.id, now);
+    this.uses.note(credential.id, now);
     return { kind: 'valid', credential };
   }
 
@@ -257,18 +258,6 @@ export class NodeCredentialService {
     for (const [apiKey, entry] of this.byApiKey) if (entry.credential?.id === credentialId) this.byApiKey.delete(apiKey);
   }
 
-  /** last_used_at, at most once a minute per credential, off the request path. */
-  private noteUse(credentialId: string, at: Date): void {
-    const last = this.lastUseWritten.get(credentialId);
-    if (last !== undefined && at.getTime() - last < LAST_USED_RESOLUTION_MS) return;
-    if (this.lastUseWritten.size >= CACHE_SIZE) this.lastUseWritten.clear();
-    this.lastUseWritten.set(credentialId, at.getTime());
-    this.em
-      .fork()
-      .nativeUpdate(NodeCredentialSchema, { id: credentialId }, { lastUsedAt: at })
-      .catch(() => this.lastUseWritten.delete(credentialId));
-  }
-
   private async findOwned(em: EntityManager, brandId: string, nodeId: string, credentialId: string): Promise<NodeCredentialEntity> {
     if (!isUuid(nodeId) || !(await em.count(NodeSchema, { id: nodeId, brand: brandId }))) throw new AppError('node.not_found', 'Node not found');
     if (!isUuid(credentialId)) throw credentialNotFound();
@@ -286,14 +275,6 @@ export class NodeCredentialService {
     if (at <= this.clock.now()) throw invalid(`${n('expiresAt')} must be in the future`);
     return at;
   }
-}
-
-function checkName(value: unknown, n: FieldNamer): string {
-  if (value === undefined || value === null) throw invalid(`${n('name')} is required`);
-  if (typeof value !== 'string') throw invalid(`${n('name')} must be a string`);
-  if (value.trim().length === 0 || value.length > 255) throw invalid(`${n('name')} must be 1 to 255 characters`);
-  if (findNulCharacter(value)) throw invalid(nulCharacterMessage(n('name')));
-  return value;
 }
 
 function checkPermissions(value: unknown, grantor: Grantor, n: FieldNamer): string[] {

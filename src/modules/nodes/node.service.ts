@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../platform/errors/app-error.js';
-import { findNulCharacter, nulCharacterMessage } from '../../platform/input/nul-characters.js';
+import { requireName } from '../../platform/input/names.js';
+import { checkPage, type Page } from '../../platform/input/pages.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { isUuid } from '../brands/index.js';
 import { camelNames, normalizeDecimal, type FieldNamer } from '../integrations/index.js';
@@ -35,12 +36,7 @@ export interface NodeInput {
   description?: unknown;
 }
 
-export interface NodePage {
-  items: NodeView[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+export type NodePage = Page<NodeView>;
 
 export const DEFAULT_NODE_PAGE = 50;
 /** The largest page. */
@@ -50,15 +46,6 @@ const MAX_DESCRIPTION = 1000;
 const invalid = (message: string) => new AppError('request.invalid', message);
 export const nodeNotFound = () => new AppError('node.not_found', 'Node not found');
 const duplicateName = (name: string) => new AppError('node.duplicate', `A node named "${name}" already exists in this brand`);
-
-function checkName(value: unknown, n: FieldNamer): string {
-  if (value === undefined || value === null) throw invalid(`${n('name')} is required`);
-  if (typeof value !== 'string') throw invalid(`${n('name')} must be a string`);
-  const name = value.trim();
-  if (name.length === 0 || name.length > 255) throw invalid(`${n('name')} must be 1 to 255 characters`);
-  if (findNulCharacter(name)) throw invalid(nulCharacterMessage(n('name')));
-  return name;
-}
 
 function checkDescription(value: unknown, n: FieldNamer): string | null {
   if (value === undefined || value === null) return null;
@@ -76,7 +63,7 @@ export class NodeService {
 
   /** A new consumer in the brand; 409 when the brand already has a node of that name. */
   async createNode(brandId: string, input: NodeInput, n: FieldNamer = camelNames): Promise<NodeView> {
-    const name = checkName(input.name, n);
+    const name = requireName(input.name, n('name'));
     const description = checkDescription(input.description, n);
     const em = this.em.fork();
     const now = this.clock.now();
@@ -86,8 +73,7 @@ export class NodeService {
   }
 
   async listNodes(brandId: string, limit = DEFAULT_NODE_PAGE, offset = 0): Promise<NodePage> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_NODE_PAGE) throw invalid(`limit must be a whole number from 1 to ${MAX_NODE_PAGE}`);
-    if (!Number.isInteger(offset) || offset < 0) throw invalid('offset must be a whole number of at least 0');
+    checkPage(limit, offset, MAX_NODE_PAGE);
     const [rows, total] = await this.em.fork().findAndCount(NodeSchema, { brand: brandId }, { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset });
     return { items: rows.map((r) => this.toView(r)), total, limit, offset };
   }
@@ -104,7 +90,7 @@ export class NodeService {
   }
 
   async updateNode(brandId: string, id: string, input: NodeInput, n: FieldNamer = camelNames): Promise<NodeView> {
-    const name = input.name === undefined ? undefined : checkName(input.name, n);
+    const name = input.name === undefined ? undefined : requireName(input.name, n('name'));
     const description = input.description === undefined ? undefined : checkDescription(input.description, n);
     const em = this.em.fork();
     const node = await this.findEntity(em, brandId, id);
