@@ -16,8 +16,8 @@ import type { EmbeddedCluster } from './platform/db/embedded-postgres.js';
 import { mountMetrics } from './platform/http/metrics.js';
 import { mountProbes } from './platform/http/probes.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
-import { BrandService, ClientTokenSigner, RevocationList, type Revocation } from './modules/brands/index.js';
-import { Authenticator, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
+import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, type Revocation } from './modules/brands/index.js';
+import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
 import { checkEncryptionKeys, CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
 import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
@@ -85,13 +85,14 @@ export function buildServices(
   const revocations: RevocationList = new RevocationList(buses.revocations, () => brands.listRevokedTokenIds());
   const brands = new BrandService(orm.em, tokens, revocations, clock);
   const nodeTokens = new NodeTokenSigner(config.jwtSecrets);
-  const nodeCredentials = new NodeCredentialService(orm.em, revocations, nodeTokens, clock);
+  const credentialLookup = new CredentialLookup(orm.em, revocations, clock);
+  const nodeCredentials = new NodeCredentialService(orm.em, revocations, credentialLookup, nodeTokens, clock);
   const nodes = new NodeService(orm.em, nodeCredentials, clock);
   return {
     clock,
     events,
     revocations,
-    authenticator: new Authenticator(config.adminToken, tokens, nodeTokens, nodeCredentials, revocations, clock, (id, at) => brands.noteTokenUse(id, at)),
+    authenticator: new Authenticator(config.adminToken, tokens, nodeTokens, credentialLookup, revocations, clock, (id, at) => brands.noteTokenUse(id, at)),
     brands,
     nodes,
     nodeCredentials,
@@ -152,7 +153,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const revocationBus = new PgNotifyEventBus<Revocation>({
     connectionString: databaseUrl,
-    channel: 'keypool_revocations',
+    channel: REVOCATIONS_CHANNEL,
     publishPool: sqlPool,
     codec: jsonCodec<Revocation>(),
     log: (message, error) => fastify.log.warn({ err: error }, message),

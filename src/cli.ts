@@ -7,7 +7,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { CredentialVault, rotateEncryption } from './modules/integrations/index.js';
-import type { ClientTokenInfo, Revocation } from './modules/brands/index.js';
+import { REVOCATIONS_CHANNEL, type ClientTokenInfo, type Revocation } from './modules/brands/index.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { buildServices, openConfiguredDatabase } from './app.js';
 import { openDatabase } from './platform/db/orm.js';
@@ -25,7 +25,7 @@ async function withServices<T>(run: (services: Services, context: { config: Conf
   const sqlPool = createSqlPool(url, 2);
   // Revocations are published over NOTIFY, so running servers act on them at once.
   const revocations = new PgNotifyEventBus<Revocation>({
-    connectionString: url, channel: 'keypool_revocations', publishPool: sqlPool, codec: jsonCodec<Revocation>(), log: () => {},
+    connectionString: url, channel: REVOCATIONS_CHANNEL, publishPool: sqlPool, codec: jsonCodec<Revocation>(), log: () => {},
   });
   try {
     return await run(buildServices(orm, sqlPool, config, systemClock, { events: new InProcessEventBus(), revocations }), { config, orm });

@@ -8,5 +8,5 @@ export { BrandSchema, type Brand } from './brand.entity.js';
 export { BrandService, isUuid, type BrandView, type ClientTokenInfo, type ClientTokenView } from './brand.service.js';
 export { ClientTokenSigner } from './client-token.js';
 export { ClientTokenSchema } from './client-token.entity.js';
-export { RevocationList, type Revocation } from './revocations.js';
+export { RevocationList, REVOCATIONS_CHANNEL, type Revocation } from './revocations.js';
 export { BrandResolver } from './brand.resolver.js';

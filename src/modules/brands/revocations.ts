@@ -7,6 +7,9 @@
  */
 import type { EventBus } from '../../platform/events/event-bus.js';
 
+/** The NOTIFY channel revocations travel on. */
+export const REVOCATIONS_CHANNEL = 'keypool_revocations';
+
 export type Revocation =
   /** A client token, by jti: refused from now on. */
   | { kind: 'client_token'; id: string }

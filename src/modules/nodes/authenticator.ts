@@ -8,7 +8,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../platform/time/clock.js';
 import type { ClientTokenSigner, RevocationList } from '../brands/index.js';
-import type { Grantor, NodeCredentialService } from './node-credential.service.js';
+import type { CredentialLookup } from './credential-lookup.js';
+import type { Grantor } from './node-credential.service.js';
 import type { NodeTokenSigner } from './node-token.js';
 import { grants } from './permissions.js';
 
@@ -44,7 +45,7 @@ export class Authenticator {
     adminToken: string,
     private readonly tokens: ClientTokenSigner,
     private readonly nodeTokens: NodeTokenSigner,
-    private readonly credentials: NodeCredentialService,
+    private readonly credentials: CredentialLookup,
     private readonly revocations: RevocationList,
     private readonly clock: Clock,
     private readonly noteTokenUse: (tokenId: string, at: Date) => void = () => {},

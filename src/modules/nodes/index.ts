@@ -13,6 +13,7 @@ export {
   NodeCredentialService, type NodeCredentialView, type IssuedNodeCredential, type CreateNodeCredentialInput, type Grantor, type VerifyResult,
 } from './node-credential.service.js';
 export { NodeTokenSigner } from './node-token.js';
+export { CredentialLookup } from './credential-lookup.js';
 export { Authenticator, INVALID_CREDENTIALS, grantorOf, isAllowed, type Authentication, type Principal } from './authenticator.js';
 export { KEYPOOL_PERMISSIONS, grants, type KeypoolPermission } from './permissions.js';
 export { isWellFormedApiKey } from './credential-format.js';

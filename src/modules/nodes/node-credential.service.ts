@@ -1,19 +1,18 @@
 /**
  * Node credentials (the node-integrations document's "integrations"): an
- * api_key and a secret shown once, permissions, an optional expiry. Only a
- * hash of the secret is stored. Authentication costs no database round trip
- * per request: verified credentials are cached for at most five seconds and
- * dropped at once, on every instance, when one is revoked or rolled.
+ * api_key and a secret shown once, permissions, an optional expiry; list,
+ * revoke, roll, verify, node tokens. Only a hash of the secret is stored.
+ * Authentication is CredentialLookup's (cached, no round trip per request).
  */
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../platform/errors/app-error.js';
 import { requireName } from '../../platform/input/names.js';
-import { UseRecorder } from '../../platform/db/use-recorder.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { isUuid, type RevocationList } from '../brands/index.js';
 import { camelNames, type FieldNamer } from '../integrations/index.js';
-import { generateApiKey, generateSecret, hashSecret, isWellFormedApiKey, secretMatches } from './credential-format.js';
+import { generateApiKey, generateSecret, hashSecret } from './credential-format.js';
+import { secretFits, type CredentialLookup } from './credential-lookup.js';
 import { NodeCredentialSchema, NodeSchema, type NodeCredentialEntity } from './node.entity.js';
 import { NODE_TOKEN_SECONDS, type NodeTokenSigner } from './node-token.js';
 import { firstNotHeld, grants, validatePermissions } from './permissions.js';
@@ -45,28 +44,11 @@ export interface CreateNodeCredentialInput {
 /** What the caller holds: a brand token holds everything; a node credential only its permissions. */
 export type Grantor = { permissions: readonly string[] | 'all' };
 
-/** The live state of a credential, as authentication needs it. */
-export interface LiveCredential {
-  id: string;
-  brandId: string;
-  nodeId: string;
-  permissions: string[];
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  secretHash: string;
-  previousSecretHash: string | null;
-  previousSecretExpiresAt: Date | null;
-}
-
-export type CredentialAuthentication = { kind: 'valid'; credential: LiveCredential } | { kind: 'rejected' };
-
 export type VerifyCode = 'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'INSUFFICIENT_PERMISSIONS';
 export type VerifyResult =
   | { valid: false; code: 'NOT_FOUND' }
   | { valid: boolean; code: Exclude<VerifyCode, 'NOT_FOUND'>; nodeId: string; credentialId: string; permissions: string[]; expiresAt: Date | null };
 
-const CACHE_TTL_MS = 5000;
-const CACHE_SIZE = 10_000;
 const MAX_GRACE_SECONDS = 30 * 24 * 3600;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
@@ -88,36 +70,14 @@ function toView(c: NodeCredentialEntity): NodeCredentialView {
   };
 }
 
-function liveOf(c: NodeCredentialEntity): LiveCredential {
-  return {
-    id: c.id,
-    brandId: c.brandId,
-    nodeId: c.node.id,
-    permissions: [...c.permissions],
-    expiresAt: c.expiresAt ?? null,
-    revokedAt: c.revokedAt ?? null,
-    secretHash: c.secretHash,
-    previousSecretHash: c.previousSecretHash ?? null,
-    previousSecretExpiresAt: c.previousSecretExpiresAt ?? null,
-  };
-}
-
 export class NodeCredentialService {
-  /** api_key → the credential as loaded (or null: no such key), and when it was loaded. */
-  private readonly byApiKey = new Map<string, { credential: LiveCredential | null; loadedAtMs: number }>();
-  /** last_used_at at most once a minute per credential, off the request path. */
-  private readonly uses = new UseRecorder((id, at) => this.em.fork().nativeUpdate(NodeCredentialSchema, { id }, { lastUsedAt: at }));
-
   constructor(
     private readonly em: EntityManager,
     private readonly revocations: RevocationList,
+    private readonly lookup: CredentialLookup,
     private readonly nodeTokens: NodeTokenSigner,
     private readonly clock: Clock,
-  ) {
-    revocations.subscribe((r) => {
-      if (r.kind === 'node_credential') this.forget(r.id);
-    });
-  }
+  ) {}
 
   /** Issues a credential for a node; the secret is in this answer and nowhere else, ever. */
   async createCredential(brandId: string, grantor: Grantor, input: CreateNodeCredentialInput, n: FieldNamer = camelNames): Promise<IssuedNodeCredential> {
@@ -199,24 +159,14 @@ export class NodeCredentialService {
     if (typeof apiKey !== 'string' || apiKey.length === 0) throw invalid(`${n('apiKey')} is required`);
     if (typeof secret !== 'string' || secret.length === 0) throw invalid(`${n('secret')} is required`);
     if (permission !== undefined && permission !== null && typeof permission !== 'string') throw invalid(`${n('permission')} must be a string`);
-    const credential = await this.loadByApiKey(apiKey);
+    const credential = await this.lookup.load(apiKey);
     const now = this.clock.now();
-    if (!credential || credential.brandId !== brandId || !this.secretFits(credential, secret, now)) return { valid: false, code: 'NOT_FOUND' };
+    if (!credential || credential.brandId !== brandId || !secretFits(credential, secret, now)) return { valid: false, code: 'NOT_FOUND' };
     const facts = { nodeId: credential.nodeId, credentialId: credential.id, permissions: credential.permissions, expiresAt: credential.expiresAt };
     if (credential.revokedAt) return { valid: false, code: 'REVOKED', ...facts };
     if (credential.expiresAt && credential.expiresAt <= now) return { valid: false, code: 'EXPIRED', ...facts };
     if (typeof permission === 'string' && !grants(credential.permissions, permission)) return { valid: false, code: 'INSUFFICIENT_PERMISSIONS', ...facts };
     return { valid: true, code: 'VALID', ...facts };
-  }
-
-  /** Basic authentication: one answer for unknown, wrong, expired and revoked alike. */
-  async authenticate(apiKey: string, secret: string): Promise<CredentialAuthentication> {
-    if (!isWellFormedApiKey(apiKey)) return { kind: 'rejected' };
-    const credential = await this.loadByApiKey(apiKey);
-    const now = this.clock.now();
-    if (!credential || !this.isUsable(credential, now) || !this.secretFits(credential, secret, now)) return { kind: 'rejected' };
-    this.uses.note(credential.id, now);
-    return { kind: 'valid', credential };
   }
 
   /** A short-lived token for a node authenticated with its credential (for browsers and dashboards). */
@@ -226,36 +176,6 @@ export class NodeCredentialService {
     const expiresAt = credential.expiresAt && credential.expiresAt < lifetimeEnd ? credential.expiresAt : lifetimeEnd;
     const token = await this.nodeTokens.sign({ ...credential, apiKey, expiresAt }, now);
     return { token, expiresAt };
-  }
-
-  /** A credential as it stands (≤ 5 s old), for node tokens; null when it is gone, revoked or expired. */
-  async findUsable(apiKey: string): Promise<LiveCredential | null> {
-    const credential = await this.loadByApiKey(apiKey);
-    return credential && this.isUsable(credential, this.clock.now()) ? credential : null;
-  }
-
-  private isUsable(c: LiveCredential, now: Date): boolean {
-    return c.revokedAt === null && (c.expiresAt === null || c.expiresAt > now);
-  }
-
-  private secretFits(c: LiveCredential, secret: string, now: Date): boolean {
-    if (secretMatches(secret, c.secretHash)) return true;
-    return c.previousSecretHash !== null && c.previousSecretExpiresAt !== null && c.previousSecretExpiresAt > now && secretMatches(secret, c.previousSecretHash);
-  }
-
-  private async loadByApiKey(apiKey: string): Promise<LiveCredential | null> {
-    const nowMs = Date.now();
-    const cached = this.byApiKey.get(apiKey);
-    if (cached && nowMs - cached.loadedAtMs < CACHE_TTL_MS) return cached.credential;
-    const row = await this.em.fork().findOne(NodeCredentialSchema, { apiKey });
-    const credential = row && liveOf(row);
-    if (this.byApiKey.size >= CACHE_SIZE) this.byApiKey.delete(this.byApiKey.keys().next().value!);
-    this.byApiKey.set(apiKey, { credential, loadedAtMs: nowMs });
-    return credential;
-  }
-
-  private forget(credentialId: string): void {
-    for (const [apiKey, entry] of this.byApiKey) if (entry.credential?.id === credentialId) this.byApiKey.delete(apiKey);
   }
 
   private async findOwned(em: EntityManager, brandId: string, nodeId: string, credentialId: string): Promise<NodeCredentialEntity> {

@@ -1,0 +1,101 @@
+/**
+ * Authentication with a node credential, without a database round trip per
+ * request: a credential is loaded by its api_key and kept for at most five
+ * seconds, and dropped at once, on every instance, when it is revoked or
+ * rolled (the revocation event). Unknown key, wrong secret, expired and
+ * revoked all get one answer. last_used_at is noted at most once a minute.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { UseRecorder } from '../../platform/db/use-recorder.js';
+import type { Clock } from '../../platform/time/clock.js';
+import type { RevocationList } from '../brands/index.js';
+import { isWellFormedApiKey, secretMatches } from './credential-format.js';
+import { NodeCredentialSchema, type NodeCredentialEntity } from './node.entity.js';
+
+/** The live state of a credential, as authentication needs it. */
+export interface LiveCredential {
+  id: string;
+  brandId: string;
+  nodeId: string;
+  permissions: string[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  secretHash: string;
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: Date | null;
+}
+
+export type CredentialAuthentication = { kind: 'valid'; credential: LiveCredential } | { kind: 'rejected' };
+
+const CACHE_TTL_MS = 5000;
+const CACHE_SIZE = 10_000;
+
+function liveOf(c: NodeCredentialEntity): LiveCredential {
+  return {
+    id: c.id,
+    brandId: c.brandId,
+    nodeId: c.node.id,
+    permissions: [...c.permissions],
+    expiresAt: c.expiresAt ?? null,
+    revokedAt: c.revokedAt ?? null,
+    secretHash: c.secretHash,
+    previousSecretHash: c.previousSecretHash ?? null,
+    previousSecretExpiresAt: c.previousSecretExpiresAt ?? null,
+  };
+}
+
+const isUsable = (c: LiveCredential, now: Date) => c.revokedAt === null && (c.expiresAt === null || c.expiresAt > now);
+
+/** The current secret, or the previous one while its grace period lasts. */
+export function secretFits(c: LiveCredential, secret: string, now: Date): boolean {
+  if (secretMatches(secret, c.secretHash)) return true;
+  return c.previousSecretHash !== null && c.previousSecretExpiresAt !== null && c.previousSecretExpiresAt > now && secretMatches(secret, c.previousSecretHash);
+}
+
+export class CredentialLookup {
+  /** api_key → the credential as loaded (or null: no such key), and when it was loaded. */
+  private readonly byApiKey = new Map<string, { credential: LiveCredential | null; loadedAtMs: number }>();
+  private readonly uses = new UseRecorder((id, at) => this.em.fork().nativeUpdate(NodeCredentialSchema, { id }, { lastUsedAt: at }));
+
+  constructor(
+    private readonly em: EntityManager,
+    revocations: RevocationList,
+    private readonly clock: Clock,
+  ) {
+    revocations.subscribe((r) => {
+      if (r.kind === 'node_credential') this.forget(r.id);
+    });
+  }
+
+  /** HTTP Basic: one answer for unknown, wrong, expired and revoked alike. */
+  async authenticate(apiKey: string, secret: string): Promise<CredentialAuthentication> {
+    if (!isWellFormedApiKey(apiKey)) return { kind: 'rejected' };
+    const credential = await this.load(apiKey);
+    const now = this.clock.now();
+    if (!credential || !isUsable(credential, now) || !secretFits(credential, secret, now)) return { kind: 'rejected' };
+    this.uses.note(credential.id, now);
+    return { kind: 'valid', credential };
+  }
+
+  /** A credential as it stands (≤ 5 s old), for node tokens; null when it is gone, revoked or expired. */
+  async findUsable(apiKey: string): Promise<LiveCredential | null> {
+    const credential = await this.load(apiKey);
+    return credential && isUsable(credential, this.clock.now()) ? credential : null;
+  }
+
+  /** The credential behind an api_key, at most five seconds old. */
+  async load(apiKey: string): Promise<LiveCredential | null> {
+    const nowMs = Date.now();
+    const cached = this.byApiKey.get(apiKey);
+    if (cached && nowMs - cached.loadedAtMs < CACHE_TTL_MS) return cached.credential;
+    const row = await this.em.fork().findOne(NodeCredentialSchema, { apiKey });
+    const credential = row && liveOf(row);
+    if (this.byApiKey.size >= CACHE_SIZE) this.byApiKey.delete(this.byApiKey.keys().next().value!);
+    this.byApiKey.set(apiKey, { credential, loadedAtMs: nowMs });
+    return credential;
+  }
+
+  private forget(credentialId: string): void {
+    for (const [apiKey, entry] of this.byApiKey) if (entry.credential?.id === credentialId) this.byApiKey.delete(apiKey);
+  }
+}
