@@ -9,7 +9,10 @@ const ISSUER = 'keypool';
 const AUDIENCE = 'keypool:client';
 
 /** `tokenId` is the token's `jti` (null for tokens issued before tokens were recorded). */
-export type TokenCheck = { kind: 'valid'; brandId: string; tokenId: string | null; expiresAt: Date } | { kind: 'rejected'; reason: string };
+/** `otherAudience`: a well-signed keypool token meant for another audience (a node token, say). */
+export type TokenCheck =
+  | { kind: 'valid'; brandId: string; tokenId: string | null; expiresAt: Date }
+  | { kind: 'rejected'; reason: string; otherAudience?: boolean };
 
 interface Verified {
   brandId: string;
@@ -56,9 +59,10 @@ export class ClientTokenSigner {
   private async verifySignature(
     token: string,
     now: Date,
-  ): Promise<{ kind: 'valid'; cache: Verified } | { kind: 'rejected'; reason: string }> {
+  ): Promise<{ kind: 'valid'; cache: Verified } | { kind: 'rejected'; reason: string; otherAudience?: boolean }> {
     if (token.split('.').length !== 3) return { kind: 'rejected', reason: 'token is malformed' };
     let lastReason = 'token signature is invalid';
+    let otherAudience = false;
     for (const key of this.keys) {
       try {
         const { payload } = await jwtVerify(token, key, {
@@ -74,10 +78,11 @@ export class ClientTokenSigner {
         if (e instanceof errors.JWTExpired) return { kind: 'rejected', reason: 'token has expired' };
         if (e instanceof errors.JWSSignatureVerificationFailed) continue;
         lastReason = e instanceof errors.JWTClaimValidationFailed ? `token claim "${e.claim}" is invalid` : 'token is malformed';
+        otherAudience = e instanceof errors.JWTClaimValidationFailed && e.claim === 'aud';
         if (!(e instanceof errors.JWTClaimValidationFailed)) return { kind: 'rejected', reason: lastReason };
       }
     }
-    return { kind: 'rejected', reason: lastReason };
+    return { kind: 'rejected', reason: lastReason, ...(otherAudience && { otherAudience }) };
   }
 }
 

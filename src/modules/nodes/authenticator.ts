@@ -65,7 +65,7 @@ export class Authenticator {
     }
     const now = this.clock.now();
     const check = await this.tokens.verify(token, now);
-    if (check.kind !== 'valid') return check.reason === 'token claim "aud" is invalid' ? this.authenticateNodeToken(token) : { ...check, scheme: 'bearer' };
+    if (check.kind !== 'valid') return check.otherAudience ? this.authenticateNodeToken(token) : { kind: 'rejected', reason: check.reason, scheme: 'bearer' };
     if (check.tokenId !== null) {
       if (this.revocations.isRevoked(check.tokenId)) return { kind: 'rejected', reason: 'token has been revoked', scheme: 'bearer' };
       this.noteTokenUse(check.tokenId, now);
