@@ -40,9 +40,8 @@ describe('a credential changed on one instance', () => {
     expect(await status(b, basic(c))).toBe(200); // b has it cached now
     const socket = await openSocket(b.url, basic(c));
     await a.rest('DELETE', `/api/v1/nodes/${nodeId}/integrations/${c.id}`, { token: brand.token });
-    const started = Date.now();
+    // Within a second, though b's cache would keep the credential for five:
     await expect.poll(() => status(b, basic(c)), { timeout: 1000, interval: 20 }).toBe(401);
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(await socket.closed).toEqual({ code: 4403, reason: 'Forbidden: credential has been revoked' });
   });
 

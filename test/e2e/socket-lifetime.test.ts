@@ -29,9 +29,8 @@ describe('a socket whose token expires', () => {
     const socket = await openSocket(t.url, token);
     socket.subscribe('1', HEALTH);
     await expect.poll(() => listeners(t)).toBeGreaterThan(0);
-    const started = Date.now();
+    // No message is sent after subscribing: only the timer can close it.
     expect(await socket.closed).toEqual({ code: 4403, reason: 'Forbidden: token has expired' });
-    expect(Date.now() - started).toBeLessThan(4000);
     await expect.poll(() => listeners(t)).toBe(0);
   });
 });
@@ -93,11 +92,10 @@ describe('revoking a client token', () => {
 
     const revoked = await a.gql<any, any>(`mutation { revokeClientToken(id: "${id}") { id revokedAt } }`, {}, a.adminToken);
     expect(revoked.data.revokeClientToken).toEqual({ id, revokedAt: expect.any(String) });
-    const started = Date.now();
+    // Within a second on the other instance (the revocation travels by NOTIFY):
+    await expect.poll(async () => (await b.rest('GET', '/api/v1/integrations', { token })).status, { timeout: 1000, interval: 20 }).toBe(401);
     expect(await onA.closed).toEqual({ code: 4403, reason: 'Forbidden: token has been revoked' });
     expect(await onB.closed).toEqual({ code: 4403, reason: 'Forbidden: token has been revoked' });
-    await expect.poll(async () => (await b.rest('GET', '/api/v1/integrations', { token })).status, { timeout: 1000, interval: 20 }).toBe(401);
-    expect(Date.now() - started).toBeLessThan(1000);
     expect((await a.rest('GET', '/api/v1/integrations', { token })).body).toEqual({ success: false, error: 'Invalid client token: token has been revoked' });
     const gql = await b.gql('{ integrations { total } }', {}, token);
     expect(gql).toMatchObject({ status: 401, errors: [{ message: 'Unauthenticated: token has been revoked' }] });
