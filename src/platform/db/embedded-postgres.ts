@@ -19,8 +19,6 @@ export interface EmbeddedCluster {
   url: string;
   /** The same database over the cluster's Unix socket when it has one (cheaper than loopback TCP), else `url`. */
   poolUrl: string;
-  /** Connection URL of another database on the same cluster. */
-  urlFor(database: string): string;
   stop(): Promise<void>;
 }
 
@@ -97,8 +95,8 @@ export async function startEmbeddedPostgres(options: {
   const databaseDir = join(options.dataDir, 'pg');
   const running = findRunningClusterPort(options.dataDir);
   if (running !== null) {
-    const urlFor = (database: string) => clusterUrl(options.password, running, database);
-    return { url: urlFor('postgres'), poolUrl: socketUrl(urlFor('postgres'), databaseDir, running), urlFor, stop: async () => {} };
+    const url = clusterUrl(options.password, running, 'postgres');
+    return { url, poolUrl: socketUrl(url, databaseDir, running), stop: async () => {} };
   }
   const port = options.port ?? (await freePort());
   const log = options.log ?? (() => {});
@@ -129,11 +127,10 @@ export async function startEmbeddedPostgres(options: {
   // stop() sends SIGINT synchronously, so this works inside an 'exit' listener.
   const stopOnExit = () => void pg.stop();
   process.once('exit', stopOnExit);
-  const urlFor = (database: string) => clusterUrl(options.password, port, database);
+  const url = clusterUrl(options.password, port, 'postgres');
   return {
-    url: urlFor('postgres'),
-    poolUrl: socketUrl(urlFor('postgres'), databaseDir, port),
-    urlFor,
+    url,
+    poolUrl: socketUrl(url, databaseDir, port),
     stop: async () => {
       process.removeListener('exit', stopOnExit);
       await pg.stop();
