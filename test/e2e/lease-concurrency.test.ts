@@ -41,16 +41,21 @@ describe('leasing under concurrency', () => {
     const brand = await post(urls[0], '/graphql', { query: 'mutation { createBrand(input: { name: "race" }) { id } }' }, secrets.KEYPOOL_ADMIN_TOKEN);
     const issued = await post(urls[0], '/graphql', { query: `mutation { issueClientToken(input: { brandId: "${brand.body.data.createBrand.id}" }) { token } }` }, secrets.KEYPOOL_ADMIN_TOKEN);
     const token = issued.body.data.issueClientToken.token;
-    const key = await post(urls[0], '/api/v1/integrations', { provider_name: 'groq', credentials: { api_key: 'gsk_race_0123456789' }, minute_limit: 100 }, token);
-    expect(key.status).toBe(201);
-
-    // Stay inside one UTC minute: the window resets at the boundary, legitimately granting more.
-    const second = new Date().getUTCSeconds();
-    if (second > 40) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
-
-    const results = await Promise.all(
-      Array.from({ length: 500 }, (_, i) => post(urls[i % 2], '/api/v1/integrations/lease', { provider_name: 'groq' }, token)),
-    );
+    // The servers run on the system clock. A run that straddles a minute boundary may rightly grant
+    // more (the window resets), so such a run is repeated on a fresh key instead of asserted.
+    let key: Awaited<ReturnType<typeof post>> | undefined;
+    let results: Awaited<ReturnType<typeof post>>[] = [];
+    let minute = 0;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      key = await post(urls[0], '/api/v1/integrations', { provider_name: 'groq', credentials: { api_key: `gsk_race_${attempt}_0123456789` }, minute_limit: 100 }, token);
+      expect(key.status).toBe(201);
+      minute = Math.floor(Date.now() / 60_000);
+      results = await Promise.all(
+        Array.from({ length: 500 }, (_, i) => post(urls[i % 2], '/api/v1/integrations/lease', { provider_name: 'groq' }, token)),
+      );
+      if (Math.floor(Date.now() / 60_000) === minute) break;
+      await fetch(`${urls[0]}/api/v1/integrations/${key.body.integration.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    }
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);
     expect(statuses.filter((s) => s === 429)).toHaveLength(400);
@@ -61,7 +66,9 @@ describe('leasing under concurrency', () => {
     const answeredByServer = [0, 1].map((s) => results.filter((r, i) => i % 2 === s && (r.status === 200 || r.status === 429)).length);
     expect(answeredByServer).toEqual([250, 250]);
 
-    const after = await fetch(`${urls[1]}/api/v1/integrations/${key.body.integration.id}`, { headers: { authorization: `Bearer ${token}` } });
-    expect(((await after.json()) as any).integration.minute_count).toBe(100);
+    const after = await fetch(`${urls[1]}/api/v1/integrations/${key!.body.integration.id}`, { headers: { authorization: `Bearer ${token}` } });
+    const minuteCount = ((await after.json()) as any).integration.minute_count;
+    // minute_count reads 0 once the minute has turned; it is 100 within it.
+    expect(minuteCount).toBe(Math.floor(Date.now() / 60_000) === minute ? 100 : 0);
   });
 });

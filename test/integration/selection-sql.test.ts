@@ -3,6 +3,7 @@
  * primary first, healthy before degraded, weighted random, weight 0 last.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/platform/time/clock.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { poolClient } from '../support/pool.js';
 
@@ -10,7 +11,8 @@ let t: TestApp;
 let pool: ReturnType<typeof poolClient>;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // A manual clock: the minute window never turns over in the middle of a test.
+  t = await createTestApp({ clock: new ManualClock('2026-05-01T10:00:00Z') });
   pool = poolClient(t, (await t.createBrand('Selection')).token);
 });
 afterAll(() => t.close());

@@ -24,8 +24,8 @@ export function wsClient(url: string, token: string | null, onClose?: (code: num
 }
 
 /**
- * Subscribes and resolves once the server holds the subscription: when `registered` is given
- * (e.g. the in-process bus's listener count went up), once it says so; else after a pause.
+ * Subscribes and resolves once connected; with `registered` (e.g. the in-process bus's listener
+ * count went up), once the server says it holds the subscription. Never a fixed pause.
  */
 export async function subscribe<T, V extends Record<string, unknown>>(
   client: Client,
@@ -59,8 +59,6 @@ export async function subscribe<T, V extends Record<string, unknown>>(
   if (registered) {
     const deadline = Date.now() + 10_000;
     while (!registered() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  } else {
-    await new Promise((r) => setTimeout(r, 500));
   }
   return {
     received,
