@@ -53,10 +53,14 @@ describe('the keypool process', () => {
       });
       req.on('error', reject);
       req.write(body.slice(0, 10));
-      setTimeout(() => {
+      // SIGTERM only once the server holds this request (its headers read, its body not yet whole):
+      // in flight are this one and the /metrics request asking.
+      const inFlight = async () => Number(/^keypool_http_requests_in_flight (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+      void expect.poll(inFlight, { timeout: 10_000, interval: 20 }).toBe(2).then(async () => {
         server.child.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(10)), 300);
-      }, 200);
+        await expect.poll(() => server.output()).toContain('SIGTERM received, shutting down');
+        req.end(body.slice(10));
+      }, reject);
     });
     expect(await answer).toEqual({ status: 200, text: JSON.stringify({ data: { __typename: 'Query' } }) + '\n' });
     expect(await closed).toBe(1001);

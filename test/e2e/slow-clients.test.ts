@@ -39,5 +39,7 @@ describe('slow request bodies', () => {
       expect(r.response).toMatch(/^HTTP\/1.1 408/);
     }
     expect((await t.rest('GET', '/healthz')).status).toBe(200);
+    // Cut-off requests are no longer counted as in flight (only the /metrics request itself is).
+    expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(/^keypool_http_requests_in_flight 1$/m);
   });
 });

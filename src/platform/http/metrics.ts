@@ -42,6 +42,17 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
       this.set(live.websockets());
     },
   });
+  const inFlight = new Gauge({
+    name: 'keypool_http_requests_in_flight',
+    help: 'HTTP requests received (headers read) and not yet answered',
+    registers: [registry],
+  });
+  // 'close' fires once per response, whether it finished, failed, or was cut off (client gone,
+  // request timeout): onResponse alone would miss the last two.
+  fastify.addHook('onRequest', async (_request, reply) => {
+    inFlight.inc();
+    reply.raw.once('close', () => inFlight.dec());
+  });
   const requests = new Counter({
     name: 'keypool_http_requests_total',
     help: 'HTTP requests by method, route and status',
