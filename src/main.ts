@@ -50,6 +50,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Last resort: a promise rejection nobody handled is a bug to fix, not a reason to drop every
+  // request in flight and every open socket.
+  process.on('unhandledRejection', (e) => console.error('keypool: unhandled promise rejection (a bug; still running):', e));
 
   // `npm start` passes a signal it gets on to its child, which the start script makes keypool
   // itself (`exec`). Should npm die without passing one on (SIGKILL), keypool notices it was

@@ -5,7 +5,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Services } from '../services.js';
-import type { GraphQLContext } from './context.js';
+import { authenticateForGraphQL, type GraphQLContext } from './context.js';
 import { formatGraphQLError } from './errors.js';
 import { checkOperationInput, operationLimitRules } from './operation-limits.js';
 import type { GraphQLLimits } from '../config/config.js';
@@ -48,10 +48,7 @@ export async function mountApollo(
   await apollo.start();
   void prepareGraphiql();
   const execute = fastifyApolloHandler(apollo, {
-    context: async (request) => ({
-      auth: await services.authenticator.authenticate(request.headers.authorization),
-      services,
-    }),
+    context: async (request) => ({ auth: await authenticateForGraphQL(services, request.headers.authorization), services }),
   });
   fastify.route({
     url: '/graphql',

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Authentication, Principal } from '../modules/nodes/authenticator.js';
+import { databaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-errors.js';
 import type { Services } from '../services.js';
 
 export interface GraphQLContext {
@@ -18,6 +19,20 @@ export function unauthenticated(reason: string): GraphQLError {
 /** HTTP 403 with the GraphQL body. */
 export function forbidden(message: string): GraphQLError {
   return new GraphQLError(`Forbidden: ${message}`, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+}
+
+/**
+ * Authenticates for GraphQL. Checking a node credential that is not cached needs the database:
+ * when it is unreachable that is a 503 with the GraphQL body (not Apollo's 500 for a failed context).
+ */
+export async function authenticateForGraphQL(services: Services, header: string | undefined): Promise<Authentication> {
+  try {
+    return await services.authenticator.authenticate(header);
+  } catch (e) {
+    if (!isDatabaseUnavailable(e)) throw e;
+    const unavailable = databaseUnavailable();
+    throw new GraphQLError(unavailable.message, { extensions: { code: unavailable.graphqlCode, http: { status: unavailable.httpStatus } } });
+  }
 }
 
 /** The principal of an authenticated request; throws UNAUTHENTICATED otherwise. */

@@ -20,6 +20,7 @@ import { isAllowed, type Authentication } from '../modules/nodes/authenticator.j
 import type { Services } from '../services.js';
 import type { GraphQLContext } from './context.js';
 import { formatGraphQLError } from './errors.js';
+import { databaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-errors.js';
 import { checkOperationInput, operationLimitRules } from './operation-limits.js';
 
 export interface GraphQLWebSocket {
@@ -39,6 +40,9 @@ type SocketState = {
   header?: string;
   expiryTimer?: NodeJS.Timeout;
 };
+
+/** WebSocket close code 1013: try again later. */
+const TRY_AGAIN_LATER = 1013;
 
 /** setTimeout takes at most 2^31-1 ms (~24.8 days); longer waits are re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -79,16 +83,15 @@ export function mountGraphQLWebSocket(
     }
   };
   const close = (socket: WebSocket, auth: Authentication) => socket.close(CloseCode.Forbidden, `Forbidden: ${rejectionReason(auth)}`);
-
-  /** Closes the socket when its token expires; re-checks with the clock, since timers only approximate it. */
-  const armExpiry = (socket: WebSocket, state: SocketState, expiresAt: Date) => {
-    const waitMs = Math.max(0, expiresAt.getTime() - services.clock.now().getTime());
-    state.expiryTimer = setTimeout(async () => {
-      const auth = await services.authenticator.authenticate(state.header);
-      if (auth.kind !== 'authenticated') socket.close(CloseCode.Forbidden, `Forbidden: ${rejectionReason(auth)}`);
-      else armExpiry(socket, state, expiresAt);
-    }, Math.min(waitMs + 50, MAX_TIMER_MS));
-    state.expiryTimer.unref();
+  /** Authentication that may need the database: unreachable, the socket is closed with 1013 (try again later). */
+  const authenticate = async (socket: WebSocket, header: string | undefined): Promise<Authentication | null> => {
+    try {
+      return await services.authenticator.authenticate(header);
+    } catch (e) {
+      if (!isDatabaseUnavailable(e)) throw e;
+      socket.close(TRY_AGAIN_LATER, databaseUnavailable().message);
+      return null;
+    }
   };
 
   // ws reports a client's protocol faults (a frame over maxPayload, bad UTF-8, …) as 'error' events
@@ -101,12 +104,25 @@ export function mountGraphQLWebSocket(
       event === 'error' && isClientFault(args[0]) ? true : emit(event, ...args)) as typeof socket.emit;
   });
 
+  /** Closes the socket when its token expires; re-checks with the clock, since timers only approximate it. */
+  const armExpiry = (socket: WebSocket, state: SocketState, expiresAt: Date) => {
+    const waitMs = Math.max(0, expiresAt.getTime() - services.clock.now().getTime());
+    state.expiryTimer = setTimeout(() => {
+      void authenticate(socket, state.header).then((auth) => {
+        if (auth === null) return; // closed: the database is away
+        if (auth.kind !== 'authenticated') close(socket, auth);
+        else armExpiry(socket, state, expiresAt);
+      }, log);
+    }, Math.min(waitMs + 50, MAX_TIMER_MS));
+    state.expiryTimer.unref();
+  };
+
   const stopRevocations = services.revocations.subscribe((revocation) => {
     const sockets = socketsByToken.get(revocation.id) ?? new Map<WebSocket, SocketState>();
     if (revocation.kind === 'node_credential' && revocation.reason === 'rolled') {
       // A rolled secret may still be in its grace period: each socket is checked again.
       for (const [socket, state] of sockets) {
-        void services.authenticator.authenticate(state.header).then((auth) => auth.kind !== 'authenticated' && close(socket, auth));
+        void authenticate(socket, state.header).then((auth) => auth?.kind === 'rejected' && close(socket, auth), log);
       }
       return;
     }
@@ -124,7 +140,8 @@ export function mountGraphQLWebSocket(
           socket.close(CloseCode.Unauthorized, 'Unauthorized: connection_init must carry {"authorization": "Bearer <token>"} (or "Basic <api_key:secret>")');
           return false;
         }
-        const auth = await services.authenticator.authenticate(header);
+        const auth = await authenticate(socket, header);
+        if (!auth) return false;
         if (auth.kind !== 'authenticated') {
           close(socket, auth);
           return false;
@@ -138,7 +155,8 @@ export function mountGraphQLWebSocket(
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
-        const auth = await services.authenticator.authenticate(ctx.extra.header);
+        const auth = await authenticate(ctx.extra.socket, ctx.extra.header);
+        if (!auth) return [new GraphQLError(databaseUnavailable().message, { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
         if (auth.kind !== 'authenticated') {
           close(ctx.extra.socket, auth);
           return [new GraphQLError(`Forbidden: ${rejectionReason(auth)}`, { extensions: { code: 'FORBIDDEN' } })];

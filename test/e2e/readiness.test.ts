@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startEmbeddedPostgres, type EmbeddedCluster } from '../../src/platform/db/embedded-postgres.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
+import { openSocket } from '../support/raw-socket.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'keypool-ready-'));
 let cluster: EmbeddedCluster;
@@ -22,6 +23,9 @@ describe('/readyz', () => {
     expect((await t.rest('GET', '/readyz')).body).toEqual({ status: 'ready', database: 'up', events: 'listening' });
     expect((await t.rest('GET', '/healthz')).status).toBe(200);
     const { token } = await t.createBrand();
+    const node = await t.rest('POST', '/api/v1/nodes', { body: { name: 'readiness' }, token });
+    const credential = await t.rest('POST', '/api/v1/integrations', { body: { node_id: node.body.node.id, name: 'r', permissions: ['*'] }, token });
+    const basic = `Basic ${Buffer.from(`${credential.body.api_key}:${credential.body.secret}`).toString('base64')}`;
 
     await cluster.stop();
     const down = await t.rest('GET', '/readyz');
@@ -32,10 +36,36 @@ describe('/readyz', () => {
     expect(await t.rest('POST', '/api/v1/integrations/lease', { body: { provider_name: 'groq' }, token })).toMatchObject({ status: 503 });
     const gql = await t.gql('{ integrations { total } }', {}, token);
     expect(gql.errors?.[0]).toMatchObject({ message: 'The database is unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    // A node credential not yet cached needs the database to be checked: 503 too, in each dialect.
+    expect(await t.rest('GET', '/api/v1/integrations', { headers: { authorization: basic } })).toMatchObject({ status: 503, body: { success: false, error: 'The database is unavailable; retry shortly' } });
+    const byBasic = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(byBasic.status).toBe(503);
+    expect(await byBasic.json()).toMatchObject({ errors: [{ message: 'The database is unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+    const socket = await openSocket(t.url, basic);
+    expect(await socket.closed).toEqual({ code: 1013, reason: 'The database is unavailable; retry shortly' });
 
     cluster = await startEmbeddedPostgres({ dataDir, password: 'ready', port });
     await expect.poll(async () => (await t.rest('GET', '/readyz')).body, { timeout: 10_000, interval: 200 }).toEqual({ status: 'ready', database: 'up', events: 'listening' });
     const brand = await t.gql('mutation { createBrand(input: { name: "after restart" }) { name } }', {}, t.adminToken);
     expect(brand.data).toEqual({ createBrand: { name: 'after restart' } });
   });
+
+  it('keeps running when a socket\'s credential expires while the database is down: the socket closes with 1013', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keypool-expiry-down-'));
+    const own = await startEmbeddedPostgres({ dataDir: dir, password: 'expiry', port: await freePort() });
+    const app = await createTestApp({ databaseUrl: own.url });
+    try {
+      const { token } = await app.createBrand();
+      const node = await app.rest('POST', '/api/v1/nodes', { body: { name: 'expiring' }, token });
+      const expiresAt = new Date(Date.now() + 7000).toISOString();
+      const credential = await app.rest('POST', '/api/v1/integrations', { body: { node_id: node.body.node.id, name: 'e', permissions: ['*'], expires_at: expiresAt }, token });
+      const socket = await openSocket(app.url, `Basic ${Buffer.from(`${credential.body.api_key}:${credential.body.secret}`).toString('base64')}`);
+      await own.stop();
+      // The expiry timer re-checks the credential past its 5 s cache: the database is needed and away.
+      expect(await socket.closed).toEqual({ code: 1013, reason: 'The database is unavailable; retry shortly' });
+      expect((await app.rest('GET', '/healthz')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  }, 30_000);
 });
