@@ -34,17 +34,18 @@ function firstCallsScript(): string {
 }
 
 describe('the README first calls', () => {
-  it('work when followed literally: brand, token, key, lease, report, list, GraphQL lease', async () => {
+  it('work when followed literally: brand, token, key, lease, report, list, GraphQL lease, node credential', async () => {
     const script = `set -euo pipefail\n${firstCallsScript()}`;
     const { DATABASE_URL: _ignored, ...env } = process.env;
     const { stdout, stderr } = await run('bash', ['-c', script], { env: { ...env, KEYPOOL_DATA_DIR: dataDir }, timeout: 90_000 });
     const lines = stdout.split('\n').filter((l) => l.startsWith('{'));
-    const [created, lease, report, list, graphql] = lines.map((l) => JSON.parse(l));
+    const [created, lease, report, list, graphql, nodeCredential] = lines.map((l) => JSON.parse(l));
     expect(created, stderr).toMatchObject({ success: true, integration: { provider_name: 'groq', key_label: 'Groq free tier' } });
     expect(lease).toMatchObject({ success: true, lease: { lease_id: expect.stringMatching(/^kpl_/), credentials: { api_key: 'gsk_replace_with_your_key_0123' } } });
     expect(report).toMatchObject({ success: true, integration: { health_status: 'healthy', spend_today: 0.0004 } });
     expect(list).toMatchObject({ success: true, total: 1 });
     expect(graphql.errors).toBeUndefined();
     expect(graphql.data.leaseKey).toMatchObject({ leaseId: expect.stringMatching(/^kpl_/), integration: { healthStatus: 'HEALTHY', minuteCount: 2 } });
+    expect(nodeCredential).toMatchObject({ name: 'production', api_key: expect.stringMatching(/^kpn_/), secret: expect.stringMatching(/^kps_/), permissions: ['integrations.lease'] });
   }, 120_000);
 });
