@@ -19,10 +19,12 @@ import { systemClock, type Clock } from './platform/time/clock.js';
 import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, type Revocation } from './modules/brands/index.js';
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
 import { checkEncryptionKeys, CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
+import { ProviderService } from './modules/providers/index.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
 import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
 import { createIntegrationEventCodec } from './modules/integrations/index.js';
 import { mountIntegrationsV1 } from './rest/integrations-v1/routes.js';
+import { mountBifrostProviderRoutes } from './rest/bifrost/routes.js';
 import { mountLeaseRoutesV1 } from './rest/integrations-v1/lease-routes.js';
 import { mountNodeRoutesV1 } from './rest/integrations-v1/node-routes.js';
 import { installAccessControl } from './rest/access.js';
@@ -88,6 +90,13 @@ export function buildServices(
   const credentialLookup = new CredentialLookup(orm.em, revocations, clock);
   const nodeCredentials = new NodeCredentialService(orm.em, revocations, credentialLookup, nodeTokens, clock);
   const nodes = new NodeService(orm.em, nodeCredentials, clock);
+  // Providers and keys refer to each other: deleting a provider deletes its keys, a key needs its provider.
+  const providers: ProviderService = new ProviderService(orm.em, clock, {
+    countKeys: (...a) => integrations.countKeys(...a),
+    deleteAll: (...a) => integrations.deleteAll(...a),
+    setKeyless: (...a) => integrations.setKeyless(...a),
+  });
+  const integrations = new IntegrationService(orm.em, vault, events, clock, providers, config.envReferences);
   return {
     clock,
     events,
@@ -96,8 +105,13 @@ export function buildServices(
     brands,
     nodes,
     nodeCredentials,
-    integrations: new IntegrationService(orm.em, vault, events, clock),
-    leases: new LeaseService(sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, config, async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null),
+    providers,
+    integrations,
+    leases: new LeaseService(
+      sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, config,
+      async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null,
+      providers,
+    ),
   };
 }
 
@@ -184,6 +198,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   mountLeaseRoutesV1(fastify, services);
   mountNodeRoutesV1(fastify, services);
   mountIntegrationsV1(fastify, services);
+  mountBifrostProviderRoutes(fastify, services);
   const schema = await buildKeypoolSchema();
   await mountApollo(fastify, schema, services, config.graphqlLimits);
 

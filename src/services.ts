@@ -7,6 +7,7 @@ import type { RevocationList } from './modules/brands/revocations.js';
 import type { IntegrationEvent } from './modules/integrations/integration.events.js';
 import type { IntegrationService } from './modules/integrations/integration.service.js';
 import type { LeaseService } from './modules/leases/lease.service.js';
+import type { ProviderService } from './modules/providers/provider.service.js';
 import type { EventBus } from './platform/events/event-bus.js';
 import type { Clock } from './platform/time/clock.js';
 
@@ -17,6 +18,7 @@ export interface Services {
   revocations: RevocationList;
   nodes: NodeService;
   nodeCredentials: NodeCredentialService;
+  providers: ProviderService;
   integrations: IntegrationService;
   leases: LeaseService;
   events: EventBus<IntegrationEvent>;

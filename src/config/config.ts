@@ -23,6 +23,18 @@ export interface GraphQLLimits {
   maxLeases: number;
 }
 
+/**
+ * The environment variables a key may refer to ("env.NAME"), resolved when a key is leased.
+ * `lookup` reads the live environment, so a variable that disappears makes its keys unusable.
+ */
+export interface EnvReferences {
+  allowlist: readonly string[];
+  lookup: (name: string) => string | undefined;
+}
+
+/** keypool's own variables (and libpq's): no key may ever read them, whatever the allow-list says. */
+export const isServerVariable = (name: string) => /^KEYPOOL_/i.test(name) || /^DATABASE_URL$/i.test(name) || /^PG[A-Z]/i.test(name);
+
 export interface Config {
   port: number;
   host: string;
@@ -42,6 +54,7 @@ export interface Config {
   metricsToken: string | null;
   /** How long start-up waits for an unreachable database before giving up. */
   databaseWaitSeconds: number;
+  envReferences: EnvReferences;
   /** Where generated secrets are kept (embedded mode only), for the start-up message. */
   secretsFile: string | null;
   /** Password of the embedded cluster's superuser; null when DATABASE_URL is used. */
@@ -102,7 +115,23 @@ const envSchema = z.object({
   KEYPOOL_WS_MAX_PAYLOAD_BYTES: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
   KEYPOOL_METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   KEYPOOL_DATABASE_WAIT_SECONDS: integer(0, 3600).default(60),
+  KEYPOOL_ENV_ALLOWLIST: z
+    .string()
+    .transform(list)
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'must list environment variable names (letters, digits, _)' })
+          .refine((name) => !isServerVariable(name), {
+            message: 'must not list keypool\'s own variables (KEYPOOL_*, DATABASE_URL, PG*): a key could read the server\'s secrets',
+          }),
+      ),
+    )
+    .default([]),
 });
+
+const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
 
 const REQUIRED_WITH_DATABASE_URL = ['KEYPOOL_ADMIN_TOKEN', 'KEYPOOL_ENCRYPTION_KEYS', 'KEYPOOL_JWT_SECRET'] as const;
 
@@ -162,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     websocket: { maxSubscriptions: e.KEYPOOL_WS_MAX_SUBSCRIPTIONS, maxPayloadBytes: e.KEYPOOL_WS_MAX_PAYLOAD_BYTES },
     metricsToken: e.KEYPOOL_METRICS_TOKEN ?? null,
     databaseWaitSeconds: e.KEYPOOL_DATABASE_WAIT_SECONDS,
+    envReferences: { allowlist: e.KEYPOOL_ENV_ALLOWLIST, lookup: (name) => (e.KEYPOOL_ENV_ALLOWLIST.includes(name) ? nonEmpty(env[name]) : undefined) },
     secretsFile: generated?.file ?? null,
     embeddedPgPassword: generated?.pgPassword ?? null,
   };

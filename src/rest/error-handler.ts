@@ -8,6 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError, isAppError } from '../platform/errors/app-error.js';
 import { databaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-errors.js';
 import { V1_PREFIX, v1ErrorBody } from './integrations-v1/errors.js';
+import { BIFROST_PREFIX, bifrostErrorBody } from './bifrost/errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -17,6 +18,9 @@ function render(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   }
   reply.code(error.httpStatus);
   if (request.url.startsWith(V1_PREFIX)) return { ...v1ErrorBody(error.message), ...(snakeKeys(error.details ?? {}) as object) };
+  if (request.url === BIFROST_PREFIX || request.url.startsWith(`${BIFROST_PREFIX}/`) || request.url.startsWith(`${BIFROST_PREFIX}?`)) {
+    return bifrostErrorBody(error);
+  }
   return { error: { code: error.code, message: error.message, ...(error.details ?? {}) } };
 }
 
@@ -35,7 +39,7 @@ function fromFrameworkError(error: FastifyError): AppError | null {
       return new AppError('request.too_large', `Request body is larger than the limit of ${MAX_BODY_BYTES} bytes (1 MiB)`);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('request.invalid', `Malformed JSON body: ${error.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, 'body is not valid JSON')}`);
+      return new AppError('request.malformed_json', `Malformed JSON body: ${error.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, 'body is not valid JSON')}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('request.unsupported_media_type', 'Content-Type must be application/json');
     default:

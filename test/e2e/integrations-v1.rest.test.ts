@@ -96,7 +96,10 @@ describe('POST /api/v1/integrations (integrations-create.md)', () => {
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       success: false,
-      error: 'Invalid provider_name. Supported: openrouter, groq, mistral, google_ai, fal_ai, cerebras, together, cohere, cloudflare, nvidia_nim, fireworks, sambanova, huggingface, github_models, ai21, baseten',
+      error:
+        'Invalid provider_name. Supported: openrouter, groq, mistral, google_ai, fal_ai, cerebras, together, cohere, cloudflare, nvidia_nim, fireworks, ' +
+        'sambanova, huggingface, github_models, ai21, baseten, openai, anthropic, azure, bedrock, vertex, gemini, ollama, sgl, vllm, replicate, xai, ' +
+        'perplexity, parasail, nebius, elevenlabs, runway, deepseek',
     });
   });
 });

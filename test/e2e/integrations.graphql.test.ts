@@ -14,9 +14,17 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('GraphQL key pool', () => {
-  it('lists the 16 documented providers with their credential fields', async () => {
+  it('lists the 16 documented providers and Bifrost\'s, by name, with their credential fields', async () => {
     const res = await t.gql(ProvidersDocument, {}, token);
-    expect(res.data!.providers).toHaveLength(16);
+    const names = res.data!.providers.map((p) => p.name);
+    expect(names).toEqual([...names].sort());
+    for (const documented of ['openrouter', 'groq', 'mistral', 'google_ai', 'fal_ai', 'cerebras', 'together', 'cohere', 'cloudflare', 'nvidia_nim', 'fireworks', 'sambanova', 'huggingface', 'github_models', 'ai21', 'baseten']) {
+      expect(names).toContain(documented);
+    }
+    for (const bifrost of ['openai', 'anthropic', 'azure', 'bedrock', 'vertex', 'gemini', 'ollama', 'sgl', 'vllm', 'replicate', 'xai', 'perplexity']) {
+      expect(names).toContain(bifrost);
+    }
+    expect(res.data!.providers.find((p) => p.name === 'azure')).toMatchObject({ keyConfigField: 'azure_key_config', custom: false });
     expect(res.data!.providers.find((p) => p.name === 'cloudflare')!.credentialFields.map((f) => f.name)).toEqual(['api_key', 'account_id']);
     expect(res.data!.providers.find((p) => p.name === 'openrouter')).toMatchObject({ label: 'OpenRouter', credentialFields: [{ name: 'api_key', example: 'sk-or-v1-...' }] });
   });

@@ -40,6 +40,16 @@ const REST: { route: string; needs: Needed; call: (ids: Ids) => { method: string
   { route: 'DELETE /api/v1/nodes/:id/integrations/:credentialId', needs: 'nodes.write', call: (ids) => ({ method: 'DELETE', path: `/api/v1/nodes/${ids.nodeId}/integrations/${NODE}` }) },
   { route: 'POST /api/v1/nodes/:id/integrations/:credentialId/roll', needs: 'nodes.write', call: (ids) => ({ method: 'POST', path: `/api/v1/nodes/${ids.nodeId}/integrations/${NODE}/roll` }) },
   { route: 'POST /api/v1/auth/token', needs: 'public', call: () => ({ method: 'POST', path: '/api/v1/auth/token' }) },
+  { route: 'GET /api/providers', needs: 'integrations.read', call: () => ({ method: 'GET', path: '/api/providers' }) },
+  { route: 'GET /api/providers/:provider', needs: 'integrations.read', call: () => ({ method: 'GET', path: '/api/providers/groq' }) },
+  { route: 'POST /api/providers', needs: 'integrations.write', call: () => ({ method: 'POST', path: '/api/providers', body: { provider: `c${Math.random()}`.replace('.', ''), custom_provider_config: { base_provider_type: 'openai' }, network_config: { base_url: 'http://127.0.0.1:9' } } }) },
+  { route: 'PUT /api/providers/:provider', needs: 'integrations.write', call: () => ({ method: 'PUT', path: '/api/providers/mistral', body: { network_config: { max_retries: 1 } } }) },
+  { route: 'DELETE /api/providers/:provider', needs: 'integrations.write', call: () => ({ method: 'DELETE', path: '/api/providers/no-such-provider' }) },
+  { route: 'GET /api/providers/:provider/keys', needs: 'integrations.read', call: () => ({ method: 'GET', path: '/api/providers/groq/keys' }) },
+  { route: 'GET /api/providers/:provider/keys/:key_id', needs: 'integrations.read', call: () => ({ method: 'GET', path: '/api/providers/groq/keys/nope' }) },
+  { route: 'POST /api/providers/:provider/keys', needs: 'integrations.write', call: () => ({ method: 'POST', path: '/api/providers/groq/keys', body: { value: `gsk_bifrost_${Math.random()}` } }) },
+  { route: 'PUT /api/providers/:provider/keys/:key_id', needs: 'integrations.write', call: () => ({ method: 'PUT', path: '/api/providers/groq/keys/nope', body: { value: 'gsk_x' } }) },
+  { route: 'DELETE /api/providers/:provider/keys/:key_id', needs: 'integrations.write', call: () => ({ method: 'DELETE', path: '/api/providers/groq/keys/nope' }) },
 ];
 
 /** GraphQL: root field → an operation using it → what it needs. */
@@ -52,6 +62,9 @@ const GRAPHQL: Record<string, { needs: Needed; query: (ids: Ids) => string }> = 
   'Query.verifyNodeCredential': { needs: 'nodes.read', query: () => '{ verifyNodeCredential(input: { apiKey: "kpn_x", secret: "x" }) { code } }' },
   'Query.brands': { needs: 'admin', query: () => '{ brands { id } }' },
   'Query.clientTokens': { needs: 'admin', query: () => '{ clientTokens { id } }' },
+  'Mutation.createProvider': { needs: 'integrations.write', query: () => `mutation { createProvider(name: "g${String(Math.random()).slice(2)}", input: { customProviderConfig: { base_provider_type: "openai" }, networkConfig: { base_url: "http://127.0.0.1:9" } }) { name } }` },
+  'Mutation.updateProvider': { needs: 'integrations.write', query: () => 'mutation { updateProvider(name: "mistral", input: { networkConfig: { max_retries: 2 } }) { name } }' },
+  'Mutation.deleteProvider': { needs: 'integrations.write', query: () => 'mutation { deleteProvider(name: "no-such-provider") { name } }' },
   'Mutation.createIntegration': { needs: 'integrations.write', query: () => `mutation { createIntegration(input: { providerName: "groq", credentials: { api_key: "gsk_gql_${Math.random()}" } }) { id } }` },
   'Mutation.updateIntegration': { needs: 'integrations.write', query: (ids) => `mutation { updateIntegration(id: ${ids.integrationId}, input: { keyLabel: "y" }) { id } }` },
   'Mutation.deleteIntegration': { needs: 'integrations.write', query: () => 'mutation { deleteIntegration(id: 999999) { id } }' },
@@ -114,7 +127,11 @@ describe.each(REST.map((r) => [`${r.route} (${r.needs})`, r] as const))('REST %s
     if (entry.needs === 'public' || entry.needs === 'admin') return;
     const call = entry.call(ids);
     const refused = await t.rest(call.method, call.path, { body: call.body, headers: { authorization: await holding(allBut(entry.needs)) } });
-    expect(refused, JSON.stringify(refused.body)).toMatchObject({ status: 403, body: { success: false, error: `Forbidden: needs ${entry.needs}` } });
+    const message = `Forbidden: needs ${entry.needs}`;
+    const body = call.path.startsWith('/api/providers')
+      ? { is_bifrost_error: false, status_code: 403, error: { message }, extra_fields: {} }
+      : { success: false, error: message };
+    expect(refused, JSON.stringify(refused.body)).toMatchObject({ status: 403, body });
     const allowed = await t.rest(call.method, call.path, { body: entry.call(ids).body, headers: { authorization: await holding([entry.needs]) } });
     expect([401, 403], JSON.stringify(allowed.body)).not.toContain(allowed.status);
   });

@@ -22,6 +22,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     websocket: { maxSubscriptions: 100, maxPayloadBytes: 64 * 1024 },
     metricsToken: null,
     databaseWaitSeconds: 0,
+    envReferences: { allowlist: [], lookup: () => undefined },
     secretsFile: null,
     embeddedPgPassword: null,
     ...overrides,

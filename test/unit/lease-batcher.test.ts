@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LeaseBatcher, type BatchKey } from '../../src/modules/leases/lease-batcher.js';
 
-const key: BatchKey = { brandId: 'b', providerName: 'groq', model: null };
+const key: BatchKey = { brandId: 'b', providerName: 'groq', model: null, batch: false };
 
 describe('LeaseBatcher', () => {
   it('sends the first caller at once and batches the callers that arrive meanwhile', async () => {

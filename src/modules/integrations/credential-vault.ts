@@ -1,15 +1,42 @@
 /**
  * The only code that turns credentials into ciphertext and back. Plaintext
- * leaves it only through `open`, which only the lease path calls.
+ * leaves it only through `open`, which the lease path calls (and a full
+ * replacement of a key, to keep the secrets sent back as their redacted
+ * rendering).
  */
 import { FernetRing } from '../../platform/crypto/fernet-ring.js';
 import { Fingerprinter } from '../../platform/crypto/fingerprint.js';
+import { keyViewOf, type KeyDocument, type KeyView } from './key-document.js';
 import { maskCredentials } from './masking.js';
 
 export interface SealedCredentials {
   encrypted: string;
   fingerprint: string;
   preview: Record<string, string>;
+  view: KeyView;
+}
+
+/**
+ * A document without a key config is sealed as its bare credential object (the format of every
+ * key written before key configs existed), one with a key config as { credentials, key_config }.
+ */
+function serialize(doc: KeyDocument): string {
+  return JSON.stringify(doc.keyConfig === null ? doc.credentials : { credentials: doc.credentials, key_config: doc.keyConfig });
+}
+
+function deserialize(plaintext: string): KeyDocument {
+  const parsed = JSON.parse(plaintext) as Record<string, unknown>;
+  if (typeof parsed.credentials === 'object' && parsed.credentials !== null) {
+    return { credentials: parsed.credentials as Record<string, string>, keyConfig: (parsed.key_config ?? null) as KeyDocument['keyConfig'] };
+  }
+  return { credentials: parsed as Record<string, string>, keyConfig: null };
+}
+
+/** What duplicate detection compares: the credential fields, and the key config when there is one. */
+function fingerprinted(doc: KeyDocument): Record<string, string> {
+  if (doc.keyConfig === null) return doc.credentials;
+  const config = JSON.stringify(Object.keys(doc.keyConfig.fields).sort().map((k) => [k, doc.keyConfig!.fields[k]]));
+  return { ...doc.credentials, '\u0000key_config': `${doc.keyConfig.kind}:${config}` };
 }
 
 export class CredentialVault {
@@ -21,21 +48,22 @@ export class CredentialVault {
     this.fingerprints = new Fingerprinter(encryptionKeys);
   }
 
-  seal(provider: string, credentials: Record<string, string>): SealedCredentials {
+  seal(provider: string, doc: KeyDocument): SealedCredentials {
     return {
-      encrypted: this.ring.encrypt(JSON.stringify(credentials)),
-      fingerprint: this.fingerprints.fingerprint(provider, credentials),
-      preview: maskCredentials(credentials),
+      encrypted: this.ring.encrypt(serialize(doc)),
+      fingerprint: this.fingerprints.fingerprint(provider, fingerprinted(doc)),
+      preview: maskCredentials(doc.credentials),
+      view: keyViewOf(doc),
     };
   }
 
-  open(encrypted: string): Record<string, string> {
-    return JSON.parse(this.ring.decrypt(encrypted));
+  open(encrypted: string): KeyDocument {
+    return deserialize(this.ring.decrypt(encrypted));
   }
 
   /** Fingerprints under every key of the ring, to find duplicates not yet rotated. */
-  allFingerprints(provider: string, credentials: Record<string, string>): string[] {
-    return this.fingerprints.allFingerprints(provider, credentials);
+  allFingerprints(provider: string, doc: KeyDocument): string[] {
+    return this.fingerprints.allFingerprints(provider, fingerprinted(doc));
   }
 
   /** Whether some key of the ring opens the token. */
@@ -61,6 +89,6 @@ export class CredentialVault {
   reseal(provider: string, encrypted: string): SealedCredentials | null {
     const { plaintext, keyIndex } = this.ring.decryptWithIndex(encrypted);
     if (keyIndex === 0) return null;
-    return this.seal(provider, JSON.parse(plaintext));
+    return this.seal(provider, deserialize(plaintext));
   }
 }

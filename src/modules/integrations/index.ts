@@ -5,11 +5,12 @@
  * scoped to one brand. Callers: app.ts, graphql/, rest/, the CLI.
  */
 export { IntegrationSchema, ReportedLeaseSchema, type HealthStatus, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
-export { IntegrationService, type IntegrationFilter, type IntegrationPage } from './integration.service.js';
+export { IntegrationService, type IntegrationFilter, type IntegrationPage, type ProviderDirectory, type ReplaceKeyInput, type WriteOptions } from './integration.service.js';
 export { IntegrationType } from './integration.types.js';
 export { camelNames, snakeNames, validateProvider, type CreateIntegrationInput, type IntegrationSettings, type FieldNamer } from './integration-input.js';
 export { integrationFromRow, normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';
+export { resolveDocument, type KeyDocument, type KeyView, type SecretView } from './key-document.js';
 export { isSpendExceeded, spendPeriodEnd, spendPeriodKey } from './spend.js';
 export { nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
 export type { IntegrationEvent, IntegrationChangeKind } from './integration.events.js';

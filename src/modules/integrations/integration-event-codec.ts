@@ -21,7 +21,7 @@ export function createIntegrationEventCodec(
       const { integration, ...rest } = event;
       if (event.type === 'integration.changed' && event.kind === 'DELETED') {
         // The row is gone, so nothing can be loaded: keep the snapshot, without its long lists.
-        return JSON.stringify({ ...rest, integrationId: integration.id, integration: { ...integration, models: null, blacklistedModels: [] } });
+        return JSON.stringify({ ...rest, integrationId: integration.id, integration: { ...integration, models: null, blacklistedModels: [], keyView: { value: integration.keyView.value, config: null } } });
       }
       return JSON.stringify({ ...rest, integrationId: integration.id });
     },

@@ -4,7 +4,8 @@
  * `dailyLimit` on GraphQL), so each user reads the name they sent.
  */
 import { AppError } from '../../platform/errors/app-error.js';
-import { findProvider, invalidProviderMessage, type ProviderView } from '../providers/index.js';
+import { findProvider, invalidProviderMessage, KEY_CONFIGS, type ProviderView } from '../providers/index.js';
+import { parseKeyConfig, parseSecret, type KeyDocument } from './key-document.js';
 import { SPEND_LIMIT_ACTIONS, SPEND_LIMIT_PERIODS, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
 
 export type FieldNamer = (camelField: string) => string;
@@ -18,6 +19,7 @@ export interface IntegrationSettings {
   weight?: string;
   models?: string[] | null;
   blacklistedModels?: string[];
+  useForBatchApi?: boolean;
   dailyLimit?: number | null;
   minuteLimit?: number | null;
   spendLimitAmount?: string | null;
@@ -27,37 +29,77 @@ export interface IntegrationSettings {
 
 export interface CreateIntegrationInput extends IntegrationSettings {
   providerName: string;
-  credentials: unknown;
+  /** The credential fields; each value a plain string, "env.NAME", or { value, env_var, from_env }. */
+  credentials?: unknown;
+  /** The Bifrost-style string id; a UUID is generated when omitted or empty. */
+  keyId?: string | null;
+  /** The provider's Bifrost key config (the contents of azure_key_config, …), validated per provider. */
+  providerConfig?: unknown;
 }
+
+/** How a dialect wants a key's credential judged: Bifrost names the value "value" and accepts it empty where Bifrost does. */
+export type CredentialDialect = 'fields' | 'bifrost';
 
 const invalid = (message: string) => new AppError('request.invalid', message);
 const MAX_LIMIT = 2_147_483_647;
 const MONEY = /^\d{1,12}(\.\d{1,8})?$/;
 const WEIGHT = /^\d{1,6}(\.\d{1,6})?$/;
 
+/** A standard provider of the catalog (the brand's custom providers are resolved by IntegrationService). */
 export function validateProvider(name: string): ProviderView {
   const provider = findProvider(name);
   if (!provider) throw new AppError('provider.unknown', invalidProviderMessage());
   return provider;
 }
 
-/** Checks a credential object against the provider's fields; returns it with string values only. */
-export function validateCredentials(provider: ProviderView, credentials: unknown, n: FieldNamer): Record<string, string> {
+/**
+ * Checks the shape of a key's credential fields and key config (a value may still be a masked
+ * placeholder here: a replacement resolves those against the stored key first).
+ */
+export function parseKeyDocument(provider: ProviderView, credentials: unknown, providerConfig: unknown, n: FieldNamer, dialect: CredentialDialect = 'fields'): KeyDocument {
   const field = n('credentials');
-  if (credentials === undefined || credentials === null) throw invalid(`${field} is required`);
+  if (credentials === undefined || credentials === null) {
+    if (dialect === 'fields' && provider.credentialFields.some((f) => !f.optional)) throw invalid(`${field} is required`);
+    credentials = {};
+  }
   if (typeof credentials !== 'object' || Array.isArray(credentials)) throw invalid(`${field} must be an object, e.g. {"api_key": "..."}`);
-  const entries = Object.entries(credentials as Record<string, unknown>);
-  if (entries.length === 0) throw invalid(`${field} must not be empty`);
   const expected = provider.credentialFields.map((f) => f.name);
-  for (const [key, value] of entries) {
+  const parsed: Record<string, string> = {};
+  for (const [key, value] of Object.entries(credentials as Record<string, unknown>)) {
     if (!expected.includes(key)) throw invalid(`${field}.${key} is not a credential field of ${provider.name} (expected: ${expected.join(', ')})`);
-    if (typeof value !== 'string' || value.trim() === '') throw invalid(`${field}.${key} must be a non-empty string`);
-    if (value.length > 8192) throw invalid(`${field}.${key} must be at most 8192 characters`);
+    const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (dialect === 'fields' && (isObject ? false : typeof value !== 'string' || value.trim() === '')) throw invalid(`${field}.${key} must be a non-empty string`);
+    const secret = parseSecret(value, dialect === 'bifrost' ? 'value' : `${field}.${key}`);
+    if (secret !== undefined) parsed[key] = secret;
   }
-  for (const name of expected) {
-    if (!Object.hasOwn(credentials, name)) throw invalid(`${field}.${name} is required for ${provider.name}`);
+  if (dialect === 'fields' && Object.keys(parsed).length === 0 && provider.credentialFields.some((f) => !f.optional)) throw invalid(`${field} must not be empty`);
+  const kind = provider.keyConfig;
+  if (providerConfig !== undefined && providerConfig !== null && !kind) {
+    throw invalid(`${n('providerConfig')} is not accepted for ${provider.name} keys: the provider has no key config`);
   }
-  return Object.fromEntries(entries) as Record<string, string>;
+  return { credentials: parsed, keyConfig: kind ? parseKeyConfig(kind, providerConfig) : null };
+}
+
+/** What a usable key must have: every required credential field, and the key config's required secret. */
+export function checkKeyDocument(provider: ProviderView, doc: KeyDocument, n: FieldNamer, dialect: CredentialDialect = 'fields'): void {
+  for (const f of provider.credentialFields) {
+    if (f.optional || doc.credentials[f.name] !== undefined) continue;
+    throw invalid(dialect === 'bifrost' && f.name === 'api_key' ? 'Key value must not be empty' : `${n('credentials')}.${f.name} is required for ${provider.name}`);
+  }
+  const kind = provider.keyConfig;
+  const schema = kind && KEY_CONFIGS[kind];
+  if (schema?.required && doc.keyConfig?.fields[schema.required] === undefined) {
+    throw invalid(`${schema.field}.${schema.required} is required for ${schema.label} keys`);
+  }
+}
+
+const KEY_ID = /^[^\s]{1,255}$/;
+
+/** A caller's key id: kept as given (1 to 255 characters, no spaces); null/empty means "generate one". */
+export function validateKeyId(keyId: string | null | undefined, n: FieldNamer): string | null {
+  if (keyId === undefined || keyId === null || keyId === '') return null;
+  if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) throw invalid(`${n('keyId')} must be 1 to 255 characters without spaces`);
+  return keyId;
 }
 
 const checkLimit = (value: number | null | undefined, name: string) => {
@@ -67,10 +109,17 @@ const checkLimit = (value: number | null | undefined, name: string) => {
   }
 };
 
-const checkModels = (value: string[] | null | undefined, name: string) => {
+/** A model list: names compare case-insensitively; "*" means every model and stands alone. */
+const checkModels = (value: string[] | null | undefined, name: string, list: 'whitelist' | 'blacklist') => {
   if (value === undefined || value === null) return;
-  if (value.length > 1000 || value.some((m) => typeof m !== 'string' || m.length === 0 || m.length > 255)) {
+  if (!Array.isArray(value) || value.length > 1000 || value.some((m) => typeof m !== 'string' || m.length === 0 || m.length > 255)) {
     throw invalid(`${name} must be a list of at most 1000 model names of 1 to 255 characters`);
+  }
+  if (value.includes('*') && value.length > 1) throw invalid(`Invalid ${name}: wildcard '*' cannot be used with other values in the ${list}`);
+  const seen = new Set<string>();
+  for (const model of value) {
+    if (seen.has(model.toLowerCase())) throw invalid(`Invalid ${name}: duplicate value '${model}' in ${list}`);
+    seen.add(model.toLowerCase());
   }
 };
 
@@ -93,6 +142,7 @@ export function validateSettings(s: IntegrationSettings, n: FieldNamer): void {
   if (s.weight !== undefined && !WEIGHT.test(s.weight)) {
     throw invalid(`${n('weight')} must be a number from 0 to 999999 with at most 6 decimal places`);
   }
-  checkModels(s.models, n('models'));
-  checkModels(s.blacklistedModels, n('blacklistedModels'));
+  checkModels(s.blacklistedModels, n('blacklistedModels'), 'blacklist');
+  checkModels(s.models, n('models'), 'whitelist');
+  if (s.useForBatchApi !== undefined && typeof s.useForBatchApi !== 'boolean') throw invalid(`${n('useForBatchApi')} must be a boolean`);
 }

@@ -5,6 +5,7 @@
  */
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { BrandSchema } from '../brands/index.js';
+import type { KeyView } from './key-document.js';
 
 export const HEALTH_STATUSES = ['healthy', 'degraded', 'unhealthy'] as const;
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
@@ -36,7 +37,7 @@ export const IntegrationSchema = defineEntity({
     weight: p.decimal('string').precision(12).scale(6).default('1'),
     models: p.array().nullable(),
     blacklistedModels: p.array().default('{}'),
-    credentialsEncrypted: p.text().hidden().lazy(),
+    credentialsEncrypted: p.text().hidden().lazy(true, false),
     credentialFingerprint: p.string().length(64),
     keyPreview: p.json<Record<string, string>>(),
     dailyLimit: p.integer().nullable(),
@@ -68,6 +69,14 @@ export const IntegrationSchema = defineEntity({
     billingSyncedAt: timestamptz().nullable(),
     /** Why the credential is unusable (it could not be decrypted with the configured keys); selection skips the key. */
     credentialError: p.string().length(255).nullable(),
+    /** Only leases that ask for a batch key take this key, and only they. */
+    useForBatchApi: p.boolean().default(false),
+    /** The environment variables the credential refers to ("env.NAME"): names only, resolved at lease time. */
+    envRefs: p.array().default('{}'),
+    /** The endpoint of a keyless custom provider: no credential, but leased, limited and health-tracked like a key. */
+    keyless: p.boolean().default(false),
+    /** Each secret as Bifrost renders it ({ value, env_var, from_env }, redacted), and the key config's plain settings. */
+    keyView: p.json<KeyView>().nullable(),
     createdAt: timestamptz(),
     updatedAt: timestamptz(),
   },

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireBrandId, type GraphQLContext } from '../../graphql/context.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './integration.service.js';
 import { CreateIntegrationInput, IntegrationFilterInput, IntegrationPageType, IntegrationType, UpdateIntegrationInput } from './integration.types.js';
@@ -14,6 +15,12 @@ const NULLABLE_SETTINGS = ['keyLabel', 'models', 'dailyLimit', 'minuteLimit', 's
 
 @Resolver(() => IntegrationType)
 export class IntegrationResolver {
+  /** Wherever an Integration appears (lists, leases, events), from the stored redacted rendering. */
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true })
+  providerConfig(@Root() integration: IntegrationView): Record<string, unknown> | null {
+    return integration.keyView?.config ?? null;
+  }
+
   @Authorized('integrations.read')
   @Query(() => IntegrationPageType, {
     description: 'The brand\'s keys, oldest first.',

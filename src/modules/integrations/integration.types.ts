@@ -33,6 +33,13 @@ export class IntegrationType {
   @Field(() => DecimalScalar) weight!: string;
   @Field(() => [String], { nullable: true, description: 'Allowed models; null means all.' }) models!: string[] | null;
   @Field(() => [String]) blacklistedModels!: string[];
+  @Field(() => Boolean, { description: 'A batch lease takes only such keys.' }) useForBatchApi!: boolean;
+  @Field(() => Boolean, { description: 'The endpoint of a keyless custom provider, not a key.' }) keyless!: boolean;
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'The key config (azure_key_config, …) with each secret redacted as Bifrost renders it: { value, env_var, from_env }.',
+  })
+  providerConfig!: Record<string, unknown> | null;
   @Field(() => Int, { nullable: true }) dailyLimit!: number | null;
   @Field(() => Int) dailyCount!: number;
   @Field(() => Int, { nullable: true }) minuteLimit!: number | null;
@@ -79,8 +86,9 @@ export class UpdateIntegrationInput {
   @Field(() => Boolean, { nullable: true }) isActive?: boolean;
   @Field(() => Boolean, { nullable: true }) isPrimary?: boolean;
   @Field(() => DecimalScalar, { nullable: true, description: 'Selection weight (default 1; 0 = never while others are eligible).' }) weight?: string;
-  @Field(() => [String], { nullable: true }) models?: string[] | null;
-  @Field(() => [String], { nullable: true }) blacklistedModels?: string[];
+  @Field(() => [String], { nullable: true, description: 'Allowed models (case-insensitive); null or ["*"] = all, [] = none.' }) models?: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'Refused models (case-insensitive); ["*"] refuses all.' }) blacklistedModels?: string[];
+  @Field(() => Boolean, { nullable: true, description: 'Serve batch leases (default false).' }) useForBatchApi?: boolean;
   @Field(() => Int, { nullable: true }) dailyLimit?: number | null;
   @Field(() => Int, { nullable: true }) minuteLimit?: number | null;
   @Field(() => DecimalScalar, { nullable: true }) spendLimitAmount?: string | null;
@@ -91,5 +99,12 @@ export class UpdateIntegrationInput {
 @InputType('CreateIntegrationInput')
 export class CreateIntegrationInput extends UpdateIntegrationInput {
   @Field(() => String) providerName!: string;
-  @Field(() => GraphQLJSONObject, { description: 'Provider-specific credentials, e.g. {"api_key": "sk-..."}' }) credentials!: Record<string, unknown>;
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time).',
+  })
+  credentials?: Record<string, unknown> | null;
+  @Field(() => String, { nullable: true, description: 'The Bifrost-style string id; a UUID when omitted.' }) keyId?: string | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The provider\'s key config (the contents of azure_key_config, vertex_key_config, …); see Provider.keyConfigField.' })
+  providerConfig?: Record<string, unknown> | null;
 }

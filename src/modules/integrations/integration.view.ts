@@ -2,9 +2,9 @@
  * The plain object every transport receives for an integration. It never
  * carries the credential: only its masked preview.
  */
-import type { ProviderName } from '../providers/index.js';
-import { PROVIDERS } from '../providers/index.js';
+import { isProviderName, PROVIDERS } from '../providers/index.js';
 import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
+import type { KeyView } from './key-document.js';
 import { currentCounts, utcDay, utcMonthStart } from './limits.js';
 import { isSpendExceeded } from './spend.js';
 import { toDate as asDate } from '../../platform/time/dates.js';
@@ -21,6 +21,11 @@ export interface IntegrationView {
   weight: string;
   models: string[] | null;
   blacklistedModels: string[];
+  useForBatchApi: boolean;
+  /** The endpoint of a keyless custom provider, not a key. */
+  keyless: boolean;
+  /** The secrets as Bifrost renders them (redacted) and the key config's settings. */
+  keyView: KeyView;
   dailyLimit: number | null;
   dailyCount: number;
   minuteLimit: number | null;
@@ -60,6 +65,9 @@ export interface IntegrationRecord {
   weight: string;
   models?: string[] | null;
   blacklistedModels?: string[] | null;
+  useForBatchApi?: boolean;
+  keyless?: boolean;
+  keyView?: KeyView | null;
   keyPreview: Record<string, string>;
   dailyLimit?: number | null;
   dailyCount: number;
@@ -121,6 +129,15 @@ export const spendUsage = (view: IntegrationView) => (view.spendLimitPeriod === 
 
 const asDay = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v.toISOString().slice(0, 10) : v.slice(0, 10));
 
+/**
+ * Keys written before Bifrost renderings were stored show their v1 preview as the value: sent
+ * back unchanged, it still keeps the stored secret.
+ */
+const legacyKeyView = (preview: Record<string, string>): KeyView => ({
+  value: { value: preview.api_key ?? '', env_var: '', from_env: false },
+  config: null,
+});
+
 export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationView {
   const counts = currentCounts(
     { minuteCount: e.minuteCount, minuteWindow: asDate(e.minuteWindow ?? null), dailyCount: e.dailyCount, dayWindow: asDay(e.dayWindow ?? null) },
@@ -131,7 +148,7 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     id: e.id,
     keyId: e.keyId,
     providerName: e.providerName,
-    providerLabel: PROVIDERS[e.providerName as ProviderName]?.label ?? e.providerName,
+    providerLabel: isProviderName(e.providerName) ? PROVIDERS[e.providerName].label : e.providerName,
     keyLabel: e.keyLabel ?? null,
     isActive: e.isActive,
     isPrimary: e.isPrimary,
@@ -139,6 +156,9 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     weight: normalizeDecimal(String(e.weight)),
     models: e.models ?? null,
     blacklistedModels: e.blacklistedModels ?? [],
+    useForBatchApi: e.useForBatchApi ?? false,
+    keyless: e.keyless ?? false,
+    keyView: e.keyView ?? legacyKeyView(e.keyPreview),
     dailyLimit: e.dailyLimit ?? null,
     dailyCount: counts.dailyCount,
     minuteLimit: e.minuteLimit ?? null,

@@ -11,6 +11,7 @@ export function maskValue(value: string): string {
   return FULL_MASK;
 }
 
+/** An environment reference ("env.NAME") is not a secret: it is shown as it is. */
 export function maskCredentials(credentials: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(credentials).map(([field, value]) => [field, maskValue(value)]));
+  return Object.fromEntries(Object.entries(credentials).map(([field, value]) => [field, value.startsWith('env.') ? value : maskValue(value)]));
 }

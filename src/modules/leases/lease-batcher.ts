@@ -8,6 +8,7 @@ export interface BatchKey {
   brandId: string;
   providerName: string;
   model: string | null;
+  batch: boolean;
 }
 
 interface Waiter<R> {
@@ -24,7 +25,7 @@ export class LeaseBatcher<R> {
   ) {}
 
   take(key: BatchKey): Promise<R | null> {
-    const id = `${key.brandId}\n${key.providerName}\n${key.model ?? ''}`;
+    const id = `${key.brandId}\n${key.providerName}\n${key.batch ? 'batch' : ''}\n${key.model ?? ''}`;
     let queue = this.queues.get(id);
     if (!queue) {
       queue = { key, waiters: [], running: false };

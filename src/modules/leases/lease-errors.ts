@@ -5,9 +5,11 @@ import type { Skip, SkipReason } from './selection.js';
 
 
 
-const DESCRIPTIONS: Record<SkipReason, (until: Date | null) => string> = {
+const DESCRIPTIONS: Record<SkipReason, (until: Date | null, variable?: string) => string> = {
   inactive: () => 'inactive',
   credential_unreadable: () => 'credential cannot be decrypted with the configured keys',
+  not_batch: () => 'not a batch key (use_for_batch_api is false)',
+  environment_unset: (_t, variable) => `environment variable ${variable} is unset`,
   model_not_allowed: () => 'model not allowed',
   minute_limit: (t) => `minute limit reached until ${isoSeconds(t!)}`,
   daily_limit: (t) => `daily limit reached until ${isoSeconds(t!)}`,
@@ -17,13 +19,13 @@ const DESCRIPTIONS: Record<SkipReason, (until: Date | null) => string> = {
 };
 
 export function noKeyAvailable(providerName: string, skipped: Skip[], retryAt: Date | null, now: Date): AppError {
-  const reasons = skipped.map((s) => `#${s.integrationId} ${DESCRIPTIONS[s.reason](s.until)}`).join('; ');
+  const reasons = skipped.map((s) => `#${s.integrationId} ${DESCRIPTIONS[s.reason](s.until, s.variable)}`).join('; ');
   const retryAfterSeconds = retryAt ? Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000)) : null;
   const when = retryAt ? `earliest retry at ${isoSeconds(retryAt)} (in ${retryAfterSeconds} s)` : 'no key frees up by itself';
   return new AppError('lease.no_key_available', `No ${providerName} key is available: ${reasons}; ${when}`, {
     retryAfterSeconds,
     retryAt: retryAt && isoSeconds(retryAt),
-    skipped: skipped.map((s) => ({ integrationId: s.integrationId, reason: s.reason, until: s.until && isoSeconds(s.until) })),
+    skipped: skipped.map((s) => ({ integrationId: s.integrationId, reason: s.reason, until: s.until && isoSeconds(s.until), ...(s.variable && { variable: s.variable }) })),
   });
 }
 

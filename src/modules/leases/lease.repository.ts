@@ -30,11 +30,15 @@ export interface CandidateRow {
   spend_limit_period: string;
   spend_exceeded_period: string | null;
   credential_error: string | null;
+  use_for_batch_api: boolean;
+  env_refs: string[];
 }
 
 export interface LeasedKey {
   record: IntegrationRecord;
   encrypted: string;
+  /** The brand's base URL for the provider (network_config.base_url), if it set one. */
+  baseUrl: string | null;
   /** The key was unhealthy: this lease is its recovery probe. */
   probe: boolean;
 }
@@ -43,6 +47,9 @@ export interface LeaseAttempt {
   brandId: string;
   providerName: string;
   model: string | null;
+  batch: boolean;
+  /** The environment variables a key may refer to and that are set now. */
+  envAvailable: string[];
   now: Date;
   minuteStart: Date;
   today: string;
@@ -54,7 +61,8 @@ export interface LeaseAttempt {
 
 const CANDIDATES_SQL = `select id, is_active, priority, weight, health_status, models, blacklisted_models,
   minute_limit, minute_count, minute_window, daily_limit, daily_count, to_char(day_window, 'YYYY-MM-DD') as day_window,
-  cooldown_until, probe_due_at, spend_limit_exceeded, spend_limit_action, spend_limit_period, spend_exceeded_period, credential_error
+  cooldown_until, probe_due_at, spend_limit_exceeded, spend_limit_action, spend_limit_period, spend_exceeded_period, credential_error,
+  use_for_batch_api, env_refs
   from integration where brand_id = $1 and provider_name = $2 order by id`;
 
 /**
@@ -62,8 +70,14 @@ const CANDIDATES_SQL = `select id, is_active, priority, weight, health_status, m
  * 20261122220000) picks and counts one key at a time under FOR UPDATE, so no limit is
  * overshot. Only the columns a lease and its view need come back.
  */
-const LEASE_MANY_SQL = `select id, key_id, provider_name, key_label, is_active, is_primary, priority, weight, models, blacklisted_models, credentials_encrypted, key_preview, daily_limit, daily_count, day_window, minute_limit, minute_count, minute_window, health_status, consecutive_failures, cooldown_until, last_used_at, spend_limit_amount, spend_limit_period, spend_limit_action, spend_limit_exceeded, spend_exceeded_period, spend_today, spend_day, spend_month, spend_month_start, cached_balance, cached_usage_today, cached_usage_month, cached_currency, billing_synced_at, credential_error, created_at, updated_at
-  from keypool_lease_many($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11)`;
+const LEASE_MANY_SQL = `select l.id, l.key_id, l.provider_name, l.key_label, l.is_active, l.is_primary, l.priority, l.weight, l.models, l.blacklisted_models,
+  l.use_for_batch_api, l.keyless, l.key_view, l.credentials_encrypted, l.key_preview, l.daily_limit, l.daily_count, l.day_window, l.minute_limit,
+  l.minute_count, l.minute_window, l.health_status, l.consecutive_failures, l.cooldown_until, l.last_used_at, l.spend_limit_amount,
+  l.spend_limit_period, l.spend_limit_action, l.spend_limit_exceeded, l.spend_exceeded_period, l.spend_today, l.spend_day, l.spend_month,
+  l.spend_month_start, l.cached_balance, l.cached_usage_today, l.cached_usage_month, l.cached_currency, l.billing_synced_at,
+  l.credential_error, l.created_at, l.updated_at, nullif(pc.network_config->>'base_url', '') as base_url
+  from keypool_lease_many($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11, $12, $13) l
+  left join provider_config pc on pc.brand_id = $1 and pc.name = $2`;
 
 export class LeaseRepository {
   constructor(private readonly pool: SqlPool) {}
@@ -92,9 +106,12 @@ export class LeaseRepository {
     const { rows } = await this.pool.query<Record<string, unknown>>({
       name: 'keypool_lease_many',
       text: LEASE_MANY_SQL,
-      values: [a.brandId, a.providerName, a.model, count, a.minuteStart, a.today, a.now, a.dayKey, a.monthKey, a.probeBaseMs, a.probeMaxMs],
+      values: [a.brandId, a.providerName, a.model, count, a.minuteStart, a.today, a.now, a.dayKey, a.monthKey, a.probeBaseMs, a.probeMaxMs, a.batch, a.envAvailable],
     });
-    return rows.map((row) => ({ record: integrationFromRow(row), encrypted: String(row.credentials_encrypted), probe: row.health_status === 'unhealthy' }));
+    return rows.map((row) => {
+      const { base_url: baseUrl, ...integration } = row;
+      return { record: integrationFromRow(integration), encrypted: String(row.credentials_encrypted), probe: row.health_status === 'unhealthy', baseUrl: (baseUrl as string | null) ?? null };
+    });
   }
 }
 

@@ -4,7 +4,7 @@
  * decrypted. Events (health, spend-limit flips) are published after commit.
  */
 import { inTransaction, type SqlPool } from '../../platform/db/sql-pool.js';
-import type { HealthConfig } from '../../config/config.js';
+import type { EnvReferences, HealthConfig } from '../../config/config.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
@@ -12,8 +12,10 @@ import { toDate } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
   camelNames, spendPeriodEnd, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart,
-  isSpendExceeded, spendUsage, validateProvider, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
+  isSpendExceeded, resolveDocument, spendUsage, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
+  type ProviderDirectory,
 } from '../integrations/index.js';
+import { invalidProviderMessage, isProviderName } from '../providers/index.js';
 import { applyOutcome } from './health.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, noKeyAvailable, noKeysForProvider } from './lease-errors.js';
 import { LeaseBatcher, type BatchKey } from './lease-batcher.js';
@@ -26,19 +28,27 @@ export interface LeaseRequest {
   providerName: string;
   model?: string | null;
   nodeId?: string | null;
+  /** A batch lease takes only keys marked use_for_batch_api (any lease may take those). */
+  batch?: boolean | null;
 }
 
 export interface KeyLease {
   leaseId: string;
   integration: IntegrationView;
-  credentials: Record<string, string>;
+  /** The credential fields with every environment reference resolved, and the key config under its Bifrost name. */
+  credentials: Record<string, unknown>;
+  /** The provider's base URL when the brand set one (always, for a custom provider). */
+  baseUrl: string | null;
   expiresAt: Date;
 }
 
 export interface LeaseSettings {
   leaseTtlSeconds: number;
   health: HealthConfig;
+  envReferences: EnvReferences;
 }
+
+const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** Whether a node exists in a brand (a brand token may attribute a lease to one of its nodes). */
 export type NodeLookup = (brandId: string, nodeId: string) => Promise<boolean>;
@@ -63,6 +73,8 @@ function toCandidate(r: CandidateRow, now: Date): Candidate {
     probeDueAt: toDate(r.probe_due_at),
     spendBlockedUntil: blocked ? spendPeriodEnd(r.spend_limit_period, now) : null,
     credentialUnreadable: r.credential_error !== null,
+    useForBatchApi: r.use_for_batch_api,
+    envRefs: r.env_refs ?? [],
   };
 }
 
@@ -78,6 +90,7 @@ export class LeaseService {
     private readonly clock: Clock,
     private readonly settings: LeaseSettings,
     private readonly nodeExists: NodeLookup = async () => false,
+    private readonly providers: Pick<ProviderDirectory, 'findProvider' | 'customProviderNames'> | null = null,
   ) {
     this.repository = new LeaseRepository(pool);
     this.batcher = new LeaseBatcher((key, count) => this.leaseMany(key, count));
@@ -88,7 +101,7 @@ export class LeaseService {
     const now = this.clock.now();
     const rows = await this.repository.leaseMany(
       {
-        ...key, now, minuteStart: utcMinuteStart(now), today: utcDay(now),
+        ...key, now, minuteStart: utcMinuteStart(now), today: utcDay(now), envAvailable: this.availableEnvironment(),
         dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
         probeBaseMs: this.settings.health.probeCooldownMs, probeMaxMs: this.settings.health.probeCooldownMaxMs,
       },
@@ -103,28 +116,40 @@ export class LeaseService {
    * or to the node a brand token names.
    */
   async leaseKey(brandId: string, request: LeaseRequest, actorNodeId: string | null = null, n: FieldNamer = camelNames): Promise<KeyLease> {
-    const provider = validateProvider(request.providerName);
+    const providerName = request.providerName;
+    if (typeof providerName !== 'string' || !PROVIDER_NAME.test(providerName)) throw new AppError('provider.unknown', invalidProviderMessage());
     const model = request.model ?? undefined;
     if (model !== undefined && (model.length === 0 || model.length > 255)) throw new AppError('request.invalid', `${n('model')} must be 1 to 255 characters`);
+    const batch = request.batch ?? false;
+    if (typeof batch !== 'boolean') throw new AppError('request.invalid', `${n('batch')} must be a boolean`);
     const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId, n);
-    const key = { brandId, providerName: provider.name, model: model ?? null };
+    const key = { brandId, providerName, model: model ?? null, batch };
     let granted = await this.batcher.take(key);
     if (!granted) {
       // A refusal the keys cannot explain means the pool changed under us (a window turned over): once more.
-      await this.explainRefusal(brandId, provider.name, model, this.clock.now(), false);
+      await this.explainRefusal(brandId, providerName, model, batch, this.clock.now(), false);
       granted = await this.batcher.take(key);
-      if (!granted) return this.explainRefusal(brandId, provider.name, model, this.clock.now(), true);
+      if (!granted) return this.explainRefusal(brandId, providerName, model, batch, this.clock.now(), true);
     }
     const { leased, now } = granted;
-    let credentials: Record<string, string>;
+    let credentials: Record<string, unknown>;
     try {
-      credentials = this.vault.open(leased.encrypted);
-    } catch {
+      const resolved = resolveDocument(this.vault.open(leased.encrypted), this.settings.envReferences.lookup);
+      if ('unset' in resolved) throw new AppError('lease.no_key_available', `No ${providerName} key is available: environment variable ${resolved.unset} is unset`);
+      credentials = resolved.credentials;
+    } catch (e) {
+      if (e instanceof AppError) throw e;
       return this.refuseUnreadable(brandId, leased, now);
     }
     const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
     const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId });
-    return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials, expiresAt };
+    return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials, baseUrl: leased.baseUrl, expiresAt };
+  }
+
+  /** The allow-listed environment variables that are set now: a key referring to any other is skipped. */
+  private availableEnvironment(): string[] {
+    const env = this.settings.envReferences;
+    return env.allowlist.filter((name) => env.lookup(name) !== undefined);
   }
 
   private async attributeTo(brandId: string, requested: string | null, actorNodeId: string | null, n: FieldNamer): Promise<string | null> {
@@ -151,12 +176,18 @@ export class LeaseService {
   }
 
   /** Throws why no key could serve, from the keys as they stand; `final` throws even when one looks eligible. */
-  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, now: Date, final: true): Promise<never>;
-  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, now: Date, final: boolean): Promise<void>;
-  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, now: Date, final: boolean): Promise<void> {
+  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, batch: boolean, now: Date, final: true): Promise<never>;
+  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, batch: boolean, now: Date, final: boolean): Promise<void>;
+  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, batch: boolean, now: Date, final: boolean): Promise<void> {
     const candidates = (await this.repository.loadCandidates(brandId, providerName)).map((r) => toCandidate(r, now));
-    const plan = planLease(candidates, model, now, Math.random);
-    if (plan.kind === 'no_keys') throw noKeysForProvider(providerName);
+    const available = new Set(this.availableEnvironment());
+    const plan = planLease(candidates, model, now, Math.random, { batch, envAvailable: (name) => available.has(name) });
+    if (plan.kind === 'no_keys') {
+      if (!isProviderName(providerName) && this.providers && !(await this.providers.findProvider(brandId, providerName))) {
+        throw new AppError('provider.unknown', invalidProviderMessage(await this.providers.customProviderNames(brandId)));
+      }
+      throw noKeysForProvider(providerName);
+    }
     if (plan.kind === 'exhausted') throw noKeyAvailable(providerName, plan.skipped, plan.retryAt, now);
     if (final) throw noKeyAvailable(providerName, plan.skipped, new Date(now.getTime() + 1000), now);
   }

@@ -17,7 +17,11 @@ registerEnumType(UsageErrorTypeEnum, { name: 'UsageErrorType', description: 'Wha
 export class KeyLeaseType {
   @Field(() => String, { description: 'Signed lease id; pass it to reportKeyUsage.' }) leaseId!: string;
   @Field(() => IntegrationType) integration!: IntegrationType;
-  @Field(() => GraphQLJSONObject, { description: 'The decrypted credential: the only place it is ever readable.' }) credentials!: Record<string, string>;
+  @Field(() => GraphQLJSONObject, {
+    description: 'The decrypted credential (environment references resolved, the key config under its Bifrost name): the only place it is ever readable.',
+  })
+  credentials!: Record<string, unknown>;
+  @Field(() => String, { nullable: true, description: 'The provider\'s base URL when the brand set one (always, for a custom provider).' }) baseUrl!: string | null;
   @Field(() => Date) expiresAt!: Date;
 }
 
@@ -26,6 +30,7 @@ export class LeaseKeyInput {
   @Field(() => String) providerName!: string;
   @Field(() => String, { nullable: true, description: 'Only keys that allow this model are leased.' }) model?: string | null;
   @Field(() => ID, { nullable: true, description: 'The node (service, worker pool) the request is made for.' }) nodeId?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'Only keys marked useForBatchApi serve this lease.' }) batch?: boolean | null;
 }
 
 @InputType('ReportKeyUsageInput')

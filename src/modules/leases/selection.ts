@@ -30,33 +30,54 @@ export interface Candidate {
   spendBlockedUntil: Date | null;
   /** The credential could not be decrypted with the configured keys. */
   credentialUnreadable: boolean;
+  useForBatchApi: boolean;
+  /** The environment variables the credential refers to. */
+  envRefs: string[];
 }
 
-export type SkipReason = 'inactive' | 'credential_unreadable' | 'model_not_allowed' | 'minute_limit' | 'daily_limit' | 'cooling_down' | 'unhealthy' | 'spend_blocked';
+export type SkipReason =
+  | 'inactive' | 'credential_unreadable' | 'not_batch' | 'environment_unset' | 'model_not_allowed'
+  | 'minute_limit' | 'daily_limit' | 'cooling_down' | 'unhealthy' | 'spend_blocked';
 
 export interface Skip {
   integrationId: number;
   reason: SkipReason;
   /** When the key frees up by itself; null when it never will (inactive, model not allowed). */
   until: Date | null;
+  /** The environment variable that is unset, for `environment_unset`. */
+  variable?: string;
 }
+
+/** What the lease asks for beyond a model: a batch key, and which environment variables can be read. */
+export interface LeaseNeeds {
+  batch: boolean;
+  envAvailable: (name: string) => boolean;
+}
+
+const ANY_KEY: LeaseNeeds = { batch: false, envAvailable: () => true };
 
 export type LeasePlan =
   | { kind: 'no_keys' }
   | { kind: 'ordered'; order: { id: number; probe: boolean }[]; skipped: Skip[] }
   | { kind: 'exhausted'; skipped: Skip[]; retryAt: Date | null };
 
+/** Model names compare case-insensitively; null or "*" allows every model, [] none; a blacklisted "*" blocks all. */
 export function isModelAllowed(c: Pick<Candidate, 'models' | 'blacklistedModels'>, model: string | undefined): boolean {
   if (model === undefined) return true;
-  if (c.blacklistedModels.includes(model)) return false;
-  return c.models === null || c.models.length === 0 || c.models.includes(model);
+  const wanted = model.toLowerCase();
+  const matches = (list: string[]) => list.some((m) => m === '*' || m.toLowerCase() === wanted);
+  if (matches(c.blacklistedModels)) return false;
+  return c.models === null || matches(c.models);
 }
 
 /** Why a key cannot serve now, or null when it can. */
-export function skipReason(c: Candidate, model: string | undefined, now: Date): Skip | null {
+export function skipReason(c: Candidate, model: string | undefined, now: Date, needs: LeaseNeeds = ANY_KEY): Skip | null {
   const skip = (reason: SkipReason, until: Date | null): Skip => ({ integrationId: c.id, reason, until });
   if (!c.isActive) return skip('inactive', null);
   if (c.credentialUnreadable) return skip('credential_unreadable', null);
+  if (needs.batch && !c.useForBatchApi) return skip('not_batch', null);
+  const unset = c.envRefs.find((name) => !needs.envAvailable(name));
+  if (unset !== undefined) return { ...skip('environment_unset', null), variable: unset };
   if (!isModelAllowed(c, model)) return skip('model_not_allowed', null);
   if (c.healthStatus === 'unhealthy' && (c.probeDueAt === null || c.probeDueAt > now)) return skip('unhealthy', c.probeDueAt);
   if (c.cooldownUntil !== null && c.cooldownUntil > now) return skip('cooling_down', c.cooldownUntil);
@@ -77,12 +98,12 @@ function weightedShuffle<T extends { weight: number }>(items: T[], random: () =>
 
 const healthRank = (s: HealthStatus) => (s === 'healthy' ? 0 : s === 'degraded' ? 1 : 2);
 
-export function planLease(candidates: Candidate[], model: string | undefined, now: Date, random: () => number): LeasePlan {
+export function planLease(candidates: Candidate[], model: string | undefined, now: Date, random: () => number, needs: LeaseNeeds = ANY_KEY): LeasePlan {
   if (candidates.length === 0) return { kind: 'no_keys' };
   const skipped: Skip[] = [];
   const eligible: Candidate[] = [];
   for (const c of candidates) {
-    const skip = skipReason(c, model, now);
+    const skip = skipReason(c, model, now, needs);
     if (skip) skipped.push(skip);
     else eligible.push(c);
   }

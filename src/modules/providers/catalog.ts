@@ -1,20 +1,30 @@
 /**
  * The built-in provider catalog, as data: one entry per provider. The entry
  * type is checked at compile time, so a provider without a label or without
- * credential fields does not build.
+ * credential fields does not build. The 16 providers of the Integrations v1
+ * documents come first, then Bifrost's standard providers; every dialect
+ * accepts all of them.
  */
+import type { KeyConfigKind } from './key-configs.js';
+
 export interface CredentialField {
   name: string;
   /** A hint of the format, as the documents show it (e.g. "sk-or-v1-..."). */
   example: string;
+  /** The field may be omitted or empty (e.g. an Azure key that signs in with client credentials). */
+  optional?: boolean;
 }
 
 export interface ProviderEntry {
   label: string;
   credentialFields: readonly [CredentialField, ...CredentialField[]];
+  /** The Bifrost key config a key of this provider carries (azure_key_config, …). */
+  keyConfig?: KeyConfigKind;
 }
 
 const apiKey = (example: string): readonly [CredentialField] => [{ name: 'api_key', example }];
+/** Providers whose key value may be empty (Bifrost's CanProviderKeyValueBeEmpty). */
+const optionalApiKey: readonly [CredentialField] = [{ name: 'api_key', example: '...', optional: true }];
 
 /** The documented Integrations v1 providers, in the documents' order. */
 export const V1_PROVIDER_NAMES = [
@@ -22,7 +32,15 @@ export const V1_PROVIDER_NAMES = [
   'cloudflare', 'nvidia_nim', 'fireworks', 'sambanova', 'huggingface', 'github_models', 'ai21', 'baseten',
 ] as const;
 
-export type ProviderName = (typeof V1_PROVIDER_NAMES)[number];
+/** Bifrost's standard providers that the v1 documents do not list. */
+export const BIFROST_PROVIDER_NAMES = [
+  'openai', 'anthropic', 'azure', 'bedrock', 'vertex', 'gemini', 'ollama', 'sgl', 'vllm', 'replicate',
+  'xai', 'perplexity', 'parasail', 'nebius', 'elevenlabs', 'runway', 'deepseek',
+] as const;
+
+export const PROVIDER_NAMES = [...V1_PROVIDER_NAMES, ...BIFROST_PROVIDER_NAMES] as const;
+
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export const PROVIDERS: { readonly [K in ProviderName]: ProviderEntry } = {
   openrouter: { label: 'OpenRouter', credentialFields: apiKey('sk-or-v1-...') },
@@ -44,6 +62,23 @@ export const PROVIDERS: { readonly [K in ProviderName]: ProviderEntry } = {
   github_models: { label: 'GitHub Models', credentialFields: apiKey('ghp_...') },
   ai21: { label: 'AI21 Labs', credentialFields: apiKey('...') },
   baseten: { label: 'Baseten', credentialFields: apiKey('...') },
+  openai: { label: 'OpenAI', credentialFields: apiKey('sk-...') },
+  anthropic: { label: 'Anthropic', credentialFields: apiKey('sk-ant-...') },
+  azure: { label: 'Azure OpenAI', credentialFields: optionalApiKey, keyConfig: 'azure' },
+  bedrock: { label: 'AWS Bedrock', credentialFields: optionalApiKey, keyConfig: 'bedrock' },
+  vertex: { label: 'Google Vertex AI', credentialFields: optionalApiKey, keyConfig: 'vertex' },
+  gemini: { label: 'Google Gemini', credentialFields: apiKey('AIza...') },
+  ollama: { label: 'Ollama', credentialFields: optionalApiKey, keyConfig: 'ollama' },
+  sgl: { label: 'SGLang', credentialFields: optionalApiKey, keyConfig: 'sgl' },
+  vllm: { label: 'vLLM', credentialFields: optionalApiKey, keyConfig: 'vllm' },
+  replicate: { label: 'Replicate', credentialFields: apiKey('r8_...'), keyConfig: 'replicate' },
+  xai: { label: 'xAI', credentialFields: apiKey('xai-...') },
+  perplexity: { label: 'Perplexity', credentialFields: apiKey('pplx-...') },
+  parasail: { label: 'Parasail', credentialFields: apiKey('...') },
+  nebius: { label: 'Nebius AI Studio', credentialFields: apiKey('...') },
+  elevenlabs: { label: 'ElevenLabs', credentialFields: apiKey('sk_...') },
+  runway: { label: 'Runway', credentialFields: apiKey('key_...') },
+  deepseek: { label: 'DeepSeek', credentialFields: apiKey('sk-...') },
 };
 
 export interface ProviderView extends ProviderEntry {
@@ -57,8 +92,9 @@ export function findProvider(name: string): ProviderView | null {
 }
 
 export function listProviders(): ProviderView[] {
-  return V1_PROVIDER_NAMES.map((name) => ({ name, ...PROVIDERS[name] }));
+  return PROVIDER_NAMES.map((name) => ({ name, ...PROVIDERS[name] }));
 }
 
-/** The exact documented message for an unknown provider, with the whole list. */
-export const invalidProviderMessage = () => `Invalid provider_name. Supported: ${listProviders().map((p) => p.name).join(', ')}`;
+/** The exact documented message for an unknown provider, with the whole list (and the brand's own, when given). */
+export const invalidProviderMessage = (custom: readonly string[] = []) =>
+  `Invalid provider_name. Supported: ${[...PROVIDER_NAMES, ...custom].join(', ')}`;

@@ -1,6 +1,12 @@
 /**
- * The provider catalog: which providers exist, their labels and credential
- * fields. Pure data, no I/O; every module may read it.
+ * The provider catalog: which providers exist, their labels, credential
+ * fields and Bifrost key configs; and each brand's own providers (custom
+ * providers, network settings). The catalog is pure data, no I/O; every
+ * module may read it.
  */
 export * from './catalog.js';
+export * from './key-configs.js';
+export * from './brand-provider.js';
+export { ProviderConfigSchema } from './provider-config.entity.js';
+export { ProviderService, providerNotFound, type ProviderInput, type ProviderKeys } from './provider.service.js';
 export { ProviderResolver } from './provider.resolver.js';

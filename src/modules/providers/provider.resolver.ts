@@ -1,12 +1,59 @@
-import { Authorized, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { requireBrandId, requirePrincipal, type GraphQLContext } from '../../graphql/context.js';
+import { toBrandProvider, type BrandProvider } from './brand-provider.js';
 import { listProviders } from './catalog.js';
-import { ProviderType } from './provider.types.js';
+import { KEY_CONFIGS } from './key-configs.js';
+import { ProviderSettingsInput, ProviderType } from './provider.types.js';
+
+export function toProviderType(p: BrandProvider): ProviderType {
+  return {
+    name: p.name,
+    label: p.label,
+    credentialFields: p.base.credentialFields.map((f) => ({ name: f.name, example: f.example, optional: f.optional ?? false })),
+    keyConfigField: p.base.keyConfig ? KEY_CONFIGS[p.base.keyConfig].field : null,
+    custom: p.custom !== null,
+    baseProviderType: p.base.name,
+    keyless: p.keyless,
+    customProviderConfig: p.custom && { ...p.custom },
+    networkConfig: { ...p.networkConfig },
+    concurrencyAndBufferSize: { ...p.concurrencyAndBufferSize },
+  };
+}
 
 @Resolver(() => ProviderType)
 export class ProviderResolver {
   @Authorized('integrations.read')
-  @Query(() => [ProviderType], { description: 'The provider catalog with each provider\'s credential fields.' })
-  providers(): ProviderType[] {
-    return listProviders().map((p) => ({ name: p.name, label: p.label, credentialFields: [...p.credentialFields] }));
+  @Query(() => [ProviderType], {
+    description: 'Every provider the brand can add keys to: the catalog (with the brand\'s settings) and its custom providers, by name. The admin token sees the catalog.',
+  })
+  async providers(@Ctx() ctx: GraphQLContext): Promise<ProviderType[]> {
+    if (requirePrincipal(ctx).kind === 'admin') return listProviders().map((p) => toProviderType(toBrandProvider(p.name, null)!));
+    return (await ctx.services.providers.listProviders(requireBrandId(ctx))).map(toProviderType);
+  }
+
+  @Authorized('integrations.write')
+  @Mutation(() => ProviderType, { description: 'Adds a custom provider (or the brand\'s settings of a standard one).' })
+  async createProvider(
+    @Arg('name', () => String) name: string,
+    @Arg('input', () => ProviderSettingsInput) input: ProviderSettingsInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ProviderType> {
+    return toProviderType(await ctx.services.providers.createProvider(requireBrandId(ctx), name, input));
+  }
+
+  @Authorized('integrations.write')
+  @Mutation(() => ProviderType, { description: 'Replaces the settings given; the others stay.' })
+  async updateProvider(
+    @Arg('name', () => String) name: string,
+    @Arg('input', () => ProviderSettingsInput) input: ProviderSettingsInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ProviderType> {
+    return toProviderType(await ctx.services.providers.updateProvider(requireBrandId(ctx), name, input));
+  }
+
+  @Authorized('integrations.write')
+  @Mutation(() => ProviderType, { description: 'Deletes the provider\'s keys and the brand\'s settings of it; returns it as it was.' })
+  async deleteProvider(@Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Promise<ProviderType> {
+    return toProviderType(await ctx.services.providers.deleteProvider(requireBrandId(ctx), name));
   }
 }

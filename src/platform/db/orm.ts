@@ -9,9 +9,10 @@ import { BrandSchema } from '../../modules/brands/brand.entity.js';
 import { ClientTokenSchema } from '../../modules/brands/client-token.entity.js';
 import { NodeCredentialSchema, NodeSchema } from '../../modules/nodes/node.entity.js';
 import { IntegrationSchema, ReportedLeaseSchema } from '../../modules/integrations/integration.entity.js';
+import { ProviderConfigSchema } from '../../modules/providers/provider-config.entity.js';
 import { migrationsList } from './migrations/index.js';
 
-export const ENTITIES = [BrandSchema, ClientTokenSchema, NodeSchema, NodeCredentialSchema, IntegrationSchema, ReportedLeaseSchema];
+export const ENTITIES = [BrandSchema, ClientTokenSchema, NodeSchema, NodeCredentialSchema, IntegrationSchema, ReportedLeaseSchema, ProviderConfigSchema];
 
 export function ormOptions(databaseUrl: string, poolMax = 20): Options {
   return {

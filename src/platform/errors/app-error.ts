@@ -5,6 +5,7 @@
  */
 export const ERROR_CODES = {
   'request.invalid': { graphql: 'BAD_USER_INPUT', http: 400 },
+  'request.malformed_json': { graphql: 'BAD_USER_INPUT', http: 400 },
   'request.too_large': { graphql: 'BAD_USER_INPUT', http: 413 },
   'request.unsupported_media_type': { graphql: 'BAD_USER_INPUT', http: 415 },
   'route.not_found': { graphql: 'NOT_FOUND', http: 404 },
@@ -17,6 +18,9 @@ export const ERROR_CODES = {
   'node_credential.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'node_credential.duplicate': { graphql: 'CONFLICT', http: 409 },
   'provider.unknown': { graphql: 'BAD_USER_INPUT', http: 400 },
+  'provider.not_found': { graphql: 'NOT_FOUND', http: 404 },
+  'provider.duplicate': { graphql: 'CONFLICT', http: 409 },
+  'integration.name_taken': { graphql: 'CONFLICT', http: 409 },
   'integration.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'integration.duplicate': { graphql: 'CONFLICT', http: 409 },
   'lease.not_found': { graphql: 'NOT_FOUND', http: 404 },

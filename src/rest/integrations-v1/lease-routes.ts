@@ -11,7 +11,7 @@ import { badRequest } from '../../platform/errors/app-error.js';
 import { isoSeconds } from '../../platform/time/dates.js';
 import { toV1Integration } from './mapping.js';
 
-const LEASE_FIELDS = ['provider_name', 'model', 'node_id'] as const;
+const LEASE_FIELDS = ['provider_name', 'model', 'node_id', 'batch'] as const;
 const USAGE_FIELDS = ['lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds'] as const;
 
 export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services): void {
@@ -24,7 +24,12 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
     if (typeof body.provider_name !== 'string') throw badRequest('provider_name must be a string');
     const lease = await services.leases.leaseKey(
       brandId,
-      { providerName: body.provider_name, model: optionalStringOrNull(body, 'model'), nodeId: optionalStringOrNull(body, 'node_id') },
+      {
+        providerName: body.provider_name,
+        model: optionalStringOrNull(body, 'model'),
+        nodeId: optionalStringOrNull(body, 'node_id'),
+        batch: optionalBoolean(body, 'batch'),
+      },
       principal.kind === 'node' ? principal.nodeId : null,
       snakeNames,
     );
@@ -35,6 +40,7 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
         integration_id: lease.integration.id,
         provider_name: lease.integration.providerName,
         credentials: lease.credentials,
+        base_url: lease.baseUrl,
         expires_at: isoSeconds(lease.expiresAt),
       },
     };

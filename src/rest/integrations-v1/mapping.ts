@@ -11,8 +11,13 @@ import {
 
 export const UPDATABLE_FIELDS = [
   'key_label', 'is_active', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action',
+  // Beyond the documents: the selection settings the Bifrost dialect shares.
+  'weight', 'models', 'blacklisted_models', 'use_for_batch_api',
 ] as const;
-export const CREATE_FIELDS = ['provider_name', 'credentials', 'key_label', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action'] as const;
+export const CREATE_FIELDS = [
+  'provider_name', 'credentials', 'key_label', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action',
+  'key_id', 'provider_config', 'weight', 'models', 'blacklisted_models', 'use_for_batch_api',
+] as const;
 
 const iso = (d: Date | null) => (d === null ? null : isoSeconds(d));
 const money = (v: string | null) => (v === null ? null : Number(v));
@@ -20,12 +25,17 @@ const money = (v: string | null) => (v === null ? null : Number(v));
 export function toV1Integration(v: IntegrationView) {
   return {
     id: v.id,
+    key_id: v.keyId,
     provider_name: v.providerName,
     provider_label: v.providerLabel,
     key_label: v.keyLabel,
     is_active: v.isActive,
     is_primary: v.isPrimary,
     priority: v.priority,
+    weight: Number(v.weight),
+    models: v.models,
+    blacklisted_models: v.blacklistedModels,
+    use_for_batch_api: v.useForBatchApi,
     daily_limit: v.dailyLimit,
     daily_count: v.dailyCount,
     minute_limit: v.minuteLimit,
@@ -60,6 +70,10 @@ function settingsFrom(body: JsonObject): IntegrationSettings {
     spendLimitAmount: optionalDecimalOrNull(body, 'spend_limit_amount'),
     spendLimitPeriod: passThrough<string>(body, 'spend_limit_period'),
     spendLimitAction: passThrough<string>(body, 'spend_limit_action'),
+    weight: optionalDecimalOrNull(body, 'weight') ?? undefined,
+    models: passThrough<string[] | null>(body, 'models'),
+    blacklistedModels: passThrough<string[]>(body, 'blacklisted_models'),
+    useForBatchApi: optionalBoolean(body, 'use_for_batch_api'),
   };
 }
 
@@ -67,10 +81,16 @@ export function parseCreateBody(body: JsonObject): CreateIntegrationInput {
   rejectUnknownFields(body, CREATE_FIELDS);
   if (body.provider_name === undefined) throw badRequest('provider_name is required');
   if (typeof body.provider_name !== 'string') throw badRequest('provider_name must be a string');
-  for (const name of ['spend_limit_period', 'spend_limit_action'] as const) {
+  for (const name of ['spend_limit_period', 'spend_limit_action', 'weight', 'blacklisted_models', 'use_for_batch_api'] as const) {
     if (body[name] === null) throw badRequest(`${name} must not be null`);
   }
-  return { providerName: body.provider_name, credentials: body.credentials, ...settingsFrom(body) };
+  return {
+    providerName: body.provider_name,
+    credentials: body.credentials,
+    keyId: optionalStringOrNull(body, 'key_id'),
+    providerConfig: body.provider_config,
+    ...settingsFrom(body),
+  };
 }
 
 export function parseUpdateBody(body: JsonObject): IntegrationSettings {
@@ -78,7 +98,7 @@ export function parseUpdateBody(body: JsonObject): IntegrationSettings {
     if (fixed in body) throw badRequest(`${fixed} cannot be updated. To change it, delete the integration and create a new one`);
   }
   rejectUnknownFields(body, UPDATABLE_FIELDS);
-  for (const name of ['is_active', 'is_primary', 'spend_limit_period', 'spend_limit_action'] as const) {
+  for (const name of ['is_active', 'is_primary', 'spend_limit_period', 'spend_limit_action', 'weight', 'blacklisted_models', 'use_for_batch_api'] as const) {
     if (body[name] === null) throw badRequest(`${name} must not be null`);
   }
   return settingsFrom(body);

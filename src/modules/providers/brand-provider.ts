@@ -1,0 +1,168 @@
+/**
+ * A provider as one brand sees it: a standard provider of the catalog (with
+ * the brand's network settings, if it set any) or one of the brand's custom
+ * providers, built on a standard one and maybe keyless. Validation of the
+ * provider payloads, in Bifrost's field names, lives here too.
+ */
+import { badRequest } from '../../platform/errors/app-error.js';
+import { findProvider, isProviderName, type ProviderView } from './catalog.js';
+import type { ProviderConfigEntity } from './provider-config.entity.js';
+
+export interface NetworkConfig {
+  base_url: string;
+  extra_headers: Record<string, string>;
+  default_request_timeout_in_seconds: number;
+  max_retries: number;
+  retry_backoff_initial: number;
+  retry_backoff_max: number;
+}
+
+export interface ConcurrencyAndBufferSize {
+  concurrency: number;
+  buffer_size: number;
+}
+
+export interface CustomProviderConfig {
+  base_provider_type: string;
+  is_key_less: boolean;
+  allowed_requests: Record<string, boolean> | null;
+  request_path_overrides: Record<string, string> | null;
+}
+
+export interface BrandProvider {
+  name: string;
+  label: string;
+  /** The standard provider this one is, or is built on: its credential fields and key config apply. */
+  base: ProviderView;
+  custom: CustomProviderConfig | null;
+  keyless: boolean;
+  networkConfig: NetworkConfig;
+  concurrencyAndBufferSize: ConcurrencyAndBufferSize;
+  /** Where requests for this provider go, when the brand set it (network_config.base_url). */
+  baseUrl: string | null;
+}
+
+export const DEFAULT_NETWORK_CONFIG: NetworkConfig = {
+  base_url: '',
+  extra_headers: {},
+  default_request_timeout_in_seconds: 30,
+  max_retries: 0,
+  retry_backoff_initial: 500,
+  retry_backoff_max: 5000,
+};
+export const DEFAULT_CONCURRENCY: ConcurrencyAndBufferSize = { concurrency: 1000, buffer_size: 5000 };
+
+const CUSTOM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function toBrandProvider(name: string, row: ProviderConfigEntity | null): BrandProvider | null {
+  const base = findProvider(row?.custom ? row.baseProviderType : name);
+  if (!base || (!row?.custom && !isProviderName(name))) return null;
+  const networkConfig = { ...DEFAULT_NETWORK_CONFIG, ...(row?.networkConfig ?? {}) } as NetworkConfig;
+  const custom: CustomProviderConfig | null = row?.custom
+    ? {
+        base_provider_type: row.baseProviderType,
+        is_key_less: row.isKeyLess,
+        allowed_requests: row.allowedRequests ?? null,
+        request_path_overrides: row.requestPathOverrides ?? null,
+      }
+    : null;
+  return {
+    name,
+    label: custom ? name : base.label,
+    base,
+    custom,
+    keyless: custom?.is_key_less ?? false,
+    networkConfig,
+    concurrencyAndBufferSize: { ...DEFAULT_CONCURRENCY, ...(row?.concurrencyAndBufferSize ?? {}) },
+    baseUrl: networkConfig.base_url === '' ? null : networkConfig.base_url,
+  };
+}
+
+export function checkCustomProviderName(name: string): void {
+  if (isProviderName(name.toLowerCase())) throw badRequest('Custom provider cannot be same as a standard provider');
+  if (!CUSTOM_NAME.test(name)) throw badRequest('provider must be 1 to 64 letters, digits, "_", "-" or ".", starting with a letter or digit');
+}
+
+function integerIn(value: unknown, path: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw badRequest(`${path} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function rejectUnknown(value: Record<string, unknown>, path: string, accepted: readonly string[]): void {
+  const unknown = Object.keys(value).filter((k) => !accepted.includes(k));
+  if (unknown.length > 0) throw badRequest(`${path} has unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (accepted: ${accepted.join(', ')})`);
+}
+
+export function parseBaseUrl(value: unknown, path: string): string {
+  if (value === undefined || value === null || value === '') return '';
+  if (typeof value !== 'string' || value.length > 2048) throw badRequest(`${path} must be an http or https URL`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw badRequest(`${path} must be an http or https URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest(`${path} must be an http or https URL`);
+  if (url.username !== '' || url.password !== '') throw badRequest(`${path} must not carry a user or password`);
+  return value.replace(/\/+$/, '');
+}
+
+export function parseNetworkConfig(input: unknown): NetworkConfig | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (!isPlainObject(input)) throw badRequest('network_config must be an object');
+  const accepted = Object.keys(DEFAULT_NETWORK_CONFIG);
+  rejectUnknown(input, 'network_config', accepted);
+  const headers = input.extra_headers ?? {};
+  if (!isPlainObject(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
+    throw badRequest('network_config.extra_headers must be an object of strings');
+  }
+  const number = (name: keyof NetworkConfig, min: number, max: number) =>
+    input[name] === undefined || input[name] === null ? (DEFAULT_NETWORK_CONFIG[name] as number) : integerIn(input[name], `network_config.${name}`, min, max);
+  return {
+    base_url: parseBaseUrl(input.base_url, 'network_config.base_url'),
+    extra_headers: headers as Record<string, string>,
+    default_request_timeout_in_seconds: number('default_request_timeout_in_seconds', 0, 3600),
+    max_retries: number('max_retries', 0, 100),
+    retry_backoff_initial: number('retry_backoff_initial', 0, 3_600_000),
+    retry_backoff_max: number('retry_backoff_max', 0, 3_600_000),
+  };
+}
+
+export function parseConcurrency(input: unknown): ConcurrencyAndBufferSize | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (!isPlainObject(input)) throw badRequest('concurrency_and_buffer_size must be an object');
+  rejectUnknown(input, 'concurrency_and_buffer_size', ['concurrency', 'buffer_size']);
+  return {
+    concurrency: input.concurrency === undefined ? DEFAULT_CONCURRENCY.concurrency : integerIn(input.concurrency, 'concurrency_and_buffer_size.concurrency', 1, 100_000),
+    buffer_size: input.buffer_size === undefined ? DEFAULT_CONCURRENCY.buffer_size : integerIn(input.buffer_size, 'concurrency_and_buffer_size.buffer_size', 1, 1_000_000),
+  };
+}
+
+export function parseCustomProviderConfig(input: unknown): CustomProviderConfig | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (!isPlainObject(input)) throw badRequest('custom_provider_config must be an object');
+  rejectUnknown(input, 'custom_provider_config', ['base_provider_type', 'is_key_less', 'allowed_requests', 'request_path_overrides']);
+  const base = input.base_provider_type;
+  if (typeof base !== 'string' || base === '') throw badRequest('custom_provider_config.base_provider_type is required');
+  if (!isProviderName(base)) throw badRequest(`custom_provider_config.base_provider_type must be a standard provider, not "${base}"`);
+  const keyless = input.is_key_less ?? false;
+  if (typeof keyless !== 'boolean') throw badRequest('custom_provider_config.is_key_less must be a boolean');
+  if (keyless && base === 'bedrock') throw badRequest('Bedrock-based custom providers cannot be keyless');
+  const allowed = input.allowed_requests ?? null;
+  if (allowed !== null && (!isPlainObject(allowed) || Object.values(allowed).some((v) => typeof v !== 'boolean'))) {
+    throw badRequest('custom_provider_config.allowed_requests must be an object of booleans');
+  }
+  const overrides = input.request_path_overrides ?? null;
+  if (overrides !== null && (!isPlainObject(overrides) || Object.values(overrides).some((v) => typeof v !== 'string'))) {
+    throw badRequest('custom_provider_config.request_path_overrides must be an object of strings');
+  }
+  return {
+    base_provider_type: base,
+    is_key_less: keyless,
+    allowed_requests: allowed as Record<string, boolean> | null,
+    request_path_overrides: overrides as Record<string, string> | null,
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * A brand's own settings of one provider: a custom provider (built on a
+ * standard one, maybe keyless), or the network settings of a standard one.
+ * Standard providers without a row exist with the defaults.
+ */
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+const timestamptz = () => p.datetime().columnType('timestamptz');
+
+export const ProviderConfigSchema = defineEntity({
+  name: 'ProviderConfig',
+  tableName: 'provider_config',
+  properties: {
+    brandId: p.uuid().primary(),
+    name: p.string().length(64).primary(),
+    custom: p.boolean(),
+    baseProviderType: p.string().length(64),
+    isKeyLess: p.boolean().default(false),
+    allowedRequests: p.json<Record<string, boolean>>().nullable(),
+    requestPathOverrides: p.json<Record<string, string>>().nullable(),
+    networkConfig: p.json<Record<string, unknown>>().nullable(),
+    concurrencyAndBufferSize: p.json<Record<string, number>>().nullable(),
+    createdAt: timestamptz(),
+    updatedAt: timestamptz(),
+  },
+});
+
+export type ProviderConfigEntity = InferEntity<typeof ProviderConfigSchema>;

@@ -1,0 +1,170 @@
+/**
+ * A brand's providers: every standard provider of the catalog exists for
+ * every brand; a brand adds custom providers (built on a standard one, maybe
+ * keyless) and sets network settings. Deleting a provider deletes its keys,
+ * in the same transaction.
+ */
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { AppError, badRequest } from '../../platform/errors/app-error.js';
+import type { Clock } from '../../platform/time/clock.js';
+import {
+  checkCustomProviderName, parseConcurrency, parseCustomProviderConfig, parseNetworkConfig, toBrandProvider, type BrandProvider,
+} from './brand-provider.js';
+import { PROVIDER_NAMES, isProviderName } from './catalog.js';
+import { ProviderConfigSchema, type ProviderConfigEntity } from './provider-config.entity.js';
+
+/** What happens to a provider's keys when the provider changes; each returns its after-commit publisher. */
+export interface ProviderKeys {
+  /** The provider's keys, not counting a keyless endpoint. */
+  countKeys(em: EntityManager, brandId: string, provider: string): Promise<number>;
+  deleteAll(em: EntityManager, brandId: string, provider: string): Promise<() => Promise<void>>;
+  /** Makes the keyless endpoint of a provider exist (or not). */
+  setKeyless(em: EntityManager, brandId: string, provider: string, keyless: boolean): Promise<() => Promise<void>>;
+}
+
+export interface ProviderInput {
+  customProviderConfig?: unknown;
+  networkConfig?: unknown;
+  concurrencyAndBufferSize?: unknown;
+}
+
+export const providerNotFound = () => new AppError('provider.not_found', 'Provider not found');
+
+export class ProviderService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly keys: ProviderKeys,
+  ) {}
+
+  /** Standard and custom providers, sorted by name. */
+  async listProviders(brandId: string): Promise<BrandProvider[]> {
+    const rows = await this.em.fork().find(ProviderConfigSchema, { brandId });
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    const names = [...new Set([...PROVIDER_NAMES, ...rows.map((r) => r.name)])].sort();
+    return names.map((name) => toBrandProvider(name, byName.get(name) ?? null)).filter((p): p is BrandProvider => p !== null);
+  }
+
+  async findProvider(brandId: string, name: string, em: EntityManager = this.em.fork()): Promise<BrandProvider | null> {
+    if (name.length === 0 || name.length > 64) return null;
+    const row = await em.findOne(ProviderConfigSchema, { brandId, name });
+    return toBrandProvider(name, row);
+  }
+
+  async getProvider(brandId: string, name: string): Promise<BrandProvider> {
+    const provider = await this.findProvider(brandId, name);
+    if (!provider) throw providerNotFound();
+    return provider;
+  }
+
+  /** The brand's custom provider names (for messages that list what is accepted). */
+  async customProviderNames(brandId: string): Promise<string[]> {
+    const rows = await this.em.fork().find(ProviderConfigSchema, { brandId, custom: true }, { orderBy: { name: 'asc' } });
+    return rows.map((r) => r.name);
+  }
+
+  async createProvider(brandId: string, name: unknown, input: ProviderInput): Promise<BrandProvider> {
+    if (typeof name !== 'string' || name === '') throw badRequest('provider is required');
+    const custom = parseCustomProviderConfig(input.customProviderConfig);
+    const network = parseNetworkConfig(input.networkConfig);
+    const concurrency = parseConcurrency(input.concurrencyAndBufferSize);
+    if (isProviderName(name)) {
+      if (custom) throw badRequest('Custom provider cannot be same as a standard provider');
+    } else {
+      checkCustomProviderName(name);
+      if (!custom) throw badRequest(`custom_provider_config is required: ${name} is not a standard provider`);
+      if (!network?.base_url) throw badRequest('network_config.base_url is required for a custom provider');
+    }
+    const now = this.clock.now();
+    let publish: () => Promise<void> = async () => {};
+    const row = await this.write(async (em) => {
+      if (await em.findOne(ProviderConfigSchema, { brandId, name })) throw duplicate(name);
+      const created = em.create(ProviderConfigSchema, {
+        brandId,
+        name,
+        custom: custom !== undefined,
+        baseProviderType: custom?.base_provider_type ?? name,
+        isKeyLess: custom?.is_key_less ?? false,
+        allowedRequests: custom?.allowed_requests ?? null,
+        requestPathOverrides: custom?.request_path_overrides ?? null,
+        networkConfig: network ? { ...network } : null,
+        concurrencyAndBufferSize: concurrency ? { ...concurrency } : null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await em.flush();
+      if (custom?.is_key_less) publish = await this.keys.setKeyless(em, brandId, name, true);
+      return created;
+    }, name);
+    await publish();
+    return toBrandProvider(name, row)!;
+  }
+
+  /** Replaces the settings the request carries; custom_provider_config only on custom providers. */
+  async updateProvider(brandId: string, name: string, input: ProviderInput): Promise<BrandProvider> {
+    const custom = parseCustomProviderConfig(input.customProviderConfig);
+    const network = parseNetworkConfig(input.networkConfig);
+    const concurrency = parseConcurrency(input.concurrencyAndBufferSize);
+    const standard = isProviderName(name);
+    if (standard && custom) throw badRequest('Custom provider cannot be same as a standard provider');
+    const now = this.clock.now();
+    let publish: () => Promise<void> = async () => {};
+    const row = await this.write(async (em) => {
+      let row = await em.findOne(ProviderConfigSchema, { brandId, name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!row && !standard) throw providerNotFound();
+      row ??= em.create(ProviderConfigSchema, { brandId, name, custom: false, baseProviderType: name, createdAt: now, updatedAt: now });
+      if (custom) {
+        const keys = await this.keys.countKeys(em, brandId, name);
+        if (keys > 0 && custom.base_provider_type !== row.baseProviderType) {
+          throw badRequest('custom_provider_config.base_provider_type cannot change while the provider has keys: delete its keys first');
+        }
+        if (keys > 0 && custom.is_key_less) throw badRequest('Cannot make a provider keyless while it has keys: delete its keys first');
+        publish = await this.keys.setKeyless(em, brandId, name, custom.is_key_less);
+        Object.assign(row, {
+          baseProviderType: custom.base_provider_type,
+          isKeyLess: custom.is_key_less,
+          allowedRequests: custom.allowed_requests,
+          requestPathOverrides: custom.request_path_overrides,
+        });
+      }
+      if (network) {
+        if (row.custom && !network.base_url) throw badRequest('network_config.base_url is required for a custom provider');
+        row.networkConfig = { ...network };
+      }
+      if (concurrency) row.concurrencyAndBufferSize = { ...concurrency };
+      row.updatedAt = now;
+      await em.flush();
+      return row;
+    }, name);
+    await publish();
+    return toBrandProvider(name, row)!;
+  }
+
+  /** Deletes the provider's keys and the brand's settings of it; returns the provider as it was. */
+  async deleteProvider(brandId: string, name: string): Promise<BrandProvider> {
+    let publish: () => Promise<void> = async () => {};
+    const provider = await this.write(async (em) => {
+      const row = await em.findOne(ProviderConfigSchema, { brandId, name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const provider = toBrandProvider(name, row);
+      if (!provider) throw providerNotFound();
+      publish = await this.keys.deleteAll(em, brandId, name);
+      if (row) await em.remove(row).flush();
+      return provider;
+    }, name);
+    await publish();
+    return provider;
+  }
+
+  private async write<T>(work: (em: EntityManager) => Promise<T>, name: string): Promise<T> {
+    try {
+      return await this.em.fork().transactional(work);
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) throw duplicate(name);
+      throw e;
+    }
+  }
+}
+
+const duplicate = (name: string) => new AppError('provider.duplicate', `Provider ${name} already exists`);
+
+export type { ProviderConfigEntity };

@@ -1,0 +1,29 @@
+/**
+ * Bifrost's error envelope, `{ is_bifrost_error, status_code, error: { message }, extra_fields }`,
+ * with Bifrost's own wording where its scripts may match on it.
+ */
+import type { AppError } from '../../platform/errors/app-error.js';
+
+export const BIFROST_PREFIX = '/api/providers';
+
+function bifrostMessage(error: AppError): string {
+  switch (error.code) {
+    case 'provider.not_found':
+      return 'Provider not found: not found';
+    case 'integration.not_found':
+      return 'Provider key not found: not found';
+    case 'request.malformed_json':
+      return error.message.replace(/^Malformed JSON body: /, 'Invalid JSON: ');
+    default:
+      return error.message;
+  }
+}
+
+export function bifrostErrorBody(error: AppError) {
+  return {
+    is_bifrost_error: false,
+    status_code: error.httpStatus,
+    error: { message: bifrostMessage(error) },
+    extra_fields: {},
+  };
+}
