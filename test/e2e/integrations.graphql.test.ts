@@ -80,4 +80,47 @@ describe('GraphQL key pool', () => {
     expect((await t.gql(IntegrationsDocument, {}, t.adminToken)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await t.gql(IntegrationsDocument, {})).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
+
+  it('adds custom providers and keys with the Bifrost fields, and leases them in batch with the provider\'s base URL', async () => {
+    const brand = await t.createBrand('GraphQL providers');
+    const created = await t.gql(
+      `mutation { createProvider(name: "edge-vllm", input: { customProviderConfig: { base_provider_type: "vllm" }, networkConfig: { base_url: "http://10.0.0.9:8000" } }) {
+        name custom baseProviderType keyless keyConfigField networkConfig customProviderConfig } }`,
+      {},
+      brand.token,
+    );
+    expect(created.data?.createProvider).toMatchObject({
+      name: 'edge-vllm', custom: true, baseProviderType: 'vllm', keyless: false, keyConfigField: 'vllm_key_config',
+      networkConfig: { base_url: 'http://10.0.0.9:8000' }, customProviderConfig: { base_provider_type: 'vllm', is_key_less: false },
+    });
+    const missingUrl = await t.gql('mutation { createIntegration(input: { providerName: "edge-vllm", credentials: {} }) { id } }', {}, brand.token);
+    expect(missingUrl.errors?.[0]).toMatchObject({ message: 'vllm_key_config.url is required for VLLM keys', extensions: { code: 'BAD_USER_INPUT' } });
+    const key = await t.gql(
+      `mutation { createIntegration(input: { providerName: "edge-vllm", keyId: "edge-1", credentials: {}, useForBatchApi: true, weight: "2",
+        models: ["Qwen2.5-7B"], providerConfig: { url: "http://10.0.0.9:8000/v1", model_name: "qwen" } }) {
+        id keyId useForBatchApi weight models providerConfig keyPreview } }`,
+      {},
+      brand.token,
+    );
+    expect(key.errors).toBeUndefined();
+    expect(key.data?.createIntegration).toMatchObject({
+      keyId: 'edge-1', useForBatchApi: true, weight: '2', models: ['Qwen2.5-7B'], keyPreview: {},
+      providerConfig: { url: { value: `http${'*'.repeat(24)}0/v1`, env_var: '', from_env: false }, model_name: 'qwen' },
+    });
+    const leased = await t.gql(
+      'mutation { leaseKey(input: { providerName: "edge-vllm", model: "qwen2.5-7b", batch: true }) { credentials baseUrl integration { keyId } } }',
+      {},
+      brand.token,
+    );
+    expect(leased.data?.leaseKey).toEqual({
+      credentials: { vllm_key_config: { url: 'http://10.0.0.9:8000/v1', model_name: 'qwen' } },
+      baseUrl: 'http://10.0.0.9:8000',
+      integration: { keyId: 'edge-1' },
+    });
+    const deleted = await t.gql('mutation { deleteProvider(name: "edge-vllm") { name } }', {}, brand.token);
+    expect(deleted.data?.deleteProvider).toEqual({ name: 'edge-vllm' });
+    expect((await t.gql('{ integrations { total } }', {}, brand.token)).data).toEqual({ integrations: { total: 0 } });
+    const gone = await t.gql('mutation { updateProvider(name: "edge-vllm", input: {}) { name } }', {}, brand.token);
+    expect(gone.errors?.[0]).toMatchObject({ message: 'Provider not found', extensions: { code: 'NOT_FOUND' } });
+  });
 });

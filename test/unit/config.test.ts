@@ -54,6 +54,22 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses to allow-list keypool\'s own variables for key references, and reads the others live', () => {
+    for (const own of ['KEYPOOL_ADMIN_TOKEN', 'KEYPOOL_ENCRYPTION_KEYS', 'keypool_jwt_secret', 'DATABASE_URL', 'PGPASSWORD']) {
+      const problems = problemsOf({ ...external, KEYPOOL_ENV_ALLOWLIST: `OPENAI_KEY,${own}` });
+      expect(problems).toEqual([expect.stringMatching(/^KEYPOOL_ENV_ALLOWLIST\.1 must not list keypool's own variables \(KEYPOOL_\*, DATABASE_URL, PG\*\)/)]);
+    }
+    expect(problemsOf({ ...external, KEYPOOL_ENV_ALLOWLIST: 'NOT-A-NAME' })[0]).toMatch(/must list environment variable names/);
+    const env: NodeJS.ProcessEnv = { ...external, KEYPOOL_ENV_ALLOWLIST: 'OPENAI_KEY, GROQ_KEY', OPENAI_KEY: 'sk-1', HOME: '/root' };
+    const { envReferences } = loadConfig(env);
+    expect(envReferences.allowlist).toEqual(['OPENAI_KEY', 'GROQ_KEY']);
+    expect([envReferences.lookup('OPENAI_KEY'), envReferences.lookup('GROQ_KEY'), envReferences.lookup('HOME'), envReferences.lookup('KEYPOOL_ADMIN_TOKEN')])
+      .toEqual(['sk-1', undefined, undefined, undefined]);
+    delete env.OPENAI_KEY;
+    expect(envReferences.lookup('OPENAI_KEY')).toBeUndefined();
+    expect(loadConfig(external).envReferences.allowlist).toEqual([]);
+  });
+
   it('reads an ordered key ring and several JWT secrets', () => {
     const second = Buffer.alloc(32, 7).toString('base64url');
     const config = loadConfig({ ...external, KEYPOOL_ENCRYPTION_KEYS: `${KEY}, ${second}`, KEYPOOL_JWT_SECRET: `${'a'.repeat(32)},${'b'.repeat(32)}` });

@@ -56,6 +56,36 @@ describe('planLease ordering', () => {
 });
 
 describe('planLease eligibility', () => {
+  it('compares model names case-insensitively; null or "*" allows every model, [] none, a blacklisted "*" all', () => {
+    const exact = key({ models: ['GPT-4o'] });
+    const star = key({ models: ['*'] });
+    const none = key({ models: [] });
+    const blocked = key({ blacklistedModels: ['*'] });
+    const blacklisted = key({ blacklistedModels: ['O1'] });
+    const plan = planLease([exact, star, none, blocked, blacklisted], 'gpt-4O', now, seededRandom(1));
+    if (plan.kind !== 'ordered') throw new Error(plan.kind);
+    expect(plan.order.map((o) => o.id).sort()).toEqual([exact.id, star.id, blacklisted.id].sort());
+    expect(plan.skipped.map((s) => [s.integrationId, s.reason])).toEqual([[none.id, 'model_not_allowed'], [blocked.id, 'model_not_allowed']]);
+    const o1 = planLease([blacklisted], 'o1', now, seededRandom(1));
+    expect(o1.kind).toBe('exhausted');
+  });
+
+  it('gives a batch lease only batch keys, and skips a key whose environment variable is unavailable', () => {
+    const plain = key();
+    const batch = key({ useForBatchApi: true });
+    const fromEnv = key({ useForBatchApi: true, envRefs: ['GONE'] });
+    const needs = { batch: true, envAvailable: (name: string) => name !== 'GONE' };
+    const plan = planLease([plain, batch, fromEnv], undefined, now, seededRandom(1), needs);
+    if (plan.kind !== 'ordered') throw new Error(plan.kind);
+    expect(plan.order.map((o) => o.id)).toEqual([batch.id]);
+    expect(plan.skipped).toEqual([
+      { integrationId: plain.id, reason: 'not_batch', until: null },
+      { integrationId: fromEnv.id, reason: 'environment_unset', until: null, variable: 'GONE' },
+    ]);
+    const ordinary = planLease([plain, batch], undefined, now, seededRandom(1));
+    expect(ordinary.kind === 'ordered' && ordinary.order.length).toBe(2);
+  });
+
   it('skips each ineligible key with its reason and the time it frees up', () => {
     const keys = [
       key({ isActive: false }),
