@@ -30,7 +30,7 @@ describe('GraphQL key pool', () => {
   });
 
   it('creates, reads, updates and deletes a key, and REST gives the same answers', async () => {
-    const created = await t.gql(CreateIntegrationDocument, {
+    const created = await t.gql<any, object>(CreateIntegrationDocument, {
       input: { providerName: 'openrouter', credentials: { api_key: 'sk-or-v1-graphql0123456789' }, keyLabel: 'GQL', isPrimary: true, dailyLimit: 10, spendLimitAmount: '12.50', spendLimitAction: 'BLOCK' },
     }, token);
     expect(created.errors).toBeUndefined();
@@ -83,7 +83,7 @@ describe('GraphQL key pool', () => {
 
   it('adds custom providers and keys with the Bifrost fields, and leases them in batch with the provider\'s base URL', async () => {
     const brand = await t.createBrand('GraphQL providers');
-    const created = await t.gql(
+    const created = await t.gql<any, object>(
       `mutation { createProvider(name: "edge-vllm", input: { customProviderConfig: { base_provider_type: "vllm" }, networkConfig: { base_url: "http://10.0.0.9:8000" } }) {
         name custom baseProviderType keyless keyConfigField networkConfig customProviderConfig } }`,
       {},
@@ -95,7 +95,7 @@ describe('GraphQL key pool', () => {
     });
     const missingUrl = await t.gql('mutation { createIntegration(input: { providerName: "edge-vllm", credentials: {} }) { id } }', {}, brand.token);
     expect(missingUrl.errors?.[0]).toMatchObject({ message: 'vllm_key_config.url is required for VLLM keys', extensions: { code: 'BAD_USER_INPUT' } });
-    const key = await t.gql(
+    const key = await t.gql<any, object>(
       `mutation { createIntegration(input: { providerName: "edge-vllm", keyId: "edge-1", credentials: {}, useForBatchApi: true, weight: "2",
         models: ["Qwen2.5-7B"], providerConfig: { url: "http://10.0.0.9:8000/v1", model_name: "qwen" } }) {
         id keyId useForBatchApi weight models providerConfig keyPreview } }`,
@@ -107,7 +107,7 @@ describe('GraphQL key pool', () => {
       keyId: 'edge-1', useForBatchApi: true, weight: '2', models: ['Qwen2.5-7B'], keyPreview: {},
       providerConfig: { url: { value: `http${'*'.repeat(24)}0/v1`, env_var: '', from_env: false }, model_name: 'qwen' },
     });
-    const leased = await t.gql(
+    const leased = await t.gql<any, object>(
       'mutation { leaseKey(input: { providerName: "edge-vllm", model: "qwen2.5-7b", batch: true }) { credentials baseUrl integration { keyId } } }',
       {},
       brand.token,
@@ -117,7 +117,7 @@ describe('GraphQL key pool', () => {
       baseUrl: 'http://10.0.0.9:8000',
       integration: { keyId: 'edge-1' },
     });
-    const deleted = await t.gql('mutation { deleteProvider(name: "edge-vllm") { name } }', {}, brand.token);
+    const deleted = await t.gql<any, object>('mutation { deleteProvider(name: "edge-vllm") { name } }', {}, brand.token);
     expect(deleted.data?.deleteProvider).toEqual({ name: 'edge-vllm' });
     expect((await t.gql('{ integrations { total } }', {}, brand.token)).data).toEqual({ integrations: { total: 0 } });
     const gone = await t.gql('mutation { updateProvider(name: "edge-vllm", input: {}) { name } }', {}, brand.token);
