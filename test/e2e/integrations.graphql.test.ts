@@ -30,7 +30,7 @@ describe('GraphQL key pool', () => {
   });
 
   it('creates, reads, updates and deletes a key, and REST gives the same answers', async () => {
-    const created = await t.gql<any, object>(CreateIntegrationDocument, {
+    const created = await t.gql(CreateIntegrationDocument, {
       input: { providerName: 'openrouter', credentials: { api_key: 'sk-or-v1-graphql0123456789' }, keyLabel: 'GQL', isPrimary: true, dailyLimit: 10, spendLimitAmount: '12.50', spendLimitAction: 'BLOCK' },
     }, token);
     expect(created.errors).toBeUndefined();
