@@ -336,8 +336,13 @@ describe('providers', () => {
     const after = await api('GET', '', undefined, brand.token);
     expect(after.body.total).toBe(before.body.total + 1);
     expect((await api('GET', '/acme-llm', undefined, brand.token)).body.name).toBe('acme-llm');
-    // Another brand does not see it.
+    // Another brand does not see it, cannot change it, cannot delete it or add keys to it.
     expectError(await api('GET', '/acme-llm'), 404, 'Provider not found: not found');
+    expectError(await api('PUT', '/acme-llm', { network_config: { base_url: 'http://evil.test' } }), 404, 'Provider not found: not found');
+    expectError(await api('DELETE', '/acme-llm'), 404, 'Provider not found: not found');
+    expectError(await api('POST', '/acme-llm/keys', { value: 'sk-0123456789' }), 404, 'Provider not found: not found');
+    expect((await api('GET', '')).body.providers.map((p: any) => p.name)).not.toContain('acme-llm');
+    expect((await api('GET', '/acme-llm', undefined, brand.token)).body.network_config.base_url).toBe('https://llm.acme.test/v1');
   });
 
   it.each([
