@@ -20,11 +20,13 @@ import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, t
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
 import { checkEncryptionKeys, CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
 import { ProviderService } from './modules/providers/index.js';
+import { BackgroundWork, BILLING_PROVIDERS, BillingSync, UsageService } from './modules/billing/index.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
 import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
 import { createIntegrationEventCodec } from './modules/integrations/index.js';
 import { mountIntegrationsV1 } from './rest/integrations-v1/routes.js';
 import { mountBifrostProviderRoutes } from './rest/bifrost/routes.js';
+import { mountBillingRoutesV1 } from './rest/integrations-v1/billing-routes.js';
 import { mountLeaseRoutesV1 } from './rest/integrations-v1/lease-routes.js';
 import { mountNodeRoutesV1 } from './rest/integrations-v1/node-routes.js';
 import { installAccessControl } from './rest/access.js';
@@ -44,6 +46,8 @@ export interface App {
   services: Services;
   orm: MikroORM;
   databaseUrl: string;
+  /** Billing sync, spend re-arming and pruning on a timer (tests may run a tick themselves). */
+  background: BackgroundWork;
   /** Listens on config.port/host; resolves to the base URL. */
   listen(): Promise<string>;
   /** Stops accepting, closes WebSockets (1001), drains requests, closes the database. */
@@ -107,8 +111,10 @@ export function buildServices(
     nodeCredentials,
     providers,
     integrations,
+    billing: new BillingSync(sqlPool, vault, events, clock, config.billing, config.envReferences),
+    usage: new UsageService(sqlPool, clock),
     leases: new LeaseService(
-      sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, config,
+      sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS },
       async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null,
       providers,
     ),
@@ -199,11 +205,16 @@ export async function createApp(options: AppOptions): Promise<App> {
   mountNodeRoutesV1(fastify, services);
   mountIntegrationsV1(fastify, services);
   mountBifrostProviderRoutes(fastify, services);
+  mountBillingRoutesV1(fastify, services);
   const schema = await buildKeypoolSchema();
   await mountApollo(fastify, schema, services, config.graphqlLimits);
 
+  const background = new BackgroundWork(sqlPool, services.billing, events, clock, config, (message, error) => fastify.log.warn({ err: error }, message));
+  background.start();
+
   let closing: Promise<void> | null = null;
   return {
+    background,
     fastify,
     routes,
     services,
@@ -224,6 +235,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     close() {
       closing ??= (async () => {
+        // Syncs in flight finish (bounded) while the database is still there.
+        await background.stop(5000);
         await ws?.close();
         await fastify.close();
         await events.close();

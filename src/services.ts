@@ -8,6 +8,8 @@ import type { IntegrationEvent } from './modules/integrations/integration.events
 import type { IntegrationService } from './modules/integrations/integration.service.js';
 import type { LeaseService } from './modules/leases/lease.service.js';
 import type { ProviderService } from './modules/providers/provider.service.js';
+import type { BillingSync } from './modules/billing/billing-sync.js';
+import type { UsageService } from './modules/billing/usage.service.js';
 import type { EventBus } from './platform/events/event-bus.js';
 import type { Clock } from './platform/time/clock.js';
 
@@ -20,6 +22,8 @@ export interface Services {
   nodeCredentials: NodeCredentialService;
   providers: ProviderService;
   integrations: IntegrationService;
+  billing: BillingSync;
+  usage: UsageService;
   leases: LeaseService;
   events: EventBus<IntegrationEvent>;
 }

@@ -35,6 +35,21 @@ export interface EnvReferences {
 /** keypool's own variables (and libpq's): no key may ever read them, whatever the allow-list says. */
 export const isServerVariable = (name: string) => /^KEYPOOL_/i.test(name) || /^DATABASE_URL$/i.test(name) || /^PG[A-Z]/i.test(name);
 
+/** The billing sync: each instance claims due keys and asks the provider's billing API (or keypool's own ledger). */
+export interface BillingConfig {
+  enabled: boolean;
+  /** A key is synced again this long after its last sync (±10 % jitter). */
+  intervalMs: number;
+  /** How often an instance looks for due keys. */
+  tickMs: number;
+  /** Billing requests in flight per instance. */
+  concurrency: number;
+  /** One billing request's time limit. */
+  timeoutMs: number;
+  openrouterUrl: string;
+  falUrl: string;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -55,6 +70,9 @@ export interface Config {
   /** How long start-up waits for an unreachable database before giving up. */
   databaseWaitSeconds: number;
   envReferences: EnvReferences;
+  billing: BillingConfig;
+  /** Days of the daily usage ledger kept; older days are pruned by the scheduler. */
+  usageRetentionDays: number;
   /** Where generated secrets are kept (embedded mode only), for the start-up message. */
   secretsFile: string | null;
   /** Password of the embedded cluster's superuser; null when DATABASE_URL is used. */
@@ -75,6 +93,11 @@ const fernetKey = z
   });
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+
+const httpUrl = z
+  .string()
+  .refine((u) => /^https?:\/\/[^\s/]+/.test(u), { message: 'must be an http:// or https:// URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
 
 const integer = (min: number, max: number) =>
   z
@@ -115,6 +138,14 @@ const envSchema = z.object({
   KEYPOOL_WS_MAX_PAYLOAD_BYTES: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
   KEYPOOL_METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   KEYPOOL_DATABASE_WAIT_SECONDS: integer(0, 3600).default(60),
+  KEYPOOL_BILLING_SYNC: z.enum(['on', 'off']).default('on'),
+  KEYPOOL_BILLING_SYNC_INTERVAL: integer(10, 86_400).default(300),
+  KEYPOOL_BILLING_TICK_MS: integer(100, 3_600_000).default(5000),
+  KEYPOOL_BILLING_CONCURRENCY: integer(1, 100).default(4),
+  KEYPOOL_BILLING_TIMEOUT_MS: integer(100, 120_000).default(10_000),
+  KEYPOOL_BILLING_OPENROUTER_URL: httpUrl.default('https://openrouter.ai'),
+  KEYPOOL_BILLING_FAL_URL: httpUrl.default('https://api.fal.ai'),
+  KEYPOOL_USAGE_RETENTION_DAYS: integer(1, 36_500).default(400),
   KEYPOOL_ENV_ALLOWLIST: z
     .string()
     .transform(list)
@@ -191,6 +222,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     websocket: { maxSubscriptions: e.KEYPOOL_WS_MAX_SUBSCRIPTIONS, maxPayloadBytes: e.KEYPOOL_WS_MAX_PAYLOAD_BYTES },
     metricsToken: e.KEYPOOL_METRICS_TOKEN ?? null,
     databaseWaitSeconds: e.KEYPOOL_DATABASE_WAIT_SECONDS,
+    billing: {
+      enabled: e.KEYPOOL_BILLING_SYNC === 'on',
+      intervalMs: e.KEYPOOL_BILLING_SYNC_INTERVAL * 1000,
+      tickMs: e.KEYPOOL_BILLING_TICK_MS,
+      concurrency: e.KEYPOOL_BILLING_CONCURRENCY,
+      timeoutMs: e.KEYPOOL_BILLING_TIMEOUT_MS,
+      openrouterUrl: e.KEYPOOL_BILLING_OPENROUTER_URL,
+      falUrl: e.KEYPOOL_BILLING_FAL_URL,
+    },
+    usageRetentionDays: e.KEYPOOL_USAGE_RETENTION_DAYS,
     envReferences: { allowlist: e.KEYPOOL_ENV_ALLOWLIST, lookup: (name) => (e.KEYPOOL_ENV_ALLOWLIST.includes(name) ? nonEmpty(env[name]) : undefined) },
     secretsFile: generated?.file ?? null,
     embeddedPgPassword: generated?.pgPassword ?? null,

@@ -12,9 +12,10 @@ import { IntegrationEventsResolver, IntegrationResolver } from '../modules/integ
 import { ProviderResolver } from '../modules/providers/index.js';
 import { LeaseResolver } from '../modules/leases/index.js';
 import { NodeResolver } from '../modules/nodes/index.js';
+import { BillingResolver } from '../modules/billing/index.js';
 import { authChecker } from './auth-checker.js';
 
-export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver, IntegrationEventsResolver, NodeResolver] as const;
+export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver, IntegrationEventsResolver, NodeResolver, BillingResolver] as const;
 
 export async function buildKeypoolSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -23,6 +23,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     metricsToken: null,
     databaseWaitSeconds: 0,
     envReferences: { allowlist: [], lookup: () => undefined },
+    // Off unless a test turns it on (with its own fake provider URLs).
+    billing: { enabled: false, intervalMs: 300_000, tickMs: 5000, concurrency: 4, timeoutMs: 10_000, openrouterUrl: 'http://127.0.0.1:9', falUrl: 'http://127.0.0.1:9' },
+    usageRetentionDays: 400,
     secretsFile: null,
     embeddedPgPassword: null,
     ...overrides,

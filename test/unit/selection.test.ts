@@ -7,7 +7,7 @@ let nextId = 1;
 const key = (over: Partial<Candidate> = {}): Candidate => ({
   id: nextId++, isActive: true, priority: 0, weight: 1, healthStatus: 'healthy', models: null, blacklistedModels: [],
   minuteLimit: null, minuteCount: 0, minuteWindow: null, dailyLimit: null, dailyCount: 0, dayWindow: null,
-  cooldownUntil: null, probeDueAt: null, spendBlockedUntil: null, credentialUnreadable: false, useForBatchApi: false, envRefs: [], ...over,
+  cooldownUntil: null, probeDueAt: null, spendBlockedUntil: null, credentialUnreadable: false, useForBatchApi: false, envRefs: [], outOfCredits: null, ...over,
 });
 const order = (keys: Candidate[], random = seededRandom(1), model?: string) => {
   const plan = planLease(keys, model, now, random);

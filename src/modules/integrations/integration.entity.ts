@@ -67,6 +67,17 @@ export const IntegrationSchema = defineEntity({
     cachedUsageMonth: money().nullable(),
     cachedCurrency: p.string().length(8).nullable(),
     billingSyncedAt: timestamptz().nullable(),
+    /** The last billing sync's failure (never a health failure of the key), and when. */
+    billingError: p.string().length(255).nullable(),
+    billingErrorAt: timestamptz().nullable(),
+    billingFailures: p.integer().default(0),
+    /** When the key is next due for a billing sync (null: never, e.g. a keyless endpoint). */
+    billingNextAt: timestamptz().nullable(),
+    /** An instance is syncing the key until then: no other takes it. */
+    billingClaimedUntil: timestamptz().nullable(),
+    /** A 402 said the key's credits are exhausted: out of selection until a sync shows a balance, or until `outOfCreditsUntil`. */
+    outOfCreditsAt: timestamptz().nullable(),
+    outOfCreditsUntil: timestamptz().nullable(),
     /** Why the credential is unusable (it could not be decrypted with the configured keys); selection skips the key. */
     credentialError: p.string().length(255).nullable(),
     /** Only leases that ask for a batch key take this key, and only they. */

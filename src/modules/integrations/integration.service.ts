@@ -21,6 +21,8 @@ import {
 import { spendUsage, toIntegrationView, type IntegrationView } from './integration.view.js';
 import type { CredentialVault } from './credential-vault.js';
 import { envReferencesOf, keepStoredSecrets, type KeyDocument } from './key-document.js';
+import { utcDay, utcMonthStart } from './limits.js';
+import { spendPeriodKey } from './spend.js';
 
 export interface IntegrationFilter {
   providerName?: string;
@@ -124,6 +126,7 @@ export class IntegrationService implements ProviderKeys {
         spendLimitAmount: input.spendLimitAmount ?? null,
         spendLimitPeriod: input.spendLimitPeriod ?? 'monthly',
         spendLimitAction: input.spendLimitAction ?? 'warn',
+        billingNextAt: now,
         createdAt: now,
         updatedAt: now,
       });
@@ -185,21 +188,43 @@ export class IntegrationService implements ProviderKeys {
    */
   async updateIntegration(brandId: string, id: number, patch: IntegrationSettings, n: FieldNamer = camelNames): Promise<IntegrationView> {
     validateSettings(patch, n);
-    const { view, spendChanged } = await this.em.fork().transactional(async (em) => {
+    const { view, spendChanged, wasExceeded } = await this.em.fork().transactional(async (em) => {
       const entity = await this.findEntity(em, brandId, id, LockMode.PESSIMISTIC_WRITE);
       if (!entity) throw notFound();
       const spendBefore = [entity.spendLimitAmount, entity.spendLimitPeriod, entity.spendLimitAction].join('|');
+      const wasExceeded = entity.spendLimitExceeded;
       const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       em.assign(entity, defined);
       if (patch.isPrimary !== undefined) entity.priority = patch.isPrimary ? PRIMARY_PRIORITY : 0;
+      // An operator enabling a key vouches for it: a 402's out-of-credits mark goes.
+      if (patch.isActive === true) Object.assign(entity, { outOfCreditsAt: null, outOfCreditsUntil: null });
       const now = this.clock.now();
       entity.updatedAt = now;
       await em.flush();
       const spendAfter = [entity.spendLimitAmount, entity.spendLimitPeriod, entity.spendLimitAction].join('|');
-      return { view: toIntegrationView(entity, now), spendChanged: spendBefore !== spendAfter };
+      if (spendBefore !== spendAfter) Object.assign(entity, await this.judgeSpend(em, id, now));
+      return { view: toIntegrationView(entity, now), spendChanged: spendBefore !== spendAfter, wasExceeded };
     });
-    await this.publishChange(brandId, view, 'UPDATED', spendChanged);
+    await this.publishChange(brandId, view, 'UPDATED', spendChanged, wasExceeded);
     return view;
+  }
+
+  /** Judges a key's spend limit as it now stands (the same SQL as reports and syncs), and stores the verdict. */
+  private async judgeSpend(em: EntityManager, id: number, now: Date): Promise<{ spendLimitExceeded: boolean; spendExceededPeriod: string | null }> {
+    const today = utcDay(now);
+    const month = utcMonthStart(now);
+    const [row] = await em.execute<{ spend_limit_exceeded: boolean; spend_exceeded_period: string | null }[]>(
+      `update integration set spend_limit_exceeded = j.exceeded,
+         spend_exceeded_period = case when j.exceeded then (case when spend_limit_period = 'daily' then ? else ? end) else null end
+       from (select id, keypool_spend_over(spend_limit_amount, spend_limit_period,
+               case when spend_day = ?::date then spend_today else 0 end, case when spend_month_start = ?::date then spend_month else 0 end,
+               cached_usage_today, cached_usage_month, billing_synced_at, ?::date, ?::date) as exceeded
+             from integration where id = ?) j
+       where integration.id = j.id
+       returning integration.spend_limit_exceeded, integration.spend_exceeded_period`,
+      [spendPeriodKey('daily', now), spendPeriodKey('monthly', now), today, month, today, month, id],
+    );
+    return { spendLimitExceeded: row.spend_limit_exceeded, spendExceededPeriod: row.spend_exceeded_period };
   }
 
   /**
@@ -377,7 +402,9 @@ export class IntegrationService implements ProviderKeys {
     return em.findOne(IntegrationSchema, { id, brand: brandId }, lockMode === undefined ? {} : { lockMode });
   }
 
-  private async publishChange(brandId: string, view: IntegrationView, kind: 'CREATED' | 'UPDATED' | 'DELETED', spendSettingChanged: boolean) {
+  private async publishChange(
+    brandId: string, view: IntegrationView, kind: 'CREATED' | 'UPDATED' | 'DELETED', spendSettingChanged: boolean, previousExceeded = view.spendLimitExceeded,
+  ) {
     const at = this.clock.now();
     await this.events.publish({ type: 'integration.changed', brandId, integration: view, kind, at });
     if (spendSettingChanged) {
@@ -387,7 +414,7 @@ export class IntegrationService implements ProviderKeys {
         integration: view,
         at,
         exceeded: view.spendLimitExceeded,
-        previousExceeded: view.spendLimitExceeded,
+        previousExceeded,
         action: view.spendLimitAction,
         amount: view.spendLimitAmount,
         period: view.spendLimitPeriod,

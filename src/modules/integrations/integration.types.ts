@@ -59,6 +59,10 @@ export class IntegrationType {
   @Field(() => DecimalScalar, { nullable: true }) cachedUsageMonth!: string | null;
   @Field(() => String, { nullable: true }) cachedCurrency!: string | null;
   @Field(() => Date, { nullable: true }) billingSyncedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'Why the last billing sync failed (never a health failure of the key).' }) billingError!: string | null;
+  @Field(() => Date, { nullable: true }) billingErrorAt!: Date | null;
+  @Field(() => Boolean, { description: 'A 402 took the key out of selection: until a billing sync shows a balance, or until outOfCreditsUntil.' }) outOfCredits!: boolean;
+  @Field(() => Date, { nullable: true }) outOfCreditsUntil!: Date | null;
   @Field(() => String, { nullable: true, description: 'Why the key is out of the pool: its credential could not be decrypted with the configured keys.' }) credentialError!: string | null;
   @Field(() => GraphQLJSONObject, { description: 'Each credential field, masked.' }) keyPreview!: Record<string, string>;
   @Field(() => Date) createdAt!: Date;

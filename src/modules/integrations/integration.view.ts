@@ -45,6 +45,11 @@ export interface IntegrationView {
   cachedUsageMonth: string | null;
   cachedCurrency: string | null;
   billingSyncedAt: Date | null;
+  billingError: string | null;
+  billingErrorAt: Date | null;
+  /** A 402 took the key out of selection until this time (null: until a billing sync shows a balance). */
+  outOfCredits: boolean;
+  outOfCreditsUntil: Date | null;
   credentialError: string | null;
   keyPreview: Record<string, string>;
   createdAt: Date;
@@ -93,6 +98,10 @@ export interface IntegrationRecord {
   cachedUsageMonth?: string | null;
   cachedCurrency?: string | null;
   billingSyncedAt?: Timestamp;
+  billingError?: string | null;
+  billingErrorAt?: Timestamp;
+  outOfCreditsAt?: Timestamp;
+  outOfCreditsUntil?: Timestamp;
   credentialError?: string | null;
   createdAt: Date | string;
   updatedAt: Date | string;
@@ -138,6 +147,11 @@ const legacyKeyView = (preview: Record<string, string>): KeyView => ({
   config: null,
 });
 
+function outOfCredits(at: Date | null, until: Date | null, now: Date): { outOfCredits: boolean; outOfCreditsUntil: Date | null } {
+  const out = at !== null && (until === null || until > now);
+  return { outOfCredits: out, outOfCreditsUntil: out ? until : null };
+}
+
 export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationView {
   const counts = currentCounts(
     { minuteCount: e.minuteCount, minuteWindow: asDate(e.minuteWindow ?? null), dailyCount: e.dailyCount, dayWindow: asDay(e.dayWindow ?? null) },
@@ -178,6 +192,9 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     cachedUsageMonth: normalizeDecimal(e.cachedUsageMonth ?? null),
     cachedCurrency: e.cachedCurrency ?? null,
     billingSyncedAt: asDate(e.billingSyncedAt ?? null),
+    billingError: e.billingError ?? null,
+    billingErrorAt: asDate(e.billingErrorAt ?? null),
+    ...outOfCredits(asDate(e.outOfCreditsAt ?? null), asDate(e.outOfCreditsUntil ?? null), now),
     credentialError: e.credentialError ?? null,
     keyPreview: e.keyPreview,
     createdAt: asDate(e.createdAt)!,

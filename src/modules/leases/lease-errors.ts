@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<SkipReason, (until: Date | null, variable?: string) =
   credential_unreadable: () => 'credential cannot be decrypted with the configured keys',
   not_batch: () => 'not a batch key (use_for_batch_api is false)',
   environment_unset: (_t, variable) => `environment variable ${variable} is unset`,
+  out_of_credits: (t) => (t ? `out of credits (HTTP 402) until ${isoSeconds(t)}` : 'out of credits (HTTP 402) until a billing sync shows a balance'),
   model_not_allowed: () => 'model not allowed',
   minute_limit: (t) => `minute limit reached until ${isoSeconds(t!)}`,
   daily_limit: (t) => `daily limit reached until ${isoSeconds(t!)}`,

@@ -13,9 +13,11 @@ export interface LeaseClaims {
   expiresAt: Date;
   probe: boolean;
   nodeId: string | null;
+  /** The model the lease asked for, for the usage ledger. */
+  model: string | null;
 }
 
-type Wire = { u: string; i: number; b: string; e: number; p: 0 | 1; n?: string };
+type Wire = { u: string; i: number; b: string; e: number; p: 0 | 1; n?: string; m?: string };
 
 const derive = (secret: string) => Buffer.from(hkdfSync('sha256', Buffer.from(secret), Buffer.alloc(0), 'keypool/lease/v1', 32));
 
@@ -30,6 +32,7 @@ export class LeaseTokenSigner {
     const leaseUuid = randomUUID();
     const wire: Wire = { u: leaseUuid, i: claims.integrationId, b: claims.brandId, e: claims.expiresAt.getTime(), p: claims.probe ? 1 : 0 };
     if (claims.nodeId) wire.n = claims.nodeId;
+    if (claims.model) wire.m = claims.model;
     const payload = Buffer.from(JSON.stringify(wire)).toString('base64url');
     return { token: `kpl_${payload}.${this.mac(this.keys[0], payload)}`, leaseUuid };
   }
@@ -45,7 +48,7 @@ export class LeaseTokenSigner {
     if (!this.keys.some((key) => timingSafeEqual(Buffer.from(this.mac(key, payload)), given))) return null;
     try {
       const w = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Wire;
-      return { leaseUuid: w.u, integrationId: w.i, brandId: w.b, expiresAt: new Date(w.e), probe: w.p === 1, nodeId: w.n ?? null };
+      return { leaseUuid: w.u, integrationId: w.i, brandId: w.b, expiresAt: new Date(w.e), probe: w.p === 1, nodeId: w.n ?? null, model: w.m ?? null };
     } catch {
       return null;
     }

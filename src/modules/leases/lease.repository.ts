@@ -32,6 +32,8 @@ export interface CandidateRow {
   credential_error: string | null;
   use_for_batch_api: boolean;
   env_refs: string[];
+  out_of_credits_at: Date | string | null;
+  out_of_credits_until: Date | string | null;
 }
 
 export interface LeasedKey {
@@ -62,7 +64,7 @@ export interface LeaseAttempt {
 const CANDIDATES_SQL = `select id, is_active, priority, weight, health_status, models, blacklisted_models,
   minute_limit, minute_count, minute_window, daily_limit, daily_count, to_char(day_window, 'YYYY-MM-DD') as day_window,
   cooldown_until, probe_due_at, spend_limit_exceeded, spend_limit_action, spend_limit_period, spend_exceeded_period, credential_error,
-  use_for_batch_api, env_refs
+  use_for_batch_api, env_refs, out_of_credits_at, out_of_credits_until
   from integration where brand_id = $1 and provider_name = $2 order by id`;
 
 /**
@@ -75,6 +77,7 @@ const LEASE_MANY_SQL = `select l.id, l.key_id, l.provider_name, l.key_label, l.i
   l.minute_count, l.minute_window, l.health_status, l.consecutive_failures, l.cooldown_until, l.last_used_at, l.spend_limit_amount,
   l.spend_limit_period, l.spend_limit_action, l.spend_limit_exceeded, l.spend_exceeded_period, l.spend_today, l.spend_day, l.spend_month,
   l.spend_month_start, l.cached_balance, l.cached_usage_today, l.cached_usage_month, l.cached_currency, l.billing_synced_at,
+  l.billing_error, l.billing_error_at, l.out_of_credits_at, l.out_of_credits_until,
   l.credential_error, l.created_at, l.updated_at, nullif(pc.network_config->>'base_url', '') as base_url
   from keypool_lease_many($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11, $12, $13) l
   left join provider_config pc on pc.brand_id = $1 and pc.name = $2`;
@@ -116,6 +119,8 @@ export class LeaseRepository {
 }
 
 export interface HealthRow {
+  provider_name: string;
+  out_of_credits_at: Date | string | null;
   health_status: string;
   consecutive_failures: number;
   probe_failures: number;
@@ -138,25 +143,66 @@ export interface ReportWrite {
   monthStart: string;
   dayKey: string;
   monthKey: string;
+  /** Set for a 402: out of selection until then (null: until a billing sync shows a balance). */
+  outOfCreditsUntil?: Date | null;
+  ledger: LedgerEntry;
 }
 
+export type LedgerOutcome = 'successes' | 'rate_limited' | 'server_errors' | 'auth_errors' | 'client_errors' | 'timeouts' | 'network_errors';
+
+/** One report's line in the daily usage ledger. */
+export interface LedgerEntry {
+  nodeId: string | null;
+  /** Lower-cased ('' when the lease named no model). */
+  model: string;
+  outcome: LedgerOutcome;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number | null;
+}
+
+const OUTCOMES: readonly LedgerOutcome[] = ['successes', 'rate_limited', 'server_errors', 'auth_errors', 'client_errors', 'timeouts', 'network_errors'];
+
+/**
+ * One statement for a report: spend (own, judged with the provider's figure by keypool_spend_over),
+ * health, a 402's out-of-credits mark, and the report's line in the daily usage ledger (an upsert
+ * in a CTE, so the ledger costs no round trip).
+ */
 const REPORT_SQL = `with cur as (
-    select id,
-      case when spend_day = $1::date then spend_today + $2::numeric else $3::numeric end as new_today,
-      case when spend_month_start = $4::date then spend_month + $5::numeric else $6::numeric end as new_month
-    from integration where id = $7
+    select id, brand_id, provider_name,
+      case when spend_day = $1::date then spend_today + $2::numeric else $2::numeric end as new_today,
+      case when spend_month_start = $3::date then spend_month + $2::numeric else $2::numeric end as new_month
+    from integration where id = $4
   ), judged as (
-    select cur.*, (i.spend_limit_amount is not null
-      and (case when i.spend_limit_period = 'daily' then cur.new_today else cur.new_month end) >= i.spend_limit_amount) as exceeded
+    select cur.*, keypool_spend_over(i.spend_limit_amount, i.spend_limit_period, cur.new_today, cur.new_month,
+      i.cached_usage_today, i.cached_usage_month, i.billing_synced_at, $1::date, $3::date) as exceeded
     from cur join integration i on i.id = cur.id
+  ), ledger as (
+    insert into usage_daily as u (brand_id, integration_id, provider_name, node_id, model, day, requests,
+      successes, rate_limited, server_errors, auth_errors, client_errors, timeouts, network_errors,
+      prompt_tokens, completion_tokens, cost_usd, latency_ms_sum, latency_ms_max, latency_reports)
+    select cur.brand_id, cur.id, cur.provider_name, $15::uuid, $16, $1::date, 1,
+      $17::int, $18::int, $19::int, $20::int, $21::int, $22::int, $23::int,
+      $24::bigint, $25::bigint, $2::numeric, coalesce($26::int, 0), coalesce($26::int, 0), case when $26::int is null then 0 else 1 end
+    from cur
+    on conflict (integration_id, day, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
+      requests = u.requests + 1, successes = u.successes + excluded.successes, rate_limited = u.rate_limited + excluded.rate_limited,
+      server_errors = u.server_errors + excluded.server_errors, auth_errors = u.auth_errors + excluded.auth_errors,
+      client_errors = u.client_errors + excluded.client_errors, timeouts = u.timeouts + excluded.timeouts,
+      network_errors = u.network_errors + excluded.network_errors,
+      prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens,
+      cost_usd = u.cost_usd + excluded.cost_usd, latency_ms_sum = u.latency_ms_sum + excluded.latency_ms_sum,
+      latency_ms_max = greatest(u.latency_ms_max, excluded.latency_ms_max), latency_reports = u.latency_reports + excluded.latency_reports
   )
   update integration i set
-    health_status = $8, consecutive_failures = $9, probe_failures = $10, cooldown_until = $11, probe_due_at = $12,
-    spend_today = judged.new_today, spend_day = $13::date,
-    spend_month = judged.new_month, spend_month_start = $14::date,
+    health_status = $5, consecutive_failures = $6, probe_failures = $7, cooldown_until = $8, probe_due_at = $9,
+    spend_today = judged.new_today, spend_day = $1::date,
+    spend_month = judged.new_month, spend_month_start = $3::date,
     spend_limit_exceeded = judged.exceeded,
-    spend_exceeded_period = case when judged.exceeded then (case when i.spend_limit_period = 'daily' then $15 else $16 end) else null end,
-    updated_at = $17
+    spend_exceeded_period = case when judged.exceeded then (case when i.spend_limit_period = 'daily' then $10 else $11 end) else null end,
+    out_of_credits_at = case when $13::boolean then $12::timestamptz else i.out_of_credits_at end,
+    out_of_credits_until = case when $13::boolean then $14::timestamptz else i.out_of_credits_until end,
+    updated_at = $12
   from judged where i.id = judged.id
   returning i.*`;
 
@@ -175,7 +221,7 @@ export class ReportStatements {
 
   async lockHealth(integrationId: number, brandId: string): Promise<HealthRow | null> {
     const { rows } = await this.tx.query<HealthRow>(
-      `select health_status, consecutive_failures, probe_failures, cooldown_until, probe_due_at,
+      `select provider_name, out_of_credits_at, health_status, consecutive_failures, probe_failures, cooldown_until, probe_due_at,
         spend_limit_exceeded, spend_exceeded_period, spend_limit_period
        from integration where id = $1 and brand_id = $2 for update`,
       [integrationId, brandId],
@@ -184,10 +230,12 @@ export class ReportStatements {
   }
 
   async write(integrationId: number, w: ReportWrite): Promise<IntegrationRecord> {
+    const l = w.ledger;
     const { rows } = await this.tx.query<Record<string, unknown>>({ name: 'keypool_report', text: REPORT_SQL, values: [
-      w.today, w.costUsd, w.costUsd, w.monthStart, w.costUsd, w.costUsd, integrationId,
+      w.today, w.costUsd, w.monthStart, integrationId,
       w.healthStatus, w.consecutiveFailures, w.probeFailures, w.cooldownUntil, w.probeDueAt,
-      w.today, w.monthStart, w.dayKey, w.monthKey, w.now,
+      w.dayKey, w.monthKey, w.now, w.outOfCreditsUntil !== undefined, w.outOfCreditsUntil ?? null,
+      l.nodeId, l.model, ...OUTCOMES.map((o) => (o === l.outcome ? 1 : 0)), l.promptTokens, l.completionTokens, l.latencyMs,
     ] });
     return integrationFromRow(rows[0]);
   }
@@ -203,8 +251,4 @@ export class ReportStatements {
     );
   }
 
-  /** Reported leases older than any live lease can go: their tokens have expired. */
-  async purgeReportedBefore(cutoff: Date): Promise<void> {
-    await this.tx.query('delete from reported_lease where reported_at < $1', [cutoff]);
-  }
 }

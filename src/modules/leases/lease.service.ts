@@ -11,18 +11,19 @@ import type { Clock } from '../../platform/time/clock.js';
 import { toDate } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
-  camelNames, spendPeriodEnd, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart,
+  camelNames, nextUtcDay, spendPeriodEnd, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart,
   isSpendExceeded, resolveDocument, spendUsage, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
   type ProviderDirectory,
 } from '../integrations/index.js';
 import { invalidProviderMessage, isProviderName } from '../providers/index.js';
-import { applyOutcome } from './health.js';
+import { applyOutcome, classify } from './health.js';
+import type { LedgerOutcome } from './lease.repository.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, noKeyAvailable, noKeysForProvider } from './lease-errors.js';
 import { LeaseBatcher, type BatchKey } from './lease-batcher.js';
 import { LeaseRepository, ReportStatements, type CandidateRow, type LeasedKey } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { planLease, type Candidate } from './selection.js';
-import { validateUsageReport, type UsageReportInput } from './usage-input.js';
+import { validateUsageReport, type UsageReportInput, type ValidUsageReport } from './usage-input.js';
 
 export interface LeaseRequest {
   providerName: string;
@@ -44,6 +45,8 @@ export interface KeyLease {
 
 export interface LeaseSettings {
   leaseTtlSeconds: number;
+  /** Providers whose billing API tells when credits are back (a 402 lasts until a sync says so). */
+  billingProviders: readonly string[];
   health: HealthConfig;
   envReferences: EnvReferences;
 }
@@ -75,7 +78,26 @@ function toCandidate(r: CandidateRow, now: Date): Candidate {
     credentialUnreadable: r.credential_error !== null,
     useForBatchApi: r.use_for_batch_api,
     envRefs: r.env_refs ?? [],
+    outOfCredits: r.out_of_credits_at === null ? null : { until: toDate(r.out_of_credits_until) },
   };
+}
+
+/** Which ledger column a report counts in. */
+function ledgerOutcome(report: ValidUsageReport): LedgerOutcome {
+  if (report.errorType === 'timeout') return 'timeouts';
+  if (report.errorType === 'network') return 'network_errors';
+  switch (classify({ ...report, probe: false })) {
+    case 'success':
+      return 'successes';
+    case 'rate_limited':
+      return 'rate_limited';
+    case 'auth_failure':
+      return 'auth_errors';
+    case 'caller_error':
+      return 'client_errors';
+    default:
+      return 'server_errors';
+  }
 }
 
 export class LeaseService {
@@ -142,7 +164,7 @@ export class LeaseService {
       return this.refuseUnreadable(brandId, leased, now);
     }
     const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
-    const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId });
+    const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId, model: model ?? null });
     return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials, baseUrl: leased.baseUrl, expiresAt };
   }
 
@@ -192,7 +214,15 @@ export class LeaseService {
     if (final) throw noKeyAvailable(providerName, plan.skipped, new Date(now.getTime() + 1000), now);
   }
 
-  /** Applies what happened with a lease: health, cooldown, spend. A lease is reported at most once. */
+  /**
+   * A 402 takes a key out until a billing sync shows a balance, for providers keypool can ask;
+   * for the others, until the next UTC day (or until an operator re-enables it).
+   */
+  private outOfCreditsUntil(providerName: string, now: Date): Date | null {
+    return this.settings.billingProviders.includes(providerName) ? null : new Date(nextUtcDay(now));
+  }
+
+  /** Applies what happened with a lease: health, cooldown, spend, the usage ledger. A lease is reported at most once. */
   async reportUsage(brandId: string, input: UsageReportInput, n: FieldNamer = camelNames): Promise<IntegrationView> {
     const report = validateUsageReport(input, n);
     const claims = this.tokens.verify(report.leaseId);
@@ -205,14 +235,20 @@ export class LeaseService {
       if (!(await statements.markReported(claims.leaseUuid, claims.integrationId, now))) throw leaseAlreadyReported();
       const previous = { healthStatus: state.health_status as HealthStatus, consecutiveFailures: state.consecutive_failures, probeFailures: state.probe_failures, cooldownUntil: toDate(state.cooldown_until), probeDueAt: toDate(state.probe_due_at) };
       const decision = applyOutcome(previous, { ...report, probe: claims.probe }, this.settings.health, now);
+      const outOfCredits = report.statusCode === 402;
       const record = await statements.write(claims.integrationId, {
         ...decision.next, costUsd: report.costUsd, now, today: utcDay(now), monthStart: utcMonthStart(now),
         dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
+        outOfCreditsUntil: outOfCredits ? this.outOfCreditsUntil(state.provider_name, now) : undefined,
+        ledger: {
+          nodeId: claims.nodeId, model: (claims.model ?? '').toLowerCase(), outcome: ledgerOutcome(report),
+          promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,
+        },
       });
       if (claims.nodeId) await statements.addNodeUsage(claims.nodeId, { failed: !report.success, costUsd: report.costUsd, today: utcDay(now), monthStart: utcMonthStart(now) });
-      if (Math.random() < 0.01) await statements.purgeReportedBefore(new Date(now.getTime() - 2 * this.settings.leaseTtlSeconds * 1000));
-      const wasExceeded = isSpendExceeded(state.spend_limit_exceeded, state.spend_exceeded_period, state.spend_limit_period, now);
-      return { view: toIntegrationView(record, now), previous, decision, wasExceeded };
+      // The stored flag, not the period-aware one: a flag left from an ended period flips back here, with its event.
+      const wasExceeded = state.spend_limit_exceeded;
+      return { view: toIntegrationView(record, now), previous, decision, wasExceeded, outOfCredits: outOfCredits && state.out_of_credits_at === null };
     });
     await this.publishReportEvents(brandId, result, now);
     return result.view;
@@ -220,9 +256,10 @@ export class LeaseService {
 
   private async publishReportEvents(
     brandId: string,
-    r: { view: IntegrationView; previous: { healthStatus: HealthStatus }; decision: ReturnType<typeof applyOutcome>; wasExceeded: boolean },
+    r: { view: IntegrationView; previous: { healthStatus: HealthStatus }; decision: ReturnType<typeof applyOutcome>; wasExceeded: boolean; outOfCredits: boolean },
     at: Date,
   ) {
+    if (r.outOfCredits) await this.events.publish({ type: 'integration.changed', brandId, integration: r.view, kind: 'UPDATED', at });
     if (r.decision.reason !== null) {
       await this.events.publish({
         type: 'integration.health_changed', brandId, integration: r.view, at, previousStatus: r.previous.healthStatus,

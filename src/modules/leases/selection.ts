@@ -33,10 +33,12 @@ export interface Candidate {
   useForBatchApi: boolean;
   /** The environment variables the credential refers to. */
   envRefs: string[];
+  /** A 402 marked the key out of credits: until then (null: until a billing sync shows a balance). */
+  outOfCredits: { until: Date | null } | null;
 }
 
 export type SkipReason =
-  | 'inactive' | 'credential_unreadable' | 'not_batch' | 'environment_unset' | 'model_not_allowed'
+  | 'inactive' | 'credential_unreadable' | 'not_batch' | 'environment_unset' | 'out_of_credits' | 'model_not_allowed'
   | 'minute_limit' | 'daily_limit' | 'cooling_down' | 'unhealthy' | 'spend_blocked';
 
 export interface Skip {
@@ -78,6 +80,7 @@ export function skipReason(c: Candidate, model: string | undefined, now: Date, n
   if (needs.batch && !c.useForBatchApi) return skip('not_batch', null);
   const unset = c.envRefs.find((name) => !needs.envAvailable(name));
   if (unset !== undefined) return { ...skip('environment_unset', null), variable: unset };
+  if (c.outOfCredits !== null && (c.outOfCredits.until === null || c.outOfCredits.until > now)) return skip('out_of_credits', c.outOfCredits.until);
   if (!isModelAllowed(c, model)) return skip('model_not_allowed', null);
   if (c.healthStatus === 'unhealthy' && (c.probeDueAt === null || c.probeDueAt > now)) return skip('unhealthy', c.probeDueAt);
   if (c.cooldownUntil !== null && c.cooldownUntil > now) return skip('cooling_down', c.cooldownUntil);

@@ -21,6 +21,7 @@ export interface ValidUsageReport {
   statusCode?: number;
   errorType?: ErrorType;
   costUsd: string;
+  latencyMs?: number;
   retryAfterSeconds?: number;
   promptTokens: number;
   completionTokens: number;
@@ -49,7 +50,7 @@ export function validateUsageReport(r: UsageReportInput, n: FieldNamer): ValidUs
     throw invalid(`${n('statusCode')} ${statusCode} contradicts ${n('success')}: true`);
   }
   if (r.success && r.errorType) throw invalid(`${n('errorType')} is only for failures (${n('success')}: false)`);
-  wholeNumber(r.latencyMs, n('latencyMs'), 0, 86_400_000);
+  const latencyMs = wholeNumber(r.latencyMs, n('latencyMs'), 0, 86_400_000);
   if (r.costUsd !== undefined && r.costUsd !== null && !(COST.test(r.costUsd) && Number(r.costUsd) <= MAX_COST_USD)) {
     throw invalid(`${n('costUsd')} must be a non-negative amount in USD of at most ${MAX_COST_USD}, with at most 12 decimal places`);
   }
@@ -59,6 +60,7 @@ export function validateUsageReport(r: UsageReportInput, n: FieldNamer): ValidUs
     statusCode,
     errorType: (r.errorType ?? undefined) as ErrorType | undefined,
     costUsd: r.costUsd ?? '0',
+    latencyMs,
     retryAfterSeconds: wholeNumber(r.retryAfterSeconds, n('retryAfterSeconds'), 1, 86_400),
     promptTokens: wholeNumber(r.promptTokens, n('promptTokens'), 0, 100_000_000) ?? 0,
     completionTokens: wholeNumber(r.completionTokens, n('completionTokens'), 0, 100_000_000) ?? 0,

@@ -7,6 +7,7 @@ import { Migration20261123100000_client_tokens } from './Migration20261123100000
 import { Migration20261123110000_encryption_canary } from './Migration20261123110000_encryption_canary.js';
 import { Migration20261123120000_nodes } from './Migration20261123120000_nodes.js';
 import { Migration20261123130000_provider_keys } from './Migration20261123130000_provider_keys.js';
+import { Migration20261123140000_spend_ledger } from './Migration20261123140000_spend_ledger.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -17,4 +18,5 @@ export const migrationsList = [
   { name: 'Migration20261123110000_encryption_canary', class: Migration20261123110000_encryption_canary },
   { name: 'Migration20261123120000_nodes', class: Migration20261123120000_nodes },
   { name: 'Migration20261123130000_provider_keys', class: Migration20261123130000_provider_keys },
+  { name: 'Migration20261123140000_spend_ledger', class: Migration20261123140000_spend_ledger },
 ];

@@ -1,0 +1,95 @@
+/**
+ * The background work of one instance, on a timer and never on a request
+ * path: billing sync of due keys, spend flags re-armed when their period
+ * ends (with the event), reported-lease ids purged once their leases
+ * expired, and usage ledger days pruned past the retention. Every step is
+ * safe to run on any number of instances at once.
+ */
+import type { Config } from '../../config/config.js';
+import type { SqlPool } from '../../platform/db/sql-pool.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
+import type { Clock } from '../../platform/time/clock.js';
+import { integrationFromRow, spendPeriodKey, spendUsage, toIntegrationView, utcDay, type IntegrationEvent } from '../integrations/index.js';
+import type { BillingSync } from './billing-sync.js';
+
+const PRUNE_EVERY_MS = 3_600_000;
+
+export class BackgroundWork {
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly pool: SqlPool,
+    private readonly billing: BillingSync,
+    private readonly events: EventBus<IntegrationEvent>,
+    private readonly clock: Clock,
+    private readonly config: Pick<Config, 'billing' | 'usageRetentionDays' | 'leaseTtlSeconds'>,
+    private readonly log: (message: string, error: unknown) => void,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.config.billing.tickMs);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  /** Stops the timer and waits for the tick and the syncs in flight, at most `ms`. */
+  async stop(ms = 5000): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.race([this.ticking, new Promise((r) => setTimeout(r, ms).unref())]);
+    await this.billing.drain(ms);
+  }
+
+  /** One round of everything; a tick still running is not started twice. */
+  tick(): Promise<void> {
+    this.ticking ??= this.runTick().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  private async runTick(): Promise<void> {
+    const step = async (name: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (e) {
+        this.log(`background ${name} failed; it runs again next tick`, e);
+      }
+    };
+    await step('spend re-arm', () => this.rearmSpendLimits());
+    if (this.config.billing.enabled) await step('billing sync', () => this.billing.syncDue());
+    const now = this.clock.now().getTime();
+    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      await step('pruning', () => this.prune());
+    }
+  }
+
+  /** A spend flag of a period that has ended flips back, once, with its event. */
+  async rearmSpendLimits(): Promise<void> {
+    const now = this.clock.now();
+    const { rows } = await this.pool.query<Record<string, unknown>>(
+      `update integration set spend_limit_exceeded = false, spend_exceeded_period = null, updated_at = $3
+       where spend_limit_exceeded and spend_exceeded_period is distinct from (case when spend_limit_period = 'daily' then $1 else $2 end)
+       returning *`,
+      [spendPeriodKey('daily', now), spendPeriodKey('monthly', now), now],
+    );
+    for (const row of rows) {
+      const view = toIntegrationView(integrationFromRow(row), now);
+      await this.events.publish({
+        type: 'integration.spend_limit_changed', brandId: String(row.brand_id), integration: view, at: now, exceeded: false, previousExceeded: true,
+        action: view.spendLimitAction, amount: view.spendLimitAmount, period: view.spendLimitPeriod, usage: spendUsage(view),
+      });
+    }
+  }
+
+  async prune(): Promise<void> {
+    const now = this.clock.now();
+    await this.pool.query('delete from reported_lease where reported_at < $1', [new Date(now.getTime() - 2 * this.config.leaseTtlSeconds * 1000)]);
+    const oldest = new Date(Date.parse(`${utcDay(now)}T00:00:00Z`) - this.config.usageRetentionDays * 86_400_000).toISOString().slice(0, 10);
+    await this.pool.query('delete from usage_daily where day < $1::date', [oldest]);
+  }
+}

@@ -1,0 +1,50 @@
+import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DecimalScalar } from '../../graphql/scalars.js';
+
+export enum UsageGroupByEnum {
+  DAY = 'day',
+  INTEGRATION = 'integration',
+  PROVIDER = 'provider',
+  MODEL = 'model',
+  NODE = 'node',
+}
+registerEnumType(UsageGroupByEnum, { name: 'UsageGroupBy', description: 'What the usage totals are grouped by.' });
+
+@InputType('UsageFilter')
+export class UsageFilterInput {
+  @Field(() => String, { nullable: true }) providerName?: string;
+  @Field(() => Int, { nullable: true }) integrationId?: number;
+  @Field(() => String, { nullable: true }) nodeId?: string;
+  @Field(() => String, { nullable: true, description: 'Compared case-insensitively.' }) model?: string;
+}
+
+@ObjectType('UsageRow', { description: 'Totals of the usage ledger for one group; the grouped-by fields are set, the others null.' })
+export class UsageRowType {
+  @Field(() => String, { nullable: true, description: 'UTC day, YYYY-MM-DD.' }) day!: string | null;
+  @Field(() => Int, { nullable: true }) integrationId!: number | null;
+  @Field(() => String, { nullable: true }) providerName!: string | null;
+  @Field(() => String, { nullable: true, description: 'Lower-cased; "" when leases named no model.' }) model!: string | null;
+  @Field(() => String, { nullable: true }) nodeId!: string | null;
+  @Field(() => Number) requests!: number;
+  @Field(() => Number) successes!: number;
+  @Field(() => Number) failures!: number;
+  @Field(() => Number) rateLimited!: number;
+  @Field(() => Number) serverErrors!: number;
+  @Field(() => Number) authErrors!: number;
+  @Field(() => Number) clientErrors!: number;
+  @Field(() => Number) timeouts!: number;
+  @Field(() => Number) networkErrors!: number;
+  @Field(() => Number) promptTokens!: number;
+  @Field(() => Number) completionTokens!: number;
+  @Field(() => DecimalScalar, { description: 'USD, exact.' }) costUsd!: string;
+  @Field(() => Int, { nullable: true, description: 'Over the reports that gave a latency.' }) latencyMsAvg!: number | null;
+  @Field(() => Int, { nullable: true }) latencyMsMax!: number | null;
+}
+
+@ObjectType('UsageReport')
+export class UsageReportType {
+  @Field(() => String) from!: string;
+  @Field(() => String) to!: string;
+  @Field(() => [UsageGroupByEnum]) groupBy!: UsageGroupByEnum[];
+  @Field(() => [UsageRowType]) rows!: UsageRowType[];
+}
