@@ -185,7 +185,7 @@ const REPORT_SQL = `with cur as (
       $17::int, $18::int, $19::int, $20::int, $21::int, $22::int, $23::int,
       $24::bigint, $25::bigint, $2::numeric, coalesce($26::int, 0), coalesce($26::int, 0), case when $26::int is null then 0 else 1 end
     from cur
-    on conflict (integration_id, day, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
+    on conflict (brand_id, day, integration_id, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
       requests = u.requests + 1, successes = u.successes + excluded.successes, rate_limited = u.rate_limited + excluded.rate_limited,
       server_errors = u.server_errors + excluded.server_errors, auth_errors = u.auth_errors + excluded.auth_errors,
       client_errors = u.client_errors + excluded.client_errors, timeouts = u.timeouts + excluded.timeouts,

@@ -27,10 +27,11 @@ export class Migration20261123140000_spend_ledger extends Migration {
       "client_errors" bigint not null default 0, "timeouts" bigint not null default 0, "network_errors" bigint not null default 0,
       "prompt_tokens" bigint not null default 0, "completion_tokens" bigint not null default 0,
       "cost_usd" numeric(38,12) not null default 0,
-      "latency_ms_sum" bigint not null default 0, "latency_ms_max" integer not null default 0, "latency_reports" bigint not null default 0);`);
+      "latency_ms_sum" bigint not null default 0, "latency_ms_max" integer not null default 0, "latency_reports" bigint not null default 0)
+      with (fillfactor = 70);`);
     this.addSql(`alter table "usage_daily" add constraint "usage_daily_brand_id_foreign" foreign key ("brand_id") references "brand" ("id") on update cascade on delete cascade;`);
-    this.addSql(`create unique index "usage_daily_key" on "usage_daily" ("integration_id", "day", (coalesce("node_id", '00000000-0000-0000-0000-000000000000'::uuid)), "model");`);
-    this.addSql(`create index "usage_daily_brand_day_index" on "usage_daily" ("brand_id", "day");`);
+    // One index: the upsert's conflict target, and a brand's days for reads. Rows are updated in place (HOT), so pages keep room.
+    this.addSql(`create unique index "usage_daily_key" on "usage_daily" ("brand_id", "day", "integration_id", (coalesce("node_id", '00000000-0000-0000-0000-000000000000'::uuid)), "model");`);
     this.addSql(`create or replace function keypool_spend_over(
   p_amount numeric, p_period text, p_own_today numeric, p_own_month numeric,
   p_cached_today numeric, p_cached_month numeric, p_synced_at timestamptz, p_today date, p_month_start date
