@@ -319,4 +319,22 @@ describe('the usage ledger', () => {
   ])('refuses %s', async (query, message) => {
     expect(await t.rest('GET', `/api/v1/usage?${query}`, { token })).toMatchObject({ status: 400, body: { success: false, error: message } });
   });
+
+  it('is pruned past the retention by the scheduler, with reported lease ids past their leases\' life', async () => {
+    const pool = t.app.services.usage['pool'];
+    const { rows: [brand] } = await pool.query('select id from brand limit 1');
+    await pool.query(
+      `insert into usage_daily (brand_id, integration_id, provider_name, model, day, requests) values
+         ($1, 999001, 'groq', '', (($2::date) - 401), 1), ($1, 999001, 'groq', '', (($2::date) - 399), 1)`,
+      [brand.id, '2026-03-10'],
+    );
+    await pool.query(`insert into reported_lease (lease_id, integration_id, reported_at) values ('old-lease', 999001, $1), ('new-lease', 999001, $2)`, [
+      new Date(clock.now().getTime() - 3600_000), clock.now(),
+    ]);
+    await t.app.background.prune();
+    const { rows: days } = await pool.query(`select to_char(day, 'YYYY-MM-DD') as day from usage_daily where integration_id = 999001`);
+    expect(days).toEqual([{ day: '2025-02-04' }]);
+    const { rows: leases } = await pool.query(`select lease_id from reported_lease where integration_id = 999001`);
+    expect(leases).toEqual([{ lease_id: 'new-lease' }]);
+  });
 });
