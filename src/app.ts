@@ -20,6 +20,7 @@ import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, t
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
 import { checkEncryptionKeys, CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
 import { ProviderService } from './modules/providers/index.js';
+import { SQL_DEFINITIONS } from './sql-definitions.js';
 import { BackgroundWork, BILLING_PROVIDERS, BillingSync, UsageService } from './modules/billing/index.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
 import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
@@ -157,7 +158,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (config.databaseUrl) {
     await waitForDatabase(databaseUrl, config.databaseWaitSeconds, (message) => fastify.log.warn(`keypool: ${message}`));
   }
-  const orm = await openDatabase(databaseUrl);
+  const orm = await openDatabase(databaseUrl, undefined, SQL_DEFINITIONS);
   await checkEncryptionKeys(orm.em, new CredentialVault(config.encryptionKeys), config.secretsFile, clock.now()).catch(async (e: unknown) => {
     await orm.close();
     await cluster?.stop();

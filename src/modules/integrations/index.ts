@@ -19,3 +19,4 @@ export { checkEncryptionKeys, EncryptionKeysError } from './encryption-check.js'
 export { IntegrationResolver } from './integration.resolver.js';
 export { IntegrationEventsResolver } from './integration-events.resolver.js';
 export { createIntegrationEventCodec } from './integration-event-codec.js';
+export { SPEND_FUNCTION_SQL } from './spend-function.sql.js';

@@ -8,3 +8,4 @@ export { LeaseService, type KeyLease, type LeaseRequest, type LeaseSettings } fr
 export { LeaseTokenSigner } from './lease-token.js';
 export { LeaseResolver } from './lease.resolver.js';
 export type { UsageReportInput } from './usage-input.js';
+export { LEASE_FUNCTION_SQL } from './lease-function.sql.js';

@@ -42,7 +42,11 @@ export function ormOptions(databaseUrl: string, poolMax = 20): Options {
 /** Any number of instances may start at once: one migrates while the others wait on this lock. */
 const MIGRATION_LOCK_KEY = 4_711_042;
 
-export async function openDatabase(databaseUrl: string, poolMax?: number): Promise<MikroORM> {
+/**
+ * Migrates, then applies the SQL definitions (functions written as `create or replace`, each
+ * kept in one file beside the code that calls it) under the same lock.
+ */
+export async function openDatabase(databaseUrl: string, poolMax?: number, definitions: readonly string[] = []): Promise<MikroORM> {
   const orm = await MikroORM.init(ormOptions(databaseUrl, poolMax));
   const lock = new pg.Client({ connectionString: databaseUrl });
   lock.on('error', () => {}); // a lost connection fails the query in flight; it is reported from there
@@ -50,6 +54,7 @@ export async function openDatabase(databaseUrl: string, poolMax?: number): Promi
     await lock.connect();
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await orm.migrator.up();
+    for (const sql of definitions) await lock.query(sql);
   } catch (e) {
     await orm.close();
     throw e;
