@@ -35,7 +35,7 @@ import { LeaseService, LeaseTokenSigner } from './modules/leases/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
-import { installErrorHandlers, MAX_BODY_BYTES } from './rest/error-handler.js';
+import { frameworkErrors, installErrorHandlers, MAX_BODY_BYTES, MAX_PARAM_LENGTH } from './rest/error-handler.js';
 import { installInputGuard } from './rest/input-guard.js';
 import { loggableError } from './platform/errors/loggable-error.js';
 import type { Services } from './services.js';
@@ -127,6 +127,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const fastify = Fastify({
     bodyLimit: MAX_BODY_BYTES,
+    maxParamLength: MAX_PARAM_LENGTH,
+    frameworkErrors,
     logger:
       options.logger === false
         ? false

@@ -7,30 +7,24 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../platform/errors/app-error.js';
 import { databaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-errors.js';
-import { V1_PREFIX, v1ErrorBody } from './integrations-v1/errors.js';
-import { BIFROST_PREFIX, bifrostErrorBody } from './bifrost/errors.js';
+import { V1_DIALECT } from './integrations-v1/errors.js';
+import { BIFROST_DIALECT } from './bifrost/errors.js';
+import { Dialects } from './dialects.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-function render(request: FastifyRequest, reply: FastifyReply, error: AppError) {
-  if (error.code === 'lease.no_key_available' && typeof error.details?.retryAfterSeconds === 'number') {
-    reply.header('retry-after', String(error.details.retryAfterSeconds));
-  }
+const dialects = new Dialects();
+dialects.register(V1_DIALECT);
+dialects.register(BIFROST_DIALECT);
+
+/** Renders an AppError as the dialect that owns the URL does (or keypool's own body). */
+export function render(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+  // Any error that says when to come back (a refused lease) says it in the header too.
+  if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
   reply.code(error.httpStatus);
-  if (request.url.startsWith(V1_PREFIX)) return { ...v1ErrorBody(error.message), ...(snakeKeys(error.details ?? {}) as object) };
-  if (request.url === BIFROST_PREFIX || request.url.startsWith(`${BIFROST_PREFIX}/`) || request.url.startsWith(`${BIFROST_PREFIX}?`)) {
-    return bifrostErrorBody(error);
-  }
+  const dialect = dialects.of(request.url);
+  if (dialect) return dialect.errorBody(error);
   return { error: { code: error.code, message: error.message, ...(error.details ?? {}) } };
-}
-
-const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/** The v1 dialect is snake_case throughout, error details included. */
-function snakeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(snakeKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), snakeKeys(v)]));
 }
 
 function fromFrameworkError(error: FastifyError): AppError | null {
@@ -49,6 +43,21 @@ function fromFrameworkError(error: FastifyError): AppError | null {
     return new AppError('request.invalid', error.message);
   }
   return null;
+}
+
+/** The longest path parameter routed (key ids are at most 255 characters; longer ones answer 404). */
+export const MAX_PARAM_LENGTH = 1024;
+
+/**
+ * Errors the router raises before any route runs (a path parameter over MAX_PARAM_LENGTH, a
+ * malformed percent-encoding): rendered in the dialect's body like every other error, without
+ * echoing the URL.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? `A path segment is longer than ${MAX_PARAM_LENGTH} characters`
+    : 'The URL is malformed (bad percent-encoding)';
+  void reply.send(render(request, reply, new AppError('request.invalid', message)));
 }
 
 export function installErrorHandlers(fastify: FastifyInstance): void {

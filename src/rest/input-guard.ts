@@ -1,4 +1,4 @@
-/** Checks every REST body and query string before a route sees it: no NUL characters anywhere. */
+/** Checks every REST path parameter, query string and body before a route sees it: no NUL characters anywhere. */
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../platform/errors/app-error.js';
 import { findNulCharacter, nulCharacterMessage } from '../platform/input/nul-characters.js';
@@ -6,7 +6,7 @@ import { findNulCharacter, nulCharacterMessage } from '../platform/input/nul-cha
 export function installInputGuard(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', async (request) => {
     if (!request.url.startsWith('/api/')) return;
-    const found = findNulCharacter(request.query) ?? findNulCharacter(request.body);
+    const found = findNulCharacter(request.params) ?? findNulCharacter(request.query) ?? findNulCharacter(request.body);
     if (found) throw badRequest(nulCharacterMessage(found));
   });
 }

@@ -473,3 +473,24 @@ describe('isolation between brands', () => {
     expectError(await api('GET', '/groq/keys', undefined, 'not-a-token'), 401, /^Invalid client token/);
   });
 });
+
+describe('hostile input on the Bifrost routes', () => {
+  it.each([
+    ['a NUL in the key id', 'GET', '/groq/keys/a%00b', undefined, 400, 'key_id must not contain NUL characters (\\u0000)'],
+    ['a 1,000-character key id', 'GET', `/groq/keys/${'k'.repeat(1000)}`, undefined, 404, 'Provider key not found: not found'],
+    ['a 10,000-character key id', 'GET', `/groq/keys/${'k'.repeat(10_000)}`, undefined, 400, 'A path segment is longer than 1024 characters'],
+    ['a malformed percent-encoding', 'GET', '/groq/keys/%E0%A4%A', undefined, 400, 'The URL is malformed (bad percent-encoding)'],
+    ['a NUL in the provider', 'GET', '/gr%00oq/keys', undefined, 400, 'provider must not contain NUL characters (\\u0000)'],
+    ['a non-ASCII provider', 'DELETE', '/gr%C3%B6q', undefined, 404, 'Provider not found: not found'],
+    ['an array body', 'POST', '/groq/keys', [], 400, 'Request body must be a JSON object'],
+    ['a NUL in a value', 'POST', '/groq/keys', { value: 'gsk_\u0000abcdefghijk' }, 400, /NUL/],
+    ['a string network_config', 'PUT', '/groq', { network_config: 'fast' }, 400, 'network_config must be an object'],
+    ['a negative retry count', 'PUT', '/groq', { network_config: { max_retries: -1 } }, 400, 'network_config.max_retries must be a whole number from 0 to 100'],
+    ['an env var object without a name', 'POST', '/groq/keys', { value: { from_env: true } }, 400, 'value.env_var is required when from_env is true'],
+    ['a secret object with an extra field', 'POST', '/groq/keys', { value: { value: 'x', secret: 'y' } }, 400, 'value has unknown field secret (accepted: value, env_var, from_env)'],
+  ] as const)('answers %s with a clear 4xx in Bifrost\'s envelope', async (_what, method, path, body, status, message) => {
+    const res = await api(method, path, body);
+    expectError(res, status, message);
+  });
+});
+

@@ -3,6 +3,7 @@
  * with Bifrost's own wording where its scripts may match on it.
  */
 import type { AppError } from '../../platform/errors/app-error.js';
+import type { Dialect } from '../dialects.js';
 
 export const BIFROST_PREFIX = '/api/providers';
 
@@ -27,3 +28,5 @@ export function bifrostErrorBody(error: AppError) {
     extra_fields: {},
   };
 }
+
+export const BIFROST_DIALECT: Dialect = { prefix: BIFROST_PREFIX, errorBody: bifrostErrorBody };
