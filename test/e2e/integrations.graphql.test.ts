@@ -117,6 +117,18 @@ describe('GraphQL key pool', () => {
       baseUrl: 'http://10.0.0.9:8000',
       integration: { keyId: 'edge-1' },
     });
+    // updateIntegration replaces the key config; a secret sent back as rendered keeps the stored one.
+    const id = (key.data as any).createIntegration.id;
+    const rendered = (key.data as any).createIntegration.providerConfig.url;
+    const kept = await t.gql<any, object>(`mutation($c: JSONObject) { updateIntegration(id: ${id}, input: { providerConfig: $c }) { providerConfig } }`,
+      { c: { url: rendered, model_name: 'qwen-2' } }, brand.token);
+    expect(kept.data?.updateIntegration.providerConfig).toEqual({ url: rendered, model_name: 'qwen-2' });
+    const moved = await t.gql<any, object>(`mutation { updateIntegration(id: ${id}, input: { providerConfig: { url: "http://10.0.0.10:8000/v1" } }) { providerConfig } }`, {}, brand.token);
+    expect(moved.errors).toBeUndefined();
+    const masked = await t.gql<any, object>(`mutation { updateIntegration(id: ${id}, input: { providerConfig: { url: "abcd${'*'.repeat(24)}wxyz" } }) { id } }`, {}, brand.token);
+    expect(masked.errors?.[0].message).toBe('masked preview cannot be used for vllm_key_config.url without a stored value');
+    const again = await t.gql<any, object>('mutation { leaseKey(input: { providerName: "edge-vllm" }) { credentials } }', {}, brand.token);
+    expect(again.data?.leaseKey.credentials).toEqual({ vllm_key_config: { url: 'http://10.0.0.10:8000/v1' } });
     const deleted = await t.gql<any, object>('mutation { deleteProvider(name: "edge-vllm") { name } }', {}, brand.token);
     expect(deleted.data?.deleteProvider).toEqual({ name: 'edge-vllm' });
     expect((await t.gql('{ integrations { total } }', {}, brand.token)).data).toEqual({ integrations: { total: 0 } });

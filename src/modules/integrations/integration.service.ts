@@ -56,6 +56,12 @@ export interface ReplaceKeyInput {
   useForBatchApi?: boolean;
 }
 
+/** Settings, and (GraphQL only) a new credential or key config. */
+export interface IntegrationUpdate extends IntegrationSettings {
+  credentials?: unknown;
+  providerConfig?: unknown;
+}
+
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 export const PRIMARY_PRIORITY = 10;
@@ -186,13 +192,16 @@ export class IntegrationService implements ProviderKeys {
    * Changes settings only; the provider and the credential are fixed for a key's life. The row
    * is locked for the change, so an update racing a delete either lands before it or is a 404.
    */
-  async updateIntegration(brandId: string, id: number, patch: IntegrationSettings, n: FieldNamer = camelNames): Promise<IntegrationView> {
+  async updateIntegration(brandId: string, id: number, update: IntegrationUpdate, n: FieldNamer = camelNames): Promise<IntegrationView> {
+    const { credentials, providerConfig, ...patch } = update;
     validateSettings(patch, n);
-    const { view, spendChanged, wasExceeded } = await this.em.fork().transactional(async (em) => {
-      const entity = await this.findEntity(em, brandId, id, LockMode.PESSIMISTIC_WRITE);
+    const replacing = credentials !== undefined || providerConfig !== undefined;
+    const { view, spendChanged, wasExceeded } = await this.write(async (em) => {
+      const entity = await this.findEntity(em, brandId, id, LockMode.PESSIMISTIC_WRITE, replacing);
       if (!entity) throw notFound();
       const spendBefore = [entity.spendLimitAmount, entity.spendLimitPeriod, entity.spendLimitAction].join('|');
       const wasExceeded = entity.spendLimitExceeded;
+      if (replacing) await this.replaceSecrets(em, brandId, entity, credentials, providerConfig, n);
       const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       em.assign(entity, defined);
       if (patch.isPrimary !== undefined) entity.priority = patch.isPrimary ? PRIMARY_PRIORITY : 0;
@@ -207,6 +216,25 @@ export class IntegrationService implements ProviderKeys {
     });
     await this.publishChange(brandId, view, 'UPDATED', spendChanged, wasExceeded);
     return view;
+  }
+
+  /**
+   * A new credential or key config for a key (GraphQL updateIntegration): what is not given stays,
+   * a secret sent back as its redacted rendering stays, and the result is checked like a new key.
+   */
+  private async replaceSecrets(em: EntityManager, brandId: string, entity: IntegrationEntity, credentials: unknown, providerConfig: unknown, n: FieldNamer): Promise<void> {
+    const provider = await this.resolveProvider(brandId, entity.providerName, n);
+    if (provider.keyless) throw keylessRefusal('update');
+    const stored = this.vault.open(entity.credentialsEncrypted);
+    const given = parseKeyDocument(provider.base, credentials ?? stored.credentials, providerConfig ?? stored.keyConfig?.fields ?? null, n);
+    const doc = keepStoredSecrets(given, stored, toIntegrationView(entity, this.clock.now()).keyView);
+    checkKeyDocument(provider.base, doc, n);
+    const envRefs = this.checkEnvironment(doc);
+    const sealed = this.vault.seal(provider.name, doc);
+    if (sealed.fingerprint !== entity.credentialFingerprint) await this.refuseDuplicate(em, brandId, provider.name, doc, entity.id);
+    em.assign(entity, {
+      envRefs, credentialsEncrypted: sealed.encrypted, credentialFingerprint: sealed.fingerprint, keyPreview: sealed.preview, keyView: sealed.view, credentialError: null,
+    });
   }
 
   /** Judges a key's spend limit as it now stands (the same SQL as reports and syncs), and stores the verdict. */
@@ -397,9 +425,12 @@ export class IntegrationService implements ProviderKeys {
     return view;
   }
 
-  private async findEntity(em: EntityManager, brandId: string, id: number, lockMode?: LockMode): Promise<IntegrationEntity | null> {
+  private async findEntity(em: EntityManager, brandId: string, id: number, lockMode?: LockMode, withCredential = false): Promise<IntegrationEntity | null> {
     if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) return null;
-    return em.findOne(IntegrationSchema, { id, brand: brandId }, lockMode === undefined ? {} : { lockMode });
+    return em.findOne(IntegrationSchema, { id, brand: brandId }, {
+      ...(lockMode !== undefined && { lockMode }),
+      ...(withCredential && { populate: ['credentialsEncrypted'] as const }),
+    });
   }
 
   private async publishChange(

@@ -98,17 +98,19 @@ export class UpdateIntegrationInput {
   @Field(() => DecimalScalar, { nullable: true }) spendLimitAmount?: string | null;
   @Field(() => SpendLimitPeriodEnum, { nullable: true }) spendLimitPeriod?: SpendLimitPeriodEnum;
   @Field(() => SpendLimitActionEnum, { nullable: true }) spendLimitAction?: SpendLimitActionEnum;
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description:
+      'Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). ' +
+      'On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one).',
+  })
+  credentials?: Record<string, unknown> | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The provider\'s key config (the contents of azure_key_config, vertex_key_config, …); see Provider.keyConfigField.' })
+  providerConfig?: Record<string, unknown> | null;
 }
 
 @InputType('CreateIntegrationInput')
 export class CreateIntegrationInput extends UpdateIntegrationInput {
   @Field(() => String) providerName!: string;
-  @Field(() => GraphQLJSONObject, {
-    nullable: true,
-    description: 'Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time).',
-  })
-  credentials?: Record<string, unknown> | null;
   @Field(() => String, { nullable: true, description: 'The Bifrost-style string id; a UUID when omitted.' }) keyId?: string | null;
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The provider\'s key config (the contents of azure_key_config, vertex_key_config, …); see Provider.keyConfigField.' })
-  providerConfig?: Record<string, unknown> | null;
 }

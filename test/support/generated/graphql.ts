@@ -11,7 +11,7 @@ export type CreateBrandInput = {
 export type CreateIntegrationInput = {
   /** Refused models (case-insensitive); ["*"] refuses all. */
   blacklistedModels?: Array<string> | null | undefined;
-  /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). */
+  /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one). */
   credentials?: Record<string, unknown> | null | undefined;
   dailyLimit?: number | null | undefined;
   isActive?: boolean | null | undefined;
@@ -95,6 +95,8 @@ export type SpendLimitPeriod =
 export type UpdateIntegrationInput = {
   /** Refused models (case-insensitive); ["*"] refuses all. */
   blacklistedModels?: Array<string> | null | undefined;
+  /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one). */
+  credentials?: Record<string, unknown> | null | undefined;
   dailyLimit?: number | null | undefined;
   isActive?: boolean | null | undefined;
   isPrimary?: boolean | null | undefined;
@@ -102,6 +104,8 @@ export type UpdateIntegrationInput = {
   minuteLimit?: number | null | undefined;
   /** Allowed models (case-insensitive); null or ["*"] = all, [] = none. */
   models?: Array<string> | null | undefined;
+  /** The provider's key config (the contents of azure_key_config, vertex_key_config, …); see Provider.keyConfigField. */
+  providerConfig?: Record<string, unknown> | null | undefined;
   spendLimitAction?: SpendLimitAction | null | undefined;
   spendLimitAmount?: unknown;
   spendLimitPeriod?: SpendLimitPeriod | null | undefined;
