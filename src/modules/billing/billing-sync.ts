@@ -74,9 +74,7 @@ export class BillingSync {
     if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) throw notFound();
     for (;;) {
       const now = this.clock.now();
-      const { rows } = await this.pool.query<Record<string, unknown>>('select * from integration where id = $1 and brand_id = $2', [id, brandId]);
-      if (rows.length === 0) throw notFound();
-      const row = rows[0];
+      const row = await this.loadKey(brandId, id);
       const syncedAt = row.billing_synced_at as Date | null;
       const erredAt = row.billing_error_at as Date | null;
       const last = Math.max(syncedAt?.getTime() ?? 0, erredAt?.getTime() ?? 0);
@@ -84,13 +82,18 @@ export class BillingSync {
       const claimed = await this.claim(`id = $3`, [id], 1);
       if (claimed.length === 1) {
         await this.syncClaimed(claimed[0]);
-        const after = await this.pool.query<Record<string, unknown>>('select * from integration where id = $1 and brand_id = $2', [id, brandId]);
-        if (after.rows.length === 0) throw notFound();
-        return toIntegrationView(integrationFromRow(after.rows[0]), this.clock.now());
+        return toIntegrationView(integrationFromRow(await this.loadKey(brandId, id)), this.clock.now());
       }
       // Another instance (or call) is syncing it: wait for its result.
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** One key of the brand as stored; 404 when it is not there (or is another brand's). */
+  private async loadKey(brandId: string, id: number): Promise<Record<string, unknown>> {
+    const { rows } = await this.pool.query<Record<string, unknown>>('select * from integration where id = $1 and brand_id = $2', [id, brandId]);
+    if (rows.length === 0) throw notFound();
+    return rows[0];
   }
 
   private track(work: Promise<void>): void {

@@ -50,15 +50,13 @@ export interface UsageReport {
   rows: UsageRow[];
 }
 
-const COLUMNS: Record<UsageGroup, string[]> = {
-  day: ["to_char(day, 'YYYY-MM-DD') as day"],
-  integration: ['integration_id', 'provider_name'],
-  provider: ['provider_name'],
-  model: ['model'],
-  node: ['node_id'],
-};
-const GROUP_EXPRESSIONS: Record<UsageGroup, string[]> = {
-  day: ['day'], integration: ['integration_id', 'provider_name'], provider: ['provider_name'], model: ['model'], node: ['node_id'],
+/** Each grouping: the columns it selects and the expressions it groups by. */
+const GROUPS: Record<UsageGroup, { select: string[]; group: string[] }> = {
+  day: { select: ["to_char(day, 'YYYY-MM-DD') as day"], group: ['day'] },
+  integration: { select: ['integration_id', 'provider_name'], group: ['integration_id', 'provider_name'] },
+  provider: { select: ['provider_name'], group: ['provider_name'] },
+  model: { select: ['model'], group: ['model'] },
+  node: { select: ['node_id'], group: ['node_id'] },
 };
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_DAYS = 400;
@@ -95,8 +93,8 @@ export class UsageService {
     if (q.integrationId !== undefined) filter('integration_id', q.integrationId);
     if (q.nodeId !== undefined) filter('node_id', q.nodeId);
     if (q.model !== undefined) filter('model', q.model.toLowerCase());
-    const select = groupBy.flatMap((g) => COLUMNS[g]);
-    const group = groupBy.flatMap((g) => GROUP_EXPRESSIONS[g]);
+    const select = groupBy.flatMap((g) => GROUPS[g].select);
+    const group = groupBy.flatMap((g) => GROUPS[g].group);
     const { rows } = await this.pool.query<Record<string, unknown>>(
       `select ${[...select,
         'sum(requests)::bigint as requests', 'sum(successes)::bigint as successes', 'sum(rate_limited)::bigint as rate_limited',

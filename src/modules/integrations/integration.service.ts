@@ -11,7 +11,7 @@ import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { checkPage, type Page } from '../../platform/input/pages.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { invalidProviderMessage, type BrandProvider, type ProviderKeys } from '../providers/index.js';
+import { assertKeysAllowed, invalidProviderMessage, type BrandProvider, type ProviderKeys } from '../providers/index.js';
 import { HEALTH_STATUSES, IntegrationSchema, type HealthStatus, type IntegrationEntity } from './integration.entity.js';
 import type { IntegrationEvent } from './integration.events.js';
 import {
@@ -72,9 +72,6 @@ const duplicate = () => new AppError('integration.duplicate', 'A key with this c
 const nameTaken = () => new AppError('integration.name_taken', 'API key names must be unique across providers. Choose a different name');
 const keyIdTaken = (keyId: string) => new AppError('integration.duplicate', `A key with id ${keyId} already exists`);
 
-const keylessRefusal = (verb: 'add' | 'update' | 'delete') =>
-  badRequest(`Cannot ${verb} keys ${verb === 'add' ? 'to' : 'on'} a keyless provider`);
-
 export class IntegrationService implements ProviderKeys {
   constructor(
     private readonly em: EntityManager,
@@ -96,7 +93,7 @@ export class IntegrationService implements ProviderKeys {
   /** Adds a key to the brand's pool, encrypted; 409 when the same credential (or key id) is already there. */
   async createIntegration(brandId: string, input: CreateIntegrationInput, n: FieldNamer = camelNames, options: WriteOptions = {}): Promise<IntegrationView> {
     const provider = await this.resolveProvider(brandId, input.providerName, n);
-    if (provider.keyless) throw keylessRefusal('add');
+    assertKeysAllowed(provider, 'add');
     const dialect = options.dialect ?? 'fields';
     const doc = keepStoredSecrets(parseKeyDocument(provider.base, input.credentials, input.providerConfig, n, dialect), null, null);
     checkKeyDocument(provider.base, doc, n, dialect);
@@ -138,13 +135,13 @@ export class IntegrationService implements ProviderKeys {
       });
       await em.flush();
       return toIntegrationView(entity, now);
-    });
+    }, keyId);
     await this.publishChange(brandId, view, 'CREATED', input.spendLimitAmount !== undefined && input.spendLimitAmount !== null);
     return view;
   }
 
   async listIntegrations(brandId: string, filter: IntegrationFilter, limit = DEFAULT_PAGE_SIZE, offset = 0): Promise<IntegrationPage> {
-    if (filter.providerName !== undefined) await this.resolveProvider(brandId, filter.providerName, (f) => (f === 'providerName' ? 'provider_name' : f));
+    if (filter.providerName !== undefined) await this.resolveProvider(brandId, filter.providerName);
     if (filter.healthStatus !== undefined && !HEALTH_STATUSES.includes(filter.healthStatus as HealthStatus)) {
       throw new AppError('request.invalid', `health_status must be one of ${HEALTH_STATUSES.join(', ')}`);
     }
@@ -224,7 +221,7 @@ export class IntegrationService implements ProviderKeys {
    */
   private async replaceSecrets(em: EntityManager, brandId: string, entity: IntegrationEntity, credentials: unknown, providerConfig: unknown, n: FieldNamer): Promise<void> {
     const provider = await this.resolveProvider(brandId, entity.providerName, n);
-    if (provider.keyless) throw keylessRefusal('update');
+    assertKeysAllowed(provider, 'update');
     const stored = this.vault.open(entity.credentialsEncrypted);
     const given = parseKeyDocument(provider.base, credentials ?? stored.credentials, providerConfig ?? stored.keyConfig?.fields ?? null, n);
     const doc = keepStoredSecrets(given, stored, toIntegrationView(entity, this.clock.now()).keyView);
@@ -261,7 +258,7 @@ export class IntegrationService implements ProviderKeys {
    */
   async replaceProviderKey(brandId: string, providerName: string, keyId: string, input: ReplaceKeyInput, n: FieldNamer, options: WriteOptions = {}): Promise<IntegrationView> {
     const provider = await this.resolveProvider(brandId, providerName, n);
-    if (provider.keyless) throw keylessRefusal('update');
+    assertKeysAllowed(provider, 'update');
     const dialect = options.dialect ?? 'fields';
     const incoming = parseKeyDocument(provider.base, input.credentials, input.providerConfig, n, dialect);
     const settings: IntegrationSettings = {
@@ -314,7 +311,7 @@ export class IntegrationService implements ProviderKeys {
 
   async deleteProviderKey(brandId: string, providerName: string, keyId: string): Promise<IntegrationView> {
     const provider = await this.resolveProvider(brandId, providerName);
-    if (provider.keyless) throw keylessRefusal('delete');
+    assertKeysAllowed(provider, 'delete');
     return this.deleteWhere(brandId, (em) =>
       em.findOne(IntegrationSchema, { brand: brandId, providerName: provider.name, keyId, keyless: false }, { lockMode: LockMode.PESSIMISTIC_WRITE }));
   }
@@ -342,7 +339,8 @@ export class IntegrationService implements ProviderKeys {
     if (keyless && !existing) {
       const sealed = this.vault.seal(provider, { credentials: {}, keyConfig: null });
       const entity = em.create(IntegrationSchema, {
-        keyId: `keyless-${provider}`,
+        // A key id no caller can give (ids have no spaces), so it never collides with a key's.
+        keyId: `keyless ${provider}`,
         brand: brandId,
         providerName: provider,
         keyLabel: `${provider} (keyless endpoint)`,
@@ -401,13 +399,13 @@ export class IntegrationService implements ProviderKeys {
     if (existing > 0) throw duplicate();
   }
 
-  /** One transaction; a unique index that fires (a racing duplicate) is the same 409 as the check. */
-  private async write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+  /** One transaction; a unique index that fires (a racing duplicate) is the same 409 as the check that lost the race. */
+  private async write<T>(work: (em: EntityManager) => Promise<T>, keyId?: string): Promise<T> {
     try {
       return await this.em.fork().transactional(work);
     } catch (e) {
       if (e instanceof UniqueConstraintViolationException) {
-        throw String(e.message).includes('integration_brand_key_id_unique') ? new AppError('integration.duplicate', 'A key with this id already exists') : duplicate();
+        throw keyId !== undefined && String(e.message).includes('integration_brand_key_id_unique') ? keyIdTaken(keyId) : duplicate();
       }
       throw e;
     }

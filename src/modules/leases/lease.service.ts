@@ -13,9 +13,9 @@ import { isUuid } from '../brands/index.js';
 import {
   camelNames, nextUtcDay, spendPeriodEnd, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart,
   isSpendExceeded, resolveDocument, spendUsage, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
-  type ProviderDirectory,
+  type KeyDocument, type ProviderDirectory,
 } from '../integrations/index.js';
-import { invalidProviderMessage, isProviderName } from '../providers/index.js';
+import { invalidProviderMessage, isProviderName, PROVIDER_NAME } from '../providers/index.js';
 import { applyOutcome, classify } from './health.js';
 import type { LedgerOutcome } from './lease.repository.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, noKeyAvailable, noKeysForProvider } from './lease-errors.js';
@@ -50,8 +50,6 @@ export interface LeaseSettings {
   health: HealthConfig;
   envReferences: EnvReferences;
 }
-
-const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** Whether a node exists in a brand (a brand token may attribute a lease to one of its nodes). */
 export type NodeLookup = (brandId: string, nodeId: string) => Promise<boolean>;
@@ -154,15 +152,15 @@ export class LeaseService {
       if (!granted) return this.explainRefusal(brandId, providerName, model, batch, this.clock.now(), true);
     }
     const { leased, now } = granted;
-    let credentials: Record<string, unknown>;
+    let document: KeyDocument;
     try {
-      const resolved = resolveDocument(this.vault.open(leased.encrypted), this.settings.envReferences.lookup);
-      if ('unset' in resolved) throw new AppError('lease.no_key_available', `No ${providerName} key is available: environment variable ${resolved.unset} is unset`);
-      credentials = resolved.credentials;
-    } catch (e) {
-      if (e instanceof AppError) throw e;
+      document = this.vault.open(leased.encrypted);
+    } catch {
       return this.refuseUnreadable(brandId, leased, now);
     }
+    const resolved = resolveDocument(document, this.settings.envReferences.lookup);
+    if ('unset' in resolved) throw new AppError('lease.no_key_available', `No ${providerName} key is available: environment variable ${resolved.unset} is unset`);
+    const { credentials } = resolved;
     const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
     const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId, model: model ?? null });
     return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials, baseUrl: leased.baseUrl, expiresAt };

@@ -52,7 +52,8 @@ export const DEFAULT_NETWORK_CONFIG: NetworkConfig = {
 };
 export const DEFAULT_CONCURRENCY: ConcurrencyAndBufferSize = { concurrency: 1000, buffer_size: 5000 };
 
-const CUSTOM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** What a provider name may look like (standard names do; a custom one must). */
+export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function toBrandProvider(name: string, row: ProviderConfigEntity | null): BrandProvider | null {
@@ -79,9 +80,14 @@ export function toBrandProvider(name: string, row: ProviderConfigEntity | null):
   };
 }
 
+/** A keyless provider has no keys: adding, replacing or deleting one is refused in Bifrost's words. */
+export function assertKeysAllowed(provider: BrandProvider, verb: 'add' | 'update' | 'delete'): void {
+  if (provider.keyless) throw badRequest(`Cannot ${verb} keys ${verb === 'add' ? 'to' : 'on'} a keyless provider`);
+}
+
 export function checkCustomProviderName(name: string): void {
   if (isProviderName(name.toLowerCase())) throw badRequest('Custom provider cannot be same as a standard provider');
-  if (!CUSTOM_NAME.test(name)) throw badRequest('provider must be 1 to 64 letters, digits, "_", "-" or ".", starting with a letter or digit');
+  if (!PROVIDER_NAME.test(name)) throw badRequest('provider must be 1 to 64 letters, digits, "_", "-" or ".", starting with a letter or digit');
 }
 
 function integerIn(value: unknown, path: string, min: number, max: number): number {

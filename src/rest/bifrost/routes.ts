@@ -5,7 +5,7 @@
  * dialect, and calls one service method.
  */
 import type { FastifyInstance } from 'fastify';
-import type { BrandProvider } from '../../modules/providers/index.js';
+import { assertKeysAllowed, type BrandProvider } from '../../modules/providers/index.js';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import type { Services } from '../../services.js';
 import { accessOf } from '../access.js';
@@ -63,7 +63,7 @@ export function mountBifrostProviderRoutes(fastify: FastifyInstance, services: S
     const { brandId } = accessOf(request);
     const p = await provider(brandId, request.params.provider);
     const body = requireObjectBody(request.body);
-    if (p.keyless) throw badRequest('Cannot add keys to a keyless provider');
+    assertKeysAllowed(p, 'add'); // before the body is judged, as Bifrost does
     const { keyId, ...key } = parseKeyBody(body, p);
     const created = await services.integrations.createIntegration(
       brandId, { providerName: p.name, keyId, ...key }, bifrostNames(p), { dialect: 'bifrost', uniqueName: true },
@@ -75,7 +75,7 @@ export function mountBifrostProviderRoutes(fastify: FastifyInstance, services: S
     const { brandId } = accessOf(request);
     const p = await provider(brandId, request.params.provider);
     const body = requireObjectBody(request.body);
-    if (p.keyless) throw badRequest('Cannot update keys on a keyless provider');
+    assertKeysAllowed(p, 'update');
     const { keyId: _ignoredId, ...key } = parseKeyBody(body, p);
     const replaced = await services.integrations.replaceProviderKey(
       brandId, p.name, request.params.key_id, key, bifrostNames(p), { dialect: 'bifrost', uniqueName: true },
@@ -86,7 +86,6 @@ export function mountBifrostProviderRoutes(fastify: FastifyInstance, services: S
   fastify.delete<KeyParams>(`${BIFROST_PREFIX}/:provider/keys/:key_id`, write, async (request) => {
     const { brandId } = accessOf(request);
     const p = await provider(brandId, request.params.provider);
-    if (p.keyless) throw badRequest('Cannot delete keys on a keyless provider');
     return toBifrostKey(await services.integrations.deleteProviderKey(brandId, p.name, request.params.key_id), p);
   });
 }
