@@ -315,6 +315,9 @@ describe('the usage ledger', () => {
     ['from=2026-03-10&to=2026-03-01', 'from must not be after to'],
     ['from=2024-01-01&to=2026-03-01', 'from to to must span at most 400 days'],
     ['group_by=week', 'group_by must be a comma-separated list of day, integration, provider, model, node'],
+    ['integration_id=9999999999', 'integration_id must be a whole number from 1 to 2147483647'],
+    ['integration_id=abc', 'integration_id must be a whole number'],
+    ['node_id=not-a-uuid', 'node_id must be a UUID'],
     ['colour=red', 'Unknown query parameter: colour (accepted: from, to, group_by, provider_name, integration_id, node_id, model)'],
   ])('refuses %s', async (query, message) => {
     expect(await t.rest('GET', `/api/v1/usage?${query}`, { token })).toMatchObject({ status: 400, body: { success: false, error: message } });

@@ -6,6 +6,7 @@
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import { badRequest } from '../../platform/errors/app-error.js';
 import type { Clock } from '../../platform/time/clock.js';
+import { isUuid } from '../brands/index.js';
 import { normalizeDecimal, utcDay } from '../integrations/index.js';
 
 export const USAGE_GROUPS = ['day', 'integration', 'provider', 'model', 'node'] as const;
@@ -58,6 +59,16 @@ const GROUPS: Record<UsageGroup, { select: string[]; group: string[] }> = {
   model: { select: ['model'], group: ['model'] },
   node: { select: ['node_id'], group: ['node_id'] },
 };
+/** How the caller's dialect names the query's fields, for messages. */
+export interface UsageFieldNames {
+  from: string;
+  to: string;
+  groupBy: string;
+  integrationId: string;
+  nodeId: string;
+}
+const CAMEL_NAMES: UsageFieldNames = { from: 'from', to: 'to', groupBy: 'groupBy', integrationId: 'integrationId', nodeId: 'nodeId' };
+
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_DAYS = 400;
 
@@ -75,7 +86,7 @@ export class UsageService {
     private readonly clock: Clock,
   ) {}
 
-  async usage(brandId: string, q: UsageQuery, names: { from: string; to: string; groupBy: string } = { from: 'from', to: 'to', groupBy: 'groupBy' }): Promise<UsageReport> {
+  async usage(brandId: string, q: UsageQuery, names: UsageFieldNames = CAMEL_NAMES): Promise<UsageReport> {
     const today = utcDay(this.clock.now());
     const to = checkDay(q.to, names.to) ?? today;
     const from = checkDay(q.from, names.from) ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
@@ -90,8 +101,14 @@ export class UsageService {
       where.push(`${column} = $${values.length}`);
     };
     if (q.providerName !== undefined) filter('provider_name', q.providerName);
-    if (q.integrationId !== undefined) filter('integration_id', q.integrationId);
-    if (q.nodeId !== undefined) filter('node_id', q.nodeId);
+    if (q.integrationId !== undefined) {
+      if (!Number.isSafeInteger(q.integrationId) || q.integrationId < 1 || q.integrationId > 2_147_483_647) throw badRequest(`${names.integrationId} must be a whole number from 1 to 2147483647`);
+      filter('integration_id', q.integrationId);
+    }
+    if (q.nodeId !== undefined) {
+      if (!isUuid(q.nodeId)) throw badRequest(`${names.nodeId} must be a UUID`);
+      filter('node_id', q.nodeId);
+    }
     if (q.model !== undefined) filter('model', q.model.toLowerCase());
     const select = groupBy.flatMap((g) => GROUPS[g].select);
     const group = groupBy.flatMap((g) => GROUPS[g].group);
