@@ -1,8 +1,8 @@
 /**
  * Layering rules checked in CI (npm run lint:deps):
  * - no import cycles;
- * - modules import each other only through their index.ts;
- * - pure policies (selection, health, limits, masking, spend) do no I/O;
+ * - modules import each other only through their index.ts, and no transport (graphql/, rest/, services.ts, app.ts);
+ * - pure policies (limits, masking, spend) do no I/O; the pool's selection and health rules live in SQL only;
  * - only src/config reads process.env (checked by a test: depcruise sees imports, not property reads).
  */
 module.exports = {
@@ -29,10 +29,17 @@ module.exports = {
       to: { path: '^src/modules/[^/]+/(?!index\\.ts$)' },
     },
     {
+      name: 'modules-know-no-transport',
+      comment: 'A module never imports GraphQL wiring, REST routes or the composition root: each transport renders what the services answer.',
+      severity: 'error',
+      from: { path: '^src/modules/' },
+      to: { path: '^src/(graphql|rest)/|^src/(services|app|main|cli)\\.ts$' },
+    },
+    {
       name: 'pure-policies',
       comment: 'Policies take values and return decisions: no database, network, filesystem or clock.',
       severity: 'error',
-      from: { path: '^src/modules/[^/]+/(selection|health|limits|masking|spend)\\.ts$' },
+      from: { path: '^src/modules/[^/]+/(limits|masking|spend)\\.ts$' },
       to: { path: '(^node:|^(pg|fs|net|http)$|@mikro-orm|^src/platform/(db|events)|^src/platform/time)', dependencyTypesNot: ['type-only'] },
     },
   ],

@@ -1,21 +1,24 @@
 /**
  * npm run bench:cycle — the workload as users run it: many brands at once, each
- * loop a whole lease → (provider call) → report cycle over REST, beside the same
- * load generator's `{ __typename }` rate in the same run (the ratio is what
- * compares across machines). Then the same cycle at a fixed, realistic rate for
- * its latency. Prints figures; asserts nothing.
+ * loop a whole lease → (provider call) → report cycle, over REST and over
+ * GraphQL, beside the same load generator's `{ __typename }` rate in the same
+ * run (the ratio is what compares across machines). Then each cycle at a fixed
+ * rate, half the measured one, for its latency. Afterwards every key's
+ * spend_month must equal the sum of the costs reported for it, exactly.
+ * Prints figures; asserts nothing (mismatches are printed and set the exit code).
  *
- * 20 brands × 3 providers × 4 keys; 32 concurrent clients; each cycle leases a
- * random brand's random provider and reports success with a cost and tokens.
+ * 20 brands × 3 providers × 4 keys, minute/daily/spend limits set; 32 concurrent
+ * clients; each loop leases a random brand's random provider and reports it:
+ * 2 % as 503s, costs with 6 decimals.
  */
-import { createBrandToken, fmt, startServer } from './support.js';
+import { cpuSeconds, createBrandToken, fmt, startServer, type BenchServer } from './support.js';
 
 const BRANDS = 20;
 const PROVIDERS = ['groq', 'mistral', 'cerebras'] as const;
 const KEYS_PER_PROVIDER = 4;
 const CLIENTS = 32;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
-const RATE_PER_S = Number(process.env.BENCH_RATE ?? 100);
+const FAILURE_SHARE = 0.02;
 
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)];
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -23,50 +26,76 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 async function post(url: string, token: string, body: unknown): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
   const json = await res.json();
-  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(json)}`);
+  if (!res.ok || json.errors) throw new Error(`${res.status} ${JSON.stringify(json)}`);
   return json;
 }
 
-/** One unit of work: a lease and its report, or one `{ __typename }` request. */
-type Work = () => Promise<void>;
+/** Costs are counted in micro-dollars (whole numbers), so the expected sums are exact. */
+const reported = new Map<number, number>();
+function randomCost(): { text: string; micros: number } {
+  const micros = Math.floor(Math.random() * 5_000_000);
+  return { text: (micros / 1e6).toFixed(6), micros };
+}
 
-async function saturate(work: Work, seconds: number) {
+/** One unit of work; returns the latency of each request it made. */
+type Work = () => Promise<number[]>;
+
+async function timed(request: () => Promise<void>, into: number[]) {
+  const t0 = performance.now();
+  await request();
+  into.push(performance.now() - t0);
+}
+
+interface Phase { units: number; rate: number; p50: number; p99: number; errors: number; cpu: { server: number; postgres: number; generator: number } }
+
+async function measure(server: BenchServer, run: (latencies: number[], failed: () => void) => Promise<number>, seconds: number): Promise<Phase> {
   const latencies: number[] = [];
   let errors = 0;
-  const end = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
+  const before = cpuSeconds(server);
+  const units = await run(latencies, () => void errors++);
+  const after = cpuSeconds(server);
+  latencies.sort((a, b) => a - b);
+  const cpu = { server: (after.server - before.server) / seconds, postgres: (after.postgres - before.postgres) / seconds, generator: (after.generator - before.generator) / seconds };
+  return { units, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu };
+}
+
+function saturate(server: BenchServer, work: Work, seconds: number) {
+  return measure(server, async (latencies, failed) => {
+    let units = 0;
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < end) {
-        const start = performance.now();
         try {
-          await work();
-          latencies.push(performance.now() - start);
-        } catch {
-          errors++;
+          latencies.push(...(await work()));
+          units++;
+        } catch (e) {
+          if (process.env.BENCH_VERBOSE) console.error(e);
+          failed();
         }
       }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return { rate: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+    }));
+    return units;
+  }, seconds);
 }
 
 /** Starts `rate` units per second on schedule, whatever the previous ones are doing. */
-async function paced(work: Work, rate: number, seconds: number) {
-  const latencies: number[] = [];
-  let errors = 0;
-  const pending: Promise<void>[] = [];
-  const start = performance.now();
-  for (let i = 0; i < rate * seconds; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const t0 = performance.now();
-    pending.push(work().then(() => void latencies.push(performance.now() - t0), () => void errors++));
-  }
-  await Promise.all(pending);
-  latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+function paced(server: BenchServer, work: Work, rate: number, seconds: number) {
+  return measure(server, async (latencies, failed) => {
+    const pending: Promise<void>[] = [];
+    const start = performance.now();
+    const total = Math.round(rate * seconds);
+    for (let i = 0; i < total; i++) {
+      const wait = start + (i * 1000) / rate - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      pending.push(work().then((l) => void latencies.push(...l), failed));
+    }
+    await Promise.all(pending);
+    return total;
+  }, seconds);
+}
+
+function outcome(): { success: boolean; status: number } {
+  return Math.random() < FAILURE_SHARE ? { success: false, status: 503 } : { success: true, status: 200 };
 }
 
 const server = await startServer();
@@ -77,33 +106,90 @@ try {
     tokens.push(token);
     for (const provider of PROVIDERS) {
       for (let k = 0; k < KEYS_PER_PROVIDER; k++) {
-        await post(`${server.url}/api/v1/integrations`, token, { provider_name: provider, credentials: { api_key: `${provider}-bench-${b}-${k}-0123456789` } });
+        await post(`${server.url}/api/v1/integrations`, token, {
+          provider_name: provider, credentials: { api_key: `${provider}-bench-${b}-${k}-0123456789` },
+          minute_limit: 100_000, daily_limit: 10_000_000, spend_limit_amount: 1_000_000_000, spend_limit_period: 'monthly', spend_limit_action: 'warn',
+        });
       }
     }
   }
-  const cycle: Work = async () => {
+
+  const rest: Work = async () => {
     const token = pick(tokens);
-    const { lease } = await post(`${server.url}/api/v1/integrations/lease`, token, { provider_name: pick(PROVIDERS) });
-    await post(`${server.url}/api/v1/integrations/usage`, token, {
-      lease_id: lease.lease_id, success: true, status_code: 200, latency_ms: 420, cost_usd: 0.00021, prompt_tokens: 812, completion_tokens: 96,
-    });
+    const latencies: number[] = [];
+    let lease: any;
+    await timed(async () => void ({ lease } = await post(`${server.url}/api/v1/integrations/lease`, token, { provider_name: pick(PROVIDERS) })), latencies);
+    const cost = randomCost();
+    const { success, status } = outcome();
+    await timed(() => post(`${server.url}/api/v1/integrations/usage`, token, {
+      lease_id: lease.lease_id, success, status_code: status, latency_ms: 420, cost_usd: Number(cost.text), prompt_tokens: 812, completion_tokens: 96,
+    }), latencies);
+    reported.set(lease.integration_id, (reported.get(lease.integration_id) ?? 0) + cost.micros);
+    return latencies;
+  };
+  const graphql: Work = async () => {
+    const token = pick(tokens);
+    const latencies: number[] = [];
+    let lease: any;
+    await timed(async () => {
+      const { data } = await post(`${server.url}/graphql`, token, {
+        query: 'mutation($p: String!) { leaseKey(input: { providerName: $p }) { leaseId integration { id } } }', variables: { p: pick(PROVIDERS) },
+      });
+      lease = data.leaseKey;
+    }, latencies);
+    const cost = randomCost();
+    const { success, status } = outcome();
+    await timed(() => post(`${server.url}/graphql`, token, {
+      query: 'mutation($i: ReportKeyUsageInput!) { reportKeyUsage(input: $i) { id healthStatus } }',
+      variables: { i: { leaseId: lease.leaseId, success, statusCode: status, latencyMs: 420, costUsd: cost.text, promptTokens: 812, completionTokens: 96 } },
+    }), latencies);
+    const id = Number(lease.integration.id);
+    reported.set(id, (reported.get(id) ?? 0) + cost.micros);
+    return latencies;
   };
   const typename: Work = async () => {
-    await post(`${server.url}/graphql`, pick(tokens), { query: '{ __typename }' });
+    const latencies: number[] = [];
+    await timed(() => post(`${server.url}/graphql`, pick(tokens), { query: '{ __typename }' }), latencies);
+    return latencies;
   };
 
-  await saturate(typename, 2); // warm-up
-  await saturate(cycle, 2);
-  const base = await saturate(typename, DURATION_S);
-  const cycles = await saturate(cycle, DURATION_S);
-  const steady = await paced(cycle, RATE_PER_S, DURATION_S);
+  await saturate(server, typename, 2); // warm-up
+  await saturate(server, rest, 2);
+  await saturate(server, graphql, 2);
+  const base = await saturate(server, typename, DURATION_S);
+  const restSat = await saturate(server, rest, DURATION_S);
+  const graphqlSat = await saturate(server, graphql, DURATION_S);
+  const restPaced = await paced(server, rest, Math.round(restSat.rate / 2), DURATION_S);
+  const graphqlPaced = await paced(server, graphql, Math.round(graphqlSat.rate / 2), DURATION_S);
 
-  console.log(`\nkeypool cycle benchmark — ${BRANDS} brands × ${PROVIDERS.length} providers × ${KEYS_PER_PROVIDER} keys, ${CLIENTS} clients, ${DURATION_S} s per phase, REST, embedded PostgreSQL, one server process`);
-  console.log('| phase | per s | p50 ms | p99 ms | × { __typename } | errors |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  console.log(`| { __typename } (saturation) | ${fmt(base.rate)} | ${fmt(base.p50, 1)} | ${fmt(base.p99, 1)} | 1.00 | ${base.errors} |`);
-  console.log(`| lease + report cycle (saturation) | ${fmt(cycles.rate)} | ${fmt(cycles.p50, 1)} | ${fmt(cycles.p99, 1)} | ${fmt(cycles.rate / base.rate, 2)} | ${cycles.errors} |`);
-  console.log(`| lease + report cycle at ${RATE_PER_S}/s | ${RATE_PER_S} | ${fmt(steady.p50, 1)} | ${fmt(steady.p99, 1)} | | ${steady.errors} |`);
+  // Every key's spend this month against what was reported for it, in micro-dollars.
+  let keys = 0;
+  const mismatches: string[] = [];
+  for (const token of tokens) {
+    const { data } = await post(`${server.url}/graphql`, token, { query: '{ integrations(limit: 100) { items { id spendMonth } } }' });
+    for (const i of data.integrations.items as { id: string; spendMonth: string }[]) {
+      keys++;
+      const [whole, fraction = ''] = i.spendMonth.split('.');
+      const micros = Number(whole) * 1e6 + Number(fraction.padEnd(6, '0').slice(0, 6));
+      const expected = reported.get(Number(i.id)) ?? 0;
+      if (micros !== expected || fraction.replace(/0+$/, '').length > 6) mismatches.push(`#${i.id}: spendMonth ${i.spendMonth}, reported ${(expected / 1e6).toFixed(6)}`);
+    }
+  }
+
+  const cpu = (p: Phase) => `${fmt(p.cpu.server, 2)} / ${fmt(p.cpu.postgres, 2)} / ${fmt(p.cpu.generator, 2)}`;
+  const row = (name: string, p: Phase, ratio: string) =>
+    console.log(`| ${name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} | ${fmt(p.p99, 1)} | ${ratio} | ${p.errors} | ${cpu(p)} |`);
+  console.log(`\nkeypool cycle benchmark — ${BRANDS} brands × ${PROVIDERS.length} providers × ${KEYS_PER_PROVIDER} keys, ${CLIENTS} clients, ${DURATION_S} s per phase, ${FAILURE_SHARE * 100} % 503s, embedded PostgreSQL, one server process`);
+  console.log('| phase | cycles/s | p50 ms per request | p99 ms per request | × { __typename } | errors | CPU cores: server / PostgreSQL / load generator |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
+  row('{ __typename } (saturation, requests)', base, '1.00');
+  row('REST lease + report (saturation)', restSat, fmt(restSat.rate / base.rate, 2));
+  row('GraphQL leaseKey + reportKeyUsage (saturation)', graphqlSat, fmt(graphqlSat.rate / base.rate, 2));
+  row(`REST cycle at ${Math.round(restSat.rate / 2)}/s (half)`, restPaced, '');
+  row(`GraphQL cycle at ${Math.round(graphqlSat.rate / 2)}/s (half)`, graphqlPaced, '');
+  console.log(`\nspend check: ${keys} keys, ${[...reported.values()].length} with reports, ${mismatches.length} mismatches`);
+  for (const m of mismatches.slice(0, 20)) console.log(`  ${m}`);
+  if (mismatches.length > 0) process.exitCode = 1;
 } finally {
   await server.stop();
 }

@@ -1,6 +1,6 @@
 /** Shared by the benchmark scripts: a real keypool process on its embedded database, and a brand to drive it. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/platform/db/embedded-postgres.js';
@@ -16,7 +16,7 @@ export async function startServer(): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keypool-bench-'));
   const port = await freePort();
   const { DATABASE_URL: _ignored, ...env } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []), '--import', 'tsx', 'src/main.ts'], {
     env: { ...env, KEYPOOL_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -61,3 +61,29 @@ export async function createBrandToken(server: BenchServer, name: string): Promi
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** CPU seconds used so far by the keypool server, its PostgreSQL processes, and this load generator (Linux /proc; zeros elsewhere). */
+export function cpuSeconds(server: BenchServer): { server: number; postgres: number; generator: number } {
+  const ticks = (stat: string) => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  let postgres = 0;
+  let serverCpu = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (Number(pid) === server.pid) serverCpu = ticks(stat);
+        else if (stat.includes('(postgres)')) postgres += ticks(stat);
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+  } catch {
+    return { server: 0, postgres: 0, generator: 0 };
+  }
+  const own = process.cpuUsage();
+  return { server: serverCpu, postgres, generator: (own.user + own.system) / 1e6 };
+}

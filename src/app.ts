@@ -25,17 +25,17 @@ import { BackgroundWork, BILLING_PROVIDERS, BillingSync, UsageService } from './
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
 import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
 import { createIntegrationEventCodec } from './modules/integrations/index.js';
-import { mountIntegrationsV1 } from './rest/integrations-v1/routes.js';
-import { mountBifrostProviderRoutes } from './rest/bifrost/routes.js';
-import { mountBillingRoutesV1 } from './rest/integrations-v1/billing-routes.js';
-import { mountLeaseRoutesV1 } from './rest/integrations-v1/lease-routes.js';
-import { mountNodeRoutesV1 } from './rest/integrations-v1/node-routes.js';
+import { integrationsV1Plugin } from './rest/integrations-v1/plugin.js';
+import { bifrostPlugin } from './rest/bifrost/routes.js';
 import { installAccessControl } from './rest/access.js';
 import { LeaseService, LeaseTokenSigner } from './modules/leases/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
 import { frameworkErrors, installErrorHandlers, MAX_BODY_BYTES, MAX_PARAM_LENGTH } from './rest/error-handler.js';
+import { Dialects } from './rest/dialects.js';
+import { V1_DIALECT } from './rest/integrations-v1/errors.js';
+import { BIFROST_DIALECT } from './rest/bifrost/errors.js';
 import { installInputGuard } from './rest/input-guard.js';
 import { loggableError } from './platform/errors/loggable-error.js';
 import type { Services } from './services.js';
@@ -60,7 +60,7 @@ export interface AppOptions {
   clock?: Clock;
   /** Overrides the database (tests give each file its own). */
   databaseUrl?: string;
-  /** false: silent; a stream: JSON log lines go there (tests read them). Default: stdout. */
+  /** false: silent; a stream: JSON log lines go there (tests read them). Default: process.stdout. */
   logger?: false | { stream: NodeJS.WritableStream };
 }
 
@@ -122,13 +122,16 @@ export function buildServices(
   };
 }
 
+/** Each REST dialect owns a URL prefix: its plugin is registered there (the router's own errors look it up here). */
+const dialects = new Dialects([V1_DIALECT, BIFROST_DIALECT]);
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const fastify = Fastify({
     bodyLimit: MAX_BODY_BYTES,
     maxParamLength: MAX_PARAM_LENGTH,
-    frameworkErrors,
+    frameworkErrors: frameworkErrors(dialects),
     logger:
       options.logger === false
         ? false
@@ -136,7 +139,9 @@ export async function createApp(options: AppOptions): Promise<App> {
             level: config.logLevel,
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
             serializers: { err: loggableError },
-            ...(options.logger && { stream: options.logger.stream }),
+            // process.stdout rather than pino's own file descriptor writer, so main.ts can keep a
+            // closed pipe (whoever read the log went away) from ending the process.
+            stream: options.logger?.stream ?? process.stdout,
           },
     // A request (headers and body) must arrive whole within requestTimeoutMs, or its socket is
     // closed: a client that declares a body and sends a byte now and then cannot hold a socket.
@@ -204,12 +209,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   mountMetrics(fastify, { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0 }, config.metricsToken);
   mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening() && revocationBus.isListening());
   const routes = installAccessControl(fastify, services);
-  mountLeaseRoutesV1(fastify, services);
-  mountNodeRoutesV1(fastify, services);
-  mountIntegrationsV1(fastify, services);
-  mountBifrostProviderRoutes(fastify, services);
-  mountBillingRoutesV1(fastify, services);
-  const schema = await buildKeypoolSchema();
+  await fastify.register(integrationsV1Plugin(services), { prefix: V1_DIALECT.prefix });
+  await fastify.register(bifrostPlugin(services), { prefix: BIFROST_DIALECT.prefix });
+  const schema = await buildKeypoolSchema(services);
   await mountApollo(fastify, schema, services, config.graphqlLimits);
 
   const background = new BackgroundWork(sqlPool, services.billing, events, clock, config, (message, error) => fastify.log.warn({ err: error }, message));

@@ -13,6 +13,13 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // Whoever reads keypool's output may go away (a closed pipe): keypool keeps serving and its
+  // lines are dropped, rather than die of EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
   const app = await createApp({ config });
   const url = await app.listen();
   const lines = [

@@ -6,7 +6,8 @@
  */
 import type { AuthCheckerFn } from 'type-graphql';
 import { isAllowed, type KeypoolPermission } from '../modules/nodes/index.js';
-import { forbidden, requirePrincipal, type GraphQLContext } from './context.js';
+import { forbidden, requirePrincipal } from '../platform/auth/principal-args.js';
+import type { GraphQLContext } from './context.js';
 
 export type Role = 'admin' | KeypoolPermission;
 

@@ -13,13 +13,37 @@ import { ProviderResolver } from '../modules/providers/index.js';
 import { LeaseResolver } from '../modules/leases/index.js';
 import { NodeResolver } from '../modules/nodes/index.js';
 import { BillingResolver } from '../modules/billing/index.js';
+import type { ContainerType } from 'type-graphql';
+import type { Services } from '../services.js';
 import { authChecker } from './auth-checker.js';
 
 export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver, IntegrationEventsResolver, NodeResolver, BillingResolver] as const;
 
-export async function buildKeypoolSchema(): Promise<GraphQLSchema> {
+/** Each resolver with the services it is given (type-graphql asks this container for them). */
+function resolverContainer(s: Services): ContainerType {
+  const instances = new Map<unknown, object>([
+    [BrandResolver, new BrandResolver(s.brands)],
+    [ProviderResolver, new ProviderResolver(s.providers)],
+    [IntegrationResolver, new IntegrationResolver(s.integrations)],
+    [LeaseResolver, new LeaseResolver(s.leases)],
+    [IntegrationEventsResolver, new IntegrationEventsResolver()],
+    [NodeResolver, new NodeResolver(s.nodes, s.nodeCredentials)],
+    [BillingResolver, new BillingResolver(s.usage, s.billing)],
+  ]);
+  return { get: (resolver) => instances.get(resolver) };
+}
+
+/** Without services the schema can be printed (schema:emit) but not executed. */
+const NO_SERVICES: ContainerType = {
+  get: () => {
+    throw new Error('this schema was built without services: it can be printed, not executed');
+  },
+};
+
+export async function buildKeypoolSchema(services?: Services): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
+    container: services ? resolverContainer(services) : NO_SERVICES,
     authChecker,
     authMode: 'error',
     // Our subscriptions bring their own streams (`subscribe`, fed by the event bus), but

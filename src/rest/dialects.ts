@@ -1,7 +1,8 @@
 /**
- * Each REST dialect renders errors in its own body. A dialect registers the
- * URL space it owns (a path prefix) and its renderer; the generic error
- * handler asks here, so it knows no dialect and no error code by name.
+ * Each REST dialect renders errors in its own body. A dialect is a Fastify
+ * plugin registered at the URL space it owns (its prefix) with its own error
+ * handlers. The router's own errors (a malformed URL) come before any plugin
+ * is chosen; only those are matched to a dialect by prefix, here.
  */
 import type { AppError } from '../platform/errors/app-error.js';
 
@@ -14,11 +15,7 @@ export interface Dialect {
 const owns = (prefix: string, url: string) => url === prefix || url.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || url.startsWith(`${prefix}?`);
 
 export class Dialects {
-  private readonly dialects: Dialect[] = [];
-
-  register(dialect: Dialect): void {
-    this.dialects.push(dialect);
-  }
+  constructor(private readonly dialects: Dialect[] = []) {}
 
   /** The dialect that owns a URL, or null (keypool's own `{ error: { code, message } }`). */
   of(url: string): Dialect | null {

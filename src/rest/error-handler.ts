@@ -2,29 +2,26 @@
  * Every failure on every route becomes a 4xx/5xx in the dialect's own error
  * body: AppErrors keep their status and public message, framework errors
  * (malformed JSON, oversize body) are named, anything else is a bare 500
- * with no stack and no detail.
+ * with no stack and no detail. Each dialect is a Fastify plugin that installs
+ * these handlers with its own renderer; this file knows none of them.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../platform/errors/app-error.js';
 import { databaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-errors.js';
-import { V1_DIALECT } from './integrations-v1/errors.js';
-import { BIFROST_DIALECT } from './bifrost/errors.js';
-import { Dialects } from './dialects.js';
+import type { Dialects } from './dialects.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const dialects = new Dialects();
-dialects.register(V1_DIALECT);
-dialects.register(BIFROST_DIALECT);
+/** keypool's own error body, outside any dialect (GraphQL's HTTP errors, probes, unknown URLs). */
+export const keypoolErrorBody = (error: AppError) => ({ error: { code: error.code, message: error.message, ...(error.details ?? {}) } });
 
-/** Renders an AppError as the dialect that owns the URL does (or keypool's own body). */
-export function render(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+type ErrorBody = (error: AppError) => object;
+
+function render(errorBody: ErrorBody, reply: FastifyReply, error: AppError) {
   // Any error that says when to come back (a refused lease) says it in the header too.
   if (typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
   reply.code(error.httpStatus);
-  const dialect = dialects.of(request.url);
-  if (dialect) return dialect.errorBody(error);
-  return { error: { code: error.code, message: error.message, ...(error.details ?? {}) } };
+  return errorBody(error);
 }
 
 function fromFrameworkError(error: FastifyError): AppError | null {
@@ -49,29 +46,33 @@ function fromFrameworkError(error: FastifyError): AppError | null {
 export const MAX_PARAM_LENGTH = 1024;
 
 /**
- * Errors the router raises before any route runs (a path parameter over MAX_PARAM_LENGTH, a
- * malformed percent-encoding): rendered in the dialect's body like every other error, without
- * echoing the URL.
+ * Errors the router raises before any route (or plugin) is chosen — a path parameter over
+ * MAX_PARAM_LENGTH, a malformed percent-encoding — rendered in the body of the dialect whose
+ * prefix the URL starts with, without echoing the URL.
  */
-export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export const frameworkErrors = (dialects: Dialects) => (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
   const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? `A path segment is longer than ${MAX_PARAM_LENGTH} characters`
     : 'The URL is malformed (bad percent-encoding)';
-  void reply.send(render(request, reply, new AppError('request.invalid', message)));
-}
+  void reply.send(render(dialects.of(request.url)?.errorBody ?? keypoolErrorBody, reply, new AppError('request.invalid', message)));
+};
 
-export function installErrorHandlers(fastify: FastifyInstance): void {
+/**
+ * The error and not-found handlers of one Fastify context (the root, or a dialect's plugin and
+ * its prefix), rendering every error with `errorBody`.
+ */
+export function installErrorHandlers(fastify: FastifyInstance, errorBody: ErrorBody = keypoolErrorBody): void {
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = isAppError(error) ? error : fromFrameworkError(error);
-    if (appError) return render(request, reply, appError);
+    if (appError) return render(errorBody, reply, appError);
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
-      return render(request, reply, databaseUnavailable());
+      return render(errorBody, reply, databaseUnavailable());
     }
     request.log.error({ err: error }, 'unexpected error');
-    return render(request, reply, new AppError('internal', 'Internal server error'));
+    return render(errorBody, reply, new AppError('internal', 'Internal server error'));
   });
   fastify.setNotFoundHandler((request, reply) =>
-    render(request, reply, new AppError('route.not_found', `Route not found: ${request.method} ${request.url.split('?')[0]}`)),
+    render(errorBody, reply, new AppError('route.not_found', `Route not found: ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

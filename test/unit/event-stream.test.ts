@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventStream } from '../../src/graphql/event-stream.js';
+import { eventStream } from '../../src/platform/events/event-stream.js';
 import { InProcessEventBus } from '../../src/platform/events/event-bus.js';
 
 describe('eventStream', () => {

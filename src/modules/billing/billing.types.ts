@@ -1,14 +1,9 @@
-import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DecimalScalar } from '../../graphql/scalars.js';
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { graphqlEnum } from '../../platform/schema/graphql-enum.js';
+import { USAGE_GROUPS, type UsageGroup } from './usage.service.js';
+import { DecimalScalar } from '../../platform/numbers/decimal-scalar.js';
 
-export enum UsageGroupByEnum {
-  DAY = 'day',
-  INTEGRATION = 'integration',
-  PROVIDER = 'provider',
-  MODEL = 'model',
-  NODE = 'node',
-}
-registerEnumType(UsageGroupByEnum, { name: 'UsageGroupBy', description: 'What the usage totals are grouped by.' });
+export const UsageGroupByEnum = graphqlEnum(USAGE_GROUPS, 'UsageGroupBy', 'What the usage totals are grouped by.');
 
 @InputType('UsageFilter')
 export class UsageFilterInput {
@@ -45,6 +40,6 @@ export class UsageRowType {
 export class UsageReportType {
   @Field(() => String) from!: string;
   @Field(() => String) to!: string;
-  @Field(() => [UsageGroupByEnum]) groupBy!: UsageGroupByEnum[];
+  @Field(() => [UsageGroupByEnum]) groupBy!: UsageGroup[];
   @Field(() => [UsageRowType]) rows!: UsageRowType[];
 }

@@ -1,39 +1,40 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { GraphQLContext } from '../../graphql/context.js';
+import { Arg, Authorized, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { BrandService } from './brand.service.js';
 import { BrandType, ClientTokenInfoType, ClientTokenType, CreateBrandInput, IssueClientTokenInput } from './brand.types.js';
 
 @Resolver(() => BrandType)
 export class BrandResolver {
+  constructor(private readonly brandService: BrandService) {}
+
   @Authorized('admin')
   @Query(() => [BrandType], { description: 'Every brand (admin token only).' })
-  brands(@Ctx() ctx: GraphQLContext): Promise<BrandType[]> {
-    return ctx.services.brands.listBrands();
+  brands(): Promise<BrandType[]> {
+    return this.brandService.listBrands();
   }
 
   @Authorized('admin')
   @Mutation(() => BrandType)
-  createBrand(@Arg('input', () => CreateBrandInput) input: CreateBrandInput, @Ctx() ctx: GraphQLContext): Promise<BrandType> {
-    return ctx.services.brands.createBrand(input.name);
+  createBrand(@Arg('input', () => CreateBrandInput) input: CreateBrandInput): Promise<BrandType> {
+    return this.brandService.createBrand(input.name);
   }
 
   @Authorized('admin')
   @Mutation(() => ClientTokenType)
   issueClientToken(
     @Arg('input', () => IssueClientTokenInput) input: IssueClientTokenInput,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<ClientTokenType> {
-    return ctx.services.brands.issueClientToken(input.brandId, input.expiresInSeconds, input.label);
+    return this.brandService.issueClientToken(input.brandId, input.expiresInSeconds, input.label);
   }
 
   @Authorized('admin')
   @Query(() => [ClientTokenInfoType], { description: 'Issued client tokens, newest first: one brand\'s, or every brand\'s (admin token only).' })
-  clientTokens(@Ctx() ctx: GraphQLContext, @Arg('brandId', () => ID, { nullable: true }) brandId?: string | null): Promise<ClientTokenInfoType[]> {
-    return ctx.services.brands.listClientTokens(brandId);
+  clientTokens(@Arg('brandId', () => ID, { nullable: true }) brandId?: string | null): Promise<ClientTokenInfoType[]> {
+    return this.brandService.listClientTokens(brandId);
   }
 
   @Authorized('admin')
   @Mutation(() => ClientTokenInfoType, { description: 'Revokes a client token on every instance within a second; its open WebSockets close with 4403.' })
-  revokeClientToken(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ClientTokenInfoType> {
-    return ctx.services.brands.revokeClientToken(id);
+  revokeClientToken(@Arg('id', () => ID) id: string): Promise<ClientTokenInfoType> {
+    return this.brandService.revokeClientToken(id);
   }
 }

@@ -18,14 +18,13 @@ export type Revocation =
 
 export class RevocationList {
   private readonly revoked = new Set<string>();
+  private readonly listeners = new Set<(revocation: Revocation) => void>();
 
   constructor(
     private readonly bus: EventBus<Revocation>,
     private readonly loadRevokedIds: () => Promise<string[]>,
   ) {
-    bus.subscribe((revocation) => {
-      if (revocation.kind === 'client_token') this.revoked.add(revocation.id);
-    });
+    bus.subscribe((revocation) => this.apply(revocation));
   }
 
   async reload(): Promise<void> {
@@ -36,14 +35,24 @@ export class RevocationList {
     return this.revoked.has(id);
   }
 
-  /** Takes effect here at once, and on every other instance when the event arrives. */
+  /**
+   * Takes effect here before this returns (so the caller's next request is
+   * refused), and on every other instance when the event arrives. This
+   * instance sees its own event again; applying a revocation twice is harmless.
+   */
   async revoke(revocation: Revocation): Promise<void> {
-    if (revocation.kind === 'client_token') this.revoked.add(revocation.id);
+    this.apply(revocation);
     await this.bus.publish(revocation);
   }
 
-  /** For those that must act on a revocation (open WebSockets). */
+  /** For those that must act on a revocation (credential caches, open WebSockets). */
   subscribe(listener: (revocation: Revocation) => void): () => void {
-    return this.bus.subscribe(listener);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private apply(revocation: Revocation): void {
+    if (revocation.kind === 'client_token') this.revoked.add(revocation.id);
+    for (const listener of this.listeners) listener(revocation);
   }
 }

@@ -7,7 +7,7 @@
 export { IntegrationSchema, ReportedLeaseSchema, type HealthStatus, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
 export { IntegrationService, type IntegrationFilter, type IntegrationPage, type ProviderDirectory, type ReplaceKeyInput, type WriteOptions } from './integration.service.js';
 export { IntegrationType } from './integration.types.js';
-export { camelNames, snakeNames, validateProvider, type CreateIntegrationInput, type IntegrationSettings, type FieldNamer } from './integration-input.js';
+export { validateProvider, type CreateIntegrationInput, type IntegrationSettings } from './integration-input.js';
 export { integrationFromRow, normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';
 export { resolveDocument, type KeyDocument, type KeyView, type SecretView } from './key-document.js';

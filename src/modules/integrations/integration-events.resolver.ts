@@ -4,16 +4,21 @@
  * applied on the server.
  */
 import { Arg, Authorized, Int, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { requireBrandId, type GraphQLContext } from '../../graphql/context.js';
-import { eventStream } from '../../graphql/event-stream.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
+import { eventStream } from '../../platform/events/event-stream.js';
+import { requireBrandId, type PrincipalContext } from '../../platform/auth/principal-args.js';
 import type { IntegrationEvent } from './integration.events.js';
 import { IntegrationChangedEventType, IntegrationHealthEventType, SpendLimitEventType } from './integration-events.types.js';
 
 type EventType = IntegrationEvent['type'];
 type Filter = { providerName?: string | null; integrationId?: number | null };
+/** What a subscription needs of its request's context: who is asking, and the bus to listen to. */
+interface EventsContext extends PrincipalContext {
+  services: { events: EventBus<IntegrationEvent> };
+}
 
 function subscribeTo(type: EventType) {
-  return ({ context, args }: SubscribeResolverData<unknown, Filter, GraphQLContext>) => {
+  return ({ context, args }: SubscribeResolverData<unknown, Filter, EventsContext>) => {
     const brandId = requireBrandId(context);
     return eventStream(context.services.events, (event: IntegrationEvent) =>
       event.type === type &&

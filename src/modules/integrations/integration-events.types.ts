@@ -1,20 +1,18 @@
 /** GraphQL payloads of the pool's live events. They never carry credentials. */
-import { Field, ObjectType, registerEnumType, Int } from 'type-graphql';
-import { DecimalScalar } from '../../graphql/scalars.js';
+import { Field, ObjectType, Int } from 'type-graphql';
+import { graphqlEnum } from '../../platform/schema/graphql-enum.js';
+import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
+import { INTEGRATION_CHANGE_KINDS, type IntegrationChangeKind } from './integration.events.js';
+import { DecimalScalar } from '../../platform/numbers/decimal-scalar.js';
 import { HealthStatusEnum, IntegrationType, SpendLimitActionEnum, SpendLimitPeriodEnum } from './integration.types.js';
 
-export enum IntegrationChangeKindEnum {
-  CREATED = 'CREATED',
-  UPDATED = 'UPDATED',
-  DELETED = 'DELETED',
-}
-registerEnumType(IntegrationChangeKindEnum, { name: 'IntegrationChangeKind' });
+export const IntegrationChangeKindEnum = graphqlEnum(INTEGRATION_CHANGE_KINDS, 'IntegrationChangeKind');
 
 @ObjectType('IntegrationHealthEvent', { description: 'A key\'s health status changed.' })
 export class IntegrationHealthEventType {
   @Field(() => IntegrationType) integration!: IntegrationType;
-  @Field(() => HealthStatusEnum) previousStatus!: HealthStatusEnum;
-  @Field(() => HealthStatusEnum) status!: HealthStatusEnum;
+  @Field(() => HealthStatusEnum) previousStatus!: HealthStatus;
+  @Field(() => HealthStatusEnum) status!: HealthStatus;
   @Field(() => Int) consecutiveFailures!: number;
   @Field(() => String) reason!: string;
   @Field(() => Date) at!: Date;
@@ -25,16 +23,16 @@ export class SpendLimitEventType {
   @Field(() => IntegrationType) integration!: IntegrationType;
   @Field(() => Boolean) exceeded!: boolean;
   @Field(() => Boolean) previousExceeded!: boolean;
-  @Field(() => SpendLimitActionEnum) action!: SpendLimitActionEnum;
+  @Field(() => SpendLimitActionEnum) action!: SpendLimitAction;
   @Field(() => DecimalScalar, { nullable: true }) amount!: string | null;
-  @Field(() => SpendLimitPeriodEnum) period!: SpendLimitPeriodEnum;
+  @Field(() => SpendLimitPeriodEnum) period!: SpendLimitPeriod;
   @Field(() => DecimalScalar, { description: 'Spend in the current period (USD).' }) usage!: string;
   @Field(() => Date) at!: Date;
 }
 
 @ObjectType('IntegrationChangedEvent', { description: 'A key was created, updated or deleted.' })
 export class IntegrationChangedEventType {
-  @Field(() => IntegrationChangeKindEnum) kind!: IntegrationChangeKindEnum;
+  @Field(() => IntegrationChangeKindEnum) kind!: IntegrationChangeKind;
   @Field(() => IntegrationType) integration!: IntegrationType;
   @Field(() => Date) at!: Date;
 }

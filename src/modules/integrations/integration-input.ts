@@ -1,16 +1,14 @@
 /**
- * Domain validation of integration input, shared by every transport. Field
- * names in messages come from the caller's dialect (`daily_limit` on REST,
- * `dailyLimit` on GraphQL), so each user reads the name they sent.
+ * Domain validation of integration input, shared by every transport. Fields
+ * in messages are marked with field(); each transport names them in its
+ * dialect (`daily_limit` on REST, `dailyLimit` on GraphQL), so each user reads
+ * the name they sent.
  */
-import { AppError } from '../../platform/errors/app-error.js';
+import { AppError, field } from '../../platform/errors/app-error.js';
 import { findProvider, invalidProviderMessage, KEY_CONFIGS, type ProviderView } from '../providers/index.js';
 import { parseKeyConfig, parseSecret, type KeyDocument } from './key-document.js';
 import { SPEND_LIMIT_ACTIONS, SPEND_LIMIT_PERIODS, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
 
-export type FieldNamer = (camelField: string) => string;
-export const camelNames: FieldNamer = (f) => f;
-export const snakeNames: FieldNamer = (f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 export interface IntegrationSettings {
   keyLabel?: string | null;
@@ -56,35 +54,35 @@ export function validateProvider(name: string): ProviderView {
  * Checks the shape of a key's credential fields and key config (a value may still be a masked
  * placeholder here: a replacement resolves those against the stored key first).
  */
-export function parseKeyDocument(provider: ProviderView, credentials: unknown, providerConfig: unknown, n: FieldNamer, dialect: CredentialDialect = 'fields'): KeyDocument {
-  const field = n('credentials');
+export function parseKeyDocument(provider: ProviderView, credentials: unknown, providerConfig: unknown, dialect: CredentialDialect = 'fields'): KeyDocument {
+  const credentialsField = field('credentials');
   if (credentials === undefined || credentials === null) {
-    if (dialect === 'fields' && provider.credentialFields.some((f) => !f.optional)) throw invalid(`${field} is required`);
+    if (dialect === 'fields' && provider.credentialFields.some((f) => !f.optional)) throw invalid(`${credentialsField} is required`);
     credentials = {};
   }
-  if (typeof credentials !== 'object' || Array.isArray(credentials)) throw invalid(`${field} must be an object, e.g. {"api_key": "..."}`);
+  if (typeof credentials !== 'object' || Array.isArray(credentials)) throw invalid(`${credentialsField} must be an object, e.g. {"api_key": "..."}`);
   const expected = provider.credentialFields.map((f) => f.name);
   const parsed: Record<string, string> = {};
   for (const [key, value] of Object.entries(credentials as Record<string, unknown>)) {
-    if (!expected.includes(key)) throw invalid(`${field}.${key} is not a credential field of ${provider.name} (expected: ${expected.join(', ')})`);
+    if (!expected.includes(key)) throw invalid(`${credentialsField}.${key} is not a credential field of ${provider.name} (expected: ${expected.join(', ')})`);
     const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
-    if (dialect === 'fields' && (isObject ? false : typeof value !== 'string' || value.trim() === '')) throw invalid(`${field}.${key} must be a non-empty string`);
-    const secret = parseSecret(value, dialect === 'bifrost' ? 'value' : `${field}.${key}`);
+    if (dialect === 'fields' && (isObject ? false : typeof value !== 'string' || value.trim() === '')) throw invalid(`${credentialsField}.${key} must be a non-empty string`);
+    const secret = parseSecret(value, dialect === 'bifrost' ? 'value' : `${credentialsField}.${key}`);
     if (secret !== undefined) parsed[key] = secret;
   }
-  if (dialect === 'fields' && Object.keys(parsed).length === 0 && provider.credentialFields.some((f) => !f.optional)) throw invalid(`${field} must not be empty`);
+  if (dialect === 'fields' && Object.keys(parsed).length === 0 && provider.credentialFields.some((f) => !f.optional)) throw invalid(`${credentialsField} must not be empty`);
   const kind = provider.keyConfig;
   if (providerConfig !== undefined && providerConfig !== null && !kind) {
-    throw invalid(`${n('providerConfig')} is not accepted for ${provider.name} keys: the provider has no key config`);
+    throw invalid(`${field('providerConfig')} is not accepted for ${provider.name} keys: the provider has no key config`);
   }
   return { credentials: parsed, keyConfig: kind ? parseKeyConfig(kind, providerConfig) : null };
 }
 
 /** What a usable key must have: every required credential field, and the key config's required secret. */
-export function checkKeyDocument(provider: ProviderView, doc: KeyDocument, n: FieldNamer, dialect: CredentialDialect = 'fields'): void {
+export function checkKeyDocument(provider: ProviderView, doc: KeyDocument, dialect: CredentialDialect = 'fields'): void {
   for (const f of provider.credentialFields) {
     if (f.optional || doc.credentials[f.name] !== undefined) continue;
-    throw invalid(dialect === 'bifrost' && f.name === 'api_key' ? 'Key value must not be empty' : `${n('credentials')}.${f.name} is required for ${provider.name}`);
+    throw invalid(dialect === 'bifrost' && f.name === 'api_key' ? 'Key value must not be empty' : `${field('credentials')}.${f.name} is required for ${provider.name}`);
   }
   const kind = provider.keyConfig;
   const schema = kind && KEY_CONFIGS[kind];
@@ -96,9 +94,9 @@ export function checkKeyDocument(provider: ProviderView, doc: KeyDocument, n: Fi
 const KEY_ID = /^[^\s]{1,255}$/;
 
 /** A caller's key id: kept as given (1 to 255 characters, no spaces); null/empty means "generate one". */
-export function validateKeyId(keyId: string | null | undefined, n: FieldNamer): string | null {
+export function validateKeyId(keyId: string | null | undefined): string | null {
   if (keyId === undefined || keyId === null || keyId === '') return null;
-  if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) throw invalid(`${n('keyId')} must be 1 to 255 characters without spaces`);
+  if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) throw invalid(`${field('keyId')} must be 1 to 255 characters without spaces`);
   return keyId;
 }
 
@@ -124,25 +122,25 @@ const checkModels = (value: string[] | null | undefined, name: string, list: 'wh
 };
 
 /** Validates settings in place; throws AppError('request.invalid') naming the first bad field. */
-export function validateSettings(s: IntegrationSettings, n: FieldNamer): void {
+export function validateSettings(s: IntegrationSettings): void {
   if (s.keyLabel !== undefined && s.keyLabel !== null && s.keyLabel.length > 255) {
-    throw invalid(`${n('keyLabel')} must be at most 255 characters`);
+    throw invalid(`${field('keyLabel')} must be at most 255 characters`);
   }
-  checkLimit(s.dailyLimit, n('dailyLimit'));
-  checkLimit(s.minuteLimit, n('minuteLimit'));
+  checkLimit(s.dailyLimit, field('dailyLimit'));
+  checkLimit(s.minuteLimit, field('minuteLimit'));
   if (s.spendLimitAmount !== undefined && s.spendLimitAmount !== null && !MONEY.test(s.spendLimitAmount)) {
-    throw invalid(`${n('spendLimitAmount')} must be a non-negative amount in USD (at most 12 digits and 8 decimal places)`);
+    throw invalid(`${field('spendLimitAmount')} must be a non-negative amount in USD (at most 12 digits and 8 decimal places)`);
   }
   if (s.spendLimitPeriod !== undefined && !SPEND_LIMIT_PERIODS.includes(s.spendLimitPeriod as SpendLimitPeriod)) {
-    throw invalid(`${n('spendLimitPeriod')} must be 'daily' or 'monthly'`);
+    throw invalid(`${field('spendLimitPeriod')} must be 'daily' or 'monthly'`);
   }
   if (s.spendLimitAction !== undefined && !SPEND_LIMIT_ACTIONS.includes(s.spendLimitAction as SpendLimitAction)) {
-    throw invalid(`${n('spendLimitAction')} must be 'warn' or 'block'`);
+    throw invalid(`${field('spendLimitAction')} must be 'warn' or 'block'`);
   }
   if (s.weight !== undefined && !WEIGHT.test(s.weight)) {
-    throw invalid(`${n('weight')} must be a number from 0 to 999999 with at most 6 decimal places`);
+    throw invalid(`${field('weight')} must be a number from 0 to 999999 with at most 6 decimal places`);
   }
-  checkModels(s.blacklistedModels, n('blacklistedModels'), 'blacklist');
-  checkModels(s.models, n('models'), 'whitelist');
-  if (s.useForBatchApi !== undefined && typeof s.useForBatchApi !== 'boolean') throw invalid(`${n('useForBatchApi')} must be a boolean`);
+  checkModels(s.blacklistedModels, field('blacklistedModels'), 'blacklist');
+  checkModels(s.models, field('models'), 'whitelist');
+  if (s.useForBatchApi !== undefined && typeof s.useForBatchApi !== 'boolean') throw invalid(`${field('useForBatchApi')} must be a boolean`);
 }

@@ -2,7 +2,8 @@
 import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
 import type { IntegrationView } from './integration.view.js';
 
-export type IntegrationChangeKind = 'CREATED' | 'UPDATED' | 'DELETED';
+export const INTEGRATION_CHANGE_KINDS = ['CREATED', 'UPDATED', 'DELETED'] as const;
+export type IntegrationChangeKind = (typeof INTEGRATION_CHANGE_KINDS)[number];
 
 interface EventBase {
   brandId: string;

@@ -1,6 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { requireBrandId, type GraphQLContext } from '../../graphql/context.js';
+import { Arg, Authorized, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { CurrentBrandId } from '../../platform/auth/principal-args.js';
+import type { IntegrationService } from './integration.service.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './integration.service.js';
 import { CreateIntegrationInput, IntegrationFilterInput, IntegrationPageType, IntegrationType, UpdateIntegrationInput } from './integration.types.js';
 import type { IntegrationView } from './integration.view.js';
@@ -15,6 +16,8 @@ const NULLABLE_SETTINGS = ['keyLabel', 'models', 'dailyLimit', 'minuteLimit', 's
 
 @Resolver(() => IntegrationType)
 export class IntegrationResolver {
+  constructor(private readonly integrationService: IntegrationService) {}
+
   /** Wherever an Integration appears (lists, leases, events), from the stored redacted rendering. */
   @FieldResolver(() => GraphQLJSONObject, { nullable: true })
   providerConfig(@Root() integration: IntegrationView): Record<string, unknown> | null {
@@ -29,26 +32,26 @@ export class IntegrationResolver {
     complexity: ({ args, childComplexity }) => 1 + Math.min(Number(args.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE) * childComplexity,
   })
   async integrations(
-    @Ctx() ctx: GraphQLContext,
+    @CurrentBrandId() brandId: string,
     @Arg('filter', () => IntegrationFilterInput, { nullable: true }) filter?: IntegrationFilterInput,
     @Arg('limit', () => Int, { defaultValue: DEFAULT_PAGE_SIZE }) limit?: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset?: number,
   ): Promise<IntegrationPageType> {
-    const page = await ctx.services.integrations.listIntegrations(requireBrandId(ctx), { ...filter }, limit, offset);
+    const page = await this.integrationService.listIntegrations(brandId, { ...filter }, limit, offset);
     return { ...page, items: page.items.map(asType) };
   }
 
   @Authorized('integrations.read')
   @Query(() => IntegrationType, { nullable: true, description: 'One key of the brand; null when it does not exist (or is another brand\'s).' })
-  async integration(@Arg('id', () => Int) id: number, @Ctx() ctx: GraphQLContext): Promise<IntegrationType | null> {
-    const view = await ctx.services.integrations.findIntegration(requireBrandId(ctx), id);
+  async integration(@Arg('id', () => Int) id: number, @CurrentBrandId() brandId: string): Promise<IntegrationType | null> {
+    const view = await this.integrationService.findIntegration(brandId, id);
     return view && asType(view);
   }
 
   @Authorized('integrations.write')
   @Mutation(() => IntegrationType)
-  async createIntegration(@Arg('input', () => CreateIntegrationInput) input: CreateIntegrationInput, @Ctx() ctx: GraphQLContext): Promise<IntegrationType> {
-    return asType(await ctx.services.integrations.createIntegration(requireBrandId(ctx), withoutNulls(input, [...NULLABLE_SETTINGS, 'credentials'])));
+  async createIntegration(@Arg('input', () => CreateIntegrationInput) input: CreateIntegrationInput, @CurrentBrandId() brandId: string): Promise<IntegrationType> {
+    return asType(await this.integrationService.createIntegration(brandId, withoutNulls(input, [...NULLABLE_SETTINGS, 'credentials'])));
   }
 
   @Authorized('integrations.write')
@@ -56,14 +59,14 @@ export class IntegrationResolver {
   async updateIntegration(
     @Arg('id', () => Int) id: number,
     @Arg('input', () => UpdateIntegrationInput) input: UpdateIntegrationInput,
-    @Ctx() ctx: GraphQLContext,
+    @CurrentBrandId() brandId: string,
   ): Promise<IntegrationType> {
-    return asType(await ctx.services.integrations.updateIntegration(requireBrandId(ctx), id, withoutNulls(input, NULLABLE_SETTINGS)));
+    return asType(await this.integrationService.updateIntegration(brandId, id, withoutNulls(input, NULLABLE_SETTINGS)));
   }
 
   @Authorized('integrations.write')
   @Mutation(() => IntegrationType, { description: 'Deletes the key and returns it as it was.' })
-  async deleteIntegration(@Arg('id', () => Int) id: number, @Ctx() ctx: GraphQLContext): Promise<IntegrationType> {
-    return asType(await ctx.services.integrations.deleteIntegration(requireBrandId(ctx), id));
+  async deleteIntegration(@Arg('id', () => Int) id: number, @CurrentBrandId() brandId: string): Promise<IntegrationType> {
+    return asType(await this.integrationService.deleteIntegration(brandId, id));
   }
 }

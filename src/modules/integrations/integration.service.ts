@@ -7,16 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import type { EnvReferences } from '../../config/config.js';
 import { isServerVariable } from '../../config/config.js';
-import { AppError, badRequest } from '../../platform/errors/app-error.js';
+import { AppError, badRequest, field } from '../../platform/errors/app-error.js';
 import { checkPage, type Page } from '../../platform/input/pages.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { assertKeysAllowed, invalidProviderMessage, type BrandProvider, type ProviderKeys } from '../providers/index.js';
 import { HEALTH_STATUSES, IntegrationSchema, type HealthStatus, type IntegrationEntity } from './integration.entity.js';
-import type { IntegrationEvent } from './integration.events.js';
+import type { IntegrationChangeKind, IntegrationEvent } from './integration.events.js';
 import {
-  camelNames, checkKeyDocument, parseKeyDocument, validateKeyId, validateSettings,
-  type CreateIntegrationInput, type CredentialDialect, type FieldNamer, type IntegrationSettings,
+  checkKeyDocument, parseKeyDocument, validateKeyId, validateSettings,
+  type CreateIntegrationInput, type CredentialDialect, type IntegrationSettings,
 } from './integration-input.js';
 import { spendUsage, toIntegrationView, type IntegrationView } from './integration.view.js';
 import type { CredentialVault } from './credential-vault.js';
@@ -83,22 +83,22 @@ export class IntegrationService implements ProviderKeys {
   ) {}
 
   /** A standard provider or one of the brand's custom providers; 400 naming every accepted one otherwise. */
-  async resolveProvider(brandId: string, name: unknown, n: FieldNamer = camelNames): Promise<BrandProvider> {
-    if (typeof name !== 'string') throw badRequest(`${n('providerName')} must be a string`);
+  async resolveProvider(brandId: string, name: unknown): Promise<BrandProvider> {
+    if (typeof name !== 'string') throw badRequest(`${field('providerName')} must be a string`);
     const provider = await this.providers.findProvider(brandId, name);
     if (!provider) throw new AppError('provider.unknown', invalidProviderMessage(await this.providers.customProviderNames(brandId)));
     return provider;
   }
 
   /** Adds a key to the brand's pool, encrypted; 409 when the same credential (or key id) is already there. */
-  async createIntegration(brandId: string, input: CreateIntegrationInput, n: FieldNamer = camelNames, options: WriteOptions = {}): Promise<IntegrationView> {
-    const provider = await this.resolveProvider(brandId, input.providerName, n);
+  async createIntegration(brandId: string, input: CreateIntegrationInput, options: WriteOptions = {}): Promise<IntegrationView> {
+    const provider = await this.resolveProvider(brandId, input.providerName);
     assertKeysAllowed(provider, 'add');
     const dialect = options.dialect ?? 'fields';
-    const doc = keepStoredSecrets(parseKeyDocument(provider.base, input.credentials, input.providerConfig, n, dialect), null, null);
-    checkKeyDocument(provider.base, doc, n, dialect);
-    validateSettings(input, n);
-    const keyId = validateKeyId(input.keyId, n) ?? randomUUID();
+    const doc = keepStoredSecrets(parseKeyDocument(provider.base, input.credentials, input.providerConfig, dialect), null, null);
+    checkKeyDocument(provider.base, doc, dialect);
+    validateSettings(input);
+    const keyId = validateKeyId(input.keyId) ?? randomUUID();
     const envRefs = this.checkEnvironment(doc);
     const sealed = this.vault.seal(provider.name, doc);
     const now = this.clock.now();
@@ -189,16 +189,16 @@ export class IntegrationService implements ProviderKeys {
    * Changes settings only; the provider and the credential are fixed for a key's life. The row
    * is locked for the change, so an update racing a delete either lands before it or is a 404.
    */
-  async updateIntegration(brandId: string, id: number, update: IntegrationUpdate, n: FieldNamer = camelNames): Promise<IntegrationView> {
+  async updateIntegration(brandId: string, id: number, update: IntegrationUpdate): Promise<IntegrationView> {
     const { credentials, providerConfig, ...patch } = update;
-    validateSettings(patch, n);
+    validateSettings(patch);
     const replacing = credentials !== undefined || providerConfig !== undefined;
     const { view, spendChanged, wasExceeded } = await this.write(async (em) => {
       const entity = await this.findEntity(em, brandId, id, LockMode.PESSIMISTIC_WRITE, replacing);
       if (!entity) throw notFound();
       const spendBefore = [entity.spendLimitAmount, entity.spendLimitPeriod, entity.spendLimitAction].join('|');
       const wasExceeded = entity.spendLimitExceeded;
-      if (replacing) await this.replaceSecrets(em, brandId, entity, credentials, providerConfig, n);
+      if (replacing) await this.replaceSecrets(em, brandId, entity, credentials, providerConfig);
       const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       em.assign(entity, defined);
       if (patch.isPrimary !== undefined) entity.priority = patch.isPrimary ? PRIMARY_PRIORITY : 0;
@@ -219,13 +219,13 @@ export class IntegrationService implements ProviderKeys {
    * A new credential or key config for a key (GraphQL updateIntegration): what is not given stays,
    * a secret sent back as its redacted rendering stays, and the result is checked like a new key.
    */
-  private async replaceSecrets(em: EntityManager, brandId: string, entity: IntegrationEntity, credentials: unknown, providerConfig: unknown, n: FieldNamer): Promise<void> {
-    const provider = await this.resolveProvider(brandId, entity.providerName, n);
+  private async replaceSecrets(em: EntityManager, brandId: string, entity: IntegrationEntity, credentials: unknown, providerConfig: unknown): Promise<void> {
+    const provider = await this.resolveProvider(brandId, entity.providerName);
     assertKeysAllowed(provider, 'update');
     const stored = this.vault.open(entity.credentialsEncrypted);
-    const given = parseKeyDocument(provider.base, credentials ?? stored.credentials, providerConfig ?? stored.keyConfig?.fields ?? null, n);
+    const given = parseKeyDocument(provider.base, credentials ?? stored.credentials, providerConfig ?? stored.keyConfig?.fields ?? null);
     const doc = keepStoredSecrets(given, stored, toIntegrationView(entity, this.clock.now()).keyView);
-    checkKeyDocument(provider.base, doc, n);
+    checkKeyDocument(provider.base, doc);
     const envRefs = this.checkEnvironment(doc);
     const sealed = this.vault.seal(provider.name, doc);
     if (sealed.fingerprint !== entity.credentialFingerprint) await this.refuseDuplicate(em, brandId, provider.name, doc, entity.id);
@@ -256,11 +256,11 @@ export class IntegrationService implements ProviderKeys {
    * Replaces a key's credential and Bifrost settings (Bifrost's PUT). A secret sent back exactly
    * as its redacted rendering keeps the stored secret; limits, priority and spend settings stay.
    */
-  async replaceProviderKey(brandId: string, providerName: string, keyId: string, input: ReplaceKeyInput, n: FieldNamer, options: WriteOptions = {}): Promise<IntegrationView> {
-    const provider = await this.resolveProvider(brandId, providerName, n);
+  async replaceProviderKey(brandId: string, providerName: string, keyId: string, input: ReplaceKeyInput, options: WriteOptions = {}): Promise<IntegrationView> {
+    const provider = await this.resolveProvider(brandId, providerName);
     assertKeysAllowed(provider, 'update');
     const dialect = options.dialect ?? 'fields';
-    const incoming = parseKeyDocument(provider.base, input.credentials, input.providerConfig, n, dialect);
+    const incoming = parseKeyDocument(provider.base, input.credentials, input.providerConfig, dialect);
     const settings: IntegrationSettings = {
       isActive: input.isActive ?? true,
       weight: input.weight ?? '1',
@@ -278,8 +278,8 @@ export class IntegrationService implements ProviderKeys {
       if (!entity) throw notFound();
       const stored = this.vault.open(entity.credentialsEncrypted);
       const doc = keepStoredSecrets(incoming, stored, toIntegrationView(entity, this.clock.now()).keyView);
-      checkKeyDocument(provider.base, doc, n, dialect);
-      validateSettings(settings, n);
+      checkKeyDocument(provider.base, doc, dialect);
+      validateSettings(settings);
       const envRefs = this.checkEnvironment(doc);
       if (options.uniqueName && settings.keyLabel !== undefined && settings.keyLabel !== entity.keyLabel) {
         await this.claimName(em, brandId, settings.keyLabel, entity.id);
@@ -432,7 +432,7 @@ export class IntegrationService implements ProviderKeys {
   }
 
   private async publishChange(
-    brandId: string, view: IntegrationView, kind: 'CREATED' | 'UPDATED' | 'DELETED', spendSettingChanged: boolean, previousExceeded = view.spendLimitExceeded,
+    brandId: string, view: IntegrationView, kind: IntegrationChangeKind, spendSettingChanged: boolean, previousExceeded = view.spendLimitExceeded,
   ) {
     const at = this.clock.now();
     await this.events.publish({ type: 'integration.changed', brandId, integration: view, kind, at });

@@ -1,24 +1,13 @@
 /** GraphQL shapes of the key pool: camelCase twins of the REST fields. Credentials go in, never out. */
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DecimalScalar } from '../../graphql/scalars.js';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { DecimalScalar } from '../../platform/numbers/decimal-scalar.js';
+import { graphqlEnum } from '../../platform/schema/graphql-enum.js';
+import { HEALTH_STATUSES, SPEND_LIMIT_ACTIONS, SPEND_LIMIT_PERIODS, type HealthStatus, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
 
-export enum HealthStatusEnum {
-  HEALTHY = 'healthy',
-  DEGRADED = 'degraded',
-  UNHEALTHY = 'unhealthy',
-}
-export enum SpendLimitPeriodEnum {
-  DAILY = 'daily',
-  MONTHLY = 'monthly',
-}
-export enum SpendLimitActionEnum {
-  WARN = 'warn',
-  BLOCK = 'block',
-}
-registerEnumType(HealthStatusEnum, { name: 'HealthStatus' });
-registerEnumType(SpendLimitPeriodEnum, { name: 'SpendLimitPeriod' });
-registerEnumType(SpendLimitActionEnum, { name: 'SpendLimitAction' });
+export const HealthStatusEnum = graphqlEnum(HEALTH_STATUSES, 'HealthStatus');
+export const SpendLimitPeriodEnum = graphqlEnum(SPEND_LIMIT_PERIODS, 'SpendLimitPeriod');
+export const SpendLimitActionEnum = graphqlEnum(SPEND_LIMIT_ACTIONS, 'SpendLimitAction');
 
 @ObjectType('Integration', { description: 'One provider key of a brand\'s pool. The credential itself is never readable here.' })
 export class IntegrationType {
@@ -44,13 +33,13 @@ export class IntegrationType {
   @Field(() => Int) dailyCount!: number;
   @Field(() => Int, { nullable: true }) minuteLimit!: number | null;
   @Field(() => Int) minuteCount!: number;
-  @Field(() => HealthStatusEnum) healthStatus!: HealthStatusEnum;
+  @Field(() => HealthStatusEnum) healthStatus!: HealthStatus;
   @Field(() => Int) consecutiveFailures!: number;
   @Field(() => Date, { nullable: true, description: 'Set after a 429: not leased before this time.' }) cooldownUntil!: Date | null;
   @Field(() => Date, { nullable: true }) lastUsedAt!: Date | null;
   @Field(() => DecimalScalar, { nullable: true }) spendLimitAmount!: string | null;
-  @Field(() => SpendLimitPeriodEnum) spendLimitPeriod!: SpendLimitPeriodEnum;
-  @Field(() => SpendLimitActionEnum) spendLimitAction!: SpendLimitActionEnum;
+  @Field(() => SpendLimitPeriodEnum) spendLimitPeriod!: SpendLimitPeriod;
+  @Field(() => SpendLimitActionEnum) spendLimitAction!: SpendLimitAction;
   @Field(() => Boolean) spendLimitExceeded!: boolean;
   @Field(() => DecimalScalar, { description: 'USD reported today (UTC).' }) spendToday!: string;
   @Field(() => DecimalScalar, { description: 'USD reported this month (UTC).' }) spendMonth!: string;
@@ -80,7 +69,7 @@ export class IntegrationPageType {
 @InputType('IntegrationFilter')
 export class IntegrationFilterInput {
   @Field(() => String, { nullable: true }) providerName?: string;
-  @Field(() => HealthStatusEnum, { nullable: true }) healthStatus?: HealthStatusEnum;
+  @Field(() => HealthStatusEnum, { nullable: true }) healthStatus?: HealthStatus;
   @Field(() => Boolean, { nullable: true }) isActive?: boolean;
 }
 
@@ -96,8 +85,8 @@ export class UpdateIntegrationInput {
   @Field(() => Int, { nullable: true }) dailyLimit?: number | null;
   @Field(() => Int, { nullable: true }) minuteLimit?: number | null;
   @Field(() => DecimalScalar, { nullable: true }) spendLimitAmount?: string | null;
-  @Field(() => SpendLimitPeriodEnum, { nullable: true }) spendLimitPeriod?: SpendLimitPeriodEnum;
-  @Field(() => SpendLimitActionEnum, { nullable: true }) spendLimitAction?: SpendLimitActionEnum;
+  @Field(() => SpendLimitPeriodEnum, { nullable: true }) spendLimitPeriod?: SpendLimitPeriod;
+  @Field(() => SpendLimitActionEnum, { nullable: true }) spendLimitAction?: SpendLimitAction;
   @Field(() => GraphQLJSONObject, {
     nullable: true,
     description:

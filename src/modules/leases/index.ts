@@ -4,8 +4,9 @@
  * limit is ever overshot; a credential is decrypted only here; a lease is
  * reported at most once. Callers: app.ts, graphql/, rest/.
  */
-export { LeaseService, type KeyLease, type LeaseRequest, type LeaseSettings } from './lease.service.js';
+export { LeaseService, type KeyLease, type LeaseOutcome, type LeaseRequest, type LeaseSettings } from './lease.service.js';
+export { refusalError } from './lease-errors.js';
 export { LeaseTokenSigner } from './lease-token.js';
 export { LeaseResolver } from './lease.resolver.js';
 export type { UsageReportInput } from './usage-input.js';
-export { LEASE_FUNCTION_SQL } from './lease-function.sql.js';
+export { POOL_FUNCTIONS_SQL } from './pool-functions.sql.js';

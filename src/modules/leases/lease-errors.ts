@@ -1,9 +1,12 @@
 /** The answers a caller gets when no key can serve: why each key was skipped and when to retry. */
 import { AppError } from '../../platform/errors/app-error.js';
 import { isoSeconds } from '../../platform/time/dates.js';
-import type { Skip, SkipReason } from './selection.js';
+import type { SkippedKey } from './lease.repository.js';
 
-
+/** Why a key could not serve a lease: the values keypool_skip_reason gives, in its order. */
+export type SkipReason =
+  | 'inactive' | 'credential_unreadable' | 'not_batch' | 'environment_unset' | 'out_of_credits' | 'model_not_allowed'
+  | 'unhealthy' | 'cooling_down' | 'spend_blocked' | 'minute_limit' | 'daily_limit';
 
 const DESCRIPTIONS: Record<SkipReason, (until: Date | null, variable?: string) => string> = {
   inactive: () => 'inactive',
@@ -19,7 +22,7 @@ const DESCRIPTIONS: Record<SkipReason, (until: Date | null, variable?: string) =
   spend_blocked: (t) => `spend limit exceeded (blocked until ${isoSeconds(t!)})`,
 };
 
-export function noKeyAvailable(providerName: string, skipped: Skip[], retryAt: Date | null, now: Date): AppError {
+export function noKeyAvailable(providerName: string, skipped: SkippedKey[], retryAt: Date | null, now: Date): AppError {
   const reasons = skipped.map((s) => `#${s.integrationId} ${DESCRIPTIONS[s.reason](s.until, s.variable)}`).join('; ');
   const retryAfterSeconds = retryAt ? Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000)) : null;
   const when = retryAt ? `earliest retry at ${isoSeconds(retryAt)} (in ${retryAfterSeconds} s)` : 'no key frees up by itself';
@@ -42,3 +45,13 @@ export const credentialUnreadable = (integrationId: number) =>
 
 export const leaseNotFound = () => new AppError('lease.not_found', 'Lease not found or expired');
 export const leaseAlreadyReported = () => new AppError('lease.already_reported', 'This lease was already reported');
+
+/** A lease not granted: why each key was skipped and when to retry, or no keys for the provider at all. */
+export type LeaseRefusal =
+  | { kind: 'refused'; providerName: string; skipped: SkippedKey[]; retryAt: Date | null; at: Date }
+  | { kind: 'no_keys'; providerName: string };
+
+/** A refusal as the error each transport renders (REST 429 with Retry-After, GraphQL NO_KEY_AVAILABLE). */
+export function refusalError(outcome: LeaseRefusal): AppError {
+  return outcome.kind === 'no_keys' ? noKeysForProvider(outcome.providerName) : noKeyAvailable(outcome.providerName, outcome.skipped, outcome.retryAt, outcome.at);
+}

@@ -1,39 +1,28 @@
 /**
- * The pool's hot path in SQL. Concurrent leases of one brand and provider
- * share one round trip (keypool_lease_many picks and counts each under row
- * locks, so no limit is overshot by any number of callers on any number of
- * instances). A report is one transaction. Candidates are read only to
- * explain a refusal.
+ * The pool's hot path in SQL: a batch of leases, of any brands and providers,
+ * is one statement (keypool_lease), and so is a batch of reports
+ * (keypool_report). Both are atomic; a deadlock between batches on different
+ * instances (their row locks meet in different orders) retries the batch.
  */
-import type pg from 'pg';
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import { integrationFromRow, type IntegrationRecord } from '../integrations/index.js';
+import type { SkipReason } from './lease-errors.js';
 
-export interface CandidateRow {
-  id: number;
-  is_active: boolean;
-  priority: number;
-  weight: string;
-  health_status: string;
-  models: string[] | null;
-  blacklisted_models: string[];
-  minute_limit: number | null;
-  minute_count: number;
-  minute_window: Date | string | null;
-  daily_limit: number | null;
-  daily_count: number;
-  day_window: string | null;
-  cooldown_until: Date | string | null;
-  probe_due_at: Date | string | null;
-  spend_limit_exceeded: boolean;
-  spend_limit_action: string;
-  spend_limit_period: string;
-  spend_exceeded_period: string | null;
-  credential_error: string | null;
-  use_for_batch_api: boolean;
-  env_refs: string[];
-  out_of_credits_at: Date | string | null;
-  out_of_credits_until: Date | string | null;
+/** One instant of the pool's clock, with the windows the rules count in. */
+export interface PoolTime {
+  now: Date;
+  minuteStart: Date;
+  today: string;
+  monthStart: string;
+  dayKey: string;
+  monthKey: string;
+}
+
+export interface LeaseItem {
+  brandId: string;
+  providerName: string;
+  model: string | null;
+  batch: boolean;
 }
 
 export interface LeasedKey {
@@ -45,210 +34,154 @@ export interface LeasedKey {
   probe: boolean;
 }
 
-export interface LeaseAttempt {
-  brandId: string;
-  providerName: string;
-  model: string | null;
-  batch: boolean;
-  /** The environment variables a key may refer to and that are set now. */
-  envAvailable: string[];
-  now: Date;
-  minuteStart: Date;
-  today: string;
-  dayKey: string;
-  monthKey: string;
-  probeBaseMs: number;
-  probeMaxMs: number;
+export interface SkippedKey {
+  integrationId: number;
+  reason: SkipReason;
+  /** When the key frees up by itself; null when it does not. */
+  until: Date | null;
+  /** The unavailable environment variable, for environment_unset. */
+  variable?: string;
 }
 
-const CANDIDATES_SQL = `select id, is_active, priority, weight, health_status, models, blacklisted_models,
-  minute_limit, minute_count, minute_window, daily_limit, daily_count, to_char(day_window, 'YYYY-MM-DD') as day_window,
-  cooldown_until, probe_due_at, spend_limit_exceeded, spend_limit_action, spend_limit_period, spend_exceeded_period, credential_error,
-  use_for_batch_api, env_refs, out_of_credits_at, out_of_credits_until
-  from integration where brand_id = $1 and provider_name = $2 order by id`;
+/** Every key of the provider was skipped (none at all: an empty list); `contended`: one freed up as the pick ran. */
+export interface SkippedKeys {
+  skipped: SkippedKey[];
+  contended: boolean;
+}
 
-/**
- * Up to $4 leases in one round trip: the database function keypool_lease_many (migration
- * 20261122220000) picks and counts one key at a time under FOR UPDATE, so no limit is
- * overshot. Only the columns a lease and its view need come back.
- */
-const LEASE_MANY_SQL = `select l.id, l.key_id, l.provider_name, l.key_label, l.is_active, l.is_primary, l.priority, l.weight, l.models, l.blacklisted_models,
-  l.use_for_batch_api, l.keyless, l.key_view, l.credentials_encrypted, l.key_preview, l.daily_limit, l.daily_count, l.day_window, l.minute_limit,
-  l.minute_count, l.minute_window, l.health_status, l.consecutive_failures, l.cooldown_until, l.last_used_at, l.spend_limit_amount,
-  l.spend_limit_period, l.spend_limit_action, l.spend_limit_exceeded, l.spend_exceeded_period, l.spend_today, l.spend_day, l.spend_month,
-  l.spend_month_start, l.cached_balance, l.cached_usage_today, l.cached_usage_month, l.cached_currency, l.billing_synced_at,
-  l.billing_error, l.billing_error_at, l.out_of_credits_at, l.out_of_credits_until,
-  l.credential_error, l.created_at, l.updated_at, nullif(pc.network_config->>'base_url', '') as base_url
-  from keypool_lease_many($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11, $12, $13) l
-  left join provider_config pc on pc.brand_id = $1 and pc.name = $2`;
+export type LeaseRow = { leased: LeasedKey } | SkippedKeys;
+
+export interface PoolRules {
+  probeBaseMs: number;
+  probeMaxMs: number;
+  degradedAfter: number;
+  unhealthyAfter: number;
+  rateLimitCooldownMs: number;
+  /** Providers whose billing API tells when credits are back. */
+  creditProviders: readonly string[];
+  /** The environment variables a key may refer to that are set now. */
+  envAvailable: () => string[];
+}
+
+export interface ReportItem {
+  leaseUuid: string;
+  integrationId: number;
+  brandId: string;
+  nodeId: string | null;
+  model: string | null;
+  success: boolean;
+  statusCode: number | null;
+  errorType: string | null;
+  retryAfterSeconds: number | null;
+  probe: boolean;
+  costUsd: string;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number | null;
+}
+
+export type ReportRow =
+  | { outcome: 'not_found' }
+  | { outcome: 'already_reported' }
+  | { outcome: 'reported'; record: IntegrationRecord; previousStatus: string; healthReason: string | null; wasExceeded: boolean; creditsFlagged: boolean };
+
+const LEASE_SQL = `select l.lease_item, l.lease_skipped, (l.lease_key).*, nullif(pc.network_config->>'base_url', '') as base_url
+  from keypool_lease($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5, $6, $7::date, $8, $9, $10, $11, $12::text[]) l
+  left join provider_config pc on pc.brand_id = (l.lease_key).brand_id and pc.name = (l.lease_key).provider_name
+  order by l.lease_item`;
+
+const REPORT_SQL = `select r.report_item, r.report_outcome, r.previous_status, r.health_reason, r.was_exceeded, r.credits_flagged, (r.report_key).*
+  from keypool_report($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::integer[], $8::text[],
+    $9::integer[], $10::boolean[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[],
+    $15, $16::date, $17::date, $18, $19, $20, $21, $22, $23, $24, $25::text[]) r
+  order by r.report_item`;
+
+const DEADLOCK = '40P01';
+const SERIALIZATION = '40001';
+
+/** Runs an atomic statement again when it lost a deadlock (nothing of it was applied). */
+async function retryingDeadlocks<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if ((code !== DEADLOCK && code !== SERIALIZATION) || attempt >= 5) throw e;
+    }
+  }
+}
+
+function skippedKeys(json: { id?: number; reason: SkipReason | null; until: string | null; variable: string | null }[]): SkippedKeys {
+  const skipped: SkippedKey[] = [];
+  let contended = false;
+  for (const s of json) {
+    if (s.reason === null) contended = true;
+    else skipped.push({ integrationId: s.id!, reason: s.reason, until: s.until === null ? null : new Date(s.until), ...(s.variable !== null && { variable: s.variable }) });
+  }
+  return { skipped, contended };
+}
 
 export class LeaseRepository {
-  constructor(private readonly pool: SqlPool) {}
+  constructor(
+    private readonly pool: SqlPool,
+    private readonly rules: PoolRules,
+  ) {}
 
-  async loadCandidates(brandId: string, providerName: string): Promise<CandidateRow[]> {
-    return (await this.pool.query<CandidateRow>({ name: 'keypool_lease_candidates', text: CANDIDATES_SQL, values: [brandId, providerName] })).rows;
+  /** Leases one key per item, in order: each row is the key, counted, or why every key was skipped. */
+  async lease(items: readonly LeaseItem[], t: PoolTime): Promise<LeaseRow[]> {
+    const values = [
+      items.map((i) => i.brandId), items.map((i) => i.providerName), items.map((i) => i.model), items.map((i) => i.batch),
+      t.now, t.minuteStart, t.today, t.dayKey, t.monthKey, this.rules.probeBaseMs, this.rules.probeMaxMs, this.rules.envAvailable(),
+    ];
+    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_lease', text: LEASE_SQL, values }));
+    return rows.map((row): LeaseRow => {
+      const { lease_item: _item, lease_skipped: skipped, base_url: baseUrl, ...integration } = row;
+      if (skipped !== null) return skippedKeys(skipped as never);
+      return {
+        leased: {
+          record: integrationFromRow(integration),
+          encrypted: String(row.credentials_encrypted),
+          probe: row.health_status === 'unhealthy',
+          baseUrl: (baseUrl as string | null) ?? null,
+        },
+      };
+    });
+  }
+
+  /** Applies each report (each outcome its own), in one statement. */
+  async report(items: readonly ReportItem[], t: PoolTime): Promise<ReportRow[]> {
+    const r = this.rules;
+    const values = [
+      items.map((i) => i.leaseUuid), items.map((i) => i.integrationId), items.map((i) => i.brandId), items.map((i) => i.nodeId),
+      items.map((i) => i.model), items.map((i) => i.success), items.map((i) => i.statusCode), items.map((i) => i.errorType),
+      items.map((i) => i.retryAfterSeconds), items.map((i) => i.probe), items.map((i) => i.costUsd), items.map((i) => i.promptTokens),
+      items.map((i) => i.completionTokens), items.map((i) => i.latencyMs),
+      t.now, t.today, t.monthStart, t.dayKey, t.monthKey,
+      r.degradedAfter, r.unhealthyAfter, r.rateLimitCooldownMs, r.probeBaseMs, r.probeMaxMs, r.creditProviders,
+    ];
+    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_report', text: REPORT_SQL, values }));
+    return rows.map((row): ReportRow => {
+      const { report_item: _item, report_outcome: outcome, previous_status: previousStatus, health_reason: healthReason, was_exceeded: wasExceeded, credits_flagged: creditsFlagged, ...integration } = row;
+      if (outcome !== 'reported') return { outcome: outcome === 'not_found' ? 'not_found' : 'already_reported' };
+      return {
+        outcome: 'reported', record: integrationFromRow(integration), previousStatus: previousStatus as string,
+        healthReason: (healthReason as string | null) ?? null, wasExceeded: wasExceeded as boolean, creditsFlagged: creditsFlagged as boolean,
+      };
+    });
   }
 
   /**
    * Takes a key whose credential cannot be decrypted out of the pool and un-counts the lease
    * just granted on it (a lease that returned no credential must not use up allowance).
    */
-  async markCredentialUnreadable(id: number, reason: string, minuteStart: Date, today: string, now: Date): Promise<IntegrationRecord> {
+  async markCredentialUnreadable(id: number, reason: string, t: PoolTime): Promise<IntegrationRecord> {
     const { rows } = await this.pool.query<Record<string, unknown>>(
       `update integration set credential_error = $2, health_status = 'unhealthy', probe_due_at = null, updated_at = $5,
          minute_count = case when minute_window = $3 then greatest(minute_count - 1, 0) else minute_count end,
          daily_count = case when day_window = $4::date then greatest(daily_count - 1, 0) else daily_count end
        where id = $1 returning *`,
-      [id, reason, minuteStart, today, now],
+      [id, reason, t.minuteStart, t.today, t.now],
     );
     return integrationFromRow(rows[0]);
   }
-
-  /** Counts up to `count` leases against the best eligible keys, in order; fewer come back when the pool runs dry. */
-  async leaseMany(a: LeaseAttempt, count: number): Promise<LeasedKey[]> {
-    const { rows } = await this.pool.query<Record<string, unknown>>({
-      name: 'keypool_lease_many',
-      text: LEASE_MANY_SQL,
-      values: [a.brandId, a.providerName, a.model, count, a.minuteStart, a.today, a.now, a.dayKey, a.monthKey, a.probeBaseMs, a.probeMaxMs, a.batch, a.envAvailable],
-    });
-    return rows.map((row) => {
-      const { base_url: baseUrl, ...integration } = row;
-      return { record: integrationFromRow(integration), encrypted: String(row.credentials_encrypted), probe: row.health_status === 'unhealthy', baseUrl: (baseUrl as string | null) ?? null };
-    });
-  }
-}
-
-export interface HealthRow {
-  provider_name: string;
-  out_of_credits_at: Date | string | null;
-  health_status: string;
-  consecutive_failures: number;
-  probe_failures: number;
-  cooldown_until: Date | string | null;
-  probe_due_at: Date | string | null;
-  spend_limit_exceeded: boolean;
-  spend_exceeded_period: string | null;
-  spend_limit_period: string;
-}
-
-export interface ReportWrite {
-  healthStatus: string;
-  consecutiveFailures: number;
-  probeFailures: number;
-  cooldownUntil: Date | null;
-  probeDueAt: Date | null;
-  costUsd: string;
-  now: Date;
-  today: string;
-  monthStart: string;
-  dayKey: string;
-  monthKey: string;
-  /** Set for a 402: out of selection until then (null: until a billing sync shows a balance). */
-  outOfCreditsUntil?: Date | null;
-  ledger: LedgerEntry;
-}
-
-export type LedgerOutcome = 'successes' | 'rate_limited' | 'server_errors' | 'auth_errors' | 'client_errors' | 'timeouts' | 'network_errors';
-
-/** One report's line in the daily usage ledger. */
-export interface LedgerEntry {
-  nodeId: string | null;
-  /** Lower-cased ('' when the lease named no model). */
-  model: string;
-  outcome: LedgerOutcome;
-  promptTokens: number;
-  completionTokens: number;
-  latencyMs: number | null;
-}
-
-const OUTCOMES: readonly LedgerOutcome[] = ['successes', 'rate_limited', 'server_errors', 'auth_errors', 'client_errors', 'timeouts', 'network_errors'];
-
-/**
- * One statement for a report: spend (own, judged with the provider's figure by keypool_spend_over),
- * health, a 402's out-of-credits mark, and the report's line in the daily usage ledger (an upsert
- * in a CTE, so the ledger costs no round trip).
- */
-const REPORT_SQL = `with cur as (
-    select id, brand_id, provider_name,
-      case when spend_day = $1::date then spend_today + $2::numeric else $2::numeric end as new_today,
-      case when spend_month_start = $3::date then spend_month + $2::numeric else $2::numeric end as new_month
-    from integration where id = $4
-  ), judged as (
-    select cur.*, keypool_spend_over(i.spend_limit_amount, i.spend_limit_period, cur.new_today, cur.new_month,
-      i.cached_usage_today, i.cached_usage_month, i.billing_synced_at, $1::date, $3::date) as exceeded
-    from cur join integration i on i.id = cur.id
-  ), ledger as (
-    insert into usage_daily as u (brand_id, integration_id, provider_name, node_id, model, day, requests,
-      successes, rate_limited, server_errors, auth_errors, client_errors, timeouts, network_errors,
-      prompt_tokens, completion_tokens, cost_usd, latency_ms_sum, latency_ms_max, latency_reports)
-    select cur.brand_id, cur.id, cur.provider_name, $15::uuid, $16, $1::date, 1,
-      $17::int, $18::int, $19::int, $20::int, $21::int, $22::int, $23::int,
-      $24::bigint, $25::bigint, $2::numeric, coalesce($26::int, 0), coalesce($26::int, 0), case when $26::int is null then 0 else 1 end
-    from cur
-    on conflict (brand_id, day, integration_id, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
-      requests = u.requests + 1, successes = u.successes + excluded.successes, rate_limited = u.rate_limited + excluded.rate_limited,
-      server_errors = u.server_errors + excluded.server_errors, auth_errors = u.auth_errors + excluded.auth_errors,
-      client_errors = u.client_errors + excluded.client_errors, timeouts = u.timeouts + excluded.timeouts,
-      network_errors = u.network_errors + excluded.network_errors,
-      prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens,
-      cost_usd = u.cost_usd + excluded.cost_usd, latency_ms_sum = u.latency_ms_sum + excluded.latency_ms_sum,
-      latency_ms_max = greatest(u.latency_ms_max, excluded.latency_ms_max), latency_reports = u.latency_reports + excluded.latency_reports
-  )
-  update integration i set
-    health_status = $5, consecutive_failures = $6, probe_failures = $7, cooldown_until = $8, probe_due_at = $9,
-    spend_today = judged.new_today, spend_day = $1::date,
-    spend_month = judged.new_month, spend_month_start = $3::date,
-    spend_limit_exceeded = judged.exceeded,
-    spend_exceeded_period = case when judged.exceeded then (case when i.spend_limit_period = 'daily' then $10 else $11 end) else null end,
-    out_of_credits_at = case when $13::boolean then $12::timestamptz else i.out_of_credits_at end,
-    out_of_credits_until = case when $13::boolean then $14::timestamptz else i.out_of_credits_until end,
-    updated_at = $12
-  from judged where i.id = judged.id
-  returning i.*`;
-
-/** Statements of one report, run inside the caller's transaction. */
-export class ReportStatements {
-  constructor(private readonly tx: pg.PoolClient) {}
-
-  /** False when the lease was reported before. */
-  async markReported(leaseUuid: string, integrationId: number, now: Date): Promise<boolean> {
-    const { rowCount } = await this.tx.query(
-      'insert into reported_lease (lease_id, integration_id, reported_at) values ($1, $2, $3) on conflict do nothing',
-      [leaseUuid, integrationId, now],
-    );
-    return rowCount === 1;
-  }
-
-  async lockHealth(integrationId: number, brandId: string): Promise<HealthRow | null> {
-    const { rows } = await this.tx.query<HealthRow>(
-      `select provider_name, out_of_credits_at, health_status, consecutive_failures, probe_failures, cooldown_until, probe_due_at,
-        spend_limit_exceeded, spend_exceeded_period, spend_limit_period
-       from integration where id = $1 and brand_id = $2 for update`,
-      [integrationId, brandId],
-    );
-    return rows[0] ?? null;
-  }
-
-  async write(integrationId: number, w: ReportWrite): Promise<IntegrationRecord> {
-    const l = w.ledger;
-    const { rows } = await this.tx.query<Record<string, unknown>>({ name: 'keypool_report', text: REPORT_SQL, values: [
-      w.today, w.costUsd, w.monthStart, integrationId,
-      w.healthStatus, w.consecutiveFailures, w.probeFailures, w.cooldownUntil, w.probeDueAt,
-      w.dayKey, w.monthKey, w.now, w.outOfCreditsUntil !== undefined, w.outOfCreditsUntil ?? null,
-      l.nodeId, l.model, ...OUTCOMES.map((o) => (o === l.outcome ? 1 : 0)), l.promptTokens, l.completionTokens, l.latencyMs,
-    ] });
-    return integrationFromRow(rows[0]);
-  }
-
-  /** A node's usage counters: one more report, maybe a failure, and its cost in today's and this month's spend. */
-  async addNodeUsage(nodeId: string, u: { failed: boolean; costUsd: string; today: string; monthStart: string }): Promise<void> {
-    await this.tx.query(
-      `update node set lease_count = lease_count + 1, failure_count = failure_count + $2,
-         spend_today = case when spend_day = $3::date then spend_today + $4::numeric else $4::numeric end, spend_day = $3::date,
-         spend_month = case when spend_month_start = $5::date then spend_month + $4::numeric else $4::numeric end, spend_month_start = $5::date
-       where id = $1`,
-      [nodeId, u.failed ? 1 : 0, u.today, u.costUsd, u.monthStart],
-    );
-  }
-
 }

@@ -3,27 +3,23 @@
  * then take the report of what happened. The only place a credential is
  * decrypted. Events (health, spend-limit flips) are published after commit.
  */
-import { inTransaction, type SqlPool } from '../../platform/db/sql-pool.js';
 import type { EnvReferences, HealthConfig } from '../../config/config.js';
-import { AppError } from '../../platform/errors/app-error.js';
+import { isDatabaseUnavailable } from '../../platform/errors/database-errors.js';
+import { AppError, field } from '../../platform/errors/app-error.js';
+import { StatementBatcher } from '../../platform/db/statement-batcher.js';
+import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { toDate } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
-  camelNames, nextUtcDay, spendPeriodEnd, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart,
-  isSpendExceeded, resolveDocument, spendUsage, type CredentialVault, type FieldNamer, type HealthStatus, type IntegrationEvent, type IntegrationView,
-  type KeyDocument, type ProviderDirectory,
+  spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
+  type CredentialVault, type HealthStatus, type IntegrationEvent, type IntegrationView, type KeyDocument, type ProviderDirectory,
 } from '../integrations/index.js';
 import { invalidProviderMessage, isProviderName, PROVIDER_NAME } from '../providers/index.js';
-import { applyOutcome, classify } from './health.js';
-import type { LedgerOutcome } from './lease.repository.js';
-import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, noKeyAvailable, noKeysForProvider } from './lease-errors.js';
-import { LeaseBatcher, type BatchKey } from './lease-batcher.js';
-import { LeaseRepository, ReportStatements, type CandidateRow, type LeasedKey } from './lease.repository.js';
+import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal } from './lease-errors.js';
+import { LeaseRepository, type LeaseItem, type LeaseRow, type PoolTime, type ReportItem, type ReportRow, type SkippedKey } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
-import { planLease, type Candidate } from './selection.js';
-import { validateUsageReport, type UsageReportInput, type ValidUsageReport } from './usage-input.js';
+import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 
 export interface LeaseRequest {
   providerName: string;
@@ -43,6 +39,9 @@ export interface KeyLease {
   expiresAt: Date;
 }
 
+/** What a lease request comes to: a key, a refusal (why each key was skipped, when to retry), or no keys at all. */
+export type LeaseOutcome = { kind: 'leased'; lease: KeyLease } | LeaseRefusal;
+
 export interface LeaseSettings {
   leaseTtlSeconds: number;
   /** Providers whose billing API tells when credits are back (a 402 lasts until a sync says so). */
@@ -54,56 +53,22 @@ export interface LeaseSettings {
 /** Whether a node exists in a brand (a brand token may attribute a lease to one of its nodes). */
 export type NodeLookup = (brandId: string, nodeId: string) => Promise<boolean>;
 
-function toCandidate(r: CandidateRow, now: Date): Candidate {
-  const blocked = r.spend_limit_action === 'block' && isSpendExceeded(r.spend_limit_exceeded, r.spend_exceeded_period, r.spend_limit_period, now);
+function poolTime(now: Date): PoolTime {
   return {
-    id: r.id,
-    isActive: r.is_active,
-    priority: r.priority,
-    weight: Number(r.weight),
-    healthStatus: r.health_status as HealthStatus,
-    models: r.models,
-    blacklistedModels: r.blacklisted_models ?? [],
-    minuteLimit: r.minute_limit,
-    minuteCount: r.minute_count,
-    minuteWindow: toDate(r.minute_window),
-    dailyLimit: r.daily_limit,
-    dailyCount: r.daily_count,
-    dayWindow: r.day_window,
-    cooldownUntil: toDate(r.cooldown_until),
-    probeDueAt: toDate(r.probe_due_at),
-    spendBlockedUntil: blocked ? spendPeriodEnd(r.spend_limit_period, now) : null,
-    credentialUnreadable: r.credential_error !== null,
-    useForBatchApi: r.use_for_batch_api,
-    envRefs: r.env_refs ?? [],
-    outOfCredits: r.out_of_credits_at === null ? null : { until: toDate(r.out_of_credits_until) },
+    now, minuteStart: utcMinuteStart(now), today: utcDay(now), monthStart: utcMonthStart(now),
+    dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
   };
 }
 
-/** Which ledger column a report counts in. */
-function ledgerOutcome(report: ValidUsageReport): LedgerOutcome {
-  if (report.errorType === 'timeout') return 'timeouts';
-  if (report.errorType === 'network') return 'network_errors';
-  switch (classify({ ...report, probe: false })) {
-    case 'success':
-      return 'successes';
-    case 'rate_limited':
-      return 'rate_limited';
-    case 'auth_failure':
-      return 'auth_errors';
-    case 'caller_error':
-      return 'client_errors';
-    default:
-      return 'server_errors';
-  }
-}
+const CONTENDED_RETRY_MS = 1000;
 
 export class LeaseService {
   private readonly repository: LeaseRepository;
-  private readonly batcher: LeaseBatcher<{ leased: LeasedKey; now: Date }>;
+  private readonly leases: StatementBatcher<LeaseItem, { row: LeaseRow; time: PoolTime }>;
+  private readonly reports: StatementBatcher<ReportItem, { row: ReportRow; time: PoolTime }>;
 
   constructor(
-    private readonly pool: SqlPool,
+    pool: SqlPool,
     private readonly vault: CredentialVault,
     private readonly tokens: LeaseTokenSigner,
     private readonly events: EventBus<IntegrationEvent>,
@@ -112,58 +77,72 @@ export class LeaseService {
     private readonly nodeExists: NodeLookup = async () => false,
     private readonly providers: Pick<ProviderDirectory, 'findProvider' | 'customProviderNames'> | null = null,
   ) {
-    this.repository = new LeaseRepository(pool);
-    this.batcher = new LeaseBatcher((key, count) => this.leaseMany(key, count));
-  }
-
-  /** One round trip for `count` concurrent leases, timed when the batch runs. */
-  private async leaseMany(key: BatchKey, count: number): Promise<{ leased: LeasedKey; now: Date }[]> {
-    const now = this.clock.now();
-    const rows = await this.repository.leaseMany(
-      {
-        ...key, now, minuteStart: utcMinuteStart(now), today: utcDay(now), envAvailable: this.availableEnvironment(),
-        dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
-        probeBaseMs: this.settings.health.probeCooldownMs, probeMaxMs: this.settings.health.probeCooldownMaxMs,
-      },
-      count,
-    );
-    return rows.map((leased) => ({ leased, now }));
+    const health = settings.health;
+    this.repository = new LeaseRepository(pool, {
+      probeBaseMs: health.probeCooldownMs, probeMaxMs: health.probeCooldownMaxMs, degradedAfter: health.degradedAfter,
+      unhealthyAfter: health.unhealthyAfter, rateLimitCooldownMs: health.rateLimitCooldownMs, creditProviders: settings.billingProviders,
+      envAvailable: () => this.availableEnvironment(),
+    });
+    // Concurrent leases (and reports), of any brands, share one statement; each batch is timed when it runs.
+    const batched = <I, R>(run: (items: I[], time: PoolTime) => Promise<R[]>) =>
+      new StatementBatcher<I, { row: R; time: PoolTime }>(
+        async (items) => {
+          const time = poolTime(this.clock.now());
+          return (await run(items, time)).map((row) => ({ row, time }));
+        },
+        { isShared: isDatabaseUnavailable },
+      );
+    this.leases = batched((items: LeaseItem[], time) => this.repository.lease(items, time));
+    this.reports = batched((items: ReportItem[], time) => this.repository.report(items, time));
   }
 
   /**
-   * Grants the best eligible key, counted atomically against its limits, with its decrypted
-   * credential. The lease belongs to the caller's node (`actorNodeId`, for a node credential),
-   * or to the node a brand token names.
+   * The best eligible key, counted atomically against its limits, with its decrypted
+   * credential; or why none can serve. The lease belongs to the caller's node (`actorNodeId`,
+   * for a node credential), or to the node a brand token names.
    */
-  async leaseKey(brandId: string, request: LeaseRequest, actorNodeId: string | null = null, n: FieldNamer = camelNames): Promise<KeyLease> {
+  async leaseKey(brandId: string, request: LeaseRequest, actorNodeId: string | null = null): Promise<LeaseOutcome> {
     const providerName = request.providerName;
     if (typeof providerName !== 'string' || !PROVIDER_NAME.test(providerName)) throw new AppError('provider.unknown', invalidProviderMessage());
-    const model = request.model ?? undefined;
-    if (model !== undefined && (model.length === 0 || model.length > 255)) throw new AppError('request.invalid', `${n('model')} must be 1 to 255 characters`);
+    const model = request.model ?? null;
+    if (model !== null && (model.length === 0 || model.length > 255)) throw new AppError('request.invalid', `${field('model')} must be 1 to 255 characters`);
     const batch = request.batch ?? false;
-    if (typeof batch !== 'boolean') throw new AppError('request.invalid', `${n('batch')} must be a boolean`);
-    const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId, n);
-    const key = { brandId, providerName, model: model ?? null, batch };
-    let granted = await this.batcher.take(key);
-    if (!granted) {
-      // A refusal the keys cannot explain means the pool changed under us (a window turned over): once more.
-      await this.explainRefusal(brandId, providerName, model, batch, this.clock.now(), false);
-      granted = await this.batcher.take(key);
-      if (!granted) return this.explainRefusal(brandId, providerName, model, batch, this.clock.now(), true);
-    }
-    const { leased, now } = granted;
+    if (typeof batch !== 'boolean') throw new AppError('request.invalid', `${field('batch')} must be a boolean`);
+    const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId);
+    const { row, time } = await this.leases.take({ brandId, providerName, model, batch });
+    if (!('leased' in row)) return this.refusal(brandId, providerName, row.skipped, row.contended, time.now);
+    const { leased } = row;
     let document: KeyDocument;
     try {
       document = this.vault.open(leased.encrypted);
     } catch {
-      return this.refuseUnreadable(brandId, leased, now);
+      return this.refuseUnreadable(brandId, leased.record.id, leased.record.healthStatus as HealthStatus, time);
     }
     const resolved = resolveDocument(document, this.settings.envReferences.lookup);
-    if ('unset' in resolved) throw new AppError('lease.no_key_available', `No ${providerName} key is available: environment variable ${resolved.unset} is unset`);
-    const { credentials } = resolved;
-    const expiresAt = new Date(now.getTime() + this.settings.leaseTtlSeconds * 1000);
-    const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId, model: model ?? null });
-    return { leaseId: token, integration: toIntegrationView(leased.record, now), credentials, baseUrl: leased.baseUrl, expiresAt };
+    if ('unset' in resolved) {
+      // The variable went away between the pick and now.
+      return { kind: 'refused', providerName, skipped: [{ integrationId: leased.record.id, reason: 'environment_unset', until: null, variable: resolved.unset }], retryAt: null, at: time.now };
+    }
+    const expiresAt = new Date(time.now.getTime() + this.settings.leaseTtlSeconds * 1000);
+    const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId, model });
+    return {
+      kind: 'leased',
+      lease: { leaseId: token, integration: toIntegrationView(leased.record, time.now), credentials: resolved.credentials, baseUrl: leased.baseUrl, expiresAt },
+    };
+  }
+
+  private async refusal(brandId: string, providerName: string, skipped: SkippedKey[], contended: boolean, now: Date): Promise<LeaseOutcome> {
+    if (skipped.length === 0 && !contended) {
+      if (!isProviderName(providerName) && this.providers && !(await this.providers.findProvider(brandId, providerName))) {
+        throw new AppError('provider.unknown', invalidProviderMessage(await this.providers.customProviderNames(brandId)));
+      }
+      return { kind: 'no_keys', providerName };
+    }
+    const times = skipped.map((s) => s.until?.getTime()).filter((t): t is number => t !== undefined);
+    // A key freed up while the pick ran: worth trying again in a moment.
+    if (contended) times.push(now.getTime() + CONTENDED_RETRY_MS);
+    const retryAt = times.length > 0 ? new Date(Math.min(...times)) : null;
+    return { kind: 'refused', providerName, skipped, retryAt, at: now };
   }
 
   /** The allow-listed environment variables that are set now: a key referring to any other is skipped. */
@@ -172,103 +151,60 @@ export class LeaseService {
     return env.allowlist.filter((name) => env.lookup(name) !== undefined);
   }
 
-  private async attributeTo(brandId: string, requested: string | null, actorNodeId: string | null, n: FieldNamer): Promise<string | null> {
+  private async attributeTo(brandId: string, requested: string | null, actorNodeId: string | null): Promise<string | null> {
     if (actorNodeId !== null) {
-      if (requested !== null && requested !== actorNodeId) throw new AppError('request.invalid', `${n('nodeId')} must be omitted: a node credential leases for its own node`);
+      if (requested !== null && requested !== actorNodeId) throw new AppError('request.invalid', `${field('nodeId')} must be omitted: a node credential leases for its own node`);
       return actorNodeId;
     }
     if (requested === null) return null;
-    if (!isUuid(requested)) throw new AppError('request.invalid', `${n('nodeId')} must be a UUID`);
+    if (!isUuid(requested)) throw new AppError('request.invalid', `${field('nodeId')} must be a UUID`);
     if (!(await this.nodeExists(brandId, requested))) throw new AppError('node.not_found', 'Node not found');
     return requested;
   }
 
   /** A credential no key of the ring opens: the key leaves the pool, the lease is un-counted, watchers are told. */
-  private async refuseUnreadable(brandId: string, leased: LeasedKey, now: Date): Promise<never> {
+  private async refuseUnreadable(brandId: string, integrationId: number, previousStatus: HealthStatus, time: PoolTime): Promise<never> {
     const reason = 'credential cannot be decrypted with the configured encryption keys';
-    const record = await this.repository.markCredentialUnreadable(leased.record.id, reason, utcMinuteStart(now), utcDay(now), now);
-    const view = toIntegrationView(record, now);
+    const record = await this.repository.markCredentialUnreadable(integrationId, reason, time);
+    const view = toIntegrationView(record, time.now);
     await this.events.publish({
-      type: 'integration.health_changed', brandId, integration: view, at: now, previousStatus: leased.record.healthStatus as HealthStatus,
+      type: 'integration.health_changed', brandId, integration: view, at: time.now, previousStatus,
       status: 'unhealthy', consecutiveFailures: view.consecutiveFailures, reason,
     });
-    throw credentialUnreadable(leased.record.id);
-  }
-
-  /** Throws why no key could serve, from the keys as they stand; `final` throws even when one looks eligible. */
-  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, batch: boolean, now: Date, final: true): Promise<never>;
-  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, batch: boolean, now: Date, final: boolean): Promise<void>;
-  private async explainRefusal(brandId: string, providerName: string, model: string | undefined, batch: boolean, now: Date, final: boolean): Promise<void> {
-    const candidates = (await this.repository.loadCandidates(brandId, providerName)).map((r) => toCandidate(r, now));
-    const available = new Set(this.availableEnvironment());
-    const plan = planLease(candidates, model, now, Math.random, { batch, envAvailable: (name) => available.has(name) });
-    if (plan.kind === 'no_keys') {
-      if (!isProviderName(providerName) && this.providers && !(await this.providers.findProvider(brandId, providerName))) {
-        throw new AppError('provider.unknown', invalidProviderMessage(await this.providers.customProviderNames(brandId)));
-      }
-      throw noKeysForProvider(providerName);
-    }
-    if (plan.kind === 'exhausted') throw noKeyAvailable(providerName, plan.skipped, plan.retryAt, now);
-    if (final) throw noKeyAvailable(providerName, plan.skipped, new Date(now.getTime() + 1000), now);
-  }
-
-  /**
-   * A 402 takes a key out until a billing sync shows a balance, for providers keypool can ask;
-   * for the others, until the next UTC day (or until an operator re-enables it).
-   */
-  private outOfCreditsUntil(providerName: string, now: Date): Date | null {
-    return this.settings.billingProviders.includes(providerName) ? null : new Date(nextUtcDay(now));
+    throw credentialUnreadable(integrationId);
   }
 
   /** Applies what happened with a lease: health, cooldown, spend, the usage ledger. A lease is reported at most once. */
-  async reportUsage(brandId: string, input: UsageReportInput, n: FieldNamer = camelNames): Promise<IntegrationView> {
-    const report = validateUsageReport(input, n);
+  async reportUsage(brandId: string, input: UsageReportInput): Promise<IntegrationView> {
+    const report = validateUsageReport(input);
     const claims = this.tokens.verify(report.leaseId);
-    const now = this.clock.now();
-    if (!claims || claims.brandId !== brandId || claims.expiresAt <= now) throw leaseNotFound();
-    const result = await inTransaction(this.pool, async (tx) => {
-      const statements = new ReportStatements(tx);
-      const state = await statements.lockHealth(claims.integrationId, brandId);
-      if (!state) throw leaseNotFound();
-      if (!(await statements.markReported(claims.leaseUuid, claims.integrationId, now))) throw leaseAlreadyReported();
-      const previous = { healthStatus: state.health_status as HealthStatus, consecutiveFailures: state.consecutive_failures, probeFailures: state.probe_failures, cooldownUntil: toDate(state.cooldown_until), probeDueAt: toDate(state.probe_due_at) };
-      const decision = applyOutcome(previous, { ...report, probe: claims.probe }, this.settings.health, now);
-      const outOfCredits = report.statusCode === 402;
-      const record = await statements.write(claims.integrationId, {
-        ...decision.next, costUsd: report.costUsd, now, today: utcDay(now), monthStart: utcMonthStart(now),
-        dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
-        outOfCreditsUntil: outOfCredits ? this.outOfCreditsUntil(state.provider_name, now) : undefined,
-        ledger: {
-          nodeId: claims.nodeId, model: (claims.model ?? '').toLowerCase(), outcome: ledgerOutcome(report),
-          promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,
-        },
-      });
-      if (claims.nodeId) await statements.addNodeUsage(claims.nodeId, { failed: !report.success, costUsd: report.costUsd, today: utcDay(now), monthStart: utcMonthStart(now) });
-      // The stored flag, not the period-aware one: a flag left from an ended period flips back here, with its event.
-      const wasExceeded = state.spend_limit_exceeded;
-      return { view: toIntegrationView(record, now), previous, decision, wasExceeded, outOfCredits: outOfCredits && state.out_of_credits_at === null };
+    if (!claims || claims.brandId !== brandId || claims.expiresAt <= this.clock.now()) throw leaseNotFound();
+    const { row, time } = await this.reports.take({
+      leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
+      success: report.success, statusCode: report.statusCode ?? null, errorType: report.errorType ?? null,
+      retryAfterSeconds: report.retryAfterSeconds ?? null, probe: claims.probe, costUsd: report.costUsd,
+      promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,
     });
-    await this.publishReportEvents(brandId, result, now);
-    return result.view;
+    if (row.outcome === 'not_found') throw leaseNotFound();
+    if (row.outcome === 'already_reported') throw leaseAlreadyReported();
+    const view = toIntegrationView(row.record, time.now);
+    await this.publishReportEvents(brandId, view, row, time.now);
+    return view;
   }
 
-  private async publishReportEvents(
-    brandId: string,
-    r: { view: IntegrationView; previous: { healthStatus: HealthStatus }; decision: ReturnType<typeof applyOutcome>; wasExceeded: boolean; outOfCredits: boolean },
-    at: Date,
-  ) {
-    if (r.outOfCredits) await this.events.publish({ type: 'integration.changed', brandId, integration: r.view, kind: 'UPDATED', at });
-    if (r.decision.reason !== null) {
+  private async publishReportEvents(brandId: string, view: IntegrationView, row: Extract<ReportRow, { outcome: 'reported' }>, at: Date) {
+    if (row.creditsFlagged) await this.events.publish({ type: 'integration.changed', brandId, integration: view, kind: 'UPDATED', at });
+    if (row.healthReason !== null) {
       await this.events.publish({
-        type: 'integration.health_changed', brandId, integration: r.view, at, previousStatus: r.previous.healthStatus,
-        status: r.view.healthStatus, consecutiveFailures: r.view.consecutiveFailures, reason: r.decision.reason,
+        type: 'integration.health_changed', brandId, integration: view, at, previousStatus: row.previousStatus as HealthStatus,
+        status: view.healthStatus, consecutiveFailures: view.consecutiveFailures, reason: row.healthReason,
       });
     }
-    if (r.wasExceeded !== r.view.spendLimitExceeded) {
+    if (row.wasExceeded !== view.spendLimitExceeded) {
       await this.events.publish({
-        type: 'integration.spend_limit_changed', brandId, integration: r.view, at, exceeded: r.view.spendLimitExceeded,
-        previousExceeded: r.wasExceeded, action: r.view.spendLimitAction, amount: r.view.spendLimitAmount, period: r.view.spendLimitPeriod,
-        usage: spendUsage(r.view),
+        type: 'integration.spend_limit_changed', brandId, integration: view, at, exceeded: view.spendLimitExceeded,
+        previousExceeded: row.wasExceeded, action: view.spendLimitAction, amount: view.spendLimitAmount, period: view.spendLimitPeriod,
+        usage: spendUsage(view),
       });
     }
   }

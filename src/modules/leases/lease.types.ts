@@ -1,17 +1,11 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DecimalScalar } from '../../graphql/scalars.js';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { graphqlEnum } from '../../platform/schema/graphql-enum.js';
+import { ERROR_TYPES, type ErrorType } from './usage-input.js';
+import { DecimalScalar } from '../../platform/numbers/decimal-scalar.js';
 import { IntegrationType } from '../integrations/index.js';
 
-export enum UsageErrorTypeEnum {
-  TIMEOUT = 'timeout',
-  NETWORK = 'network',
-  SERVER_ERROR = 'server_error',
-  RATE_LIMITED = 'rate_limited',
-  AUTH_ERROR = 'auth_error',
-  CLIENT_ERROR = 'client_error',
-}
-registerEnumType(UsageErrorTypeEnum, { name: 'UsageErrorType', description: 'What went wrong upstream, when there was no HTTP status.' });
+export const UsageErrorTypeEnum = graphqlEnum(ERROR_TYPES, 'UsageErrorType', 'What went wrong upstream, when there was no HTTP status.');
 
 @ObjectType('KeyLease', { description: 'One grant of one key for one upstream request. Report it with reportKeyUsage.' })
 export class KeyLeaseType {
@@ -38,7 +32,7 @@ export class ReportKeyUsageInput {
   @Field(() => String) leaseId!: string;
   @Field(() => Boolean) success!: boolean;
   @Field(() => Int, { nullable: true, description: 'The upstream HTTP status.' }) statusCode?: number | null;
-  @Field(() => UsageErrorTypeEnum, { nullable: true }) errorType?: UsageErrorTypeEnum | null;
+  @Field(() => UsageErrorTypeEnum, { nullable: true }) errorType?: ErrorType | null;
   @Field(() => Int, { nullable: true }) latencyMs?: number | null;
   @Field(() => DecimalScalar, { nullable: true, description: 'What the request cost, in USD.' }) costUsd?: string | null;
   @Field(() => Int, { nullable: true }) promptTokens?: number | null;

@@ -1,7 +1,9 @@
 /** Validation of usage reports, shared by GraphQL and REST; field names follow the caller's dialect. */
-import { AppError } from '../../platform/errors/app-error.js';
-import type { FieldNamer } from '../integrations/index.js';
-import { ERROR_TYPES, type ErrorType } from './health.js';
+import { AppError, field } from '../../platform/errors/app-error.js';
+
+/** How a failed request failed, when there was no HTTP status (or beside it). */
+export const ERROR_TYPES = ['timeout', 'network', 'server_error', 'rate_limited', 'auth_error', 'client_error'] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
 
 export interface UsageReportInput {
   leaseId: string;
@@ -38,21 +40,21 @@ function wholeNumber(value: number | null | undefined, name: string, min: number
   return value;
 }
 
-export function validateUsageReport(r: UsageReportInput, n: FieldNamer): ValidUsageReport {
-  if (r.leaseId === undefined || r.leaseId === null || r.leaseId === '') throw invalid(`${n('leaseId')} is required`);
-  if (typeof r.leaseId !== 'string') throw invalid(`${n('leaseId')} must be a string`);
-  if (typeof r.success !== 'boolean') throw invalid(`${n('success')} must be a boolean (true or false)`);
-  const statusCode = wholeNumber(r.statusCode, n('statusCode'), 100, 599);
+export function validateUsageReport(r: UsageReportInput): ValidUsageReport {
+  if (r.leaseId === undefined || r.leaseId === null || r.leaseId === '') throw invalid(`${field('leaseId')} is required`);
+  if (typeof r.leaseId !== 'string') throw invalid(`${field('leaseId')} must be a string`);
+  if (typeof r.success !== 'boolean') throw invalid(`${field('success')} must be a boolean (true or false)`);
+  const statusCode = wholeNumber(r.statusCode, field('statusCode'), 100, 599);
   if (r.errorType !== undefined && r.errorType !== null && !ERROR_TYPES.includes(r.errorType as ErrorType)) {
-    throw invalid(`${n('errorType')} must be one of ${ERROR_TYPES.join(', ')}`);
+    throw invalid(`${field('errorType')} must be one of ${ERROR_TYPES.join(', ')}`);
   }
   if (r.success && statusCode !== undefined && statusCode >= 400) {
-    throw invalid(`${n('statusCode')} ${statusCode} contradicts ${n('success')}: true`);
+    throw invalid(`${field('statusCode')} ${statusCode} contradicts ${field('success')}: true`);
   }
-  if (r.success && r.errorType) throw invalid(`${n('errorType')} is only for failures (${n('success')}: false)`);
-  const latencyMs = wholeNumber(r.latencyMs, n('latencyMs'), 0, 86_400_000);
+  if (r.success && r.errorType) throw invalid(`${field('errorType')} is only for failures (${field('success')}: false)`);
+  const latencyMs = wholeNumber(r.latencyMs, field('latencyMs'), 0, 86_400_000);
   if (r.costUsd !== undefined && r.costUsd !== null && !(COST.test(r.costUsd) && Number(r.costUsd) <= MAX_COST_USD)) {
-    throw invalid(`${n('costUsd')} must be a non-negative amount in USD of at most ${MAX_COST_USD}, with at most 12 decimal places`);
+    throw invalid(`${field('costUsd')} must be a non-negative amount in USD of at most ${MAX_COST_USD}, with at most 12 decimal places`);
   }
   return {
     leaseId: r.leaseId,
@@ -61,8 +63,8 @@ export function validateUsageReport(r: UsageReportInput, n: FieldNamer): ValidUs
     errorType: (r.errorType ?? undefined) as ErrorType | undefined,
     costUsd: r.costUsd ?? '0',
     latencyMs,
-    retryAfterSeconds: wholeNumber(r.retryAfterSeconds, n('retryAfterSeconds'), 1, 86_400),
-    promptTokens: wholeNumber(r.promptTokens, n('promptTokens'), 0, 100_000_000) ?? 0,
-    completionTokens: wholeNumber(r.completionTokens, n('completionTokens'), 0, 100_000_000) ?? 0,
+    retryAfterSeconds: wholeNumber(r.retryAfterSeconds, field('retryAfterSeconds'), 1, 86_400),
+    promptTokens: wholeNumber(r.promptTokens, field('promptTokens'), 0, 100_000_000) ?? 0,
+    completionTokens: wholeNumber(r.completionTokens, field('completionTokens'), 0, 100_000_000) ?? 0,
   };
 }

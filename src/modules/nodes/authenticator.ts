@@ -12,17 +12,10 @@ import type { CredentialLookup } from './credential-lookup.js';
 import type { Grantor } from './node-credential.service.js';
 import type { NodeTokenSigner } from './node-token.js';
 import { grants } from './permissions.js';
+import type { Authentication, Principal } from '../../platform/auth/principal.js';
 
-export type Principal =
-  | { kind: 'admin' }
-  /** `tokenId` is null for tokens issued before tokens were recorded. */
-  | { kind: 'brand'; brandId: string; tokenId: string | null; expiresAt: Date }
-  | { kind: 'node'; brandId: string; nodeId: string; credentialId: string; permissions: string[]; expiresAt: Date | null; via: 'basic' | 'token' };
+export type { Authentication, Principal };
 
-export type Authentication =
-  | { kind: 'authenticated'; principal: Principal }
-  | { kind: 'anonymous' }
-  | { kind: 'rejected'; reason: string; scheme: 'bearer' | 'basic' };
 
 /** One answer for unknown key, wrong secret, expired and revoked: no oracle. */
 export const INVALID_CREDENTIALS = 'invalid API key or secret';

@@ -55,6 +55,8 @@ export function secretFits(c: LiveCredential, secret: string, now: Date): boolea
 export class CredentialLookup {
   /** api_key → the credential as loaded (or null: no such key), and when it was loaded. */
   private readonly byApiKey = new Map<string, { credential: LiveCredential | null; loadedAtMs: number }>();
+  /** Bumped by every revocation, so a load that was in flight when one arrived is not cached. */
+  private forgetCount = 0;
   private readonly uses = new UseRecorder((id, at) => this.em.fork().nativeUpdate(NodeCredentialSchema, { id }, { lastUsedAt: at }));
 
   constructor(
@@ -88,14 +90,17 @@ export class CredentialLookup {
     const nowMs = Date.now();
     const cached = this.byApiKey.get(apiKey);
     if (cached && nowMs - cached.loadedAtMs < CACHE_TTL_MS) return cached.credential;
+    const forgetCountBefore = this.forgetCount;
     const row = await this.em.fork().findOne(NodeCredentialSchema, { apiKey });
     const credential = row && liveOf(row);
+    if (forgetCountBefore !== this.forgetCount) return credential; // may predate the revocation: not kept
     if (this.byApiKey.size >= CACHE_SIZE) this.byApiKey.delete(this.byApiKey.keys().next().value!);
     this.byApiKey.set(apiKey, { credential, loadedAtMs: nowMs });
     return credential;
   }
 
   private forget(credentialId: string): void {
+    this.forgetCount += 1;
     for (const [apiKey, entry] of this.byApiKey) if (entry.credential?.id === credentialId) this.byApiKey.delete(apiKey);
   }
 }

@@ -6,11 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../platform/errors/app-error.js';
+import { AppError, field } from '../../platform/errors/app-error.js';
 import { requireName } from '../../platform/input/names.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { isUuid, type RevocationList } from '../brands/index.js';
-import { camelNames, type FieldNamer } from '../integrations/index.js';
 import { generateApiKey, generateSecret, hashSecret } from './credential-format.js';
 import { secretFits, type CredentialLookup } from './credential-lookup.js';
 import { NodeCredentialSchema, NodeSchema, type NodeCredentialEntity } from './node.entity.js';
@@ -44,7 +43,8 @@ export interface CreateNodeCredentialInput {
 /** What the caller holds: a brand token holds everything; a node credential only its permissions. */
 export type Grantor = { permissions: readonly string[] | 'all' };
 
-export type VerifyCode = 'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'INSUFFICIENT_PERMISSIONS';
+export const VERIFY_CODES = ['VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'INSUFFICIENT_PERMISSIONS'] as const;
+export type VerifyCode = (typeof VERIFY_CODES)[number];
 export type VerifyResult =
   | { valid: false; code: 'NOT_FOUND' }
   | { valid: boolean; code: Exclude<VerifyCode, 'NOT_FOUND'>; nodeId: string; credentialId: string; permissions: string[]; expiresAt: Date | null };
@@ -80,11 +80,11 @@ export class NodeCredentialService {
   ) {}
 
   /** Issues a credential for a node; the secret is in this answer and nowhere else, ever. */
-  async createCredential(brandId: string, grantor: Grantor, input: CreateNodeCredentialInput, n: FieldNamer = camelNames): Promise<IssuedNodeCredential> {
-    if (typeof input.nodeId !== 'string' || !isUuid(input.nodeId)) throw invalid(`${n('nodeId')} must be a UUID`);
-    const name = requireName(input.name, n('name'));
-    const permissions = checkPermissions(input.permissions, grantor, n);
-    const expiresAt = this.checkExpiry(input.expiresAt, n);
+  async createCredential(brandId: string, grantor: Grantor, input: CreateNodeCredentialInput): Promise<IssuedNodeCredential> {
+    if (typeof input.nodeId !== 'string' || !isUuid(input.nodeId)) throw invalid(`${field('nodeId')} must be a UUID`);
+    const name = requireName(input.name, field('name'));
+    const permissions = checkPermissions(input.permissions, grantor);
+    const expiresAt = this.checkExpiry(input.expiresAt);
     const em = this.em.fork();
     const node = await em.findOne(NodeSchema, { id: input.nodeId, brand: brandId });
     if (!node) throw new AppError('node.not_found', 'Node not found');
@@ -131,10 +131,10 @@ export class NodeCredentialService {
   }
 
   /** A new secret, shown once; the old one keeps working for `graceSeconds` (default 0: not at all). */
-  async rollCredential(brandId: string, grantor: Grantor, nodeId: string, credentialId: string, graceSeconds: unknown, n: FieldNamer = camelNames): Promise<IssuedNodeCredential> {
+  async rollCredential(brandId: string, grantor: Grantor, nodeId: string, credentialId: string, graceSeconds: unknown): Promise<IssuedNodeCredential> {
     const grace = graceSeconds ?? 0;
     if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
-      throw invalid(`${n('graceSeconds')} must be a whole number from 0 to ${MAX_GRACE_SECONDS}`);
+      throw invalid(`${field('graceSeconds')} must be a whole number from 0 to ${MAX_GRACE_SECONDS}`);
     }
     const em = this.em.fork();
     const credential = await this.findOwned(em, brandId, nodeId, credentialId);
@@ -155,10 +155,10 @@ export class NodeCredentialService {
    * For other services that use keypool's credentials for their own callers: what this
    * api_key and secret are, as a code. Only the caller's brand's credentials verify.
    */
-  async verifyCredential(brandId: string, apiKey: unknown, secret: unknown, permission: unknown, n: FieldNamer = camelNames): Promise<VerifyResult> {
-    if (typeof apiKey !== 'string' || apiKey.length === 0) throw invalid(`${n('apiKey')} is required`);
-    if (typeof secret !== 'string' || secret.length === 0) throw invalid(`${n('secret')} is required`);
-    if (permission !== undefined && permission !== null && typeof permission !== 'string') throw invalid(`${n('permission')} must be a string`);
+  async verifyCredential(brandId: string, apiKey: unknown, secret: unknown, permission: unknown): Promise<VerifyResult> {
+    if (typeof apiKey !== 'string' || apiKey.length === 0) throw invalid(`${field('apiKey')} is required`);
+    if (typeof secret !== 'string' || secret.length === 0) throw invalid(`${field('secret')} is required`);
+    if (permission !== undefined && permission !== null && typeof permission !== 'string') throw invalid(`${field('permission')} must be a string`);
     const credential = await this.lookup.load(apiKey);
     const now = this.clock.now();
     if (!credential || credential.brandId !== brandId || !secretFits(credential, secret, now)) return { valid: false, code: 'NOT_FOUND' };
@@ -186,20 +186,20 @@ export class NodeCredentialService {
     return credential;
   }
 
-  private checkExpiry(value: unknown, n: FieldNamer): Date | null {
+  private checkExpiry(value: unknown): Date | null {
     if (value === undefined || value === null) return null;
-    const message = `${n('expiresAt')} must be an ISO 8601 date-time, e.g. "2026-12-31T23:59:59Z"`;
+    const message = `${field('expiresAt')} must be an ISO 8601 date-time, e.g. "2026-12-31T23:59:59Z"`;
     if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) throw invalid(message);
     const at = new Date(value);
     if (Number.isNaN(at.getTime())) throw invalid(message);
-    if (at <= this.clock.now()) throw invalid(`${n('expiresAt')} must be in the future`);
+    if (at <= this.clock.now()) throw invalid(`${field('expiresAt')} must be in the future`);
     return at;
   }
 }
 
-function checkPermissions(value: unknown, grantor: Grantor, n: FieldNamer): string[] {
+function checkPermissions(value: unknown, grantor: Grantor): string[] {
   if (value === undefined || value === null) return [];
-  const check = validatePermissions(value, n('permissions'));
+  const check = validatePermissions(value, field('permissions'));
   if (check.kind === 'invalid') throw invalid(check.message);
   const beyond = grantor.permissions === 'all' ? null : firstNotHeld(grantor.permissions, check.permissions);
   if (beyond) throw new AppError('auth.forbidden', `Forbidden: needs ${beyond} to grant it`);

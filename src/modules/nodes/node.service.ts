@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../platform/errors/app-error.js';
+import { AppError, field } from '../../platform/errors/app-error.js';
 import { requireName } from '../../platform/input/names.js';
 import { checkPage, type Page } from '../../platform/input/pages.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { isUuid } from '../brands/index.js';
-import { camelNames, normalizeDecimal, type FieldNamer } from '../integrations/index.js';
+import { normalizeDecimal } from '../integrations/index.js';
 import { utcDay, utcMonthStart } from '../integrations/index.js';
 import type { NodeCredentialService } from './node-credential.service.js';
 import { NodeSchema, type NodeEntity } from './node.entity.js';
@@ -47,10 +47,10 @@ const invalid = (message: string) => new AppError('request.invalid', message);
 export const nodeNotFound = () => new AppError('node.not_found', 'Node not found');
 const duplicateName = (name: string) => new AppError('node.duplicate', `A node named "${name}" already exists in this brand`);
 
-function checkDescription(value: unknown, n: FieldNamer): string | null {
+function checkDescription(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw invalid(`${n('description')} must be a string`);
-  if (value.length > MAX_DESCRIPTION) throw invalid(`${n('description')} must be at most ${MAX_DESCRIPTION} characters`);
+  if (typeof value !== 'string') throw invalid(`${field('description')} must be a string`);
+  if (value.length > MAX_DESCRIPTION) throw invalid(`${field('description')} must be at most ${MAX_DESCRIPTION} characters`);
   return value;
 }
 
@@ -62,9 +62,9 @@ export class NodeService {
   ) {}
 
   /** A new consumer in the brand; 409 when the brand already has a node of that name. */
-  async createNode(brandId: string, input: NodeInput, n: FieldNamer = camelNames): Promise<NodeView> {
-    const name = requireName(input.name, n('name'));
-    const description = checkDescription(input.description, n);
+  async createNode(brandId: string, input: NodeInput): Promise<NodeView> {
+    const name = requireName(input.name, field('name'));
+    const description = checkDescription(input.description);
     const em = this.em.fork();
     const now = this.clock.now();
     const node = em.create(NodeSchema, { id: randomUUID(), brand: brandId, name, description, createdAt: now, updatedAt: now });
@@ -89,9 +89,9 @@ export class NodeService {
     return node;
   }
 
-  async updateNode(brandId: string, id: string, input: NodeInput, n: FieldNamer = camelNames): Promise<NodeView> {
-    const name = input.name === undefined ? undefined : requireName(input.name, n('name'));
-    const description = input.description === undefined ? undefined : checkDescription(input.description, n);
+  async updateNode(brandId: string, id: string, input: NodeInput): Promise<NodeView> {
+    const name = input.name === undefined ? undefined : requireName(input.name, field('name'));
+    const description = input.description === undefined ? undefined : checkDescription(input.description);
     const em = this.em.fork();
     const node = await this.findEntity(em, brandId, id);
     if (!node) throw nodeNotFound();

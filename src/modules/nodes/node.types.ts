@@ -1,6 +1,8 @@
 /** GraphQL shapes of nodes and node credentials. A secret appears only in NodeCredentialSecret, the answer to a create or roll. */
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DecimalScalar } from '../../graphql/scalars.js';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { graphqlEnum } from '../../platform/schema/graphql-enum.js';
+import { VERIFY_CODES, type VerifyCode } from './node-credential.service.js';
+import { DecimalScalar } from '../../platform/numbers/decimal-scalar.js';
 
 @ObjectType('NodeUsage', { description: 'Reports attributed to the node: leases reported, failures, spend (USD).' })
 export class NodeUsageType {
@@ -74,19 +76,12 @@ export class VerifyNodeCredentialInput {
   @Field(() => String, { nullable: true, description: 'A permission the credential must hold.' }) permission?: string | null;
 }
 
-export enum VerifyCodeEnum {
-  VALID = 'VALID',
-  NOT_FOUND = 'NOT_FOUND',
-  EXPIRED = 'EXPIRED',
-  REVOKED = 'REVOKED',
-  INSUFFICIENT_PERMISSIONS = 'INSUFFICIENT_PERMISSIONS',
-}
-registerEnumType(VerifyCodeEnum, { name: 'VerifyCode' });
+export const VerifyCodeEnum = graphqlEnum(VERIFY_CODES, 'VerifyCode');
 
 @ObjectType('NodeCredentialVerification', { description: 'What an api_key and secret are. Only `valid` and `code` for NOT_FOUND.' })
 export class NodeCredentialVerificationType {
   @Field(() => Boolean) valid!: boolean;
-  @Field(() => VerifyCodeEnum) code!: VerifyCodeEnum;
+  @Field(() => VerifyCodeEnum) code!: VerifyCode;
   @Field(() => ID, { nullable: true }) nodeId!: string | null;
   @Field(() => ID, { nullable: true }) credentialId!: string | null;
   @Field(() => [String], { nullable: true }) permissions!: string[] | null;

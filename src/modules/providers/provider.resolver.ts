@@ -1,5 +1,7 @@
-import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { requireBrandId, requirePrincipal, type GraphQLContext } from '../../graphql/context.js';
+import { Arg, Authorized, Mutation, Query, Resolver } from 'type-graphql';
+import { CurrentBrandId, CurrentPrincipal } from '../../platform/auth/principal-args.js';
+import type { Principal } from '../../platform/auth/principal.js';
+import type { ProviderService } from './provider.service.js';
 import { toBrandProvider, type BrandProvider } from './brand-provider.js';
 import { listProviders } from './catalog.js';
 import { KEY_CONFIGS } from './key-configs.js';
@@ -22,13 +24,15 @@ export function toProviderType(p: BrandProvider): ProviderType {
 
 @Resolver(() => ProviderType)
 export class ProviderResolver {
+  constructor(private readonly providerService: ProviderService) {}
+
   @Authorized('integrations.read')
   @Query(() => [ProviderType], {
     description: 'Every provider the brand can add keys to: the catalog (with the brand\'s settings) and its custom providers, by name. The admin token sees the catalog.',
   })
-  async providers(@Ctx() ctx: GraphQLContext): Promise<ProviderType[]> {
-    if (requirePrincipal(ctx).kind === 'admin') return listProviders().map((p) => toProviderType(toBrandProvider(p.name, null)!));
-    return (await ctx.services.providers.listProviders(requireBrandId(ctx))).map(toProviderType);
+  async providers(@CurrentPrincipal() principal: Principal): Promise<ProviderType[]> {
+    if (principal.kind === 'admin') return listProviders().map((p) => toProviderType(toBrandProvider(p.name, null)!));
+    return (await this.providerService.listProviders(principal.brandId)).map(toProviderType);
   }
 
   @Authorized('integrations.write')
@@ -36,9 +40,9 @@ export class ProviderResolver {
   async createProvider(
     @Arg('name', () => String) name: string,
     @Arg('input', () => ProviderSettingsInput) input: ProviderSettingsInput,
-    @Ctx() ctx: GraphQLContext,
+    @CurrentBrandId() brandId: string,
   ): Promise<ProviderType> {
-    return toProviderType(await ctx.services.providers.createProvider(requireBrandId(ctx), name, input));
+    return toProviderType(await this.providerService.createProvider(brandId, name, input));
   }
 
   @Authorized('integrations.write')
@@ -46,14 +50,14 @@ export class ProviderResolver {
   async updateProvider(
     @Arg('name', () => String) name: string,
     @Arg('input', () => ProviderSettingsInput) input: ProviderSettingsInput,
-    @Ctx() ctx: GraphQLContext,
+    @CurrentBrandId() brandId: string,
   ): Promise<ProviderType> {
-    return toProviderType(await ctx.services.providers.updateProvider(requireBrandId(ctx), name, input));
+    return toProviderType(await this.providerService.updateProvider(brandId, name, input));
   }
 
   @Authorized('integrations.write')
   @Mutation(() => ProviderType, { description: 'Deletes the provider\'s keys and the brand\'s settings of it; returns it as it was.' })
-  async deleteProvider(@Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Promise<ProviderType> {
-    return toProviderType(await ctx.services.providers.deleteProvider(requireBrandId(ctx), name));
+  async deleteProvider(@Arg('name', () => String) name: string, @CurrentBrandId() brandId: string): Promise<ProviderType> {
+    return toProviderType(await this.providerService.deleteProvider(brandId, name));
   }
 }

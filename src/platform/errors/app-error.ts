@@ -34,15 +34,38 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** How a dialect names a field given its camelCase name (GraphQL's). */
+export type FieldNamer = (camelField: string) => string;
+export const camelNames: FieldNamer = (f) => f;
+export const snakeNames: FieldNamer = (f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+const MARK = '\u2063';
+const FIELD = new RegExp(`${MARK}([^${MARK}]+)${MARK}`, 'g');
+
+/**
+ * A field named in an error message: services write `${field('minuteLimit')} must be …`, and each
+ * transport names it in its dialect (minute_limit over REST, minuteLimit over GraphQL).
+ */
+export const field = (camelName: string) => `${MARK}${camelName}${MARK}`;
+
 export class AppError extends Error {
+  private readonly template: string;
+
   constructor(
     readonly code: ErrorCode,
+    /** The public message; fields marked with field(). */
     message: string,
     /** Extra public, secret-free facts (e.g. retry times) for clients. */
     readonly details?: Record<string, unknown>,
   ) {
-    super(message);
+    super(message.replace(FIELD, '$1'));
+    this.template = message;
     this.name = 'AppError';
+  }
+
+  /** The message with each field as the dialect names it (`message` has GraphQL's camelCase). */
+  messageIn(names: FieldNamer): string {
+    return this.template.replace(FIELD, (_m, name: string) => names(name));
   }
 
   get httpStatus(): number {

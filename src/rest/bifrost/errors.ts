@@ -2,7 +2,7 @@
  * Bifrost's error envelope, `{ is_bifrost_error, status_code, error: { message }, extra_fields }`,
  * with Bifrost's own wording where its scripts may match on it.
  */
-import type { AppError } from '../../platform/errors/app-error.js';
+import { AppError, isAppError, snakeNames, type FieldNamer } from '../../platform/errors/app-error.js';
 import type { Dialect } from '../dialects.js';
 
 export const BIFROST_PREFIX = '/api/providers';
@@ -16,7 +16,7 @@ function bifrostMessage(error: AppError): string {
     case 'request.malformed_json':
       return error.message.replace(/^Malformed JSON body: /, 'Invalid JSON: ');
     default:
-      return error.message;
+      return error.messageIn(snakeNames);
   }
 }
 
@@ -27,6 +27,16 @@ export function bifrostErrorBody(error: AppError) {
     error: { message: bifrostMessage(error) },
     extra_fields: {},
   };
+}
+
+/** Runs `work`, naming the fields of any error it raises as a Bifrost user wrote them. */
+export async function namedAs<T>(names: FieldNamer, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (isAppError(e)) throw new AppError(e.code, e.messageIn(names), e.details);
+    throw e;
+  }
 }
 
 export const BIFROST_DIALECT: Dialect = { prefix: BIFROST_PREFIX, errorBody: bifrostErrorBody };

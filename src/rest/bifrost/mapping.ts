@@ -4,7 +4,8 @@
  * ["*"] (every model), and ["*"] is stored as null.
  */
 import { createHash } from 'node:crypto';
-import type { FieldNamer, IntegrationView, ReplaceKeyInput } from '../../modules/integrations/index.js';
+import type { IntegrationView, ReplaceKeyInput } from '../../modules/integrations/index.js';
+import { snakeNames, type FieldNamer } from '../../platform/errors/app-error.js';
 import { KEY_CONFIG_FIELDS, KEY_CONFIGS, type BrandProvider } from '../../modules/providers/index.js';
 import { badRequest } from '../../platform/errors/app-error.js';
 import { decimalText } from '../../platform/numbers/decimal.js';
@@ -22,7 +23,7 @@ const NAMES: Record<string, string> = {
 /** Field names as a Bifrost user wrote them. */
 export const bifrostNames = (provider: BrandProvider): FieldNamer => (field) => {
   if (field === 'providerConfig') return provider.base.keyConfig ? KEY_CONFIGS[provider.base.keyConfig].field : 'key config';
-  return NAMES[field] ?? field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return NAMES[field] ?? snakeNames(field);
 };
 
 const KEY_FIELDS = [

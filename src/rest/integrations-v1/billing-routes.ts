@@ -21,12 +21,12 @@ const toV1UsageRow = (r: UsageRow) => ({
 });
 
 export function mountBillingRoutesV1(fastify: FastifyInstance, services: Services): void {
-  fastify.post<{ Params: { id: string } }>('/api/v1/integrations/:id/sync', { config: { permission: 'integrations.write' } }, async (request) => {
+  fastify.post<{ Params: { id: string } }>('/integrations/:id/sync', { config: { permission: 'integrations.write' } }, async (request) => {
     const integration = await services.billing.syncNow(accessOf(request).brandId, positiveIntegerParam(request.params.id, 'id'));
     return { success: true, integration: toV1Integration(integration) };
   });
 
-  fastify.get<{ Querystring: Record<string, string> }>('/api/v1/usage', { config: { permission: 'integrations.read' } }, async (request) => {
+  fastify.get<{ Querystring: Record<string, string> }>('/usage', { config: { permission: 'integrations.read' } }, async (request) => {
     const q = request.query;
     rejectUnknownFields(q, USAGE_PARAMS, 'query parameter');
     const groupBy = q.group_by === undefined ? undefined : q.group_by.split(',').map((g) => g.trim());

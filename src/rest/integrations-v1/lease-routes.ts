@@ -3,7 +3,7 @@
  * POST /api/v1/integrations/lease and POST /api/v1/integrations/usage.
  */
 import type { FastifyInstance } from 'fastify';
-import { snakeNames } from '../../modules/integrations/index.js';
+import { refusalError } from '../../modules/leases/index.js';
 import type { Services } from '../../services.js';
 import { accessOf } from '../access.js';
 import { optionalBoolean, optionalDecimalOrNull, optionalStringOrNull, passThrough, rejectUnknownFields, requireObjectBody } from '../request-fields.js';
@@ -16,13 +16,13 @@ const USAGE_FIELDS = ['lease_id', 'success', 'status_code', 'error_type', 'laten
 
 export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services): void {
   // The hot path: answers are far below the compression threshold, so no compression hooks run.
-  fastify.post('/api/v1/integrations/lease', { config: { permission: 'integrations.lease' }, compress: false }, async (request) => {
+  fastify.post('/integrations/lease', { config: { permission: 'integrations.lease' }, compress: false }, async (request) => {
     const { brandId, principal } = accessOf(request);
     const body = requireObjectBody(request.body);
     rejectUnknownFields(body, LEASE_FIELDS);
     if (body.provider_name === undefined) throw badRequest('provider_name is required');
     if (typeof body.provider_name !== 'string') throw badRequest('provider_name must be a string');
-    const lease = await services.leases.leaseKey(
+    const outcome = await services.leases.leaseKey(
       brandId,
       {
         providerName: body.provider_name,
@@ -31,8 +31,9 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
         batch: optionalBoolean(body, 'batch'),
       },
       principal.kind === 'node' ? principal.nodeId : null,
-      snakeNames,
     );
+    if (outcome.kind !== 'leased') throw refusalError(outcome);
+    const { lease } = outcome;
     return {
       success: true,
       lease: {
@@ -46,7 +47,7 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
     };
   });
 
-  fastify.post('/api/v1/integrations/usage', { config: { permission: 'integrations.lease' }, compress: false }, async (request) => {
+  fastify.post('/integrations/usage', { config: { permission: 'integrations.lease' }, compress: false }, async (request) => {
     const { brandId } = accessOf(request);
     const body = requireObjectBody(request.body);
     rejectUnknownFields(body, USAGE_FIELDS);
@@ -64,7 +65,6 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
         completionTokens: passThrough<number>(body, 'completion_tokens'),
         retryAfterSeconds: passThrough<number>(body, 'retry_after_seconds'),
       },
-      snakeNames,
     );
     return { success: true, integration: toV1Integration(integration) };
   });

@@ -4,7 +4,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { grantorOf } from '../../modules/nodes/index.js';
-import { snakeNames } from '../../modules/integrations/index.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { isoSeconds } from '../../platform/time/dates.js';
 import type { Services } from '../../services.js';
@@ -16,58 +15,58 @@ type NodeParams = { Params: { id: string } };
 type CredentialParams = { Params: { id: string; credentialId: string } };
 
 export function mountNodeRoutesV1(fastify: FastifyInstance, services: Services): void {
-  fastify.post('/api/v1/nodes', { config: { permission: 'nodes.write' } }, async (request, reply) => {
-    const node = await services.nodes.createNode(accessOf(request).brandId, parseNodeBody(requireObjectBody(request.body)), snakeNames);
+  fastify.post('/nodes', { config: { permission: 'nodes.write' } }, async (request, reply) => {
+    const node = await services.nodes.createNode(accessOf(request).brandId, parseNodeBody(requireObjectBody(request.body)));
     reply.code(201);
     return { success: true, node: toV1Node(node) };
   });
 
-  fastify.get<{ Querystring: Record<string, string> }>('/api/v1/nodes', { config: { permission: 'nodes.read' } }, async (request) => {
+  fastify.get<{ Querystring: Record<string, string> }>('/nodes', { config: { permission: 'nodes.read' } }, async (request) => {
     rejectUnknownFields(request.query, ['limit', 'offset'], 'query parameter');
     const page = await services.nodes.listNodes(accessOf(request).brandId, queryInteger(request.query.limit, 'limit'), queryInteger(request.query.offset, 'offset'));
     return { success: true, nodes: page.items.map(toV1Node), total: page.total, limit: page.limit, offset: page.offset };
   });
 
-  fastify.get<NodeParams>('/api/v1/nodes/:id', { config: { permission: 'nodes.read' } }, async (request) => {
+  fastify.get<NodeParams>('/nodes/:id', { config: { permission: 'nodes.read' } }, async (request) => {
     return { success: true, node: toV1Node(await services.nodes.getNode(accessOf(request).brandId, request.params.id)) };
   });
 
-  fastify.patch<NodeParams>('/api/v1/nodes/:id', { config: { permission: 'nodes.write' } }, async (request) => {
-    const node = await services.nodes.updateNode(accessOf(request).brandId, request.params.id, parseNodeBody(requireObjectBody(request.body)), snakeNames);
+  fastify.patch<NodeParams>('/nodes/:id', { config: { permission: 'nodes.write' } }, async (request) => {
+    const node = await services.nodes.updateNode(accessOf(request).brandId, request.params.id, parseNodeBody(requireObjectBody(request.body)));
     return { success: true, node: toV1Node(node) };
   });
 
-  fastify.delete<NodeParams>('/api/v1/nodes/:id', { config: { permission: 'nodes.write' } }, async (request) => {
+  fastify.delete<NodeParams>('/nodes/:id', { config: { permission: 'nodes.write' } }, async (request) => {
     await services.nodes.deleteNode(accessOf(request).brandId, request.params.id);
     return { success: true };
   });
 
-  fastify.get<NodeParams>('/api/v1/nodes/:id/integrations', { config: { permission: 'nodes.read' } }, async (request) => {
+  fastify.get<NodeParams>('/nodes/:id/integrations', { config: { permission: 'nodes.read' } }, async (request) => {
     const credentials = await services.nodeCredentials.listCredentials(accessOf(request).brandId, request.params.id);
     return { success: true, integrations: credentials.map(toV1Credential) };
   });
 
-  fastify.delete<CredentialParams>('/api/v1/nodes/:id/integrations/:credentialId', { config: { permission: 'nodes.write' } }, async (request) => {
+  fastify.delete<CredentialParams>('/nodes/:id/integrations/:credentialId', { config: { permission: 'nodes.write' } }, async (request) => {
     const revoked = await services.nodeCredentials.revokeCredential(accessOf(request).brandId, request.params.id, request.params.credentialId);
     return { success: true, integration: toV1Credential(revoked) };
   });
 
-  fastify.post<CredentialParams>('/api/v1/nodes/:id/integrations/:credentialId/roll', { config: { permission: 'nodes.write' } }, async (request) => {
+  fastify.post<CredentialParams>('/nodes/:id/integrations/:credentialId/roll', { config: { permission: 'nodes.write' } }, async (request) => {
     const { brandId, principal } = accessOf(request);
     const body = request.body === undefined || request.body === null ? {} : requireObjectBody(request.body);
     rejectUnknownFields(body, ['grace_seconds']);
-    const rolled = await services.nodeCredentials.rollCredential(brandId, grantorOf(principal), request.params.id, request.params.credentialId, body.grace_seconds, snakeNames);
+    const rolled = await services.nodeCredentials.rollCredential(brandId, grantorOf(principal), request.params.id, request.params.credentialId, body.grace_seconds);
     return toV1IssuedCredential(rolled);
   });
 
-  fastify.post('/api/v1/integrations/verify', { config: { permission: 'nodes.read' } }, async (request) => {
+  fastify.post('/integrations/verify', { config: { permission: 'nodes.read' } }, async (request) => {
     const body = requireObjectBody(request.body);
     rejectUnknownFields(body, ['api_key', 'secret', 'permission']);
-    return toV1Verification(await services.nodeCredentials.verifyCredential(accessOf(request).brandId, body.api_key, body.secret, body.permission, snakeNames));
+    return toV1Verification(await services.nodeCredentials.verifyCredential(accessOf(request).brandId, body.api_key, body.secret, body.permission));
   });
 
   // Authenticated by the node credential itself (HTTP Basic): it needs no permission of its own.
-  fastify.post('/api/v1/auth/token', { config: { permission: 'public' } }, async (request) => {
+  fastify.post('/auth/token', { config: { permission: 'public' } }, async (request) => {
     const header = request.headers.authorization ?? '';
     if (!/^Basic\s/i.test(header)) throw new AppError('auth.unauthenticated', 'Send the node credential as Authorization: Basic <base64 of api_key:secret>');
     const auth = await services.authenticator.authenticate(header);

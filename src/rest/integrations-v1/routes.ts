@@ -3,7 +3,6 @@
  * REST. Each route authenticates, maps the dialect, and calls one service method.
  */
 import type { FastifyInstance } from 'fastify';
-import { snakeNames } from '../../modules/integrations/index.js';
 import { badRequest } from '../../platform/errors/app-error.js';
 import type { Services } from '../../services.js';
 import { accessOf } from '../access.js';
@@ -16,7 +15,7 @@ const LIST_PARAMS = ['provider_name', 'health_status', 'is_active', 'limit', 'of
 
 export function mountIntegrationsV1(fastify: FastifyInstance, services: Services): void {
   // One route, two documented bodies: a provider key ("provider_name") or a node credential ("node_id").
-  fastify.post('/api/v1/integrations', { config: { permission: (request) => (isNodeCredentialBody(request.body) ? 'nodes.write' : 'integrations.write') } }, async (request, reply) => {
+  fastify.post('/integrations', { config: { permission: (request) => (isNodeCredentialBody(request.body) ? 'nodes.write' : 'integrations.write') } }, async (request, reply) => {
     const { brandId, principal } = accessOf(request);
     const body = requireObjectBody(request.body);
     const hasProvider = 'provider_name' in body;
@@ -27,14 +26,14 @@ export function mountIntegrationsV1(fastify: FastifyInstance, services: Services
     }
     reply.code(201);
     if (!hasProvider) {
-      const issued = await services.nodeCredentials.createCredential(brandId, grantorOf(principal), parseNodeCredentialBody(body), snakeNames);
+      const issued = await services.nodeCredentials.createCredential(brandId, grantorOf(principal), parseNodeCredentialBody(body));
       return toV1IssuedCredential(issued);
     }
-    const integration = await services.integrations.createIntegration(brandId, parseCreateBody(body), snakeNames);
+    const integration = await services.integrations.createIntegration(brandId, parseCreateBody(body));
     return { success: true, integration: toV1Integration(integration) };
   });
 
-  fastify.get<{ Querystring: Record<string, string> }>('/api/v1/integrations', { config: { permission: 'integrations.read' } }, async (request) => {
+  fastify.get<{ Querystring: Record<string, string> }>('/integrations', { config: { permission: 'integrations.read' } }, async (request) => {
     const { brandId } = accessOf(request);
     const q = request.query;
     rejectUnknownFields(q, LIST_PARAMS, 'query parameter');
@@ -47,21 +46,21 @@ export function mountIntegrationsV1(fastify: FastifyInstance, services: Services
     return { success: true, integrations: page.items.map(toV1Integration), total: page.total, limit: page.limit, offset: page.offset };
   });
 
-  fastify.get<{ Params: { id: string } }>('/api/v1/integrations/:id', { config: { permission: 'integrations.read' } }, async (request) => {
+  fastify.get<{ Params: { id: string } }>('/integrations/:id', { config: { permission: 'integrations.read' } }, async (request) => {
     const { brandId } = accessOf(request);
     const integration = await services.integrations.getIntegration(brandId, positiveIntegerParam(request.params.id, 'id'));
     return { success: true, integration: toV1Integration(integration) };
   });
 
-  fastify.patch<{ Params: { id: string } }>('/api/v1/integrations/:id', { config: { permission: 'integrations.write' } }, async (request) => {
+  fastify.patch<{ Params: { id: string } }>('/integrations/:id', { config: { permission: 'integrations.write' } }, async (request) => {
     const { brandId } = accessOf(request);
     const id = positiveIntegerParam(request.params.id, 'id');
     const patch = parseUpdateBody(requireObjectBody(request.body));
-    const integration = await services.integrations.updateIntegration(brandId, id, patch, snakeNames);
+    const integration = await services.integrations.updateIntegration(brandId, id, patch);
     return { success: true, integration: toV1Integration(integration) };
   });
 
-  fastify.delete<{ Params: { id: string } }>('/api/v1/integrations/:id', { config: { permission: 'integrations.write' } }, async (request) => {
+  fastify.delete<{ Params: { id: string } }>('/integrations/:id', { config: { permission: 'integrations.write' } }, async (request) => {
     const { brandId } = accessOf(request);
     await services.integrations.deleteIntegration(brandId, positiveIntegerParam(request.params.id, 'id'));
     return { success: true };

@@ -5,7 +5,7 @@
  * error. Returning (disconnect) unsubscribes at once.
  */
 import { GraphQLError } from 'graphql';
-import type { EventBus } from '../platform/events/event-bus.js';
+import type { EventBus } from './event-bus.js';
 
 export const MAX_QUEUED_EVENTS = 1000;
 

@@ -1,7 +1,7 @@
 /** Decimal: exact money and weights as strings ("500", "0.1"); accepts a number or a numeric string, exponents included. */
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
-import { decimalText } from '../platform/numbers/decimal.js';
+import { decimalText } from './decimal.js';
 
 /** The value is never echoed in the message: it may be a secret put in the wrong field. */
 function parseDecimal(value: unknown): string {

@@ -1,7 +1,8 @@
 /**
- * The database function keypool_lease_many follows the selection policy (selection.ts):
- * primary first, healthy before degraded, weighted random, weight 0 last.
+ * The order keypool_lease picks in (src/modules/leases/pool-functions.sql.ts): a due recovery
+ * probe first, positive weights before zero, priority, healthy before degraded, weighted random.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/time/clock.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
@@ -9,13 +10,19 @@ import { poolClient } from '../support/pool.js';
 
 let t: TestApp;
 let pool: ReturnType<typeof poolClient>;
+let db: pg.Pool;
+const sql = (text: string, values: unknown[]) => db.query(text, values);
 
 beforeAll(async () => {
   // A manual clock: the minute window never turns over in the middle of a test.
   t = await createTestApp({ clock: new ManualClock('2026-05-01T10:00:00Z') });
   pool = poolClient(t, (await t.createBrand('Selection')).token);
+  db = new pg.Pool({ connectionString: t.databaseUrl, max: 1 });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await db.end();
+  await t.close();
+});
 
 async function leaseCounts(provider: string, leases: number, concurrency = 8): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
@@ -29,7 +36,7 @@ async function leaseCounts(provider: string, leases: number, concurrency = 8): P
   return counts;
 }
 
-describe('keypool_lease_many', () => {
+describe('keypool_lease order', () => {
   it('always serves the primary key while it is eligible', async () => {
     const primary = await pool.addKey('groq', { is_primary: true });
     await pool.addKey('groq');
@@ -68,5 +75,17 @@ describe('keypool_lease_many', () => {
     const order: number[] = [];
     for (let i = 0; i < 8; i++) order.push((await pool.leaseOk('cerebras')).integration.id);
     expect(order).toEqual([limited, limited, limited, limited, limited, zero, zero, zero]);
+  });
+
+  it('offers a due recovery probe first, even before a primary key, and moves its next probe on', async () => {
+    const primary = await pool.addKey('fireworks', { is_primary: true });
+    const probe = await pool.addKey('fireworks');
+    const notDue = await pool.addKey('fireworks');
+    const now = t.clock.now();
+    await sql(`update integration set health_status = 'unhealthy', probe_due_at = $2 where id = $1`, [probe, now]);
+    await sql(`update integration set health_status = 'unhealthy', probe_due_at = $2 where id = $1`, [notDue, new Date(now.getTime() + 60_000)]);
+    expect((await pool.leaseOk('fireworks')).integration.id).toBe(probe);
+    // The probe is out; its next one is due after the base wait: the primary serves meanwhile.
+    expect((await pool.leaseOk('fireworks')).integration.id).toBe(primary);
   });
 });

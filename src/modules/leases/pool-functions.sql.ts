@@ -1,0 +1,324 @@
+/**
+ * The pool's rules, once, in the database where the counting happens:
+ *
+ * - keypool_skip_reason: why a key cannot serve a lease at a time (null: it can).
+ *   Used by the lease function to pick and by its refusal to explain.
+ * - keypool_skip_until: when a skipped key frees up by itself (null: never, or
+ *   not until something else happens).
+ * - keypool_lease: a batch of leases of any brands, providers and models in one
+ *   statement; each item is leased (the key, counted) or refused (every key of
+ *   the provider with its reason and "until"; no keys at all is an empty list).
+ * - keypool_health: how a report moves a key's health (the transition, its
+ *   reason for the event, the ledger outcome).
+ * - keypool_report: a batch of reports in one statement: marks each lease
+ *   reported (at most once), applies health, cooldown, spend, the spend-limit
+ *   flag, a 402's out-of-credits mark, the daily usage ledger and the node's
+ *   counters.
+ *
+ * Every time is a parameter (the service's clock), so tests drive them with a
+ * manual clock. Applied (create or replace) after the migrations at every start.
+ */
+
+/** The first migration that batched leases defined this; keypool_lease replaces it. */
+const DROP_LEGACY_SQL = `do $$
+declare f regprocedure;
+begin
+  for f in select p.oid::regprocedure from pg_proc p where p.proname = 'keypool_lease_many' loop
+    execute 'drop function ' || f;
+  end loop;
+end $$;`;
+
+/** A type the report function returns one of per item. */
+const REPORT_RESULT_TYPE_SQL = `do $$
+begin
+  if not exists (select 1 from pg_type where typname = 'keypool_health_step') then
+    create type keypool_health_step as (
+      health_status text, consecutive_failures integer, probe_failures integer,
+      cooldown_until timestamptz, probe_due_at timestamptz, reason text, ledger_outcome text
+    );
+  end if;
+end $$;`;
+
+/** The wait before an unhealthy key's next recovery probe: the base, doubling per failed probe, capped. */
+const PROBE_WAIT_SQL = `create or replace function keypool_probe_wait(
+  p_probe_failures integer, p_probe_base_ms double precision, p_probe_max_ms double precision
+) returns interval language sql immutable as $fn$
+  select least(p_probe_base_ms * power(2, least(p_probe_failures, 40)), p_probe_max_ms) * interval '1 millisecond'
+$fn$;`;
+
+/**
+ * Checked in this order, the first that applies is the reason: inactive; credential
+ * unreadable; not a batch key (for a batch lease); an environment variable it refers to is
+ * unavailable; out of credits (a 402) until its time, or until a billing sync; the model not
+ * allowed (case-insensitive; models null or "*" = all, [] = none; a blacklisted "*" blocks
+ * all); unhealthy until its recovery probe is due; cooling down after a 429; spend-blocked in
+ * the current period; the minute limit, then the daily limit, reached in the current window.
+ *
+ * One expression with no subquery, so PostgreSQL inlines it into the queries that call it (a
+ * lower-cased list is its text form lower-cased: quoting survives lower()).
+ */
+const SKIP_REASON_SQL = `create or replace function keypool_skip_reason(
+  k integration, p_model text, p_batch boolean, p_env_available text[],
+  p_now timestamptz, p_minute timestamptz, p_today date, p_day_key text, p_month_key text
+) returns text language sql stable as $fn$
+  select case
+    when not k.is_active then 'inactive'
+    when k.credential_error is not null then 'credential_unreadable'
+    when p_batch and not k.use_for_batch_api then 'not_batch'
+    when not (k.env_refs <@ p_env_available) then 'environment_unset'
+    when k.out_of_credits_at is not null and (k.out_of_credits_until is null or k.out_of_credits_until > p_now) then 'out_of_credits'
+    when p_model is not null and (
+        '*' = any(k.blacklisted_models) or lower(p_model) = any(lower(k.blacklisted_models::text)::text[])
+        or not (k.models is null or '*' = any(k.models) or lower(p_model) = any(lower(k.models::text)::text[])))
+      then 'model_not_allowed'
+    when k.health_status = 'unhealthy' and (k.probe_due_at is null or k.probe_due_at > p_now) then 'unhealthy'
+    when k.cooldown_until > p_now then 'cooling_down'
+    when k.spend_limit_exceeded and k.spend_limit_action = 'block'
+      and k.spend_exceeded_period = case when k.spend_limit_period = 'daily' then p_day_key else p_month_key end then 'spend_blocked'
+    when k.minute_limit is not null and k.minute_window = p_minute and k.minute_count >= k.minute_limit then 'minute_limit'
+    when k.daily_limit is not null and k.day_window = p_today and k.daily_count >= k.daily_limit then 'daily_limit'
+  end
+$fn$;`;
+
+const SKIP_UNTIL_SQL = `create or replace function keypool_skip_until(
+  k integration, p_reason text, p_minute timestamptz, p_today date
+) returns timestamptz language sql stable as $fn$
+  select case p_reason
+    when 'out_of_credits' then k.out_of_credits_until
+    when 'unhealthy' then k.probe_due_at
+    when 'cooling_down' then k.cooldown_until
+    when 'spend_blocked' then (case when k.spend_limit_period = 'daily' then p_today + 1
+      else (date_trunc('month', p_today) + interval '1 month')::date end)::timestamp at time zone 'UTC'
+    when 'minute_limit' then p_minute + interval '1 minute'
+    when 'daily_limit' then (p_today + 1)::timestamp at time zone 'UTC'
+  end
+$fn$;`;
+
+/**
+ * Item i leases for p_brands[i], p_providers[i], p_models[i], p_batches[i], in order, under
+ * row locks on every key of those providers, so no limit is overshot by any number of callers
+ * on any number of instances. Order among eligible keys: a due recovery probe first, positive
+ * weights before zero, priority, healthy before degraded, then weighted random
+ * (Efraimidis–Spirakis). The keys are read after their locks are held, so a pick always sees
+ * them as committed; should the refusal's look still find a key with no reason, the pick is
+ * tried again (three times in all).
+ */
+const LEASE_SQL = `create or replace function keypool_lease(
+  p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[],
+  p_now timestamptz, p_minute timestamptz, p_today date, p_day_key text, p_month_key text,
+  p_probe_base_ms double precision, p_probe_max_ms double precision, p_env_available text[]
+) returns table (lease_item integer, lease_key integration, lease_skipped jsonb) language plpgsql as $fn$
+declare
+  item record;
+  picked integer;
+  leased integration;
+  skipped jsonb;
+  contended boolean;
+begin
+  -- Every key the batch may take, locked in key order first (as reports lock theirs), so that
+  -- batches on different connections never wait for each other in a cycle.
+  perform 1 from integration i
+  where (i.brand_id, i.provider_name) in (select * from unnest(p_brands, p_providers))
+  order by i.id
+  for update;
+  for item in select * from unnest(p_brands, p_providers, p_models, p_batches) with ordinality as u(brand, provider, model, batch, ord) loop
+    for attempt in 1..3 loop
+      select i.id into picked from integration i
+      where i.brand_id = item.brand and i.provider_name = item.provider
+        and keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) is null
+      order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
+        ln(1 - random()) / nullif(i.weight, 0) desc nulls last
+      limit 1
+      for update; -- a no-op for the keys locked above; a key created since is locked (and re-checked) here
+      if found then
+        update integration set
+          minute_count = case when minute_window = p_minute then minute_count + 1 else 1 end,
+          minute_window = p_minute,
+          daily_count = case when day_window = p_today then daily_count + 1 else 1 end,
+          day_window = p_today,
+          last_used_at = p_now,
+          updated_at = p_now,
+          probe_due_at = case when health_status = 'unhealthy'
+            then p_now + keypool_probe_wait(probe_failures, p_probe_base_ms, p_probe_max_ms)
+            else probe_due_at end
+        where id = picked
+        returning * into leased;
+        lease_item := item.ord; lease_key := leased; lease_skipped := null;
+        return next;
+        exit;
+      end if;
+      select coalesce(jsonb_agg(jsonb_build_object(
+          'id', s.id, 'reason', s.reason, 'until', keypool_skip_until(s.k, s.reason, p_minute, p_today),
+          'variable', case when s.reason = 'environment_unset'
+            then (select r from unnest((s.k).env_refs) r where not (r = any(p_env_available)) limit 1) end
+        ) order by s.id) filter (where s.reason is not null), '[]'::jsonb),
+        bool_or(s.reason is null)
+      into skipped, contended
+      from (select i.id, i as k, keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) as reason
+            from integration i where i.brand_id = item.brand and i.provider_name = item.provider) s;
+      if coalesce(contended, false) and attempt < 3 then continue; end if;
+      lease_item := item.ord; lease_key := null;
+      lease_skipped := case when contended then skipped || jsonb_build_array(jsonb_build_object('reason', null)) else skipped end;
+      return next;
+      exit;
+    end loop;
+  end loop;
+end
+$fn$;`;
+
+/**
+ * Success heals; 5xx, timeouts and network errors count up (degraded, then unhealthy);
+ * 401/403 make the key unhealthy at once; 429 only cools it down (Retry-After, or the
+ * configured cooldown); other 4xx are the caller's fault and change nothing. An unhealthy
+ * key's recovery probe is due after the base wait, doubling per failed probe, capped.
+ * The reason is set only when the health status changed.
+ */
+const HEALTH_SQL = `create or replace function keypool_health(
+  p_status text, p_failures integer, p_probe_failures integer, p_cooldown timestamptz, p_probe_due timestamptz,
+  p_success boolean, p_status_code integer, p_error_type text, p_retry_after integer, p_probe boolean,
+  p_now timestamptz, p_degraded_after integer, p_unhealthy_after integer, p_rate_limit_ms double precision,
+  p_probe_base_ms double precision, p_probe_max_ms double precision
+) returns keypool_health_step language plpgsql immutable as $fn$
+declare
+  outcome text;
+  described text := coalesce('HTTP ' || p_status_code, p_error_type, 'unknown error');
+  res keypool_health_step;
+  failures integer;
+  probes integer;
+begin
+  outcome := case
+    when p_success then 'success'
+    when p_status_code = 429 or p_error_type = 'rate_limited' then 'rate_limited'
+    when p_status_code in (401, 403) or p_error_type = 'auth_error' then 'auth_failure'
+    when p_status_code between 400 and 499 or p_error_type = 'client_error' then 'caller_error'
+    else 'server_failure' end;
+  res := row(p_status, p_failures, p_probe_failures, p_cooldown, p_probe_due, null,
+    case
+      when p_error_type = 'timeout' then 'timeouts'
+      when p_error_type = 'network' then 'network_errors'
+      when outcome = 'success' then 'successes'
+      when outcome = 'rate_limited' then 'rate_limited'
+      when outcome = 'auth_failure' then 'auth_errors'
+      when outcome = 'caller_error' then 'client_errors'
+      else 'server_errors' end);
+  if outcome = 'success' then
+    res.health_status := 'healthy'; res.consecutive_failures := 0; res.probe_failures := 0; res.probe_due_at := null;
+    res.reason := case when p_probe then 'recovery probe succeeded' else 'request succeeded' end;
+  elsif outcome = 'rate_limited' then
+    res.cooldown_until := p_now + coalesce(p_retry_after * 1000.0, p_rate_limit_ms) * interval '1 millisecond';
+  elsif outcome in ('auth_failure', 'server_failure') then
+    failures := p_failures + 1;
+    probes := p_probe_failures + case when p_probe then 1 else 0 end;
+    res.consecutive_failures := failures;
+    res.probe_failures := probes;
+    -- A failure never makes an unhealthy key look better (a failed probe keeps it unhealthy).
+    if outcome = 'auth_failure' or failures >= p_unhealthy_after or p_status = 'unhealthy' then res.health_status := 'unhealthy';
+    elsif failures >= p_degraded_after then res.health_status := 'degraded';
+    end if;
+    if res.health_status = 'unhealthy' and (p_status <> 'unhealthy' or p_probe) then
+      res.probe_due_at := p_now + keypool_probe_wait(case when p_probe then probes else 0 end, p_probe_base_ms, p_probe_max_ms);
+    end if;
+    res.reason := case when outcome = 'auth_failure' then 'provider rejected the key (' || described || ')'
+      else failures || ' consecutive failure' || case when failures > 1 then 's' else '' end || ' (last: ' || described || ')'
+        || case when p_probe then ', recovery probe failed' else '' end end;
+  end if;
+  if res.health_status = p_status then res.reason := null; end if;
+  return res;
+end
+$fn$;`;
+
+/**
+ * Reports are applied in key order (so concurrent batches, leases and reports, lock keys in one
+ * order), then the nodes' counters, locked in node order. Each item's outcome is its own: 'reported', 'not_found' (no
+ * such key in the brand) or 'already_reported'. p_credit_providers: providers whose billing
+ * API tells when credits are back (a 402 lasts until a sync says so; for the others, until the
+ * next UTC day).
+ */
+const REPORT_SQL = `create or replace function keypool_report(
+  p_leases uuid[], p_keys integer[], p_brands uuid[], p_nodes uuid[], p_models text[],
+  p_success boolean[], p_status_codes integer[], p_error_types text[], p_retry_afters integer[], p_probes boolean[],
+  p_costs numeric[], p_prompt_tokens bigint[], p_completion_tokens bigint[], p_latencies integer[],
+  p_now timestamptz, p_today date, p_month_start date, p_day_key text, p_month_key text,
+  p_degraded_after integer, p_unhealthy_after integer, p_rate_limit_ms double precision,
+  p_probe_base_ms double precision, p_probe_max_ms double precision, p_credit_providers text[]
+) returns table (report_item integer, report_outcome text, report_key integration, previous_status text, health_reason text,
+  was_exceeded boolean, credits_flagged boolean) language plpgsql as $fn$
+declare
+  r record;
+  cur integration;
+  step keypool_health_step;
+  new_today numeric;
+  new_month numeric;
+  exceeded boolean;
+  done integer[] := '{}';
+begin
+  for r in select * from unnest(p_leases, p_keys, p_brands, p_nodes, p_models, p_success, p_status_codes, p_error_types,
+      p_retry_afters, p_probes, p_costs, p_prompt_tokens, p_completion_tokens, p_latencies) with ordinality
+      as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, ord)
+    order by u.key, u.ord
+  loop
+    report_item := r.ord; report_key := null; previous_status := null; health_reason := null; was_exceeded := null; credits_flagged := null;
+    select * into cur from integration where id = r.key and brand_id = r.brand for update;
+    if not found then report_outcome := 'not_found'; return next; continue; end if;
+    insert into reported_lease (lease_id, integration_id, reported_at) values (r.lease, r.key, p_now) on conflict do nothing;
+    if not found then report_outcome := 'already_reported'; return next; continue; end if;
+    step := keypool_health(cur.health_status, cur.consecutive_failures, cur.probe_failures, cur.cooldown_until, cur.probe_due_at,
+      r.success, r.status_code, r.error_type, r.retry_after, r.probe, p_now, p_degraded_after, p_unhealthy_after, p_rate_limit_ms,
+      p_probe_base_ms, p_probe_max_ms);
+    new_today := case when cur.spend_day = p_today then cur.spend_today + r.cost else r.cost end;
+    new_month := case when cur.spend_month_start = p_month_start then cur.spend_month + r.cost else r.cost end;
+    exceeded := keypool_spend_over(cur.spend_limit_amount, cur.spend_limit_period, new_today, new_month,
+      cur.cached_usage_today, cur.cached_usage_month, cur.billing_synced_at, p_today, p_month_start);
+    update integration i set
+      health_status = step.health_status, consecutive_failures = step.consecutive_failures, probe_failures = step.probe_failures,
+      cooldown_until = step.cooldown_until, probe_due_at = step.probe_due_at,
+      spend_today = new_today, spend_day = p_today, spend_month = new_month, spend_month_start = p_month_start,
+      spend_limit_exceeded = exceeded,
+      spend_exceeded_period = case when exceeded then (case when i.spend_limit_period = 'daily' then p_day_key else p_month_key end) end,
+      out_of_credits_at = case when r.status_code = 402 then p_now else i.out_of_credits_at end,
+      out_of_credits_until = case when r.status_code = 402
+        then (case when i.provider_name = any(p_credit_providers) then null else (p_today + 1)::timestamp at time zone 'UTC' end)
+        else i.out_of_credits_until end,
+      updated_at = p_now
+    where i.id = r.key
+    returning i.* into report_key;
+    insert into usage_daily as u (brand_id, integration_id, provider_name, node_id, model, day, requests,
+      successes, rate_limited, server_errors, auth_errors, client_errors, timeouts, network_errors,
+      prompt_tokens, completion_tokens, cost_usd, latency_ms_sum, latency_ms_max, latency_reports)
+    values (cur.brand_id, cur.id, cur.provider_name, r.node, lower(coalesce(r.model, '')), p_today, 1,
+      (step.ledger_outcome = 'successes')::int, (step.ledger_outcome = 'rate_limited')::int, (step.ledger_outcome = 'server_errors')::int,
+      (step.ledger_outcome = 'auth_errors')::int, (step.ledger_outcome = 'client_errors')::int, (step.ledger_outcome = 'timeouts')::int,
+      (step.ledger_outcome = 'network_errors')::int, r.prompt, r.completion, r.cost,
+      coalesce(r.latency, 0), coalesce(r.latency, 0), (r.latency is not null)::int)
+    on conflict (brand_id, day, integration_id, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
+      requests = u.requests + 1, successes = u.successes + excluded.successes, rate_limited = u.rate_limited + excluded.rate_limited,
+      server_errors = u.server_errors + excluded.server_errors, auth_errors = u.auth_errors + excluded.auth_errors,
+      client_errors = u.client_errors + excluded.client_errors, timeouts = u.timeouts + excluded.timeouts,
+      network_errors = u.network_errors + excluded.network_errors,
+      prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens,
+      cost_usd = u.cost_usd + excluded.cost_usd, latency_ms_sum = u.latency_ms_sum + excluded.latency_ms_sum,
+      latency_ms_max = greatest(u.latency_ms_max, excluded.latency_ms_max), latency_reports = u.latency_reports + excluded.latency_reports;
+    done := done || r.ord::integer;
+    report_outcome := 'reported';
+    previous_status := cur.health_status;
+    health_reason := step.reason;
+    -- The stored flag, not the period-aware one: a flag left from an ended period flips back here, with its event.
+    was_exceeded := cur.spend_limit_exceeded;
+    credits_flagged := r.status_code = 402 and cur.out_of_credits_at is null;
+    return next;
+  end loop;
+  perform 1 from node n where n.id in (select u.node from unnest(p_nodes) with ordinality as u(node, ord) where u.ord = any(done)) order by n.id for update;
+  update node n set lease_count = n.lease_count + a.reports, failure_count = n.failure_count + a.failures,
+    spend_today = case when n.spend_day = p_today then n.spend_today + a.cost else a.cost end, spend_day = p_today,
+    spend_month = case when n.spend_month_start = p_month_start then n.spend_month + a.cost else a.cost end, spend_month_start = p_month_start
+  from (
+    select u.node, count(*) as reports, count(*) filter (where not u.success) as failures, sum(u.cost) as cost
+    from unnest(p_nodes, p_success, p_costs) with ordinality as u(node, success, cost, ord)
+    where u.node is not null and u.ord = any(done)
+    group by u.node
+  ) a
+  where n.id = a.node;
+end
+$fn$;`;
+
+export const POOL_FUNCTIONS_SQL: readonly string[] = [DROP_LEGACY_SQL, REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, LEASE_SQL, HEALTH_SQL, REPORT_SQL];
