@@ -233,7 +233,7 @@ describe('last_used_at', () => {
     } finally {
       clock.set('2026-03-01T12:00:00Z');
     }
-  }, 20_000);
+  });
 });
 
 describe('the secret', () => {

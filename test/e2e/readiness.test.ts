@@ -67,5 +67,5 @@ describe('/readyz', () => {
     } finally {
       await app.close();
     }
-  }, 30_000);
+  });
 });

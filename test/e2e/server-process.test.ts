@@ -87,6 +87,23 @@ describe('the keypool process', () => {
     }
   });
 
+  it('keeps serving when whoever read its output goes away (stdout and stderr closed: EPIPE)', async () => {
+    const databaseUrl = await createTestDatabase();
+    try {
+      const server = spawnServer({ DATABASE_URL: databaseUrl, PORT: String(await freePort()), LOG_LEVEL: 'info', ...externalSecrets });
+      const url = await server.ready;
+      server.child.stdout!.destroy();
+      server.child.stderr!.destroy();
+      // At LOG_LEVEL=info every request is logged: each of these writes into the closed pipe.
+      for (let i = 0; i < 20; i++) expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    } finally {
+      await dropTestDatabase(databaseUrl);
+    }
+  });
+
   it('refuses to start with DATABASE_URL but no secrets, naming each variable', async () => {
     const server = spawnServer({ DATABASE_URL: 'postgresql://127.0.0.1:1/none' });
     expect((await server.exited).code).toBe(1);
@@ -117,7 +134,7 @@ describe('the keypool process', () => {
     const server = spawnServer({
       DATABASE_URL: `postgresql://postgres:late@127.0.0.1:${port}/postgres`, PORT: String(await freePort()), KEYPOOL_DATABASE_WAIT_SECONDS: '60', LOG_LEVEL: 'info', ...externalSecrets,
     });
-    await expect.poll(() => server.output(), { timeout: 20_000 }).toContain(`database at 127.0.0.1:${port} is not reachable yet (ECONNREFUSED); retrying for up to 60 s (KEYPOOL_DATABASE_WAIT_SECONDS)`);
+    await expect.poll(() => server.output(), { timeout: 90_000 }).toContain(`database at 127.0.0.1:${port} is not reachable yet (ECONNREFUSED); retrying for up to 60 s (KEYPOOL_DATABASE_WAIT_SECONDS)`);
     const cluster = await startEmbeddedPostgres({ dataDir, password: 'late', port });
     try {
       const url = await server.ready;
@@ -127,7 +144,7 @@ describe('the keypool process', () => {
     } finally {
       await cluster.stop();
     }
-  }, 90_000);
+  }, 180_000);
 
   it('gives up on an unreachable database after KEYPOOL_DATABASE_WAIT_SECONDS with one clear line', async () => {
     const port = await freePort();

@@ -26,7 +26,9 @@ const billingConfig = () => ({
   enabled: true,
   // Ticks are run by the tests themselves.
   tickMs: 3_600_000,
-  timeoutMs: 500,
+  // Real time: long enough that a busy machine never times out a fake that answers at once
+  // (a timed-out sync is retried, which the exactly-once test would count twice).
+  timeoutMs: 2000,
   openrouterUrl: openrouter.url,
   falUrl: fal.url,
 });
@@ -87,7 +89,7 @@ describe('billing adapters, synced on demand', () => {
     ['OpenRouter malformed JSON', 'openrouter', { status: 200, raw: '{"data": {"usage_daily": ' }, 'OpenRouter billing answered malformed JSON'],
     ['OpenRouter a string for a number', 'openrouter', { status: 200, body: { data: { usage_daily: '1', usage_monthly: 1, limit_remaining: null } } },
       'OpenRouter billing answered malformed JSON (usage_daily is not a number)'],
-    ['OpenRouter too slow', 'openrouter', { delayMs: 2000, status: 200, body: {} }, 'OpenRouter billing timed out'],
+    ['OpenRouter too slow', 'openrouter', { delayMs: 6000, status: 200, body: {} }, 'OpenRouter billing timed out'],
   ] as const)('%s: a billing error on the key, never a health failure, and a backoff', async (_what, provider, answer, message) => {
     const key = secret(provider === 'fal_ai' ? 'fal_' : 'sk-or-v1-');
     (provider === 'fal_ai' ? fal : openrouter).answer(key, answer);
@@ -243,7 +245,7 @@ describe('the sync loop', () => {
       const countOf = () => openrouter.requests.filter((r) => keys.includes(r.key)).length;
       const tickBoth = async () => {
         await Promise.all([t.app.background.tick(), second.app.background.tick()]);
-        await Promise.all([t.app.services.billing.drain(5000), second.app.services.billing.drain(5000)]);
+        await Promise.all([t.app.services.billing.drain(60_000), second.app.services.billing.drain(60_000)]);
       };
       for (let round = 0; round < 200 && countOf() < 200; round++) await tickBoth();
       await tickBoth();
@@ -254,7 +256,7 @@ describe('the sync loop', () => {
     } finally {
       await second.close();
     }
-  });
+  }, 300_000); // 200 keys added one by one and synced: minutes on a slow machine
 });
 
 describe('the usage ledger', () => {
