@@ -35,7 +35,9 @@ describe('slow request bodies', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => slowRequest(port)));
     for (const r of results) {
       expect(r.closedAfterMs).toBeGreaterThanOrEqual(1900);
-      expect(r.closedAfterMs).toBeLessThan(5000);
+      // Node's own check runs every 30 s; ours every 500 ms here. The bound tells the two apart with
+      // room for a busy machine's event-loop lag.
+      expect(r.closedAfterMs).toBeLessThan(15_000);
       expect(r.response).toMatch(/^HTTP\/1.1 408/);
     }
     expect((await t.rest('GET', '/healthz')).status).toBe(200);

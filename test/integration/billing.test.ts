@@ -26,8 +26,7 @@ const billingConfig = () => ({
   enabled: true,
   // Ticks are run by the tests themselves.
   tickMs: 3_600_000,
-  // Real time: long enough that a busy machine never times out a fake that answers at once
-  // (a timed-out sync is retried, which the exactly-once test would count twice).
+  // Real time: long enough that a busy machine never times out a fake that answers at once.
   timeoutMs: 2000,
   openrouterUrl: openrouter.url,
   falUrl: fal.url,
@@ -229,10 +228,13 @@ describe('the sync loop', () => {
   });
 
   it('syncs each of 200 due keys exactly once across two instances', async () => {
-    const second = await createTestApp({
+    // Two instances of their own, whose provider timeout no busy machine reaches: a timed-out sync
+    // is a billing error with a backoff, and the key would stay unsynced for this test's clock.
+    const instance = () => createTestApp({
       clock, databaseUrl: t.databaseUrl,
-      config: { encryptionKeys: t.config.encryptionKeys, jwtSecrets: t.config.jwtSecrets, billing: { ...billingConfig(), concurrency: 8 } },
+      config: { encryptionKeys: t.config.encryptionKeys, jwtSecrets: t.config.jwtSecrets, billing: { ...billingConfig(), timeoutMs: 60_000, concurrency: 8 } },
     });
+    const [first, second] = await Promise.all([instance(), instance()]);
     try {
       const brand = await t.createBrand('Two instances');
       const keys: string[] = [];
@@ -244,8 +246,8 @@ describe('the sync loop', () => {
       }
       const countOf = () => openrouter.requests.filter((r) => keys.includes(r.key)).length;
       const tickBoth = async () => {
-        await Promise.all([t.app.background.tick(), second.app.background.tick()]);
-        await Promise.all([t.app.services.billing.drain(60_000), second.app.services.billing.drain(60_000)]);
+        await Promise.all([first.app.background.tick(), second.app.background.tick()]);
+        await Promise.all([first.app.services.billing.drain(60_000), second.app.services.billing.drain(60_000)]);
       };
       for (let round = 0; round < 200 && countOf() < 200; round++) await tickBoth();
       await tickBoth();
@@ -254,7 +256,7 @@ describe('the sync loop', () => {
       const listed = (await t.rest('GET', '/api/v1/integrations?limit=100&provider_name=openrouter', { token: brand.token })).body.integrations;
       expect(listed.every((i: any) => i.billing_synced_at !== null && i.cached_usage_today === 1)).toBe(true);
     } finally {
-      await second.close();
+      await Promise.all([first.close(), second.close()]);
     }
   }, 300_000); // 200 keys added one by one and synced: minutes on a slow machine
 });
