@@ -18,7 +18,7 @@ import { mountProbes } from './platform/http/probes.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
 import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, type Revocation } from './modules/brands/index.js';
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
-import { checkEncryptionKeys, CredentialVault, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
+import { checkEncryptionKeys, CredentialVault, IntegrationRepository, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
 import { ProviderService } from './modules/providers/index.js';
 import { SQL_DEFINITIONS } from './sql-definitions.js';
 import { BackgroundWork, BILLING_PROVIDERS, BillingSync, UsageService } from './modules/billing/index.js';
@@ -46,6 +46,8 @@ export interface App {
   routes: { method: string; url: string }[];
   services: Services;
   orm: MikroORM;
+  /** The plain pool for the statements the ORM's unit of work does not run (the hot path, the repository's). */
+  sqlPool: SqlPool;
   databaseUrl: string;
   /** Billing sync, spend re-arming and pruning on a timer (tests may run a tick themselves). */
   background: BackgroundWork;
@@ -112,7 +114,7 @@ export function buildServices(
     nodeCredentials,
     providers,
     integrations,
-    billing: new BillingSync(sqlPool, vault, events, clock, config.billing, config.envReferences),
+    billing: new BillingSync(new IntegrationRepository(sqlPool), vault, events, clock, config.billing, config.envReferences),
     usage: new UsageService(sqlPool, clock),
     leases: new LeaseService(
       sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS },
@@ -166,12 +168,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     await waitForDatabase(databaseUrl, config.databaseWaitSeconds, (message) => fastify.log.warn(`keypool: ${message}`));
   }
   const orm = await openDatabase(databaseUrl, undefined, SQL_DEFINITIONS);
-  await checkEncryptionKeys(orm.em, new CredentialVault(config.encryptionKeys), config.secretsFile, clock.now()).catch(async (e: unknown) => {
+  const sqlPool = createSqlPool(cluster?.poolUrl ?? databaseUrl);
+  await checkEncryptionKeys(sqlPool, new CredentialVault(config.encryptionKeys), config.secretsFile, clock.now()).catch(async (e: unknown) => {
+    await sqlPool.end();
     await orm.close();
     await cluster?.stop();
     throw e;
   });
-  const sqlPool = createSqlPool(cluster?.poolUrl ?? databaseUrl);
   const events = new PgNotifyEventBus<IntegrationEvent>({
     connectionString: databaseUrl,
     channel: 'keypool_events',
@@ -214,7 +217,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const schema = await buildKeypoolSchema(services);
   await mountApollo(fastify, schema, services, config.graphqlLimits);
 
-  const background = new BackgroundWork(sqlPool, services.billing, events, clock, config, (message, error) => fastify.log.warn({ err: error }, message));
+  const background = new BackgroundWork(sqlPool, new IntegrationRepository(sqlPool), services.billing, events, clock, config, (message, error) => fastify.log.warn({ err: error }, message));
   background.start();
 
   let closing: Promise<void> | null = null;
@@ -224,6 +227,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     routes,
     services,
     orm,
+    sqlPool,
     databaseUrl,
     async listen() {
       await fastify.ready();

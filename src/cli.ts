@@ -11,14 +11,14 @@ import { REVOCATIONS_CHANNEL, type ClientTokenInfo, type Revocation } from './mo
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { buildServices, openConfiguredDatabase } from './app.js';
 import { openDatabase } from './platform/db/orm.js';
-import { createSqlPool } from './platform/db/sql-pool.js';
+import { createSqlPool, type SqlPool } from './platform/db/sql-pool.js';
 import { isAppError } from './platform/errors/app-error.js';
 import { InProcessEventBus } from './platform/events/event-bus.js';
 import { jsonCodec, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
 import { systemClock } from './platform/time/clock.js';
 import type { Services } from './services.js';
 
-async function withServices<T>(run: (services: Services, context: { config: Config; orm: MikroORM }) => Promise<T>): Promise<T> {
+async function withServices<T>(run: (services: Services, context: { config: Config; orm: MikroORM; sqlPool: SqlPool }) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const { url, cluster } = await openConfiguredDatabase(config, () => {});
   const orm = await openDatabase(url, 4);
@@ -28,7 +28,7 @@ async function withServices<T>(run: (services: Services, context: { config: Conf
     connectionString: url, channel: REVOCATIONS_CHANNEL, publishPool: sqlPool, codec: jsonCodec<Revocation>(), log: () => {},
   });
   try {
-    return await run(buildServices(orm, sqlPool, config, systemClock, { events: new InProcessEventBus(), revocations }), { config, orm });
+    return await run(buildServices(orm, sqlPool, config, systemClock, { events: new InProcessEventBus(), revocations }), { config, orm, sqlPool });
   } finally {
     await orm.close();
     await sqlPool.end();
@@ -120,8 +120,8 @@ program
   .option('--batch-size <rows>', 'rows per transaction', positiveInt, 100)
   .option('--json', 'print the report as JSON')
   .action((options: { batchSize: number; json?: boolean }) =>
-    withServices(async (_services, { config, orm }) => {
-      const report = await rotateEncryption(orm.em, new CredentialVault(config.encryptionKeys), {
+    withServices(async (_services, { config, sqlPool }) => {
+      const report = await rotateEncryption(sqlPool, new CredentialVault(config.encryptionKeys), {
         batchSize: options.batchSize,
         onBatch: (r) => console.error(`  scanned ${r.scanned}, re-encrypted ${r.changed}`),
       });

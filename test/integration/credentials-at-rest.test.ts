@@ -64,7 +64,7 @@ describe('credentials at rest', () => {
     const newKey = FernetRing.generateKey();
     const vault = new CredentialVault([newKey, oldKey]);
     const before = await rows(t.databaseUrl);
-    const report = await rotateEncryption(t.app.orm.em, vault, { batchSize: 1 });
+    const report = await rotateEncryption(t.app.sqlPool, vault, { batchSize: 1 });
     expect(report).toEqual({ scanned: before.length, changed: before.length });
     const after = await rows(t.databaseUrl);
     for (const row of after) {
@@ -73,6 +73,6 @@ describe('credentials at rest', () => {
       expect(() => new FernetRing([oldKey]).decrypt(String(row.credentials_encrypted))).toThrow();
     }
     expect(after.map((r) => r.credential_fingerprint)).not.toEqual(before.map((r) => r.credential_fingerprint));
-    expect(await rotateEncryption(t.app.orm.em, vault)).toEqual({ scanned: before.length, changed: 0 });
+    expect(await rotateEncryption(t.app.sqlPool, vault)).toEqual({ scanned: before.length, changed: 0 });
   });
 });

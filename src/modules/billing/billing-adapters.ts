@@ -6,15 +6,9 @@
  * never the credential, never the provider's body.
  */
 import { decimalText } from '../../platform/numbers/decimal.js';
+import type { BillingFigures } from '../integrations/index.js';
 
-export interface BillingFigures {
-  /** What is left to spend; null when the provider sets no limit. */
-  balance: string | null;
-  /** Usage today and this month; null when the provider does not say (keypool's own spend is used). */
-  usageToday: string | null;
-  usageMonth: string | null;
-  currency: string;
-}
+export type { BillingFigures };
 
 export class BillingError extends Error {
   constructor(

@@ -9,7 +9,7 @@ import type { Config } from '../../config/config.js';
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { integrationFromRow, spendPeriodKey, spendUsage, toIntegrationView, utcDay, type IntegrationEvent } from '../integrations/index.js';
+import { spendUsage, toIntegrationView, utcDay, type IntegrationEvent, type IntegrationRepository } from '../integrations/index.js';
 import type { BillingSync } from './billing-sync.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -21,6 +21,7 @@ export class BackgroundWork {
 
   constructor(
     private readonly pool: SqlPool,
+    private readonly integrations: IntegrationRepository,
     private readonly billing: BillingSync,
     private readonly events: EventBus<IntegrationEvent>,
     private readonly clock: Clock,
@@ -71,16 +72,10 @@ export class BackgroundWork {
   /** A spend flag of a period that has ended flips back, once, with its event. */
   async rearmSpendLimits(): Promise<void> {
     const now = this.clock.now();
-    const { rows } = await this.pool.query<Record<string, unknown>>(
-      `update integration set spend_limit_exceeded = false, spend_exceeded_period = null, updated_at = $3
-       where spend_limit_exceeded and spend_exceeded_period is distinct from (case when spend_limit_period = 'daily' then $1 else $2 end)
-       returning *`,
-      [spendPeriodKey('daily', now), spendPeriodKey('monthly', now), now],
-    );
-    for (const row of rows) {
-      const view = toIntegrationView(integrationFromRow(row), now);
+    for (const record of await this.integrations.rearmSpendLimits(now)) {
+      const view = toIntegrationView(record, now);
       await this.events.publish({
-        type: 'integration.spend_limit_changed', brandId: String(row.brand_id), integration: view, at: now, exceeded: false, previousExceeded: true,
+        type: 'integration.spend_limit_changed', brandId: record.brandId, integration: view, at: now, exceeded: false, previousExceeded: true,
         action: view.spendLimitAction, amount: view.spendLimitAmount, period: view.spendLimitPeriod, usage: spendUsage(view),
       });
     }

@@ -5,8 +5,9 @@
  * rotation; each start opens it and a sample of the credentials. Keys flagged
  * unreadable at lease time get a recovery probe once the ring opens them again.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { CredentialVault } from './credential-vault.js';
+import { IntegrationRepository } from './integration.repository.js';
 
 const CANARY = 'encryption_canary';
 const CANARY_TEXT = 'keypool encryption canary v1';
@@ -37,31 +38,22 @@ function refusal(vault: CredentialVault, sealedWith: string | null, secretsFile:
 }
 
 /** Throws EncryptionKeysError when the ring cannot read what is stored. */
-export async function checkEncryptionKeys(em: EntityManager, vault: CredentialVault, secretsFile: string | null, now: Date): Promise<void> {
-  const fork = em.fork();
-  const [row] = await fork.execute<{ value: Canary }[]>('select value from keypool_meta where key = ?', [CANARY]);
+export async function checkEncryptionKeys(pool: SqlPool, vault: CredentialVault, secretsFile: string | null, now: Date): Promise<void> {
+  const integrations = new IntegrationRepository(pool);
+  const { rows: [row] } = await pool.query<{ value: Canary }>('select value from keypool_meta where key = $1', [CANARY]);
   if (row && !vault.canOpen(row.value.token)) throw refusal(vault, row.value.keyId, secretsFile, 0);
-  const sample = await fork.execute<{ credentials_encrypted: string }[]>(
-    `(select credentials_encrypted from integration order by id desc limit ${SAMPLE_ROWS})
-     union all (select credentials_encrypted from integration order by id asc limit ${SAMPLE_ROWS})`,
-  );
-  const unreadable = sample.filter((r) => !vault.canOpen(r.credentials_encrypted)).length;
+  const unreadable = (await integrations.sampleCredentials(SAMPLE_ROWS)).filter((sealed) => !vault.canOpen(sealed)).length;
   if (unreadable > 0) throw refusal(vault, null, secretsFile, unreadable);
-  if (!row) await writeCanary(em, vault, now);
-  const flagged = await fork.execute<{ id: number; credentials_encrypted: string }[]>(
-    'select id, credentials_encrypted from integration where credential_error is not null',
-  );
-  const readable = flagged.filter((r) => vault.canOpen(r.credentials_encrypted)).map((r) => r.id);
-  if (readable.length > 0) {
-    await fork.execute('update integration set credential_error = null, probe_due_at = ? where id = any(?::int[])', [now, `{${readable.join(',')}}`]);
-  }
+  if (!row) await writeCanary(pool, vault, now);
+  const readable = (await integrations.unreadableCredentials()).filter((k) => vault.canOpen(k.encrypted)).map((k) => k.id);
+  await integrations.clearCredentialErrors(readable, now);
 }
 
 /** Seals the canary with the current key (first start, and after rotation). */
-export async function writeCanary(em: EntityManager, vault: CredentialVault, now: Date): Promise<void> {
+export async function writeCanary(pool: SqlPool, vault: CredentialVault, now: Date): Promise<void> {
   const canary: Canary = { token: vault.sealText(CANARY_TEXT), keyId: vault.keyIds()[0] };
-  await em.fork().execute(
-    'insert into keypool_meta (key, value, updated_at) values (?, ?, ?) on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at',
+  await pool.query(
+    'insert into keypool_meta (key, value, updated_at) values ($1, $2, $3) on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at',
     [CANARY, JSON.stringify(canary), now],
   );
 }

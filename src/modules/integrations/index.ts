@@ -8,7 +8,8 @@ export { IntegrationSchema, ReportedLeaseSchema, type HealthStatus, type SpendLi
 export { IntegrationService, type IntegrationFilter, type IntegrationPage, type ProviderDirectory, type ReplaceKeyInput, type WriteOptions } from './integration.service.js';
 export { IntegrationType } from './integration.types.js';
 export { validateProvider, type CreateIntegrationInput, type IntegrationSettings } from './integration-input.js';
-export { integrationFromRow, normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
+export { IntegrationRepository, rowToRecord, type BillingClaim, type BillingFigures } from './integration.repository.js';
+export { normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';
 export { resolveDocument, type KeyDocument, type KeyView, type SecretView } from './key-document.js';
 export { isSpendExceeded, spendPeriodEnd, spendPeriodKey } from './spend.js';

@@ -58,7 +58,7 @@ export interface IntegrationView {
 
 type Timestamp = Date | string | null | undefined;
 
-/** The stored fields a view is made of: an ORM entity, or a raw row via integrationFromRow. */
+/** The stored fields a view is made of: an ORM entity, or a raw row via the repository's rowToRecord. */
 export interface IntegrationRecord {
   id: number;
   keyId: string;
@@ -105,23 +105,6 @@ export interface IntegrationRecord {
   credentialError?: string | null;
   createdAt: Date | string;
   updatedAt: Date | string;
-}
-
-const camelNames = new Map<string, string>();
-const camel = (column: string) => {
-  let name = camelNames.get(column);
-  if (name === undefined) {
-    name = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    camelNames.set(column, name);
-  }
-  return name;
-};
-
-/** A raw `integration` row (snake_case, as node-postgres returns it) as a record. */
-export function integrationFromRow(row: Record<string, unknown>): IntegrationRecord {
-  const record: Record<string, unknown> = {};
-  for (const column in row) record[camel(column)] = row[column];
-  return record as unknown as IntegrationRecord;
 }
 
 /** "500.00000000" → "500", "0.10000000" → "0.1": exact, without float arithmetic. */

@@ -5,7 +5,7 @@
  * instances (their row locks meet in different orders) retries the batch.
  */
 import type { SqlPool } from '../../platform/db/sql-pool.js';
-import { integrationFromRow, type IntegrationRecord } from '../integrations/index.js';
+import { rowToRecord, type IntegrationRecord } from '../integrations/index.js';
 import type { SkipReason } from './lease-errors.js';
 
 /** One instant of the pool's clock, with the windows the rules count in. */
@@ -139,7 +139,7 @@ export class LeaseRepository {
       if (skipped !== null) return skippedKeys(skipped as never);
       return {
         leased: {
-          record: integrationFromRow(integration),
+          record: rowToRecord(integration),
           encrypted: String(row.credentials_encrypted),
           probe: row.health_status === 'unhealthy',
           baseUrl: (baseUrl as string | null) ?? null,
@@ -164,24 +164,9 @@ export class LeaseRepository {
       const { report_item: _item, report_outcome: outcome, previous_status: previousStatus, health_reason: healthReason, was_exceeded: wasExceeded, credits_flagged: creditsFlagged, ...integration } = row;
       if (outcome !== 'reported') return { outcome: outcome === 'not_found' ? 'not_found' : 'already_reported' };
       return {
-        outcome: 'reported', record: integrationFromRow(integration), previousStatus: previousStatus as string,
+        outcome: 'reported', record: rowToRecord(integration), previousStatus: previousStatus as string,
         healthReason: (healthReason as string | null) ?? null, wasExceeded: wasExceeded as boolean, creditsFlagged: creditsFlagged as boolean,
       };
     });
-  }
-
-  /**
-   * Takes a key whose credential cannot be decrypted out of the pool and un-counts the lease
-   * just granted on it (a lease that returned no credential must not use up allowance).
-   */
-  async markCredentialUnreadable(id: number, reason: string, t: PoolTime): Promise<IntegrationRecord> {
-    const { rows } = await this.pool.query<Record<string, unknown>>(
-      `update integration set credential_error = $2, health_status = 'unhealthy', probe_due_at = null, updated_at = $5,
-         minute_count = case when minute_window = $3 then greatest(minute_count - 1, 0) else minute_count end,
-         daily_count = case when day_window = $4::date then greatest(daily_count - 1, 0) else daily_count end
-       where id = $1 returning *`,
-      [id, reason, t.minuteStart, t.today, t.now],
-    );
-    return integrationFromRow(rows[0]);
   }
 }

@@ -12,7 +12,7 @@ import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { isUuid } from '../brands/index.js';
 import {
-  spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
+  IntegrationRepository, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
   type CredentialVault, type HealthStatus, type IntegrationEvent, type IntegrationView, type KeyDocument, type ProviderDirectory,
 } from '../integrations/index.js';
 import { invalidProviderMessage, isProviderName, PROVIDER_NAME } from '../providers/index.js';
@@ -64,6 +64,7 @@ const CONTENDED_RETRY_MS = 1000;
 
 export class LeaseService {
   private readonly repository: LeaseRepository;
+  private readonly integrations: IntegrationRepository;
   private readonly leases: StatementBatcher<LeaseItem, { row: LeaseRow; time: PoolTime }>;
   private readonly reports: StatementBatcher<ReportItem, { row: ReportRow; time: PoolTime }>;
 
@@ -78,6 +79,7 @@ export class LeaseService {
     private readonly providers: Pick<ProviderDirectory, 'findProvider' | 'customProviderNames'> | null = null,
   ) {
     const health = settings.health;
+    this.integrations = new IntegrationRepository(pool);
     this.repository = new LeaseRepository(pool, {
       probeBaseMs: health.probeCooldownMs, probeMaxMs: health.probeCooldownMaxMs, degradedAfter: health.degradedAfter,
       unhealthyAfter: health.unhealthyAfter, rateLimitCooldownMs: health.rateLimitCooldownMs, creditProviders: settings.billingProviders,
@@ -165,7 +167,7 @@ export class LeaseService {
   /** A credential no key of the ring opens: the key leaves the pool, the lease is un-counted, watchers are told. */
   private async refuseUnreadable(brandId: string, integrationId: number, previousStatus: HealthStatus, time: PoolTime): Promise<never> {
     const reason = 'credential cannot be decrypted with the configured encryption keys';
-    const record = await this.repository.markCredentialUnreadable(integrationId, reason, time);
+    const record = await this.integrations.markCredentialUnreadable(integrationId, reason, time);
     const view = toIntegrationView(record, time.now);
     await this.events.publish({
       type: 'integration.health_changed', brandId, integration: view, at: time.now, previousStatus,
