@@ -1,8 +1,8 @@
 /**
- * The pool's hot path in SQL: a batch of leases, of any brands and providers,
- * is one statement (keypool_lease), and so is a batch of reports
- * (keypool_report). Both are atomic; a deadlock between batches on different
- * instances (their row locks meet in different orders) retries the batch.
+ * The pool's hot path in SQL: a batch of leases and reports, of any brands and
+ * providers, is one statement (keypool_report, then keypool_lease) and one
+ * commit. It is atomic; a deadlock between batches on different instances
+ * (their row locks meet in different orders) retries the batch.
  */
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import { rowToRecord, type IntegrationRecord } from '../integrations/index.js';
@@ -51,6 +51,10 @@ export interface SkippedKeys {
 
 export type LeaseRow = { leased: LeasedKey } | SkippedKeys;
 
+/** One item of a batch: a lease or a report. */
+export type PoolWork = { lease: LeaseItem } | { report: ReportItem };
+export type PoolResult = { lease: LeaseRow } | { report: ReportRow };
+
 export interface PoolRules {
   probeBaseMs: number;
   probeMaxMs: number;
@@ -85,16 +89,40 @@ export type ReportRow =
   | { outcome: 'already_reported' }
   | { outcome: 'reported'; record: IntegrationRecord; previousStatus: string; healthReason: string | null; wasExceeded: boolean; creditsFlagged: boolean };
 
-const LEASE_SQL = `select l.lease_item, l.lease_skipped, (l.lease_key).*, nullif(pc.network_config->>'base_url', '') as base_url
-  from keypool_lease($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5, $6, $7::date, $8, $9, $10, $11, $12::text[]) l
-  left join provider_config pc on pc.brand_id = (l.lease_key).brand_id and pc.name = (l.lease_key).provider_name
-  order by l.lease_item`;
-
-const REPORT_SQL = `select r.report_item, r.report_outcome, r.previous_status, r.health_reason, r.was_exceeded, r.credits_flagged, (r.report_key).*
-  from keypool_report($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::integer[], $8::text[],
+/** The pool functions' calls, with $-parameters numbered from `first`. */
+const leaseCall = (first: number) => {
+  const $ = (n: number) => `$${first + n}`;
+  return `keypool_lease(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::boolean[], ${$(4)}, ${$(5)}, ${$(6)}::date, ${$(7)}, ${$(8)}, ${$(9)}, ${$(10)}, ${$(11)}::text[])`;
+};
+const LEASE_PARAMS = 12;
+const REPORT_CALL = `keypool_report($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::integer[], $8::text[],
     $9::integer[], $10::boolean[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[],
-    $15, $16::date, $17::date, $18, $19, $20, $21, $22, $23, $24, $25::text[]) r
-  order by r.report_item`;
+    $15, $16::date, $17::date, $18, $19, $20, $21, $22, $23, $24, $25::text[])`;
+const REPORT_PARAMS = 25;
+
+const LEASE_COLUMNS = `'lease' as kind, l.lease_item as item, l.lease_skipped, nullif(pc.network_config->>'base_url', '') as base_url,
+  null::text as report_outcome, null::text as previous_status, null::text as health_reason, null::boolean as was_exceeded,
+  null::boolean as credits_flagged, (l.lease_key).*`;
+const leaseFrom = (first: number) => `${leaseCall(first)} l
+  left join provider_config pc on pc.brand_id = (l.lease_key).brand_id and pc.name = (l.lease_key).provider_name`;
+const REPORT_COLUMNS = `'report' as kind, r.report_item as item, null::jsonb as lease_skipped, null::text as base_url,
+  r.report_outcome, r.previous_status, r.health_reason, r.was_exceeded, r.credits_flagged, (r.report_key).*`;
+
+/**
+ * Three statements, by what a batch holds. Reports and leases together are one statement (one
+ * round trip, one commit): the reports are applied first (an append runs its branches in order),
+ * so a lease in the same batch sees their health and spend.
+ */
+const STATEMENTS = {
+  lease: { name: 'keypool_lease', text: `select ${LEASE_COLUMNS} from ${leaseFrom(1)} order by item` },
+  report: { name: 'keypool_report', text: `select ${REPORT_COLUMNS} from ${REPORT_CALL} r order by item` },
+  both: {
+    name: 'keypool_report_lease',
+    text: `select * from (select 1 as part, ${REPORT_COLUMNS} from ${REPORT_CALL} r) reported
+      union all select * from (select 2 as part, ${LEASE_COLUMNS} from ${leaseFrom(REPORT_PARAMS + 1)}) leased
+      order by part, item`,
+  },
+} as const;
 
 const DEADLOCK = '40P01';
 const SERIALIZATION = '40001';
@@ -127,31 +155,39 @@ export class LeaseRepository {
     private readonly rules: PoolRules,
   ) {}
 
-  /** Leases one key per item, in order: each row is the key, counted, or why every key was skipped. */
-  async lease(items: readonly LeaseItem[], t: PoolTime): Promise<LeaseRow[]> {
+  /**
+   * Applies a batch of leases and reports, of any brands, in one statement (and one commit): each
+   * lease is the key, counted, or why every key was skipped; each report its own outcome. Results
+   * come in the order of `work`.
+   */
+  async apply(work: readonly PoolWork[], t: PoolTime): Promise<PoolResult[]> {
+    const leases: LeaseItem[] = [];
+    const reports: ReportItem[] = [];
+    const slots = work.map((w) => ('lease' in w ? { kind: 'lease', at: leases.push(w.lease) - 1 } : { kind: 'report', at: reports.push(w.report) - 1 }));
+    const statement = reports.length === 0 ? STATEMENTS.lease : leases.length === 0 ? STATEMENTS.report : STATEMENTS.both;
+    const values = [...(reports.length > 0 ? this.reportValues(reports, t) : []), ...(leases.length > 0 ? this.leaseValues(leases, t) : [])];
+    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ ...statement, values }));
+    const leased: LeaseRow[] = [];
+    const reported: ReportRow[] = [];
+    for (const row of rows) {
+      if (row.kind === 'lease') leased.push(leaseRow(row));
+      else reported.push(reportRow(row));
+    }
+    return slots.map((slot) => (slot.kind === 'lease' ? { lease: leased[slot.at] } : { report: reported[slot.at] }));
+  }
+
+  private leaseValues(items: readonly LeaseItem[], t: PoolTime): unknown[] {
     const values = [
       items.map((i) => i.brandId), items.map((i) => i.providerName), items.map((i) => i.model), items.map((i) => i.batch),
       t.now, t.minuteStart, t.today, t.dayKey, t.monthKey, this.rules.probeBaseMs, this.rules.probeMaxMs, this.rules.envAvailable(),
     ];
-    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_lease', text: LEASE_SQL, values }));
-    return rows.map((row): LeaseRow => {
-      const { lease_item: _item, lease_skipped: skipped, base_url: baseUrl, ...integration } = row;
-      if (skipped !== null) return skippedKeys(skipped as never);
-      return {
-        leased: {
-          record: rowToRecord(integration),
-          encrypted: String(row.credentials_encrypted),
-          probe: row.health_status === 'unhealthy',
-          baseUrl: (baseUrl as string | null) ?? null,
-        },
-      };
-    });
+    if (values.length !== LEASE_PARAMS) throw new Error('keypool_lease takes 12 parameters');
+    return values;
   }
 
-  /** Applies each report (each outcome its own), in one statement. */
-  async report(items: readonly ReportItem[], t: PoolTime): Promise<ReportRow[]> {
+  private reportValues(items: readonly ReportItem[], t: PoolTime): unknown[] {
     const r = this.rules;
-    const values = [
+    return [
       items.map((i) => i.leaseUuid), items.map((i) => i.integrationId), items.map((i) => i.brandId), items.map((i) => i.nodeId),
       items.map((i) => i.model), items.map((i) => i.success), items.map((i) => i.statusCode), items.map((i) => i.errorType),
       items.map((i) => i.retryAfterSeconds), items.map((i) => i.probe), items.map((i) => i.costUsd), items.map((i) => i.promptTokens),
@@ -159,14 +195,35 @@ export class LeaseRepository {
       t.now, t.today, t.monthStart, t.dayKey, t.monthKey,
       r.degradedAfter, r.unhealthyAfter, r.rateLimitCooldownMs, r.probeBaseMs, r.probeMaxMs, r.creditProviders,
     ];
-    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_report', text: REPORT_SQL, values }));
-    return rows.map((row): ReportRow => {
-      const { report_item: _item, report_outcome: outcome, previous_status: previousStatus, health_reason: healthReason, was_exceeded: wasExceeded, credits_flagged: creditsFlagged, ...integration } = row;
-      if (outcome !== 'reported') return { outcome: outcome === 'not_found' ? 'not_found' : 'already_reported' };
-      return {
-        outcome: 'reported', record: rowToRecord(integration), previousStatus: previousStatus as string,
-        healthReason: (healthReason as string | null) ?? null, wasExceeded: wasExceeded as boolean, creditsFlagged: creditsFlagged as boolean,
-      };
-    });
   }
+}
+
+/** The columns of the pool's statements that are not the key's own. */
+const NOT_KEY_COLUMNS = ['part', 'kind', 'item', 'lease_skipped', 'base_url', 'report_outcome', 'previous_status', 'health_reason', 'was_exceeded', 'credits_flagged'];
+
+function keyOf(row: Record<string, unknown>): IntegrationRecord {
+  const key: Record<string, unknown> = { ...row };
+  for (const column of NOT_KEY_COLUMNS) delete key[column];
+  return rowToRecord(key);
+}
+
+function leaseRow(row: Record<string, unknown>): LeaseRow {
+  if (row.lease_skipped !== null) return skippedKeys(row.lease_skipped as never);
+  return {
+    leased: {
+      record: keyOf(row),
+      encrypted: String(row.credentials_encrypted),
+      probe: row.health_status === 'unhealthy',
+      baseUrl: (row.base_url as string | null) ?? null,
+    },
+  };
+}
+
+function reportRow(row: Record<string, unknown>): ReportRow {
+  const outcome = row.report_outcome;
+  if (outcome !== 'reported') return { outcome: outcome === 'not_found' ? 'not_found' : 'already_reported' };
+  return {
+    outcome: 'reported', record: keyOf(row), previousStatus: row.previous_status as string,
+    healthReason: (row.health_reason as string | null) ?? null, wasExceeded: row.was_exceeded as boolean, creditsFlagged: row.credits_flagged as boolean,
+  };
 }

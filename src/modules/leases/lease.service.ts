@@ -17,7 +17,7 @@ import {
 } from '../integrations/index.js';
 import { invalidProviderMessage, isProviderName, PROVIDER_NAME } from '../providers/index.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal } from './lease-errors.js';
-import { LeaseRepository, type LeaseItem, type LeaseRow, type PoolTime, type ReportItem, type ReportRow, type SkippedKey } from './lease.repository.js';
+import { LeaseRepository, type LeaseRow, type PoolResult, type PoolTime, type PoolWork, type ReportRow, type SkippedKey } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 
@@ -65,8 +65,7 @@ const CONTENDED_RETRY_MS = 1000;
 export class LeaseService {
   private readonly repository: LeaseRepository;
   private readonly integrations: IntegrationRepository;
-  private readonly leases: StatementBatcher<LeaseItem, { row: LeaseRow; time: PoolTime }>;
-  private readonly reports: StatementBatcher<ReportItem, { row: ReportRow; time: PoolTime }>;
+  private readonly batches: StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>;
 
   constructor(
     pool: SqlPool,
@@ -85,17 +84,14 @@ export class LeaseService {
       unhealthyAfter: health.unhealthyAfter, rateLimitCooldownMs: health.rateLimitCooldownMs, creditProviders: settings.billingProviders,
       envAvailable: () => this.availableEnvironment(),
     });
-    // Concurrent leases (and reports), of any brands, share one statement; each batch is timed when it runs.
-    const batched = <I, R>(run: (items: I[], time: PoolTime) => Promise<R[]>) =>
-      new StatementBatcher<I, { row: R; time: PoolTime }>(
-        async (items) => {
-          const time = poolTime(this.clock.now());
-          return (await run(items, time)).map((row) => ({ row, time }));
-        },
-        { isShared: isDatabaseUnavailable },
-      );
-    this.leases = batched((items: LeaseItem[], time) => this.repository.lease(items, time));
-    this.reports = batched((items: ReportItem[], time) => this.repository.report(items, time));
+    // Concurrent leases and reports, of any brands, share one statement; each batch is timed when it runs.
+    this.batches = new StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>(
+      async (work) => {
+        const time = poolTime(this.clock.now());
+        return (await this.repository.apply(work, time)).map((result) => ({ result, time }));
+      },
+      { isShared: isDatabaseUnavailable },
+    );
   }
 
   /**
@@ -111,7 +107,8 @@ export class LeaseService {
     const batch = request.batch ?? false;
     if (typeof batch !== 'boolean') throw new AppError('request.invalid', `${field('batch')} must be a boolean`);
     const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId);
-    const { row, time } = await this.leases.take({ brandId, providerName, model, batch });
+    const { result, time } = await this.batches.take({ lease: { brandId, providerName, model, batch } });
+    const row = (result as { lease: LeaseRow }).lease;
     if (!('leased' in row)) return this.refusal(brandId, providerName, row.skipped, row.contended, time.now);
     const { leased } = row;
     let document: KeyDocument;
@@ -181,12 +178,15 @@ export class LeaseService {
     const report = validateUsageReport(input);
     const claims = this.tokens.verify(report.leaseId);
     if (!claims || claims.brandId !== brandId || claims.expiresAt <= this.clock.now()) throw leaseNotFound();
-    const { row, time } = await this.reports.take({
-      leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
-      success: report.success, statusCode: report.statusCode ?? null, errorType: report.errorType ?? null,
-      retryAfterSeconds: report.retryAfterSeconds ?? null, probe: claims.probe, costUsd: report.costUsd,
-      promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,
+    const { result, time } = await this.batches.take({
+      report: {
+        leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
+        success: report.success, statusCode: report.statusCode ?? null, errorType: report.errorType ?? null,
+        retryAfterSeconds: report.retryAfterSeconds ?? null, probe: claims.probe, costUsd: report.costUsd,
+        promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,
+      },
     });
+    const row = (result as { report: ReportRow }).report;
     if (row.outcome === 'not_found') throw leaseNotFound();
     if (row.outcome === 'already_reported') throw leaseAlreadyReported();
     const view = toIntegrationView(row.record, time.now);
