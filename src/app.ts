@@ -209,7 +209,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   installErrorHandlers(fastify);
   installInputGuard(fastify);
-  mountMetrics(fastify, { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0 }, config.metricsToken);
+  mountMetrics(
+    fastify,
+    { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0, poolBatchRetries: () => services.leases.batchRetries },
+    config.metricsToken,
+  );
   mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening() && revocationBus.isListening());
   const routes = installAccessControl(fastify, services);
   await fastify.register(integrationsV1Plugin(services), { prefix: V1_DIALECT.prefix });

@@ -1,6 +1,7 @@
 /**
  * The concurrency proof: 500 concurrent leases against minute_limit 100,
- * spread over two server processes on one database, grant exactly 100.
+ * spread over two server processes on one database, grant exactly 100; and
+ * batches mixing leases and reports on both processes keep every spend exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FernetRing } from '../../src/platform/crypto/fernet-ring.js';
@@ -70,5 +71,39 @@ describe('leasing under concurrency', () => {
     const minuteCount = ((await after.json()) as any).integration.minute_count;
     // minute_count reads 0 once the minute has turned; it is 100 within it.
     expect(minuteCount).toBe(Math.floor(Date.now() / 60_000) === minute ? 100 : 0);
+  });
+
+  it('runs batches mixing leases and reports on two instances at once: every spend lands on its key, and no batch is retried', async () => {
+    const brand = await post(urls[0], '/graphql', { query: 'mutation { createBrand(input: { name: "mixed" }) { id } }' }, secrets.KEYPOOL_ADMIN_TOKEN);
+    const issued = await post(urls[0], '/graphql', { query: `mutation { issueClientToken(input: { brandId: "${brand.body.data.createBrand.id}" }) { token } }` }, secrets.KEYPOOL_ADMIN_TOKEN);
+    const token = issued.body.data.issueClientToken.token;
+    for (const provider of ['groq', 'mistral']) {
+      for (let k = 0; k < 4; k++) {
+        expect((await post(urls[0], '/api/v1/integrations', { provider_name: provider, credentials: { api_key: `${provider}_mixed_${k}_0123456789` } }, token)).status).toBe(201);
+      }
+    }
+    // Each cycle leases on one instance and reports on the other, so both run batches that hold
+    // reports of some keys and leases of others (keypool_apply locks them all first, in key order).
+    // 40 clients, each 15 cycles in a row: from the second cycle on, every batch mixes both kinds.
+    const cycles = (await Promise.all(Array.from({ length: 40 }, async (_, client) => {
+      const leased: number[] = [];
+      for (let n = 0; n < 15; n++) {
+        const i = client + n;
+        const lease = await post(urls[i % 2], '/api/v1/integrations/lease', { provider_name: client % 3 ? 'groq' : 'mistral' }, token);
+        expect(lease.status).toBe(200);
+        const report = await post(urls[(i + 1) % 2], '/api/v1/integrations/usage', { lease_id: lease.body.lease.lease_id, success: true, status_code: 200, cost_usd: 0.25 }, token);
+        expect(report.status).toBe(200);
+        leased.push(lease.body.lease.integration_id);
+      }
+      return leased;
+    }))).flat();
+    for (const url of urls) {
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/^keypool_pool_batch_retries_total 0$/m);
+    }
+    const listed = await (await fetch(`${urls[0]}/api/v1/integrations?limit=100`, { headers: { authorization: `Bearer ${token}` } })).json() as any;
+    for (const key of listed.integrations) {
+      expect(Number(key.spend_month)).toBe(0.25 * cycles.filter((id) => id === key.id).length);
+    }
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The pool's hot path in SQL: a batch of leases and reports, of any brands and
- * providers, is one statement (keypool_report, then keypool_lease) and one
- * commit. It is atomic; a deadlock between batches on different instances
- * (their row locks meet in different orders) retries the batch.
+ * providers, is one statement (keypool_apply: the keys locked in key order,
+ * then the reports, then the leases) and one commit. It is atomic; should a
+ * deadlock still happen (a key created while the batch ran), the batch is
+ * retried.
  */
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import { rowToRecord, type IntegrationRecord } from '../integrations/index.js';
@@ -89,52 +90,28 @@ export type ReportRow =
   | { outcome: 'already_reported' }
   | { outcome: 'reported'; record: IntegrationRecord; previousStatus: string; healthReason: string | null; wasExceeded: boolean; creditsFlagged: boolean };
 
-/** The pool functions' calls, with $-parameters numbered from `first`. */
-const leaseCall = (first: number) => {
-  const $ = (n: number) => `$${first + n}`;
-  return `keypool_lease(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::boolean[], ${$(4)}, ${$(5)}, ${$(6)}::date, ${$(7)}, ${$(8)}, ${$(9)}, ${$(10)}, ${$(11)}::text[])`;
-};
-const LEASE_PARAMS = 12;
-const REPORT_CALL = `keypool_report($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::integer[], $8::text[],
+/** One statement for any batch (keypool_apply with empty arrays for what it does not hold). */
+const APPLY_SQL = `select a.kind, a.item, a.lease_skipped, nullif(pc.network_config->>'base_url', '') as base_url,
+    a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, (a.key).*
+  from keypool_apply($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::integer[], $8::text[],
     $9::integer[], $10::boolean[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[],
-    $15, $16::date, $17::date, $18, $19, $20, $21, $22, $23, $24, $25::text[])`;
-const REPORT_PARAMS = 25;
-
-const LEASE_COLUMNS = `'lease' as kind, l.lease_item as item, l.lease_skipped, nullif(pc.network_config->>'base_url', '') as base_url,
-  null::text as report_outcome, null::text as previous_status, null::text as health_reason, null::boolean as was_exceeded,
-  null::boolean as credits_flagged, (l.lease_key).*`;
-const leaseFrom = (first: number) => `${leaseCall(first)} l
-  left join provider_config pc on pc.brand_id = (l.lease_key).brand_id and pc.name = (l.lease_key).provider_name`;
-const REPORT_COLUMNS = `'report' as kind, r.report_item as item, null::jsonb as lease_skipped, null::text as base_url,
-  r.report_outcome, r.previous_status, r.health_reason, r.was_exceeded, r.credits_flagged, (r.report_key).*`;
-
-/**
- * Three statements, by what a batch holds. Reports and leases together are one statement (one
- * round trip, one commit): the reports are applied first (an append runs its branches in order),
- * so a lease in the same batch sees their health and spend.
- */
-const STATEMENTS = {
-  lease: { name: 'keypool_lease', text: `select ${LEASE_COLUMNS} from ${leaseFrom(1)} order by item` },
-  report: { name: 'keypool_report', text: `select ${REPORT_COLUMNS} from ${REPORT_CALL} r order by item` },
-  both: {
-    name: 'keypool_report_lease',
-    text: `select * from (select 1 as part, ${REPORT_COLUMNS} from ${REPORT_CALL} r) reported
-      union all select * from (select 2 as part, ${LEASE_COLUMNS} from ${leaseFrom(REPORT_PARAMS + 1)}) leased
-      order by part, item`,
-  },
-} as const;
+    $15::uuid[], $16::text[], $17::text[], $18::boolean[],
+    $19, $20, $21::date, $22::date, $23, $24, $25, $26, $27, $28, $29, $30::text[], $31::text[]) a
+  left join provider_config pc on a.kind = 'lease' and pc.brand_id = (a.key).brand_id and pc.name = (a.key).provider_name
+  order by a.kind, a.item`;
 
 const DEADLOCK = '40P01';
 const SERIALIZATION = '40001';
 
-/** Runs an atomic statement again when it lost a deadlock (nothing of it was applied). */
-async function retryingDeadlocks<T>(work: () => Promise<T>): Promise<T> {
+/** Runs an atomic statement again when it lost a deadlock (nothing of it was applied), counting each retry. */
+async function retryingDeadlocks<T>(work: () => Promise<T>, onRetry: () => void): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (e) {
       const code = (e as { code?: string }).code;
       if ((code !== DEADLOCK && code !== SERIALIZATION) || attempt >= 5) throw e;
+      onRetry();
     }
   }
 }
@@ -150,6 +127,9 @@ function skippedKeys(json: { id?: number; reason: SkipReason | null; until: stri
 }
 
 export class LeaseRepository {
+  /** Batches run again after losing a deadlock or a serialization conflict (none is expected: keys are locked in key order). */
+  retries = 0;
+
   constructor(
     private readonly pool: SqlPool,
     private readonly rules: PoolRules,
@@ -164,9 +144,17 @@ export class LeaseRepository {
     const leases: LeaseItem[] = [];
     const reports: ReportItem[] = [];
     const slots = work.map((w) => ('lease' in w ? { kind: 'lease', at: leases.push(w.lease) - 1 } : { kind: 'report', at: reports.push(w.report) - 1 }));
-    const statement = reports.length === 0 ? STATEMENTS.lease : leases.length === 0 ? STATEMENTS.report : STATEMENTS.both;
-    const values = [...(reports.length > 0 ? this.reportValues(reports, t) : []), ...(leases.length > 0 ? this.leaseValues(leases, t) : [])];
-    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ ...statement, values }));
+    const r = this.rules;
+    const values = [
+      reports.map((i) => i.leaseUuid), reports.map((i) => i.integrationId), reports.map((i) => i.brandId), reports.map((i) => i.nodeId),
+      reports.map((i) => i.model), reports.map((i) => i.success), reports.map((i) => i.statusCode), reports.map((i) => i.errorType),
+      reports.map((i) => i.retryAfterSeconds), reports.map((i) => i.probe), reports.map((i) => i.costUsd), reports.map((i) => i.promptTokens),
+      reports.map((i) => i.completionTokens), reports.map((i) => i.latencyMs),
+      leases.map((i) => i.brandId), leases.map((i) => i.providerName), leases.map((i) => i.model), leases.map((i) => i.batch),
+      t.now, t.minuteStart, t.today, t.monthStart, t.dayKey, t.monthKey,
+      r.degradedAfter, r.unhealthyAfter, r.rateLimitCooldownMs, r.probeBaseMs, r.probeMaxMs, r.creditProviders, r.envAvailable(),
+    ];
+    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_apply', text: APPLY_SQL, values }), () => void this.retries++);
     const leased: LeaseRow[] = [];
     const reported: ReportRow[] = [];
     for (const row of rows) {
@@ -175,31 +163,10 @@ export class LeaseRepository {
     }
     return slots.map((slot) => (slot.kind === 'lease' ? { lease: leased[slot.at] } : { report: reported[slot.at] }));
   }
-
-  private leaseValues(items: readonly LeaseItem[], t: PoolTime): unknown[] {
-    const values = [
-      items.map((i) => i.brandId), items.map((i) => i.providerName), items.map((i) => i.model), items.map((i) => i.batch),
-      t.now, t.minuteStart, t.today, t.dayKey, t.monthKey, this.rules.probeBaseMs, this.rules.probeMaxMs, this.rules.envAvailable(),
-    ];
-    if (values.length !== LEASE_PARAMS) throw new Error('keypool_lease takes 12 parameters');
-    return values;
-  }
-
-  private reportValues(items: readonly ReportItem[], t: PoolTime): unknown[] {
-    const r = this.rules;
-    return [
-      items.map((i) => i.leaseUuid), items.map((i) => i.integrationId), items.map((i) => i.brandId), items.map((i) => i.nodeId),
-      items.map((i) => i.model), items.map((i) => i.success), items.map((i) => i.statusCode), items.map((i) => i.errorType),
-      items.map((i) => i.retryAfterSeconds), items.map((i) => i.probe), items.map((i) => i.costUsd), items.map((i) => i.promptTokens),
-      items.map((i) => i.completionTokens), items.map((i) => i.latencyMs),
-      t.now, t.today, t.monthStart, t.dayKey, t.monthKey,
-      r.degradedAfter, r.unhealthyAfter, r.rateLimitCooldownMs, r.probeBaseMs, r.probeMaxMs, r.creditProviders,
-    ];
-  }
 }
 
 /** The columns of the pool's statements that are not the key's own. */
-const NOT_KEY_COLUMNS = ['part', 'kind', 'item', 'lease_skipped', 'base_url', 'report_outcome', 'previous_status', 'health_reason', 'was_exceeded', 'credits_flagged'];
+const NOT_KEY_COLUMNS = ['kind', 'item', 'lease_skipped', 'base_url', 'report_outcome', 'previous_status', 'health_reason', 'was_exceeded', 'credits_flagged'];
 
 function keyOf(row: Record<string, unknown>): IntegrationRecord {
   const key: Record<string, unknown> = { ...row };

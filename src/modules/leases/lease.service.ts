@@ -94,6 +94,11 @@ export class LeaseService {
     );
   }
 
+  /** Pool batches retried after a deadlock or serialization conflict, since start (for /metrics). */
+  get batchRetries(): number {
+    return this.repository.retries;
+  }
+
   /**
    * The best eligible key, counted atomically against its limits, with its decrypted
    * credential; or why none can serve. The lease belongs to the caller's node (`actorNodeId`,

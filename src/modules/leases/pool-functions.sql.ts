@@ -14,6 +14,8 @@
  *   reported (at most once), applies health, cooldown, spend, the spend-limit
  *   flag, a 402's out-of-credits mark, the daily usage ledger and the node's
  *   counters.
+ * - keypool_apply: a batch of reports and leases together: every key either
+ *   touches locked first, in key order, then the reports, then the leases.
  *
  * Every time is a parameter (the service's clock), so tests drive them with a
  * manual clock. Applied (create or replace) after the migrations at every start.
@@ -321,4 +323,37 @@ begin
 end
 $fn$;`;
 
-export const POOL_FUNCTIONS_SQL: readonly string[] = [DROP_LEGACY_SQL, REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, LEASE_SQL, HEALTH_SQL, REPORT_SQL];
+
+/**
+ * Reports and leases in one statement and one commit. Every key the batch touches (the reported
+ * keys and every key of the leased providers) is locked first, in key order, so batches running
+ * at once (on one instance or several) never wait for each other in a cycle: keys, then nodes.
+ */
+const APPLY_SQL = `create or replace function keypool_apply(
+  p_leases uuid[], p_keys integer[], p_report_brands uuid[], p_nodes uuid[], p_report_models text[],
+  p_success boolean[], p_status_codes integer[], p_error_types text[], p_retry_afters integer[], p_probes boolean[],
+  p_costs numeric[], p_prompt_tokens bigint[], p_completion_tokens bigint[], p_latencies integer[],
+  p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[],
+  p_now timestamptz, p_minute timestamptz, p_today date, p_month_start date, p_day_key text, p_month_key text,
+  p_degraded_after integer, p_unhealthy_after integer, p_rate_limit_ms double precision,
+  p_probe_base_ms double precision, p_probe_max_ms double precision, p_credit_providers text[], p_env_available text[]
+) returns table (kind text, item integer, lease_skipped jsonb, report_outcome text, previous_status text, health_reason text,
+  was_exceeded boolean, credits_flagged boolean, key integration) language plpgsql as $fn$
+begin
+  perform 1 from integration i
+  where i.id = any(p_keys) or (i.brand_id, i.provider_name) in (select * from unnest(p_brands, p_providers))
+  order by i.id
+  for update;
+  return query select 'report'::text, r.report_item, null::jsonb, r.report_outcome, r.previous_status, r.health_reason,
+      r.was_exceeded, r.credits_flagged, r.report_key
+    from keypool_report(p_leases, p_keys, p_report_brands, p_nodes, p_report_models, p_success, p_status_codes, p_error_types,
+      p_retry_afters, p_probes, p_costs, p_prompt_tokens, p_completion_tokens, p_latencies, p_now, p_today, p_month_start,
+      p_day_key, p_month_key, p_degraded_after, p_unhealthy_after, p_rate_limit_ms, p_probe_base_ms, p_probe_max_ms,
+      p_credit_providers) r;
+  return query select 'lease'::text, l.lease_item, l.lease_skipped, null::text, null::text, null::text, null::boolean, null::boolean, l.lease_key
+    from keypool_lease(p_brands, p_providers, p_models, p_batches, p_now, p_minute, p_today, p_day_key, p_month_key,
+      p_probe_base_ms, p_probe_max_ms, p_env_available) l;
+end
+$fn$;`;
+
+export const POOL_FUNCTIONS_SQL: readonly string[] = [DROP_LEGACY_SQL, REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, LEASE_SQL, HEALTH_SQL, REPORT_SQL, APPLY_SQL];

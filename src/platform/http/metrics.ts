@@ -11,6 +11,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface LiveGauges {
   subscriptions: () => number;
   websockets: () => number;
+  /** Pool batches (leases and reports) run again after a deadlock; stays 0 while keys are locked in one order. */
+  poolBatchRetries: () => number;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -40,6 +42,15 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
     registers: [registry],
     collect() {
       this.set(live.websockets());
+    },
+  });
+  new Counter({
+    name: 'keypool_pool_batch_retries_total',
+    help: 'Lease and report batches run again after losing a deadlock or a serialization conflict',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(live.poolBatchRetries());
     },
   });
   const inFlight = new Gauge({
