@@ -323,7 +323,6 @@ begin
 end
 $fn$;`;
 
-
 /**
  * Reports and leases in one statement and one commit. Every key the batch touches (the reported
  * keys and every key of the leased providers) is locked first, in key order, so batches running
