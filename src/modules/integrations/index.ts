@@ -12,7 +12,7 @@ export { IntegrationRepository, rowToRecord, type BillingClaim, type BillingFigu
 export { normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';
 export { resolveDocument, type KeyDocument, type KeyView, type SecretView } from './key-document.js';
-export { isSpendExceeded, spendPeriodEnd, spendPeriodKey } from './spend.js';
+export { isSpendExceeded, spendPeriodKey } from './spend.js';
 export { nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
 export type { IntegrationEvent, IntegrationChangeKind } from './integration.events.js';
 export { rotateEncryption, type RotationReport } from './key-rotation.js';
@@ -20,4 +20,4 @@ export { checkEncryptionKeys, EncryptionKeysError } from './encryption-check.js'
 export { IntegrationResolver } from './integration.resolver.js';
 export { IntegrationEventsResolver } from './integration-events.resolver.js';
 export { createIntegrationEventCodec } from './integration-event-codec.js';
-export { SPEND_FUNCTION_SQL } from './spend-function.sql.js';
+export { SPEND_FUNCTIONS_SQL } from './spend-function.sql.js';

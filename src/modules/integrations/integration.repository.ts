@@ -126,7 +126,7 @@ export class IntegrationRepository {
          out_of_credits_at = case when $8::boolean then null else i.out_of_credits_at end,
          out_of_credits_until = case when $8::boolean then null else i.out_of_credits_until end,
          spend_limit_exceeded = judged.exceeded,
-         spend_exceeded_period = case when judged.exceeded then (case when i.spend_limit_period = 'daily' then $11 else $12 end) else null end
+         spend_exceeded_period = case when judged.exceeded then keypool_spend_period(i.spend_limit_period, $11, $12) end
        from judged where i.id = judged.id returning i.*`,
       [now, id, f.balance, f.usageToday, f.usageMonth, f.currency, nextAt, credited, today, month,
         spendPeriodKey('daily', now), spendPeriodKey('monthly', now)],
@@ -147,7 +147,7 @@ export class IntegrationRepository {
   async rearmSpendLimits(now: Date): Promise<(IntegrationRecord & { brandId: string })[]> {
     const { rows } = await this.pool.query<Record<string, unknown>>(
       `update integration set spend_limit_exceeded = false, spend_exceeded_period = null, updated_at = $3
-       where spend_limit_exceeded and spend_exceeded_period is distinct from (case when spend_limit_period = 'daily' then $1 else $2 end)
+       where spend_limit_exceeded and spend_exceeded_period is distinct from keypool_spend_period(spend_limit_period, $1, $2)
        returning *`,
       [spendPeriodKey('daily', now), spendPeriodKey('monthly', now), now],
     );

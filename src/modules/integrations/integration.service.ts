@@ -240,7 +240,7 @@ export class IntegrationService implements ProviderKeys {
     const month = utcMonthStart(now);
     const [row] = await em.execute<{ spend_limit_exceeded: boolean; spend_exceeded_period: string | null }[]>(
       `update integration set spend_limit_exceeded = j.exceeded,
-         spend_exceeded_period = case when j.exceeded then (case when spend_limit_period = 'daily' then ? else ? end) else null end
+         spend_exceeded_period = case when j.exceeded then keypool_spend_period(spend_limit_period, ?, ?) end
        from (select id, keypool_spend_over(spend_limit_amount, spend_limit_period,
                case when spend_day = ?::date then spend_today else 0 end, case when spend_month_start = ?::date then spend_month else 0 end,
                cached_usage_today, cached_usage_month, billing_synced_at, ?::date, ?::date) as exceeded

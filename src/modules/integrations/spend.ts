@@ -8,11 +8,6 @@ export function spendPeriodKey(period: SpendLimitPeriod | string, now: Date): st
   return period === 'daily' ? now.toISOString().slice(0, 10) : now.toISOString().slice(0, 7);
 }
 
-export function spendPeriodEnd(period: SpendLimitPeriod | string, now: Date): Date {
-  if (period === 'daily') return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-}
-
 /** Whether the stored exceeded flag still holds at `now`. */
 export function isSpendExceeded(flag: boolean, exceededPeriod: string | null, period: string, now: Date): boolean {
   return flag && exceededPeriod === spendPeriodKey(period, now);

@@ -76,7 +76,7 @@ const SKIP_REASON_SQL = `create or replace function keypool_skip_reason(
     when k.health_status = 'unhealthy' and (k.probe_due_at is null or k.probe_due_at > p_now) then 'unhealthy'
     when k.cooldown_until > p_now then 'cooling_down'
     when k.spend_limit_exceeded and k.spend_limit_action = 'block'
-      and k.spend_exceeded_period = case when k.spend_limit_period = 'daily' then p_day_key else p_month_key end then 'spend_blocked'
+      and k.spend_exceeded_period = keypool_spend_period(k.spend_limit_period, p_day_key, p_month_key) then 'spend_blocked'
     when k.minute_limit is not null and k.minute_window = p_minute and k.minute_count >= k.minute_limit then 'minute_limit'
     when k.daily_limit is not null and k.day_window = p_today and k.daily_count >= k.daily_limit then 'daily_limit'
   end
@@ -276,7 +276,7 @@ begin
       cooldown_until = step.cooldown_until, probe_due_at = step.probe_due_at,
       spend_today = new_today, spend_day = p_today, spend_month = new_month, spend_month_start = p_month_start,
       spend_limit_exceeded = exceeded,
-      spend_exceeded_period = case when exceeded then (case when i.spend_limit_period = 'daily' then p_day_key else p_month_key end) end,
+      spend_exceeded_period = case when exceeded then keypool_spend_period(i.spend_limit_period, p_day_key, p_month_key) end,
       out_of_credits_at = case when r.status_code = 402 then p_now else i.out_of_credits_at end,
       out_of_credits_until = case when r.status_code = 402
         then (case when i.provider_name = any(p_credit_providers) then null else (p_today + 1)::timestamp at time zone 'UTC' end)
