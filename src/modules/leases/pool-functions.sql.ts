@@ -19,16 +19,9 @@
  *
  * Every time is a parameter (the service's clock), so tests drive them with a
  * manual clock. Applied (create or replace) after the migrations at every start.
+ * keypool_lease_many, the previous version's lease function, is left in place:
+ * instances of that version keep leasing during a rolling upgrade.
  */
-
-/** The first migration that batched leases defined this; keypool_lease replaces it. */
-const DROP_LEGACY_SQL = `do $$
-declare f regprocedure;
-begin
-  for f in select p.oid::regprocedure from pg_proc p where p.proname = 'keypool_lease_many' loop
-    execute 'drop function ' || f;
-  end loop;
-end $$;`;
 
 /** A type the report function returns one of per item. */
 const REPORT_RESULT_TYPE_SQL = `do $$
@@ -97,9 +90,9 @@ const SKIP_UNTIL_SQL = `create or replace function keypool_skip_until(
 $fn$;`;
 
 /**
- * Item i leases for p_brands[i], p_providers[i], p_models[i], p_batches[i], in order, under
- * row locks on every key of those providers, so no limit is overshot by any number of callers
- * on any number of instances. Order among eligible keys: a due recovery probe first, positive
+ * Item i leases for p_brands[i], p_providers[i], p_models[i], p_batches[i], in order. Called by
+ * keypool_apply, which holds the row lock of every key of those providers, so no limit is
+ * overshot by any number of callers on any number of instances. Order among eligible keys: a due recovery probe first, positive
  * weights before zero, priority, healthy before degraded, then weighted random
  * (Efraimidis–Spirakis). The keys are read after their locks are held, so a pick always sees
  * them as committed; should the refusal's look still find a key with no reason, the pick is
@@ -117,12 +110,6 @@ declare
   skipped jsonb;
   contended boolean;
 begin
-  -- Every key the batch may take, locked in key order first (as reports lock theirs), so that
-  -- batches on different connections never wait for each other in a cycle.
-  perform 1 from integration i
-  where (i.brand_id, i.provider_name) in (select * from unnest(p_brands, p_providers))
-  order by i.id
-  for update;
   for item in select * from unnest(p_brands, p_providers, p_models, p_batches) with ordinality as u(brand, provider, model, batch, ord) loop
     for attempt in 1..3 loop
       select i.id into picked from integration i
@@ -131,7 +118,7 @@ begin
       order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
         ln(1 - random()) / nullif(i.weight, 0) desc nulls last
       limit 1
-      for update; -- a no-op for the keys locked above; a key created since is locked (and re-checked) here
+      for update; -- a no-op for the keys keypool_apply locked; a key created since is locked (and re-checked) here
       if found then
         update integration set
           minute_count = case when minute_window = p_minute then minute_count + 1 else 1 end,
@@ -355,4 +342,4 @@ begin
 end
 $fn$;`;
 
-export const POOL_FUNCTIONS_SQL: readonly string[] = [DROP_LEGACY_SQL, REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, LEASE_SQL, HEALTH_SQL, REPORT_SQL, APPLY_SQL];
+export const POOL_FUNCTIONS_SQL: readonly string[] = [REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, LEASE_SQL, HEALTH_SQL, REPORT_SQL, APPLY_SQL];
