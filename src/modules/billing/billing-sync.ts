@@ -11,6 +11,7 @@ import type { BillingConfig, EnvReferences } from '../../config/config.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
+import { toDate } from '../../platform/time/dates.js';
 import {
   resolveDocument, spendUsage, toIntegrationView,
   type BillingClaim, type BillingFigures, type CredentialVault, type IntegrationEvent, type IntegrationRecord, type IntegrationRepository, type IntegrationView,
@@ -64,7 +65,7 @@ export class BillingSync {
     for (;;) {
       const now = this.clock.now();
       const key = await this.loadKey(brandId, id);
-      const last = Math.max(timeOf(key.billingSyncedAt), timeOf(key.billingErrorAt));
+      const last = Math.max(toDate(key.billingSyncedAt)?.getTime() ?? 0, toDate(key.billingErrorAt)?.getTime() ?? 0);
       if (key.keyless || now.getTime() - last < FRESH_MS) return toIntegrationView(key, now);
       const claimed = await this.integrations.claimForBilling({ onlyId: id }, 1, now, this.claimEnd(now));
       if (claimed.length === 1) {
@@ -149,5 +150,3 @@ export class BillingSync {
     }
   }
 }
-
-const timeOf = (at: Date | string | null | undefined) => (at ? new Date(at).getTime() : 0);
