@@ -20,6 +20,7 @@ import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, t
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
 import { checkEncryptionKeys, CredentialVault, IntegrationRepository, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
 import { ProviderService } from './modules/providers/index.js';
+import { GatewayService, type GatewayTrace } from './modules/gateway/index.js';
 import { SQL_DEFINITIONS } from './sql-definitions.js';
 import { BackgroundWork, BILLING_PROVIDERS, BillingSync, UsageService } from './modules/billing/index.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
@@ -27,6 +28,9 @@ import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events
 import { createIntegrationEventCodec } from './modules/integrations/index.js';
 import { integrationsV1Plugin } from './rest/integrations-v1/plugin.js';
 import { bifrostPlugin } from './rest/bifrost/routes.js';
+import { openAiGatewayPlugin } from './rest/openai/plugin.js';
+import { OPENAI_DIALECT } from './rest/openai/errors.js';
+import { createGatewayMetrics } from './rest/openai/metrics.js';
 import { installAccessControl } from './rest/access.js';
 import { LeaseService, LeaseTokenSigner } from './modules/leases/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
@@ -81,12 +85,19 @@ export interface Buses {
   revocations: EventBus<Revocation>;
 }
 
+/** Where services report what they did besides their answers (logs, metrics). */
+export interface Observers {
+  warn: (message: string, error?: unknown) => void;
+  gatewayTrace: (trace: GatewayTrace) => void;
+}
+
 export function buildServices(
   orm: MikroORM,
   sqlPool: SqlPool,
   config: Config,
   clock: Clock,
   buses: Buses = { events: new InProcessEventBus(), revocations: new InProcessEventBus() },
+  observers: Observers = { warn: () => {}, gatewayTrace: () => {} },
 ): Services {
   const tokens = new ClientTokenSigner(config.jwtSecrets);
   const vault = new CredentialVault(config.encryptionKeys);
@@ -104,6 +115,11 @@ export function buildServices(
     setKeyless: (...a) => integrations.setKeyless(...a),
   });
   const integrations = new IntegrationService(orm.em, vault, events, clock, providers, config.envReferences);
+  const leases = new LeaseService(
+    sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS },
+    async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null,
+    providers,
+  );
   return {
     clock,
     events,
@@ -116,16 +132,13 @@ export function buildServices(
     integrations,
     billing: new BillingSync(new IntegrationRepository(sqlPool), vault, events, clock, config.billing, config.envReferences),
     usage: new UsageService(sqlPool, clock),
-    leases: new LeaseService(
-      sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS },
-      async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null,
-      providers,
-    ),
+    leases,
+    gateway: new GatewayService(leases, providers, new IntegrationRepository(sqlPool), config.gateway, observers.warn, observers.gatewayTrace),
   };
 }
 
 /** Each REST dialect owns a URL prefix: its plugin is registered there (the router's own errors look it up here). */
-const dialects = new Dialects([V1_DIALECT, BIFROST_DIALECT]);
+const dialects = new Dialects([V1_DIALECT, BIFROST_DIALECT, OPENAI_DIALECT]);
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
@@ -190,7 +203,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     log: (message, error) => fastify.log.warn({ err: error }, message),
     onListening: () => services.revocations.reload(),
   });
-  const services = buildServices(orm, sqlPool, config, clock, { events, revocations: revocationBus });
+  const gatewayMetrics = createGatewayMetrics();
+  const services = buildServices(orm, sqlPool, config, clock, { events, revocations: revocationBus }, {
+    warn: (message, error) => fastify.log.warn({ err: error }, message),
+    gatewayTrace: (trace) => gatewayMetrics.observe(trace),
+  });
   await events.start();
   await revocationBus.start();
 
@@ -209,15 +226,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   installErrorHandlers(fastify);
   installInputGuard(fastify);
-  mountMetrics(
+  const registry = mountMetrics(
     fastify,
     { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0, poolBatchRetries: () => services.leases.batchRetries },
     config.metricsToken,
   );
+  gatewayMetrics.register(registry);
   mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening() && revocationBus.isListening());
   const routes = installAccessControl(fastify, services);
   await fastify.register(integrationsV1Plugin(services), { prefix: V1_DIALECT.prefix });
   await fastify.register(bifrostPlugin(services), { prefix: BIFROST_DIALECT.prefix });
+  await fastify.register(openAiGatewayPlugin(services, config.gateway.maxRequestBytes), { prefix: OPENAI_DIALECT.prefix });
   const schema = await buildKeypoolSchema(services);
   await mountApollo(fastify, schema, services, config.graphqlLimits);
 
@@ -252,6 +271,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         await background.stop(5000);
         await ws?.close();
         await fastify.close();
+        // The reports of gateway calls that have just ended reach the database before it closes.
+        await services.gateway.close();
         await events.close();
         await revocationBus.close();
         await orm.close();

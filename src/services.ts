@@ -10,6 +10,7 @@ import type { LeaseService } from './modules/leases/lease.service.js';
 import type { ProviderService } from './modules/providers/provider.service.js';
 import type { BillingSync } from './modules/billing/billing-sync.js';
 import type { UsageService } from './modules/billing/usage.service.js';
+import type { GatewayService } from './modules/gateway/gateway.service.js';
 import type { EventBus } from './platform/events/event-bus.js';
 import type { Clock } from './platform/time/clock.js';
 
@@ -25,5 +26,6 @@ export interface Services {
   billing: BillingSync;
   usage: UsageService;
   leases: LeaseService;
+  gateway: GatewayService;
   events: EventBus<IntegrationEvent>;
 }

@@ -3,7 +3,10 @@
  * operator sees every problem in one run instead of one per restart.
  */
 import { z } from 'zod';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parsePriceTable } from '../modules/gateway/prices.js';
+import type { GatewaySettings } from '../modules/gateway/gateway.service.js';
 import { loadOrCreateDataDirSecrets, type DataDirSecrets } from './data-dir-secrets.js';
 
 export interface HealthConfig {
@@ -73,6 +76,8 @@ export interface Config {
   billing: BillingConfig;
   /** Days of the daily usage ledger kept; older days are pruned by the scheduler. */
   usageRetentionDays: number;
+  /** The OpenAI-compatible gateway (/v1/chat/completions, /v1/embeddings, /v1/models). */
+  gateway: GatewaySettings & { maxRequestBytes: number };
   /** Where generated secrets are kept (embedded mode only), for the start-up message. */
   secretsFile: string | null;
   /** Password of the embedded cluster's superuser; null when DATABASE_URL is used. */
@@ -146,6 +151,24 @@ const envSchema = z.object({
   KEYPOOL_BILLING_OPENROUTER_URL: httpUrl.default('https://openrouter.ai'),
   KEYPOOL_BILLING_FAL_URL: httpUrl.default('https://api.fal.ai'),
   KEYPOOL_USAGE_RETENTION_DAYS: integer(1, 36_500).default(400),
+  KEYPOOL_GATEWAY_MAX_ATTEMPTS: integer(1, 10).default(3),
+  KEYPOOL_GATEWAY_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
+  KEYPOOL_GATEWAY_ATTEMPT_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
+  KEYPOOL_GATEWAY_CONNECT_TIMEOUT_MS: integer(100, 600_000).default(5_000),
+  KEYPOOL_GATEWAY_IDLE_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
+  KEYPOOL_GATEWAY_MAX_BODY_BYTES: integer(1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
+  KEYPOOL_GATEWAY_BASE_URLS: z
+    .string()
+    .transform(list)
+    .pipe(
+      z.array(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}=https?:\/\/[^\s/]+\S*$/, {
+          message: 'must list provider=URL pairs, e.g. groq=https://api.groq.com/openai/v1,ollama=http://127.0.0.1:11434/v1',
+        }),
+      ),
+    )
+    .default([]),
+  KEYPOOL_GATEWAY_PRICES_FILE: z.string().min(1).optional(),
   KEYPOOL_ENV_ALLOWLIST: z
     .string()
     .transform(list)
@@ -161,6 +184,27 @@ const envSchema = z.object({
     )
     .default([]),
 });
+
+/** The largest non-streamed upstream answer the gateway relays. */
+export const GATEWAY_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** The gateway's price table, from the operator's JSON file; problems are added to the list. */
+function loadPrices(file: string | undefined, problems: string[]) {
+  if (file === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    problems.push(`KEYPOOL_GATEWAY_PRICES_FILE ${file} cannot be read as JSON: ${(e as Error).message}`);
+    return {};
+  }
+  const parsed = parsePriceTable(json);
+  if ('problems' in parsed) {
+    problems.push(...parsed.problems.map((p) => `KEYPOOL_GATEWAY_PRICES_FILE ${p}`));
+    return {};
+  }
+  return parsed.table;
+}
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
 
@@ -191,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (e[name] === undefined) problems.push(`${name} is required when DATABASE_URL is set (no secret is generated for an external database)`);
     }
   }
+  const prices = loadPrices(e.KEYPOOL_GATEWAY_PRICES_FILE, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   if (!e.DATABASE_URL) generated = loadOrCreateDataDirSecrets(dataDir);
 
@@ -232,6 +277,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       falUrl: e.KEYPOOL_BILLING_FAL_URL,
     },
     usageRetentionDays: e.KEYPOOL_USAGE_RETENTION_DAYS,
+    gateway: {
+      maxAttempts: e.KEYPOOL_GATEWAY_MAX_ATTEMPTS,
+      timeoutMs: e.KEYPOOL_GATEWAY_TIMEOUT_MS,
+      attemptTimeoutMs: e.KEYPOOL_GATEWAY_ATTEMPT_TIMEOUT_MS,
+      connectTimeoutMs: e.KEYPOOL_GATEWAY_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: e.KEYPOOL_GATEWAY_IDLE_TIMEOUT_MS,
+      maxRequestBytes: e.KEYPOOL_GATEWAY_MAX_BODY_BYTES,
+      maxResponseBytes: GATEWAY_MAX_RESPONSE_BYTES,
+      baseUrls: Object.fromEntries(e.KEYPOOL_GATEWAY_BASE_URLS.map((pair) => {
+        const at = pair.indexOf('=');
+        return [pair.slice(0, at), pair.slice(at + 1).replace(/\/+$/, '')];
+      })),
+      prices,
+    },
     envReferences: { allowlist: e.KEYPOOL_ENV_ALLOWLIST, lookup: (name) => (e.KEYPOOL_ENV_ALLOWLIST.includes(name) ? nonEmpty(env[name]) : undefined) },
     secretsFile: generated?.file ?? null,
     embeddedPgPassword: generated?.pgPassword ?? null,

@@ -1,5 +1,5 @@
 /**
- * REST access control. Every route under /api declares the permission it needs
+ * REST access control. Every route under /api (and the gateway's /v1) declares the permission it needs
  * in its config (`config: { permission: 'integrations.read' }`, or a function
  * of the request, or 'public'); a route that declares none fails at
  * registration, so no route can be added unguarded. One preHandler
@@ -21,6 +21,8 @@ export interface RestAccess {
 declare module 'fastify' {
   interface FastifyContextConfig {
     permission?: RoutePermission;
+    /** The route also takes a node credential as `Bearer <api_key>:<secret>` (the OpenAI SDKs' one API key string). */
+    credentialAsBearer?: boolean;
   }
   interface FastifyRequest {
     access?: RestAccess;
@@ -29,7 +31,7 @@ declare module 'fastify' {
 
 /** Authenticates a request and checks one permission; throws the 401/403 a client should see. */
 export async function authorize(request: FastifyRequest, services: Services, permission: KeypoolPermission): Promise<RestAccess> {
-  const auth = await services.authenticator.authenticate(request.headers.authorization);
+  const auth = await services.authenticator.authenticate(request.headers.authorization, { credentialAsBearer: request.routeOptions.config.credentialAsBearer });
   if (auth.kind === 'anonymous') {
     throw new AppError('auth.unauthenticated', 'Missing Authorization header: send Authorization: Bearer <client_token> (or Basic <api_key:secret>)');
   }
@@ -46,11 +48,14 @@ export async function authorize(request: FastifyRequest, services: Services, per
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** The URL spaces whose every route must declare its permission: the REST dialects and the gateway. */
+const GUARDED = /^\/(api|v1)\//;
+
 /** Installs the check; returns the guarded routes as they are registered. */
 export function installAccessControl(fastify: FastifyInstance, services: Services): { method: string; url: string }[] {
   const guarded: { method: string; url: string }[] = [];
   fastify.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/')) return;
+    if (!GUARDED.test(route.url)) return;
     if (route.config?.permission === undefined) throw new Error(`${String(route.method)} ${route.url} declares no permission (config.permission)`);
     for (const method of [route.method].flat()) if (method !== 'HEAD') guarded.push({ method, url: route.url });
   });

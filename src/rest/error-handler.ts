@@ -24,10 +24,12 @@ function render(errorBody: ErrorBody, reply: FastifyReply, error: AppError) {
   return errorBody(error);
 }
 
-function fromFrameworkError(error: FastifyError): AppError | null {
+const sizeIn = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`);
+
+function fromFrameworkError(error: FastifyError, maxBodyBytes: number): AppError | null {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('request.too_large', `Request body is larger than the limit of ${MAX_BODY_BYTES} bytes (1 MiB)`);
+      return new AppError('request.too_large', `Request body is larger than the limit of ${maxBodyBytes} bytes (${sizeIn(maxBodyBytes)})`);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError('request.malformed_json', `Malformed JSON body: ${error.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, 'body is not valid JSON')}`);
@@ -61,9 +63,9 @@ export const frameworkErrors = (dialects: Dialects) => (error: FastifyError, req
  * The error and not-found handlers of one Fastify context (the root, or a dialect's plugin and
  * its prefix), rendering every error with `errorBody`.
  */
-export function installErrorHandlers(fastify: FastifyInstance, errorBody: ErrorBody = keypoolErrorBody): void {
+export function installErrorHandlers(fastify: FastifyInstance, errorBody: ErrorBody = keypoolErrorBody, maxBodyBytes = MAX_BODY_BYTES): void {
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = isAppError(error) ? error : fromFrameworkError(error);
+    const appError = isAppError(error) ? error : fromFrameworkError(error, maxBodyBytes);
     if (appError) return render(errorBody, reply, appError);
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');

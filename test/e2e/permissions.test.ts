@@ -30,6 +30,9 @@ const REST: { route: string; needs: Needed; call: (ids: Ids) => { method: string
   { route: 'DELETE /api/v1/integrations/:id', needs: 'integrations.write', call: () => ({ method: 'DELETE', path: '/api/v1/integrations/999999' }) },
   { route: 'POST /api/v1/integrations/lease', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/api/v1/integrations/lease', body: { provider_name: 'groq' } }) },
   { route: 'POST /api/v1/integrations/usage', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/api/v1/integrations/usage', body: { lease_id: 'kpl_x.y', success: true } }) },
+  { route: 'POST /v1/chat/completions', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/chat/completions', body: { model: 'groq/llama-3.1-8b-instant', messages: [] } }) },
+  { route: 'POST /v1/embeddings', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/embeddings', body: { model: 'groq/nomic-embed', input: 'x' } }) },
+  { route: 'GET /v1/models', needs: 'integrations.lease', call: () => ({ method: 'GET', path: '/v1/models' }) },
   { route: 'POST /api/v1/integrations/verify', needs: 'nodes.read', call: () => ({ method: 'POST', path: '/api/v1/integrations/verify', body: { api_key: 'kpn_x', secret: 'x' } }) },
   { route: 'POST /api/v1/nodes', needs: 'nodes.write', call: () => ({ method: 'POST', path: '/api/v1/nodes', body: { name: `n${Math.random()}` } }) },
   { route: 'GET /api/v1/nodes', needs: 'nodes.read', call: () => ({ method: 'GET', path: '/api/v1/nodes' }) },
@@ -114,7 +117,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('the permission table', () => {
-  it('lists every REST route under /api', () => {
+  it('lists every REST route under /api and every gateway route under /v1', () => {
     const registered = t.app.routes.map((r) => `${r.method} ${r.url}`).sort();
     expect([...new Set(REST.map((r) => r.route))].sort()).toEqual([...new Set(registered)]);
   });
@@ -134,7 +137,9 @@ describe.each(REST.map((r) => [`${r.route} (${r.needs})`, r] as const))('REST %s
     const message = `Forbidden: needs ${entry.needs}`;
     const body = call.path.startsWith('/api/providers')
       ? { is_bifrost_error: false, status_code: 403, error: { message }, extra_fields: {} }
-      : { success: false, error: message };
+      : call.path.startsWith('/v1/')
+        ? { error: { message, type: 'permission_error', param: null, code: 'insufficient_permissions' } }
+        : { success: false, error: message };
     expect(refused, JSON.stringify(refused.body)).toMatchObject({ status: 403, body });
     const allowed = await t.rest(call.method, call.path, { body: entry.call(ids).body, headers: { authorization: await holding([entry.needs]) } });
     expect([401, 403], JSON.stringify(allowed.body)).not.toContain(allowed.status);

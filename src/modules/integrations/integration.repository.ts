@@ -53,6 +53,20 @@ export interface BillingFigures {
 export class IntegrationRepository {
   constructor(private readonly pool: SqlPool) {}
 
+  /**
+   * The model allow-lists of the brand's active keys, with the catalog provider each key's
+   * provider is or is built on (models null: every model).
+   */
+  async modelLists(brandId: string): Promise<{ providerName: string; baseProvider: string; models: string[] | null; blacklistedModels: string[] }[]> {
+    const { rows } = await this.pool.query<{ provider_name: string; base_provider: string; models: string[] | null; blacklisted_models: string[] | null }>(
+      `select i.provider_name, coalesce(case when pc.custom then pc.base_provider_type end, i.provider_name) as base_provider, i.models, i.blacklisted_models
+       from integration i left join provider_config pc on pc.brand_id = i.brand_id and pc.name = i.provider_name
+       where i.brand_id = $1 and i.is_active order by i.provider_name, i.id`,
+      [brandId],
+    );
+    return rows.map((r) => ({ providerName: r.provider_name, baseProvider: r.base_provider, models: r.models, blacklistedModels: r.blacklisted_models ?? [] }));
+  }
+
   /** One key of the brand as stored, or null. */
   async find(brandId: string, id: number): Promise<IntegrationRecord | null> {
     const { rows } = await this.pool.query<Record<string, unknown>>('select * from integration where id = $1 and brand_id = $2', [id, brandId]);

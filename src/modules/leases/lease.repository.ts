@@ -24,6 +24,8 @@ export interface LeaseItem {
   providerName: string;
   model: string | null;
   batch: boolean;
+  /** Keys this lease must not be (the gateway's failover never retries a key it just tried). */
+  exclude: readonly number[];
 }
 
 export interface LeasedKey {
@@ -31,6 +33,10 @@ export interface LeasedKey {
   encrypted: string;
   /** The brand's base URL for the provider (network_config.base_url), if it set one. */
   baseUrl: string | null;
+  /** The catalog provider a custom provider is built on; null for a catalog provider. */
+  baseProviderType: string | null;
+  /** Headers the brand adds to every request to the provider (network_config.extra_headers). */
+  extraHeaders: Record<string, string>;
   /** The key was unhealthy: this lease is its recovery probe. */
   probe: boolean;
 }
@@ -92,11 +98,12 @@ export type ReportRow =
 
 /** One statement for any batch (keypool_apply with empty arrays for what it does not hold). */
 const APPLY_SQL = `select a.kind, a.item, a.lease_skipped, nullif(pc.network_config->>'base_url', '') as base_url,
+    case when pc.custom then pc.base_provider_type end as base_provider_type, pc.network_config->'extra_headers' as extra_headers,
     a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, (a.key).*
   from keypool_apply($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::integer[], $8::text[],
     $9::integer[], $10::boolean[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[],
-    $15::uuid[], $16::text[], $17::text[], $18::boolean[],
-    $19, $20, $21::date, $22::date, $23, $24, $25, $26, $27, $28, $29, $30::text[], $31::text[]) a
+    $15::uuid[], $16::text[], $17::text[], $18::boolean[], $19::integer[], $20::integer[],
+    $21, $22, $23::date, $24::date, $25, $26, $27, $28, $29, $30, $31, $32::text[], $33::text[]) a
   left join provider_config pc on a.kind = 'lease' and pc.brand_id = (a.key).brand_id and pc.name = (a.key).provider_name
   order by a.kind, a.item`;
 
@@ -151,6 +158,7 @@ export class LeaseRepository {
       reports.map((i) => i.retryAfterSeconds), reports.map((i) => i.probe), reports.map((i) => i.costUsd), reports.map((i) => i.promptTokens),
       reports.map((i) => i.completionTokens), reports.map((i) => i.latencyMs),
       leases.map((i) => i.brandId), leases.map((i) => i.providerName), leases.map((i) => i.model), leases.map((i) => i.batch),
+      leases.flatMap((i, at) => i.exclude.map(() => at + 1)), leases.flatMap((i) => i.exclude),
       t.now, t.minuteStart, t.today, t.monthStart, t.dayKey, t.monthKey,
       r.degradedAfter, r.unhealthyAfter, r.rateLimitCooldownMs, r.probeBaseMs, r.probeMaxMs, r.creditProviders, r.envAvailable(),
     ];
@@ -166,7 +174,7 @@ export class LeaseRepository {
 }
 
 /** The columns of the pool's statements that are not the key's own. */
-const NOT_KEY_COLUMNS = ['kind', 'item', 'lease_skipped', 'base_url', 'report_outcome', 'previous_status', 'health_reason', 'was_exceeded', 'credits_flagged'];
+const NOT_KEY_COLUMNS = ['kind', 'item', 'lease_skipped', 'base_url', 'base_provider_type', 'extra_headers', 'report_outcome', 'previous_status', 'health_reason', 'was_exceeded', 'credits_flagged'];
 
 function keyOf(row: Record<string, unknown>): IntegrationRecord {
   const key: Record<string, unknown> = { ...row };
@@ -182,9 +190,14 @@ function leaseRow(row: Record<string, unknown>): LeaseRow {
       encrypted: String(row.credentials_encrypted),
       probe: row.health_status === 'unhealthy',
       baseUrl: (row.base_url as string | null) ?? null,
+      baseProviderType: (row.base_provider_type as string | null) ?? null,
+      extraHeaders: stringMap(row.extra_headers),
     },
   };
 }
+
+const stringMap = (value: unknown): Record<string, string> =>
+  typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) : {};
 
 function reportRow(row: Record<string, unknown>): ReportRow {
   const outcome = row.report_outcome;

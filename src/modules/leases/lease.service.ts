@@ -27,6 +27,8 @@ export interface LeaseRequest {
   nodeId?: string | null;
   /** A batch lease takes only keys marked use_for_batch_api (any lease may take those). */
   batch?: boolean | null;
+  /** Keys the lease must not be (a failover's earlier attempts). */
+  excludeIntegrationIds?: readonly number[];
 }
 
 export interface KeyLease {
@@ -36,6 +38,10 @@ export interface KeyLease {
   credentials: Record<string, unknown>;
   /** The provider's base URL when the brand set one (always, for a custom provider). */
   baseUrl: string | null;
+  /** The catalog provider the key's provider is (or, for a custom provider, is built on). */
+  baseProvider: string;
+  /** Headers the brand adds to every request to the provider. */
+  extraHeaders: Record<string, string>;
   expiresAt: Date;
 }
 
@@ -112,7 +118,8 @@ export class LeaseService {
     const batch = request.batch ?? false;
     if (typeof batch !== 'boolean') throw new AppError('request.invalid', `${field('batch')} must be a boolean`);
     const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId);
-    const { result, time } = await this.batches.take({ lease: { brandId, providerName, model, batch } });
+    const exclude = request.excludeIntegrationIds ?? [];
+    const { result, time } = await this.batches.take({ lease: { brandId, providerName, model, batch, exclude } });
     const row = (result as { lease: LeaseRow }).lease;
     if (!('leased' in row)) return this.refusal(brandId, providerName, row.skipped, row.contended, time.now);
     const { leased } = row;
@@ -131,7 +138,10 @@ export class LeaseService {
     const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId, model });
     return {
       kind: 'leased',
-      lease: { leaseId: token, integration: toIntegrationView(leased.record, time.now), credentials: resolved.credentials, baseUrl: leased.baseUrl, expiresAt },
+      lease: {
+        leaseId: token, integration: toIntegrationView(leased.record, time.now), credentials: resolved.credentials, baseUrl: leased.baseUrl,
+        baseProvider: leased.baseProviderType ?? providerName, extraHeaders: leased.extraHeaders, expiresAt,
+      },
     };
   }
 

@@ -19,8 +19,10 @@
  *
  * Every time is a parameter (the service's clock), so tests drive them with a
  * manual clock. Applied (create or replace) after the migrations at every start.
- * keypool_lease_many, the previous version's lease function, is left in place:
- * instances of that version keep leasing during a rolling upgrade.
+ * The previous versions' functions are left in place, so their instances keep
+ * leasing during a rolling upgrade: keypool_lease_many, and keypool_apply and
+ * keypool_lease without the exclusion arrays (a new argument list is a new
+ * function beside the old one).
  */
 
 /** A type the report function returns one of per item. */
@@ -90,7 +92,8 @@ const SKIP_UNTIL_SQL = `create or replace function keypool_skip_until(
 $fn$;`;
 
 /**
- * Item i leases for p_brands[i], p_providers[i], p_models[i], p_batches[i], in order. Called by
+ * Item i leases for p_brands[i], p_providers[i], p_models[i], p_batches[i], in order, never one
+ * of the keys paired with it in (p_exclude_items, p_exclude_keys) (the gateway's failover). Called by
  * keypool_apply, which holds the row lock of every key of those providers, so no limit is
  * overshot by any number of callers on any number of instances. Order among eligible keys: a due recovery probe first, positive
  * weights before zero, priority, healthy before degraded, then weighted random
@@ -99,7 +102,7 @@ $fn$;`;
  * tried again (three times in all).
  */
 const LEASE_SQL = `create or replace function keypool_lease(
-  p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[],
+  p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[], p_exclude_items integer[], p_exclude_keys integer[],
   p_now timestamptz, p_minute timestamptz, p_today date, p_day_key text, p_month_key text,
   p_probe_base_ms double precision, p_probe_max_ms double precision, p_env_available text[]
 ) returns table (lease_item integer, lease_key integration, lease_skipped jsonb) language plpgsql as $fn$
@@ -109,11 +112,13 @@ declare
   leased integration;
   skipped jsonb;
   contended boolean;
+  excluded integer[];
 begin
   for item in select * from unnest(p_brands, p_providers, p_models, p_batches) with ordinality as u(brand, provider, model, batch, ord) loop
+    excluded := array(select e.key from unnest(p_exclude_items, p_exclude_keys) e(item, key) where e.item = item.ord);
     for attempt in 1..3 loop
       select i.id into picked from integration i
-      where i.brand_id = item.brand and i.provider_name = item.provider
+      where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)
         and keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) is null
       order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
         ln(1 - random()) / nullif(i.weight, 0) desc nulls last
@@ -144,7 +149,7 @@ begin
         bool_or(s.reason is null)
       into skipped, contended
       from (select i.id, i as k, keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) as reason
-            from integration i where i.brand_id = item.brand and i.provider_name = item.provider) s;
+            from integration i where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)) s;
       if coalesce(contended, false) and attempt < 3 then continue; end if;
       lease_item := item.ord; lease_key := null;
       lease_skipped := case when contended then skipped || jsonb_build_array(jsonb_build_object('reason', null)) else skipped end;
@@ -319,7 +324,7 @@ const APPLY_SQL = `create or replace function keypool_apply(
   p_leases uuid[], p_keys integer[], p_report_brands uuid[], p_nodes uuid[], p_report_models text[],
   p_success boolean[], p_status_codes integer[], p_error_types text[], p_retry_afters integer[], p_probes boolean[],
   p_costs numeric[], p_prompt_tokens bigint[], p_completion_tokens bigint[], p_latencies integer[],
-  p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[],
+  p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[], p_exclude_items integer[], p_exclude_keys integer[],
   p_now timestamptz, p_minute timestamptz, p_today date, p_month_start date, p_day_key text, p_month_key text,
   p_degraded_after integer, p_unhealthy_after integer, p_rate_limit_ms double precision,
   p_probe_base_ms double precision, p_probe_max_ms double precision, p_credit_providers text[], p_env_available text[]
@@ -337,7 +342,7 @@ begin
       p_day_key, p_month_key, p_degraded_after, p_unhealthy_after, p_rate_limit_ms, p_probe_base_ms, p_probe_max_ms,
       p_credit_providers) r;
   return query select 'lease'::text, l.lease_item, l.lease_skipped, null::text, null::text, null::text, null::boolean, null::boolean, l.lease_key
-    from keypool_lease(p_brands, p_providers, p_models, p_batches, p_now, p_minute, p_today, p_day_key, p_month_key,
+    from keypool_lease(p_brands, p_providers, p_models, p_batches, p_exclude_items, p_exclude_keys, p_now, p_minute, p_today, p_day_key, p_month_key,
       p_probe_base_ms, p_probe_max_ms, p_env_available) l;
 end
 $fn$;`;

@@ -46,13 +46,18 @@ export class Authenticator {
     this.adminDigest = digest(adminToken);
   }
 
-  async authenticate(header: string | undefined | null): Promise<Authentication> {
+  /**
+   * `credentialAsBearer`: a node credential may also come as `Bearer <api_key>:<secret>`, the one
+   * string an OpenAI SDK sends as its API key (the gateway's routes).
+   */
+  async authenticate(header: string | undefined | null, options: { credentialAsBearer?: boolean } = {}): Promise<Authentication> {
     if (header === undefined || header === null || header === '') return { kind: 'anonymous' };
     const basic = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
     if (basic) return this.authenticateBasic(basic[1]);
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) return { kind: 'rejected', reason: 'Authorization header must be "Bearer <token>" or "Basic <base64 of api_key:secret>"', scheme: 'bearer' };
     const token = match[1];
+    if (options.credentialAsBearer && token.includes(':')) return this.authenticateCredential(token);
     if (timingSafeEqual(digest(token), this.adminDigest)) {
       return { kind: 'authenticated', principal: { kind: 'admin' } };
     }
@@ -67,7 +72,11 @@ export class Authenticator {
   }
 
   private async authenticateBasic(encoded: string): Promise<Authentication> {
-    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    return this.authenticateCredential(Buffer.from(encoded, 'base64').toString('utf8'));
+  }
+
+  /** `api_key:secret`, however it came. */
+  private async authenticateCredential(decoded: string): Promise<Authentication> {
     const colon = decoded.indexOf(':');
     if (colon < 0) return { kind: 'rejected', reason: INVALID_CREDENTIALS, scheme: 'basic' };
     const result = await this.credentials.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));

@@ -29,6 +29,9 @@ export const ERROR_CODES = {
   'lease.no_keys_for_provider': { graphql: 'NO_KEYS_FOR_PROVIDER', http: 404 },
   'lease.credential_unreadable': { graphql: 'CREDENTIAL_UNREADABLE', http: 503 },
   'service.unavailable': { graphql: 'SERVICE_UNAVAILABLE', http: 503 },
+  'gateway.model_not_found': { graphql: 'NOT_FOUND', http: 404 },
+  'gateway.upstream_timeout': { graphql: 'GATEWAY_TIMEOUT', http: 504 },
+  'gateway.upstream_unreachable': { graphql: 'BAD_GATEWAY', http: 502 },
   internal: { graphql: 'INTERNAL_SERVER_ERROR', http: 500 },
 } as const satisfies Record<string, { graphql: string; http: number }>;
 

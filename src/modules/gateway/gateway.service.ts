@@ -1,0 +1,372 @@
+/**
+ * The OpenAI-compatible gateway's work for one call: lease a key (the pool's
+ * own rules and limits), forward the request with it, hand the answer back
+ * (a stream passes through event by event) and report the outcome when the
+ * response has ended — status, latency, tokens, cost — so health and spend
+ * come from real traffic. A 429, a 5xx, a timeout or a network error before
+ * anything reached the caller leases another key (never one already tried)
+ * and tries again, up to `maxAttempts` within one deadline. The key is
+ * never in an answer, an error or a log line.
+ */
+import { pipeline, type Readable } from 'node:stream';
+import { Agent, request } from 'undici';
+import { AppError, badRequest } from '../../platform/errors/app-error.js';
+import { refusalError, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../leases/index.js';
+import { isProviderName, type BrandProvider } from '../providers/index.js';
+import { assertAllowedHost, guardedLookup } from './address-guard.js';
+import { costOf, priceOf, type PriceTable } from './prices.js';
+import { SseRelay, usageOf, type TokenUsage } from './sse-relay.js';
+import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamAuthorization, upstreamBaseUrl } from './upstreams.js';
+
+export interface GatewaySettings {
+  /** Keys tried for one call, at most. */
+  maxAttempts: number;
+  /** The deadline for the whole call to start answering, all attempts together. */
+  timeoutMs: number;
+  /** One attempt's limit for the upstream's response headers. */
+  attemptTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** The longest silence allowed between two pieces of an upstream body. */
+  idleTimeoutMs: number;
+  /** The largest non-streamed upstream body relayed. */
+  maxResponseBytes: number;
+  /** The operator's OpenAI base URL per provider, replacing the catalog's. */
+  baseUrls: Readonly<Record<string, string>>;
+  prices: PriceTable;
+}
+
+export const GATEWAY_ENDPOINTS = ['chat/completions', 'embeddings'] as const;
+export type GatewayEndpoint = (typeof GATEWAY_ENDPOINTS)[number];
+
+export interface GatewayCall {
+  brandId: string;
+  /** The caller's node, for a node credential or node token. */
+  nodeId: string | null;
+  endpoint: GatewayEndpoint;
+  body: Record<string, unknown>;
+  /** Aborted when the caller goes away: the upstream request is cancelled. */
+  signal: AbortSignal;
+}
+
+export interface GatewayAnswer {
+  status: number;
+  contentType: string;
+  retryAfter: string | null;
+  /** The upstream body: whole, or a stream of Server-Sent Events. */
+  body: Buffer | Readable;
+  integrationId: number;
+  attempts: number;
+}
+
+/** What the gateway did for one call, for metrics and logs. */
+export interface GatewayTrace {
+  provider: string;
+  outcome: 'success' | 'upstream_error' | 'timeout' | 'network' | 'aborted';
+  status: number | null;
+  attempts: number;
+  latencyMs: number;
+  /** Streams only: from sending the (last) upstream request to its first event. */
+  timeToFirstTokenMs: number | null;
+}
+
+/** A key's model allow-list (null: every model), with the catalog provider its provider is or is built on. */
+export interface ModelList {
+  providerName: string;
+  baseProvider: string;
+  models: string[] | null;
+  blacklistedModels: string[];
+}
+
+export interface GatewayModel {
+  id: string;
+  ownedBy: string;
+}
+
+/** The pool as the gateway uses it. */
+export interface GatewayPool {
+  leaseKey(brandId: string, request: LeaseRequest, actorNodeId: string | null): Promise<LeaseOutcome>;
+  reportUsage(brandId: string, input: UsageReportInput): Promise<unknown>;
+}
+
+type Failure =
+  | { kind: 'http'; status: number; contentType: string; retryAfter: string | null; body: Buffer; integrationId: number }
+  | { kind: 'timeout' | 'network'; message: string; integrationId: number };
+
+type Attempt = { kind: 'answer'; answer: GatewayAnswer } | { kind: 'failed'; failure: Failure; retry: boolean };
+
+interface CallContext {
+  call: GatewayCall;
+  provider: string;
+  model: string;
+  stream: boolean;
+  callerWantsUsage: boolean;
+  started: number;
+  deadline: number;
+  attempts: number;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const isTimeout = (e: unknown) => TIMEOUT_CODES.has((e as { code?: string }).code ?? '') || (e as Error).name === 'TimeoutError';
+const isForbidden = (e: unknown): boolean =>
+  (e as { code?: string }).code === 'KEYPOOL_FORBIDDEN_UPSTREAM' || ((e as { cause?: unknown }).cause !== undefined && isForbidden((e as { cause: unknown }).cause));
+const HOP_HEADERS = /^(authorization|host|content-length|content-type|connection|transfer-encoding|keep-alive|upgrade|accept)$/i;
+
+export const modelNotFound = (model: string, why: string) =>
+  new AppError('gateway.model_not_found', `The model \`${model}\` does not exist or you do not have access to it: ${why}`, { param: 'model' });
+
+class ResponseTooLarge extends Error {}
+
+async function readBounded(body: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      body.destroy();
+      throw new ResponseTooLarge(`the upstream answered with more than ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** An upstream error body with the key taken out, should the upstream have echoed it. */
+function scrubbed(body: Buffer, credentials: Record<string, unknown>): Buffer {
+  const key = credentials.api_key;
+  if (typeof key !== 'string' || key.length < 8 || !body.includes(key)) return body;
+  return Buffer.from(body.toString('utf8').split(key).join('[redacted]'));
+}
+
+function retryAfterSeconds(header: string | null, now: number): number | undefined {
+  if (header === null) return undefined;
+  const seconds = /^\d+$/.test(header.trim()) ? Number(header) : Math.ceil((Date.parse(header) - now) / 1000);
+  return Number.isFinite(seconds) && seconds >= 1 ? Math.min(seconds, 86_400) : undefined;
+}
+
+const headerOf = (headers: Record<string, string | string[] | undefined>, name: string): string | null => {
+  const value = headers[name];
+  return value === undefined ? null : Array.isArray(value) ? value[0] : value;
+};
+
+export class GatewayService {
+  private readonly agent: Agent;
+  private readonly reports = new Set<Promise<void>>();
+
+  constructor(
+    private readonly pool: GatewayPool,
+    private readonly providers: { findProvider(brandId: string, name: string): Promise<BrandProvider | null> },
+    private readonly keys: { modelLists(brandId: string): Promise<ModelList[]> },
+    private readonly settings: GatewaySettings,
+    private readonly log: (message: string, error?: unknown) => void = () => {},
+    private readonly observe: (trace: GatewayTrace) => void = () => {},
+  ) {
+    this.agent = new Agent({ connect: { timeout: settings.connectTimeoutMs, lookup: guardedLookup }, keepAliveTimeout: 10_000 });
+  }
+
+  async call(call: GatewayCall): Promise<GatewayAnswer> {
+    const name = call.body.model;
+    if (name === undefined || name === null || name === '') throw badRequest('model is required: name it provider/model, e.g. groq/llama-3.1-8b-instant', { param: 'model' });
+    if (typeof name !== 'string') throw badRequest('model must be a string', { param: 'model' });
+    if (call.body.stream !== undefined && call.body.stream !== null && typeof call.body.stream !== 'boolean') throw badRequest('stream must be a boolean', { param: 'stream' });
+    const split = splitModel(name);
+    if (!split) throw modelNotFound(name, 'name it provider/model, e.g. groq/llama-3.1-8b-instant');
+    await this.checkProvider(call.brandId, split.provider, name);
+    const stream = call.body.stream === true && call.endpoint === 'chat/completions';
+    const options = call.body.stream_options as { include_usage?: unknown } | undefined;
+    const ctx: CallContext = {
+      call, provider: split.provider, model: split.model, stream, callerWantsUsage: options?.include_usage === true,
+      started: performance.now(), deadline: performance.now() + this.settings.timeoutMs, attempts: 0,
+    };
+    const tried: number[] = [];
+    let last: Failure | null = null;
+    while (ctx.attempts < this.settings.maxAttempts && performance.now() < ctx.deadline) {
+      const outcome = await this.pool.leaseKey(call.brandId, { providerName: split.provider, model: split.model, excludeIntegrationIds: tried }, call.nodeId);
+      if (outcome.kind !== 'leased') {
+        if (last) break;
+        throw this.refusal(outcome, name);
+      }
+      ctx.attempts++;
+      tried.push(outcome.lease.integration.id);
+      const attempt = await this.attempt(ctx, outcome.lease);
+      if (attempt.kind === 'answer') return attempt.answer;
+      last = attempt.failure;
+      if (!attempt.retry) break;
+    }
+    return this.failed(ctx, last!, tried);
+  }
+
+  /**
+   * The models the brand can reach through the gateway, as `provider/model`: each active key's
+   * allow-list, less its blocked models; `provider/*` when a key allows every model (any model
+   * name of that provider may be asked for).
+   */
+  async models(brandId: string): Promise<GatewayModel[]> {
+    const names = new Map<string, string>();
+    for (const key of await this.keys.modelLists(brandId)) {
+      if (!supportsOpenAi(key.baseProvider)) continue;
+      const blocked = new Set(key.blacklistedModels.map((m) => m.toLowerCase()));
+      if (blocked.has('*')) continue;
+      const models = key.models === null || key.models.includes('*') ? ['*'] : key.models.filter((m) => !blocked.has(m.toLowerCase()));
+      for (const model of models) names.set(`${key.providerName}/${model}`.toLowerCase(), `${key.providerName}/${model}`);
+    }
+    return [...names.values()].sort().map((id) => ({ id, ownedBy: id.slice(0, id.indexOf('/')) }));
+  }
+
+  /** Waits for the reports of calls that have ended (shutdown, tests). */
+  async settled(): Promise<void> {
+    while (this.reports.size > 0) await Promise.all([...this.reports]);
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+    await this.agent.close();
+  }
+
+  private async checkProvider(brandId: string, provider: string, model: string): Promise<void> {
+    let base = provider;
+    if (!isProviderName(provider)) {
+      const custom = await this.providers.findProvider(brandId, provider);
+      if (!custom) throw modelNotFound(model, `there is no provider ${provider} (a catalog provider, or one of this brand's custom providers)`);
+      base = custom.base.name;
+    }
+    if (!supportsOpenAi(base)) throw notOpenAiCompatible(provider);
+  }
+
+  private refusal(outcome: Exclude<LeaseOutcome, { kind: 'leased' }>, model: string): AppError {
+    if (outcome.kind === 'no_keys') return modelNotFound(model, `this brand has no ${outcome.providerName} keys`);
+    if (outcome.skipped.length > 0 && outcome.skipped.every((s) => s.reason === 'model_not_allowed')) {
+      return modelNotFound(model, `no ${outcome.providerName} key of this brand allows it`);
+    }
+    return refusalError(outcome);
+  }
+
+  private async attempt(ctx: CallContext, lease: KeyLease): Promise<Attempt> {
+    const { call } = ctx;
+    const integrationId = lease.integration.id;
+    const started = performance.now();
+    const report = (outcome: Omit<UsageReportInput, 'leaseId'>) => this.report(call.brandId, { leaseId: lease.leaseId, latencyMs: Math.round(performance.now() - started), ...outcome });
+    let url: URL;
+    try {
+      url = new URL(`${upstreamBaseUrl({ providerName: ctx.provider, baseProvider: lease.baseProvider, brandBaseUrl: lease.baseUrl, credentials: lease.credentials }, this.settings.baseUrls)}/${call.endpoint}`);
+      assertAllowedHost(url);
+    } catch (e) {
+      // A configuration problem of the brand's, not the key's: the lease is reported as the caller's error.
+      report({ success: false, errorType: 'client_error' });
+      throw e instanceof AppError ? e : badRequest(`The ${ctx.provider} upstream URL is not usable: ${(e as Error).message}`);
+    }
+    const body: Record<string, unknown> = { ...call.body, model: ctx.model };
+    if (ctx.stream) body.stream_options = { ...(call.body.stream_options as object | undefined), include_usage: true };
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: ctx.stream ? 'text/event-stream' : 'application/json' };
+    for (const [name, value] of Object.entries(lease.extraHeaders)) if (!HOP_HEADERS.test(name)) headers[name.toLowerCase()] = value;
+    const authorization = upstreamAuthorization(lease.credentials);
+    if (authorization) headers.authorization = authorization;
+
+    let status: number;
+    try {
+      const res = await request(url, {
+        method: 'POST', headers, body: JSON.stringify(body), dispatcher: this.agent, signal: call.signal,
+        headersTimeout: Math.max(1, Math.min(this.settings.attemptTimeoutMs, ctx.deadline - performance.now())),
+        bodyTimeout: this.settings.idleTimeoutMs,
+      });
+      status = res.statusCode;
+      const contentType = headerOf(res.headers, 'content-type') ?? 'application/json';
+      const retryAfter = headerOf(res.headers, 'retry-after');
+      if (status >= 200 && status < 300 && ctx.stream && contentType.startsWith('text/event-stream')) {
+        return { kind: 'answer', answer: this.relay(ctx, lease, res.body, status, contentType, started) };
+      }
+      const payload = await readBounded(res.body, this.settings.maxResponseBytes);
+      if (status >= 200 && status < 300) {
+        const usage = this.usageIn(payload);
+        report({ success: true, statusCode: status, ...this.spend(ctx, usage) });
+        this.trace(ctx, 'success', status, null);
+        return { kind: 'answer', answer: { status, contentType, retryAfter, body: payload, integrationId, attempts: ctx.attempts } };
+      }
+      report({ success: false, statusCode: status, retryAfterSeconds: status === 429 ? retryAfterSeconds(retryAfter, Date.now()) : undefined });
+      const failure: Failure = { kind: 'http', status, contentType, retryAfter, body: scrubbed(payload, lease.credentials), integrationId };
+      if (status === 429 || status >= 500) return { kind: 'failed', failure, retry: true };
+      this.trace(ctx, 'upstream_error', status, null);
+      return { kind: 'answer', answer: { ...failure, attempts: ctx.attempts } };
+    } catch (e) {
+      if (call.signal.aborted) {
+        report({ success: false, statusCode: 499, errorType: 'client_error' });
+        this.trace(ctx, 'aborted', null, null);
+        throw new AppError('request.invalid', 'The client closed the request');
+      }
+      if (isForbidden(e)) {
+        report({ success: false, errorType: 'client_error' });
+        throw badRequest(`The ${ctx.provider} upstream resolves to a link-local or cloud metadata address, which the gateway never calls`);
+      }
+      if (e instanceof ResponseTooLarge) {
+        report({ success: false, errorType: 'client_error' });
+        throw new AppError('gateway.upstream_unreachable', `The ${ctx.provider} upstream's answer was too large: ${e.message}`, { attempts: ctx.attempts, integrationId });
+      }
+      const timeout = isTimeout(e);
+      report({ success: false, errorType: timeout ? 'timeout' : 'network' });
+      return { kind: 'failed', failure: { kind: timeout ? 'timeout' : 'network', message: (e as Error).message, integrationId }, retry: true };
+    }
+  }
+
+  /** A streamed answer: relayed event by event; reported when it ends, however it ends. */
+  private relay(ctx: CallContext, lease: KeyLease, upstream: Readable, status: number, contentType: string, started: number): GatewayAnswer {
+    const relay = new SseRelay(ctx.callerWantsUsage);
+    pipeline(upstream, relay, (error) => {
+      const latencyMs = Math.round(performance.now() - started);
+      const ttft = relay.firstEventAt === null ? null : relay.firstEventAt - started;
+      const base = { leaseId: lease.leaseId, latencyMs };
+      if (!error) {
+        this.report(ctx.call.brandId, { ...base, success: true, statusCode: status, ...this.spend(ctx, relay.usage) });
+        this.trace(ctx, 'success', status, ttft);
+      } else if (ctx.call.signal.aborted || (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.report(ctx.call.brandId, { ...base, success: false, statusCode: 499, errorType: 'client_error' });
+        this.trace(ctx, 'aborted', status, ttft);
+      } else {
+        const timeout = isTimeout(error);
+        this.report(ctx.call.brandId, { ...base, success: false, errorType: timeout ? 'timeout' : 'network' });
+        this.trace(ctx, timeout ? 'timeout' : 'network', status, ttft);
+      }
+    });
+    return { status, contentType, retryAfter: null, body: relay, integrationId: lease.integration.id, attempts: ctx.attempts };
+  }
+
+  private failed(ctx: CallContext, last: Failure, tried: number[]): GatewayAnswer {
+    const keys = tried.map((id) => `#${id}`).join(', ');
+    const details = { attempts: ctx.attempts, integrationId: last.integrationId };
+    if (last.kind === 'http') {
+      this.trace(ctx, 'upstream_error', last.status, null);
+      return { status: last.status, contentType: last.contentType, retryAfter: last.retryAfter, body: last.body, integrationId: last.integrationId, attempts: ctx.attempts };
+    }
+    this.trace(ctx, last.kind, null, null);
+    if (last.kind === 'timeout') {
+      throw new AppError('gateway.upstream_timeout', `The ${ctx.provider} upstream did not answer in time (${ctx.attempts} attempt(s), keys ${keys})`, details);
+    }
+    throw new AppError('gateway.upstream_unreachable', `The ${ctx.provider} upstream could not be reached (${ctx.attempts} attempt(s), keys ${keys}): ${last.message}`, details);
+  }
+
+  private usageIn(payload: Buffer): TokenUsage | null {
+    try {
+      return usageOf(JSON.parse(payload.toString('utf8')));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Tokens from the upstream's usage, and their cost at the operator's price (none when unpriced). */
+  private spend(ctx: CallContext, usage: TokenUsage | null): Partial<UsageReportInput> {
+    if (!usage) return {};
+    const price = priceOf(this.settings.prices, ctx.provider, ctx.model);
+    return { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costUsd: price ? costOf(price, usage.promptTokens, usage.completionTokens) : null };
+  }
+
+  private report(brandId: string, input: UsageReportInput): void {
+    const done = this.pool.reportUsage(brandId, input).then(
+      () => undefined,
+      (e: unknown) => this.log('gateway: a lease could not be reported', e),
+    );
+    this.reports.add(done);
+    void done.finally(() => this.reports.delete(done));
+  }
+
+  private trace(ctx: CallContext, outcome: GatewayTrace['outcome'], status: number | null, ttft: number | null): void {
+    this.observe({ provider: ctx.provider, outcome, status, attempts: ctx.attempts, latencyMs: performance.now() - ctx.started, timeToFirstTokenMs: ttft });
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * A local stand-in for an OpenAI-compatible provider, speaking OpenAI's wire
+ * format: `POST /v1/chat/completions` (JSON, or Server-Sent Events with
+ * `stream: true`, a usage chunk when `stream_options.include_usage`) and
+ * `POST /v1/embeddings`. What each key gets is set by the test (a status, a
+ * delay, a stream cut after its first event, …); every request is recorded,
+ * with whether the caller went away before the answer ended.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type UpstreamBehaviour =
+  | { kind: 'ok'; usage?: { prompt_tokens: number; completion_tokens: number }; content?: string }
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  /** Answers after a delay (longer than the gateway's attempt timeout: a timeout). */
+  | { kind: 'slow'; delayMs: number }
+  /** Closes the connection without answering. */
+  | { kind: 'drop' }
+  /** Streams one event, then cuts the connection. */
+  | { kind: 'cut_after_first_event' }
+  /** Streams one event, then holds the stream open until the caller goes away. */
+  | { kind: 'hold_after_first_event' };
+
+export interface UpstreamRequest {
+  path: string;
+  key: string;
+  body: Record<string, any>;
+  headers: IncomingMessage['headers'];
+  /** The caller closed the connection before the answer ended. */
+  aborted: boolean;
+}
+
+export interface FakeOpenAi {
+  /** The OpenAI base URL (ends in /v1). */
+  url: string;
+  /** The bare origin (a Bifrost-style base URL: keypool appends /v1). */
+  origin: string;
+  requests: UpstreamRequest[];
+  behave(key: string, behaviour: UpstreamBehaviour): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_USAGE = { prompt_tokens: 120, completion_tokens: 48 };
+
+function chunk(id: string, model: string, delta: object, finish: string | null = null) {
+  return { id, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [{ index: 0, delta, finish_reason: finish }] };
+}
+
+export async function startFakeOpenAi(): Promise<FakeOpenAi> {
+  const behaviours = new Map<string, UpstreamBehaviour>();
+  const requests: UpstreamRequest[] = [];
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (raw += c));
+    req.on('end', () => {
+      const auth = req.headers.authorization ?? '';
+      const key = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      let body: Record<string, any> = {};
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        // recorded as {}
+      }
+      const record: UpstreamRequest = { path: req.url ?? '', key, body, headers: req.headers, aborted: false };
+      requests.push(record);
+      res.on('close', () => {
+        if (!res.writableFinished) record.aborted = true;
+      });
+      answer(behaviours.get(key) ?? { kind: 'ok' }, record, res);
+    });
+  });
+
+  function answer(b: UpstreamBehaviour, r: UpstreamRequest, res: ServerResponse) {
+    const model = String(r.body.model);
+    const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(value));
+    };
+    switch (b.kind) {
+      case 'status':
+        return json(b.status, b.body ?? { error: { message: `upstream says ${b.status}`, type: 'server_error', code: null } }, b.headers);
+      case 'slow':
+        setTimeout(() => !res.destroyed && json(200, completion(model, DEFAULT_USAGE, 'late')), b.delayMs).unref();
+        return;
+      case 'drop':
+        res.socket?.destroy();
+        return;
+      case 'cut_after_first_event':
+      case 'hold_after_first_event':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${JSON.stringify(chunk('c1', model, { role: 'assistant', content: 'Hel' }))}\n\n`);
+        if (b.kind === 'cut_after_first_event') setTimeout(() => res.socket?.destroy(), 20).unref();
+        return;
+      case 'ok':
+        break;
+    }
+    const usage = b.usage ?? DEFAULT_USAGE;
+    if (r.path.endsWith('/embeddings')) {
+      const vector = [0.1, 0.2, 0.3];
+      // The openai package asks for base64 (little-endian float32) unless told otherwise.
+      const embedding = r.body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+      return json(200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model, usage: { prompt_tokens: usage.prompt_tokens, total_tokens: usage.prompt_tokens } });
+    }
+    if (r.body.stream !== true) return json(200, completion(model, usage, b.content ?? 'Hello there'));
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const words = (b.content ?? 'Hello there').split(' ');
+    const events = [chunk('c1', model, { role: 'assistant', content: '' }), ...words.map((w, i) => chunk('c1', model, { content: i === 0 ? w : ` ${w}` }))];
+    events.push(chunk('c1', model, {}, 'stop'));
+    if (r.body.stream_options?.include_usage) events.push({ ...chunk('c1', model, {}), choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } } as never);
+    for (const e of events) res.write(`data: ${JSON.stringify(e)}\n\n`);
+    res.end('data: [DONE]\n\n');
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    url: `${origin}/v1`,
+    origin,
+    requests,
+    behave: (key, behaviour) => void behaviours.set(key, behaviour),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+export function completion(model: string, usage: { prompt_tokens: number; completion_tokens: number }, content: string) {
+  return {
+    id: 'chatcmpl-fake', object: 'chat.completion', created: 1_700_000_000, model,
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+  };
+}
