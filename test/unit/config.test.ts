@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,26 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('KEYPOOL_ENCRYPTION_KEYS') && p.includes('Fernet key'))).toBe(true);
     expect(problems.some((p) => p.startsWith('LOG_LEVEL'))).toBe(true);
     expect(problems.some((p) => p.startsWith('DATABASE_URL') && p.includes('postgres://'))).toBe(true);
+  });
+
+  it('reads the gateway\'s settings: defaults, base URL overrides and a price table file, naming what is wrong', () => {
+    expect(loadConfig(external).gateway).toMatchObject({ maxAttempts: 3, timeoutMs: 60_000, attemptTimeoutMs: 30_000, connectTimeoutMs: 5_000, idleTimeoutMs: 60_000, maxRequestBytes: 4 * 1024 * 1024, baseUrls: {}, prices: {} });
+    const dir = mkdtempSync(join(tmpdir(), 'keypool-prices-'));
+    const prices = join(dir, 'prices.json');
+    writeFileSync(prices, JSON.stringify({ 'groq/llama-3.1-8b-instant': { prompt: '0.05', completion: '0.08' } }));
+    const config = loadConfig({ ...external, KEYPOOL_GATEWAY_BASE_URLS: 'groq=http://127.0.0.1:9000/v1/, ollama=http://gpu:11434/v1', KEYPOOL_GATEWAY_PRICES_FILE: prices, KEYPOOL_GATEWAY_MAX_ATTEMPTS: '5' });
+    expect(config.gateway).toMatchObject({
+      maxAttempts: 5,
+      baseUrls: { groq: 'http://127.0.0.1:9000/v1', ollama: 'http://gpu:11434/v1' },
+      prices: { 'groq/llama-3.1-8b-instant': { prompt: '0.05', completion: '0.08' } },
+    });
+    writeFileSync(prices, JSON.stringify({ 'groq-llama': { prompt: '0.05', completion: '0.08' } }));
+    expect(problemsOf({ ...external, KEYPOOL_GATEWAY_PRICES_FILE: prices })).toEqual(['KEYPOOL_GATEWAY_PRICES_FILE "groq-llama" must be written provider/model']);
+    expect(problemsOf({ ...external, KEYPOOL_GATEWAY_PRICES_FILE: join(dir, 'missing.json') })).toEqual([expect.stringMatching(/^KEYPOOL_GATEWAY_PRICES_FILE .*missing\.json cannot be read as JSON/)]);
+    expect(problemsOf({ ...external, KEYPOOL_GATEWAY_BASE_URLS: 'groq', KEYPOOL_GATEWAY_MAX_ATTEMPTS: '0' })).toEqual([
+      expect.stringMatching(/^KEYPOOL_GATEWAY_MAX_ATTEMPTS must be at least 1/),
+      expect.stringMatching(/^KEYPOOL_GATEWAY_BASE_URLS\.0 must list provider=URL pairs/),
+    ]);
   });
 
   it('rejects an out-of-range port, a short JWT secret and inverted health thresholds', () => {

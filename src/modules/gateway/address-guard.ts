@@ -42,14 +42,20 @@ export function assertAllowedHost(url: URL): void {
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+type AllLookup = (hostname: string, options: LookupAllOptions, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
 
-/** A dns.lookup for sockets that fails for a name resolving to any forbidden address. */
-export function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...(options as LookupAllOptions), all: true }, (error, addresses) => {
-    if (error) return callback(error, []);
-    const bad = addresses.find((a) => isForbiddenAddress(a.address));
-    if (bad) return callback(new ForbiddenUpstreamError(hostname), []);
-    if ((options as { all?: boolean }).all) return callback(null, addresses);
-    return callback(null, addresses[0].address, addresses[0].family);
-  });
+/** A dns.lookup for sockets built on `resolve`, failing for a name that resolves to any forbidden address. */
+export function lookupGuarding(resolve: AllLookup) {
+  return (hostname: string, options: object, callback: LookupCallback): void => {
+    resolve(hostname, { ...(options as LookupAllOptions), all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const bad = addresses.find((a) => isForbiddenAddress(a.address));
+      if (bad) return callback(new ForbiddenUpstreamError(hostname), []);
+      if ((options as { all?: boolean }).all) return callback(null, addresses);
+      return callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
 }
+
+/** The sockets' lookup: the system resolver, guarded. */
+export const guardedLookup = lookupGuarding(dnsLookup as AllLookup);
