@@ -1,0 +1,150 @@
+/**
+ * npm run bench:gateway — what the OpenAI-compatible gateway adds. A fake
+ * upstream (its own process, answering at once) is called directly and through
+ * keypool by the same load generator in the same run: plain completions and
+ * streamed ones (time to first byte), at saturation (throughput ratio) and at a
+ * fixed rate (added p50/p99). Through keypool every call is a whole lease →
+ * forward → report cycle, over 5 brands × 4 keys. Prints figures; asserts nothing.
+ */
+import { spawn } from 'node:child_process';
+import { Agent, request } from 'undici';
+import { cpuSeconds, createBrandToken, fmt, startServer, type BenchServer } from './support.js';
+
+const BRANDS = 5;
+const KEYS = 4;
+const CLIENTS = 32;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const PACED_RATE = Number(process.env.BENCH_RATE ?? 100);
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)];
+const agent = new Agent({ connections: CLIENTS * 2, keepAliveTimeout: 30_000 });
+
+async function startUpstream(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/fake-upstream.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /upstream (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`upstream exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+/** One call; resolves to the time until the first body byte (streams) or the whole answer (plain). */
+type Call = () => Promise<number>;
+
+function caller(baseUrl: string, token: () => string, stream: boolean): Call {
+  return async () => {
+    const t0 = performance.now();
+    const res = await request(`${baseUrl}/chat/completions`, {
+      method: 'POST', dispatcher: agent,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token()}` },
+      body: JSON.stringify({ model: 'groq/llama-3.1-8b-instant', messages: [{ role: 'user', content: 'hi' }], ...(stream && { stream: true }) }),
+    });
+    let first = 0;
+    for await (const _chunk of res.body) first ||= performance.now() - t0;
+    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+    return stream ? first : performance.now() - t0;
+  };
+}
+
+interface Phase { calls: number; rate: number; p50: number; p99: number; errors: number; cpu: { server: number; postgres: number; generator: number } }
+
+async function measure(server: BenchServer, seconds: number, run: (latencies: number[], failed: () => void) => Promise<number>): Promise<Phase> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const before = cpuSeconds(server);
+  const calls = await run(latencies, () => void errors++);
+  const after = cpuSeconds(server);
+  latencies.sort((a, b) => a - b);
+  return {
+    calls, rate: calls / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors,
+    cpu: { server: (after.server - before.server) / seconds, postgres: (after.postgres - before.postgres) / seconds, generator: (after.generator - before.generator) / seconds },
+  };
+}
+
+const saturate = (server: BenchServer, call: Call, seconds: number) => measure(server, seconds, async (latencies, failed) => {
+  let calls = 0;
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    while (performance.now() < end) {
+      try {
+        latencies.push(await call());
+        calls++;
+      } catch (e) {
+        if (process.env.BENCH_VERBOSE) console.error(e);
+        failed();
+      }
+    }
+  }));
+  return calls;
+});
+
+const paced = (server: BenchServer, call: Call, rate: number, seconds: number) => measure(server, seconds, async (latencies, failed) => {
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  const total = Math.round(rate * seconds);
+  for (let i = 0; i < total; i++) {
+    const wait = start + (i * 1000) / rate - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(call().then((l) => void latencies.push(l), failed));
+  }
+  await Promise.all(pending);
+  return total;
+});
+
+const upstream = await startUpstream();
+const server = await startServer({ KEYPOOL_GATEWAY_BASE_URLS: `groq=${upstream.url}` });
+try {
+  const tokens: string[] = [];
+  for (let b = 0; b < BRANDS; b++) {
+    const token = await createBrandToken(server, `gateway-${b}`);
+    tokens.push(token);
+    for (let k = 0; k < KEYS; k++) {
+      const res = await fetch(`${server.url}/api/v1/integrations`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ provider_name: 'groq', credentials: { api_key: `gsk-bench-${b}-${k}-0123456789` } }),
+      });
+      if (res.status !== 201) throw new Error(`creating a key: ${res.status} ${await res.text()}`);
+    }
+  }
+  const anyToken = () => pick(tokens);
+  const direct = { plain: caller(upstream.url, () => 'gsk-direct', false), stream: caller(upstream.url, () => 'gsk-direct', true) };
+  const via = { plain: caller(`${server.url}/v1`, anyToken, false), stream: caller(`${server.url}/v1`, anyToken, true) };
+
+  for (const call of [direct.plain, via.plain, direct.stream, via.stream]) await saturate(server, call, 2); // warm-up
+  const sat = {
+    directPlain: await saturate(server, direct.plain, DURATION_S),
+    viaPlain: await saturate(server, via.plain, DURATION_S),
+    directStream: await saturate(server, direct.stream, DURATION_S),
+    viaStream: await saturate(server, via.stream, DURATION_S),
+  };
+  const fixed = {
+    directPlain: await paced(server, direct.plain, PACED_RATE, DURATION_S),
+    viaPlain: await paced(server, via.plain, PACED_RATE, DURATION_S),
+    directStream: await paced(server, direct.stream, PACED_RATE, DURATION_S),
+    viaStream: await paced(server, via.stream, PACED_RATE, DURATION_S),
+  };
+
+  const cpu = (p: Phase) => `${fmt(p.cpu.server, 2)} / ${fmt(p.cpu.postgres, 2)} / ${fmt(p.cpu.generator, 2)}`;
+  const row = (name: string, p: Phase, extra: string) => console.log(`| ${name} | ${fmt(p.rate)} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${extra} | ${p.errors} | ${cpu(p)} |`);
+  console.log(`\nkeypool gateway benchmark — fake upstream answering at once (own process), ${BRANDS} brands × ${KEYS} groq keys, ${CLIENTS} clients at saturation, ${PACED_RATE}/s fixed rate, ${DURATION_S} s per phase`);
+  console.log('| phase | calls/s | p50 ms | p99 ms | vs direct | errors | CPU cores: keypool / PostgreSQL / load generator |');
+  console.log('|---|---:|---:|---:|---|---:|---|');
+  row('direct, plain (saturation)', sat.directPlain, '');
+  row('through keypool, plain (saturation)', sat.viaPlain, `${fmt(sat.viaPlain.rate / sat.directPlain.rate, 2)}× throughput`);
+  row('direct, streamed: first byte (saturation)', sat.directStream, '');
+  row('through keypool, streamed: first byte (saturation)', sat.viaStream, `${fmt(sat.viaStream.rate / sat.directStream.rate, 2)}× throughput`);
+  row(`direct, plain at ${PACED_RATE}/s`, fixed.directPlain, '');
+  row(`through keypool, plain at ${PACED_RATE}/s`, fixed.viaPlain, `+${fmt(fixed.viaPlain.p50 - fixed.directPlain.p50, 2)} ms p50, +${fmt(fixed.viaPlain.p99 - fixed.directPlain.p99, 2)} ms p99`);
+  row(`direct, streamed at ${PACED_RATE}/s: first byte`, fixed.directStream, '');
+  row(`through keypool, streamed at ${PACED_RATE}/s: first byte`, fixed.viaStream, `+${fmt(fixed.viaStream.p50 - fixed.directStream.p50, 2)} ms p50, +${fmt(fixed.viaStream.p99 - fixed.directStream.p99, 2)} ms p99`);
+} finally {
+  await server.stop();
+  upstream.stop();
+  await agent.close();
+}
