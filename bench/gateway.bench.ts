@@ -52,6 +52,22 @@ function caller(baseUrl: string, token: () => string, stream: boolean): Call {
   };
 }
 
+/** For comparison: the lease request alone (REST), timed; its report follows, untimed. */
+function leaseOnly(keypoolUrl: string, token: () => string): Call {
+  return async () => {
+    const t = token();
+    const post = (path: string, body: unknown) => request(`${keypoolUrl}${path}`, {
+      method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${t}` }, body: JSON.stringify(body),
+    });
+    const t0 = performance.now();
+    const res = await post('/api/v1/integrations/lease', { provider_name: 'groq', model: 'llama-3.1-8b-instant' });
+    const { lease } = (await res.body.json()) as { lease: { lease_id: string } };
+    const elapsed = performance.now() - t0;
+    await (await post('/api/v1/integrations/usage', { lease_id: lease.lease_id, success: true, status_code: 200, latency_ms: 1 })).body.dump();
+    return elapsed;
+  };
+}
+
 interface Phase { calls: number; rate: number; p50: number; p99: number; errors: number; cpu: { server: number; postgres: number; generator: number } }
 
 async function measure(server: BenchServer, seconds: number, run: (latencies: number[], failed: () => void) => Promise<number>): Promise<Phase> {
@@ -128,6 +144,7 @@ try {
     viaPlain: await paced(server, via.plain, PACED_RATE, DURATION_S),
     directStream: await paced(server, direct.stream, PACED_RATE, DURATION_S),
     viaStream: await paced(server, via.stream, PACED_RATE, DURATION_S),
+    leaseOnly: await paced(server, leaseOnly(server.url, anyToken), PACED_RATE, DURATION_S),
   };
 
   const cpu = (p: Phase) => `${fmt(p.cpu.server, 2)} / ${fmt(p.cpu.postgres, 2)} / ${fmt(p.cpu.generator, 2)}`;
@@ -141,6 +158,7 @@ try {
   row('through keypool, streamed: first byte (saturation)', sat.viaStream, `${fmt(sat.viaStream.rate / sat.directStream.rate, 2)}× throughput`);
   row(`direct, plain at ${PACED_RATE}/s`, fixed.directPlain, '');
   row(`through keypool, plain at ${PACED_RATE}/s`, fixed.viaPlain, `+${fmt(fixed.viaPlain.p50 - fixed.directPlain.p50, 2)} ms p50, +${fmt(fixed.viaPlain.p99 - fixed.directPlain.p99, 2)} ms p99`);
+  row(`for comparison: REST lease alone at ${PACED_RATE}/s (report after it, untimed)`, fixed.leaseOnly, '');
   row(`direct, streamed at ${PACED_RATE}/s: first byte`, fixed.directStream, '');
   row(`through keypool, streamed at ${PACED_RATE}/s: first byte`, fixed.viaStream, `+${fmt(fixed.viaStream.p50 - fixed.directStream.p50, 2)} ms p50, +${fmt(fixed.viaStream.p99 - fixed.directStream.p99, 2)} ms p99`);
 } finally {
