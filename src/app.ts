@@ -31,6 +31,7 @@ import { bifrostPlugin } from './rest/bifrost/routes.js';
 import { openAiGatewayPlugin } from './rest/openai/plugin.js';
 import { OPENAI_DIALECT } from './rest/openai/errors.js';
 import { createGatewayMetrics } from './rest/openai/metrics.js';
+import { mountDashboard } from './rest/dashboard/plugin.js';
 import { installAccessControl } from './rest/access.js';
 import { LeaseService, LeaseTokenSigner } from './modules/leases/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
@@ -237,6 +238,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   await fastify.register(integrationsV1Plugin(services), { prefix: V1_DIALECT.prefix });
   await fastify.register(bifrostPlugin(services), { prefix: BIFROST_DIALECT.prefix });
   await fastify.register(openAiGatewayPlugin(services, config.gateway.maxRequestBytes), { prefix: OPENAI_DIALECT.prefix });
+  const dashboard = mountDashboard(fastify);
   const schema = await buildKeypoolSchema(services);
   await mountApollo(fastify, schema, services, config.graphqlLimits);
 
@@ -256,6 +258,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await fastify.ready();
       // Mounted once listening: a WebSocket server on a server that failed to listen re-emits its error with a stack.
       const url = await fastify.listen({ port: config.port, host: config.host });
+      dashboard.warm();
       ws = mountGraphQLWebSocket(
         fastify.server,
         schema,

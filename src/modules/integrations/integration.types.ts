@@ -36,6 +36,7 @@ export class IntegrationType {
   @Field(() => HealthStatusEnum) healthStatus!: HealthStatus;
   @Field(() => Int) consecutiveFailures!: number;
   @Field(() => Date, { nullable: true, description: 'Set after a 429: not leased before this time.' }) cooldownUntil!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'An unhealthy key\'s next recovery probe: the first lease after this time tries it.' }) probeDueAt!: Date | null;
   @Field(() => Date, { nullable: true }) lastUsedAt!: Date | null;
   @Field(() => DecimalScalar, { nullable: true }) spendLimitAmount!: string | null;
   @Field(() => SpendLimitPeriodEnum) spendLimitPeriod!: SpendLimitPeriod;

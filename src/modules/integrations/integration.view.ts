@@ -33,6 +33,8 @@ export interface IntegrationView {
   healthStatus: HealthStatus;
   consecutiveFailures: number;
   cooldownUntil: Date | null;
+  /** An unhealthy key's next recovery probe (null for a key that is not unhealthy). */
+  probeDueAt: Date | null;
   lastUsedAt: Date | null;
   spendLimitAmount: string | null;
   spendLimitPeriod: SpendLimitPeriod;
@@ -83,6 +85,7 @@ export interface IntegrationRecord {
   healthStatus: string;
   consecutiveFailures: number;
   cooldownUntil?: Timestamp;
+  probeDueAt?: Timestamp;
   lastUsedAt?: Timestamp;
   spendLimitAmount?: string | null;
   spendLimitPeriod: string;
@@ -163,6 +166,7 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     healthStatus: e.healthStatus as HealthStatus,
     consecutiveFailures: e.consecutiveFailures,
     cooldownUntil: cooldownUntil && cooldownUntil > now ? cooldownUntil : null,
+    probeDueAt: e.healthStatus === 'unhealthy' ? asDate(e.probeDueAt ?? null) : null,
     lastUsedAt: asDate(e.lastUsedAt ?? null),
     spendLimitAmount: normalizeDecimal(e.spendLimitAmount ?? null),
     spendLimitPeriod: e.spendLimitPeriod as SpendLimitPeriod,

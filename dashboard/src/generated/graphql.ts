@@ -1,0 +1,453 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type CreateIntegrationInput = {
+  /** Refused models (case-insensitive); ["*"] refuses all. */
+  blacklistedModels?: Array<string> | null | undefined;
+  /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one). */
+  credentials?: Record<string, unknown> | null | undefined;
+  dailyLimit?: number | null | undefined;
+  isActive?: boolean | null | undefined;
+  isPrimary?: boolean | null | undefined;
+  /** The Bifrost-style string id; a UUID when omitted. */
+  keyId?: string | null | undefined;
+  keyLabel?: string | null | undefined;
+  minuteLimit?: number | null | undefined;
+  /** Allowed models (case-insensitive); null or ["*"] = all, [] = none. */
+  models?: Array<string> | null | undefined;
+  /** The provider's key config (the contents of azure_key_config, vertex_key_config, …); see Provider.keyConfigField. */
+  providerConfig?: Record<string, unknown> | null | undefined;
+  providerName: string;
+  spendLimitAction?: SpendLimitAction | null | undefined;
+  spendLimitAmount?: string | null | undefined;
+  spendLimitPeriod?: SpendLimitPeriod | null | undefined;
+  /** Serve batch leases (default false). */
+  useForBatchApi?: boolean | null | undefined;
+  /** Selection weight (default 1; 0 = never while others are eligible). */
+  weight?: string | null | undefined;
+};
+
+export type HealthStatus =
+  | 'DEGRADED'
+  | 'HEALTHY'
+  | 'UNHEALTHY';
+
+export type IntegrationChangeKind =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
+
+export type SpendLimitAction =
+  | 'BLOCK'
+  | 'WARN';
+
+export type SpendLimitPeriod =
+  | 'DAILY'
+  | 'MONTHLY';
+
+/** Omitted fields stay as they are; null clears a limit. */
+export type UpdateIntegrationInput = {
+  /** Refused models (case-insensitive); ["*"] refuses all. */
+  blacklistedModels?: Array<string> | null | undefined;
+  /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one). */
+  credentials?: Record<string, unknown> | null | undefined;
+  dailyLimit?: number | null | undefined;
+  isActive?: boolean | null | undefined;
+  isPrimary?: boolean | null | undefined;
+  keyLabel?: string | null | undefined;
+  minuteLimit?: number | null | undefined;
+  /** Allowed models (case-insensitive); null or ["*"] = all, [] = none. */
+  models?: Array<string> | null | undefined;
+  /** The provider's key config (the contents of azure_key_config, vertex_key_config, …); see Provider.keyConfigField. */
+  providerConfig?: Record<string, unknown> | null | undefined;
+  spendLimitAction?: SpendLimitAction | null | undefined;
+  spendLimitAmount?: string | null | undefined;
+  spendLimitPeriod?: SpendLimitPeriod | null | undefined;
+  /** Serve batch leases (default false). */
+  useForBatchApi?: boolean | null | undefined;
+  /** Selection weight (default 1; 0 = never while others are eligible). */
+  weight?: string | null | undefined;
+};
+
+export type KeyFieldsFragment = { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean };
+
+export type DashboardKeysQueryVariables = Exact<{
+  offset: number;
+}>;
+
+
+export type DashboardKeysQuery = { integrations: { total: number, items: Array<{ id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean }> } };
+
+export type DashboardProvidersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardProvidersQuery = { providers: Array<{ name: string, label: string, custom: boolean, keyless: boolean, credentialFields: Array<{ name: string, example: string, optional: boolean }> }> };
+
+export type DashboardUsageQueryVariables = Exact<{
+  from: string;
+  to: string;
+}>;
+
+
+export type DashboardUsageQuery = { usage: { rows: Array<{ day: string | null, requests: number, failures: number, costUsd: string }> } };
+
+export type DashboardHealthSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardHealthSubscription = { integrationHealthChanged: { at: string, previousStatus: HealthStatus, status: HealthStatus, reason: string, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean } } };
+
+export type DashboardSpendSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardSpendSubscription = { spendLimitChanged: { at: string, exceeded: boolean, previousExceeded: boolean, usage: string, amount: string | null, period: SpendLimitPeriod, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean } } };
+
+export type DashboardChangesSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardChangesSubscription = { integrationChanged: { at: string, kind: IntegrationChangeKind, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean } } };
+
+export type DashboardUpdateKeyMutationVariables = Exact<{
+  id: number;
+  input: UpdateIntegrationInput;
+}>;
+
+
+export type DashboardUpdateKeyMutation = { updateIntegration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean } };
+
+export type DashboardCreateKeyMutationVariables = Exact<{
+  input: CreateIntegrationInput;
+}>;
+
+
+export type DashboardCreateKeyMutation = { createIntegration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean } };
+
+export type DashboardDeleteKeyMutationVariables = Exact<{
+  id: number;
+}>;
+
+
+export type DashboardDeleteKeyMutation = { deleteIntegration: { id: number } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const KeyFieldsFragmentDoc = new TypedDocumentString(`
+    fragment KeyFields on Integration {
+  id
+  providerName
+  providerLabel
+  keyLabel
+  keyPreview
+  healthStatus
+  consecutiveFailures
+  cooldownUntil
+  probeDueAt
+  isActive
+  isPrimary
+  priority
+  minuteCount
+  minuteLimit
+  dailyCount
+  dailyLimit
+  spendToday
+  spendMonth
+  spendLimitAmount
+  spendLimitPeriod
+  spendLimitAction
+  spendLimitExceeded
+  outOfCredits
+  credentialError
+  lastUsedAt
+  billingSyncedAt
+  billingError
+  keyless
+}
+    `, {"fragmentName":"KeyFields"}) as unknown as TypedDocumentString<KeyFieldsFragment, unknown>;
+export const DashboardKeysDocument = new TypedDocumentString(`
+    query DashboardKeys($offset: Int!) {
+  integrations(limit: 100, offset: $offset) {
+    total
+    items {
+      ...KeyFields
+    }
+  }
+}
+    fragment KeyFields on Integration {
+  id
+  providerName
+  providerLabel
+  keyLabel
+  keyPreview
+  healthStatus
+  consecutiveFailures
+  cooldownUntil
+  probeDueAt
+  isActive
+  isPrimary
+  priority
+  minuteCount
+  minuteLimit
+  dailyCount
+  dailyLimit
+  spendToday
+  spendMonth
+  spendLimitAmount
+  spendLimitPeriod
+  spendLimitAction
+  spendLimitExceeded
+  outOfCredits
+  credentialError
+  lastUsedAt
+  billingSyncedAt
+  billingError
+  keyless
+}`) as unknown as TypedDocumentString<DashboardKeysQuery, DashboardKeysQueryVariables>;
+export const DashboardProvidersDocument = new TypedDocumentString(`
+    query DashboardProviders {
+  providers {
+    name
+    label
+    custom
+    keyless
+    credentialFields {
+      name
+      example
+      optional
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardProvidersQuery, DashboardProvidersQueryVariables>;
+export const DashboardUsageDocument = new TypedDocumentString(`
+    query DashboardUsage($from: String!, $to: String!) {
+  usage(from: $from, to: $to, groupBy: [DAY]) {
+    rows {
+      day
+      requests
+      failures
+      costUsd
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardUsageQuery, DashboardUsageQueryVariables>;
+export const DashboardHealthDocument = new TypedDocumentString(`
+    subscription DashboardHealth {
+  integrationHealthChanged {
+    at
+    previousStatus
+    status
+    reason
+    integration {
+      ...KeyFields
+    }
+  }
+}
+    fragment KeyFields on Integration {
+  id
+  providerName
+  providerLabel
+  keyLabel
+  keyPreview
+  healthStatus
+  consecutiveFailures
+  cooldownUntil
+  probeDueAt
+  isActive
+  isPrimary
+  priority
+  minuteCount
+  minuteLimit
+  dailyCount
+  dailyLimit
+  spendToday
+  spendMonth
+  spendLimitAmount
+  spendLimitPeriod
+  spendLimitAction
+  spendLimitExceeded
+  outOfCredits
+  credentialError
+  lastUsedAt
+  billingSyncedAt
+  billingError
+  keyless
+}`) as unknown as TypedDocumentString<DashboardHealthSubscription, DashboardHealthSubscriptionVariables>;
+export const DashboardSpendDocument = new TypedDocumentString(`
+    subscription DashboardSpend {
+  spendLimitChanged {
+    at
+    exceeded
+    previousExceeded
+    usage
+    amount
+    period
+    integration {
+      ...KeyFields
+    }
+  }
+}
+    fragment KeyFields on Integration {
+  id
+  providerName
+  providerLabel
+  keyLabel
+  keyPreview
+  healthStatus
+  consecutiveFailures
+  cooldownUntil
+  probeDueAt
+  isActive
+  isPrimary
+  priority
+  minuteCount
+  minuteLimit
+  dailyCount
+  dailyLimit
+  spendToday
+  spendMonth
+  spendLimitAmount
+  spendLimitPeriod
+  spendLimitAction
+  spendLimitExceeded
+  outOfCredits
+  credentialError
+  lastUsedAt
+  billingSyncedAt
+  billingError
+  keyless
+}`) as unknown as TypedDocumentString<DashboardSpendSubscription, DashboardSpendSubscriptionVariables>;
+export const DashboardChangesDocument = new TypedDocumentString(`
+    subscription DashboardChanges {
+  integrationChanged {
+    at
+    kind
+    integration {
+      ...KeyFields
+    }
+  }
+}
+    fragment KeyFields on Integration {
+  id
+  providerName
+  providerLabel
+  keyLabel
+  keyPreview
+  healthStatus
+  consecutiveFailures
+  cooldownUntil
+  probeDueAt
+  isActive
+  isPrimary
+  priority
+  minuteCount
+  minuteLimit
+  dailyCount
+  dailyLimit
+  spendToday
+  spendMonth
+  spendLimitAmount
+  spendLimitPeriod
+  spendLimitAction
+  spendLimitExceeded
+  outOfCredits
+  credentialError
+  lastUsedAt
+  billingSyncedAt
+  billingError
+  keyless
+}`) as unknown as TypedDocumentString<DashboardChangesSubscription, DashboardChangesSubscriptionVariables>;
+export const DashboardUpdateKeyDocument = new TypedDocumentString(`
+    mutation DashboardUpdateKey($id: Int!, $input: UpdateIntegrationInput!) {
+  updateIntegration(id: $id, input: $input) {
+    ...KeyFields
+  }
+}
+    fragment KeyFields on Integration {
+  id
+  providerName
+  providerLabel
+  keyLabel
+  keyPreview
+  healthStatus
+  consecutiveFailures
+  cooldownUntil
+  probeDueAt
+  isActive
+  isPrimary
+  priority
+  minuteCount
+  minuteLimit
+  dailyCount
+  dailyLimit
+  spendToday
+  spendMonth
+  spendLimitAmount
+  spendLimitPeriod
+  spendLimitAction
+  spendLimitExceeded
+  outOfCredits
+  credentialError
+  lastUsedAt
+  billingSyncedAt
+  billingError
+  keyless
+}`) as unknown as TypedDocumentString<DashboardUpdateKeyMutation, DashboardUpdateKeyMutationVariables>;
+export const DashboardCreateKeyDocument = new TypedDocumentString(`
+    mutation DashboardCreateKey($input: CreateIntegrationInput!) {
+  createIntegration(input: $input) {
+    ...KeyFields
+  }
+}
+    fragment KeyFields on Integration {
+  id
+  providerName
+  providerLabel
+  keyLabel
+  keyPreview
+  healthStatus
+  consecutiveFailures
+  cooldownUntil
+  probeDueAt
+  isActive
+  isPrimary
+  priority
+  minuteCount
+  minuteLimit
+  dailyCount
+  dailyLimit
+  spendToday
+  spendMonth
+  spendLimitAmount
+  spendLimitPeriod
+  spendLimitAction
+  spendLimitExceeded
+  outOfCredits
+  credentialError
+  lastUsedAt
+  billingSyncedAt
+  billingError
+  keyless
+}`) as unknown as TypedDocumentString<DashboardCreateKeyMutation, DashboardCreateKeyMutationVariables>;
+export const DashboardDeleteKeyDocument = new TypedDocumentString(`
+    mutation DashboardDeleteKey($id: Int!) {
+  deleteIntegration(id: $id) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardDeleteKeyMutation, DashboardDeleteKeyMutationVariables>;

@@ -1,0 +1,149 @@
+/**
+ * keypool's dashboard: the pool at a glance, live. Data comes from the GraphQL
+ * API; updates arrive through its subscriptions (never by polling), and every
+ * (re)connection re-fetches the keys, so nothing missed while away stays stale.
+ */
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { Client } from 'graphql-ws';
+import { ApiError, gql, isAuthError, loadSession, openLive, saveSession, subscribe, type ConnectionState, type Session } from './api';
+import {
+  DashboardChangesDocument, DashboardHealthDocument, DashboardKeysDocument, DashboardProvidersDocument, DashboardSpendDocument,
+  type DashboardProvidersQuery,
+} from './generated/graphql';
+import { store, useStore, type Key } from './store';
+import { keyName, usd } from './format';
+import { SignIn } from './views/sign-in';
+import { Overview } from './views/overview';
+import { KeysTable } from './views/keys';
+import { KeyDetail } from './views/key-detail';
+import { EventList } from './views/events';
+import { Usage } from './views/usage';
+import { AddKey } from './views/add-key';
+import './styles.css';
+
+async function loadKeys(session: Session): Promise<Key[]> {
+  const keys: Key[] = [];
+  for (let offset = 0; ; offset += 100) {
+    const { integrations } = await gql(session, DashboardKeysDocument, { offset });
+    keys.push(...integrations.items);
+    if (integrations.items.length === 0 || keys.length >= integrations.total) return keys;
+  }
+}
+
+function follow(client: Client): () => void {
+  const stops = [
+    subscribe(client, DashboardHealthDocument, ({ integrationHealthChanged: e }) => {
+      store.upsert(e.integration);
+      store.addEvent({ at: e.at, kind: 'health', integrationId: e.integration.id, providerName: e.integration.providerName, label: keyName(e.integration), tag: e.status, text: `${e.previousStatus.toLowerCase()} → ${e.status.toLowerCase()}: ${e.reason}` });
+    }),
+    subscribe(client, DashboardSpendDocument, ({ spendLimitChanged: e }) => {
+      store.upsert(e.integration);
+      const tag = e.exceeded && !e.previousExceeded ? 'EXCEEDED' : !e.exceeded && e.previousExceeded ? 'RE-ARMED' : 'SPEND LIMIT';
+      store.addEvent({ at: e.at, kind: 'spend', integrationId: e.integration.id, providerName: e.integration.providerName, label: keyName(e.integration), tag, text: `spend ${usd(e.usage)} of ${e.amount === null ? 'no limit' : usd(e.amount)} (${e.period.toLowerCase()})` });
+    }),
+    subscribe(client, DashboardChangesDocument, ({ integrationChanged: e }) => {
+      if (e.kind === 'DELETED') store.remove(e.integration.id);
+      else store.upsert(e.integration);
+      store.addEvent({ at: e.at, kind: 'key', integrationId: e.integration.id, providerName: e.integration.providerName, label: keyName(e.integration), tag: e.kind, text: `key ${e.kind.toLowerCase()}` });
+    }),
+  ];
+  return () => stops.forEach((stop) => stop());
+}
+
+const CONNECTION_WORDS: Record<ConnectionState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', refused: 'Signed out' };
+
+/** Opens a key's details (one function for every row, so unchanged rows skip rendering). */
+const open = (keyId: number) => void (location.hash = `#/keys/${keyId}`);
+
+function useRoute(): string {
+  const [hash, setHash] = useState(location.hash || '#/overview');
+  useEffect(() => {
+    const onChange = () => setHash(location.hash || '#/overview');
+    addEventListener('hashchange', onChange);
+    return () => removeEventListener('hashchange', onChange);
+  }, []);
+  return hash;
+}
+
+function Dashboard({ session, onSignOut }: { session: Session; onSignOut: (notice?: string) => void }) {
+  const s = useStore();
+  const route = useRoute();
+  const [connection, setConnection] = useState<ConnectionState>('connecting');
+  const [providers, setProviders] = useState<DashboardProvidersQuery['providers']>([]);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    const refresh = () =>
+      loadKeys(session).then(
+        (keys) => !stopped && store.replaceKeys(keys),
+        (e: unknown) => {
+          if (stopped) return;
+          if (isAuthError(e)) onSignOut(`Signed out: ${(e as ApiError).message}`);
+          else setLoadError(e instanceof ApiError ? e.message : String(e));
+        },
+      );
+    gql(session, DashboardProvidersDocument).then(({ providers }) => !stopped && setProviders(providers), () => {});
+    const client = openLive(session, {
+      onState: (state, detail) => {
+        setConnection(state);
+        if (state === 'refused') onSignOut(`Signed out: ${detail}`);
+      },
+      onConnected: () => void refresh(),
+    });
+    const unfollow = follow(client);
+    return () => {
+      stopped = true;
+      unfollow();
+      void client.dispose();
+      store.clear();
+    };
+  }, [session.token]);
+
+  const keys = [...s.keys.values()];
+  const [, section, id] = route.split('/');
+  const detail = section === 'keys' && id ? s.keys.get(Number(id)) : undefined;
+
+  let view;
+  if (!s.loaded) view = loadError ? <p class="error" role="alert">{loadError}</p> : <p aria-busy="true">Loading keys…</p>;
+  else if (section === 'keys') {
+    view = (
+      <>
+        {detail && <KeyDetail k={detail} events={s.events} session={session} onClose={() => (location.hash = '#/keys')} />}
+        {id && !detail && <p class="error" role="alert">Key #{id} does not exist (or was deleted).</p>}
+        <KeysTable keys={keys} onOpen={open} />
+      </>
+    );
+  } else if (section === 'events') view = <EventList events={s.events} empty="No events since the page opened: they appear here as they happen." />;
+  else if (section === 'usage') view = <Usage session={session} />;
+  else if (section === 'add') view = <AddKey providers={providers} session={session} onAdded={open} />;
+  else view = <Overview keys={keys} />;
+
+  const link = (target: string, label: string) => <a href={`#/${target}`} aria-current={section === target ? 'page' : undefined}>{label}</a>;
+  return (
+    <>
+      <header class="top">
+        <strong>keypool</strong>
+        <nav aria-label="Views">{link('overview', 'Overview')}{link('keys', 'Keys')}{link('events', 'Events')}{link('usage', 'Usage')}{link('add', 'Add a key')}</nav>
+        <span class={`connection conn-${connection}`} role="status" aria-live="polite">{CONNECTION_WORDS[connection]}</span>
+        <span class="muted">{session.label}</span>
+        <button type="button" onClick={() => onSignOut()}>Sign out</button>
+      </header>
+      <main id="view">{view}</main>
+    </>
+  );
+}
+
+function App() {
+  const [session, setSession] = useState<Session | null>(loadSession());
+  const [notice, setNotice] = useState<string | null>(null);
+  if (!session) {
+    return <SignIn notice={notice} onSignedIn={(s) => { saveSession(s); setNotice(null); setSession(s); }} />;
+  }
+  return <Dashboard session={session} onSignOut={(message) => { saveSession(null); setNotice(message ?? null); setSession(null); }} />;
+}
+
+const root = document.getElementById('app')!;
+root.textContent = ''; // the page's "Loading…" line
+render(<App />, root);
