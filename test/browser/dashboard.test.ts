@@ -163,6 +163,56 @@ describe('the dashboard at /dashboard', () => {
     await phone.close();
   });
 
+  it('adds a key with the provider\'s own credential fields, shows the API\'s message for a bad one, and deletes with confirmation', async () => {
+    await page.goto(`${t.url}/dashboard#/add`);
+    const form = page.getByRole('form', { name: 'Add a key' });
+    await form.waitFor({ timeout: 15_000 });
+    await form.getByLabel('Provider').selectOption('cloudflare');
+    await form.getByLabel('Label').fill('Workers AI');
+    await form.getByLabel('api_key').fill('cf-token-0123456789');
+    await form.getByRole('button', { name: 'Add key' }).click();
+    await expect.poll(() => form.getByRole('alert').innerText(), { timeout: 5000 }).toMatch(/account_id/);
+    await form.getByLabel('account_id').fill('acc-123');
+    await form.getByRole('button', { name: 'Add key' }).click();
+    const detail = page.getByRole('region', { name: 'Key Workers AI' });
+    await detail.waitFor({ timeout: 5000 });
+    const id = Number(new URL(page.url()).hash.split('/')[2]);
+    await detail.getByRole('button', { name: 'Delete…' }).click();
+    await detail.getByRole('group', { name: 'Confirm deletion' }).getByRole('button', { name: 'Yes, delete' }).click();
+    await expect.poll(async () => (await t.app.sqlPool.query('select count(*)::int as n from integration where id = $1', [id])).rows[0].n, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => row(page, id).count(), { timeout: 5000 }).toBe(0);
+  });
+
+  it('reconnects after losing its socket and fetches what changed meanwhile', async () => {
+    const watcher = await openPage();
+    // Keep a handle on the page's sockets, to cut one as a dropped connection would.
+    await watcher.addInitScript((token) => {
+      sessionStorage.setItem('keypool.dashboard.session', JSON.stringify({ token, label: 'brand token' }));
+      const Native = window.WebSocket;
+      (window as any).__sockets = [];
+      window.WebSocket = class extends Native {
+        constructor(...args: ConstructorParameters<typeof WebSocket>) {
+          super(...args);
+          (window as any).__sockets.push(this);
+        }
+      } as typeof WebSocket;
+    }, brand.token);
+    await watcher.goto(`${t.url}/dashboard#/keys`);
+    await expect.poll(() => watcher.getByRole('status').first().innerText(), { timeout: 15_000 }).toBe('Live');
+    await row(watcher, keyIds[1]).waitFor();
+    await watcher.context().setOffline(true);
+    await watcher.evaluate(() => (window as any).__sockets.at(-1).close(3000, 'connection lost'));
+    await expect.poll(() => watcher.getByRole('status').first().innerText(), { timeout: 5000 }).toBe('Reconnecting…');
+    await poolClient(t, brand.token).update(keyIds[1], { keyLabel: 'renamed while away' });
+    await watcher.waitForTimeout(1500); // its event went out while nobody on this page listened
+    expect(await row(watcher, keyIds[1]).innerText()).not.toContain('renamed while away');
+    await watcher.context().setOffline(false);
+    await expect.poll(() => watcher.getByRole('status').first().innerText(), { timeout: 60_000 }).toBe('Live');
+    await expect.poll(() => row(watcher, keyIds[1]).innerText(), { timeout: 10_000 }).toContain('renamed while away');
+    expect(await watcher.evaluate(() => (window as any).__sockets.length)).toBeGreaterThanOrEqual(2);
+    await watcher.close();
+  });
+
   it('signs in with a node credential, exchanged for a short-lived token', async () => {
     const node = await t.rest('POST', '/api/v1/nodes', { body: { name: 'dashboard viewer' }, token: brand.token });
     const credential = (await t.rest('POST', '/api/v1/integrations', { body: { node_id: node.body.node.id, name: 'viewer', permissions: ['integrations.read', 'events.subscribe'] }, token: brand.token })).body;

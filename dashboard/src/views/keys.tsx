@@ -10,8 +10,15 @@ type SortKey = 'name' | 'health' | 'failures' | 'minute' | 'day' | 'spendToday' 
 
 const HEALTH_ORDER = { UNHEALTHY: 0, DEGRADED: 1, HEALTHY: 2 } as const;
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Lower-cased names, computed once per key object (keys are replaced, never changed). */
+const names = new WeakMap<Key, string>();
+const sortName = (k: Key) => {
+  let name = names.get(k);
+  if (name === undefined) names.set(k, (name = keyName(k).toLowerCase()));
+  return name;
+};
 const SORTS: Record<SortKey, (a: Key, b: Key) => number> = {
-  name: (a, b) => byText(keyName(a).toLowerCase(), keyName(b).toLowerCase()),
+  name: (a, b) => byText(sortName(a), sortName(b)),
   health: (a, b) => HEALTH_ORDER[a.healthStatus] - HEALTH_ORDER[b.healthStatus],
   failures: (a, b) => a.consecutiveFailures - b.consecutiveFailures,
   minute: (a, b) => a.minuteCount - b.minuteCount,
@@ -60,6 +67,19 @@ const Row = memo(function Row({ k, onOpen }: { k: Key; onOpen: (id: number) => v
   );
 });
 
+/** Rows in blocks: a block whose keys are the same objects in the same order is not rendered again. */
+const BLOCK = 50;
+const sameKeys = (a: { keys: Key[] }, b: { keys: Key[] }) => a.keys.length === b.keys.length && a.keys.every((k, i) => k === b.keys[i]);
+const RowBlock = memo(function RowBlock({ keys, onOpen }: { keys: Key[]; onOpen: (id: number) => void }) {
+  return <>{keys.map((k) => <Row key={k.id} k={k} onOpen={onOpen} />)}</>;
+}, (prev, next) => prev.onOpen === next.onOpen && sameKeys(prev, next));
+
+function blocks(keys: Key[]): Key[][] {
+  const out: Key[][] = [];
+  for (let i = 0; i < keys.length; i += BLOCK) out.push(keys.slice(i, i + BLOCK));
+  return out;
+}
+
 const COLUMNS: { label: string; sort?: SortKey }[] = [
   { label: 'Key', sort: 'name' }, { label: 'Preview' }, { label: 'Health', sort: 'health' }, { label: 'Failures', sort: 'failures' },
   { label: 'Cooldown / probe' }, { label: 'This minute', sort: 'minute' }, { label: 'Today', sort: 'day' },
@@ -107,7 +127,7 @@ export function KeysTable({ keys, onOpen }: { keys: Key[]; onOpen: (id: number) 
           <div class="table-scroll">
             <div role="table" class="keys" aria-label={`${group.label} keys`} aria-rowcount={group.keys.length + 1}>
               <div role="rowgroup"><div role="row" class="grid-row head">{COLUMNS.map(header)}</div></div>
-              <div role="rowgroup">{group.keys.map((k) => <Row key={k.id} k={k} onOpen={onOpen} />)}</div>
+              <div role="rowgroup">{blocks(group.keys).map((keys, i) => <RowBlock key={i} keys={keys} onOpen={onOpen} />)}</div>
             </div>
           </div>
         </section>
