@@ -14,11 +14,14 @@ import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 let t: TestApp;
 let fake: FakeOpenAi;
 let keySeq = 0;
+const logLines: string[] = [];
 
 beforeAll(async () => {
   fake = await startFakeOpenAi();
   t = await createTestApp({
+    logLines,
     config: {
+      logLevel: 'trace',
       gateway: {
         maxAttempts: 3, timeoutMs: 20_000, attemptTimeoutMs: 1_500, connectTimeoutMs: 2_000, idleTimeoutMs: 5_000,
         maxRequestBytes: 64 * 1024, maxResponseBytes: 1024 * 1024,
@@ -397,5 +400,14 @@ describe('the official openai package pointed at keypool', () => {
     await expect(client.chat.completions.create({ model: 'skynet/t-800', messages: [] })).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
     await settled();
     expect((await ledger(b.keys[0].id)).reduce((n, r) => n + r.requests, 0)).toBe(3);
+  });
+});
+
+describe('secrets', () => {
+  it('never writes a leased key into a log line, at trace level, whatever happened to the calls', async () => {
+    await settled();
+    expect(logLines.length).toBeGreaterThan(50); // it did log: requests, responses, warnings
+    const leaked = logLines.filter((line) => /sk-test-\d+-\d+-x{16}|sk-inhouse-0123456789|sk-ssrf-0123456789|sk-mistral-0123456789/.test(line));
+    expect(leaked).toEqual([]);
   });
 });

@@ -67,7 +67,6 @@ export async function buildDashboard(root = ROOT): Promise<DashboardFiles> {
     write: false,
     legalComments: 'none',
     logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"' },
   });
   const files: DashboardFiles = new Map();
   let script = '';
