@@ -11,7 +11,7 @@
  * clients; each loop leases a random brand's random provider and reports it:
  * 2 % as 503s, costs with 6 decimals.
  */
-import { cpuSeconds, createBrandToken, fmt, startServer, type BenchServer } from './support.js';
+import { cpuCores, createBrandToken, fmt, paced, saturate, startServer, type Phase, type Work } from './support.js';
 
 const BRANDS = 20;
 const PROVIDERS = ['groq', 'mistral', 'cerebras'] as const;
@@ -21,7 +21,6 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const FAILURE_SHARE = 0.02;
 
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)];
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function post(url: string, token: string, body: unknown): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
@@ -37,61 +36,10 @@ function randomCost(): { text: string; micros: number } {
   return { text: (micros / 1e6).toFixed(6), micros };
 }
 
-/** One unit of work; returns the latency of each request it made. */
-type Work = () => Promise<number[]>;
-
 async function timed(request: () => Promise<void>, into: number[]) {
   const t0 = performance.now();
   await request();
   into.push(performance.now() - t0);
-}
-
-interface Phase { units: number; rate: number; p50: number; p99: number; errors: number; cpu: { server: number; postgres: number; generator: number } }
-
-async function measure(server: BenchServer, run: (latencies: number[], failed: () => void) => Promise<number>, seconds: number): Promise<Phase> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const before = cpuSeconds(server);
-  const units = await run(latencies, () => void errors++);
-  const after = cpuSeconds(server);
-  latencies.sort((a, b) => a - b);
-  const cpu = { server: (after.server - before.server) / seconds, postgres: (after.postgres - before.postgres) / seconds, generator: (after.generator - before.generator) / seconds };
-  return { units, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu };
-}
-
-function saturate(server: BenchServer, work: Work, seconds: number) {
-  return measure(server, async (latencies, failed) => {
-    let units = 0;
-    const end = performance.now() + seconds * 1000;
-    await Promise.all(Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() < end) {
-        try {
-          latencies.push(...(await work()));
-          units++;
-        } catch (e) {
-          if (process.env.BENCH_VERBOSE) console.error(e);
-          failed();
-        }
-      }
-    }));
-    return units;
-  }, seconds);
-}
-
-/** Starts `rate` units per second on schedule, whatever the previous ones are doing. */
-function paced(server: BenchServer, work: Work, rate: number, seconds: number) {
-  return measure(server, async (latencies, failed) => {
-    const pending: Promise<void>[] = [];
-    const start = performance.now();
-    const total = Math.round(rate * seconds);
-    for (let i = 0; i < total; i++) {
-      const wait = start + (i * 1000) / rate - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      pending.push(work().then((l) => void latencies.push(...l), failed));
-    }
-    await Promise.all(pending);
-    return total;
-  }, seconds);
 }
 
 function outcome(): { success: boolean; status: number } {
@@ -153,12 +101,12 @@ try {
     return latencies;
   };
 
-  await saturate(server, typename, 2); // warm-up
-  await saturate(server, rest, 2);
-  await saturate(server, graphql, 2);
-  const base = await saturate(server, typename, DURATION_S);
-  const restSat = await saturate(server, rest, DURATION_S);
-  const graphqlSat = await saturate(server, graphql, DURATION_S);
+  await saturate(server, typename, 2, CLIENTS); // warm-up
+  await saturate(server, rest, 2, CLIENTS);
+  await saturate(server, graphql, 2, CLIENTS);
+  const base = await saturate(server, typename, DURATION_S, CLIENTS);
+  const restSat = await saturate(server, rest, DURATION_S, CLIENTS);
+  const graphqlSat = await saturate(server, graphql, DURATION_S, CLIENTS);
   const restPaced = await paced(server, rest, Math.round(restSat.rate / 2), DURATION_S);
   const graphqlPaced = await paced(server, graphql, Math.round(graphqlSat.rate / 2), DURATION_S);
 
@@ -176,9 +124,8 @@ try {
     }
   }
 
-  const cpu = (p: Phase) => `${fmt(p.cpu.server, 2)} / ${fmt(p.cpu.postgres, 2)} / ${fmt(p.cpu.generator, 2)}`;
   const row = (name: string, p: Phase, ratio: string) =>
-    console.log(`| ${name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} | ${fmt(p.p99, 1)} | ${ratio} | ${p.errors} | ${cpu(p)} |`);
+    console.log(`| ${name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} | ${fmt(p.p99, 1)} | ${ratio} | ${p.errors} | ${cpuCores(p)} |`);
   console.log(`\nkeypool cycle benchmark — ${BRANDS} brands × ${PROVIDERS.length} providers × ${KEYS_PER_PROVIDER} keys, ${CLIENTS} clients, ${DURATION_S} s per phase, ${FAILURE_SHARE * 100} % 503s, embedded PostgreSQL, one server process`);
   console.log('| phase | cycles/s | p50 ms per request | p99 ms per request | × { __typename } | errors | CPU cores: server / PostgreSQL / load generator |');
   console.log('|---|---:|---:|---:|---:|---:|---|');

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'undici';
-import { cpuSeconds, createBrandToken, fmt, startServer, type BenchServer } from './support.js';
+import { cpuCores, createBrandToken, fmt, paced, saturate, startServer, type Phase, type Work } from './support.js';
 
 const BRANDS = 5;
 const KEYS = 4;
@@ -16,7 +16,6 @@ const CLIENTS = 32;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const PACED_RATE = Number(process.env.BENCH_RATE ?? 100);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)];
 const agent = new Agent({ connections: CLIENTS * 2, keepAliveTimeout: 30_000 });
 
@@ -34,10 +33,8 @@ async function startUpstream(): Promise<{ url: string; stop(): void }> {
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-/** One call; resolves to the time until the first body byte (streams) or the whole answer (plain). */
-type Call = () => Promise<number>;
-
-function caller(baseUrl: string, token: () => string, stream: boolean): Call {
+/** One call, timed until the first body byte (streams) or the whole answer (plain). */
+function caller(baseUrl: string, token: () => string, stream: boolean): Work {
   return async () => {
     const t0 = performance.now();
     const res = await request(`${baseUrl}/chat/completions`, {
@@ -48,12 +45,12 @@ function caller(baseUrl: string, token: () => string, stream: boolean): Call {
     let first = 0;
     for await (const _chunk of res.body) first ||= performance.now() - t0;
     if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
-    return stream ? first : performance.now() - t0;
+    return [stream ? first : performance.now() - t0];
   };
 }
 
 /** For comparison: the lease request alone (REST), timed; its report follows, untimed. */
-function leaseOnly(keypoolUrl: string, token: () => string): Call {
+function leaseOnly(keypoolUrl: string, token: () => string): Work {
   return async () => {
     const t = token();
     const post = (path: string, body: unknown) => request(`${keypoolUrl}${path}`, {
@@ -64,54 +61,9 @@ function leaseOnly(keypoolUrl: string, token: () => string): Call {
     const { lease } = (await res.body.json()) as { lease: { lease_id: string } };
     const elapsed = performance.now() - t0;
     await (await post('/api/v1/integrations/usage', { lease_id: lease.lease_id, success: true, status_code: 200, latency_ms: 1 })).body.dump();
-    return elapsed;
+    return [elapsed];
   };
 }
-
-interface Phase { calls: number; rate: number; p50: number; p99: number; errors: number; cpu: { server: number; postgres: number; generator: number } }
-
-async function measure(server: BenchServer, seconds: number, run: (latencies: number[], failed: () => void) => Promise<number>): Promise<Phase> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const before = cpuSeconds(server);
-  const calls = await run(latencies, () => void errors++);
-  const after = cpuSeconds(server);
-  latencies.sort((a, b) => a - b);
-  return {
-    calls, rate: calls / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors,
-    cpu: { server: (after.server - before.server) / seconds, postgres: (after.postgres - before.postgres) / seconds, generator: (after.generator - before.generator) / seconds },
-  };
-}
-
-const saturate = (server: BenchServer, call: Call, seconds: number) => measure(server, seconds, async (latencies, failed) => {
-  let calls = 0;
-  const end = performance.now() + seconds * 1000;
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    while (performance.now() < end) {
-      try {
-        latencies.push(await call());
-        calls++;
-      } catch (e) {
-        if (process.env.BENCH_VERBOSE) console.error(e);
-        failed();
-      }
-    }
-  }));
-  return calls;
-});
-
-const paced = (server: BenchServer, call: Call, rate: number, seconds: number) => measure(server, seconds, async (latencies, failed) => {
-  const pending: Promise<void>[] = [];
-  const start = performance.now();
-  const total = Math.round(rate * seconds);
-  for (let i = 0; i < total; i++) {
-    const wait = start + (i * 1000) / rate - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    pending.push(call().then((l) => void latencies.push(l), failed));
-  }
-  await Promise.all(pending);
-  return total;
-});
 
 const upstream = await startUpstream();
 const server = await startServer({ KEYPOOL_GATEWAY_BASE_URLS: `groq=${upstream.url}` });
@@ -132,12 +84,12 @@ try {
   const direct = { plain: caller(upstream.url, () => 'gsk-direct', false), stream: caller(upstream.url, () => 'gsk-direct', true) };
   const via = { plain: caller(`${server.url}/v1`, anyToken, false), stream: caller(`${server.url}/v1`, anyToken, true) };
 
-  for (const call of [direct.plain, via.plain, direct.stream, via.stream]) await saturate(server, call, 2); // warm-up
+  for (const call of [direct.plain, via.plain, direct.stream, via.stream]) await saturate(server, call, 2, CLIENTS); // warm-up
   const sat = {
-    directPlain: await saturate(server, direct.plain, DURATION_S),
-    viaPlain: await saturate(server, via.plain, DURATION_S),
-    directStream: await saturate(server, direct.stream, DURATION_S),
-    viaStream: await saturate(server, via.stream, DURATION_S),
+    directPlain: await saturate(server, direct.plain, DURATION_S, CLIENTS),
+    viaPlain: await saturate(server, via.plain, DURATION_S, CLIENTS),
+    directStream: await saturate(server, direct.stream, DURATION_S, CLIENTS),
+    viaStream: await saturate(server, via.stream, DURATION_S, CLIENTS),
   };
   const fixed = {
     directPlain: await paced(server, direct.plain, PACED_RATE, DURATION_S),
@@ -147,8 +99,7 @@ try {
     leaseOnly: await paced(server, leaseOnly(server.url, anyToken), PACED_RATE, DURATION_S),
   };
 
-  const cpu = (p: Phase) => `${fmt(p.cpu.server, 2)} / ${fmt(p.cpu.postgres, 2)} / ${fmt(p.cpu.generator, 2)}`;
-  const row = (name: string, p: Phase, extra: string) => console.log(`| ${name} | ${fmt(p.rate)} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${extra} | ${p.errors} | ${cpu(p)} |`);
+  const row = (name: string, p: Phase, extra: string) => console.log(`| ${name} | ${fmt(p.rate)} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${extra} | ${p.errors} | ${cpuCores(p)} |`);
   console.log(`\nkeypool gateway benchmark — fake upstream answering at once (own process), ${BRANDS} brands × ${KEYS} groq keys, ${CLIENTS} clients at saturation, ${PACED_RATE}/s fixed rate, ${DURATION_S} s per phase`);
   console.log('| phase | calls/s | p50 ms | p99 ms | vs direct | errors | CPU cores: keypool / PostgreSQL / load generator |');
   console.log('|---|---:|---:|---:|---|---:|---|');

@@ -87,3 +87,60 @@ export function cpuSeconds(server: BenchServer): { server: number; postgres: num
   const own = process.cpuUsage();
   return { server: serverCpu, postgres, generator: (own.user + own.system) / 1e6 };
 }
+
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/** One unit of work (a cycle, a call); resolves to the latency of each request it timed. */
+export type Work = () => Promise<number[]>;
+
+export interface Phase { units: number; rate: number; p50: number; p99: number; errors: number; cpu: { server: number; postgres: number; generator: number } }
+
+async function measure(server: BenchServer, run: (latencies: number[], failed: () => void) => Promise<number>, seconds: number): Promise<Phase> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const before = cpuSeconds(server);
+  const units = await run(latencies, () => void errors++);
+  const after = cpuSeconds(server);
+  latencies.sort((a, b) => a - b);
+  const cpu = { server: (after.server - before.server) / seconds, postgres: (after.postgres - before.postgres) / seconds, generator: (after.generator - before.generator) / seconds };
+  return { units, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu };
+}
+
+/** `clients` loops doing `work` back to back for `seconds`. */
+export function saturate(server: BenchServer, work: Work, seconds: number, clients: number): Promise<Phase> {
+  return measure(server, async (latencies, failed) => {
+    let units = 0;
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        try {
+          latencies.push(...(await work()));
+          units++;
+        } catch (e) {
+          if (process.env.BENCH_VERBOSE) console.error(e);
+          failed();
+        }
+      }
+    }));
+    return units;
+  }, seconds);
+}
+
+/** Starts `rate` units per second on schedule, whatever the previous ones are doing. */
+export function paced(server: BenchServer, work: Work, rate: number, seconds: number): Promise<Phase> {
+  return measure(server, async (latencies, failed) => {
+    const pending: Promise<void>[] = [];
+    const start = performance.now();
+    const total = Math.round(rate * seconds);
+    for (let i = 0; i < total; i++) {
+      const wait = start + (i * 1000) / rate - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      pending.push(work().then((l) => void latencies.push(...l), failed));
+    }
+    await Promise.all(pending);
+    return total;
+  }, seconds);
+}
+
+/** CPU cores used in a phase: keypool / PostgreSQL / the load generator. */
+export const cpuCores = (p: Phase) => `${fmt(p.cpu.server, 2)} / ${fmt(p.cpu.postgres, 2)} / ${fmt(p.cpu.generator, 2)}`;

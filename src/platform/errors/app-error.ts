@@ -42,6 +42,13 @@ export type FieldNamer = (camelField: string) => string;
 export const camelNames: FieldNamer = (f) => f;
 export const snakeNames: FieldNamer = (f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+/** Error details in snake_case, all the way down (the REST dialects' facts beside a message). */
+export function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeNames(k), snakeKeys(v)]));
+}
+
 const MARK = '\u2063';
 const FIELD = new RegExp(`${MARK}([^${MARK}]+)${MARK}`, 'g');
 

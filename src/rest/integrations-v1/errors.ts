@@ -1,17 +1,10 @@
 /** The Integrations v1 error envelope: `{ "success": false, "error": "…" }`, details in snake_case beside it. */
-import { snakeNames, type AppError } from '../../platform/errors/app-error.js';
+import { snakeKeys, snakeNames, type AppError } from '../../platform/errors/app-error.js';
 import type { Dialect } from '../dialects.js';
 
 export const v1ErrorBody = (message: string) => ({ success: false as const, error: message });
 
-
 /** The v1 dialect is snake_case throughout, error details included. */
-function snakeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(snakeKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeNames(k), snakeKeys(v)]));
-}
-
 export const V1_DIALECT: Dialect = {
   prefix: '/api/v1',
   errorBody: (error: AppError) => ({ ...v1ErrorBody(error.messageIn(snakeNames)), ...(snakeKeys(error.details ?? {}) as object) }),

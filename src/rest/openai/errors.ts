@@ -4,7 +4,7 @@
  * RateLimitError, …) with keypool's message. Extra facts (a refusal's retry time and
  * skipped keys) ride beside them in snake_case.
  */
-import { snakeNames, type AppError, type ErrorCode } from '../../platform/errors/app-error.js';
+import { snakeKeys, snakeNames, type AppError, type ErrorCode } from '../../platform/errors/app-error.js';
 import type { Dialect } from '../dialects.js';
 
 /** OpenAI's codes where it has one for the same failure; keypool's own code otherwise. */
@@ -22,12 +22,6 @@ function typeOf(status: number): string {
   if (status === 429) return 'rate_limit_error';
   if (status >= 500) return 'server_error';
   return 'invalid_request_error';
-}
-
-function snakeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(snakeKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeNames(k), snakeKeys(v)]));
 }
 
 export const OPENAI_DIALECT: Dialect = {
