@@ -69,6 +69,8 @@ export interface AppOptions {
   databaseUrl?: string;
   /** false: silent; a stream: JSON log lines go there (tests read them). Default: process.stdout. */
   logger?: false | { stream: NodeJS.WritableStream };
+  /** Build the dashboard right after listening, so its first visitor does not wait (default true; tests that never open it skip the work). */
+  warmDashboard?: boolean;
 }
 
 /** Opens the database the config names: DATABASE_URL, or the embedded cluster. */
@@ -258,7 +260,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await fastify.ready();
       // Mounted once listening: a WebSocket server on a server that failed to listen re-emits its error with a stack.
       const url = await fastify.listen({ port: config.port, host: config.host });
-      dashboard.warm();
+      if (options.warmDashboard !== false) dashboard.warm();
       ws = mountGraphQLWebSocket(
         fastify.server,
         schema,

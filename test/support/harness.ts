@@ -53,7 +53,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logger = options.logLines
     ? { stream: new Writable({ write: (chunk, _enc, done) => (options.logLines!.push(String(chunk)), done()) }) }
     : (false as const);
-  const app = await createApp({ config, clock, databaseUrl, logger });
+  const app = await createApp({ config, clock, databaseUrl, logger, warmDashboard: false });
   const url = await app.listen();
 
   const gql: TestApp['gql'] = async (doc, variables, token) => {

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import { build } from 'esbuild';
 
 export interface DashboardAsset {
@@ -26,13 +27,17 @@ export type DashboardFiles = Map<string, DashboardAsset>;
 /** The project's root: this file is src/rest/dashboard/bundle.ts, or dist/rest/dashboard/bundle.js once compiled. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-function asset(body: Buffer | string, contentType: string, immutable: boolean): DashboardAsset {
+const brotli = promisify(brotliCompress);
+const gzipped = promisify(gzip);
+
+/** Compressed off the event loop (zlib's thread pool): the server keeps answering meanwhile. */
+async function asset(body: Buffer | string, contentType: string, immutable: boolean): Promise<DashboardAsset> {
   const identity = Buffer.isBuffer(body) ? body : Buffer.from(body);
   return {
     contentType, immutable, identity,
     etag: `"${createHash('sha256').update(identity).digest('base64url').slice(0, 22)}"`,
-    br: brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
-    gzip: gzipSync(identity, { level: 9 }),
+    br: await brotli(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+    gzip: await gzipped(identity, { level: 9 }),
   };
 }
 
@@ -75,8 +80,8 @@ export async function buildDashboard(root = ROOT): Promise<DashboardFiles> {
     const name = out.path.slice(out.path.lastIndexOf('/') + 1);
     if (name.endsWith('.js')) script = name;
     if (name.endsWith('.css')) style = name;
-    files.set(`assets/${name}`, asset(Buffer.from(out.contents), name.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8', true));
+    files.set(`assets/${name}`, await asset(Buffer.from(out.contents), name.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8', true));
   }
-  files.set('index.html', asset(page(script, style), 'text/html; charset=utf-8', false));
+  files.set('index.html', await asset(page(script, style), 'text/html; charset=utf-8', false));
   return files;
 }
