@@ -183,7 +183,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (config.databaseUrl) {
     await waitForDatabase(databaseUrl, config.databaseWaitSeconds, (message) => fastify.log.warn(`keypool: ${message}`));
   }
-  const orm = await openDatabase(databaseUrl, undefined, SQL_DEFINITIONS);
+  const orm = await openDatabase(databaseUrl, undefined, SQL_DEFINITIONS, (message) => fastify.log.warn(`database: ${message}`));
   const sqlPool = createSqlPool(cluster?.poolUrl ?? databaseUrl);
   await checkEncryptionKeys(sqlPool, new CredentialVault(config.encryptionKeys), config.secretsFile, clock.now()).catch(async (e: unknown) => {
     await sqlPool.end();

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
+import pg from 'pg';
 import { collectEvents } from '../support/events.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
@@ -400,6 +401,31 @@ describe('the official openai package pointed at keypool', () => {
     await expect(client.chat.completions.create({ model: 'skynet/t-800', messages: [] })).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
     await settled();
     expect((await ledger(b.keys[0].id)).reduce((n, r) => n + r.requests, 0)).toBe(3);
+  });
+});
+
+describe('database faults', () => {
+  it('answers a gateway call or a 503 in OpenAI\'s body while the database drops every connection, and serves again after', async () => {
+    const b = await brandWithKeys('groq', 2);
+    const admin = new pg.Client({ connectionString: t.databaseUrl });
+    admin.on('error', () => {});
+    await admin.connect();
+    const answers: { status: number; body: any }[] = [];
+    try {
+      for (let round = 0; round < 8; round++) {
+        const calls = Array.from({ length: 6 }, () => chat(b.token, { model: 'groq/llama-3.1-8b-instant', messages: [] })
+          .then(async (res) => ({ status: res.status, body: await res.json() }), (e: Error) => ({ status: 0, body: e.message })));
+        await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+        answers.push(...(await Promise.all(calls)));
+      }
+    } finally {
+      await admin.end();
+    }
+    for (const a of answers) {
+      if (a.status === 200) expect(a.body.object).toBe('chat.completion');
+      else expect(a).toMatchObject({ status: 503, body: { error: { type: 'server_error', code: 'service.unavailable', param: null } } });
+    }
+    await expect.poll(async () => (await chat(b.token, { model: 'groq/llama-3.1-8b-instant', messages: [] })).status, { timeout: 30_000 }).toBe(200);
   });
 });
 

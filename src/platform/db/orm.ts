@@ -14,7 +14,11 @@ import { migrationsList } from './migrations/index.js';
 
 export const ENTITIES = [BrandSchema, ClientTokenSchema, NodeSchema, NodeCredentialSchema, IntegrationSchema, ReportedLeaseSchema, ProviderConfigSchema];
 
-export function ormOptions(databaseUrl: string, poolMax = 20): Options {
+/** Where the pool's own warnings go (a connection the database dropped): the app's logger, not stdout. */
+export type DatabaseWarn = (message: string) => void;
+const toStderr: DatabaseWarn = (message) => void process.stderr.write(`keypool: database: ${message}\n`);
+
+export function ormOptions(databaseUrl: string, poolMax = 20, warn: DatabaseWarn = toStderr): Options {
   return {
     clientUrl: databaseUrl,
     entities: ENTITIES,
@@ -36,6 +40,8 @@ export function ormOptions(databaseUrl: string, poolMax = 20): Options {
       emit: 'ts',
     },
     debug: false,
+    // knex writes its warnings with console.log otherwise: an unstructured line among JSON logs.
+    driverOptions: { log: { warn, error: warn, deprecate: () => {}, debug: () => {} } },
   };
 }
 
@@ -46,8 +52,8 @@ const MIGRATION_LOCK_KEY = 4_711_042;
  * Migrates, then applies the SQL definitions (functions written as `create or replace`, each
  * kept in one file beside the code that calls it) under the same lock.
  */
-export async function openDatabase(databaseUrl: string, poolMax?: number, definitions: readonly string[] = []): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormOptions(databaseUrl, poolMax));
+export async function openDatabase(databaseUrl: string, poolMax?: number, definitions: readonly string[] = [], warn?: DatabaseWarn): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormOptions(databaseUrl, poolMax, warn));
   const lock = new pg.Client({ connectionString: databaseUrl });
   lock.on('error', () => {}); // a lost connection fails the query in flight; it is reported from there
   try {
