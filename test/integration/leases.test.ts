@@ -101,3 +101,25 @@ describe('leases and windows', () => {
     expect((await pool.report({ leaseId: late.leaseId, success: true })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
 });
+
+describe('excluded keys (the gateway\'s failover)', () => {
+  it('never leases an excluded key, even the primary one, leaves other callers\' leases alone, and refuses once every key is excluded', async () => {
+    const brand = await t.createBrand('Failover');
+    const failover = poolClient(t, brand.token);
+    const primary = await failover.addKey('nebius', { is_primary: true });
+    const spare = await failover.addKey('nebius');
+    const leases = t.app.services.leases;
+    // The same batch may hold a lease excluding the primary key and one that does not.
+    const [excluding, plain] = await Promise.all([
+      leases.leaseKey(brand.brandId, { providerName: 'nebius', excludeIntegrationIds: [primary] }),
+      leases.leaseKey(brand.brandId, { providerName: 'nebius' }),
+    ]);
+    expect(excluding.kind === 'leased' && excluding.lease.integration.id).toBe(spare);
+    expect(plain.kind === 'leased' && plain.lease.integration.id).toBe(primary);
+    // Every key excluded: nothing to lease, and nothing counted.
+    const none = await leases.leaseKey(brand.brandId, { providerName: 'nebius', excludeIntegrationIds: [primary, spare] });
+    expect(none).toEqual({ kind: 'no_keys', providerName: 'nebius' });
+    const { rows } = await t.app.sqlPool.query('select id, minute_count from integration where id = any($1) order by id', [[primary, spare]]);
+    expect(rows).toEqual([{ id: primary, minute_count: 1 }, { id: spare, minute_count: 1 }]);
+  });
+});

@@ -115,7 +115,7 @@ declare
   excluded integer[];
 begin
   for item in select * from unnest(p_brands, p_providers, p_models, p_batches) with ordinality as u(brand, provider, model, batch, ord) loop
-    excluded := array(select e.key from unnest(p_exclude_items, p_exclude_keys) e(item, key) where e.item = item.ord);
+    excluded := array(select e.key_id from unnest(p_exclude_items, p_exclude_keys) e(item_no, key_id) where e.item_no = item.ord);
     for attempt in 1..3 loop
       select i.id into picked from integration i
       where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)
