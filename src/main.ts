@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     `keypool is listening on ${url}`,
     `  GraphQL (HTTP and WebSocket): ${url}/graphql   (open it in a browser for the IDE)`,
     `  REST: ${url}/api/v1/integrations   health: ${url}/healthz   ready: ${url}/readyz   metrics: ${url}/metrics`,
+    `  dashboard: ${url}/dashboard   OpenAI-compatible gateway (baseURL for OpenAI SDKs): ${url}/v1`,
     config.databaseUrl ? '  database: DATABASE_URL' : `  database: embedded PostgreSQL in ${config.dataDir}/pg`,
     config.secretsFile
       ? `  admin token, encryption key and JWT secret are kept in ${config.secretsFile} (mode 0600)`
