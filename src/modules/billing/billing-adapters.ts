@@ -7,6 +7,7 @@
  */
 import { decimalText } from '../../platform/numbers/decimal.js';
 import type { BillingFigures } from '../integrations/index.js';
+import { retryAfterMs } from '../../platform/http/retry-after.js';
 
 export type { BillingFigures };
 
@@ -30,14 +31,6 @@ const money = (value: unknown, what: string, provider: string): string | null =>
   return text;
 };
 
-function retryAfterMs(header: string | null): number | null {
-  if (header === null) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
-}
-
 async function getJson(url: string, authorization: string, signal: AbortSignal, provider: string, onAuthError: string): Promise<Record<string, unknown>> {
   let res: Response;
   try {
@@ -52,7 +45,7 @@ async function getJson(url: string, authorization: string, signal: AbortSignal, 
   }
   if (res.status === 429) {
     await res.body?.cancel();
-    throw new BillingError(`${provider} billing is rate limited (HTTP 429)`, retryAfterMs(res.headers.get('retry-after')));
+    throw new BillingError(`${provider} billing is rate limited (HTTP 429)`, retryAfterMs(res.headers.get('retry-after'), Date.now()));
   }
   if (!res.ok) {
     await res.body?.cancel();

@@ -11,6 +11,7 @@
 import { pipeline, type Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
+import { retryAfterMs } from '../../platform/http/retry-after.js';
 import { refusalError, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../leases/index.js';
 import { isProviderName, type BrandProvider } from '../providers/index.js';
 import { assertAllowedHost, guardedLookup } from './address-guard.js';
@@ -35,8 +36,7 @@ export interface GatewaySettings {
   prices: PriceTable;
 }
 
-export const GATEWAY_ENDPOINTS = ['chat/completions', 'embeddings'] as const;
-export type GatewayEndpoint = (typeof GATEWAY_ENDPOINTS)[number];
+export type GatewayEndpoint = 'chat/completions' | 'embeddings';
 
 export interface GatewayCall {
   brandId: string;
@@ -111,7 +111,7 @@ const isForbidden = (e: unknown): boolean =>
   (e as { code?: string }).code === 'KEYPOOL_FORBIDDEN_UPSTREAM' || ((e as { cause?: unknown }).cause !== undefined && isForbidden((e as { cause: unknown }).cause));
 const HOP_HEADERS = /^(authorization|host|content-length|content-type|connection|transfer-encoding|keep-alive|upgrade|accept)$/i;
 
-export const modelNotFound = (model: string, why: string) =>
+const modelNotFound = (model: string, why: string) =>
   new AppError('gateway.model_not_found', `The model \`${model}\` does not exist or you do not have access to it: ${why}`, { param: 'model' });
 
 class ResponseTooLarge extends Error {}
@@ -137,10 +137,10 @@ function scrubbed(body: Buffer, credentials: Record<string, unknown>): Buffer {
   return Buffer.from(body.toString('utf8').split(key).join('[redacted]'));
 }
 
+/** A 429's Retry-After as the whole seconds a usage report takes (at most a day); none when absent, unreadable or under a second. */
 function retryAfterSeconds(header: string | null, now: number): number | undefined {
-  if (header === null) return undefined;
-  const seconds = /^\d+$/.test(header.trim()) ? Number(header) : Math.ceil((Date.parse(header) - now) / 1000);
-  return Number.isFinite(seconds) && seconds >= 1 ? Math.min(seconds, 86_400) : undefined;
+  const ms = retryAfterMs(header, now);
+  return ms === null || ms < 1000 ? undefined : Math.min(Math.ceil(ms / 1000), 86_400);
 }
 
 const headerOf = (headers: Record<string, string | string[] | undefined>, name: string): string | null => {
