@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { INVALID_CREDENTIALS, isAllowed, type KeypoolPermission, type Principal } from '../modules/nodes/index.js';
 import { AppError } from '../platform/errors/app-error.js';
 import type { Services } from '../services.js';
+import { API_URLS } from './dialects.js';
 
 export type BrandPrincipal = Exclude<Principal, { kind: 'admin' }>;
 export type RoutePermission = KeypoolPermission | 'public' | ((request: FastifyRequest) => KeypoolPermission);
@@ -48,14 +49,11 @@ export async function authorize(request: FastifyRequest, services: Services, per
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** The URL spaces whose every route must declare its permission: the REST dialects and the gateway. */
-const GUARDED = /^\/(api|v1)\//;
-
 /** Installs the check; returns the guarded routes as they are registered. */
 export function installAccessControl(fastify: FastifyInstance, services: Services): { method: string; url: string }[] {
   const guarded: { method: string; url: string }[] = [];
   fastify.addHook('onRoute', (route) => {
-    if (!GUARDED.test(route.url)) return;
+    if (!API_URLS.test(route.url)) return;
     if (route.config?.permission === undefined) throw new Error(`${String(route.method)} ${route.url} declares no permission (config.permission)`);
     for (const method of [route.method].flat()) if (method !== 'HEAD') guarded.push({ method, url: route.url });
   });

@@ -12,6 +12,9 @@ export interface Dialect {
   errorBody(error: AppError): object;
 }
 
+/** The URL spaces of keypool's REST dialects and the gateway: every route there declares a permission, every input there is guarded. */
+export const API_URLS = /^\/(api|v1)\//;
+
 const owns = (prefix: string, url: string) => url === prefix || url.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || url.startsWith(`${prefix}?`);
 
 export class Dialects {

@@ -268,11 +268,14 @@ describe('POST /v1/chat/completions', () => {
   it.each([
     ['no model', {}, 400, 'model is required: name it provider/model, e.g. groq/llama-3.1-8b-instant', 'model', 'request.invalid'],
     ['a model that is not a string', { model: 7 }, 400, 'model must be a string', 'model', 'request.invalid'],
-    ['a model without a provider', { model: 'llama-3.1-8b-instant' }, 404, 'The model `llama-3.1-8b-instant` does not exist or you do not have access to it: name it provider/model, e.g. groq/llama-3.1-8b-instant', 'model', 'model_not_found'],
-    ['an unknown provider', { model: 'skynet/t-800' }, 404, 'The model `skynet/t-800` does not exist or you do not have access to it: there is no provider skynet (a catalog provider, or one of this brand\'s custom providers)', 'model', 'model_not_found'],
-    ['a provider the brand has no keys for', { model: 'together/llama' }, 404, 'The model `together/llama` does not exist or you do not have access to it: this brand has no together keys', 'model', 'model_not_found'],
+    ['a model without a provider', { model: 'llama-3.1-8b-instant' }, 404, 'The model does not exist or you do not have access to it: name it provider/model, e.g. groq/llama-3.1-8b-instant', 'model', 'model_not_found'],
+    ['an unknown provider', { model: 'sk-pasted-by-mistake-0123/t-800' }, 404, 'The model does not exist or you do not have access to it: its provider (the part before the first "/") is neither a catalog provider nor one of this brand\'s custom providers', 'model', 'model_not_found'],
+    ['a provider the brand has no keys for', { model: 'together/llama' }, 404, 'The model does not exist or you do not have access to it: this brand has no together keys', 'model', 'model_not_found'],
     ['a provider without an OpenAI API', { model: 'fal_ai/flux' }, 404, 'The provider fal_ai has no OpenAI-compatible API the gateway can call (lease its keys with POST /api/v1/integrations/lease instead)', null, 'unknown_url'],
     ['a non-boolean stream', { model: 'groq/x', stream: 'yes' }, 400, 'stream must be a boolean', 'stream', 'request.invalid'],
+    ['stream_options that are not an object', { model: 'groq/x', stream: true, stream_options: 'include_usage' }, 400, 'stream_options must be an object, e.g. { "include_usage": true }', 'stream_options', 'request.invalid'],
+    ['a NUL in the model', { model: 'groq/llama\u0000x' }, 400, 'model must not contain NUL characters (\\u0000)', null, 'request.invalid'],
+    ['a NUL in a message', { model: 'groq/x', messages: [{ role: 'user', content: 'a\u0000b' }] }, 400, 'messages[0].content must not contain NUL characters (\\u0000)', null, 'request.invalid'],
   ])('refuses %s in OpenAI\'s error body', async (_case, body, status, message, param, code) => {
     const b = await brandWithKeys('groq', 1, { models: ['llama-3.1-8b-instant'] });
     const res = await chat(b.token, body);

@@ -111,8 +111,9 @@ const isForbidden = (e: unknown): boolean =>
   (e as { code?: string }).code === 'KEYPOOL_FORBIDDEN_UPSTREAM' || ((e as { cause?: unknown }).cause !== undefined && isForbidden((e as { cause: unknown }).cause));
 const HOP_HEADERS = /^(authorization|host|content-length|content-type|connection|transfer-encoding|keep-alive|upgrade|accept)$/i;
 
-const modelNotFound = (model: string, why: string) =>
-  new AppError('gateway.model_not_found', `The model \`${model}\` does not exist or you do not have access to it: ${why}`, { param: 'model' });
+/** Like every keypool message, it never repeats what the caller sent (a key pasted into the wrong field would come back). */
+const modelNotFound = (why: string) =>
+  new AppError('gateway.model_not_found', `The model does not exist or you do not have access to it: ${why}`, { param: 'model' });
 
 class ResponseTooLarge extends Error {}
 
@@ -168,13 +169,16 @@ export class GatewayService {
     if (name === undefined || name === null || name === '') throw badRequest('model is required: name it provider/model, e.g. groq/llama-3.1-8b-instant', { param: 'model' });
     if (typeof name !== 'string') throw badRequest('model must be a string', { param: 'model' });
     if (call.body.stream !== undefined && call.body.stream !== null && typeof call.body.stream !== 'boolean') throw badRequest('stream must be a boolean', { param: 'stream' });
+    const options = call.body.stream_options;
+    if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+      throw badRequest('stream_options must be an object, e.g. { "include_usage": true }', { param: 'stream_options' });
+    }
     const split = splitModel(name);
-    if (!split) throw modelNotFound(name, 'name it provider/model, e.g. groq/llama-3.1-8b-instant');
-    await this.checkProvider(call.brandId, split.provider, name);
+    if (!split) throw modelNotFound('name it provider/model, e.g. groq/llama-3.1-8b-instant');
+    await this.checkProvider(call.brandId, split.provider);
     const stream = call.body.stream === true && call.endpoint === 'chat/completions';
-    const options = call.body.stream_options as { include_usage?: unknown } | undefined;
     const ctx: CallContext = {
-      call, provider: split.provider, model: split.model, stream, callerWantsUsage: options?.include_usage === true,
+      call, provider: split.provider, model: split.model, stream, callerWantsUsage: (options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
       started: performance.now(), deadline: performance.now() + this.settings.timeoutMs, attempts: 0,
     };
     const tried: number[] = [];
@@ -183,7 +187,7 @@ export class GatewayService {
       const outcome = await this.pool.leaseKey(call.brandId, { providerName: split.provider, model: split.model, excludeIntegrationIds: tried }, call.nodeId);
       if (outcome.kind !== 'leased') {
         if (last) break;
-        throw this.refusal(outcome, name);
+        throw this.refusal(outcome);
       }
       ctx.attempts++;
       tried.push(outcome.lease.integration.id);
@@ -222,20 +226,20 @@ export class GatewayService {
     await this.agent.close();
   }
 
-  private async checkProvider(brandId: string, provider: string, model: string): Promise<void> {
+  private async checkProvider(brandId: string, provider: string): Promise<void> {
     let base = provider;
     if (!isProviderName(provider)) {
       const custom = await this.providers.findProvider(brandId, provider);
-      if (!custom) throw modelNotFound(model, `there is no provider ${provider} (a catalog provider, or one of this brand's custom providers)`);
+      if (!custom) throw modelNotFound('its provider (the part before the first "/") is neither a catalog provider nor one of this brand\'s custom providers');
       base = custom.base.name;
     }
     if (!supportsOpenAi(base)) throw notOpenAiCompatible(provider);
   }
 
-  private refusal(outcome: Exclude<LeaseOutcome, { kind: 'leased' }>, model: string): AppError {
-    if (outcome.kind === 'no_keys') return modelNotFound(model, `this brand has no ${outcome.providerName} keys`);
+  private refusal(outcome: Exclude<LeaseOutcome, { kind: 'leased' }>): AppError {
+    if (outcome.kind === 'no_keys') return modelNotFound(`this brand has no ${outcome.providerName} keys`);
     if (outcome.skipped.length > 0 && outcome.skipped.every((s) => s.reason === 'model_not_allowed')) {
-      return modelNotFound(model, `no ${outcome.providerName} key of this brand allows it`);
+      return modelNotFound(`no ${outcome.providerName} key of this brand allows it`);
     }
     return refusalError(outcome);
   }
