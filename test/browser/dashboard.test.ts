@@ -247,6 +247,24 @@ describe('the dashboard at /dashboard', () => {
   });
 });
 
+describe('a token that stops being valid while the page is open', () => {
+  it('signs out with the reason when the token is revoked, and when it expires', async () => {
+    const revoked = await t.app.services.brands.issueClientToken(brand.brandId, 3600, 'revoked while watching');
+    const page = await openPage();
+    await signIn(page, revoked.token);
+    await expect.poll(() => page.getByRole('status').first().innerText(), { timeout: 15_000 }).toBe('Live');
+    await t.app.services.brands.revokeClientToken(revoked.id);
+    await expect.poll(() => page.getByRole('alert').innerText(), { timeout: 10_000 }).toBe('Signed out: Forbidden: token has been revoked');
+    expect(await page.evaluate(() => sessionStorage.getItem('keypool.dashboard.session'))).toBeNull();
+
+    const shortLived = await t.app.services.brands.issueClientToken(brand.brandId, 4, 'expires while watching');
+    await signIn(page, shortLived.token);
+    await expect.poll(() => page.getByRole('status').first().innerText(), { timeout: 15_000 }).toBe('Live');
+    await expect.poll(() => page.getByRole('alert').innerText(), { timeout: 15_000 }).toBe('Signed out: Forbidden: token has expired');
+    await page.close();
+  });
+});
+
 describe('with 1,000 keys and 50 events per second', () => {
   it('keeps every frame under 50 ms and its memory flat', async () => {
     const big = await t.createBrand('Big pool');
