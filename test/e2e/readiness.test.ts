@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startEmbeddedPostgres, type EmbeddedCluster } from '../../src/platform/db/embedded-postgres.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
@@ -48,6 +49,27 @@ describe('/readyz', () => {
     await expect.poll(async () => (await t.rest('GET', '/readyz')).body, { timeout: 10_000, interval: 200 }).toEqual({ status: 'ready', database: 'up', events: 'listening' });
     const brand = await t.gql('mutation { createBrand(input: { name: "after restart" }) { name } }', {}, t.adminToken);
     expect(brand.data).toEqual({ createBrand: { name: 'after restart' } });
+  });
+
+  it('answers a burst of probes with one database connection, not one each (it needs no token)', async () => {
+    const app = await createTestApp();
+    const admin = new pg.Client({ connectionString: app.databaseUrl });
+    await admin.connect();
+    try {
+      const count = async (sql: string) => Number((await admin.query(sql)).rows[0].n);
+      const backends = () => count("select count(*) as n from pg_stat_activity where datname = current_database() and backend_type = 'client backend'");
+      // A backend's session is counted in pg_stat_database by the time it has left pg_stat_activity.
+      const sessions = () => count('select sessions as n from pg_stat_database where datname = current_database()');
+      const idle = await backends();
+      const before = await sessions();
+      const answers = await Promise.all(Array.from({ length: 40 }, () => app.rest('GET', '/readyz')));
+      expect(answers.map((a) => a.status)).toEqual(Array(40).fill(200));
+      await expect.poll(backends, { timeout: 10_000, interval: 50 }).toBe(idle);
+      expect(await sessions() - before).toBeLessThanOrEqual(4);
+    } finally {
+      await admin.end();
+      await app.close();
+    }
   });
 
   it('keeps running when a socket\'s credential expires while the database is down: the socket closes with 1013', async () => {
