@@ -36,6 +36,13 @@ module.exports = {
       to: { path: '^src/(graphql|rest)/|^src/(services|app|main|cli)\\.ts$' },
     },
     {
+      name: 'pool-tables-through-repositories',
+      comment: 'The key pool\'s tables (keys, providers\' settings, leases) are reached through their repositories\' SQL; the ORM only describes them for migrations.',
+      severity: 'error',
+      from: { path: '^src/modules/(integrations|providers|leases|gateway|billing)/', pathNot: '\\.entity\\.ts$' },
+      to: { path: '@mikro-orm' },
+    },
+    {
       name: 'pure-policies',
       comment: 'Policies take values and return decisions: no database, network, filesystem or clock.',
       severity: 'error',

@@ -19,7 +19,7 @@ import { systemClock, type Clock } from './platform/time/clock.js';
 import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, type Revocation } from './modules/brands/index.js';
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
 import { checkEncryptionKeys, CredentialVault, IntegrationRepository, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
-import { ProviderService } from './modules/providers/index.js';
+import { ProviderConfigRepository, ProviderService } from './modules/providers/index.js';
 import { GatewayService, type GatewayTrace } from './modules/gateway/index.js';
 import { SQL_DEFINITIONS } from './sql-definitions.js';
 import { BackgroundWork, BILLING_PROVIDERS, BillingSync, UsageService } from './modules/billing/index.js';
@@ -112,12 +112,13 @@ export function buildServices(
   const nodeCredentials = new NodeCredentialService(orm.em, revocations, credentialLookup, nodeTokens, clock);
   const nodes = new NodeService(orm.em, nodeCredentials, clock);
   // Providers and keys refer to each other: deleting a provider deletes its keys, a key needs its provider.
-  const providers: ProviderService = new ProviderService(orm.em, clock, {
+  const keys = new IntegrationRepository(sqlPool);
+  const providers: ProviderService = new ProviderService(new ProviderConfigRepository(sqlPool), clock, {
     countKeys: (...a) => integrations.countKeys(...a),
     deleteAll: (...a) => integrations.deleteAll(...a),
     setKeyless: (...a) => integrations.setKeyless(...a),
   });
-  const integrations = new IntegrationService(orm.em, vault, events, clock, providers, config.envReferences);
+  const integrations = new IntegrationService(keys, vault, events, clock, providers, config.envReferences);
   const leases = new LeaseService(
     sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS },
     async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null,
@@ -133,10 +134,10 @@ export function buildServices(
     nodeCredentials,
     providers,
     integrations,
-    billing: new BillingSync(new IntegrationRepository(sqlPool), vault, events, clock, config.billing, config.envReferences),
+    billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences),
     usage: new UsageService(sqlPool, clock),
     leases,
-    gateway: new GatewayService(leases, providers, new IntegrationRepository(sqlPool), config.gateway, observers.warn, observers.gatewayTrace),
+    gateway: new GatewayService(leases, providers, keys, config.gateway, observers.warn, observers.gatewayTrace),
   };
 }
 

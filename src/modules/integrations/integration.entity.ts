@@ -1,7 +1,9 @@
 /**
  * One provider key of a brand's pool. Both key dialects (Integrations v1 and
  * Bifrost) live on this one record. The credential is only ever stored as a
- * Fernet token (hidden and lazy: never serialised, never loaded by default).
+ * Fernet token. This declaration describes the table for migrations (`npm run
+ * migration:create` diffs against it); every statement on the table is
+ * IntegrationRepository's (lint:deps keeps the ORM out of the pool's modules).
  */
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { BrandSchema } from '../brands/index.js';

@@ -1,13 +1,15 @@
 /**
- * The `integration` table's statements outside the ORM's unit of work: the
- * billing sync's claims and writes, the spend flags' re-arm, taking a key with
- * an unreadable credential out of the pool, and the start-up check and
- * rotation of the encryption keys. Each answers records through the one row
- * mapper (rowToRecord), never raw rows. The lease and report statements are the
- * pool functions' (leases/lease.repository.ts), mapped here too.
+ * Every statement on the `integration` table: the keys' create, read, update
+ * and delete (inside the caller's transaction where there is one), the billing
+ * sync's claims and writes, the spend flags' re-arm, taking a key with an
+ * unreadable credential out of the pool, and the start-up check and rotation
+ * of the encryption keys. Each answers records through the one row mapper
+ * (rowToRecord), never raw rows. The lease and report statements are the pool
+ * functions' (leases/lease.repository.ts), mapped here too. (The ORM entity
+ * only describes the table, for migrations.)
  */
 import type pg from 'pg';
-import { inTransaction, type SqlPool } from '../../platform/db/sql-pool.js';
+import { inTransaction, type Queryable, type SqlPool } from '../../platform/db/sql-pool.js';
 import { utcDay, utcMonthStart } from './limits.js';
 import { spendPeriodKey } from './spend.js';
 import type { IntegrationRecord } from './integration.view.js';
@@ -27,6 +29,103 @@ export function rowToRecord(row: Record<string, unknown>): IntegrationRecord {
   const record: Record<string, unknown> = {};
   for (const column in row) record[camel(column)] = row[column];
   return record as unknown as IntegrationRecord;
+}
+
+/** Every column but the sealed credential: what a view, a check or a change needs. */
+export const RECORD_COLUMNS = [
+  'id', 'key_id', 'brand_id', 'provider_name', 'key_label', 'is_active', 'is_primary', 'priority', 'weight', 'models', 'blacklisted_models',
+  'credential_fingerprint', 'key_preview', 'key_view', 'env_refs', 'keyless', 'use_for_batch_api',
+  'daily_limit', 'daily_count', 'day_window', 'minute_limit', 'minute_count', 'minute_window',
+  'health_status', 'consecutive_failures', 'cooldown_until', 'probe_due_at', 'probe_failures', 'last_used_at',
+  'spend_limit_amount', 'spend_limit_period', 'spend_limit_action', 'spend_limit_exceeded', 'spend_exceeded_period',
+  'spend_today', 'spend_day', 'spend_month', 'spend_month_start',
+  'cached_balance', 'cached_usage_today', 'cached_usage_month', 'cached_currency', 'billing_synced_at', 'billing_error', 'billing_error_at',
+  'billing_failures', 'billing_next_at', 'billing_claimed_until', 'out_of_credits_at', 'out_of_credits_until', 'credential_error',
+  'created_at', 'updated_at',
+] as const;
+const COLUMNS = RECORD_COLUMNS.join(', ');
+
+/** A stored key as its service reads it: the record, its brand, and what its checks compare. */
+export interface StoredKey extends IntegrationRecord {
+  brandId: string;
+  credentialFingerprint: string;
+  spendExceededPeriod: string | null;
+  /** Only when asked for (withCredential). */
+  credentialsEncrypted?: string;
+}
+
+/** A new key, as the service has checked and sealed it. */
+export interface NewKey {
+  keyId: string;
+  brandId: string;
+  providerName: string;
+  keyLabel: string | null;
+  isActive: boolean;
+  isPrimary: boolean;
+  priority: number;
+  weight: string;
+  models: string[] | null;
+  blacklistedModels: string[];
+  useForBatchApi: boolean;
+  keyless: boolean;
+  envRefs: string[];
+  credentialsEncrypted: string;
+  credentialFingerprint: string;
+  keyPreview: Record<string, string>;
+  keyView: unknown;
+  dailyLimit: number | null;
+  minuteLimit: number | null;
+  spendLimitAmount: string | null;
+  spendLimitPeriod: string;
+  spendLimitAction: string;
+  billingNextAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What a change may write: the settings, a new sealed credential, and the marks a change clears. */
+export interface KeyChange {
+  keyLabel?: string | null;
+  isActive?: boolean;
+  isPrimary?: boolean;
+  priority?: number;
+  weight?: string;
+  models?: string[] | null;
+  blacklistedModels?: string[];
+  useForBatchApi?: boolean;
+  dailyLimit?: number | null;
+  minuteLimit?: number | null;
+  spendLimitAmount?: string | null;
+  spendLimitPeriod?: string;
+  spendLimitAction?: string;
+  envRefs?: string[];
+  credentialsEncrypted?: string;
+  credentialFingerprint?: string;
+  keyPreview?: Record<string, string>;
+  keyView?: unknown;
+  credentialError?: null;
+  outOfCreditsAt?: null;
+  outOfCreditsUntil?: null;
+  updatedAt: Date;
+}
+
+/** The columns a change may set, by field: nothing else reaches the statement, whatever the object carries. */
+const CHANGE_COLUMNS: Record<keyof KeyChange, string> = {
+  keyLabel: 'key_label', isActive: 'is_active', isPrimary: 'is_primary', priority: 'priority', weight: 'weight', models: 'models',
+  blacklistedModels: 'blacklisted_models', useForBatchApi: 'use_for_batch_api', dailyLimit: 'daily_limit', minuteLimit: 'minute_limit',
+  spendLimitAmount: 'spend_limit_amount', spendLimitPeriod: 'spend_limit_period', spendLimitAction: 'spend_limit_action', envRefs: 'env_refs',
+  credentialsEncrypted: 'credentials_encrypted', credentialFingerprint: 'credential_fingerprint', keyPreview: 'key_preview', keyView: 'key_view',
+  credentialError: 'credential_error', outOfCreditsAt: 'out_of_credits_at', outOfCreditsUntil: 'out_of_credits_until', updatedAt: 'updated_at',
+};
+const JSON_COLUMNS = new Set(['key_preview', 'key_view']);
+
+/** Which key to find: by number, or (the provider-key routes) by its string id among a provider's keys. */
+export type KeyAddress = { id: number } | { providerName: string; keyId: string };
+
+export interface KeyListFilter {
+  providerName?: string;
+  healthStatus?: string;
+  isActive?: boolean;
 }
 
 /** A key claimed for a billing sync, with what the sync compares its result against. */
@@ -51,7 +150,139 @@ export interface BillingFigures {
 }
 
 export class IntegrationRepository {
-  constructor(private readonly pool: SqlPool) {}
+  /** Statements outside a transaction run on the pool. */
+  constructor(readonly pool: SqlPool) {}
+
+  // The keys' create, read, update and delete. `db` is the caller's transaction, or the pool.
+
+  /** Runs `work` in one transaction; its statements take the client as `db`. */
+  transaction<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
+  }
+
+  async insert(db: Queryable, key: NewKey): Promise<StoredKey> {
+    const { rows } = await db.query<Record<string, unknown>>(
+      `insert into integration (key_id, brand_id, provider_name, key_label, is_active, is_primary, priority, weight, models, blacklisted_models,
+         use_for_batch_api, keyless, env_refs, credentials_encrypted, credential_fingerprint, key_preview, key_view, daily_limit, minute_limit,
+         spend_limit_amount, spend_limit_period, spend_limit_action, billing_next_at, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+       returning ${COLUMNS}`,
+      [key.keyId, key.brandId, key.providerName, key.keyLabel, key.isActive, key.isPrimary, key.priority, key.weight, key.models, key.blacklistedModels,
+        key.useForBatchApi, key.keyless, key.envRefs, key.credentialsEncrypted, key.credentialFingerprint, JSON.stringify(key.keyPreview),
+        key.keyView === null ? null : JSON.stringify(key.keyView), key.dailyLimit, key.minuteLimit, key.spendLimitAmount, key.spendLimitPeriod,
+        key.spendLimitAction, key.billingNextAt, key.createdAt, key.updatedAt],
+    );
+    return rowToRecord(rows[0]) as StoredKey;
+  }
+
+  /** One key of the brand (null when it is not the brand's); `lock` holds it for the caller's transaction. */
+  async findKey(db: Queryable, brandId: string, address: KeyAddress, options: { lock?: boolean; withCredential?: boolean } = {}): Promise<StoredKey | null> {
+    const [where, values] = 'id' in address
+      ? ['id = $2', [address.id]]
+      : ['provider_name = $2 and key_id = $3 and not keyless', [address.providerName, address.keyId]];
+    const { rows } = await db.query<Record<string, unknown>>(
+      `select ${COLUMNS}${options.withCredential ? ', credentials_encrypted' : ''} from integration
+       where brand_id = $1 and ${where}${options.lock ? ' for update' : ''}`,
+      [brandId, ...values],
+    );
+    return rows.length === 0 ? null : (rowToRecord(rows[0]) as StoredKey);
+  }
+
+  /** A page of the brand's keys, oldest first, and how many match in all. */
+  async listKeys(brandId: string, filter: KeyListFilter, limit: number, offset: number): Promise<{ rows: StoredKey[]; total: number }> {
+    const conditions = ['brand_id = $1'];
+    const values: unknown[] = [brandId];
+    const add = (column: string, value: unknown) => conditions.push(`${column} = $${values.push(value)}`);
+    if (filter.providerName !== undefined) add('provider_name', filter.providerName);
+    if (filter.healthStatus !== undefined) add('health_status', filter.healthStatus);
+    if (filter.isActive !== undefined) add('is_active', filter.isActive);
+    const where = conditions.join(' and ');
+    const [page, count] = await Promise.all([
+      this.pool.query<Record<string, unknown>>(`select ${COLUMNS} from integration where ${where} order by id limit $${values.length + 1} offset $${values.length + 2}`, [...values, limit, offset]),
+      this.pool.query<{ total: number }>(`select count(*)::int as total from integration where ${where}`, values),
+    ]);
+    return { rows: page.rows.map((r) => rowToRecord(r) as StoredKey), total: count.rows[0].total };
+  }
+
+  /** The keys of one provider (`keyless`: the keyless endpoint too), oldest first, at most `limit`. */
+  async providerKeys(db: Queryable, brandId: string, providerName: string, options: { keyless: boolean; lock?: boolean; limit?: number }): Promise<StoredKey[]> {
+    const { rows } = await db.query<Record<string, unknown>>(
+      `select ${COLUMNS} from integration where brand_id = $1 and provider_name = $2${options.keyless ? '' : ' and not keyless'}
+       order by created_at, id${options.limit !== undefined ? ` limit ${Math.floor(options.limit)}` : ''}${options.lock ? ' for update' : ''}`,
+      [brandId, providerName],
+    );
+    return rows.map((r) => rowToRecord(r) as StoredKey);
+  }
+
+  async countProviderKeys(db: Queryable, brandId: string, providerName: string): Promise<number> {
+    const { rows } = await db.query<{ n: number }>('select count(*)::int as n from integration where brand_id = $1 and provider_name = $2 and not keyless', [brandId, providerName]);
+    return rows[0].n;
+  }
+
+  /** The provider's keyless endpoint, if it has one. */
+  async findKeyless(db: Queryable, brandId: string, providerName: string): Promise<StoredKey | null> {
+    const { rows } = await db.query<Record<string, unknown>>(`select ${COLUMNS} from integration where brand_id = $1 and provider_name = $2 and keyless`, [brandId, providerName]);
+    return rows.length === 0 ? null : (rowToRecord(rows[0]) as StoredKey);
+  }
+
+  /** Writes a change to a key the caller holds (found with `lock`); the key as it now is. */
+  async change(db: Queryable, id: number, change: KeyChange): Promise<StoredKey> {
+    const sets: string[] = [];
+    const values: unknown[] = [id];
+    for (const [field, column] of Object.entries(CHANGE_COLUMNS) as [keyof KeyChange, string][]) {
+      const value = change[field];
+      if (value === undefined) continue;
+      sets.push(`${column} = $${values.push(JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value)}`);
+    }
+    const { rows } = await db.query<Record<string, unknown>>(`update integration set ${sets.join(', ')} where id = $1 returning ${COLUMNS}`, values);
+    return rowToRecord(rows[0]) as StoredKey;
+  }
+
+  async deleteKeys(db: Queryable, ids: readonly number[]): Promise<void> {
+    if (ids.length > 0) await db.query('delete from integration where id = any($1::int[])', [[...ids]]);
+  }
+
+  /** Whether the brand holds another key of the provider with one of these credential fingerprints. */
+  async credentialTaken(db: Queryable, brandId: string, providerName: string, fingerprints: readonly string[], exceptId: number | null): Promise<boolean> {
+    const { rows } = await db.query(
+      'select 1 from integration where brand_id = $1 and provider_name = $2 and credential_fingerprint = any($3::text[]) and id is distinct from $4 limit 1',
+      [brandId, providerName, [...fingerprints], exceptId],
+    );
+    return rows.length > 0;
+  }
+
+  async keyIdTaken(db: Queryable, brandId: string, keyId: string): Promise<boolean> {
+    const { rows } = await db.query('select 1 from integration where brand_id = $1 and key_id = $2 limit 1', [brandId, keyId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Whether another key of the brand has this name. The name is locked for the caller's
+   * transaction first (an advisory lock), so two writers of one name are serialised.
+   */
+  async claimName(db: Queryable, brandId: string, name: string, exceptId: number | null): Promise<boolean> {
+    await db.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`keypool:key-name:${brandId}:${name}`]);
+    const { rows } = await db.query('select 1 from integration where brand_id = $1 and key_label = $2 and id is distinct from $3 limit 1', [brandId, name, exceptId]);
+    return rows.length === 0;
+  }
+
+  /** Judges a key's spend limit as it now stands (the same SQL as reports and syncs) and stores the verdict. */
+  async judgeSpend(db: Queryable, id: number, now: Date): Promise<StoredKey> {
+    const today = utcDay(now);
+    const month = utcMonthStart(now);
+    const { rows } = await db.query<Record<string, unknown>>(
+      `update integration i set spend_limit_exceeded = j.exceeded,
+         spend_exceeded_period = case when j.exceeded then keypool_spend_period(i.spend_limit_period, $1, $2) end
+       from (select id, keypool_spend_over(spend_limit_amount, spend_limit_period,
+               case when spend_day = $3::date then spend_today else 0 end, case when spend_month_start = $4::date then spend_month else 0 end,
+               cached_usage_today, cached_usage_month, billing_synced_at, $3::date, $4::date) as exceeded
+             from integration where id = $5) j
+       where i.id = j.id
+       returning ${RECORD_COLUMNS.map((c) => `i.${c}`).join(', ')}`,
+      [spendPeriodKey('daily', now), spendPeriodKey('monthly', now), today, month, id],
+    );
+    return rowToRecord(rows[0]) as StoredKey;
+  }
 
   /**
    * The model allow-lists of the brand's active keys, with the catalog provider each key's

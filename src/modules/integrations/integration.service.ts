@@ -4,15 +4,16 @@
  * brand's integration is indistinguishable from a missing one.
  */
 import { randomUUID } from 'node:crypto';
-import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import type { EnvReferences } from '../../config/config.js';
 import { isServerVariable } from '../../config/config.js';
 import { AppError, badRequest, field } from '../../platform/errors/app-error.js';
 import { checkPage, type Page } from '../../platform/input/pages.js';
+import type { Queryable } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { assertKeysAllowed, invalidProviderMessage, type BrandProvider, type ProviderKeys } from '../providers/index.js';
-import { HEALTH_STATUSES, IntegrationSchema, type HealthStatus, type IntegrationEntity } from './integration.entity.js';
+import { HEALTH_STATUSES, type HealthStatus } from './integration.entity.js';
+import type { IntegrationRepository, KeyAddress, KeyChange, StoredKey } from './integration.repository.js';
 import type { IntegrationChangeKind, IntegrationEvent } from './integration.events.js';
 import {
   checkKeyDocument, parseKeyDocument, validateKeyId, validateSettings,
@@ -21,8 +22,6 @@ import {
 import { spendUsage, toIntegrationView, type IntegrationView } from './integration.view.js';
 import type { CredentialVault } from './credential-vault.js';
 import { envReferencesOf, keepStoredSecrets, type KeyDocument } from './key-document.js';
-import { utcDay, utcMonthStart } from './limits.js';
-import { spendPeriodKey } from './spend.js';
 
 export interface IntegrationFilter {
   providerName?: string;
@@ -34,7 +33,7 @@ export type IntegrationPage = Page<IntegrationView>;
 
 /** How the brand's providers are found (the brand's custom providers live in the providers module). */
 export interface ProviderDirectory {
-  findProvider(brandId: string, name: string, em?: EntityManager): Promise<BrandProvider | null>;
+  findProvider(brandId: string, name: string, db?: Queryable): Promise<BrandProvider | null>;
   customProviderNames(brandId: string): Promise<string[]>;
 }
 
@@ -71,10 +70,19 @@ export const notFound = () => new AppError('integration.not_found', 'Integration
 const duplicate = () => new AppError('integration.duplicate', 'A key with this credential already exists for this provider');
 const nameTaken = () => new AppError('integration.name_taken', 'API key names must be unique across providers. Choose a different name');
 const keyIdTaken = (keyId: string) => new AppError('integration.duplicate', `A key with id ${keyId} already exists`);
+const UNIQUE_VIOLATION = '23505';
+
+/** The settings a request gives (undefined: unchanged), as a change to write. */
+const settingsOf = (s: IntegrationSettings): Omit<KeyChange, 'updatedAt'> => ({
+  keyLabel: s.keyLabel, isActive: s.isActive, isPrimary: s.isPrimary, weight: s.weight, models: s.models, blacklistedModels: s.blacklistedModels,
+  useForBatchApi: s.useForBatchApi, dailyLimit: s.dailyLimit, minuteLimit: s.minuteLimit,
+  spendLimitAmount: s.spendLimitAmount, spendLimitPeriod: s.spendLimitPeriod, spendLimitAction: s.spendLimitAction,
+});
+const spendSettings = (k: StoredKey) => [k.spendLimitAmount ?? null, k.spendLimitPeriod, k.spendLimitAction].join('|');
 
 export class IntegrationService implements ProviderKeys {
   constructor(
-    private readonly em: EntityManager,
+    private readonly keys: IntegrationRepository,
     private readonly vault: CredentialVault,
     private readonly events: EventBus<IntegrationEvent>,
     private readonly clock: Clock,
@@ -103,13 +111,13 @@ export class IntegrationService implements ProviderKeys {
     const sealed = this.vault.seal(provider.name, doc);
     const now = this.clock.now();
     const isPrimary = input.isPrimary ?? false;
-    const view = await this.write(async (em) => {
-      if (options.uniqueName) await this.claimName(em, brandId, input.keyLabel ?? null, null);
-      await this.refuseDuplicate(em, brandId, provider.name, doc, null);
-      if ((await em.count(IntegrationSchema, { brand: brandId, keyId })) > 0) throw keyIdTaken(keyId);
-      const entity = em.create(IntegrationSchema, {
+    const view = await this.write(async (db) => {
+      if (options.uniqueName) await this.claimName(db, brandId, input.keyLabel ?? null, null);
+      await this.refuseDuplicate(db, brandId, provider.name, doc, null);
+      if (await this.keys.keyIdTaken(db, brandId, keyId)) throw keyIdTaken(keyId);
+      const key = await this.keys.insert(db, {
         keyId,
-        brand: brandId,
+        brandId,
         providerName: provider.name,
         keyLabel: input.keyLabel ?? null,
         isActive: input.isActive ?? true,
@@ -119,6 +127,7 @@ export class IntegrationService implements ProviderKeys {
         models: input.models ?? null,
         blacklistedModels: input.blacklistedModels ?? [],
         useForBatchApi: input.useForBatchApi ?? false,
+        keyless: false,
         envRefs,
         credentialsEncrypted: sealed.encrypted,
         credentialFingerprint: sealed.fingerprint,
@@ -133,8 +142,7 @@ export class IntegrationService implements ProviderKeys {
         createdAt: now,
         updatedAt: now,
       });
-      await em.flush();
-      return toIntegrationView(entity, now);
+      return toIntegrationView(key, now);
     }, keyId);
     await this.publishChange(brandId, view, 'CREATED', input.spendLimitAmount !== undefined && input.spendLimitAmount !== null);
     return view;
@@ -146,31 +154,21 @@ export class IntegrationService implements ProviderKeys {
       throw new AppError('request.invalid', `health_status must be one of ${HEALTH_STATUSES.join(', ')}`);
     }
     checkPage(limit, offset, MAX_PAGE_SIZE);
-    const where = {
-      brand: brandId,
-      ...(filter.providerName !== undefined && { providerName: filter.providerName }),
-      ...(filter.healthStatus !== undefined && { healthStatus: filter.healthStatus }),
-      ...(filter.isActive !== undefined && { isActive: filter.isActive }),
-    };
-    const [rows, total] = await this.em.fork().findAndCount(IntegrationSchema, where, { orderBy: { id: 'asc' }, limit, offset });
+    const { rows, total } = await this.keys.listKeys(brandId, filter, limit, offset);
     const now = this.clock.now();
     return { items: rows.map((r) => toIntegrationView(r, now)), total, limit, offset };
   }
 
   /** Every key of one provider (not a keyless endpoint), oldest first. */
   async listProviderKeys(brandId: string, providerName: string): Promise<IntegrationView[]> {
-    const rows = await this.em.fork().find(
-      IntegrationSchema,
-      { brand: brandId, providerName, keyless: false },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: MAX_PROVIDER_KEYS },
-    );
+    const rows = await this.keys.providerKeys(this.keys.pool, brandId, providerName, { keyless: false, limit: MAX_PROVIDER_KEYS });
     const now = this.clock.now();
     return rows.map((r) => toIntegrationView(r, now));
   }
 
   async findIntegration(brandId: string, id: number): Promise<IntegrationView | null> {
-    const entity = await this.findEntity(this.em.fork(), brandId, id);
-    return entity && toIntegrationView(entity, this.clock.now());
+    const key = await this.findKey(this.keys.pool, brandId, { id });
+    return key && toIntegrationView(key, this.clock.now());
   }
 
   async getIntegration(brandId: string, id: number): Promise<IntegrationView> {
@@ -181,8 +179,8 @@ export class IntegrationService implements ProviderKeys {
 
   /** A key of one provider by its string id. */
   async findProviderKey(brandId: string, providerName: string, keyId: string): Promise<IntegrationView | null> {
-    const entity = await this.em.fork().findOne(IntegrationSchema, { brand: brandId, providerName, keyId, keyless: false });
-    return entity && toIntegrationView(entity, this.clock.now());
+    const key = await this.findKey(this.keys.pool, brandId, { providerName, keyId });
+    return key && toIntegrationView(key, this.clock.now());
   }
 
   /**
@@ -193,23 +191,19 @@ export class IntegrationService implements ProviderKeys {
     const { credentials, providerConfig, ...patch } = update;
     validateSettings(patch);
     const replacing = credentials !== undefined || providerConfig !== undefined;
-    const { view, spendChanged, wasExceeded } = await this.write(async (em) => {
-      const entity = await this.findEntity(em, brandId, id, LockMode.PESSIMISTIC_WRITE, replacing);
-      if (!entity) throw notFound();
-      const spendBefore = [entity.spendLimitAmount, entity.spendLimitPeriod, entity.spendLimitAction].join('|');
-      const wasExceeded = entity.spendLimitExceeded;
-      if (replacing) await this.replaceSecrets(em, brandId, entity, credentials, providerConfig);
-      const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-      em.assign(entity, defined);
-      if (patch.isPrimary !== undefined) entity.priority = patch.isPrimary ? PRIMARY_PRIORITY : 0;
-      // An operator enabling a key vouches for it: a 402's out-of-credits mark goes.
-      if (patch.isActive === true) Object.assign(entity, { outOfCreditsAt: null, outOfCreditsUntil: null });
+    const { view, spendChanged, wasExceeded } = await this.write(async (db) => {
+      const key = await this.findKey(db, brandId, { id }, { lock: true, withCredential: replacing });
+      if (!key) throw notFound();
       const now = this.clock.now();
-      entity.updatedAt = now;
-      await em.flush();
-      const spendAfter = [entity.spendLimitAmount, entity.spendLimitPeriod, entity.spendLimitAction].join('|');
-      if (spendBefore !== spendAfter) Object.assign(entity, await this.judgeSpend(em, id, now));
-      return { view: toIntegrationView(entity, now), spendChanged: spendBefore !== spendAfter, wasExceeded };
+      const change: KeyChange = { ...settingsOf(patch), updatedAt: now };
+      if (replacing) Object.assign(change, await this.replaceSecrets(db, brandId, key, credentials, providerConfig));
+      if (patch.isPrimary !== undefined) change.priority = patch.isPrimary ? PRIMARY_PRIORITY : 0;
+      // An operator enabling a key vouches for it: a 402's out-of-credits mark goes.
+      if (patch.isActive === true) Object.assign(change, { outOfCreditsAt: null, outOfCreditsUntil: null });
+      let changed = await this.keys.change(db, key.id, change);
+      const spendChanged = spendSettings(key) !== spendSettings(changed);
+      if (spendChanged) changed = await this.keys.judgeSpend(db, key.id, now);
+      return { view: toIntegrationView(changed, now), spendChanged, wasExceeded: key.spendLimitExceeded };
     });
     await this.publishChange(brandId, view, 'UPDATED', spendChanged, wasExceeded);
     return view;
@@ -219,37 +213,25 @@ export class IntegrationService implements ProviderKeys {
    * A new credential or key config for a key (GraphQL updateIntegration): what is not given stays,
    * a secret sent back as its redacted rendering stays, and the result is checked like a new key.
    */
-  private async replaceSecrets(em: EntityManager, brandId: string, entity: IntegrationEntity, credentials: unknown, providerConfig: unknown): Promise<void> {
-    const provider = await this.resolveProvider(brandId, entity.providerName);
+  private async replaceSecrets(db: Queryable, brandId: string, key: StoredKey, credentials: unknown, providerConfig: unknown): Promise<KeyChange> {
+    const provider = await this.resolveProvider(brandId, key.providerName);
     assertKeysAllowed(provider, 'update');
-    const stored = this.vault.open(entity.credentialsEncrypted);
+    const stored = this.vault.open(key.credentialsEncrypted!);
     const given = parseKeyDocument(provider.base, credentials ?? stored.credentials, providerConfig ?? stored.keyConfig?.fields ?? null);
-    const doc = keepStoredSecrets(given, stored, toIntegrationView(entity, this.clock.now()).keyView);
+    const doc = keepStoredSecrets(given, stored, toIntegrationView(key, this.clock.now()).keyView);
     checkKeyDocument(provider.base, doc);
-    const envRefs = this.checkEnvironment(doc);
-    const sealed = this.vault.seal(provider.name, doc);
-    if (sealed.fingerprint !== entity.credentialFingerprint) await this.refuseDuplicate(em, brandId, provider.name, doc, entity.id);
-    em.assign(entity, {
-      envRefs, credentialsEncrypted: sealed.encrypted, credentialFingerprint: sealed.fingerprint, keyPreview: sealed.preview, keyView: sealed.view, credentialError: null,
-    });
+    return this.reseal(db, brandId, provider.name, key, doc);
   }
 
-  /** Judges a key's spend limit as it now stands (the same SQL as reports and syncs), and stores the verdict. */
-  private async judgeSpend(em: EntityManager, id: number, now: Date): Promise<{ spendLimitExceeded: boolean; spendExceededPeriod: string | null }> {
-    const today = utcDay(now);
-    const month = utcMonthStart(now);
-    const [row] = await em.execute<{ spend_limit_exceeded: boolean; spend_exceeded_period: string | null }[]>(
-      `update integration set spend_limit_exceeded = j.exceeded,
-         spend_exceeded_period = case when j.exceeded then keypool_spend_period(spend_limit_period, ?, ?) end
-       from (select id, keypool_spend_over(spend_limit_amount, spend_limit_period,
-               case when spend_day = ?::date then spend_today else 0 end, case when spend_month_start = ?::date then spend_month else 0 end,
-               cached_usage_today, cached_usage_month, billing_synced_at, ?::date, ?::date) as exceeded
-             from integration where id = ?) j
-       where integration.id = j.id
-       returning integration.spend_limit_exceeded, integration.spend_exceeded_period`,
-      [spendPeriodKey('daily', now), spendPeriodKey('monthly', now), today, month, today, month, id],
-    );
-    return { spendLimitExceeded: row.spend_limit_exceeded, spendExceededPeriod: row.spend_exceeded_period };
+  /** The change that stores a key's new credential, checked for its environment references and for duplicates. */
+  private async reseal(db: Queryable, brandId: string, providerName: string, key: StoredKey, doc: KeyDocument): Promise<KeyChange> {
+    const envRefs = this.checkEnvironment(doc);
+    const sealed = this.vault.seal(providerName, doc);
+    if (sealed.fingerprint !== key.credentialFingerprint) await this.refuseDuplicate(db, brandId, providerName, doc, key.id);
+    return {
+      envRefs, credentialsEncrypted: sealed.encrypted, credentialFingerprint: sealed.fingerprint, keyPreview: sealed.preview, keyView: sealed.view,
+      credentialError: null, updatedAt: this.clock.now(),
+    };
   }
 
   /**
@@ -269,36 +251,19 @@ export class IntegrationService implements ProviderKeys {
       useForBatchApi: input.useForBatchApi ?? false,
       ...(input.keyLabel !== undefined && { keyLabel: input.keyLabel }),
     };
-    const view = await this.write(async (em) => {
-      const entity = await em.findOne(
-        IntegrationSchema,
-        { brand: brandId, providerName: provider.name, keyId, keyless: false },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['credentialsEncrypted'] },
-      );
-      if (!entity) throw notFound();
-      const stored = this.vault.open(entity.credentialsEncrypted);
-      const doc = keepStoredSecrets(incoming, stored, toIntegrationView(entity, this.clock.now()).keyView);
+    const view = await this.write(async (db) => {
+      const key = await this.findKey(db, brandId, { providerName: provider.name, keyId }, { lock: true, withCredential: true });
+      if (!key) throw notFound();
+      const stored = this.vault.open(key.credentialsEncrypted!);
+      const doc = keepStoredSecrets(incoming, stored, toIntegrationView(key, this.clock.now()).keyView);
       checkKeyDocument(provider.base, doc, dialect);
       validateSettings(settings);
-      const envRefs = this.checkEnvironment(doc);
-      if (options.uniqueName && settings.keyLabel !== undefined && settings.keyLabel !== entity.keyLabel) {
-        await this.claimName(em, brandId, settings.keyLabel, entity.id);
+      if (options.uniqueName && settings.keyLabel !== undefined && settings.keyLabel !== key.keyLabel) {
+        await this.claimName(db, brandId, settings.keyLabel, key.id);
       }
-      const sealed = this.vault.seal(provider.name, doc);
-      if (sealed.fingerprint !== entity.credentialFingerprint) await this.refuseDuplicate(em, brandId, provider.name, doc, entity.id);
-      em.assign(entity, {
-        ...settings,
-        envRefs,
-        credentialsEncrypted: sealed.encrypted,
-        credentialFingerprint: sealed.fingerprint,
-        keyPreview: sealed.preview,
-        keyView: sealed.view,
-        credentialError: null,
-      });
+      const secrets = await this.reseal(db, brandId, provider.name, key, doc);
       const now = this.clock.now();
-      entity.updatedAt = now;
-      await em.flush();
-      return toIntegrationView(entity, now);
+      return toIntegrationView(await this.keys.change(db, key.id, { ...settingsOf(settings), ...secrets, updatedAt: now }), now);
     });
     await this.publishChange(brandId, view, 'UPDATED', false);
     return view;
@@ -306,59 +271,70 @@ export class IntegrationService implements ProviderKeys {
 
   /** Deletes a key; of concurrent deletes of one key exactly one succeeds, the others are 404s. */
   async deleteIntegration(brandId: string, id: number): Promise<IntegrationView> {
-    return this.deleteWhere(brandId, (em) => this.findEntity(em, brandId, id, LockMode.PESSIMISTIC_WRITE));
+    return this.deleteWhere(brandId, { id });
   }
 
   async deleteProviderKey(brandId: string, providerName: string, keyId: string): Promise<IntegrationView> {
     const provider = await this.resolveProvider(brandId, providerName);
     assertKeysAllowed(provider, 'delete');
-    return this.deleteWhere(brandId, (em) =>
-      em.findOne(IntegrationSchema, { brand: brandId, providerName: provider.name, keyId, keyless: false }, { lockMode: LockMode.PESSIMISTIC_WRITE }));
+    return this.deleteWhere(brandId, { providerName: provider.name, keyId });
   }
 
   // ProviderKeys: what a provider's changes do to its keys, inside the provider's transaction.
 
-  async countKeys(em: EntityManager, brandId: string, provider: string): Promise<number> {
-    return em.count(IntegrationSchema, { brand: brandId, providerName: provider, keyless: false });
+  countKeys(db: Queryable, brandId: string, provider: string): Promise<number> {
+    return this.keys.countProviderKeys(db, brandId, provider);
   }
 
-  async deleteAll(em: EntityManager, brandId: string, provider: string): Promise<() => Promise<void>> {
-    const rows = await em.find(IntegrationSchema, { brand: brandId, providerName: provider }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
+  async deleteAll(db: Queryable, brandId: string, provider: string): Promise<() => Promise<void>> {
+    const rows = await this.keys.providerKeys(db, brandId, provider, { keyless: true, lock: true });
     const now = this.clock.now();
     const views = rows.map((r) => toIntegrationView(r, now));
-    for (const row of rows) em.remove(row);
-    await em.flush();
+    await this.keys.deleteKeys(db, rows.map((r) => r.id));
     return async () => {
       for (const view of views) await this.publishChange(brandId, view, 'DELETED', false);
     };
   }
 
-  async setKeyless(em: EntityManager, brandId: string, provider: string, keyless: boolean): Promise<() => Promise<void>> {
-    const existing = await em.findOne(IntegrationSchema, { brand: brandId, providerName: provider, keyless: true });
+  async setKeyless(db: Queryable, brandId: string, provider: string, keyless: boolean): Promise<() => Promise<void>> {
+    const existing = await this.keys.findKeyless(db, brandId, provider);
     const now = this.clock.now();
     if (keyless && !existing) {
       const sealed = this.vault.seal(provider, { credentials: {}, keyConfig: null });
-      const entity = em.create(IntegrationSchema, {
+      const key = await this.keys.insert(db, {
         // A key id no caller can give (ids have no spaces), so it never collides with a key's.
         keyId: `keyless ${provider}`,
-        brand: brandId,
+        brandId,
         providerName: provider,
         keyLabel: `${provider} (keyless endpoint)`,
+        isActive: true,
+        isPrimary: false,
+        priority: 0,
+        weight: '1',
+        models: null,
+        blacklistedModels: [],
+        useForBatchApi: false,
         keyless: true,
+        envRefs: [],
         credentialsEncrypted: sealed.encrypted,
         credentialFingerprint: sealed.fingerprint,
         keyPreview: sealed.preview,
         keyView: sealed.view,
+        dailyLimit: null,
+        minuteLimit: null,
+        spendLimitAmount: null,
+        spendLimitPeriod: 'monthly',
+        spendLimitAction: 'warn',
+        billingNextAt: null,
         createdAt: now,
         updatedAt: now,
       });
-      await em.flush();
-      const view = toIntegrationView(entity, now);
+      const view = toIntegrationView(key, now);
       return () => this.publishChange(brandId, view, 'CREATED', false);
     }
     if (!keyless && existing) {
       const view = toIntegrationView(existing, now);
-      await em.remove(existing).flush();
+      await this.keys.deleteKeys(db, [existing.id]);
       return () => this.publishChange(brandId, view, 'DELETED', false);
     }
     return async () => {};
@@ -381,54 +357,42 @@ export class IntegrationService implements ProviderKeys {
     return names;
   }
 
-  /** Serialises writers of one name in a brand (a transaction-scoped advisory lock), then checks it is free. */
-  private async claimName(em: EntityManager, brandId: string, name: string | null, exceptId: number | null): Promise<void> {
+  /** Serialises writers of one name in a brand (a transaction-scoped lock), then checks it is free. */
+  private async claimName(db: Queryable, brandId: string, name: string | null, exceptId: number | null): Promise<void> {
     if (name === null || name === '') return;
-    await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`keypool:key-name:${brandId}:${name}`]);
-    const taken = await em.count(IntegrationSchema, { brand: brandId, keyLabel: name, ...(exceptId !== null && { id: { $ne: exceptId } }) });
-    if (taken > 0) throw nameTaken();
+    if (!(await this.keys.claimName(db, brandId, name, exceptId))) throw nameTaken();
   }
 
-  private async refuseDuplicate(em: EntityManager, brandId: string, providerName: string, doc: KeyDocument, exceptId: number | null): Promise<void> {
-    const existing = await em.count(IntegrationSchema, {
-      brand: brandId,
-      providerName,
-      credentialFingerprint: { $in: this.vault.allFingerprints(providerName, doc) },
-      ...(exceptId !== null && { id: { $ne: exceptId } }),
-    });
-    if (existing > 0) throw duplicate();
+  private async refuseDuplicate(db: Queryable, brandId: string, providerName: string, doc: KeyDocument, exceptId: number | null): Promise<void> {
+    if (await this.keys.credentialTaken(db, brandId, providerName, this.vault.allFingerprints(providerName, doc), exceptId)) throw duplicate();
   }
 
   /** One transaction; a unique index that fires (a racing duplicate) is the same 409 as the check that lost the race. */
-  private async write<T>(work: (em: EntityManager) => Promise<T>, keyId?: string): Promise<T> {
+  private async write<T>(work: (db: Queryable) => Promise<T>, keyId?: string): Promise<T> {
     try {
-      return await this.em.fork().transactional(work);
+      return await this.keys.transaction(work);
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) {
-        throw keyId !== undefined && String(e.message).includes('integration_brand_key_id_unique') ? keyIdTaken(keyId) : duplicate();
-      }
+      const { code, constraint } = e as { code?: string; constraint?: string };
+      if (code === UNIQUE_VIOLATION) throw keyId !== undefined && constraint === 'integration_brand_key_id_unique' ? keyIdTaken(keyId) : duplicate();
       throw e;
     }
   }
 
-  private async deleteWhere(brandId: string, find: (em: EntityManager) => Promise<IntegrationEntity | null>): Promise<IntegrationView> {
-    const view = await this.em.fork().transactional(async (em) => {
-      const entity = await find(em);
-      if (!entity) throw notFound();
-      const deleted = toIntegrationView(entity, this.clock.now());
-      await em.remove(entity).flush();
-      return deleted;
+  private async deleteWhere(brandId: string, address: KeyAddress): Promise<IntegrationView> {
+    const view = await this.keys.transaction(async (db) => {
+      const key = await this.findKey(db, brandId, address, { lock: true });
+      if (!key) throw notFound();
+      await this.keys.deleteKeys(db, [key.id]);
+      return toIntegrationView(key, this.clock.now());
     });
     await this.publishChange(brandId, view, 'DELETED', false);
     return view;
   }
 
-  private async findEntity(em: EntityManager, brandId: string, id: number, lockMode?: LockMode, withCredential = false): Promise<IntegrationEntity | null> {
-    if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) return null;
-    return em.findOne(IntegrationSchema, { id, brand: brandId }, {
-      ...(lockMode !== undefined && { lockMode }),
-      ...(withCredential && { populate: ['credentialsEncrypted'] as const }),
-    });
+  /** A key of the brand; an id no key can have is simply not found. */
+  private findKey(db: Queryable, brandId: string, address: KeyAddress, options?: { lock?: boolean; withCredential?: boolean }): Promise<StoredKey | null> {
+    if ('id' in address && (!Number.isSafeInteger(address.id) || address.id < 1 || address.id > 2_147_483_647)) return Promise.resolve(null);
+    return this.keys.findKey(db, brandId, address, options);
   }
 
   private async publishChange(

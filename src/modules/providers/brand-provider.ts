@@ -6,7 +6,7 @@
  */
 import { badRequest } from '../../platform/errors/app-error.js';
 import { findProvider, isProviderName, type ProviderView } from './catalog.js';
-import type { ProviderConfigEntity } from './provider-config.entity.js';
+import type { ProviderConfigRow } from './provider-config.repository.js';
 
 export interface NetworkConfig {
   base_url: string;
@@ -56,7 +56,7 @@ export const DEFAULT_CONCURRENCY: ConcurrencyAndBufferSize = { concurrency: 1000
 export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function toBrandProvider(name: string, row: ProviderConfigEntity | null): BrandProvider | null {
+export function toBrandProvider(name: string, row: ProviderConfigRow | null): BrandProvider | null {
   const base = findProvider(row?.custom ? row.baseProviderType : name);
   if (!base || (!row?.custom && !isProviderName(name))) return null;
   const networkConfig = { ...DEFAULT_NETWORK_CONFIG, ...(row?.networkConfig ?? {}) } as NetworkConfig;

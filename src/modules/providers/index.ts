@@ -8,5 +8,6 @@ export * from './catalog.js';
 export * from './key-configs.js';
 export * from './brand-provider.js';
 export { ProviderConfigSchema } from './provider-config.entity.js';
+export { ProviderConfigRepository } from './provider-config.repository.js';
 export { ProviderService, providerNotFound, type ProviderInput, type ProviderKeys } from './provider.service.js';
 export { ProviderResolver } from './provider.resolver.js';

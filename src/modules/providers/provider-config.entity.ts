@@ -1,7 +1,9 @@
 /**
  * A brand's own settings of one provider: a custom provider (built on a
  * standard one, maybe keyless), or the network settings of a standard one.
- * Standard providers without a row exist with the defaults.
+ * Standard providers without a row exist with the defaults. This declaration
+ * describes the table for migrations; every statement on it is
+ * ProviderConfigRepository's.
  */
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 

@@ -4,22 +4,25 @@
  * keyless) and sets network settings. Deleting a provider deletes its keys,
  * in the same transaction.
  */
-import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import type { Queryable } from '../../platform/db/sql-pool.js';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import type { Clock } from '../../platform/time/clock.js';
 import {
   checkCustomProviderName, parseConcurrency, parseCustomProviderConfig, parseNetworkConfig, toBrandProvider, type BrandProvider,
 } from './brand-provider.js';
 import { PROVIDER_NAMES, isProviderName } from './catalog.js';
-import { ProviderConfigSchema, type ProviderConfigEntity } from './provider-config.entity.js';
+import type { ProviderConfigRepository, ProviderConfigRow } from './provider-config.repository.js';
 
-/** What happens to a provider's keys when the provider changes; each returns its after-commit publisher. */
+/**
+ * What happens to a provider's keys when the provider changes, in the provider's transaction
+ * (`db`); each change returns its after-commit publisher.
+ */
 export interface ProviderKeys {
   /** The provider's keys, not counting a keyless endpoint. */
-  countKeys(em: EntityManager, brandId: string, provider: string): Promise<number>;
-  deleteAll(em: EntityManager, brandId: string, provider: string): Promise<() => Promise<void>>;
+  countKeys(db: Queryable, brandId: string, provider: string): Promise<number>;
+  deleteAll(db: Queryable, brandId: string, provider: string): Promise<() => Promise<void>>;
   /** Makes the keyless endpoint of a provider exist (or not). */
-  setKeyless(em: EntityManager, brandId: string, provider: string, keyless: boolean): Promise<() => Promise<void>>;
+  setKeyless(db: Queryable, brandId: string, provider: string, keyless: boolean): Promise<() => Promise<void>>;
 }
 
 export interface ProviderInput {
@@ -32,22 +35,22 @@ export const providerNotFound = () => new AppError('provider.not_found', 'Provid
 
 export class ProviderService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly configs: ProviderConfigRepository,
     private readonly clock: Clock,
     private readonly keys: ProviderKeys,
   ) {}
 
   /** Standard and custom providers, sorted by name. */
   async listProviders(brandId: string): Promise<BrandProvider[]> {
-    const rows = await this.em.fork().find(ProviderConfigSchema, { brandId });
+    const rows = await this.configs.list(brandId);
     const byName = new Map(rows.map((r) => [r.name, r]));
     const names = [...new Set([...PROVIDER_NAMES, ...rows.map((r) => r.name)])].sort();
     return names.map((name) => toBrandProvider(name, byName.get(name) ?? null)).filter((p): p is BrandProvider => p !== null);
   }
 
-  async findProvider(brandId: string, name: string, em: EntityManager = this.em.fork()): Promise<BrandProvider | null> {
+  async findProvider(brandId: string, name: string, db: Queryable = this.configs.pool): Promise<BrandProvider | null> {
     if (name.length === 0 || name.length > 64) return null;
-    const row = await em.findOne(ProviderConfigSchema, { brandId, name });
+    const row = await this.configs.find(db, brandId, name);
     return toBrandProvider(name, row);
   }
 
@@ -59,7 +62,7 @@ export class ProviderService {
 
   /** The brand's custom provider names (for messages that list what is accepted). */
   async customProviderNames(brandId: string): Promise<string[]> {
-    const rows = await this.em.fork().find(ProviderConfigSchema, { brandId, custom: true }, { orderBy: { name: 'asc' } });
+    const rows = await this.configs.list(brandId, { customOnly: true });
     return rows.map((r) => r.name);
   }
 
@@ -77,9 +80,9 @@ export class ProviderService {
     }
     const now = this.clock.now();
     let publish: () => Promise<void> = async () => {};
-    const row = await this.write(async (em) => {
-      if (await em.findOne(ProviderConfigSchema, { brandId, name })) throw duplicate(name);
-      const created = em.create(ProviderConfigSchema, {
+    const row = await this.write(async (db) => {
+      if (await this.configs.find(db, brandId, name)) throw duplicate(name);
+      const created = await this.configs.save(db, {
         brandId,
         name,
         custom: custom !== undefined,
@@ -91,9 +94,8 @@ export class ProviderService {
         concurrencyAndBufferSize: concurrency ? { ...concurrency } : null,
         createdAt: now,
         updatedAt: now,
-      });
-      await em.flush();
-      if (custom?.is_key_less) publish = await this.keys.setKeyless(em, brandId, name, true);
+      }, { insertOnly: true });
+      if (custom?.is_key_less) publish = await this.keys.setKeyless(db, brandId, name, true);
       return created;
     }, name);
     await publish();
@@ -109,17 +111,20 @@ export class ProviderService {
     if (standard && custom) throw badRequest('Custom provider cannot be same as a standard provider');
     const now = this.clock.now();
     let publish: () => Promise<void> = async () => {};
-    const row = await this.write(async (em) => {
-      let row = await em.findOne(ProviderConfigSchema, { brandId, name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!row && !standard) throw providerNotFound();
-      row ??= em.create(ProviderConfigSchema, { brandId, name, custom: false, baseProviderType: name, createdAt: now, updatedAt: now });
+    const row = await this.write(async (db) => {
+      const stored = await this.configs.find(db, brandId, name, { lock: true });
+      if (!stored && !standard) throw providerNotFound();
+      const row: ProviderConfigRow = stored ?? {
+        brandId, name, custom: false, baseProviderType: name, isKeyLess: false, allowedRequests: null, requestPathOverrides: null,
+        networkConfig: null, concurrencyAndBufferSize: null, createdAt: now, updatedAt: now,
+      };
       if (custom) {
-        const keys = await this.keys.countKeys(em, brandId, name);
+        const keys = await this.keys.countKeys(db, brandId, name);
         if (keys > 0 && custom.base_provider_type !== row.baseProviderType) {
           throw badRequest('custom_provider_config.base_provider_type cannot change while the provider has keys: delete its keys first');
         }
         if (keys > 0 && custom.is_key_less) throw badRequest('Cannot make a provider keyless while it has keys: delete its keys first');
-        publish = await this.keys.setKeyless(em, brandId, name, custom.is_key_less);
+        publish = await this.keys.setKeyless(db, brandId, name, custom.is_key_less);
         Object.assign(row, {
           baseProviderType: custom.base_provider_type,
           isKeyLess: custom.is_key_less,
@@ -133,8 +138,7 @@ export class ProviderService {
       }
       if (concurrency) row.concurrencyAndBufferSize = { ...concurrency };
       row.updatedAt = now;
-      await em.flush();
-      return row;
+      return this.configs.save(db, row);
     }, name);
     await publish();
     return toBrandProvider(name, row)!;
@@ -143,28 +147,28 @@ export class ProviderService {
   /** Deletes the provider's keys and the brand's settings of it; returns the provider as it was. */
   async deleteProvider(brandId: string, name: string): Promise<BrandProvider> {
     let publish: () => Promise<void> = async () => {};
-    const provider = await this.write(async (em) => {
-      const row = await em.findOne(ProviderConfigSchema, { brandId, name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const provider = await this.write(async (db) => {
+      const row = await this.configs.find(db, brandId, name, { lock: true });
       const provider = toBrandProvider(name, row);
       if (!provider) throw providerNotFound();
-      publish = await this.keys.deleteAll(em, brandId, name);
-      if (row) await em.remove(row).flush();
+      publish = await this.keys.deleteAll(db, brandId, name);
+      if (row) await this.configs.delete(db, brandId, name);
       return provider;
     }, name);
     await publish();
     return provider;
   }
 
-  private async write<T>(work: (em: EntityManager) => Promise<T>, name: string): Promise<T> {
+  /** One transaction; a racing create of the same provider (the primary key) is the same 409 as the check that lost the race. */
+  private async write<T>(work: (db: Queryable) => Promise<T>, name: string): Promise<T> {
     try {
-      return await this.em.fork().transactional(work);
+      return await this.configs.transaction(work);
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw duplicate(name);
+      if ((e as { code?: string }).code === UNIQUE_VIOLATION) throw duplicate(name);
       throw e;
     }
   }
 }
 
 const duplicate = (name: string) => new AppError('provider.duplicate', `Provider ${name} already exists`);
-
-export type { ProviderConfigEntity };
+const UNIQUE_VIOLATION = '23505';

@@ -1,7 +1,10 @@
 /**
- * A plain node-postgres pool for the hot path (leases and reports): one
- * statement, one round trip, no query builder in between. Everything else
- * goes through the ORM.
+ * A plain node-postgres pool for the key pool's tables (keys, providers'
+ * settings, leases and reports): one statement, one round trip, no query
+ * builder in between. Brands, tokens and nodes go through the ORM.
+ *
+ * A DATE column comes back as its text (YYYY-MM-DD), as the ORM gives it: pg's
+ * default makes it a Date at local midnight, a different day east of UTC.
  *
  * A backend can be terminated at any moment (restart, failover,
  * pg_terminate_backend). pg-pool listens for errors only on idle clients; a
@@ -15,8 +18,14 @@ import { isDatabaseUnavailable } from '../errors/database-errors.js';
 
 export type SqlPool = pg.Pool;
 
+/** What runs a statement: the pool, or one client inside a transaction. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+const DATE_OID = 1082;
+const types = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser };
+
 export function createSqlPool(databaseUrl: string, max = 16): SqlPool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000, types });
   pool.on('connect', (client) => client.on('error', ignoreConnectionError));
   pool.on('error', ignoreConnectionError);
   return pool;
