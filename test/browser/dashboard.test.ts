@@ -125,7 +125,7 @@ describe('the dashboard at /dashboard', () => {
     await page.getByRole('link', { name: 'Keys' }).click();
     const pool = poolClient(t, brand.token);
     const lease = await pool.leaseOk('mistral');
-    await pool.report({ leaseId: lease.leaseId, success: true, costUsd: '0.02' });
+    await pool.report({ leaseId: lease.leaseId, success: true, costUsd: '0.02', latencyMs: 840, timeToFirstTokenMs: 210 });
     await row(page, keyIds[2]).getByText('spend blocked').waitFor({ timeout: 5000 });
     await page.getByRole('link', { name: 'Events' }).click();
     await page.locator('.events li', { hasText: 'EXCEEDED' }).first().waitFor({ timeout: 5000 });
@@ -152,7 +152,8 @@ describe('the dashboard at /dashboard', () => {
   it('shows usage per day and works at phone width', async () => {
     await page.goto(`${t.url}/dashboard#/usage`);
     await page.locator('.chart canvas').first().waitFor({ timeout: 15_000 });
-    expect(await page.locator('table.usage tbody tr').first().innerText()).toMatch(/^\d{4}-\d{2}-\d{2}\s+4\s+3\s+\$0\.02$/); // 3 failed groq calls, 1 mistral call at $0.02
+    // 3 failed groq calls, 1 streamed mistral call at $0.02 (the only report with a latency and a first token)
+    expect(await page.locator('table.usage tbody tr').first().innerText()).toMatch(/^\d{4}-\d{2}-\d{2}\s+4\s+3\s+\$0\.02\s+840 ms\s+210 ms$/);
     await page.screenshot({ path: `${SHOTS}/usage.png`, fullPage: true });
     const phone = await openPage({ width: 390, height: 844 });
     await phone.addInitScript((token) => sessionStorage.setItem('keypool.dashboard.session', JSON.stringify({ token, label: 'brand token' })), brand.token);

@@ -67,7 +67,8 @@ async function keyRow(id: number) {
 async function ledger(id: number) {
   const { rows } = await t.app.sqlPool.query(
     `select requests::int, successes::int, rate_limited::int, server_errors::int, auth_errors::int, client_errors::int, timeouts::int,
-      network_errors::int, prompt_tokens::int, completion_tokens::int, trim_scale(cost_usd)::text as cost_usd, latency_reports::int, model
+      network_errors::int, prompt_tokens::int, completion_tokens::int, trim_scale(cost_usd)::text as cost_usd, latency_reports::int,
+      first_token_reports::int, first_token_ms_max, latency_ms_max, model
      from usage_daily where integration_id = $1`,
     [id],
   );
@@ -92,7 +93,7 @@ describe('POST /v1/chat/completions', () => {
     // 120 × 0.05 / 10^6 + 48 × 0.08 / 10^6
     expect(await keyRow(b.keys[0].id)).toMatchObject({ health_status: 'healthy', spend_month: '0.00000984' });
     expect(await ledger(b.keys[0].id)).toEqual([
-      expect.objectContaining({ requests: 1, successes: 1, prompt_tokens: 120, completion_tokens: 48, cost_usd: '0.00000984', latency_reports: 1, model: 'llama-3.1-8b-instant' }),
+      expect.objectContaining({ requests: 1, successes: 1, prompt_tokens: 120, completion_tokens: 48, cost_usd: '0.00000984', latency_reports: 1, first_token_reports: 0, model: 'llama-3.1-8b-instant' }),
     ]);
     expect(JSON.stringify(body)).not.toContain(b.keys[0].apiKey);
   });
@@ -110,7 +111,23 @@ describe('POST /v1/chat/completions', () => {
     expect(chunks.every((c) => c.usage === undefined)).toBe(true);
     expect(fake.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
     await settled();
-    expect(await ledger(b.keys[0].id)).toEqual([expect.objectContaining({ successes: 1, prompt_tokens: 120, completion_tokens: 48, cost_usd: '0.00000984' })]);
+    expect(await ledger(b.keys[0].id)).toEqual([expect.objectContaining({ successes: 1, prompt_tokens: 120, completion_tokens: 48, cost_usd: '0.00000984', first_token_reports: 1 })]);
+  });
+
+  it('reports a streamed answer\'s time to first token beside its latency, in the ledger and the usage routes', async () => {
+    const b = await brandWithKeys('groq', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', firstEventAfterMs: 120, restAfterMs: 150 });
+    const res = await chat(b.token, { model: 'groq/llama-3.1-8b-instant', stream: true, messages: [] });
+    expect(await res.text()).toContain('data: [DONE]');
+    await settled();
+    const [row] = await ledger(b.keys[0].id);
+    expect(row).toMatchObject({ successes: 1, latency_reports: 1, first_token_reports: 1 });
+    expect(row.first_token_ms_max).toBeGreaterThanOrEqual(110);
+    expect(row.latency_ms_max - row.first_token_ms_max).toBeGreaterThanOrEqual(140);
+    const rest = await t.rest('GET', '/api/v1/usage?group_by=integration', { token: b.token });
+    expect(rest.body.usage).toEqual([expect.objectContaining({ time_to_first_token_ms_avg: row.first_token_ms_max, time_to_first_token_ms_max: row.first_token_ms_max })]);
+    const gql = await t.gql('{ usage(groupBy: [INTEGRATION]) { rows { timeToFirstTokenMsAvg latencyMsMax } } }', {}, b.token);
+    expect((gql.data as any).usage.rows).toEqual([{ timeToFirstTokenMsAvg: row.first_token_ms_max, latencyMsMax: row.latency_ms_max }]);
   });
 
   it('passes the usage chunk to a caller that asked for it, and prices by the provider/* entry', async () => {

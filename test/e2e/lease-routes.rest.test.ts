@@ -58,6 +58,8 @@ describe('POST /api/v1/integrations/lease and /usage', () => {
     ['a negative cost', { lease_id: 'kpl_x.y', success: true, cost_usd: -0.5 }, /^cost_usd must be a non-negative amount/],
     ['fractional tokens', { lease_id: 'kpl_x.y', success: true, prompt_tokens: 1.5 }, 'prompt_tokens must be a whole number from 0 to 100000000'],
     ['success with a 5xx', { lease_id: 'kpl_x.y', success: true, status_code: 503 }, 'status_code 503 contradicts success: true'],
+    ['a negative time to first token', { lease_id: 'kpl_x.y', success: true, time_to_first_token_ms: -1 }, 'time_to_first_token_ms must be a whole number from 0 to 86400000'],
+    ['a first token after the answer', { lease_id: 'kpl_x.y', success: true, latency_ms: 100, time_to_first_token_ms: 101 }, 'time_to_first_token_ms cannot be more than latency_ms'],
   ])('refuses a report with %s', async (_case, body, message) => {
     const res = await usage(body);
     expect(res.status).toBe(400);

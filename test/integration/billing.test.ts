@@ -277,6 +277,8 @@ describe('the usage ledger', () => {
       outcome: outcomes[i % outcomes.length],
       cost_usd: [0.25, 0.5, 0.125, 1, 0.0625][i % 5],
       latency_ms: i,
+      // Every tenth report is of a streamed answer: 0, 5, …, 495 ms to its first token.
+      time_to_first_token_ms: i % 10 === 0 ? i / 2 : undefined,
     }));
     // Leased first (the failures reported would take the keys out), then all reported at once.
     const leases = await Promise.all(reports.map(async (r) => {
@@ -286,7 +288,7 @@ describe('the usage ledger', () => {
     }));
     await Promise.all(reports.map(async (r, i) => {
       const res = await t.rest('POST', '/api/v1/integrations/usage', {
-        body: { lease_id: leases[i], ...r.outcome, cost_usd: r.cost_usd, prompt_tokens: 10, completion_tokens: 3, latency_ms: r.latency_ms },
+        body: { lease_id: leases[i], ...r.outcome, cost_usd: r.cost_usd, prompt_tokens: 10, completion_tokens: 3, latency_ms: r.latency_ms, time_to_first_token_ms: r.time_to_first_token_ms },
         token: brand.token,
       });
       if (res.status !== 200) throw new Error(JSON.stringify(res.body));
@@ -302,12 +304,14 @@ describe('the usage ledger', () => {
       rate_limited: count((o) => o.status_code === 429), server_errors: count((o) => o.status_code === 503), auth_errors: count((o) => o.status_code === 401),
       client_errors: count((o) => o.status_code === 400), timeouts: count((o) => o.error_type === 'timeout'), network_errors: count((o) => o.error_type === 'network'),
       prompt_tokens: 10_000, completion_tokens: 3000, cost_usd: expectedCost, latency_ms_avg: Math.round(499.5), latency_ms_max: 999,
+      time_to_first_token_ms_avg: Math.round(247.5), time_to_first_token_ms_max: 495,
     }]);
-    const gql = await t.gql('{ usage(groupBy: [MODEL, NODE]) { rows { model nodeId requests costUsd } } }', {}, brand.token);
-    const rows = (gql.data as any).usage.rows as { model: string; nodeId: string | null; requests: number }[];
-    expect(rows.map((r) => [r.model, r.nodeId, r.requests])).toEqual([
-      ['llama-3.1-8b', node.id, 250],
-      ['llama-3.1-8b', null, 750],
+    const gql = await t.gql('{ usage(groupBy: [MODEL, NODE]) { rows { model nodeId requests costUsd timeToFirstTokenMsMax } } }', {}, brand.token);
+    const rows = (gql.data as any).usage.rows as { model: string; nodeId: string | null; requests: number; timeToFirstTokenMsMax: number | null }[];
+    // The node's reports are every fourth, so its streamed ones are every twentieth: at most 980 / 2 ms.
+    expect(rows.map((r) => [r.model, r.nodeId, r.requests, r.timeToFirstTokenMsMax])).toEqual([
+      ['llama-3.1-8b', node.id, 250, 490],
+      ['llama-3.1-8b', null, 750, 495],
     ]);
     const byKey = await t.rest('GET', `/api/v1/usage?group_by=integration,day&integration_id=${keyA.id}`, { token: brand.token });
     expect(byKey.body.usage.every((r: any) => r.integration_id === keyA.id && r.day === '2026-03-10')).toBe(true);

@@ -10,7 +10,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 export type UpstreamBehaviour =
-  | { kind: 'ok'; usage?: { prompt_tokens: number; completion_tokens: number }; content?: string }
+  | {
+      kind: 'ok'; usage?: { prompt_tokens: number; completion_tokens: number }; content?: string;
+      /** A stream's pauses: before its first event, and between the first and the rest. */
+      firstEventAfterMs?: number; restAfterMs?: number;
+    }
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Answers after a delay (longer than the gateway's attempt timeout: a timeout). */
   | { kind: 'slow'; delayMs: number }
@@ -108,8 +112,17 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     const events = [chunk('c1', model, { role: 'assistant', content: '' }), ...words.map((w, i) => chunk('c1', model, { content: i === 0 ? w : ` ${w}` }))];
     events.push(chunk('c1', model, {}, 'stop'));
     if (r.body.stream_options?.include_usage) events.push({ ...chunk('c1', model, {}), choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } } as never);
-    for (const e of events) res.write(`data: ${JSON.stringify(e)}\n\n`);
-    res.end('data: [DONE]\n\n');
+    const send = (list: object[]) => {
+      for (const e of list) res.write(`data: ${JSON.stringify(e)}\n\n`);
+    };
+    const later = (ms: number | undefined, then: () => void) => (ms ? void setTimeout(() => !res.destroyed && then(), ms).unref() : then());
+    later(b.firstEventAfterMs, () => {
+      send(events.slice(0, 1));
+      later(b.restAfterMs, () => {
+        send(events.slice(1));
+        res.end('data: [DONE]\n\n');
+      });
+    });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

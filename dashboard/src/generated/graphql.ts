@@ -91,7 +91,7 @@ export type DashboardUsageQueryVariables = Exact<{
 }>;
 
 
-export type DashboardUsageQuery = { usage: { rows: Array<{ day: string | null, requests: number, failures: number, costUsd: string }> } };
+export type DashboardUsageQuery = { usage: { rows: Array<{ day: string | null, requests: number, failures: number, costUsd: string, latencyMsAvg: number | null, timeToFirstTokenMsAvg: number | null }> } };
 
 export type DashboardHealthSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -242,6 +242,8 @@ export const DashboardUsageDocument = new TypedDocumentString(`
       requests
       failures
       costUsd
+      latencyMsAvg
+      timeToFirstTokenMsAvg
     }
   }
 }

@@ -1,4 +1,4 @@
-/** Requests, failures and cost per day for the last 30 days, from the usage ledger, as charts and a table. */
+/** Requests, failures, cost and latency per day for the last 30 days, from the usage ledger, as charts and a table. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -6,7 +6,9 @@ import { ApiError, gql, type Session } from '../api';
 import { DashboardUsageDocument } from '../generated/graphql';
 import { usd } from '../format';
 
-interface Day { day: string; requests: number; failures: number; cost: number }
+interface Day { day: string; requests: number; failures: number; cost: number; latencyMs: number | null; firstTokenMs: number | null }
+
+const ms = (value: number | null) => (value === null ? '—' : `${value} ms`);
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -39,7 +41,10 @@ export function Usage({ session }: { session: Session }) {
         for (let t = from.getTime(); t <= to.getTime() + 1; t += 86_400_000) {
           const day = isoDay(new Date(t));
           const r = byDay.get(day);
-          all.push({ day, requests: r?.requests ?? 0, failures: r?.failures ?? 0, cost: Number(r?.costUsd ?? 0) });
+          all.push({
+            day, requests: r?.requests ?? 0, failures: r?.failures ?? 0, cost: Number(r?.costUsd ?? 0),
+            latencyMs: r?.latencyMsAvg ?? null, firstTokenMs: r?.timeToFirstTokenMsAvg ?? null,
+          });
         }
         setDays(all);
       })
@@ -54,8 +59,20 @@ export function Usage({ session }: { session: Session }) {
       <div class="table-scroll">
         <table class="usage">
           <caption>Last 30 days (UTC)</caption>
-          <thead><tr><th scope="col">Day</th><th scope="col">Requests</th><th scope="col">Failures</th><th scope="col">Cost</th></tr></thead>
-          <tbody>{[...days].reverse().map((d) => <tr key={d.day}><th scope="row">{d.day}</th><td class="num">{d.requests}</td><td class="num">{d.failures}</td><td class="num">{usd(String(d.cost))}</td></tr>)}</tbody>
+          <thead>
+            <tr>
+              <th scope="col">Day</th><th scope="col">Requests</th><th scope="col">Failures</th><th scope="col">Cost</th>
+              <th scope="col">Latency (avg)</th><th scope="col">First token (avg, streamed)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...days].reverse().map((d) => (
+              <tr key={d.day}>
+                <th scope="row">{d.day}</th><td class="num">{d.requests}</td><td class="num">{d.failures}</td><td class="num">{usd(String(d.cost))}</td>
+                <td class="num">{ms(d.latencyMs)}</td><td class="num">{ms(d.firstTokenMs)}</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       </div>
     </>

@@ -34,6 +34,8 @@ export class UsageRowType {
   @Field(() => DecimalScalar, { description: 'USD, exact.' }) costUsd!: string;
   @Field(() => Int, { nullable: true, description: 'Over the reports that gave a latency.' }) latencyMsAvg!: number | null;
   @Field(() => Int, { nullable: true }) latencyMsMax!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Over the reports that gave one (streamed answers), in milliseconds.' }) timeToFirstTokenMsAvg!: number | null;
+  @Field(() => Int, { nullable: true }) timeToFirstTokenMsMax!: number | null;
 }
 
 @ObjectType('UsageReport')

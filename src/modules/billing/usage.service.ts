@@ -42,6 +42,9 @@ export interface UsageRow {
   costUsd: string;
   latencyMsAvg: number | null;
   latencyMsMax: number | null;
+  /** Over the reports that gave one (streamed answers). */
+  timeToFirstTokenMsAvg: number | null;
+  timeToFirstTokenMsMax: number | null;
 }
 
 export interface UsageReport {
@@ -118,7 +121,9 @@ export class UsageService {
         'sum(server_errors)::bigint as server_errors', 'sum(auth_errors)::bigint as auth_errors', 'sum(client_errors)::bigint as client_errors',
         'sum(timeouts)::bigint as timeouts', 'sum(network_errors)::bigint as network_errors', 'sum(prompt_tokens)::bigint as prompt_tokens',
         'sum(completion_tokens)::bigint as completion_tokens', 'sum(cost_usd)::text as cost_usd', 'sum(latency_ms_sum)::bigint as latency_ms_sum',
-        'max(latency_ms_max) as latency_ms_max', 'sum(latency_reports)::bigint as latency_reports'].join(', ')}
+        'max(latency_ms_max) as latency_ms_max', 'sum(latency_reports)::bigint as latency_reports',
+        'sum(first_token_ms_sum)::bigint as first_token_ms_sum', 'max(first_token_ms_max) as first_token_ms_max',
+        'sum(first_token_reports)::bigint as first_token_reports'].join(', ')}
        from usage_daily where ${where.join(' and ')}
        ${group.length ? `group by ${group.join(', ')} order by ${group.join(', ')}` : ''}`,
       values,
@@ -130,6 +135,7 @@ export class UsageService {
 function toRow(r: Record<string, unknown>): UsageRow {
   const n = (k: string) => Number(r[k] ?? 0);
   const reports = n('latency_reports');
+  const firstTokens = n('first_token_reports');
   const failures = ['rate_limited', 'server_errors', 'auth_errors', 'client_errors', 'timeouts', 'network_errors'].reduce((sum, k) => sum + n(k), 0);
   return {
     day: (r.day as string | undefined) ?? null,
@@ -151,5 +157,7 @@ function toRow(r: Record<string, unknown>): UsageRow {
     costUsd: normalizeDecimal(String(r.cost_usd ?? '0')),
     latencyMsAvg: reports > 0 ? Math.round(n('latency_ms_sum') / reports) : null,
     latencyMsMax: reports > 0 ? n('latency_ms_max') : null,
+    timeToFirstTokenMsAvg: firstTokens > 0 ? Math.round(n('first_token_ms_sum') / firstTokens) : null,
+    timeToFirstTokenMsMax: firstTokens > 0 ? n('first_token_ms_max') : null,
   };
 }

@@ -316,7 +316,8 @@ export class GatewayService {
     pipeline(upstream, relay, (error) => {
       const latencyMs = Math.round(performance.now() - started);
       const ttft = relay.firstEventAt === null ? null : relay.firstEventAt - started;
-      const base = { leaseId: lease.leaseId, latencyMs };
+      // The upstream's own time to first token, from the attempt's start (the lease before it is keypool's).
+      const base = { leaseId: lease.leaseId, latencyMs, timeToFirstTokenMs: ttft === null ? null : Math.min(latencyMs, Math.round(ttft)) };
       if (!error) {
         this.report(ctx.call.brandId, { ...base, success: true, statusCode: status, ...this.spend(ctx, relay.usage) });
         this.trace(ctx, 'success', status, ttft);

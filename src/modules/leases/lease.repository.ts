@@ -89,6 +89,8 @@ export interface ReportItem {
   promptTokens: number;
   completionTokens: number;
   latencyMs: number | null;
+  /** Time to the first streamed byte of the answer (null: not streamed, or not said). */
+  firstTokenMs: number | null;
 }
 
 export type ReportRow =
@@ -101,9 +103,9 @@ const APPLY_SQL = `select a.kind, a.item, a.lease_skipped, nullif(pc.network_con
     case when pc.custom then pc.base_provider_type end as base_provider_type, pc.network_config->'extra_headers' as extra_headers,
     a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, (a.key).*
   from keypool_apply($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::integer[], $8::text[],
-    $9::integer[], $10::boolean[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[],
-    $15::uuid[], $16::text[], $17::text[], $18::boolean[], $19::integer[], $20::integer[],
-    $21, $22, $23::date, $24::date, $25, $26, $27, $28, $29, $30, $31, $32::text[], $33::text[]) a
+    $9::integer[], $10::boolean[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[], $15::integer[],
+    $16::uuid[], $17::text[], $18::text[], $19::boolean[], $20::integer[], $21::integer[],
+    $22, $23, $24::date, $25::date, $26, $27, $28, $29, $30, $31, $32, $33::text[], $34::text[]) a
   left join provider_config pc on a.kind = 'lease' and pc.brand_id = (a.key).brand_id and pc.name = (a.key).provider_name
   order by a.kind, a.item`;
 
@@ -156,7 +158,7 @@ export class LeaseRepository {
       reports.map((i) => i.leaseUuid), reports.map((i) => i.integrationId), reports.map((i) => i.brandId), reports.map((i) => i.nodeId),
       reports.map((i) => i.model), reports.map((i) => i.success), reports.map((i) => i.statusCode), reports.map((i) => i.errorType),
       reports.map((i) => i.retryAfterSeconds), reports.map((i) => i.probe), reports.map((i) => i.costUsd), reports.map((i) => i.promptTokens),
-      reports.map((i) => i.completionTokens), reports.map((i) => i.latencyMs),
+      reports.map((i) => i.completionTokens), reports.map((i) => i.latencyMs), reports.map((i) => i.firstTokenMs),
       leases.map((i) => i.brandId), leases.map((i) => i.providerName), leases.map((i) => i.model), leases.map((i) => i.batch),
       leases.flatMap((i, at) => i.exclude.map(() => at + 1)), leases.flatMap((i) => i.exclude),
       t.now, t.minuteStart, t.today, t.monthStart, t.dayKey, t.monthKey,

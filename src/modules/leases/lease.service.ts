@@ -199,6 +199,7 @@ export class LeaseService {
         success: report.success, statusCode: report.statusCode ?? null, errorType: report.errorType ?? null,
         retryAfterSeconds: report.retryAfterSeconds ?? null, probe: claims.probe, costUsd: report.costUsd,
         promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,
+        firstTokenMs: report.timeToFirstTokenMs ?? null,
       },
     });
     const row = (result as { report: ReportRow }).report;

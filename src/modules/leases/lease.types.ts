@@ -34,6 +34,7 @@ export class ReportKeyUsageInput {
   @Field(() => Int, { nullable: true, description: 'The upstream HTTP status.' }) statusCode?: number | null;
   @Field(() => UsageErrorTypeEnum, { nullable: true }) errorType?: ErrorType | null;
   @Field(() => Int, { nullable: true }) latencyMs?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Time to the first byte of a streamed answer, in milliseconds.' }) timeToFirstTokenMs?: number | null;
   @Field(() => DecimalScalar, { nullable: true, description: 'What the request cost, in USD.' }) costUsd?: string | null;
   @Field(() => Int, { nullable: true }) promptTokens?: number | null;
   @Field(() => Int, { nullable: true }) completionTokens?: number | null;

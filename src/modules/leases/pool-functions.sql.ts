@@ -20,9 +20,10 @@
  * Every time is a parameter (the service's clock), so tests drive them with a
  * manual clock. Applied (create or replace) after the migrations at every start.
  * The previous versions' functions are left in place, so their instances keep
- * leasing during a rolling upgrade: keypool_lease_many, and keypool_apply and
- * keypool_lease without the exclusion arrays (a new argument list is a new
- * function beside the old one).
+ * leasing during a rolling upgrade: keypool_lease_many, keypool_apply and
+ * keypool_lease without the exclusion arrays, keypool_apply and keypool_report
+ * without the first-token array (a new argument list is a new function beside
+ * the old one).
  */
 
 /** A type the report function returns one of per item. */
@@ -231,7 +232,7 @@ $fn$;`;
 const REPORT_SQL = `create or replace function keypool_report(
   p_leases uuid[], p_keys integer[], p_brands uuid[], p_nodes uuid[], p_models text[],
   p_success boolean[], p_status_codes integer[], p_error_types text[], p_retry_afters integer[], p_probes boolean[],
-  p_costs numeric[], p_prompt_tokens bigint[], p_completion_tokens bigint[], p_latencies integer[],
+  p_costs numeric[], p_prompt_tokens bigint[], p_completion_tokens bigint[], p_latencies integer[], p_first_tokens integer[],
   p_now timestamptz, p_today date, p_month_start date, p_day_key text, p_month_key text,
   p_degraded_after integer, p_unhealthy_after integer, p_rate_limit_ms double precision,
   p_probe_base_ms double precision, p_probe_max_ms double precision, p_credit_providers text[]
@@ -247,8 +248,8 @@ declare
   done integer[] := '{}';
 begin
   for r in select * from unnest(p_leases, p_keys, p_brands, p_nodes, p_models, p_success, p_status_codes, p_error_types,
-      p_retry_afters, p_probes, p_costs, p_prompt_tokens, p_completion_tokens, p_latencies) with ordinality
-      as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, ord)
+      p_retry_afters, p_probes, p_costs, p_prompt_tokens, p_completion_tokens, p_latencies, p_first_tokens) with ordinality
+      as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, first_token, ord)
     order by u.key, u.ord
   loop
     report_item := r.ord; report_key := null; previous_status := null; health_reason := null; was_exceeded := null; credits_flagged := null;
@@ -278,12 +279,14 @@ begin
     returning i.* into report_key;
     insert into usage_daily as u (brand_id, integration_id, provider_name, node_id, model, day, requests,
       successes, rate_limited, server_errors, auth_errors, client_errors, timeouts, network_errors,
-      prompt_tokens, completion_tokens, cost_usd, latency_ms_sum, latency_ms_max, latency_reports)
+      prompt_tokens, completion_tokens, cost_usd, latency_ms_sum, latency_ms_max, latency_reports,
+      first_token_ms_sum, first_token_ms_max, first_token_reports)
     values (cur.brand_id, cur.id, cur.provider_name, r.node, lower(coalesce(r.model, '')), p_today, 1,
       (step.ledger_outcome = 'successes')::int, (step.ledger_outcome = 'rate_limited')::int, (step.ledger_outcome = 'server_errors')::int,
       (step.ledger_outcome = 'auth_errors')::int, (step.ledger_outcome = 'client_errors')::int, (step.ledger_outcome = 'timeouts')::int,
       (step.ledger_outcome = 'network_errors')::int, r.prompt, r.completion, r.cost,
-      coalesce(r.latency, 0), coalesce(r.latency, 0), (r.latency is not null)::int)
+      coalesce(r.latency, 0), coalesce(r.latency, 0), (r.latency is not null)::int,
+      coalesce(r.first_token, 0), coalesce(r.first_token, 0), (r.first_token is not null)::int)
     on conflict (brand_id, day, integration_id, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
       requests = u.requests + 1, successes = u.successes + excluded.successes, rate_limited = u.rate_limited + excluded.rate_limited,
       server_errors = u.server_errors + excluded.server_errors, auth_errors = u.auth_errors + excluded.auth_errors,
@@ -291,7 +294,10 @@ begin
       network_errors = u.network_errors + excluded.network_errors,
       prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens,
       cost_usd = u.cost_usd + excluded.cost_usd, latency_ms_sum = u.latency_ms_sum + excluded.latency_ms_sum,
-      latency_ms_max = greatest(u.latency_ms_max, excluded.latency_ms_max), latency_reports = u.latency_reports + excluded.latency_reports;
+      latency_ms_max = greatest(u.latency_ms_max, excluded.latency_ms_max), latency_reports = u.latency_reports + excluded.latency_reports,
+      first_token_ms_sum = u.first_token_ms_sum + excluded.first_token_ms_sum,
+      first_token_ms_max = greatest(u.first_token_ms_max, excluded.first_token_ms_max),
+      first_token_reports = u.first_token_reports + excluded.first_token_reports;
     done := done || r.ord::integer;
     report_outcome := 'reported';
     previous_status := cur.health_status;
@@ -323,7 +329,7 @@ $fn$;`;
 const APPLY_SQL = `create or replace function keypool_apply(
   p_leases uuid[], p_keys integer[], p_report_brands uuid[], p_nodes uuid[], p_report_models text[],
   p_success boolean[], p_status_codes integer[], p_error_types text[], p_retry_afters integer[], p_probes boolean[],
-  p_costs numeric[], p_prompt_tokens bigint[], p_completion_tokens bigint[], p_latencies integer[],
+  p_costs numeric[], p_prompt_tokens bigint[], p_completion_tokens bigint[], p_latencies integer[], p_first_tokens integer[],
   p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[], p_exclude_items integer[], p_exclude_keys integer[],
   p_now timestamptz, p_minute timestamptz, p_today date, p_month_start date, p_day_key text, p_month_key text,
   p_degraded_after integer, p_unhealthy_after integer, p_rate_limit_ms double precision,
@@ -338,7 +344,7 @@ begin
   return query select 'report'::text, r.report_item, null::jsonb, r.report_outcome, r.previous_status, r.health_reason,
       r.was_exceeded, r.credits_flagged, r.report_key
     from keypool_report(p_leases, p_keys, p_report_brands, p_nodes, p_report_models, p_success, p_status_codes, p_error_types,
-      p_retry_afters, p_probes, p_costs, p_prompt_tokens, p_completion_tokens, p_latencies, p_now, p_today, p_month_start,
+      p_retry_afters, p_probes, p_costs, p_prompt_tokens, p_completion_tokens, p_latencies, p_first_tokens, p_now, p_today, p_month_start,
       p_day_key, p_month_key, p_degraded_after, p_unhealthy_after, p_rate_limit_ms, p_probe_base_ms, p_probe_max_ms,
       p_credit_providers) r;
   return query select 'lease'::text, l.lease_item, l.lease_skipped, null::text, null::text, null::text, null::boolean, null::boolean, l.lease_key

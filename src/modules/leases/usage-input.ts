@@ -11,6 +11,8 @@ export interface UsageReportInput {
   statusCode?: number | null;
   errorType?: string | null;
   latencyMs?: number | null;
+  /** Time to the first byte of a streamed answer. */
+  timeToFirstTokenMs?: number | null;
   costUsd?: string | null;
   promptTokens?: number | null;
   completionTokens?: number | null;
@@ -24,6 +26,7 @@ export interface ValidUsageReport {
   errorType?: ErrorType;
   costUsd: string;
   latencyMs?: number;
+  timeToFirstTokenMs?: number;
   retryAfterSeconds?: number;
   promptTokens: number;
   completionTokens: number;
@@ -53,6 +56,10 @@ export function validateUsageReport(r: UsageReportInput): ValidUsageReport {
   }
   if (r.success && r.errorType) throw invalid(`${field('errorType')} is only for failures (${field('success')}: false)`);
   const latencyMs = wholeNumber(r.latencyMs, field('latencyMs'), 0, 86_400_000);
+  const timeToFirstTokenMs = wholeNumber(r.timeToFirstTokenMs, field('timeToFirstTokenMs'), 0, 86_400_000);
+  if (timeToFirstTokenMs !== undefined && latencyMs !== undefined && timeToFirstTokenMs > latencyMs) {
+    throw invalid(`${field('timeToFirstTokenMs')} cannot be more than ${field('latencyMs')}`);
+  }
   if (r.costUsd !== undefined && r.costUsd !== null && !(COST.test(r.costUsd) && Number(r.costUsd) <= MAX_COST_USD)) {
     throw invalid(`${field('costUsd')} must be a non-negative amount in USD of at most ${MAX_COST_USD}, with at most 12 decimal places`);
   }
@@ -63,6 +70,7 @@ export function validateUsageReport(r: UsageReportInput): ValidUsageReport {
     errorType: (r.errorType ?? undefined) as ErrorType | undefined,
     costUsd: r.costUsd ?? '0',
     latencyMs,
+    timeToFirstTokenMs,
     retryAfterSeconds: wholeNumber(r.retryAfterSeconds, field('retryAfterSeconds'), 1, 86_400),
     promptTokens: wholeNumber(r.promptTokens, field('promptTokens'), 0, 100_000_000) ?? 0,
     completionTokens: wholeNumber(r.completionTokens, field('completionTokens'), 0, 100_000_000) ?? 0,

@@ -18,6 +18,7 @@ const toV1UsageRow = (r: UsageRow) => ({
   requests: r.requests, successes: r.successes, failures: r.failures, rate_limited: r.rateLimited, server_errors: r.serverErrors,
   auth_errors: r.authErrors, client_errors: r.clientErrors, timeouts: r.timeouts, network_errors: r.networkErrors,
   prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, cost_usd: Number(r.costUsd), latency_ms_avg: r.latencyMsAvg, latency_ms_max: r.latencyMsMax,
+  time_to_first_token_ms_avg: r.timeToFirstTokenMsAvg, time_to_first_token_ms_max: r.timeToFirstTokenMsMax,
 });
 
 export function mountBillingRoutesV1(fastify: FastifyInstance, services: Services): void {

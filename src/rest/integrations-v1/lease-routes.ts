@@ -12,7 +12,7 @@ import { isoSeconds } from '../../platform/time/dates.js';
 import { toV1Integration } from './mapping.js';
 
 const LEASE_FIELDS = ['provider_name', 'model', 'node_id', 'batch'] as const;
-const USAGE_FIELDS = ['lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds'] as const;
+const USAGE_FIELDS = ['lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'time_to_first_token_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds'] as const;
 
 export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services): void {
   // The hot path: answers are far below the compression threshold, so no compression hooks run.
@@ -60,6 +60,7 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
         statusCode: passThrough<number>(body, 'status_code'),
         errorType: optionalStringOrNull(body, 'error_type'),
         latencyMs: passThrough<number>(body, 'latency_ms'),
+        timeToFirstTokenMs: passThrough<number>(body, 'time_to_first_token_ms'),
         costUsd: optionalDecimalOrNull(body, 'cost_usd'),
         promptTokens: passThrough<number>(body, 'prompt_tokens'),
         completionTokens: passThrough<number>(body, 'completion_tokens'),

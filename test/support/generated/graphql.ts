@@ -81,6 +81,8 @@ export type ReportKeyUsageInput = {
   /** The upstream HTTP status. */
   statusCode?: number | null | undefined;
   success: boolean;
+  /** Time to the first byte of a streamed answer, in milliseconds. */
+  timeToFirstTokenMs?: number | null | undefined;
 };
 
 export type SpendLimitAction =

@@ -8,6 +8,7 @@ import { Migration20261123110000_encryption_canary } from './Migration2026112311
 import { Migration20261123120000_nodes } from './Migration20261123120000_nodes.js';
 import { Migration20261123130000_provider_keys } from './Migration20261123130000_provider_keys.js';
 import { Migration20261123140000_spend_ledger } from './Migration20261123140000_spend_ledger.js';
+import { Migration20261124000000_first_token } from './Migration20261124000000_first_token.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -19,4 +20,5 @@ export const migrationsList = [
   { name: 'Migration20261123120000_nodes', class: Migration20261123120000_nodes },
   { name: 'Migration20261123130000_provider_keys', class: Migration20261123130000_provider_keys },
   { name: 'Migration20261123140000_spend_ledger', class: Migration20261123140000_spend_ledger },
+  { name: 'Migration20261124000000_first_token', class: Migration20261124000000_first_token },
 ];
