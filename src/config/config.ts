@@ -163,7 +163,7 @@ const envSchema = z.object({
     .pipe(
       z.array(
         z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}=https?:\/\/[^\s/]+\S*$/, {
-          message: 'must list provider=URL pairs, e.g. groq=https://api.groq.com/openai/v1,ollama=http://127.0.0.1:11434/v1',
+          message: 'must be a provider=URL pair with an http or https URL, e.g. groq=https://api.groq.com/openai/v1,ollama=http://127.0.0.1:11434/v1',
         }),
       ),
     )
@@ -221,7 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   );
   const parsed = envSchema.safeParse(blankToUndefined);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+    // A list's entry is named by its place, never by its value (a list may hold secrets).
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.map((p) => (typeof p === 'number' ? `(entry ${p + 1})` : String(p))).join(' ')} ${i.message}`));
   }
   const e = parsed.data;
   const problems: string[] = [];

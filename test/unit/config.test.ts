@@ -59,9 +59,9 @@ describe('loadConfig', () => {
     writeFileSync(prices, JSON.stringify({ 'groq-llama': { prompt: '0.05', completion: '0.08' } }));
     expect(problemsOf({ ...external, KEYPOOL_GATEWAY_PRICES_FILE: prices })).toEqual(['KEYPOOL_GATEWAY_PRICES_FILE "groq-llama" must be written provider/model']);
     expect(problemsOf({ ...external, KEYPOOL_GATEWAY_PRICES_FILE: join(dir, 'missing.json') })).toEqual([expect.stringMatching(/^KEYPOOL_GATEWAY_PRICES_FILE .*missing\.json cannot be read as JSON/)]);
-    expect(problemsOf({ ...external, KEYPOOL_GATEWAY_BASE_URLS: 'groq', KEYPOOL_GATEWAY_MAX_ATTEMPTS: '0' })).toEqual([
+    expect(problemsOf({ ...external, KEYPOOL_GATEWAY_BASE_URLS: 'groq=http://127.0.0.1:9000/v1,mistral=ftp://x', KEYPOOL_GATEWAY_MAX_ATTEMPTS: '0' })).toEqual([
       expect.stringMatching(/^KEYPOOL_GATEWAY_MAX_ATTEMPTS must be at least 1/),
-      expect.stringMatching(/^KEYPOOL_GATEWAY_BASE_URLS\.0 must list provider=URL pairs/),
+      expect.stringMatching(/^KEYPOOL_GATEWAY_BASE_URLS \(entry 2\) must be a provider=URL pair with an http or https URL/),
     ]);
   });
 
@@ -77,7 +77,7 @@ describe('loadConfig', () => {
   it('refuses to allow-list keypool\'s own variables for key references, and reads the others live', () => {
     for (const own of ['KEYPOOL_ADMIN_TOKEN', 'KEYPOOL_ENCRYPTION_KEYS', 'keypool_jwt_secret', 'DATABASE_URL', 'PGPASSWORD']) {
       const problems = problemsOf({ ...external, KEYPOOL_ENV_ALLOWLIST: `OPENAI_KEY,${own}` });
-      expect(problems).toEqual([expect.stringMatching(/^KEYPOOL_ENV_ALLOWLIST\.1 must not list keypool's own variables \(KEYPOOL_\*, DATABASE_URL, PG\*\)/)]);
+      expect(problems).toEqual([expect.stringMatching(/^KEYPOOL_ENV_ALLOWLIST \(entry 2\) must not list keypool's own variables \(KEYPOOL_\*, DATABASE_URL, PG\*\)/)]);
     }
     expect(problemsOf({ ...external, KEYPOOL_ENV_ALLOWLIST: 'NOT-A-NAME' })[0]).toMatch(/must list environment variable names/);
     const env: NodeJS.ProcessEnv = { ...external, KEYPOOL_ENV_ALLOWLIST: 'OPENAI_KEY, GROQ_KEY', OPENAI_KEY: 'sk-1', HOME: '/root' };
