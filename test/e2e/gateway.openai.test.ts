@@ -287,17 +287,38 @@ describe('POST /v1/chat/completions', () => {
     ['a model that is not a string', { model: 7 }, 400, 'model must be a string', 'model', 'request.invalid'],
     ['a model without a provider', { model: 'llama-3.1-8b-instant' }, 404, 'The model does not exist or you do not have access to it: name it provider/model, e.g. groq/llama-3.1-8b-instant', 'model', 'model_not_found'],
     ['an unknown provider', { model: 'sk-pasted-by-mistake-0123/t-800' }, 404, 'The model does not exist or you do not have access to it: its provider (the part before the first "/") is neither a catalog provider nor one of this brand\'s custom providers', 'model', 'model_not_found'],
-    ['a provider the brand has no keys for', { model: 'together/llama' }, 404, 'The model does not exist or you do not have access to it: this brand has no together keys', 'model', 'model_not_found'],
+    ['a provider the brand has no keys for', { model: 'together/llama', messages: [] }, 404, 'The model does not exist or you do not have access to it: this brand has no together keys', 'model', 'model_not_found'],
     ['a provider without an OpenAI API', { model: 'fal_ai/flux' }, 404, 'The provider fal_ai has no OpenAI-compatible API the gateway can call (lease its keys with POST /api/v1/integrations/lease instead)', null, 'unknown_url'],
     ['a non-boolean stream', { model: 'groq/x', stream: 'yes' }, 400, 'stream must be a boolean', 'stream', 'request.invalid'],
     ['stream_options that are not an object', { model: 'groq/x', stream: true, stream_options: 'include_usage' }, 400, 'stream_options must be an object, e.g. { "include_usage": true }', 'stream_options', 'request.invalid'],
+    ['no messages', { model: 'groq/llama-3.1-8b-instant' }, 400, 'messages is required: a list of { role, content } objects', 'messages', 'request.invalid'],
+    ['messages that are a string', { model: 'groq/llama-3.1-8b-instant', messages: 'hi' }, 400, 'messages must be a list of { role, content } objects', 'messages', 'request.invalid'],
+    ['a message that is not an object', { model: 'groq/llama-3.1-8b-instant', messages: ['hi'] }, 400, 'messages must be a list of { role, content } objects', 'messages', 'request.invalid'],
     ['a NUL in the model', { model: 'groq/llama\u0000x' }, 400, 'model must not contain NUL characters (\\u0000)', null, 'request.invalid'],
     ['a NUL in a message', { model: 'groq/x', messages: [{ role: 'user', content: 'a\u0000b' }] }, 400, 'messages[0].content must not contain NUL characters (\\u0000)', null, 'request.invalid'],
   ])('refuses %s in OpenAI\'s error body', async (_case, body, status, message, param, code) => {
     const b = await brandWithKeys('groq', 1, { models: ['llama-3.1-8b-instant'] });
+    const sent = fake.requests.length;
     const res = await chat(b.token, body);
     expect(res.status).toBe(status);
     expect(await res.json()).toEqual({ error: { message, type: 'invalid_request_error', param, code } });
+    // Nothing was leased or forwarded: no allowance spent on a request no upstream could take.
+    expect(fake.requests.length).toBe(sent);
+    expect((await t.app.sqlPool.query('select minute_count from integration where id = $1', [b.keys[0].id])).rows[0].minute_count).toBe(0);
+  });
+
+  it.each([
+    ['no input', { model: 'groq/nomic-embed' }, 'input is required: a string, or a list of strings or of token lists'],
+    ['an input that is an object', { model: 'groq/nomic-embed', input: { text: 'x' } }, 'input must be a string, or a list of strings or of token lists'],
+  ])('refuses embeddings with %s, leasing nothing', async (_case, body, message) => {
+    const b = await brandWithKeys('groq', 1);
+    const sent = fake.requests.length;
+    const res = await fetch(`${t.url}/v1/embeddings`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${b.token}` }, body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { message, type: 'invalid_request_error', param: 'input', code: 'request.invalid' } });
+    expect(fake.requests.length).toBe(sent);
   });
 
   it('answers 404 for a model no key allows, without leasing', async () => {

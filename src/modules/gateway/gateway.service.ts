@@ -149,6 +149,23 @@ const headerOf = (headers: Record<string, string | string[] | undefined>, name: 
   return value === undefined ? null : Array.isArray(value) ? value[0] : value;
 };
 
+/**
+ * The body's shape, as far as every OpenAI-compatible API agrees on it: checked before a lease,
+ * so a request no upstream could take spends no key's allowance. The rest is the upstream's to judge.
+ */
+function checkShape(call: GatewayCall): void {
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (call.endpoint === 'chat/completions') {
+    const { messages } = call.body;
+    if (messages === undefined || messages === null) throw badRequest('messages is required: a list of { role, content } objects', { param: 'messages' });
+    if (!Array.isArray(messages) || !messages.every(isObject)) throw badRequest('messages must be a list of { role, content } objects', { param: 'messages' });
+  } else if (call.endpoint === 'embeddings') {
+    const { input } = call.body;
+    if (input === undefined || input === null || input === '') throw badRequest('input is required: a string, or a list of strings or of token lists', { param: 'input' });
+    if (typeof input !== 'string' && !Array.isArray(input)) throw badRequest('input must be a string, or a list of strings or of token lists', { param: 'input' });
+  }
+}
+
 export class GatewayService {
   private readonly agent: Agent;
   private readonly reports = new Set<Promise<void>>();
@@ -176,6 +193,7 @@ export class GatewayService {
     const split = splitModel(name);
     if (!split) throw modelNotFound('name it provider/model, e.g. groq/llama-3.1-8b-instant');
     await this.checkProvider(call.brandId, split.provider);
+    checkShape(call);
     const stream = call.body.stream === true && call.endpoint === 'chat/completions';
     const ctx: CallContext = {
       call, provider: split.provider, model: split.model, stream, callerWantsUsage: (options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
