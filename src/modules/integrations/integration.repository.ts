@@ -13,6 +13,7 @@ import { inTransaction, type Queryable, type SqlPool } from '../../platform/db/s
 import { utcDay, utcMonthStart } from './limits.js';
 import { spendPeriodKey } from './spend.js';
 import type { IntegrationRecord } from './integration.view.js';
+import type { IntegrationSettings } from './integration-input.js';
 
 const camelNames = new Map<string, string>();
 const camel = (column: string) => {
@@ -54,55 +55,27 @@ export interface StoredKey extends IntegrationRecord {
   credentialsEncrypted?: string;
 }
 
-/** A new key, as the service has checked and sealed it. */
-export interface NewKey {
+/** What a key holds besides its settings: its identity, the sealed credential and its renderings. */
+interface KeyIdentity {
   keyId: string;
   brandId: string;
   providerName: string;
-  keyLabel: string | null;
-  isActive: boolean;
-  isPrimary: boolean;
   priority: number;
-  weight: string;
-  models: string[] | null;
-  blacklistedModels: string[];
-  useForBatchApi: boolean;
   keyless: boolean;
   envRefs: string[];
   credentialsEncrypted: string;
   credentialFingerprint: string;
   keyPreview: Record<string, string>;
   keyView: unknown;
-  dailyLimit: number | null;
-  minuteLimit: number | null;
-  spendLimitAmount: string | null;
-  spendLimitPeriod: string;
-  spendLimitAction: string;
   billingNextAt: Date | null;
   createdAt: Date;
-  updatedAt: Date;
 }
 
-/** What a change may write: the settings, a new sealed credential, and the marks a change clears. */
-export interface KeyChange {
-  keyLabel?: string | null;
-  isActive?: boolean;
-  isPrimary?: boolean;
-  priority?: number;
-  weight?: string;
-  models?: string[] | null;
-  blacklistedModels?: string[];
-  useForBatchApi?: boolean;
-  dailyLimit?: number | null;
-  minuteLimit?: number | null;
-  spendLimitAmount?: string | null;
-  spendLimitPeriod?: string;
-  spendLimitAction?: string;
-  envRefs?: string[];
-  credentialsEncrypted?: string;
-  credentialFingerprint?: string;
-  keyPreview?: Record<string, string>;
-  keyView?: unknown;
+/** A new key, as the service has checked and sealed it: every setting given. */
+export type NewKey = Required<IntegrationSettings> & KeyIdentity & { updatedAt: Date };
+
+/** What a change may write: settings, a new sealed credential, and the marks a change clears. */
+export interface KeyChange extends IntegrationSettings, Partial<Pick<KeyIdentity, 'priority' | 'envRefs' | 'credentialsEncrypted' | 'credentialFingerprint' | 'keyPreview' | 'keyView'>> {
   credentialError?: null;
   outOfCreditsAt?: null;
   outOfCreditsUntil?: null;
