@@ -51,7 +51,7 @@ export interface App {
   routes: { method: string; url: string }[];
   services: Services;
   orm: MikroORM;
-  /** The plain pool for the statements the ORM's unit of work does not run (the hot path, the repository's). */
+  /** The plain pool of the key pool's tables (keys, providers' settings, leases, reports, the usage ledger). */
   sqlPool: SqlPool;
   databaseUrl: string;
   /** Billing sync, spend re-arming and pruning on a timer (tests may run a tick themselves). */

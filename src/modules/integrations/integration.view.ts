@@ -60,7 +60,7 @@ export interface IntegrationView {
 
 type Timestamp = Date | string | null | undefined;
 
-/** The stored fields a view is made of: an ORM entity, or a raw row via the repository's rowToRecord. */
+/** The stored fields a view is made of: a row as the repository's rowToRecord maps it. */
 export interface IntegrationRecord {
   id: number;
   keyId: string;
