@@ -130,6 +130,21 @@ describe('spend', () => {
     expect((await t.rest('GET', `/api/v1/integrations/${id}`, { token })).body.integration).toMatchObject({ spend_limit_exceeded: false, spend_today: 0 });
   });
 
+  it('judges a changed spend limit at once, and publishes nothing when the same limit is sent again', async () => {
+    const id = await pool.addKey('deepseek', { spend_limit_amount: 1, spend_limit_period: 'daily', spend_limit_action: 'block' });
+    expect(await leaseAndReport('deepseek', { success: true, costUsd: '1.5' })).toMatchObject({ spendLimitExceeded: true });
+    await settled();
+    events.length = 0;
+    const spendEvents = async () => (await settled()).filter((e) => e.type === 'integration.spend_limit_changed');
+    // The same amount, written another way: nothing changed, so no event and the flag stays.
+    expect(await pool.patch(id, { spend_limit_amount: 1.0, spend_limit_period: 'daily' })).toMatchObject({ status: 200, body: { integration: { spend_limit_exceeded: true } } });
+    expect(await spendEvents()).toEqual([]);
+    // Raised above what was spent: judged in the same write, one event, the key serves again.
+    expect(await pool.update(id, { spendLimitAmount: '2' })).toMatchObject({ spendLimitExceeded: false });
+    expect(await spendEvents()).toEqual([expect.objectContaining({ exceeded: false, previousExceeded: true, amount: '2', usage: '1.5', integration: expect.objectContaining({ id }) })]);
+    expect((await pool.leaseOk('deepseek')).integration.id).toBe(id);
+  });
+
   it('only warns with a `warn` key: it stays in the pool', async () => {
     const id = await pool.addKey('cohere', { spend_limit_amount: 0.5, spend_limit_action: 'warn' });
     expect(await leaseAndReport('cohere', { success: true, costUsd: '0.75' })).toMatchObject({ spendLimitExceeded: true });
