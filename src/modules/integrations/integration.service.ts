@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { EnvReferences } from '../../config/config.js';
 import { isServerVariable } from '../../config/config.js';
 import { AppError, badRequest, field } from '../../platform/errors/app-error.js';
+import { isUniqueViolation } from '../../platform/errors/database-errors.js';
 import { checkPage, type Page } from '../../platform/input/pages.js';
 import type { Queryable } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
@@ -33,7 +34,7 @@ export type IntegrationPage = Page<IntegrationView>;
 
 /** How the brand's providers are found (the brand's custom providers live in the providers module). */
 export interface ProviderDirectory {
-  findProvider(brandId: string, name: string, db?: Queryable): Promise<BrandProvider | null>;
+  findProvider(brandId: string, name: string): Promise<BrandProvider | null>;
   customProviderNames(brandId: string): Promise<string[]>;
 }
 
@@ -70,7 +71,6 @@ export const notFound = () => new AppError('integration.not_found', 'Integration
 const duplicate = () => new AppError('integration.duplicate', 'A key with this credential already exists for this provider');
 const nameTaken = () => new AppError('integration.name_taken', 'API key names must be unique across providers. Choose a different name');
 const keyIdTaken = (keyId: string) => new AppError('integration.duplicate', `A key with id ${keyId} already exists`);
-const UNIQUE_VIOLATION = '23505';
 
 /** The settings a request gives (undefined: unchanged), as a change to write. */
 const settingsOf = (s: IntegrationSettings): Omit<KeyChange, 'updatedAt'> => ({
@@ -372,8 +372,7 @@ export class IntegrationService implements ProviderKeys {
     try {
       return await this.keys.transaction(work);
     } catch (e) {
-      const { code, constraint } = e as { code?: string; constraint?: string };
-      if (code === UNIQUE_VIOLATION) throw keyId !== undefined && constraint === 'integration_brand_key_id_unique' ? keyIdTaken(keyId) : duplicate();
+      if (isUniqueViolation(e)) throw keyId !== undefined && e.constraint === 'integration_brand_key_id_unique' ? keyIdTaken(keyId) : duplicate();
       throw e;
     }
   }

@@ -6,6 +6,7 @@
  */
 import type { Queryable } from '../../platform/db/sql-pool.js';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
+import { isUniqueViolation } from '../../platform/errors/database-errors.js';
 import type { Clock } from '../../platform/time/clock.js';
 import {
   checkCustomProviderName, parseConcurrency, parseCustomProviderConfig, parseNetworkConfig, toBrandProvider, type BrandProvider,
@@ -48,9 +49,9 @@ export class ProviderService {
     return names.map((name) => toBrandProvider(name, byName.get(name) ?? null)).filter((p): p is BrandProvider => p !== null);
   }
 
-  async findProvider(brandId: string, name: string, db: Queryable = this.configs.pool): Promise<BrandProvider | null> {
+  async findProvider(brandId: string, name: string): Promise<BrandProvider | null> {
     if (name.length === 0 || name.length > 64) return null;
-    const row = await this.configs.find(db, brandId, name);
+    const row = await this.configs.find(this.configs.pool, brandId, name);
     return toBrandProvider(name, row);
   }
 
@@ -164,11 +165,10 @@ export class ProviderService {
     try {
       return await this.configs.transaction(work);
     } catch (e) {
-      if ((e as { code?: string }).code === UNIQUE_VIOLATION) throw duplicate(name);
+      if (isUniqueViolation(e)) throw duplicate(name);
       throw e;
     }
   }
 }
 
 const duplicate = (name: string) => new AppError('provider.duplicate', `Provider ${name} already exists`);
-const UNIQUE_VIOLATION = '23505';

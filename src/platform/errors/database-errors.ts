@@ -20,3 +20,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 export const databaseUnavailable = () => new AppError('service.unavailable', 'The database is unavailable; retry shortly');
+
+/** A unique index refused a write (pg's 23505): `constraint` names the index. */
+export function isUniqueViolation(error: unknown): error is { code: '23505'; constraint?: string } {
+  return (error as { code?: unknown } | null)?.code === '23505';
+}
