@@ -19,16 +19,17 @@ const PACED_RATE = Number(process.env.BENCH_RATE ?? 100);
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)];
 const agent = new Agent({ connections: CLIENTS * 2, keepAliveTimeout: 30_000 });
 
-async function startUpstream(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/fake-upstream.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A helper process (the fake upstream, the bare proxy) that prints `<label> <url>` once it listens. */
+async function startChild(script: string, label: string, args: string[] = []): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /upstream (\S+)/.exec(out);
+      const m = new RegExp(`${label} (\\S+)`).exec(out);
       if (m) resolve(m[1]);
     });
-    child.on('exit', (code) => reject(new Error(`upstream exited with ${code}`)));
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return { url, stop: () => child.kill('SIGTERM') };
 }
@@ -65,7 +66,8 @@ function leaseOnly(keypoolUrl: string, token: () => string): Work {
   };
 }
 
-const upstream = await startUpstream();
+const upstream = await startChild('bench/fake-upstream.ts', 'upstream');
+const bare = await startChild('bench/bare-proxy.ts', 'proxy', [upstream.url]);
 const server = await startServer({ KEYPOOL_GATEWAY_BASE_URLS: `groq=${upstream.url}` });
 try {
   const tokens: string[] = [];
@@ -83,37 +85,50 @@ try {
   const anyToken = () => pick(tokens);
   const direct = { plain: caller(upstream.url, () => 'gsk-direct', false), stream: caller(upstream.url, () => 'gsk-direct', true) };
   const via = { plain: caller(`${server.url}/v1`, anyToken, false), stream: caller(`${server.url}/v1`, anyToken, true) };
+  const proxied = { plain: caller(bare.url, () => 'unused', false), stream: caller(bare.url, () => 'unused', true) };
 
-  for (const call of [direct.plain, via.plain, direct.stream, via.stream]) await saturate(server, call, 2, CLIENTS); // warm-up
+  for (const call of [direct.plain, via.plain, proxied.plain, direct.stream, via.stream, proxied.stream]) await saturate(server, call, 2, CLIENTS); // warm-up
   const sat = {
     directPlain: await saturate(server, direct.plain, DURATION_S, CLIENTS),
     viaPlain: await saturate(server, via.plain, DURATION_S, CLIENTS),
+    barePlain: await saturate(server, proxied.plain, DURATION_S, CLIENTS),
     directStream: await saturate(server, direct.stream, DURATION_S, CLIENTS),
     viaStream: await saturate(server, via.stream, DURATION_S, CLIENTS),
+    bareStream: await saturate(server, proxied.stream, DURATION_S, CLIENTS),
   };
   const fixed = {
     directPlain: await paced(server, direct.plain, PACED_RATE, DURATION_S),
     viaPlain: await paced(server, via.plain, PACED_RATE, DURATION_S),
+    barePlain: await paced(server, proxied.plain, PACED_RATE, DURATION_S),
     directStream: await paced(server, direct.stream, PACED_RATE, DURATION_S),
     viaStream: await paced(server, via.stream, PACED_RATE, DURATION_S),
+    bareStream: await paced(server, proxied.stream, PACED_RATE, DURATION_S),
     leaseOnly: await paced(server, leaseOnly(server.url, anyToken), PACED_RATE, DURATION_S),
   };
 
+  // The ceiling: the transport alone (bench/bare-proxy.ts), in its own process like keypool; its CPU is not in the keypool column.
+  const BARE = 'for comparison: a bare forwarding proxy (no auth, lease or report)';
   const row = (name: string, p: Phase, extra: string) => console.log(`| ${name} | ${fmt(p.rate)} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${extra} | ${p.errors} | ${cpuCores(p)} |`);
   console.log(`\nkeypool gateway benchmark — fake upstream answering at once (own process), ${BRANDS} brands × ${KEYS} groq keys, ${CLIENTS} clients at saturation, ${PACED_RATE}/s fixed rate, ${DURATION_S} s per phase`);
   console.log('| phase | calls/s | p50 ms | p99 ms | vs direct | errors | CPU cores: keypool / PostgreSQL / load generator |');
   console.log('|---|---:|---:|---:|---|---:|---|');
   row('direct, plain (saturation)', sat.directPlain, '');
   row('through keypool, plain (saturation)', sat.viaPlain, `${fmt(sat.viaPlain.rate / sat.directPlain.rate, 2)}× throughput`);
+  row(BARE + ', plain (saturation)', sat.barePlain, `${fmt(sat.barePlain.rate / sat.directPlain.rate, 2)}× throughput`);
   row('direct, streamed: first byte (saturation)', sat.directStream, '');
   row('through keypool, streamed: first byte (saturation)', sat.viaStream, `${fmt(sat.viaStream.rate / sat.directStream.rate, 2)}× throughput`);
+  row(BARE + ', streamed: first byte (saturation)', sat.bareStream, `${fmt(sat.bareStream.rate / sat.directStream.rate, 2)}× throughput`);
+  const added = (p: Phase, base: Phase) => `+${fmt(p.p50 - base.p50, 2)} ms p50, +${fmt(p.p99 - base.p99, 2)} ms p99`;
   row(`direct, plain at ${PACED_RATE}/s`, fixed.directPlain, '');
-  row(`through keypool, plain at ${PACED_RATE}/s`, fixed.viaPlain, `+${fmt(fixed.viaPlain.p50 - fixed.directPlain.p50, 2)} ms p50, +${fmt(fixed.viaPlain.p99 - fixed.directPlain.p99, 2)} ms p99`);
+  row(`through keypool, plain at ${PACED_RATE}/s`, fixed.viaPlain, added(fixed.viaPlain, fixed.directPlain));
+  row(`${BARE}, plain at ${PACED_RATE}/s`, fixed.barePlain, added(fixed.barePlain, fixed.directPlain));
   row(`for comparison: REST lease alone at ${PACED_RATE}/s (report after it, untimed)`, fixed.leaseOnly, '');
   row(`direct, streamed at ${PACED_RATE}/s: first byte`, fixed.directStream, '');
-  row(`through keypool, streamed at ${PACED_RATE}/s: first byte`, fixed.viaStream, `+${fmt(fixed.viaStream.p50 - fixed.directStream.p50, 2)} ms p50, +${fmt(fixed.viaStream.p99 - fixed.directStream.p99, 2)} ms p99`);
+  row(`through keypool, streamed at ${PACED_RATE}/s: first byte`, fixed.viaStream, added(fixed.viaStream, fixed.directStream));
+  row(`${BARE}, streamed at ${PACED_RATE}/s: first byte`, fixed.bareStream, added(fixed.bareStream, fixed.directStream));
 } finally {
   await server.stop();
   upstream.stop();
+  bare.stop();
   await agent.close();
 }

@@ -62,13 +62,17 @@ export async function createBrandToken(server: BenchServer, name: string): Promi
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** CPU seconds used so far by the keypool server, its PostgreSQL processes, and this load generator (Linux /proc; zeros elsewhere). */
-export function cpuSeconds(server: BenchServer): { server: number; postgres: number; generator: number } {
+/**
+ * CPU seconds used so far by the keypool server, each of its PostgreSQL processes (by pid: a
+ * backend that exits takes its count with it, so a phase compares pid by pid), and this load
+ * generator (Linux /proc; zeros elsewhere).
+ */
+export function cpuSeconds(server: BenchServer): { server: number; postgres: Map<string, number>; generator: number } {
   const ticks = (stat: string) => {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   };
-  let postgres = 0;
+  const postgres = new Map<string, number>();
   let serverCpu = 0;
   try {
     for (const pid of readdirSync('/proc')) {
@@ -76,13 +80,13 @@ export function cpuSeconds(server: BenchServer): { server: number; postgres: num
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         if (Number(pid) === server.pid) serverCpu = ticks(stat);
-        else if (stat.includes('(postgres)')) postgres += ticks(stat);
+        else if (stat.includes('(postgres)')) postgres.set(pid, ticks(stat));
       } catch {
         // The process ended meanwhile.
       }
     }
   } catch {
-    return { server: 0, postgres: 0, generator: 0 };
+    return { server: 0, postgres, generator: 0 };
   }
   const own = process.cpuUsage();
   return { server: serverCpu, postgres, generator: (own.user + own.system) / 1e6 };
@@ -102,7 +106,10 @@ async function measure(server: BenchServer, run: (latencies: number[], failed: (
   const units = await run(latencies, () => void errors++);
   const after = cpuSeconds(server);
   latencies.sort((a, b) => a - b);
-  const cpu = { server: (after.server - before.server) / seconds, postgres: (after.postgres - before.postgres) / seconds, generator: (after.generator - before.generator) / seconds };
+  // PostgreSQL: the processes alive at the end, each from its count at the start (0 if it started since).
+  let postgres = 0;
+  for (const [pid, used] of after.postgres) postgres += used - (before.postgres.get(pid) ?? 0);
+  const cpu = { server: (after.server - before.server) / seconds, postgres: postgres / seconds, generator: (after.generator - before.generator) / seconds };
   return { units, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu };
 }
 

@@ -232,7 +232,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   installInputGuard(fastify);
   const registry = mountMetrics(
     fastify,
-    { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0, poolBatchRetries: () => services.leases.batchRetries },
+    { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0, poolBatchRetries: () => services.leases.batchRetries, poolBatches: () => services.leases.batchStats },
     config.metricsToken,
   );
   gatewayMetrics.register(registry);

@@ -37,6 +37,19 @@ afterAll(async () => {
   await dropTestDatabase(databaseUrl);
 });
 
+/** The pool-batch counters of /metrics, summed over instances. */
+async function poolBatchCounters(urls: string[]) {
+  const sum = { batches: 0, items: 0, seconds: 0 };
+  for (const url of urls) {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    sum.batches += counter('keypool_pool_batches_total');
+    sum.items += counter('keypool_pool_batch_items_total');
+    sum.seconds += counter('keypool_pool_batch_seconds_total');
+  }
+  return sum;
+}
+
 describe('leasing under concurrency', () => {
   it('grants exactly minute_limit leases to 500 concurrent callers on two instances', async () => {
     const brand = await post(urls[0], '/graphql', { query: 'mutation { createBrand(input: { name: "race" }) { id } }' }, secrets.KEYPOOL_ADMIN_TOKEN);
@@ -82,6 +95,7 @@ describe('leasing under concurrency', () => {
         expect((await post(urls[0], '/api/v1/integrations', { provider_name: provider, credentials: { api_key: `${provider}_mixed_${k}_0123456789` } }, token)).status).toBe(201);
       }
     }
+    const before = await poolBatchCounters(urls);
     // Each cycle leases on one instance and reports on the other, so both run batches that hold
     // reports of some keys and leases of others (keypool_apply locks them all first, in key order).
     // 40 clients, each 15 cycles in a row: from the second cycle on, every batch mixes both kinds.
@@ -98,9 +112,14 @@ describe('leasing under concurrency', () => {
       return leased;
     }))).flat();
     for (const url of urls) {
-      const metrics = await (await fetch(`${url}/metrics`)).text();
-      expect(metrics).toMatch(/^keypool_pool_batch_retries_total 0$/m);
+      expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^keypool_pool_batch_retries_total 0$/m);
     }
+    const counted = await poolBatchCounters(urls);
+    // Every lease and report went through a batch exactly once, and concurrent ones shared batches.
+    expect(counted.items).toBe(40 * 15 * 2 + before.items);
+    expect(counted.batches - before.batches).toBeGreaterThan(0);
+    expect(counted.batches - before.batches).toBeLessThan(40 * 15 * 2);
+    expect(counted.seconds).toBeGreaterThan(before.seconds);
     const listed = await (await fetch(`${urls[0]}/api/v1/integrations?limit=100`, { headers: { authorization: `Bearer ${token}` } })).json() as any;
     for (const key of listed.integrations) {
       expect(Number(key.spend_month)).toBe(0.25 * cycles.filter((id) => id === key.id).length);

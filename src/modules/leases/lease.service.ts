@@ -6,7 +6,7 @@
 import type { EnvReferences, HealthConfig } from '../../config/config.js';
 import { isDatabaseUnavailable } from '../../platform/errors/database-errors.js';
 import { AppError, field } from '../../platform/errors/app-error.js';
-import { StatementBatcher } from '../../platform/db/statement-batcher.js';
+import { StatementBatcher, type BatchStats } from '../../platform/db/statement-batcher.js';
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
@@ -103,6 +103,11 @@ export class LeaseService {
   /** Pool batches retried after a deadlock or serialization conflict, since start (for /metrics). */
   get batchRetries(): number {
     return this.repository.retries;
+  }
+
+  /** Pool batches run since start, the leases and reports they held, and their time (for /metrics). */
+  get batchStats(): Readonly<BatchStats> {
+    return this.batches.stats;
   }
 
   /**

@@ -4,11 +4,19 @@
  * next one (up to `maxBatch` items). Each caller gets its own
  * result. When a batch of several fails, each of its items is run alone, so
  * one bad item never fails its batch-mates; `isShared` tells the failures that
- * are everyone's (a lost database), which are not retried.
+ * are everyone's (a lost database), which are not retried. `stats` counts what
+ * ran since start (for /metrics): batches, the items they held, their time.
  */
 export interface BatcherOptions {
   maxBatch?: number;
   isShared?: (error: unknown) => boolean;
+}
+
+export interface BatchStats {
+  batches: number;
+  items: number;
+  /** From a batch's start to every item's outcome (re-runs item by item included). */
+  seconds: number;
 }
 
 interface Waiter<I, R> {
@@ -20,6 +28,7 @@ interface Waiter<I, R> {
 export class StatementBatcher<I, R> {
   private readonly queue: Waiter<I, R>[] = [];
   private running = false;
+  readonly stats: BatchStats = { batches: 0, items: 0, seconds: 0 };
   private readonly maxBatch: number;
   private readonly isShared: (error: unknown) => boolean;
 
@@ -42,7 +51,11 @@ export class StatementBatcher<I, R> {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
+        const started = performance.now();
         await this.settle(batch);
+        this.stats.batches++;
+        this.stats.items += batch.length;
+        this.stats.seconds += (performance.now() - started) / 1000;
       }
     } finally {
       this.running = false;

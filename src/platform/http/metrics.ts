@@ -13,6 +13,8 @@ export interface LiveGauges {
   websockets: () => number;
   /** Pool batches (leases and reports) run again after a deadlock; stays 0 while keys are locked in one order. */
   poolBatchRetries: () => number;
+  /** Pool batches run since start, the leases and reports they held, and their time. */
+  poolBatches: () => { batches: number; items: number; seconds: number };
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -53,6 +55,20 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
       this.inc(live.poolBatchRetries());
     },
   });
+  const batches: [string, string, 'batches' | 'items' | 'seconds'][] = [
+    ['keypool_pool_batches_total', 'Lease and report batches run (each one statement and one commit)', 'batches'],
+    ['keypool_pool_batch_items_total', 'Leases and reports those batches held (items / batches: the mean batch size)', 'items'],
+    ['keypool_pool_batch_seconds_total', 'Time from a batch\'s start to every item\'s outcome (seconds / batches: the mean batch time)', 'seconds'],
+  ];
+  for (const [name, help, field] of batches) {
+    new Counter({
+      name, help, registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(live.poolBatches()[field]);
+      },
+    });
+  }
   const inFlight = new Gauge({
     name: 'keypool_http_requests_in_flight',
     help: 'HTTP requests received (headers read) and not yet answered',
