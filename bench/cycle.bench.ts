@@ -11,7 +11,10 @@
  * clients; each loop leases a random brand's random provider and reports it:
  * 2 % as 503s, costs with 6 decimals.
  */
-import { cpuCores, createBrandToken, fmt, paced, saturate, startServer, type Phase, type Work } from './support.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cpuCores, createBrandToken, fmt, paced, saturate, startChild, startServer, type Phase, type Work } from './support.js';
 
 const BRANDS = 20;
 const PROVIDERS = ['groq', 'mistral', 'cerebras'] as const;
@@ -47,6 +50,7 @@ function outcome(): { success: boolean; status: number } {
 }
 
 const server = await startServer();
+let bare: Awaited<ReturnType<typeof startChild>> | undefined;
 try {
   const tokens: string[] = [];
   for (let b = 0; b < BRANDS; b++) {
@@ -62,19 +66,21 @@ try {
     }
   }
 
-  const rest: Work = async () => {
+  /** One REST cycle against `baseUrl`; `count` adds its cost to the spend check (not for the bare server). */
+  const restCycle = (baseUrl: string, count: boolean): Work => async () => {
     const token = pick(tokens);
     const latencies: number[] = [];
     let lease: any;
-    await timed(async () => void ({ lease } = await post(`${server.url}/api/v1/integrations/lease`, token, { provider_name: pick(PROVIDERS) })), latencies);
+    await timed(async () => void ({ lease } = await post(`${baseUrl}/api/v1/integrations/lease`, token, { provider_name: pick(PROVIDERS) })), latencies);
     const cost = randomCost();
     const { success, status } = outcome();
-    await timed(() => post(`${server.url}/api/v1/integrations/usage`, token, {
+    await timed(() => post(`${baseUrl}/api/v1/integrations/usage`, token, {
       lease_id: lease.lease_id, success, status_code: status, latency_ms: 420, cost_usd: Number(cost.text), prompt_tokens: 812, completion_tokens: 96,
     }), latencies);
-    reported.set(lease.integration_id, (reported.get(lease.integration_id) ?? 0) + cost.micros);
+    if (count) reported.set(lease.integration_id, (reported.get(lease.integration_id) ?? 0) + cost.micros);
     return latencies;
   };
+  const rest = restCycle(server.url, true);
   const graphql: Work = async () => {
     const token = pick(tokens);
     const latencies: number[] = [];
@@ -101,10 +107,24 @@ try {
     return latencies;
   };
 
+  // The ceiling (bench/bare-rest.ts): the same two requests against a server that answers a real
+  // lease's and a real report's bodies, captured here (that report counts in the spend check), and does nothing else.
+  const answersFile = join(mkdtempSync(join(tmpdir(), 'keypool-bare-')), 'answers.json');
+  const token = tokens[0];
+  const captured = await post(`${server.url}/api/v1/integrations/lease`, token, { provider_name: PROVIDERS[0] });
+  const usage = await post(`${server.url}/api/v1/integrations/usage`, token, { lease_id: captured.lease.lease_id, success: true, status_code: 200, latency_ms: 420, cost_usd: 0.000001, prompt_tokens: 812, completion_tokens: 96 });
+  reported.set(captured.lease.integration_id, (reported.get(captured.lease.integration_id) ?? 0) + 1);
+  writeFileSync(answersFile, JSON.stringify({ lease: captured, usage }));
+  bare = await startChild('bench/bare-rest.ts', 'bare', [answersFile]);
+  const bareCycle = restCycle(bare.url, false);
+  const bareCpu = { ...server, pid: bare.pid }; // its phase counts the bare server's CPU in the first column
+
   await saturate(server, typename, 2, CLIENTS); // warm-up
+  await saturate(bareCpu, bareCycle, 2, CLIENTS);
   await saturate(server, rest, 2, CLIENTS);
   await saturate(server, graphql, 2, CLIENTS);
   const base = await saturate(server, typename, DURATION_S, CLIENTS);
+  const bareSat = await saturate(bareCpu, bareCycle, DURATION_S, CLIENTS);
   const restSat = await saturate(server, rest, DURATION_S, CLIENTS);
   const graphqlSat = await saturate(server, graphql, DURATION_S, CLIENTS);
   const restPaced = await paced(server, rest, Math.round(restSat.rate / 2), DURATION_S);
@@ -130,6 +150,7 @@ try {
   console.log('| phase | cycles/s | p50 ms per request | p99 ms per request | × { __typename } | errors | CPU cores: server / PostgreSQL / load generator |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
   row('{ __typename } (saturation, requests)', base, '1.00');
+  row('for comparison: the same two requests against a bare server answering fixed bodies (CPU: that server)', bareSat, fmt(bareSat.rate / base.rate, 2));
   row('REST lease + report (saturation)', restSat, fmt(restSat.rate / base.rate, 2));
   row('GraphQL leaseKey + reportKeyUsage (saturation)', graphqlSat, fmt(graphqlSat.rate / base.rate, 2));
   row(`REST cycle at ${Math.round(restSat.rate / 2)}/s (half)`, restPaced, '');
@@ -138,5 +159,6 @@ try {
   for (const m of mismatches.slice(0, 20)) console.log(`  ${m}`);
   if (mismatches.length > 0) process.exitCode = 1;
 } finally {
+  bare?.stop();
   await server.stop();
 }

@@ -6,9 +6,8 @@
  * fixed rate (added p50/p99). Through keypool every call is a whole lease →
  * forward → report cycle, over 5 brands × 4 keys. Prints figures; asserts nothing.
  */
-import { spawn } from 'node:child_process';
 import { Agent, request } from 'undici';
-import { cpuCores, createBrandToken, fmt, paced, saturate, startServer, type Phase, type Work } from './support.js';
+import { cpuCores, createBrandToken, fmt, paced, saturate, startChild, startServer, type Phase, type Work } from './support.js';
 
 const BRANDS = 5;
 const KEYS = 4;
@@ -18,21 +17,6 @@ const PACED_RATE = Number(process.env.BENCH_RATE ?? 100);
 
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)];
 const agent = new Agent({ connections: CLIENTS * 2, keepAliveTimeout: 30_000 });
-
-/** A helper process (the fake upstream, the bare proxy) that prints `<label> <url>` once it listens. */
-async function startChild(script: string, label: string, args: string[] = []): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = new RegExp(`${label} (\\S+)`).exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 /** One call, timed until the first body byte (streams) or the whole answer (plain). */
 function caller(baseUrl: string, token: () => string, stream: boolean): Work {
@@ -85,32 +69,34 @@ try {
   const anyToken = () => pick(tokens);
   const direct = { plain: caller(upstream.url, () => 'gsk-direct', false), stream: caller(upstream.url, () => 'gsk-direct', true) };
   const via = { plain: caller(`${server.url}/v1`, anyToken, false), stream: caller(`${server.url}/v1`, anyToken, true) };
+  // The bare proxy's phases count its CPU in the first column (keypool is idle then).
+  const bareCpu = { ...server, pid: bare.pid };
   const proxied = { plain: caller(bare.url, () => 'unused', false), stream: caller(bare.url, () => 'unused', true) };
 
   for (const call of [direct.plain, via.plain, proxied.plain, direct.stream, via.stream, proxied.stream]) await saturate(server, call, 2, CLIENTS); // warm-up
   const sat = {
     directPlain: await saturate(server, direct.plain, DURATION_S, CLIENTS),
     viaPlain: await saturate(server, via.plain, DURATION_S, CLIENTS),
-    barePlain: await saturate(server, proxied.plain, DURATION_S, CLIENTS),
+    barePlain: await saturate(bareCpu, proxied.plain, DURATION_S, CLIENTS),
     directStream: await saturate(server, direct.stream, DURATION_S, CLIENTS),
     viaStream: await saturate(server, via.stream, DURATION_S, CLIENTS),
-    bareStream: await saturate(server, proxied.stream, DURATION_S, CLIENTS),
+    bareStream: await saturate(bareCpu, proxied.stream, DURATION_S, CLIENTS),
   };
   const fixed = {
     directPlain: await paced(server, direct.plain, PACED_RATE, DURATION_S),
     viaPlain: await paced(server, via.plain, PACED_RATE, DURATION_S),
-    barePlain: await paced(server, proxied.plain, PACED_RATE, DURATION_S),
+    barePlain: await paced(bareCpu, proxied.plain, PACED_RATE, DURATION_S),
     directStream: await paced(server, direct.stream, PACED_RATE, DURATION_S),
     viaStream: await paced(server, via.stream, PACED_RATE, DURATION_S),
-    bareStream: await paced(server, proxied.stream, PACED_RATE, DURATION_S),
+    bareStream: await paced(bareCpu, proxied.stream, PACED_RATE, DURATION_S),
     leaseOnly: await paced(server, leaseOnly(server.url, anyToken), PACED_RATE, DURATION_S),
   };
 
-  // The ceiling: the transport alone (bench/bare-proxy.ts), in its own process like keypool; its CPU is not in the keypool column.
-  const BARE = 'for comparison: a bare forwarding proxy (no auth, lease or report)';
+  // The ceiling: the transport alone (bench/bare-proxy.ts), in its own process like keypool; its CPU is in the first column.
+  const BARE = 'for comparison: a bare forwarding proxy (no auth, lease or report; CPU: the proxy)';
   const row = (name: string, p: Phase, extra: string) => console.log(`| ${name} | ${fmt(p.rate)} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${extra} | ${p.errors} | ${cpuCores(p)} |`);
   console.log(`\nkeypool gateway benchmark — fake upstream answering at once (own process), ${BRANDS} brands × ${KEYS} groq keys, ${CLIENTS} clients at saturation, ${PACED_RATE}/s fixed rate, ${DURATION_S} s per phase`);
-  console.log('| phase | calls/s | p50 ms | p99 ms | vs direct | errors | CPU cores: keypool / PostgreSQL / load generator |');
+  console.log('| phase | calls/s | p50 ms | p99 ms | vs direct | errors | CPU cores: keypool (or the bare proxy) / PostgreSQL / load generator |');
   console.log('|---|---:|---:|---:|---|---:|---|');
   row('direct, plain (saturation)', sat.directPlain, '');
   row('through keypool, plain (saturation)', sat.viaPlain, `${fmt(sat.viaPlain.rate / sat.directPlain.rate, 2)}× throughput`);

@@ -151,3 +151,18 @@ export function paced(server: BenchServer, work: Work, rate: number, seconds: nu
 
 /** CPU cores used in a phase: keypool / PostgreSQL / the load generator. */
 export const cpuCores = (p: Phase) => `${fmt(p.cpu.server, 2)} / ${fmt(p.cpu.postgres, 2)} / ${fmt(p.cpu.generator, 2)}`;
+
+/** A helper process (the fake upstream, a bare server) that prints `<label> <url>` once it listens. */
+export async function startChild(script: string, label: string, args: string[] = []): Promise<{ url: string; pid: number; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = new RegExp(`${label} (\\S+)`).exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
+}
