@@ -421,6 +421,21 @@ describe('auth, permissions and isolation', () => {
     const res2 = await chat(other.token, { model: 'groq/llama-3.1-8b-instant', messages: [] });
     expect(res2.status).toBe(404);
   });
+
+  it('lists by the pool\'s model rule: blacklisted models (any case) and keys blacklisting "*" are left out, "*" lists as provider/*, inactive keys not at all', async () => {
+    const b = await brandWithKeys('groq', 1, { models: ['Llama-A', 'llama-b', 'llama-c'], blacklistedModels: ['LLAMA-B'] });
+    const add = (providerName: string, settings: Record<string, unknown>) =>
+      t.app.services.integrations.createIntegration(b.brandId, { providerName, credentials: { api_key: `sk-${providerName}-${++keySeq}-0123456789` }, ...settings });
+    await add('mistral', { models: ['*'] });
+    await add('cerebras', { blacklistedModels: ['*'] });
+    await add('together', { models: [] });
+    await add('deepseek', { models: ['deepseek-chat'], isActive: false });
+    const res = await fetch(`${t.url}/v1/models`, { headers: { authorization: `Bearer ${b.token}` } });
+    expect(((await res.json()).data as { id: string }[]).map((m) => m.id)).toEqual(['groq/Llama-A', 'groq/llama-c', 'mistral/*']);
+    // What is listed is what the lease serves, and what is left out it refuses.
+    expect((await chat(b.token, { model: 'groq/llama-b', messages: [] })).status).toBe(404);
+    expect((await chat(b.token, { model: 'groq/LLAMA-C', messages: [] })).status).toBe(200);
+  });
 });
 
 describe('the official openai package pointed at keypool', () => {

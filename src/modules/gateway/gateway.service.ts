@@ -69,12 +69,11 @@ export interface GatewayTrace {
   timeToFirstTokenMs: number | null;
 }
 
-/** A key's model allow-list (null: every model), with the catalog provider its provider is or is built on. */
-export interface ModelList {
+/** A model a key can serve (`*`: any), with the catalog provider the key's provider is or is built on. */
+export interface ReachableModel {
   providerName: string;
   baseProvider: string;
-  models: string[] | null;
-  blacklistedModels: string[];
+  model: string;
 }
 
 export interface GatewayModel {
@@ -173,7 +172,7 @@ export class GatewayService {
   constructor(
     private readonly pool: GatewayPool,
     private readonly providers: { findProvider(brandId: string, name: string): Promise<BrandProvider | null> },
-    private readonly keys: { modelLists(brandId: string): Promise<ModelList[]> },
+    private readonly keys: { reachableModels(brandId: string): Promise<ReachableModel[]> },
     private readonly settings: GatewaySettings,
     private readonly log: (message: string, error?: unknown) => void = () => {},
     private readonly observe: (trace: GatewayTrace) => void = () => {},
@@ -218,18 +217,14 @@ export class GatewayService {
   }
 
   /**
-   * The models the brand can reach through the gateway, as `provider/model`: each active key's
-   * allow-list, less its blocked models; `provider/*` when a key allows every model (any model
-   * name of that provider may be asked for).
+   * The models the brand can reach through the gateway, as `provider/model`: what its active
+   * keys of OpenAI-compatible providers can serve, by the pool's model rule; `provider/*` when a
+   * key allows every model (any model name of that provider may be asked for).
    */
   async models(brandId: string): Promise<GatewayModel[]> {
     const names = new Map<string, string>();
-    for (const key of await this.keys.modelLists(brandId)) {
-      if (!supportsOpenAi(key.baseProvider)) continue;
-      const blocked = new Set(key.blacklistedModels.map((m) => m.toLowerCase()));
-      if (blocked.has('*')) continue;
-      const models = key.models === null || key.models.includes('*') ? ['*'] : key.models.filter((m) => !blocked.has(m.toLowerCase()));
-      for (const model of models) names.set(`${key.providerName}/${model}`.toLowerCase(), `${key.providerName}/${model}`);
+    for (const { providerName, baseProvider, model } of await this.keys.reachableModels(brandId)) {
+      if (supportsOpenAi(baseProvider)) names.set(`${providerName}/${model}`.toLowerCase(), `${providerName}/${model}`);
     }
     return [...names.values()].sort().map((id) => ({ id, ownedBy: id.slice(0, id.indexOf('/')) }));
   }

@@ -258,17 +258,19 @@ export class IntegrationRepository {
   }
 
   /**
-   * The model allow-lists of the brand's active keys, with the catalog provider each key's
-   * provider is or is built on (models null: every model).
+   * The models the brand's active keys can serve, by the pool's model rule (keypool_model_allowed),
+   * with the catalog provider each key's provider is or is built on; `*` for a key that allows every model.
    */
-  async modelLists(brandId: string): Promise<{ providerName: string; baseProvider: string; models: string[] | null; blacklistedModels: string[] }[]> {
-    const { rows } = await this.pool.query<{ provider_name: string; base_provider: string; models: string[] | null; blacklisted_models: string[] | null }>(
-      `select i.provider_name, coalesce(case when pc.custom then pc.base_provider_type end, i.provider_name) as base_provider, i.models, i.blacklisted_models
+  async reachableModels(brandId: string): Promise<{ providerName: string; baseProvider: string; model: string }[]> {
+    const { rows } = await this.pool.query<{ provider_name: string; base_provider: string; model: string }>(
+      `select i.provider_name, coalesce(case when pc.custom then pc.base_provider_type end, i.provider_name) as base_provider, m.model
        from integration i left join provider_config pc on pc.brand_id = i.brand_id and pc.name = i.provider_name
-       where i.brand_id = $1 and i.is_active order by i.provider_name, i.id`,
+       cross join lateral unnest(case when i.models is null or '*' = any(i.models) then array['*'] else i.models end) as m(model)
+       where i.brand_id = $1 and i.is_active and keypool_model_allowed(i.models, i.blacklisted_models, m.model)
+       order by i.provider_name, i.id`,
       [brandId],
     );
-    return rows.map((r) => ({ providerName: r.provider_name, baseProvider: r.base_provider, models: r.models, blacklistedModels: r.blacklisted_models ?? [] }));
+    return rows.map((r) => ({ providerName: r.provider_name, baseProvider: r.base_provider, model: r.model }));
   }
 
   /** One key of the brand as stored, or null. */

@@ -1,6 +1,8 @@
 /**
  * The pool's rules, once, in the database where the counting happens:
  *
+ * - keypool_model_allowed: whether a key's model lists let it serve a model
+ *   (the lease's skip reason and the gateway's model list both ask it).
  * - keypool_skip_reason: why a key cannot serve a lease at a time (null: it can).
  *   Used by the lease function to pick and by its refusal to explain.
  * - keypool_skip_until: when a skipped key frees up by itself (null: never, or
@@ -45,6 +47,20 @@ const PROBE_WAIT_SQL = `create or replace function keypool_probe_wait(
 $fn$;`;
 
 /**
+ * Whether a key's model lists let it serve `p_model`, case-insensitively: `p_models` null or
+ * holding "*" allows every model, [] none; a blacklisted model, or a blacklisted "*", is
+ * refused. The one home of the model rule: the lease's skip reason and the gateway's model list
+ * both ask it. One expression with no subquery, so PostgreSQL inlines it (a lower-cased list is
+ * its text form lower-cased: quoting survives lower()).
+ */
+const MODEL_ALLOWED_SQL = `create or replace function keypool_model_allowed(
+  p_models text[], p_blacklisted text[], p_model text
+) returns boolean language sql stable as $fn$
+  select not ('*' = any(coalesce(p_blacklisted, '{}')) or lower(p_model) = any(lower(coalesce(p_blacklisted, '{}')::text)::text[]))
+    and (p_models is null or '*' = any(p_models) or lower(p_model) = any(lower(p_models::text)::text[]))
+$fn$;`;
+
+/**
  * Checked in this order, the first that applies is the reason: inactive; credential
  * unreadable; not a batch key (for a batch lease); an environment variable it refers to is
  * unavailable; out of credits (a 402) until its time, or until a billing sync; the model not
@@ -52,8 +68,7 @@ $fn$;`;
  * all); unhealthy until its recovery probe is due; cooling down after a 429; spend-blocked in
  * the current period; the minute limit, then the daily limit, reached in the current window.
  *
- * One expression with no subquery, so PostgreSQL inlines it into the queries that call it (a
- * lower-cased list is its text form lower-cased: quoting survives lower()).
+ * One expression with no subquery, so PostgreSQL inlines it into the queries that call it.
  */
 const SKIP_REASON_SQL = `create or replace function keypool_skip_reason(
   k integration, p_model text, p_batch boolean, p_env_available text[],
@@ -65,10 +80,7 @@ const SKIP_REASON_SQL = `create or replace function keypool_skip_reason(
     when p_batch and not k.use_for_batch_api then 'not_batch'
     when not (k.env_refs <@ p_env_available) then 'environment_unset'
     when k.out_of_credits_at is not null and (k.out_of_credits_until is null or k.out_of_credits_until > p_now) then 'out_of_credits'
-    when p_model is not null and (
-        '*' = any(k.blacklisted_models) or lower(p_model) = any(lower(k.blacklisted_models::text)::text[])
-        or not (k.models is null or '*' = any(k.models) or lower(p_model) = any(lower(k.models::text)::text[])))
-      then 'model_not_allowed'
+    when p_model is not null and not keypool_model_allowed(k.models, k.blacklisted_models, p_model) then 'model_not_allowed'
     when k.health_status = 'unhealthy' and (k.probe_due_at is null or k.probe_due_at > p_now) then 'unhealthy'
     when k.cooldown_until > p_now then 'cooling_down'
     when k.spend_limit_exceeded and k.spend_limit_action = 'block'
@@ -353,4 +365,4 @@ begin
 end
 $fn$;`;
 
-export const POOL_FUNCTIONS_SQL: readonly string[] = [REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, LEASE_SQL, HEALTH_SQL, REPORT_SQL, APPLY_SQL];
+export const POOL_FUNCTIONS_SQL: readonly string[] = [REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, LEASE_SQL, HEALTH_SQL, REPORT_SQL, APPLY_SQL];
