@@ -8,7 +8,7 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
-  GraphQLError, Kind, visit,
+  GraphQLError, Kind, TypeInfo, visit, visitWithTypeInfo,
   type ASTVisitor, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
   type ValidationContext, type ValidationRule, type ValueNode,
 } from 'graphql';
@@ -96,9 +96,59 @@ function nulInLiteral(value: ValueNode, path: string): string | null {
   }
 }
 
+const hasVariable = (value: ValueNode): boolean =>
+  value.kind === Kind.VARIABLE
+  || (value.kind === Kind.LIST && value.values.some(hasVariable))
+  || (value.kind === Kind.OBJECT && value.fields.some((f) => hasVariable(f.value)));
+
+/** What a document's text alone says: a NUL character in a literal argument, and whether its cost can depend on the variables. */
+interface DocumentFacts {
+  nulLiteral: string | null;
+  /** A variable sets an argument of a field whose cost reads its arguments (a list's limit), or an @include/@skip. */
+  costReadsVariables: boolean;
+  /** The cost by operation name, kept when it cannot depend on the variables. */
+  costs: Map<string, number>;
+}
+
+const factsBySchema = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, DocumentFacts>>();
+
+/** Read once per parsed document (the server keeps parsed documents, so a repeated operation reuses them). */
+function documentFacts(schema: GraphQLSchema, document: DocumentNode): DocumentFacts {
+  let known = factsBySchema.get(schema);
+  if (!known) factsBySchema.set(schema, (known = new WeakMap()));
+  const cached = known.get(document);
+  if (cached) return cached;
+  const facts: DocumentFacts = { nulLiteral: null, costReadsVariables: false, costs: new Map() };
+  const typeInfo = new TypeInfo(schema);
+  visit(document, visitWithTypeInfo(typeInfo, {
+    Argument(node) {
+      facts.nulLiteral ??= nulInLiteral(node.value, node.name.value);
+      if (!hasVariable(node.value)) return;
+      const inDirective = typeInfo.getDirective() !== null;
+      if (inDirective || typeInfo.getFieldDef()?.extensions?.complexity !== undefined) facts.costReadsVariables = true;
+    },
+  }));
+  known.set(document, facts);
+  return facts;
+}
+
+function costOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, facts: DocumentFacts): number {
+  const key = operationName ?? '';
+  const known = facts.costs.get(key);
+  if (known !== undefined) return known;
+  const cost = getComplexity({
+    schema, query: document, variables, operationName,
+    estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+  });
+  if (!facts.costReadsVariables) facts.costs.set(key, cost);
+  return cost;
+}
+
 /**
  * Checks that need the variables: NUL characters in any argument, and the operation's cost.
- * Returns the refusal, or null when the operation may run.
+ * Returns the refusal, or null when the operation may run. What depends on the document alone
+ * (its literals; its cost, unless variables set a list's limit or an @include/@skip) is worked
+ * out once per document.
  */
 export function checkOperationInput(
   schema: GraphQLSchema,
@@ -107,23 +157,12 @@ export function checkOperationInput(
   variables: Record<string, unknown> | undefined,
   limits: GraphQLLimits,
 ): GraphQLError | null {
-  let literal: string | null = null;
-  visit(document, {
-    Argument(node) {
-      literal ??= nulInLiteral(node.value, node.name.value);
-    },
-  });
-  const nul = literal ?? findNulCharacter(variables ?? {});
+  const facts = documentFacts(schema, document);
+  const nul = facts.nulLiteral ?? findNulCharacter(variables ?? {});
   if (nul) return new GraphQLError(nulCharacterMessage(nul), { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
   let cost: number;
   try {
-    cost = getComplexity({
-      schema,
-      query: document,
-      variables: variables ?? {},
-      operationName,
-      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-    });
+    cost = costOf(schema, document, operationName, variables ?? {}, facts);
   } catch {
     return null; // variables that do not coerce: execution reports them in its own words
   }

@@ -109,6 +109,18 @@ describe('GraphQL operation limits', () => {
     expect(byVariable.errors?.[0].message).toMatch(/^Operation cost \d+ exceeds the limit/);
   });
 
+  it('counts the cost again when a variable can change it, the same operation text notwithstanding', async () => {
+    // A cost is worked out once per operation text unless a variable sets a list's limit (above) or an @include/@skip.
+    const five = ['a', 'b', 'c', 'd', 'e'].map((alias) => `${alias}: integrations(limit: 100) ${page}`).join(' ');
+    const items = page.replace('items', 'items @include(if: $more)'); // on a field whose own cost reads no argument
+    const query = `query ($more: Boolean!) { ${five} f: integrations(limit: 100) ${items} }`;
+    expect((await t.gql(query, { more: false }, token)).errors).toBeUndefined();
+    expect((await t.gql(query, { more: true }, token)).errors?.[0].message).toMatch(/^Operation cost 10206 exceeds the limit/);
+    // A cost no variable changes is refused every time, not only the first.
+    const six = `{ ${five} f: integrations(limit: 100) ${page} }`;
+    for (let i = 0; i < 2; i++) expect((await t.gql(six, {}, token)).errors?.[0].message).toMatch(/^Operation cost 10206 exceeds the limit/);
+  });
+
   it('refuses deep operations and too many root fields', async () => {
     // keypool's own types nest 4 deep at most; a limit of 2 shows the rule at work.
     const shallow = await createTestApp({ config: { graphqlLimits: { ...t.config.graphqlLimits, maxDepth: 2 } } });
