@@ -66,18 +66,22 @@ try {
     }
   }
 
+  /** A lease and its report over REST against `baseUrl`, each request timed into `latencies`; both answers. */
+  async function leaseAndReport(baseUrl: string, token: string, provider: string, cost: { text: string }, result: { success: boolean; status: number }, latencies: number[]) {
+    let lease: any;
+    let usage: any;
+    await timed(async () => void (lease = await post(`${baseUrl}/api/v1/integrations/lease`, token, { provider_name: provider })), latencies);
+    await timed(async () => void (usage = await post(`${baseUrl}/api/v1/integrations/usage`, token, {
+      lease_id: lease.lease.lease_id, success: result.success, status_code: result.status, latency_ms: 420, cost_usd: Number(cost.text), prompt_tokens: 812, completion_tokens: 96,
+    })), latencies);
+    return { lease, usage };
+  }
   /** One REST cycle against `baseUrl`; `count` adds its cost to the spend check (not for the bare server). */
   const restCycle = (baseUrl: string, count: boolean): Work => async () => {
-    const token = pick(tokens);
     const latencies: number[] = [];
-    let lease: any;
-    await timed(async () => void ({ lease } = await post(`${baseUrl}/api/v1/integrations/lease`, token, { provider_name: pick(PROVIDERS) })), latencies);
     const cost = randomCost();
-    const { success, status } = outcome();
-    await timed(() => post(`${baseUrl}/api/v1/integrations/usage`, token, {
-      lease_id: lease.lease_id, success, status_code: status, latency_ms: 420, cost_usd: Number(cost.text), prompt_tokens: 812, completion_tokens: 96,
-    }), latencies);
-    if (count) reported.set(lease.integration_id, (reported.get(lease.integration_id) ?? 0) + cost.micros);
+    const { lease } = await leaseAndReport(baseUrl, pick(tokens), pick(PROVIDERS), cost, outcome(), latencies);
+    if (count) reported.set(lease.lease.integration_id, (reported.get(lease.lease.integration_id) ?? 0) + cost.micros);
     return latencies;
   };
   const rest = restCycle(server.url, true);
@@ -110,11 +114,9 @@ try {
   // The ceiling (bench/bare-rest.ts): the same two requests against a server that answers a real
   // lease's and a real report's bodies, captured here (that report counts in the spend check), and does nothing else.
   const answersFile = join(mkdtempSync(join(tmpdir(), 'keypool-bare-')), 'answers.json');
-  const token = tokens[0];
-  const captured = await post(`${server.url}/api/v1/integrations/lease`, token, { provider_name: PROVIDERS[0] });
-  const usage = await post(`${server.url}/api/v1/integrations/usage`, token, { lease_id: captured.lease.lease_id, success: true, status_code: 200, latency_ms: 420, cost_usd: 0.000001, prompt_tokens: 812, completion_tokens: 96 });
-  reported.set(captured.lease.integration_id, (reported.get(captured.lease.integration_id) ?? 0) + 1);
-  writeFileSync(answersFile, JSON.stringify({ lease: captured, usage }));
+  const captured = await leaseAndReport(server.url, tokens[0], PROVIDERS[0], { text: '0.000001' }, { success: true, status: 200 }, []);
+  reported.set(captured.lease.lease.integration_id, (reported.get(captured.lease.lease.integration_id) ?? 0) + 1);
+  writeFileSync(answersFile, JSON.stringify(captured));
   bare = await startChild('bench/bare-rest.ts', 'bare', [answersFile]);
   const bareCycle = restCycle(bare.url, false);
   const bareCpu = { ...server, pid: bare.pid }; // its phase counts the bare server's CPU in the first column

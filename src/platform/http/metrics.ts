@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BatchStats } from '../db/statement-batcher.js';
 
 /** Live counts read when /metrics is scraped. */
 export interface LiveGauges {
@@ -14,7 +15,7 @@ export interface LiveGauges {
   /** Pool batches (leases and reports) run again after a deadlock; stays 0 while keys are locked in one order. */
   poolBatchRetries: () => number;
   /** Pool batches run since start, the leases and reports they held, and their time. */
-  poolBatches: () => { batches: number; items: number; seconds: number };
+  poolBatches: () => Readonly<BatchStats>;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -55,7 +56,7 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
       this.inc(live.poolBatchRetries());
     },
   });
-  const batches: [string, string, 'batches' | 'items' | 'seconds'][] = [
+  const batches: [string, string, keyof BatchStats][] = [
     ['keypool_pool_batches_total', 'Lease and report batches run (each one statement and one commit)', 'batches'],
     ['keypool_pool_batch_items_total', 'Leases and reports those batches held (items / batches: the mean batch size)', 'items'],
     ['keypool_pool_batch_seconds_total', 'Time from a batch\'s start to every item\'s outcome (seconds / batches: the mean batch time)', 'seconds'],
