@@ -60,7 +60,7 @@ describe('POST /api/v1/integrations with node_id (the document)', () => {
     ['name empty', { node_id: '550e8400-e29b-41d4-a716-446655440000', name: '' }, 'name must be 1 to 255 characters'],
     ['name over 255 characters', { node_id: '550e8400-e29b-41d4-a716-446655440000', name: 'n'.repeat(256) }, 'name must be 1 to 255 characters'],
     ['permissions not an array', { node_id: '550e8400-e29b-41d4-a716-446655440000', name: 'x', permissions: 'payments.read' }, 'permissions must be an array of strings'],
-    ['a permission that is not dotted', { node_id: '550e8400-e29b-41d4-a716-446655440000', name: 'x', permissions: ['Payments'] }, /^permissions entry "Payments" is not a permission/],
+    ['a permission that is not dotted', { node_id: '550e8400-e29b-41d4-a716-446655440000', name: 'x', permissions: ['Payments'] }, /^permissions entry 1 is not a permission/],
     ['expires_at not ISO 8601', { node_id: '550e8400-e29b-41d4-a716-446655440000', name: 'x', expires_at: 'next week' }, 'expires_at must be an ISO 8601 date-time, e.g. "2026-12-31T23:59:59Z"'],
     ['expires_at in the past', { node_id: '550e8400-e29b-41d4-a716-446655440000', name: 'x', expires_at: '2026-02-01T00:00:00Z' }, 'expires_at must be in the future'],
     ['an unknown field', { node_id: '550e8400-e29b-41d4-a716-446655440000', name: 'x', scopes: [] }, /^Unknown field: scopes/],

@@ -12,6 +12,15 @@ describe('permissions', () => {
     [['payments.*'], 'payments.refunds.create', true],
     [['payments.read'], 'payments', false],
     [[], 'integrations.read', false],
+    [['integrations.*'], 'integrations.read.own', true],
+    [['a.*'], 'a.b.*', true],
+    // A "*" anywhere but as the whole last segment matches only its own literal name.
+    [['*.read'], 'payments.write', false],
+    [['*.read'], 'payments.read', false],
+    [['*.read'], 'integrations.write', false],
+    [['integrations.*.view'], 'integrations.write', false],
+    [['*.*'], 'nodes.write', false],
+    [['integrations.*'], 'integrations', false],
   ])('%j grants %s: %s', (held, needed, expected) => {
     expect(grants(held, needed)).toBe(expected);
   });
@@ -27,8 +36,13 @@ describe('permissions', () => {
     expect(validatePermissions(['*', 'integrations.*', 'a-b.c_d.9'], 'permissions').kind).toBe('valid');
   });
 
-  it.each([['Payments.read'], ['payments'], ['payments..read'], ['payments.read '], ['x'.repeat(50) + '.' + 'y'.repeat(50)]])('refuses %s', (bad) => {
+  it.each([['Payments.read'], ['payments'], ['payments..read'], ['payments.read '], ['x'.repeat(50) + '.' + 'y'.repeat(50)], ['*.read'], ['a.*.b'], ['a.b*']])('refuses %s', (bad) => {
     expect(validatePermissions([bad], 'permissions')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('is not a permission') });
+  });
+
+  it('names a misplaced "*" and says where it may go; names any other bad entry only by its place', () => {
+    expect(validatePermissions(['payments.read', '*.read'], 'permissions')).toEqual({ kind: 'invalid', message: 'permissions entry 2 ("*.read") is not a permission: "*" may only be a whole last segment ("*", "integrations.*")' });
+    expect(validatePermissions(['sk-Secret Value'], 'permissions')).toMatchObject({ kind: 'invalid', message: expect.stringMatching(/^permissions entry 1 is not a permission: /) });
   });
 
   it('refuses non-arrays and more than 64 entries', () => {

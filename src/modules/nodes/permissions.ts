@@ -1,8 +1,11 @@
 /**
  * Permissions are free-form dotted names (`payments.read`), so keypool can hold
  * the permissions of other systems and hand them back through verify; keypool
- * enforces its own six. A `*` segment grants everything below it:
- * `integrations.*` grants `integrations.read`, `*` grants everything. Pure.
+ * enforces its own six. `*` is only ever a whole last segment and grants
+ * everything below what comes before it: `integrations.*` grants
+ * `integrations.read`, `*` grants everything. Matching is segment by segment,
+ * so a `*` anywhere else (as a credential stored before this rule may hold)
+ * grants only its own literal name. Pure.
  */
 export const KEYPOOL_PERMISSIONS = [
   'integrations.read',
@@ -15,8 +18,11 @@ export const KEYPOOL_PERMISSIONS = [
 
 export type KeypoolPermission = (typeof KEYPOOL_PERMISSIONS)[number];
 
-const SEGMENT = '(?:[a-z0-9_-]+|\\*)';
-const PERMISSION = new RegExp(`^(?:\\*|${SEGMENT}(?:\\.${SEGMENT})+)$`);
+const SEGMENT = '[a-z0-9_-]+';
+/** `*`, or two or more dotted segments of which only the last may be `*`. */
+const PERMISSION = new RegExp(`^(?:\\*|${SEGMENT}(?:\\.${SEGMENT})*\\.(?:${SEGMENT}|\\*))$`);
+/** What a permission may be made of: an entry of these characters is named in a refusal, any other only by its place. */
+const PERMISSION_CHARACTERS = /^[a-z0-9_.*-]{1,100}$/;
 export const MAX_PERMISSIONS = 64;
 export const MAX_PERMISSION_LENGTH = 100;
 
@@ -29,26 +35,29 @@ export function validatePermissions(value: unknown, field: string): PermissionCh
   }
   const unique = [...new Set(value as string[])];
   if (unique.length > MAX_PERMISSIONS) return { kind: 'invalid', message: `${field} may hold at most ${MAX_PERMISSIONS} permissions` };
-  const bad = unique.find((p) => p.length > MAX_PERMISSION_LENGTH || !PERMISSION.test(p));
-  if (bad !== undefined) {
-    return {
-      kind: 'invalid',
-      message: `${field} entry "${bad.slice(0, MAX_PERMISSION_LENGTH)}" is not a permission: dotted segments of lowercase letters, digits, "_" or "-" (or "*"), e.g. "payments.read", at most ${MAX_PERMISSION_LENGTH} characters`,
-    };
+  const at = (value as string[]).findIndex((p) => p.length > MAX_PERMISSION_LENGTH || !PERMISSION.test(p));
+  if (at >= 0) {
+    const bad = (value as string[])[at];
+    const plain = PERMISSION_CHARACTERS.test(bad);
+    const named = plain ? `${at + 1} ("${bad}")` : `${at + 1}`;
+    const why = plain && bad.includes('*')
+      ? '"*" may only be a whole last segment ("*", "integrations.*")'
+      : `dotted segments of lowercase letters, digits, "_" or "-", the last of which may be "*", e.g. "payments.read", at most ${MAX_PERMISSION_LENGTH} characters`;
+    return { kind: 'invalid', message: `${field} entry ${named} is not a permission: ${why}` };
   }
   return { kind: 'valid', permissions: unique };
 }
 
-/** Whether one held permission covers the needed one (`a.*` covers `a.b` and `a.b.c`; `*` covers all). */
+/**
+ * Whether one held permission covers the needed one, segment by segment: equal names, `*`, or
+ * `a.*` for any name below `a` (`a.b`, `a.b.c`, `a.b.*`). A `*` that is not the whole last
+ * segment matches nothing but itself.
+ */
 function covers(held: string, needed: string): boolean {
   if (held === needed || held === '*') return true;
-  const heldParts = held.split('.');
-  const neededParts = needed.split('.');
-  for (let i = 0; i < heldParts.length; i++) {
-    if (heldParts[i] === '*') return i < neededParts.length;
-    if (heldParts[i] !== neededParts[i]) return false;
-  }
-  return false;
+  if (!held.endsWith('.*')) return false;
+  const prefix = held.slice(0, -1); // "a.b." of "a.b.*"
+  return !prefix.includes('*') && needed.length > prefix.length && needed.startsWith(prefix);
 }
 
 export function grants(held: readonly string[], needed: string): boolean {
