@@ -24,6 +24,8 @@ export interface GraphQLLimits {
   maxAliases: number;
   maxRootFields: number;
   maxLeases: number;
+  /** Lexical tokens in one document: the parser stops past them. */
+  maxTokens: number;
 }
 
 /**
@@ -138,6 +140,7 @@ const envSchema = z.object({
   KEYPOOL_GRAPHQL_MAX_ALIASES: integer(0, 1000).default(15),
   KEYPOOL_GRAPHQL_MAX_ROOT_FIELDS: integer(1, 1000).default(10),
   KEYPOOL_GRAPHQL_MAX_LEASES: integer(1, 100).default(5),
+  KEYPOOL_GRAPHQL_MAX_TOKENS: integer(100, 1_000_000).default(10_000),
   KEYPOOL_REQUEST_TIMEOUT_MS: integer(1000, 600_000).default(30_000),
   KEYPOOL_WS_MAX_SUBSCRIPTIONS: integer(1, 100_000).default(100),
   KEYPOOL_WS_MAX_PAYLOAD_BYTES: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
@@ -263,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAliases: e.KEYPOOL_GRAPHQL_MAX_ALIASES,
       maxRootFields: e.KEYPOOL_GRAPHQL_MAX_ROOT_FIELDS,
       maxLeases: e.KEYPOOL_GRAPHQL_MAX_LEASES,
+      maxTokens: e.KEYPOOL_GRAPHQL_MAX_TOKENS,
     },
     requestTimeoutMs: e.KEYPOOL_REQUEST_TIMEOUT_MS,
     websocket: { maxSubscriptions: e.KEYPOOL_WS_MAX_SUBSCRIPTIONS, maxPayloadBytes: e.KEYPOOL_WS_MAX_PAYLOAD_BYTES },

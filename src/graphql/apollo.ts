@@ -7,7 +7,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Services } from '../services.js';
 import { authenticateForGraphQL, type GraphQLContext } from './context.js';
 import { formatGraphQLError } from './errors.js';
-import { checkOperationInput, operationLimitRules } from './operation-limits.js';
+import { checkOperationInput, operationLimitRules, parseOptions, tokenLimitMessage } from './operation-limits.js';
 import type { GraphQLLimits } from '../config/config.js';
 import { graphiqlPage, prepareGraphiql, serveGraphiql, wantsGraphiql } from './graphiql.js';
 
@@ -23,7 +23,12 @@ export async function mountApollo(
     introspection: true,
     includeStacktraceInErrorResponses: false,
     validationRules: operationLimitRules(limits),
-    formatError: (formatted, error) => formatGraphQLError(formatted, error, (e) => fastify.log.error({ err: e }, 'unexpected GraphQL error')),
+    parseOptions: parseOptions(limits),
+    formatError: (formatted, error) => {
+      const tooLong = tokenLimitMessage(formatted.message, limits);
+      if (tooLong) return { message: tooLong, extensions: { code: 'OPERATION_LIMIT_EXCEEDED' } };
+      return formatGraphQLError(formatted, error, (e) => fastify.log.error({ err: e }, 'unexpected GraphQL error'));
+    },
     plugins: [
       // Nothing here is cacheable by HTTP caches; the default plugin would hook every field resolution.
       ApolloServerPluginCacheControlDisabled(),

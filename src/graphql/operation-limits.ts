@@ -1,9 +1,11 @@
 /**
  * Bounds on what one GraphQL operation may ask for, checked before it runs, on
- * HTTP and WebSocket alike: depth and aliases (graphql-armor), root fields and
- * leases (below), cost (graphql-query-complexity: a list counts its `limit`
- * times its selection), and no NUL character in any argument. Every refusal
- * says which limit, the allowed value and the variable that sets it.
+ * HTTP and WebSocket alike: tokens (the parser stops past them), depth and
+ * aliases (graphql-armor), root fields and leases (below), cost
+ * (graphql-query-complexity: a list counts its `limit` times its selection),
+ * and no NUL character in any argument. Every field counts, `__typename`
+ * included. Every refusal says which limit, the allowed value and the variable
+ * that sets it.
  */
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -51,7 +53,7 @@ function rootFieldNames(selectionSet: SelectionSetNode, context: ValidationConte
 function rootFieldsRule(limits: GraphQLLimits): ValidationRule {
   return (context): ASTVisitor => ({
     OperationDefinition(operation: OperationDefinitionNode) {
-      const names = rootFieldNames(operation.selectionSet, context).filter((n) => n !== '__typename');
+      const names = rootFieldNames(operation.selectionSet, context);
       if (names.length > limits.maxRootFields) {
         context.reportError(limitError(`Operation has ${names.length} root fields; at most ${limits.maxRootFields} allowed (KEYPOOL_GRAPHQL_MAX_ROOT_FIELDS)`));
       }
@@ -59,7 +61,7 @@ function rootFieldsRule(limits: GraphQLLimits): ValidationRule {
       if (leases > limits.maxLeases) {
         context.reportError(limitError(`Operation asks for ${leases} leases; at most ${limits.maxLeases} allowed (KEYPOOL_GRAPHQL_MAX_LEASES)`));
       }
-      if (leases > 0 && leases < names.length) {
+      if (leases > 0 && leases < names.filter((n) => n !== '__typename').length) {
         context.reportError(limitError('leaseKey must be the only kind of field in its operation, so that no other failure can discard a granted lease'));
       }
     },
@@ -70,7 +72,8 @@ function rootFieldsRule(limits: GraphQLLimits): ValidationRule {
 export function operationLimitRules(limits: GraphQLLimits): ValidationRule[] {
   return [
     maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: [armorRejection('levels of depth', 'KEYPOOL_GRAPHQL_MAX_DEPTH', limits.maxDepth)] }),
-    maxAliasesRule({ n: limits.maxAliases, propagateOnRejection: false, onReject: [armorRejection('aliases', 'KEYPOOL_GRAPHQL_MAX_ALIASES', limits.maxAliases)] }),
+    // armor leaves `__typename` aliases out by default: 55,000 of them made a 1 MB answer.
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], propagateOnRejection: false, onReject: [armorRejection('aliases', 'KEYPOOL_GRAPHQL_MAX_ALIASES', limits.maxAliases)] }),
     rootFieldsRule(limits),
   ];
 }
@@ -163,11 +166,25 @@ export function checkOperationInput(
   let cost: number;
   try {
     cost = costOf(schema, document, operationName, variables ?? {}, facts);
-  } catch {
-    return null; // variables that do not coerce: execution reports them in its own words
+  } catch (e) {
+    // More fields than the estimator walks is over any cost; variables that do not coerce are
+    // reported by execution in its own words.
+    if (e instanceof GraphQLError && /maximum allowed number of nodes/.test(e.message)) return costRefusal(`more than ${limits.maxCost}`, limits);
+    return null;
   }
-  if (cost > limits.maxCost) {
-    return limitError(`Operation cost ${cost} exceeds the limit of ${limits.maxCost} (KEYPOOL_GRAPHQL_MAX_COST): ask for fewer items (limit) or fewer fields`);
-  }
-  return null;
+  return cost > limits.maxCost ? costRefusal(String(cost), limits) : null;
+}
+
+const costRefusal = (cost: string, limits: GraphQLLimits) =>
+  limitError(`Operation cost ${cost} exceeds the limit of ${limits.maxCost} (KEYPOOL_GRAPHQL_MAX_COST): ask for fewer items (limit) or fewer fields`);
+
+/** The parser's own bound, so a huge document costs little before any rule sees it. */
+export const parseOptions = (limits: GraphQLLimits) => ({ maxTokens: limits.maxTokens });
+
+/** graphql's "Document contains more than N tokens. Parsing aborted." in the words of the other limits. */
+export function tokenLimitMessage(message: string, limits: GraphQLLimits): string | null {
+  // graphql 16 writes "more that".
+  return /Document contains more tha[nt] \d+ tokens/.test(message)
+    ? `Operation has more than ${limits.maxTokens} tokens; at most ${limits.maxTokens} allowed (KEYPOOL_GRAPHQL_MAX_TOKENS)`
+    : null;
 }

@@ -21,7 +21,7 @@ import type { Services } from '../services.js';
 import type { GraphQLContext } from './context.js';
 import { formatGraphQLError } from './errors.js';
 import { databaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-errors.js';
-import { checkOperationInput, operationLimitRules } from './operation-limits.js';
+import { checkOperationInput, limitError, operationLimitRules, parseOptions, tokenLimitMessage } from './operation-limits.js';
 
 export interface GraphQLWebSocket {
   /** Closes every socket with 1001 (going away) and stops accepting new ones. */
@@ -167,8 +167,10 @@ export function mountGraphQLWebSocket(
         }
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, parseOptions(settings.limits));
         } catch (e) {
+          const tooLong = e instanceof GraphQLError ? tokenLimitMessage(e.message, settings.limits) : null;
+          if (tooLong) return [limitError(tooLong)];
           return [e instanceof GraphQLError ? e : new GraphQLError('Malformed query')];
         }
         const errors = validate(schema, document, rules);

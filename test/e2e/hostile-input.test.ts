@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { poolClient } from '../support/pool.js';
+import { openSocket } from '../support/raw-socket.js';
 
 let t: TestApp;
 let token: string;
@@ -85,12 +86,44 @@ describe('GraphQL operation limits', () => {
   // 1 + 100 × (total + items + 15 fields) = 1,701 per page
   const page = '{ total items { id keyId providerName keyLabel isActive isPrimary priority weight healthStatus consecutiveFailures dailyLimit dailyCount minuteLimit minuteCount spendToday } }';
 
-  it('refuses 1,000 aliases before running anything, naming the limit', async () => {
-    const query = `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: integrations(limit: 100) ${page}`).join(' ')} }`;
-    const res = await t.gql(query, {}, token);
+  it('refuses 16 aliases before running anything, naming the limit; 1,000 are refused by the parser already', async () => {
+    const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: integrations(limit: 100) ${page}`).join(' ')} }`;
+    const res = await t.gql(aliases(16), {}, token);
     expect(res.status).toBe(400);
-    expect(res.errors?.map((e) => e.message)).toContain('Operation has 1000 aliases; at most 15 allowed (KEYPOOL_GRAPHQL_MAX_ALIASES)');
+    expect(res.errors?.map((e) => e.message)).toContain('Operation has 16 aliases; at most 15 allowed (KEYPOOL_GRAPHQL_MAX_ALIASES)');
     expect(res.data).toBeUndefined(); // refused in validation: nothing was executed
+    const thousand = await t.gql(aliases(1000), {}, token);
+    expect(thousand).toMatchObject({ status: 400, errors: [{ message: 'Operation has more than 10000 tokens; at most 10000 allowed (KEYPOOL_GRAPHQL_MAX_TOKENS)' }] });
+  });
+
+  it('counts every field, __typename included: its aliases, its root fields, its cost', async () => {
+    // Unauthenticated: the limits hold before any token is looked at.
+    const huge = `{ ${Array.from({ length: 55_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+    const refused = await t.gql(huge, {}, null);
+    expect(refused.status).toBe(400);
+    expect(refused.errors?.[0]).toMatchObject({ message: 'Operation has more than 10000 tokens; at most 10000 allowed (KEYPOOL_GRAPHQL_MAX_TOKENS)', extensions: { code: 'OPERATION_LIMIT_EXCEEDED' } });
+    expect(refused.data).toBeUndefined();
+    const aliased = await t.gql(`{ ${Array.from({ length: 16 }, (_, i) => `a${i}: __typename`).join(' ')} }`, {}, null);
+    expect(aliased.status).toBe(400);
+    expect(aliased.errors?.map((e) => e.message)).toContain('Operation has 16 aliases; at most 15 allowed (KEYPOOL_GRAPHQL_MAX_ALIASES)');
+    const rooted = await t.gql(`{ ${Array.from({ length: 11 }, () => '__typename').join(' ')} }`, {}, null);
+    expect(rooted.errors?.map((e) => e.message)).toContain('Operation has 11 root fields; at most 10 allowed (KEYPOOL_GRAPHQL_MAX_ROOT_FIELDS)');
+    // Within the tokens, a field count past what the cost estimator walks is refused as over the cost.
+    const loose = await createTestApp({ config: { graphqlLimits: { ...t.config.graphqlLimits, maxTokens: 100_000, maxRootFields: 100_000, maxAliases: 100_000 } } });
+    try {
+      const many = await loose.gql(`{ ${Array.from({ length: 12_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`, {}, null);
+      expect(many).toMatchObject({ status: 400, errors: [{ message: 'Operation cost more than 10000 exceeds the limit of 10000 (KEYPOOL_GRAPHQL_MAX_COST): ask for fewer items (limit) or fewer fields' }] });
+    } finally {
+      await loose.close();
+    }
+    expect(await t.gql('{ __typename }', {}, null)).toMatchObject({ status: 200, data: { __typename: 'Query' } });
+  });
+
+  it('refuses too many tokens over the WebSocket too', async () => {
+    const socket = await openSocket(t.url, `Bearer ${token}`);
+    socket.subscribe('1', `subscription { integrationChanged { kind ${'x '.repeat(10_001)}} }`);
+    await expect.poll(() => socket.messages.find((m) => m.type === 'error')).toMatchObject({ payload: [{ message: 'Operation has more than 10000 tokens; at most 10000 allowed (KEYPOOL_GRAPHQL_MAX_TOKENS)' }] });
+    socket.ws.close();
   });
 
   it('counts a list as its limit times its selection', async () => {
