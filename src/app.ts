@@ -42,6 +42,7 @@ import { Dialects } from './rest/dialects.js';
 import { V1_DIALECT } from './rest/integrations-v1/errors.js';
 import { BIFROST_DIALECT } from './rest/bifrost/errors.js';
 import { installInputGuard } from './rest/input-guard.js';
+import { installJsonBodyParser } from './rest/json-body.js';
 import { loggableError } from './platform/errors/loggable-error.js';
 import type { Services } from './services.js';
 
@@ -229,6 +230,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
   });
   installErrorHandlers(fastify);
+  installJsonBodyParser(fastify);
   installInputGuard(fastify);
   const registry = mountMetrics(
     fastify,

@@ -10,6 +10,11 @@ import { formatGraphQLError } from './errors.js';
 import { checkOperationInput, operationLimitRules, parseOptions, tokenLimitMessage } from './operation-limits.js';
 import type { GraphQLLimits } from '../config/config.js';
 import { graphiqlPage, prepareGraphiql, serveGraphiql, wantsGraphiql } from './graphiql.js';
+import { errorHandler } from '../rest/error-handler.js';
+import type { AppError } from '../platform/errors/app-error.js';
+
+/** What fails before Apollo runs (malformed JSON, an oversize or too deeply nested body), in GraphQL's response shape. */
+const graphqlErrorBody = (error: AppError) => ({ errors: [{ message: error.message, extensions: { code: error.graphqlCode } }] });
 
 export async function mountApollo(
   fastify: FastifyInstance,
@@ -55,13 +60,16 @@ export async function mountApollo(
   const execute = fastifyApolloHandler(apollo, {
     context: async (request) => ({ auth: await authenticateForGraphQL(services, request.headers.authorization), services }),
   });
-  fastify.route({
-    url: '/graphql',
-    method: ['GET', 'POST', 'OPTIONS'],
-    // The IDE page comes compressed ahead of time (@fastify/compress leaves it be); results are compressed per response.
-    handler(request, reply) {
-      return wantsGraphiql(request) ? serveGraphiql(request, reply) : execute.call(this, request as never, reply as never);
-    },
+  await fastify.register(async (scope) => {
+    scope.setErrorHandler(errorHandler(graphqlErrorBody));
+    scope.route({
+      url: '/graphql',
+      method: ['GET', 'POST', 'OPTIONS'],
+      // The IDE page comes compressed ahead of time (@fastify/compress leaves it be); results are compressed per response.
+      handler(request, reply) {
+        return wantsGraphiql(request) ? serveGraphiql(request, reply) : execute.call(this, request as never, reply as never);
+      },
+    });
   });
   return apollo;
 }

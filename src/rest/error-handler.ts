@@ -59,12 +59,9 @@ export const frameworkErrors = (dialects: Dialects) => (error: FastifyError, req
   void reply.send(render(dialects.of(request.url)?.errorBody ?? keypoolErrorBody, reply, new AppError('request.invalid', message)));
 };
 
-/**
- * The error and not-found handlers of one Fastify context (the root, or a dialect's plugin and
- * its prefix), rendering every error with `errorBody`.
- */
-export function installErrorHandlers(fastify: FastifyInstance, errorBody: ErrorBody = keypoolErrorBody, maxBodyBytes = MAX_BODY_BYTES): void {
-  fastify.setErrorHandler((error: FastifyError, request, reply) => {
+/** The error handler of one Fastify context, rendering every error with `errorBody`. */
+export function errorHandler(errorBody: ErrorBody = keypoolErrorBody, maxBodyBytes = MAX_BODY_BYTES) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = isAppError(error) ? error : fromFrameworkError(error, maxBodyBytes);
     if (appError) return render(errorBody, reply, appError);
     if (isDatabaseUnavailable(error)) {
@@ -73,7 +70,15 @@ export function installErrorHandlers(fastify: FastifyInstance, errorBody: ErrorB
     }
     request.log.error({ err: error }, 'unexpected error');
     return render(errorBody, reply, new AppError('internal', 'Internal server error'));
-  });
+  };
+}
+
+/**
+ * The error and not-found handlers of one Fastify context (the root, or a dialect's plugin and
+ * its prefix), rendering every error with `errorBody`.
+ */
+export function installErrorHandlers(fastify: FastifyInstance, errorBody: ErrorBody = keypoolErrorBody, maxBodyBytes = MAX_BODY_BYTES): void {
+  fastify.setErrorHandler(errorHandler(errorBody, maxBodyBytes));
   fastify.setNotFoundHandler((request, reply) =>
     render(errorBody, reply, new AppError('route.not_found', `Route not found: ${request.method} ${request.url.split('?')[0]}`)),
   );

@@ -87,6 +87,10 @@ describe('the one port', () => {
     const bad = await t.rest('POST', '/graphql', { rawBody: '{"query": ' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).not.toMatch(/\n\s+at /);
+    // In GraphQL's own response shape, which GraphQL clients read.
+    expect(bad.body).toEqual({ errors: [{ message: expect.stringMatching(/^Malformed JSON body: /), extensions: { code: 'BAD_USER_INPUT' } }] });
+    const deep = await t.rest('POST', '/graphql', { rawBody: `{"query": "{ __typename }", "variables": ${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}` });
+    expect(deep).toMatchObject({ status: 400, body: { errors: [{ message: 'The JSON body nests deeper than 64 levels of objects and arrays', extensions: { code: 'BAD_USER_INPUT' } }] } });
   });
 });
 

@@ -5,6 +5,7 @@
  * is not in the table fails the first tests, so nothing new can ship unguarded.
  */
 import { getNamedType, isObjectType } from 'graphql';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYPOOL_PERMISSIONS, type KeypoolPermission } from '../../src/modules/nodes/index.js';
 import { buildKeypoolSchema } from '../../src/graphql/schema.js';
@@ -180,6 +181,34 @@ describe.each(Object.entries(GRAPHQL).filter(([f]) => f.startsWith('Subscription
     await expect.poll(listeners).toBe(before + 1); // the server holds the subscription
     expect(allowedSocket.messages.filter((m) => m.type === 'error')).toEqual([]);
     allowedSocket.ws.close();
+  });
+});
+
+describe('a body nested 100,000 levels deep', () => {
+  const deep = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  it.each(REST.map((r) => [r.route, r] as const))('is a 400 in the dialect\'s body on %s', async (_route, entry) => {
+    const call = entry.call(ids);
+    const headers = { authorization: await holding(['*']), 'content-type': 'application/json', 'content-length': String(deep.length) };
+    // node:http rather than fetch, which sends no body with a GET.
+    const res = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const req = httpRequest(`${t.url}${call.path}`, { method: call.method, headers }, (answer) => {
+        let text = '';
+        answer.on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: answer.statusCode!, body: JSON.parse(text) }));
+      });
+      req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(e)));
+      req.end(deep);
+    });
+    if (call.method === 'GET') {
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(500); // a GET's body is not read
+      return;
+    }
+    const message = 'The JSON body nests deeper than 64 levels of objects and arrays';
+    const body = call.path.startsWith('/api/providers')
+      ? { is_bifrost_error: false, status_code: 400, error: { message }, extra_fields: {} }
+      : call.path.startsWith('/v1/')
+        ? { error: { message, type: 'invalid_request_error' } }
+        : { success: false, error: message };
+    expect(res, JSON.stringify(res.body)).toMatchObject({ status: 400, body });
   });
 });
 
