@@ -22,7 +22,8 @@ import { checkEncryptionKeys, CredentialVault, IntegrationRepository, Integratio
 import { ProviderConfigRepository, ProviderService } from './modules/providers/index.js';
 import { GatewayService, type GatewayTrace } from './modules/gateway/index.js';
 import { SQL_DEFINITIONS } from './sql-definitions.js';
-import { BackgroundWork, BILLING_PROVIDERS, BillingSync, UsageService } from './modules/billing/index.js';
+import { BackgroundWork, BILLING_PROVIDERS, billingAdapters, BillingSync, UsageService } from './modules/billing/index.js';
+import { UpstreamGuard } from './platform/http/upstream-guard.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
 import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
 import { createIntegrationEventCodec } from './modules/integrations/index.js';
@@ -104,6 +105,7 @@ export function buildServices(
   observers: Observers = { warn: () => {}, gatewayTrace: () => {} },
 ): Services {
   const tokens = new ClientTokenSigner(config.jwtSecrets);
+  const upstreamGuard = new UpstreamGuard(config.allowedUpstreams);
   const vault = new CredentialVault(config.encryptionKeys);
   const events = buses.events;
   const revocations: RevocationList = new RevocationList(buses.revocations, () => brands.listRevokedTokenIds());
@@ -135,10 +137,10 @@ export function buildServices(
     nodeCredentials,
     providers,
     integrations,
-    billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences),
+    billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences, billingAdapters(config.billing, upstreamGuard), observers.warn),
     usage: new UsageService(sqlPool, clock),
     leases,
-    gateway: new GatewayService(leases, providers, keys, config.gateway, observers.warn, observers.gatewayTrace),
+    gateway: new GatewayService(leases, providers, keys, config.gateway, upstreamGuard, observers.warn, observers.gatewayTrace),
   };
 }
 

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parsePriceTable } from '../modules/gateway/prices.js';
 import type { GatewaySettings } from '../modules/gateway/gateway.service.js';
+import type { UpstreamAllowList } from '../platform/http/upstream-guard.js';
+import { isIP } from 'node:net';
 import { loadOrCreateDataDirSecrets, type DataDirSecrets } from './data-dir-secrets.js';
 
 export interface HealthConfig {
@@ -78,6 +80,8 @@ export interface Config {
   billing: BillingConfig;
   /** Days of the daily usage ledger kept; older days are pruned by the scheduler. */
   usageRetentionDays: number;
+  /** Loopback and private hosts and networks that brand-configured upstream URLs and billing APIs may reach. */
+  allowedUpstreams: UpstreamAllowList;
   /** The OpenAI-compatible gateway (/v1/chat/completions, /v1/embeddings, /v1/models). */
   gateway: GatewaySettings & { maxRequestBytes: number };
   /** Where generated secrets are kept (embedded mode only), for the start-up message. */
@@ -172,6 +176,18 @@ const envSchema = z.object({
     )
     .default([]),
   KEYPOOL_GATEWAY_PRICES_FILE: z.string().min(1).optional(),
+  KEYPOOL_GATEWAY_MAX_EVENT_BYTES: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  KEYPOOL_GATEWAY_ALLOWED_UPSTREAMS: z
+    .string()
+    .transform(list)
+    .pipe(
+      z.array(
+        z.string().refine(isAllowedUpstreamEntry, {
+          message: 'must list host names, IP addresses or CIDRs, e.g. ollama.lan,127.0.0.1,10.0.0.0/8,fd00::/8',
+        }),
+      ),
+    )
+    .default([]),
   KEYPOOL_ENV_ALLOWLIST: z
     .string()
     .transform(list)
@@ -187,6 +203,23 @@ const envSchema = z.object({
     )
     .default([]),
 });
+
+const HOST_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/** A host name, an IP address, or a CIDR with a prefix length that fits its family. */
+function isAllowedUpstreamEntry(entry: string): boolean {
+  const [address, bits, ...more] = entry.split('/');
+  if (more.length > 0) return false;
+  const family = isIP(address);
+  if (bits === undefined) return family !== 0 || HOST_NAME.test(address);
+  return family !== 0 && /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** The operator's allow-list, split into names and networks. */
+function allowList(entries: string[]): UpstreamAllowList {
+  const isAddress = (e: string) => isIP(e.split('/')[0]) !== 0;
+  return { hosts: entries.filter((e) => !isAddress(e)), cidrs: entries.filter(isAddress) };
+}
 
 /** The largest non-streamed upstream answer the gateway relays. */
 export const GATEWAY_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -290,12 +323,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleTimeoutMs: e.KEYPOOL_GATEWAY_IDLE_TIMEOUT_MS,
       maxRequestBytes: e.KEYPOOL_GATEWAY_MAX_BODY_BYTES,
       maxResponseBytes: GATEWAY_MAX_RESPONSE_BYTES,
+      maxEventBytes: e.KEYPOOL_GATEWAY_MAX_EVENT_BYTES,
       baseUrls: Object.fromEntries(e.KEYPOOL_GATEWAY_BASE_URLS.map((pair) => {
         const at = pair.indexOf('=');
         return [pair.slice(0, at), pair.slice(at + 1).replace(/\/+$/, '')];
       })),
       prices,
     },
+    allowedUpstreams: allowList(e.KEYPOOL_GATEWAY_ALLOWED_UPSTREAMS),
     envReferences: { allowlist: e.KEYPOOL_ENV_ALLOWLIST, lookup: (name) => (e.KEYPOOL_ENV_ALLOWLIST.includes(name) ? nonEmpty(env[name]) : undefined) },
     secretsFile: generated?.file ?? null,
     embeddedPgPassword: generated?.pgPassword ?? null,

@@ -25,7 +25,7 @@ beforeAll(async () => {
       logLevel: 'trace',
       gateway: {
         maxAttempts: 3, timeoutMs: 20_000, attemptTimeoutMs: 1_500, connectTimeoutMs: 2_000, idleTimeoutMs: 5_000,
-        maxRequestBytes: 64 * 1024, maxResponseBytes: 1024 * 1024,
+        maxRequestBytes: 64 * 1024, maxResponseBytes: 1024 * 1024, maxEventBytes: 1024 * 1024,
         baseUrls: { groq: fake.url, mistral: fake.url, together: fake.url },
         prices: { 'groq/llama-3.1-8b-instant': { prompt: '0.05', completion: '0.08' }, 'mistral/*': { prompt: '2', completion: '6' } },
       },

@@ -5,7 +5,9 @@
  * keypool's own ledger. A failure is a BillingError with a public message:
  * never the credential, never the provider's body.
  */
+import { Agent, fetch, type Response } from 'undici';
 import { decimalText } from '../../platform/numbers/decimal.js';
+import { forbiddenUpstream, UpstreamGuard } from '../../platform/http/upstream-guard.js';
 import type { BillingFigures } from '../integrations/index.js';
 import { retryAfterMs } from '../../platform/http/retry-after.js';
 
@@ -24,18 +26,33 @@ export class BillingError extends Error {
 
 export type BillingAdapter = (credentials: Record<string, unknown>, signal: AbortSignal) => Promise<BillingFigures>;
 
+/** The largest amount a billing API may plausibly answer (the cached columns hold less than 10^12). */
+export const MAX_BILLING_AMOUNT = 100_000_000_000;
+
 const money = (value: unknown, what: string, provider: string): string | null => {
   if (value === null || value === undefined) return null;
   const text = typeof value === 'number' ? decimalText(value) : null;
   if (text === null) throw new BillingError(`${provider} billing answered malformed JSON (${what} is not a number)`);
+  if ((value as number) < 0 || (value as number) > MAX_BILLING_AMOUNT) {
+    throw new BillingError(`${provider} billing answered an amount out of range (${what} must be from 0 to ${MAX_BILLING_AMOUNT}); nothing was stored`);
+  }
   return text;
 };
 
-async function getJson(url: string, authorization: string, signal: AbortSignal, provider: string, onAuthError: string): Promise<Record<string, unknown>> {
+/** How billing requests go out: through the upstream guard's public policy (KEYPOOL_GATEWAY_ALLOWED_UPSTREAMS opens private hosts). */
+interface BillingHttp {
+  guard: UpstreamGuard;
+  agent: Agent;
+}
+
+async function getJson(http: BillingHttp, url: string, authorization: string, signal: AbortSignal, provider: string, onAuthError: string): Promise<Record<string, unknown>> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { authorization, accept: 'application/json' }, signal, redirect: 'error' });
+    http.guard.assertAllowed(new URL(url), 'public');
+    res = await fetch(url, { headers: { authorization, accept: 'application/json' }, signal, redirect: 'error', dispatcher: http.agent });
   } catch (e) {
+    const forbidden = forbiddenUpstream(e);
+    if (forbidden) throw new BillingError(`${provider} billing ${forbidden.reason === 'metadata' ? 'is at a link-local or cloud metadata address, which keypool never calls' : 'is at a loopback or private address, which keypool calls only when the operator allows it (KEYPOOL_GATEWAY_ALLOWED_UPSTREAMS)'}`);
     const code = ((e as Error).cause as { code?: string } | undefined)?.code;
     throw new BillingError(`${provider} billing ${signal.aborted ? 'timed out' : `could not be reached${code ? ` (${code})` : ''}`}`);
   }
@@ -64,8 +81,8 @@ async function getJson(url: string, authorization: string, signal: AbortSignal, 
 const apiKeyOf = (credentials: Record<string, unknown>) => String(credentials.api_key ?? '');
 
 /** OpenRouter `GET /api/v1/key` with the key itself: { data: { limit, limit_remaining, usage_daily, usage_monthly, … } }. */
-export const openRouterBilling = (baseUrl: string): BillingAdapter => async (credentials, signal) => {
-  const body = await getJson(`${baseUrl}/api/v1/key`, `Bearer ${apiKeyOf(credentials)}`, signal, 'OpenRouter', 'OpenRouter rejected the key for billing (HTTP 401/403)');
+export const openRouterBilling = (baseUrl: string, http: BillingHttp = defaultHttp()): BillingAdapter => async (credentials, signal) => {
+  const body = await getJson(http, `${baseUrl}/api/v1/key`, `Bearer ${apiKeyOf(credentials)}`, signal, 'OpenRouter', 'OpenRouter rejected the key for billing (HTTP 401/403)');
   const data = body.data;
   if (typeof data !== 'object' || data === null) throw new BillingError('OpenRouter billing answered malformed JSON (no data)');
   const d = data as Record<string, unknown>;
@@ -78,8 +95,8 @@ export const openRouterBilling = (baseUrl: string): BillingAdapter => async (cre
 };
 
 /** fal.ai `GET /v1/account/billing?expand=credits` with an admin key: { username, credits: { current_balance, currency } }. */
-export const falBilling = (baseUrl: string): BillingAdapter => async (credentials, signal) => {
-  const body = await getJson(`${baseUrl}/v1/account/billing?expand=credits`, `Key ${apiKeyOf(credentials)}`, signal, 'fal.ai', 'fal.ai billing needs an admin key');
+export const falBilling = (baseUrl: string, http: BillingHttp = defaultHttp()): BillingAdapter => async (credentials, signal) => {
+  const body = await getJson(http, `${baseUrl}/v1/account/billing?expand=credits`, `Key ${apiKeyOf(credentials)}`, signal, 'fal.ai', 'fal.ai billing needs an admin key');
   const credits = body.credits;
   if (typeof credits !== 'object' || credits === null) throw new BillingError('fal.ai billing answered malformed JSON (no credits)');
   const c = credits as Record<string, unknown>;
@@ -87,11 +104,16 @@ export const falBilling = (baseUrl: string): BillingAdapter => async (credential
   return { balance: money(c.current_balance, 'current_balance', 'fal.ai'), usageToday: null, usageMonth: null, currency };
 };
 
+function defaultHttp(guard = new UpstreamGuard()): BillingHttp {
+  return { guard, agent: new Agent({ connect: { lookup: guard.lookup('public') } }) };
+}
+
 /** The providers with a billing API, by catalog name. */
-export function billingAdapters(urls: { openrouterUrl: string; falUrl: string }): ReadonlyMap<string, BillingAdapter> {
+export function billingAdapters(urls: { openrouterUrl: string; falUrl: string }, guard: UpstreamGuard = new UpstreamGuard()): ReadonlyMap<string, BillingAdapter> {
+  const http = defaultHttp(guard);
   return new Map([
-    ['openrouter', openRouterBilling(urls.openrouterUrl)],
-    ['fal_ai', falBilling(urls.falUrl)],
+    ['openrouter', openRouterBilling(urls.openrouterUrl, http)],
+    ['fal_ai', falBilling(urls.falUrl, http)],
   ]);
 }
 

@@ -38,6 +38,7 @@ export class BillingSync {
     private readonly config: BillingConfig,
     private readonly env: EnvReferences,
     adapters?: ReadonlyMap<string, BillingAdapter>,
+    private readonly warn: (message: string, error?: unknown) => void = () => {},
   ) {
     this.adapters = adapters ?? billingAdapters(config);
   }
@@ -112,13 +113,20 @@ export class BillingSync {
   private async syncClaimed(claim: BillingClaim): Promise<void> {
     const adapter = this.adapters.get(claim.providerName);
     if (!adapter) return;
+    let credentials: Record<string, unknown>;
     try {
       const resolved = resolveDocument(this.vault.open(claim.credentialsEncrypted), this.env.lookup);
       if ('unset' in resolved) throw new BillingError(`environment variable ${resolved.unset} is unset`);
-      const figures = await adapter(resolved.credentials, AbortSignal.timeout(this.config.timeoutMs));
-      await this.writeFigures(claim, figures);
+      credentials = resolved.credentials;
     } catch (e) {
-      const message = e instanceof BillingError ? e.message : 'billing sync failed: the credential cannot be decrypted';
+      await this.writeFailure(claim, e instanceof BillingError ? e.message : 'billing sync failed: the credential cannot be decrypted', null).catch(() => {});
+      return;
+    }
+    try {
+      await this.writeFigures(claim, await adapter(credentials, AbortSignal.timeout(this.config.timeoutMs)));
+    } catch (e) {
+      if (!(e instanceof BillingError)) this.warn('billing sync: the provider\'s figures could not be stored', e);
+      const message = e instanceof BillingError ? e.message : 'billing sync failed: the provider\'s figures could not be stored';
       await this.writeFailure(claim, message, e instanceof BillingError ? e.retryAfterMs : null).catch(() => {});
     }
   }

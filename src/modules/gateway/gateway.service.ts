@@ -5,8 +5,12 @@
  * response has ended — status, latency, tokens, cost — so health and spend
  * come from real traffic. A 429, a 5xx, a timeout or a network error before
  * anything reached the caller leases another key (never one already tried)
- * and tries again, up to `maxAttempts` within one deadline. The key is
- * never in an answer, an error or a log line.
+ * and tries again, up to `maxAttempts` within one deadline; a non-streamed
+ * answer must also end by that deadline. The lease lives as long as its call,
+ * however long a stream lasts, so every call is reported. The key is never in
+ * an answer (an upstream that echoes it has it redacted), an error or a log
+ * line. Brand-configured URLs reach only public addresses unless the operator
+ * allow-lists a host (the upstream guard).
  */
 import { pipeline, type Readable } from 'node:stream';
 import { Agent, request } from 'undici';
@@ -14,9 +18,9 @@ import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { retryAfterMs } from '../../platform/http/retry-after.js';
 import { refusalError, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../leases/index.js';
 import { isProviderName, type BrandProvider } from '../providers/index.js';
-import { assertAllowedHost, guardedLookup } from './address-guard.js';
+import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { costOf, priceOf, type PriceTable } from './prices.js';
-import { SseRelay, usageOf, type TokenUsage } from './sse-relay.js';
+import { redacted, SseRelay, usageOf, type TokenUsage } from './sse-relay.js';
 import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamAuthorization, upstreamBaseUrl } from './upstreams.js';
 
 export interface GatewaySettings {
@@ -31,6 +35,8 @@ export interface GatewaySettings {
   idleTimeoutMs: number;
   /** The largest non-streamed upstream body relayed. */
   maxResponseBytes: number;
+  /** The largest single event of a streamed answer relayed; past it the stream ends with an error event. */
+  maxEventBytes: number;
   /** The operator's OpenAI base URL per provider, replacing the catalog's. */
   baseUrls: Readonly<Record<string, string>>;
   prices: PriceTable;
@@ -84,7 +90,8 @@ export interface GatewayModel {
 /** The pool as the gateway uses it. */
 export interface GatewayPool {
   leaseKey(brandId: string, request: LeaseRequest, actorNodeId: string | null): Promise<LeaseOutcome>;
-  reportUsage(brandId: string, input: UsageReportInput): Promise<unknown>;
+  /** `heldForCall`: the gateway held the lease for the whole call, so its report is taken however long that was. */
+  reportUsage(brandId: string, input: UsageReportInput, options: { heldForCall: boolean }): Promise<unknown>;
 }
 
 type Failure =
@@ -106,35 +113,56 @@ interface CallContext {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const isTimeout = (e: unknown) => TIMEOUT_CODES.has((e as { code?: string }).code ?? '') || (e as Error).name === 'TimeoutError';
-const isForbidden = (e: unknown): boolean =>
-  (e as { code?: string }).code === 'KEYPOOL_FORBIDDEN_UPSTREAM' || ((e as { cause?: unknown }).cause !== undefined && isForbidden((e as { cause: unknown }).cause));
 const HOP_HEADERS = /^(authorization|host|content-length|content-type|connection|transfer-encoding|keep-alive|upgrade|accept)$/i;
 
 /** Like every keypool message, it never repeats what the caller sent (a key pasted into the wrong field would come back). */
+/** A brand-configured upstream the guard refuses: the caller's configuration, not the key's fault. */
+const refusedUpstream = (provider: string, e: { reason: 'metadata' | 'non_public' }) =>
+  badRequest(e.reason === 'metadata'
+    ? `The ${provider} upstream resolves to a link-local or cloud metadata address, which the gateway never calls`
+    : `The ${provider} upstream resolves to a loopback or private address, which the gateway calls only for hosts the operator allows (KEYPOOL_GATEWAY_ALLOWED_UPSTREAMS)`);
+
 const modelNotFound = (why: string) =>
   new AppError('gateway.model_not_found', `The model does not exist or you do not have access to it: ${why}`, { param: 'model' });
 
 class ResponseTooLarge extends Error {}
 
-async function readBounded(body: Readable, limit: number): Promise<Buffer> {
+/** The call's deadline passed while a non-streamed answer was still arriving. */
+class DeadlinePassed extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** A whole non-streamed body, of at most `limit` bytes, arrived by `deadline` (performance.now() time). */
+async function readBounded(body: Readable, limit: number, deadline: number): Promise<Buffer> {
+  const timer = setTimeout(() => body.destroy(new DeadlinePassed('the upstream did not finish its answer before the deadline')), Math.max(0, deadline - performance.now()));
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      body.destroy();
-      throw new ResponseTooLarge(`the upstream answered with more than ${limit} bytes`);
+  try {
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        body.destroy();
+        throw new ResponseTooLarge(`the upstream answered with more than ${limit} bytes`);
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks);
 }
 
-/** An upstream error body with the key taken out, should the upstream have echoed it. */
-function scrubbed(body: Buffer, credentials: Record<string, unknown>): Buffer {
+/** The leased key as it could appear in an upstream's answer; null when there is none worth looking for. */
+function secretOf(credentials: Record<string, unknown>): string | null {
   const key = credentials.api_key;
-  if (typeof key !== 'string' || key.length < 8 || !body.includes(key)) return body;
-  return Buffer.from(body.toString('utf8').split(key).join('[redacted]'));
+  return typeof key === 'string' && key.length >= 8 ? key : null;
+}
+
+/** An upstream body with the key taken out, should the upstream have echoed it. */
+function scrubbed(body: Buffer, credentials: Record<string, unknown>): Buffer {
+  const key = secretOf(credentials);
+  if (key === null || !body.includes(key)) return body;
+  return Buffer.from(redacted(body.toString('utf8'), key));
 }
 
 /** A 429's Retry-After as the whole seconds a usage report takes (at most a day); none when absent, unreadable or under a second. */
@@ -166,7 +194,8 @@ function checkShape(call: GatewayCall): void {
 }
 
 export class GatewayService {
-  private readonly agent: Agent;
+  /** One connection pool per upstream policy: the operator's URLs, and every other (a brand's, the catalog's). */
+  private readonly agents: Record<UpstreamPolicy, Agent>;
   private readonly reports = new Set<Promise<void>>();
 
   constructor(
@@ -174,10 +203,12 @@ export class GatewayService {
     private readonly providers: { findProvider(brandId: string, name: string): Promise<BrandProvider | null> },
     private readonly keys: { reachableModels(brandId: string): Promise<ReachableModel[]> },
     private readonly settings: GatewaySettings,
+    private readonly guard: UpstreamGuard,
     private readonly log: (message: string, error?: unknown) => void = () => {},
     private readonly observe: (trace: GatewayTrace) => void = () => {},
   ) {
-    this.agent = new Agent({ connect: { timeout: settings.connectTimeoutMs, lookup: guardedLookup }, keepAliveTimeout: 10_000 });
+    const agent = (policy: UpstreamPolicy) => new Agent({ connect: { timeout: settings.connectTimeoutMs, lookup: guard.lookup(policy) }, keepAliveTimeout: 10_000 });
+    this.agents = { metadata: agent('metadata'), public: agent('public') };
   }
 
   async call(call: GatewayCall): Promise<GatewayAnswer> {
@@ -236,7 +267,7 @@ export class GatewayService {
 
   async close(): Promise<void> {
     await this.settled();
-    await this.agent.close();
+    await Promise.all([this.agents.metadata.close(), this.agents.public.close()]);
   }
 
   private async checkProvider(brandId: string, provider: string): Promise<void> {
@@ -263,10 +294,18 @@ export class GatewayService {
     const started = performance.now();
     const report = (outcome: Omit<UsageReportInput, 'leaseId'>) => this.report(call.brandId, { leaseId: lease.leaseId, latencyMs: Math.round(performance.now() - started), ...outcome });
     let url: URL;
+    let policy: UpstreamPolicy;
     try {
-      url = new URL(`${upstreamBaseUrl({ providerName: ctx.provider, baseProvider: lease.baseProvider, brandBaseUrl: lease.baseUrl, credentials: lease.credentials }, this.settings.baseUrls)}/${call.endpoint}`);
-      assertAllowedHost(url);
+      const base = upstreamBaseUrl({ providerName: ctx.provider, baseProvider: lease.baseProvider, brandBaseUrl: lease.baseUrl, credentials: lease.credentials }, this.settings.baseUrls);
+      url = new URL(`${base.url}/${call.endpoint}`);
+      policy = base.configuredBy === 'operator' ? 'metadata' : 'public';
+      this.guard.assertAllowed(url, policy);
     } catch (e) {
+      const forbidden = forbiddenUpstream(e);
+      if (forbidden) {
+        report({ success: false, errorType: 'client_error' });
+        throw refusedUpstream(ctx.provider, forbidden);
+      }
       // A configuration problem of the brand's, not the key's: the lease is reported as the caller's error.
       report({ success: false, errorType: 'client_error' });
       throw e instanceof AppError ? e : badRequest(`The ${ctx.provider} upstream URL is not usable: ${(e as Error).message}`);
@@ -281,7 +320,7 @@ export class GatewayService {
     let status: number;
     try {
       const res = await request(url, {
-        method: 'POST', headers, body: JSON.stringify(body), dispatcher: this.agent, signal: call.signal,
+        method: 'POST', headers, body: JSON.stringify(body), dispatcher: this.agents[policy], signal: call.signal,
         headersTimeout: Math.max(1, Math.min(this.settings.attemptTimeoutMs, ctx.deadline - performance.now())),
         bodyTimeout: this.settings.idleTimeoutMs,
       });
@@ -291,12 +330,12 @@ export class GatewayService {
       if (status >= 200 && status < 300 && ctx.stream && contentType.startsWith('text/event-stream')) {
         return { kind: 'answer', answer: this.relay(ctx, lease, res.body, status, contentType, started) };
       }
-      const payload = await readBounded(res.body, this.settings.maxResponseBytes);
+      const payload = await readBounded(res.body, this.settings.maxResponseBytes, ctx.deadline);
       if (status >= 200 && status < 300) {
         const usage = this.usageIn(payload);
         report({ success: true, statusCode: status, ...this.spend(ctx, usage) });
         this.trace(ctx, 'success', status, null);
-        return { kind: 'answer', answer: { status, contentType, retryAfter, body: payload, integrationId, attempts: ctx.attempts } };
+        return { kind: 'answer', answer: { status, contentType, retryAfter, body: scrubbed(payload, lease.credentials), integrationId, attempts: ctx.attempts } };
       }
       report({ success: false, statusCode: status, retryAfterSeconds: status === 429 ? retryAfterSeconds(retryAfter, Date.now()) : undefined });
       const failure: Failure = { kind: 'http', status, contentType, retryAfter, body: scrubbed(payload, lease.credentials), integrationId };
@@ -309,9 +348,10 @@ export class GatewayService {
         this.trace(ctx, 'aborted', null, null);
         throw new AppError('request.invalid', 'The client closed the request');
       }
-      if (isForbidden(e)) {
+      const forbidden = forbiddenUpstream(e);
+      if (forbidden) {
         report({ success: false, errorType: 'client_error' });
-        throw badRequest(`The ${ctx.provider} upstream resolves to a link-local or cloud metadata address, which the gateway never calls`);
+        throw refusedUpstream(ctx.provider, forbidden);
       }
       if (e instanceof ResponseTooLarge) {
         report({ success: false, errorType: 'client_error' });
@@ -325,13 +365,20 @@ export class GatewayService {
 
   /** A streamed answer: relayed event by event; reported when it ends, however it ends. */
   private relay(ctx: CallContext, lease: KeyLease, upstream: Readable, status: number, contentType: string, started: number): GatewayAnswer {
-    const relay = new SseRelay(ctx.callerWantsUsage);
+    const relay = new SseRelay({
+      forwardUsageChunk: ctx.callerWantsUsage, maxEventBytes: this.settings.maxEventBytes, secret: secretOf(lease.credentials),
+      onOversizeEvent: () => upstream.destroy(),
+    });
     pipeline(upstream, relay, (error) => {
       const latencyMs = Math.round(performance.now() - started);
       const ttft = relay.firstEventAt === null ? null : relay.firstEventAt - started;
       // The upstream's own time to first token, from the attempt's start (the lease before it is keypool's).
       const base = { leaseId: lease.leaseId, latencyMs, timeToFirstTokenMs: ttft === null ? null : Math.min(latencyMs, Math.round(ttft)) };
-      if (!error) {
+      if (relay.oversize) {
+        this.log(`gateway: the ${ctx.provider} upstream sent an event larger than ${this.settings.maxEventBytes} bytes; the stream was ended`);
+        this.report(ctx.call.brandId, { ...base, success: false, errorType: 'server_error' });
+        this.trace(ctx, 'upstream_error', status, ttft);
+      } else if (!error) {
         this.report(ctx.call.brandId, { ...base, success: true, statusCode: status, ...this.spend(ctx, relay.usage) });
         this.trace(ctx, 'success', status, ttft);
       } else if (ctx.call.signal.aborted || (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') {
@@ -376,7 +423,7 @@ export class GatewayService {
   }
 
   private report(brandId: string, input: UsageReportInput): void {
-    const done = this.pool.reportUsage(brandId, input).then(
+    const done = this.pool.reportUsage(brandId, input, { heldForCall: true }).then(
       () => undefined,
       (e: unknown) => this.log('gateway: a lease could not be reported', e),
     );

@@ -5,7 +5,15 @@
  * keypool asked for that chunk itself (the caller did not set
  * stream_options.include_usage), the chunk is kept from the caller, who would
  * not expect a chunk without choices.
+ *
+ * Its work is linear in the bytes received: text is decoded as a stream (a
+ * character split across two chunks arrives whole), each piece is searched
+ * once for an event's end, and an event is joined only when it is complete.
+ * One event larger than `maxEventBytes` ends the stream with an error event,
+ * and the upstream is dropped. An event that carries the leased key has it
+ * redacted.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
 
 export interface TokenUsage {
@@ -13,7 +21,9 @@ export interface TokenUsage {
   completionTokens: number;
 }
 
+/** An event ends with a blank line; the longest end marker is "\r\n\r\n". */
 const EVENT_END = /\r?\n\r?\n/;
+const LONGEST_END = 3; // characters of a marker that may already be pending before its last one arrives
 
 /** `usage` of an OpenAI response or chunk, when it has token counts. */
 export function usageOf(body: unknown): TokenUsage | null {
@@ -23,29 +33,94 @@ export function usageOf(body: unknown): TokenUsage | null {
   return { promptTokens: tokens(usage.prompt_tokens), completionTokens: tokens(usage.completion_tokens) };
 }
 
+/** The text with every occurrence of `secret` replaced (an upstream that echoes the key it was called with). */
+export function redacted(text: string, secret: string | null): string {
+  return secret !== null && text.includes(secret) ? text.split(secret).join('[redacted]') : text;
+}
+
+export interface SseRelayOptions {
+  /** The caller asked for the usage chunk itself (stream_options.include_usage). */
+  forwardUsageChunk: boolean;
+  /** The largest single event relayed. */
+  maxEventBytes: number;
+  /** The leased key, taken out of any event that carries it (null: nothing to redact). */
+  secret: string | null;
+  /** Called once when an event was too large, after the caller has read the error event: the upstream is to be dropped. */
+  onOversizeEvent: () => void;
+}
+
 export class SseRelay extends Transform {
   usage: TokenUsage | null = null;
   firstEventAt: number | null = null;
-  private carry = '';
+  /** An event was larger than maxEventBytes: the caller got an error event and the stream ended. */
+  oversize = false;
+  private readonly decoder = new StringDecoder('utf8');
+  /** The current event's text so far, in the pieces it came in. */
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  /** The last few characters pending, where an end marker may have begun. */
+  private tail = '';
 
-  constructor(private readonly forwardUsageChunk: boolean) {
+  constructor(private readonly options: SseRelayOptions) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.firstEventAt ??= performance.now();
-    const text = this.carry + chunk.toString('utf8');
-    const events = text.split(EVENT_END);
-    this.carry = events.pop()!;
-    let out = '';
-    for (const event of events) if (this.keep(event)) out += `${event}\n\n`;
-    if (out !== '') this.push(out);
+    if (!this.oversize) this.splitEvents(this.decoder.write(chunk));
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.carry !== '' && this.keep(this.carry)) this.push(this.carry);
+    if (!this.oversize) {
+      this.splitEvents(this.decoder.end());
+      const rest = this.pending.join('');
+      if (rest !== '' && this.keep(rest)) this.push(redacted(rest, this.options.secret));
+    }
     done();
+  }
+
+  /** Splits newly decoded text into complete events (each pushed at once) and what stays pending. */
+  private splitEvents(text: string): void {
+    let out = '';
+    let rest = text;
+    for (;;) {
+      const scan = this.tail + rest;
+      const end = EVENT_END.exec(scan);
+      if (!end) break;
+      // The marker may begin in the tail, already pending: the event is what precedes it.
+      const pendingText = this.pending.join('');
+      const event = pendingText.slice(0, pendingText.length - this.tail.length) + scan.slice(0, end.index);
+      if (this.keep(event)) out += `${redacted(event, this.options.secret)}\n\n`;
+      rest = scan.slice(end.index + end[0].length);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.tail = '';
+    }
+    if (rest !== '') {
+      this.pending.push(rest);
+      this.pendingBytes += Buffer.byteLength(rest);
+      this.tail = (this.tail + rest).slice(-LONGEST_END);
+    }
+    if (out !== '') this.push(out);
+    if (this.pendingBytes > this.options.maxEventBytes) this.endOversize();
+  }
+
+  /** The caller is told in the stream's own terms, the stream ends, the upstream is dropped. */
+  private endOversize(): void {
+    this.oversize = true;
+    this.pending = [];
+    const error = {
+      error: {
+        message: `The upstream sent an event larger than ${this.options.maxEventBytes} bytes (KEYPOOL_GATEWAY_MAX_EVENT_BYTES); the stream was ended`,
+        type: 'upstream_error',
+        param: null,
+        code: 'event_too_large',
+      },
+    };
+    this.once('end', () => this.options.onOversizeEvent());
+    this.push(`event: error\ndata: ${JSON.stringify(error)}\n\n`);
+    this.push(null);
   }
 
   /** Notes the usage an event carries; false for the usage-only chunk the caller did not ask for. */
@@ -62,6 +137,6 @@ export class SseRelay extends Transform {
     if (!usage) return true;
     this.usage = usage;
     const choices = (parsed as { choices?: unknown[] }).choices;
-    return this.forwardUsageChunk || (Array.isArray(choices) && choices.length > 0);
+    return this.options.forwardUsageChunk || (Array.isArray(choices) && choices.length > 0);
   }
 }

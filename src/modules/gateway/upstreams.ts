@@ -66,8 +66,14 @@ export interface UpstreamTarget {
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
+/** A leased key's OpenAI base URL, and who chose it: the operator's URLs are trusted, a brand's (and the catalog's) go through the upstream guard's public policy. */
+export interface UpstreamBase {
+  url: string;
+  configuredBy: 'brand' | 'operator' | 'catalog';
+}
+
 /** The OpenAI base URL (the SDK's baseURL) for one leased key. */
-export function upstreamBaseUrl(target: UpstreamTarget, operatorBaseUrls: Readonly<Record<string, string>>): string {
+export function upstreamBaseUrl(target: UpstreamTarget, operatorBaseUrls: Readonly<Record<string, string>>): UpstreamBase {
   const api = OPENAI_COMPATIBLE[target.baseProvider as ProviderName];
   if (!api) throw notOpenAiCompatible(target.providerName);
   const fill = (path: string) =>
@@ -76,14 +82,14 @@ export function upstreamBaseUrl(target: UpstreamTarget, operatorBaseUrls: Readon
       if (typeof value !== 'string' || value === '') throw new AppError('request.invalid', `The leased ${target.providerName} key has no ${name}, which its API URL needs`);
       return encodeURIComponent(value);
     });
-  if (target.brandBaseUrl) return trimSlash(target.brandBaseUrl) + fill(api.path);
+  if (target.brandBaseUrl) return { url: trimSlash(target.brandBaseUrl) + fill(api.path), configuredBy: 'brand' };
   const operator = operatorBaseUrls[target.providerName] ?? operatorBaseUrls[target.baseProvider];
   const kind = target.baseProvider as keyof typeof KEY_CONFIGS;
   const keyConfig = Object.hasOwn(KEY_CONFIGS, kind) ? (target.credentials[KEY_CONFIGS[kind].field] as { url?: unknown } | undefined) : undefined;
-  if (typeof keyConfig?.url === 'string' && keyConfig.url !== '') return trimSlash(keyConfig.url).replace(/\/v1$/, '') + fill(api.path);
-  if (operator) return trimSlash(operator);
+  if (typeof keyConfig?.url === 'string' && keyConfig.url !== '') return { url: trimSlash(keyConfig.url).replace(/\/v1$/, '') + fill(api.path), configuredBy: 'brand' };
+  if (operator) return { url: trimSlash(operator), configuredBy: 'operator' };
   if (api.base === '') throw new AppError('request.invalid', `The leased ${target.providerName} key has no URL (${KEY_CONFIGS[kind].field}.url)`);
-  return api.base + fill(api.path);
+  return { url: api.base + fill(api.path), configuredBy: 'catalog' };
 }
 
 /** The key as the upstream expects it: `Authorization: Bearer <api_key>`; none for a keyless or key-less self-hosted endpoint. */

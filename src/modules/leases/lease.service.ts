@@ -193,11 +193,16 @@ export class LeaseService {
     throw credentialUnreadable(integrationId);
   }
 
-  /** Applies what happened with a lease: health, cooldown, spend, the usage ledger. A lease is reported at most once. */
-  async reportUsage(brandId: string, input: UsageReportInput): Promise<IntegrationView> {
+  /**
+   * Applies what happened with a lease: health, cooldown, spend, the usage ledger. A lease is
+   * reported at most once, and before it expires, unless `heldForCall`: the gateway leased it
+   * for one call and held it until the call ended, however long that took (a slow stream's
+   * tokens and cost count like any other's).
+   */
+  async reportUsage(brandId: string, input: UsageReportInput, options: { heldForCall?: boolean } = {}): Promise<IntegrationView> {
     const report = validateUsageReport(input);
     const claims = this.tokens.verify(report.leaseId);
-    if (!claims || claims.brandId !== brandId || claims.expiresAt <= this.clock.now()) throw leaseNotFound();
+    if (!claims || claims.brandId !== brandId || (!options.heldForCall && claims.expiresAt <= this.clock.now())) throw leaseNotFound();
     const { result, time } = await this.batches.take({
       report: {
         leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
