@@ -348,7 +348,7 @@ describe('providers', () => {
   it.each([
     ['a custom provider named like a standard one', { provider: 'openai', custom_provider_config: { base_provider_type: 'openai' } }, 'Custom provider cannot be same as a standard provider'],
     ['a base type that is not a standard provider', { provider: 'mine', custom_provider_config: { base_provider_type: 'skynet' }, network_config: { base_url: 'http://x.test' } },
-      'custom_provider_config.base_provider_type must be a standard provider, not "skynet"'],
+      'custom_provider_config.base_provider_type must be a standard provider (one of GET /api/providers that is not custom)'],
     ['a keyless Bedrock-based provider', { provider: 'mine', custom_provider_config: { base_provider_type: 'bedrock', is_key_less: true }, network_config: { base_url: 'http://x.test' } },
       'Bedrock-based custom providers cannot be keyless'],
     ['a custom provider without base URL', { provider: 'mine', custom_provider_config: { base_provider_type: 'openai' } }, 'network_config.base_url is required for a custom provider'],
@@ -356,6 +356,14 @@ describe('providers', () => {
       'network_config.base_url must be an http or https URL'],
     ['an unknown provider without custom config', { provider: 'mine' }, 'custom_provider_config is required: mine is not a standard provider'],
     ['a proxy, which keypool does not do', { provider: 'groq', proxy_config: { type: 'http' } }, 'proxy_config is not supported by keypool (send null or leave it out)'],
+    ['more than 32 extra headers', { provider: 'groq', network_config: { extra_headers: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`x-h${i}`, 'v'])) } },
+      'network_config.extra_headers may hold at most 32 headers'],
+    ['an extra header that splits a line', { provider: 'groq', network_config: { extra_headers: { 'x-ok': 'v', 'x-team': 'a\r\nx-injected: 1' } } },
+      'network_config.extra_headers entry 2 is not a valid HTTP header: a name of letters, digits and !#$%&\'*+.^_`|~- (at most 128), a value without line breaks'],
+    ['an extra header name with a space', { provider: 'groq', network_config: { extra_headers: { 'x team': 'v' } } },
+      'network_config.extra_headers entry 1 is not a valid HTTP header: a name of letters, digits and !#$%&\'*+.^_`|~- (at most 128), a value without line breaks'],
+    ['extra headers over 8 KiB', { provider: 'groq', network_config: { extra_headers: { 'x-a': 'v'.repeat(5000), 'x-b': 'v'.repeat(5000) } } },
+      'network_config.extra_headers may hold at most 8192 bytes of names and values'],
   ])('refuses %s', async (_what, body, message) => {
     expectError(await api('POST', '', body), 400, message);
   });

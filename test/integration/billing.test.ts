@@ -88,6 +88,10 @@ describe('billing adapters, synced on demand', () => {
     ['OpenRouter malformed JSON', 'openrouter', { status: 200, raw: '{"data": {"usage_daily": ' }, 'OpenRouter billing answered malformed JSON'],
     ['OpenRouter a string for a number', 'openrouter', { status: 200, body: { data: { usage_daily: '1', usage_monthly: 1, limit_remaining: null } } },
       'OpenRouter billing answered malformed JSON (usage_daily is not a number)'],
+    ['OpenRouter a negative amount', 'openrouter', { status: 200, body: { data: { usage_daily: -5, usage_monthly: 1, limit_remaining: null } } },
+      'OpenRouter billing answered an amount out of range (usage_daily must be from 0 to 100000000000); nothing was stored'],
+    ['OpenRouter a huge amount', 'openrouter', { status: 200, body: { data: { usage_daily: 1, usage_monthly: 1, limit_remaining: 1e30 } } },
+      'OpenRouter billing answered an amount out of range (limit_remaining must be from 0 to 100000000000); nothing was stored'],
     ['OpenRouter too slow', 'openrouter', { delayMs: 6000, status: 200, body: {} }, 'OpenRouter billing timed out'],
   ] as const)('%s: a billing error on the key, never a health failure, and a backoff', async (_what, provider, answer, message) => {
     const key = secret(provider === 'fal_ai' ? 'fal_' : 'sk-or-v1-');

@@ -176,7 +176,8 @@ $fn$;`;
 /**
  * Success heals; 5xx, timeouts and network errors count up (degraded, then unhealthy);
  * 401/403 make the key unhealthy at once; 429 only cools it down (Retry-After, or the
- * configured cooldown); other 4xx are the caller's fault and change nothing. An unhealthy
+ * configured cooldown); other 4xx, and 3xx (a redirect passed back as it came), are the
+ * caller's outcome and change nothing. An unhealthy
  * key's recovery probe is due after the base wait, doubling per failed probe, capped.
  * The reason is set only when the health status changed.
  */
@@ -197,7 +198,7 @@ begin
     when p_success then 'success'
     when p_status_code = 429 or p_error_type = 'rate_limited' then 'rate_limited'
     when p_status_code in (401, 403) or p_error_type = 'auth_error' then 'auth_failure'
-    when p_status_code between 400 and 499 or p_error_type = 'client_error' then 'caller_error'
+    when p_status_code between 300 and 499 or p_error_type = 'client_error' then 'caller_error'
     else 'server_failure' end;
   res := row(p_status, p_failures, p_probe_failures, p_cooldown, p_probe_due, null,
     case

@@ -116,20 +116,35 @@ export function parseBaseUrl(value: unknown, path: string): string {
   return value.replace(/\/+$/, '');
 }
 
+export const MAX_EXTRA_HEADERS = 32;
+export const MAX_EXTRA_HEADER_BYTES = 8 * 1024;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Headers sent with every request to the provider: a few, small, and each a valid HTTP header (no line breaks). */
+function parseExtraHeaders(value: unknown): Record<string, string> {
+  const path = 'network_config.extra_headers';
+  if (!isPlainObject(value) || Object.values(value).some((v) => typeof v !== 'string')) throw badRequest(`${path} must be an object of strings`);
+  const entries = Object.entries(value as Record<string, string>);
+  if (entries.length > MAX_EXTRA_HEADERS) throw badRequest(`${path} may hold at most ${MAX_EXTRA_HEADERS} headers`);
+  const at = entries.findIndex(([name, v]) => !HEADER_NAME.test(name) || !HEADER_VALUE.test(v));
+  if (at >= 0) throw badRequest(`${path} entry ${at + 1} is not a valid HTTP header: a name of letters, digits and !#$%&'*+.^_\`|~- (at most 128), a value without line breaks`);
+  const bytes = entries.reduce((sum, [name, v]) => sum + Buffer.byteLength(name) + Buffer.byteLength(v), 0);
+  if (bytes > MAX_EXTRA_HEADER_BYTES) throw badRequest(`${path} may hold at most ${MAX_EXTRA_HEADER_BYTES} bytes of names and values`);
+  return value as Record<string, string>;
+}
+
 export function parseNetworkConfig(input: unknown): NetworkConfig | undefined {
   if (input === undefined || input === null) return undefined;
   if (!isPlainObject(input)) throw badRequest('network_config must be an object');
   const accepted = Object.keys(DEFAULT_NETWORK_CONFIG);
   rejectUnknown(input, 'network_config', accepted);
-  const headers = input.extra_headers ?? {};
-  if (!isPlainObject(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
-    throw badRequest('network_config.extra_headers must be an object of strings');
-  }
+  const headers = parseExtraHeaders(input.extra_headers ?? {});
   const number = (name: keyof NetworkConfig, min: number, max: number) =>
     input[name] === undefined || input[name] === null ? (DEFAULT_NETWORK_CONFIG[name] as number) : integerIn(input[name], `network_config.${name}`, min, max);
   return {
     base_url: parseBaseUrl(input.base_url, 'network_config.base_url'),
-    extra_headers: headers as Record<string, string>,
+    extra_headers: headers,
     default_request_timeout_in_seconds: number('default_request_timeout_in_seconds', 0, 3600),
     max_retries: number('max_retries', 0, 100),
     retry_backoff_initial: number('retry_backoff_initial', 0, 3_600_000),
@@ -153,7 +168,7 @@ export function parseCustomProviderConfig(input: unknown): CustomProviderConfig 
   rejectUnknown(input, 'custom_provider_config', ['base_provider_type', 'is_key_less', 'allowed_requests', 'request_path_overrides']);
   const base = input.base_provider_type;
   if (typeof base !== 'string' || base === '') throw badRequest('custom_provider_config.base_provider_type is required');
-  if (!isProviderName(base)) throw badRequest(`custom_provider_config.base_provider_type must be a standard provider, not "${base}"`);
+  if (!isProviderName(base)) throw badRequest('custom_provider_config.base_provider_type must be a standard provider (one of GET /api/providers that is not custom)');
   const keyless = input.is_key_less ?? false;
   if (typeof keyless !== 'boolean') throw badRequest('custom_provider_config.is_key_less must be a boolean');
   if (keyless && base === 'bedrock') throw badRequest('Bedrock-based custom providers cannot be keyless');
