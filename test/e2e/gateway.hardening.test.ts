@@ -128,7 +128,7 @@ describe('streams', () => {
           }
         })();
         let received = 0;
-        for await (const part of res.body!) received += part.length;
+        for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) received += part.length;
         reading = false;
         await probe;
         const cpu = process.cpuUsage(cpuBefore);
