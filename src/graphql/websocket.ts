@@ -104,26 +104,33 @@ export function mountGraphQLWebSocket(
       event === 'error' && isClientFault(args[0]) ? true : emit(event, ...args)) as typeof socket.emit;
   });
 
-  /** Closes the socket when its token expires; re-checks with the clock, since timers only approximate it. */
-  const armExpiry = (socket: WebSocket, state: SocketState, expiresAt: Date) => {
-    const waitMs = Math.max(0, expiresAt.getTime() - services.clock.now().getTime());
-    state.expiryTimer = setTimeout(() => {
-      void authenticate(socket, state.header).then((auth) => {
-        if (auth === null) return; // closed: the database is away
-        if (auth.kind !== 'authenticated') close(socket, auth);
-        else armExpiry(socket, state, expiresAt);
-      }, log);
-    }, Math.min(waitMs + 50, MAX_TIMER_MS));
+  /** Checks the socket's authentication again: closes it when it is no longer valid, else re-arms the expiry timer for what it is worth now. */
+  const recheck = (socket: WebSocket, state: SocketState) =>
+    void authenticate(socket, state.header).then((auth) => {
+      if (auth === null) return; // closed: the database is away
+      if (auth.kind !== 'authenticated') return close(socket, auth);
+      state.auth = auth;
+      armExpiry(socket, state, auth);
+    }, log);
+
+  /**
+   * Closes the socket when its authentication expires (a token's expiry, a credential's, or the end
+   * of a rolled secret's grace); re-checks with the clock, since timers only approximate it.
+   */
+  const armExpiry = (socket: WebSocket, state: SocketState, auth: Extract<Authentication, { kind: 'authenticated' }>) => {
+    clearTimeout(state.expiryTimer);
+    const principal = auth.principal;
+    if (principal.kind === 'admin' || !principal.expiresAt) return;
+    const waitMs = Math.max(0, principal.expiresAt.getTime() - services.clock.now().getTime());
+    state.expiryTimer = setTimeout(() => recheck(socket, state), Math.min(waitMs + 50, MAX_TIMER_MS));
     state.expiryTimer.unref();
   };
 
   const stopRevocations = services.revocations.subscribe((revocation) => {
     const sockets = socketsByToken.get(revocation.id) ?? new Map<WebSocket, SocketState>();
     if (revocation.kind === 'node_credential' && revocation.reason === 'rolled') {
-      // A rolled secret may still be in its grace period: each socket is checked again.
-      for (const [socket, state] of sockets) {
-        void authenticate(socket, state.header).then((auth) => auth?.kind === 'rejected' && close(socket, auth), log);
-      }
+      // A rolled secret may still be in its grace period: each socket is checked again, and closes when the grace ends.
+      for (const [socket, state] of sockets) recheck(socket, state);
       return;
     }
     const reason = revocation.kind === 'client_token' ? 'token has been revoked' : 'credential has been revoked';
@@ -148,8 +155,7 @@ export function mountGraphQLWebSocket(
         }
         Object.assign(ctx.extra, { auth, header });
         socket.once('close', () => forget(socket, ctx.extra));
-        const principal = auth.principal;
-        if (principal.kind !== 'admin' && principal.expiresAt) armExpiry(socket, ctx.extra, principal.expiresAt);
+        armExpiry(socket, ctx.extra, auth);
         const key = trackingKey(auth);
         if (key) socketsByToken.set(key, (socketsByToken.get(key) ?? new Map()).set(socket, ctx.extra));
         return true;

@@ -8,7 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../platform/time/clock.js';
 import type { ClientTokenSigner, RevocationList } from '../brands/index.js';
-import type { CredentialLookup } from './credential-lookup.js';
+import { generationValidity, type CredentialLookup } from './credential-lookup.js';
 import type { Grantor } from './node-credential.service.js';
 import type { NodeTokenSigner } from './node-token.js';
 import { grants } from './permissions.js';
@@ -84,7 +84,10 @@ export class Authenticator {
     const c = result.credential;
     return {
       kind: 'authenticated',
-      principal: { kind: 'node', brandId: c.brandId, nodeId: c.nodeId, credentialId: c.id, permissions: c.permissions, expiresAt: c.expiresAt, via: 'basic' },
+      principal: {
+        kind: 'node', brandId: c.brandId, nodeId: c.nodeId, credentialId: c.id, permissions: c.permissions,
+        expiresAt: result.validUntil, secretGeneration: result.secretGeneration, via: 'basic',
+      },
     };
   }
 
@@ -93,9 +96,15 @@ export class Authenticator {
     if (check.kind !== 'valid') return { ...check, scheme: 'bearer' };
     const live = await this.credentials.findUsable(check.apiKey);
     if (!live || live.id !== check.credentialId) return { kind: 'rejected', reason: 'the credential behind this token was revoked or has expired', scheme: 'bearer' };
+    const validity = generationValidity(live, check.secretGeneration, this.clock.now());
+    if (!validity) return { kind: 'rejected', reason: 'the secret this token was issued for has been rolled', scheme: 'bearer' };
+    const expiresAt = validity.validUntil !== null && validity.validUntil < check.expiresAt ? validity.validUntil : check.expiresAt;
     return {
       kind: 'authenticated',
-      principal: { kind: 'node', brandId: check.brandId, nodeId: check.nodeId, credentialId: check.credentialId, permissions: check.permissions, expiresAt: check.expiresAt, via: 'token' },
+      principal: {
+        kind: 'node', brandId: check.brandId, nodeId: check.nodeId, credentialId: check.credentialId, permissions: check.permissions,
+        expiresAt, secretGeneration: check.secretGeneration, via: 'token',
+      },
     };
   }
 }

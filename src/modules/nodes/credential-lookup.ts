@@ -5,6 +5,7 @@
  * rolled (the revocation event). Unknown key, wrong secret, expired and
  * revoked all get one answer. last_used_at is noted at most once a minute.
  */
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UseRecorder } from '../../platform/db/use-recorder.js';
 import type { Clock } from '../../platform/time/clock.js';
@@ -25,7 +26,16 @@ export interface LiveCredential {
   previousSecretExpiresAt: Date | null;
 }
 
-export type CredentialAuthentication = { kind: 'valid'; credential: LiveCredential } | { kind: 'rejected' };
+export type CredentialAuthentication =
+  | {
+      kind: 'valid';
+      credential: LiveCredential;
+      /** Which secret it was (a fingerprint of its hash): node tokens minted from it carry it. */
+      secretGeneration: string;
+      /** When this authentication stops being valid: the credential's expiry, or the end of a rolled secret's grace. */
+      validUntil: Date | null;
+    }
+  | { kind: 'rejected' };
 
 const CACHE_TTL_MS = 5000;
 const CACHE_SIZE = 10_000;
@@ -46,10 +56,31 @@ function liveOf(c: NodeCredentialEntity): LiveCredential {
 
 const isUsable = (c: LiveCredential, now: Date) => c.revokedAt === null && (c.expiresAt === null || c.expiresAt > now);
 
-/** The current secret, or the previous one while its grace period lasts. */
-export function secretFits(c: LiveCredential, secret: string, now: Date): boolean {
-  if (secretMatches(secret, c.secretHash)) return true;
-  return c.previousSecretHash !== null && c.previousSecretExpiresAt !== null && c.previousSecretExpiresAt > now && secretMatches(secret, c.previousSecretHash);
+/** A secret's generation: a fingerprint of its stored hash, which changes with every roll and says nothing of the secret. */
+export const secretGeneration = (secretHash: string) => createHash('sha256').update(`keypool/secret-generation/${secretHash}`).digest('base64url').slice(0, 22);
+
+/** Whether a rolled secret's grace period still lasts. */
+const inGrace = (c: LiveCredential, now: Date): c is LiveCredential & { previousSecretHash: string; previousSecretExpiresAt: Date } =>
+  c.previousSecretHash !== null && c.previousSecretExpiresAt !== null && c.previousSecretExpiresAt > now;
+
+/** Which secret this is: the current one, the previous one while its grace period lasts, or neither. */
+export function matchSecret(c: LiveCredential, secret: string, now: Date): 'current' | 'previous' | null {
+  if (secretMatches(secret, c.secretHash)) return 'current';
+  return inGrace(c, now) && secretMatches(secret, c.previousSecretHash) ? 'previous' : null;
+}
+
+export const secretFits = (c: LiveCredential, secret: string, now: Date): boolean => matchSecret(c, secret, now) !== null;
+
+const earlier = (a: Date | null, b: Date | null): Date | null => (a === null ? b : b === null || a < b ? a : b);
+
+/**
+ * What a secret generation (a node token's) is worth now: valid until the credential expires
+ * (the current secret), or until the grace period of a rolled one ends; null once it is neither.
+ */
+export function generationValidity(c: LiveCredential, generation: string, now: Date): { validUntil: Date | null } | null {
+  if (generation === secretGeneration(c.secretHash)) return { validUntil: c.expiresAt };
+  if (inGrace(c, now) && generation === secretGeneration(c.previousSecretHash)) return { validUntil: earlier(c.expiresAt, c.previousSecretExpiresAt) };
+  return null;
 }
 
 export class CredentialLookup {
@@ -74,9 +105,16 @@ export class CredentialLookup {
     if (!isWellFormedApiKey(apiKey)) return { kind: 'rejected' };
     const credential = await this.load(apiKey);
     const now = this.clock.now();
-    if (!credential || !isUsable(credential, now) || !secretFits(credential, secret, now)) return { kind: 'rejected' };
+    const which = credential && isUsable(credential, now) ? matchSecret(credential, secret, now) : null;
+    if (!credential || which === null) return { kind: 'rejected' };
     this.uses.note(credential.id, now);
-    return { kind: 'valid', credential };
+    const current = which === 'current';
+    return {
+      kind: 'valid',
+      credential,
+      secretGeneration: secretGeneration(current ? credential.secretHash : credential.previousSecretHash!),
+      validUntil: current ? credential.expiresAt : earlier(credential.expiresAt, credential.previousSecretExpiresAt),
+    };
   }
 
   /** A credential as it stands (≤ 5 s old), for node tokens; null when it is gone, revoked or expired. */

@@ -170,7 +170,10 @@ export class NodeCredentialService {
   }
 
   /** A short-lived token for a node authenticated with its credential (for browsers and dashboards). */
-  async issueNodeToken(credential: { brandId: string; nodeId: string; credentialId: string; permissions: string[]; expiresAt: Date | null }, apiKey: string): Promise<{ token: string; expiresAt: Date }> {
+  async issueNodeToken(
+    credential: { brandId: string; nodeId: string; credentialId: string; permissions: string[]; expiresAt: Date | null; secretGeneration: string },
+    apiKey: string,
+  ): Promise<{ token: string; expiresAt: Date }> {
     const now = this.clock.now();
     const lifetimeEnd = new Date(Math.floor(now.getTime() / 1000) * 1000 + NODE_TOKEN_SECONDS * 1000);
     const expiresAt = credential.expiresAt && credential.expiresAt < lifetimeEnd ? credential.expiresAt : lifetimeEnd;

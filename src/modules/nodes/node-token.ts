@@ -15,6 +15,8 @@ export interface NodeTokenClaims {
   credentialId: string;
   apiKey: string;
   permissions: string[];
+  /** The generation of the secret the token was exchanged for: rolling that secret ends the token (after any grace). */
+  secretGeneration: string;
   expiresAt: Date;
 }
 
@@ -28,7 +30,7 @@ export class NodeTokenSigner {
   }
 
   async sign(claims: NodeTokenClaims, issuedAt: Date): Promise<string> {
-    return new SignJWT({ nid: claims.nodeId, cid: claims.credentialId, key: claims.apiKey, perm: claims.permissions })
+    return new SignJWT({ nid: claims.nodeId, cid: claims.credentialId, key: claims.apiKey, perm: claims.permissions, gen: claims.secretGeneration })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.brandId)
       .setIssuer(ISSUER)
@@ -42,9 +44,11 @@ export class NodeTokenSigner {
     for (const key of this.keys) {
       try {
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: NODE_AUDIENCE, algorithms: ['HS256'], currentDate: now, requiredClaims: ['sub', 'exp'] });
-        const { nid, cid, key: apiKey, perm } = payload as { nid?: unknown; cid?: unknown; key?: unknown; perm?: unknown };
+        const { nid, cid, key: apiKey, perm, gen } = payload as { nid?: unknown; cid?: unknown; key?: unknown; perm?: unknown; gen?: unknown };
         if (typeof nid !== 'string' || typeof cid !== 'string' || typeof apiKey !== 'string' || !Array.isArray(perm)) return { kind: 'rejected', reason: 'token is malformed' };
-        return { kind: 'valid', brandId: payload.sub!, nodeId: nid, credentialId: cid, apiKey, permissions: perm.map(String), expiresAt: new Date(payload.exp! * 1000) };
+        // Tokens from before secrets had generations cannot be tied to one: exchange the credential again.
+        if (typeof gen !== 'string') return { kind: 'rejected', reason: 'token predates secret rolling checks: exchange the credential for a new one' };
+        return { kind: 'valid', brandId: payload.sub!, nodeId: nid, credentialId: cid, apiKey, permissions: perm.map(String), secretGeneration: gen, expiresAt: new Date(payload.exp! * 1000) };
       } catch (e) {
         if (e instanceof errors.JWTExpired) return { kind: 'rejected', reason: 'token has expired' };
         if (!(e instanceof errors.JWSSignatureVerificationFailed)) return { kind: 'rejected', reason: 'token is malformed' };

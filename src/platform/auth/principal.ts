@@ -7,7 +7,14 @@ export type Principal =
   | { kind: 'admin' }
   /** `tokenId` is null for tokens issued before tokens were recorded. */
   | { kind: 'brand'; brandId: string; tokenId: string | null; expiresAt: Date }
-  | { kind: 'node'; brandId: string; nodeId: string; credentialId: string; permissions: string[]; expiresAt: Date | null; via: 'basic' | 'token' };
+  | {
+      kind: 'node'; brandId: string; nodeId: string; credentialId: string; permissions: string[];
+      /** When this authentication stops: the credential's (or token's) expiry, or the end of a rolled secret's grace. */
+      expiresAt: Date | null;
+      /** The secret it was made with (a fingerprint, not the secret): node tokens are bound to it. */
+      secretGeneration: string;
+      via: 'basic' | 'token';
+    };
 
 export type Authentication =
   | { kind: 'authenticated'; principal: Principal }
