@@ -236,7 +236,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   installInputGuard(fastify);
   const registry = mountMetrics(
     fastify,
-    { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0, poolBatchRetries: () => services.leases.batchRetries, poolBatches: () => services.leases.batchStats },
+    { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0, poolBatchRetries: () => services.leases.batchRetries, poolBatches: () => services.leases.batchStats, credentialFailures: () => services.authenticator.credentialFailures },
     config.metricsToken,
   );
   gatewayMetrics.register(registry);

@@ -58,7 +58,7 @@ export async function mountApollo(
   await apollo.start();
   void prepareGraphiql();
   const execute = fastifyApolloHandler(apollo, {
-    context: async (request) => ({ auth: await authenticateForGraphQL(services, request.headers.authorization), services }),
+    context: async (request) => ({ auth: await authenticateForGraphQL(services, request.headers.authorization, request.ip), services }),
   });
   await fastify.register(async (scope) => {
     scope.setErrorHandler(errorHandler(graphqlErrorBody));

@@ -12,9 +12,9 @@ export interface GraphQLContext {
  * Authenticates for GraphQL. Checking a node credential that is not cached needs the database:
  * when it is unreachable that is a 503 with the GraphQL body (not Apollo's 500 for a failed context).
  */
-export async function authenticateForGraphQL(services: Services, header: string | undefined): Promise<Authentication> {
+export async function authenticateForGraphQL(services: Services, header: string | undefined, clientAddress: string | null = null): Promise<Authentication> {
   try {
-    return await services.authenticator.authenticate(header);
+    return await services.authenticator.authenticate(header, { clientAddress });
   } catch (e) {
     if (!isDatabaseUnavailable(e)) throw e;
     const unavailable = databaseUnavailable();

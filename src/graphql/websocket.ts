@@ -43,6 +43,8 @@ type SocketState = {
 
 /** WebSocket close code 1013: try again later. */
 const TRY_AGAIN_LATER = 1013;
+/** keypool's close code for a connection_init refused after too many failed secrets (HTTP's 429, in graphql-ws's 4xxx range). */
+const TOO_MANY_FAILED_ATTEMPTS = 4429;
 
 /** setTimeout takes at most 2^31-1 ms (~24.8 days); longer waits are re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -82,11 +84,14 @@ export function mountGraphQLWebSocket(
       if (sockets?.size === 0) socketsByToken.delete(key);
     }
   };
-  const close = (socket: WebSocket, auth: Authentication) => socket.close(CloseCode.Forbidden, `Forbidden: ${rejectionReason(auth)}`);
+  const close = (socket: WebSocket, auth: Authentication) =>
+    auth.kind === 'rejected' && auth.retryAfterSeconds !== undefined
+      ? socket.close(TOO_MANY_FAILED_ATTEMPTS, `Too many failed attempts: ${auth.reason}`)
+      : socket.close(CloseCode.Forbidden, `Forbidden: ${rejectionReason(auth)}`);
   /** Authentication that may need the database: unreachable, the socket is closed with 1013 (try again later). */
-  const authenticate = async (socket: WebSocket, header: string | undefined): Promise<Authentication | null> => {
+  const authenticate = async (socket: WebSocket, header: string | undefined, clientAddress: string | null = null): Promise<Authentication | null> => {
     try {
-      return await services.authenticator.authenticate(header);
+      return await services.authenticator.authenticate(header, { clientAddress });
     } catch (e) {
       if (!isDatabaseUnavailable(e)) throw e;
       socket.close(TRY_AGAIN_LATER, databaseUnavailable().message);
@@ -147,7 +152,7 @@ export function mountGraphQLWebSocket(
           socket.close(CloseCode.Unauthorized, 'Unauthorized: connection_init must carry {"authorization": "Bearer <token>"} (or "Basic <api_key:secret>")');
           return false;
         }
-        const auth = await authenticate(socket, header);
+        const auth = await authenticate(socket, header, ctx.extra.request.socket.remoteAddress ?? null);
         if (!auth) return false;
         if (auth.kind !== 'authenticated') {
           close(socket, auth);

@@ -32,10 +32,11 @@ declare module 'fastify' {
 
 /** Authenticates a request and checks one permission; throws the 401/403 a client should see. */
 export async function authorize(request: FastifyRequest, services: Services, permission: KeypoolPermission): Promise<RestAccess> {
-  const auth = await services.authenticator.authenticate(request.headers.authorization, { credentialAsBearer: request.routeOptions.config.credentialAsBearer });
+  const auth = await services.authenticator.authenticate(request.headers.authorization, { credentialAsBearer: request.routeOptions.config.credentialAsBearer, clientAddress: request.ip });
   if (auth.kind === 'anonymous') {
     throw new AppError('auth.unauthenticated', 'Missing Authorization header: send Authorization: Bearer <client_token> (or Basic <api_key:secret>)');
   }
+  if (auth.kind === 'rejected' && auth.retryAfterSeconds !== undefined) throw throttled(auth.retryAfterSeconds);
   if (auth.kind === 'rejected') {
     throw new AppError('auth.unauthenticated', auth.scheme === 'basic' ? capitalize(INVALID_CREDENTIALS) : `Invalid client token: ${auth.reason}`);
   }
@@ -48,6 +49,10 @@ export async function authorize(request: FastifyRequest, services: Services, per
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Too many failed secrets for a credential or from an address: 429, with when to come back. */
+export const throttled = (retryAfterSeconds: number) =>
+  new AppError('auth.throttled', `Too many failed attempts for this credential or address: try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
 
 /** Installs the check; returns the guarded routes as they are registered. */
 export function installAccessControl(fastify: FastifyInstance, services: Services): { method: string; url: string }[] {

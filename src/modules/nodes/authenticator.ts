@@ -29,7 +29,8 @@ export function isAllowed(principal: Principal, permission: string): boolean {
 }
 
 /** What the principal may hand on to a credential it creates or rolls. */
-export const grantorOf = (principal: Exclude<Principal, { kind: 'admin' }>): Grantor => ({ permissions: principal.kind === 'brand' ? 'all' : principal.permissions });
+export const grantorOf = (principal: Exclude<Principal, { kind: 'admin' }>): Grantor =>
+  principal.kind === 'brand' ? { permissions: 'all', credentialId: null } : { permissions: principal.permissions, credentialId: principal.credentialId };
 
 export class Authenticator {
   private readonly adminDigest: Buffer;
@@ -50,14 +51,15 @@ export class Authenticator {
    * `credentialAsBearer`: a node credential may also come as `Bearer <api_key>:<secret>`, the one
    * string an OpenAI SDK sends as its API key (the gateway's routes).
    */
-  async authenticate(header: string | undefined | null, options: { credentialAsBearer?: boolean } = {}): Promise<Authentication> {
+  async authenticate(header: string | undefined | null, options: { credentialAsBearer?: boolean; clientAddress?: string | null } = {}): Promise<Authentication> {
     if (header === undefined || header === null || header === '') return { kind: 'anonymous' };
+    const address = options.clientAddress ?? null;
     const basic = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
-    if (basic) return this.authenticateBasic(basic[1]);
+    if (basic) return this.authenticateCredential(Buffer.from(basic[1], 'base64').toString('utf8'), address);
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) return { kind: 'rejected', reason: 'Authorization header must be "Bearer <token>" or "Basic <base64 of api_key:secret>"', scheme: 'bearer' };
     const token = match[1];
-    if (options.credentialAsBearer && token.includes(':')) return this.authenticateCredential(token);
+    if (options.credentialAsBearer && token.includes(':')) return this.authenticateCredential(token, address);
     if (timingSafeEqual(digest(token), this.adminDigest)) {
       return { kind: 'authenticated', principal: { kind: 'admin' } };
     }
@@ -71,15 +73,19 @@ export class Authenticator {
     return { kind: 'authenticated', principal: { kind: 'brand', brandId: check.brandId, tokenId: check.tokenId, expiresAt: check.expiresAt } };
   }
 
-  private async authenticateBasic(encoded: string): Promise<Authentication> {
-    return this.authenticateCredential(Buffer.from(encoded, 'base64').toString('utf8'));
+  /** Failed secrets, and attempts refused for too many of them, since start (for /metrics). */
+  get credentialFailures(): Readonly<{ failures: number; throttled: number }> {
+    return this.credentials.throttle.counts;
   }
 
   /** `api_key:secret`, however it came. */
-  private async authenticateCredential(decoded: string): Promise<Authentication> {
+  private async authenticateCredential(decoded: string, clientAddress: string | null): Promise<Authentication> {
     const colon = decoded.indexOf(':');
-    if (colon < 0) return { kind: 'rejected', reason: INVALID_CREDENTIALS, scheme: 'basic' };
-    const result = await this.credentials.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+    const result = await this.credentials.authenticate(colon < 0 ? '' : decoded.slice(0, colon), colon < 0 ? decoded : decoded.slice(colon + 1), clientAddress);
+    if (result.kind === 'throttled') {
+      const retryAfterSeconds = Math.ceil(result.retryAfterMs / 1000);
+      return { kind: 'rejected', reason: `too many failed attempts for this credential or address: try again in ${retryAfterSeconds} s`, scheme: 'basic', retryAfterSeconds };
+    }
     if (result.kind !== 'valid') return { kind: 'rejected', reason: INVALID_CREDENTIALS, scheme: 'basic' };
     const c = result.credential;
     return {

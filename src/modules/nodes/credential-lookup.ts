@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UseRecorder } from '../../platform/db/use-recorder.js';
+import { AuthThrottle, type ThrottleKey } from './auth-throttle.js';
 import type { Clock } from '../../platform/time/clock.js';
 import type { RevocationList } from '../brands/index.js';
 import { isWellFormedApiKey, secretMatches } from './credential-format.js';
@@ -35,7 +36,9 @@ export type CredentialAuthentication =
       /** When this authentication stops being valid: the credential's expiry, or the end of a rolled secret's grace. */
       validUntil: Date | null;
     }
-  | { kind: 'rejected' };
+  | { kind: 'rejected' }
+  /** Too many failed secrets for this credential or from this address: refused, whatever the secret, for this long. */
+  | { kind: 'throttled'; retryAfterMs: number };
 
 const CACHE_TTL_MS = 5000;
 const CACHE_SIZE = 10_000;
@@ -94,19 +97,32 @@ export class CredentialLookup {
     private readonly em: EntityManager,
     revocations: RevocationList,
     private readonly clock: Clock,
+    /** Failed secrets per credential and per client address. */
+    readonly throttle: AuthThrottle = new AuthThrottle(clock),
   ) {
     revocations.subscribe((r) => {
       if (r.kind === 'node_credential') this.forget(r.id);
     });
   }
 
-  /** HTTP Basic: one answer for unknown, wrong, expired and revoked alike. */
-  async authenticate(apiKey: string, secret: string): Promise<CredentialAuthentication> {
-    if (!isWellFormedApiKey(apiKey)) return { kind: 'rejected' };
-    const credential = await this.load(apiKey);
+  /**
+   * HTTP Basic: one answer for unknown, wrong, expired and revoked alike. Failures are throttled
+   * per credential and per `clientAddress`: past a few, every attempt waits (the answer says how long).
+   */
+  async authenticate(apiKey: string, secret: string, clientAddress: string | null = null): Promise<CredentialAuthentication> {
+    const wellFormed = isWellFormedApiKey(apiKey);
+    // A malformed api_key names no credential: only its address is counted.
+    const keys: ThrottleKey[] = [...(wellFormed ? [{ credential: apiKey }] : []), ...(clientAddress ? [{ address: clientAddress }] : [])];
+    const waitMs = this.throttle.waitMs(keys);
+    if (waitMs > 0) return { kind: 'throttled', retryAfterMs: waitMs };
+    const credential = wellFormed ? await this.load(apiKey) : null;
     const now = this.clock.now();
     const which = credential && isUsable(credential, now) ? matchSecret(credential, secret, now) : null;
-    if (!credential || which === null) return { kind: 'rejected' };
+    if (!credential || which === null) {
+      this.throttle.failed(keys);
+      return { kind: 'rejected' };
+    }
+    this.throttle.succeeded({ credential: apiKey });
     this.uses.note(credential.id, now);
     const current = which === 'current';
     return {

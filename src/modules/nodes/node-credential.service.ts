@@ -40,8 +40,8 @@ export interface CreateNodeCredentialInput {
   expiresAt?: unknown;
 }
 
-/** What the caller holds: a brand token holds everything; a node credential only its permissions. */
-export type Grantor = { permissions: readonly string[] | 'all' };
+/** What the caller holds: a brand token holds everything; a node credential only its permissions, and the credential's own life. */
+export type Grantor = { permissions: readonly string[] | 'all'; credentialId: string | null };
 
 export const VERIFY_CODES = ['VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'INSUFFICIENT_PERMISSIONS'] as const;
 export type VerifyCode = (typeof VERIFY_CODES)[number];
@@ -84,13 +84,16 @@ export class NodeCredentialService {
     if (typeof input.nodeId !== 'string' || !isUuid(input.nodeId)) throw invalid(`${field('nodeId')} must be a UUID`);
     const name = requireName(input.name, field('name'));
     const permissions = checkPermissions(input.permissions, grantor);
-    const expiresAt = this.checkExpiry(input.expiresAt);
     const em = this.em.fork();
+    const parent = grantor.credentialId === null ? null : await em.findOne(NodeCredentialSchema, { id: grantor.credentialId, brandId });
+    if (grantor.credentialId !== null && (!parent || parent.revokedAt)) throw new AppError('auth.unauthenticated', 'The credential behind this request was revoked');
+    const expiresAt = inheritExpiry(this.checkExpiry(input.expiresAt), parent?.expiresAt ?? null);
     const node = await em.findOne(NodeSchema, { id: input.nodeId, brand: brandId });
     if (!node) throw new AppError('node.not_found', 'Node not found');
     const secret = generateSecret();
     const credential = em.create(NodeCredentialSchema, {
-      id: randomUUID(), brandId, node, name, apiKey: generateApiKey(), secretHash: hashSecret(secret), previousSecretHash: null, permissions, expiresAt, createdAt: this.clock.now(),
+      id: randomUUID(), brandId, node, parentId: parent?.id ?? null, name, apiKey: generateApiKey(), secretHash: hashSecret(secret), previousSecretHash: null,
+      permissions, expiresAt, createdAt: this.clock.now(),
     });
     try {
       await em.flush();
@@ -110,24 +113,34 @@ export class NodeCredentialService {
     return rows.map(toView);
   }
 
-  /** Revokes a credential on every instance within a second (open sockets included). */
+  /** Revokes a credential, and every credential made below it, on every instance within a second (open sockets included). */
   async revokeCredential(brandId: string, nodeId: string, credentialId: string): Promise<NodeCredentialView> {
     const em = this.em.fork();
     const credential = await this.findOwned(em, brandId, nodeId, credentialId);
-    credential.revokedAt ??= this.clock.now();
-    await em.flush();
-    await this.revocations.revoke({ kind: 'node_credential', id: credential.id, reason: 'revoked' });
+    await this.revokeLines(em, brandId, [credential.id]);
+    await em.refresh(credential);
     return toView(credential);
   }
 
-  /** Every credential of a node, before the node is deleted. */
+  /** Every credential of a node, and every credential made below them, before the node is deleted. */
   async revokeAllOfNode(brandId: string, nodeId: string): Promise<void> {
     const em = this.em.fork();
     const live = await em.find(NodeCredentialSchema, { node: nodeId, brandId, revokedAt: null });
-    const now = this.clock.now();
-    for (const credential of live) credential.revokedAt = now;
-    await em.flush();
-    for (const credential of live) await this.revocations.revoke({ kind: 'node_credential', id: credential.id, reason: 'revoked' });
+    await this.revokeLines(em, brandId, live.map((c) => c.id));
+  }
+
+  /** Revokes these credentials and their descendants in one statement, then tells every instance. */
+  private async revokeLines(em: EntityManager, brandId: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const rows: { id: string }[] = await em.getConnection().execute(
+      `with recursive line as (
+         select id from node_credential where id in (?) and brand_id = ?
+         union select c.id from node_credential c join line on c.parent_id = line.id
+       )
+       update node_credential set revoked_at = ? where id in (select id from line) and revoked_at is null returning id`,
+      [ids, brandId, this.clock.now()],
+    );
+    for (const { id } of rows) await this.revocations.revoke({ kind: 'node_credential', id, reason: 'revoked' });
   }
 
   /** A new secret, shown once; the old one keeps working for `graceSeconds` (default 0: not at all). */
@@ -198,6 +211,16 @@ export class NodeCredentialService {
     if (at <= this.clock.now()) throw invalid(`${field('expiresAt')} must be in the future`);
     return at;
   }
+}
+
+/** A credential made by another expires no later than its maker: with no expiry of its own, at its maker's. */
+function inheritExpiry(requested: Date | null, parentExpiry: Date | null): Date | null {
+  if (parentExpiry === null) return requested;
+  if (requested === null) return parentExpiry;
+  if (requested > parentExpiry) {
+    throw invalid(`${field('expiresAt')} must not be later than the expiry of the credential creating it (${parentExpiry.toISOString().replace('.000Z', 'Z')})`);
+  }
+  return requested;
 }
 
 function checkPermissions(value: unknown, grantor: Grantor): string[] {

@@ -39,6 +39,8 @@ export const NodeCredentialSchema = defineEntity({
     id: p.uuid().primary(),
     brandId: p.uuid(),
     node: p.manyToOne(NodeSchema).deleteRule('cascade'),
+    /** The credential that made this one (null: a brand token did): it expires no later and is revoked with it. */
+    parentId: p.uuid().nullable(),
     name: p.string().length(255),
     apiKey: p.string().length(64).unique(),
     secretHash: p.string().length(64).hidden(),

@@ -24,10 +24,18 @@ export function forbidden(message: string): GraphQLError {
   return new GraphQLError(`Forbidden: ${message}`, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
 }
 
-/** The principal of an authenticated request; throws UNAUTHENTICATED otherwise. */
+/** Too many failed secrets for a credential or from an address: HTTP 429 with Retry-After. */
+export function throttled(retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(`Too many failed attempts for this credential or address: try again in ${retryAfterSeconds} s`, {
+    extensions: { code: 'TOO_MANY_FAILED_ATTEMPTS', retryAfterSeconds, http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) as never } }, // Apollo reads a Map
+  });
+}
+
+/** The principal of an authenticated request; throws UNAUTHENTICATED (or, after too many failed secrets, TOO_MANY_FAILED_ATTEMPTS) otherwise. */
 export function requirePrincipal(context: PrincipalContext): Principal {
   const { auth } = context;
   if (auth.kind === 'authenticated') return auth.principal;
+  if (auth.kind === 'rejected' && auth.retryAfterSeconds !== undefined) throw throttled(auth.retryAfterSeconds);
   throw unauthenticated(auth.kind === 'anonymous' ? 'send Authorization: Bearer <token> (or Basic <api_key:secret>)' : auth.reason);
 }
 

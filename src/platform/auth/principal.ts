@@ -19,4 +19,5 @@ export type Principal =
 export type Authentication =
   | { kind: 'authenticated'; principal: Principal }
   | { kind: 'anonymous' }
-  | { kind: 'rejected'; reason: string; scheme: 'bearer' | 'basic' };
+  /** `retryAfterSeconds`: refused for too many failed secrets, whatever this one is, for that long. */
+  | { kind: 'rejected'; reason: string; scheme: 'bearer' | 'basic'; retryAfterSeconds?: number };

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   'route.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'auth.unauthenticated': { graphql: 'UNAUTHENTICATED', http: 401 },
   'auth.forbidden': { graphql: 'FORBIDDEN', http: 403 },
+  'auth.throttled': { graphql: 'TOO_MANY_FAILED_ATTEMPTS', http: 429 },
   'brand.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'client_token.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'node.not_found': { graphql: 'NOT_FOUND', http: 404 },

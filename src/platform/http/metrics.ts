@@ -16,6 +16,8 @@ export interface LiveGauges {
   poolBatchRetries: () => number;
   /** Pool batches run since start, the leases and reports they held, and their time. */
   poolBatches: () => Readonly<BatchStats>;
+  /** Failed node-credential secrets since start, and attempts refused for too many of them. */
+  credentialFailures: () => Readonly<{ failures: number; throttled: number }>;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -67,6 +69,19 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
       collect() {
         this.reset();
         this.inc(live.poolBatches()[field]);
+      },
+    });
+  }
+  const failures: [string, string, 'failures' | 'throttled'][] = [
+    ['keypool_auth_failures_total', 'Node-credential authentications with a wrong secret, an unknown or malformed api_key, or a revoked or expired credential', 'failures'],
+    ['keypool_auth_throttled_total', 'Node-credential authentications refused (429) after too many failures for that credential or address', 'throttled'],
+  ];
+  for (const [name, help, field] of failures) {
+    new Counter({
+      name, help, registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(live.credentialFailures()[field]);
       },
     });
   }

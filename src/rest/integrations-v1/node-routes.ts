@@ -7,7 +7,7 @@ import { grantorOf } from '../../modules/nodes/index.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import { isoSeconds } from '../../platform/time/dates.js';
 import type { Services } from '../../services.js';
-import { accessOf } from '../access.js';
+import { accessOf, throttled } from '../access.js';
 import { queryInteger, rejectUnknownFields, requireObjectBody } from '../request-fields.js';
 import { parseNodeBody, toV1Credential, toV1IssuedCredential, toV1Node, toV1Verification } from './node-mapping.js';
 
@@ -69,7 +69,8 @@ export function mountNodeRoutesV1(fastify: FastifyInstance, services: Services):
   fastify.post('/auth/token', { config: { permission: 'public' } }, async (request) => {
     const header = request.headers.authorization ?? '';
     if (!/^Basic\s/i.test(header)) throw new AppError('auth.unauthenticated', 'Send the node credential as Authorization: Basic <base64 of api_key:secret>');
-    const auth = await services.authenticator.authenticate(header);
+    const auth = await services.authenticator.authenticate(header, { clientAddress: request.ip });
+    if (auth.kind === 'rejected' && auth.retryAfterSeconds !== undefined) throw throttled(auth.retryAfterSeconds);
     if (auth.kind !== 'authenticated' || auth.principal.kind !== 'node') throw new AppError('auth.unauthenticated', 'Invalid API key or secret');
     const apiKey = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8').split(':')[0];
     const issued = await services.nodeCredentials.issueNodeToken(auth.principal, apiKey);

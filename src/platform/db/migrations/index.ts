@@ -9,6 +9,7 @@ import { Migration20261123120000_nodes } from './Migration20261123120000_nodes.j
 import { Migration20261123130000_provider_keys } from './Migration20261123130000_provider_keys.js';
 import { Migration20261123140000_spend_ledger } from './Migration20261123140000_spend_ledger.js';
 import { Migration20261124000000_first_token } from './Migration20261124000000_first_token.js';
+import { Migration20261204120000_credential_parent } from './Migration20261204120000_credential_parent.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -21,4 +22,5 @@ export const migrationsList = [
   { name: 'Migration20261123130000_provider_keys', class: Migration20261123130000_provider_keys },
   { name: 'Migration20261123140000_spend_ledger', class: Migration20261123140000_spend_ledger },
   { name: 'Migration20261124000000_first_token', class: Migration20261124000000_first_token },
+  { name: 'Migration20261204120000_credential_parent', class: Migration20261204120000_credential_parent },
 ];
