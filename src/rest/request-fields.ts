@@ -4,6 +4,7 @@
  */
 import { badRequest } from '../platform/errors/app-error.js';
 import { decimalText } from '../platform/numbers/decimal.js';
+import { sayableFieldNames } from '../platform/input/names.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -17,7 +18,7 @@ export function requireObjectBody(body: unknown): JsonObject {
 export function rejectUnknownFields(body: JsonObject, allowed: readonly string[], what = 'field'): void {
   const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) {
-    throw badRequest(`Unknown ${what}${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (accepted: ${allowed.join(', ')})`);
+    throw badRequest(`Unknown ${what}${unknown.length > 1 ? 's' : ''}: ${sayableFieldNames(unknown)} (accepted: ${allowed.join(', ')})`);
   }
 }
 

@@ -119,7 +119,7 @@ describe('POST /api/providers/{provider}/keys (bifrost-provider-keys-create.md)'
     const res = await api('POST', '/groq/keys', { id: '', value: secret('gsk_emptyid_') });
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
     const taken = await api('POST', '/mistral/keys', { id: res.body.id, value: secret('mistral_') });
-    expectError(taken, 409, `A key with id ${res.body.id} already exists`);
+    expectError(taken, 409, 'A key with this id already exists');
   });
 
   it.each([
@@ -354,7 +354,7 @@ describe('providers', () => {
     ['a custom provider without base URL', { provider: 'mine', custom_provider_config: { base_provider_type: 'openai' } }, 'network_config.base_url is required for a custom provider'],
     ['a base URL that is not http(s)', { provider: 'mine', custom_provider_config: { base_provider_type: 'openai' }, network_config: { base_url: 'file:///etc/passwd' } },
       'network_config.base_url must be an http or https URL'],
-    ['an unknown provider without custom config', { provider: 'mine' }, 'custom_provider_config is required: mine is not a standard provider'],
+    ['an unknown provider without custom config', { provider: 'mine' }, 'custom_provider_config is required: the name is not a standard provider\'s'],
     ['a proxy, which keypool does not do', { provider: 'groq', proxy_config: { type: 'http' } }, 'proxy_config is not supported by keypool (send null or leave it out)'],
     ['more than 32 extra headers', { provider: 'groq', network_config: { extra_headers: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`x-h${i}`, 'v'])) } },
       'network_config.extra_headers may hold at most 32 headers'],
@@ -448,9 +448,9 @@ describe('environment references', () => {
   });
 
   it('refuses a variable the operator did not allow, and an allowed one that is unset', async () => {
-    expectError(await api('POST', '/groq/keys', { value: 'env.HOME' }), 400, 'environment variable HOME is not allowed; the operator can add it to KEYPOOL_ENV_ALLOWLIST');
+    expectError(await api('POST', '/groq/keys', { value: 'env.HOME' }), 400, 'the environment variable referred to is not allowed; the operator can add it to KEYPOOL_ENV_ALLOWLIST');
     expectError(await api('POST', '/groq/keys', { value: 'env.KP_TEST_NEVER_SET' }), 400, 'environment variable KP_TEST_NEVER_SET is unset');
-    expectError(await api('POST', '/groq/keys', { value: 'env.not a name' }), 400, 'value refers to "env.not a name", which is not a valid environment variable name');
+    expectError(await api('POST', '/groq/keys', { value: 'env.not a name' }), 400, 'value does not name a valid environment variable ("env.NAME": a letter or "_", then letters, digits or "_")');
   });
 
   it.each(SERVER_VARIABLES)('never lets a key read %s: not at create, not via PUT, not in a key config, not through v1 or GraphQL', async (name) => {

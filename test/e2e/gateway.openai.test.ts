@@ -366,6 +366,17 @@ describe('upstream safety', () => {
     expect(res.headers.get('x-keypool-integration-id')).toBe(String(key.id));
     expect(fake.requests.at(-1)).toMatchObject({ path: '/v1/chat/completions', key: 'sk-inhouse-0123456789', headers: expect.objectContaining({ 'x-team': 'search' }) });
   });
+
+  it('labels a custom provider\'s calls "custom" in /metrics, never by the name a brand chose', async () => {
+    const b = await t.createBrand(`labels ${++keySeq}`);
+    const name = `secret-project-${keySeq}`;
+    await t.app.services.providers.createProvider(b.brandId, name, { customProviderConfig: { base_provider_type: 'openai' }, networkConfig: { base_url: fake.origin } } as never);
+    await t.app.services.integrations.createIntegration(b.brandId, { providerName: name, credentials: { api_key: `sk-label-${keySeq}-0123456789` } });
+    expect((await chat(b.token, { model: `${name}/gpt-4o`, messages: [] })).status).toBe(200);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/^keypool_gateway_calls_total\{provider="custom",outcome="success"\} \d+$/m);
+    expect(metrics).not.toContain(name);
+  });
 });
 
 describe('auth, permissions and isolation', () => {

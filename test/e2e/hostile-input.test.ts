@@ -54,6 +54,40 @@ describe('NUL characters', () => {
   });
 });
 
+describe('error messages never repeat what was sent', () => {
+  const secret = 'gsk_live_Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz';
+  const bifrost = (method: string, path: string, body: unknown) => t.rest(method, `/api/providers${path}`, { body, token });
+
+  it.each([
+    ['a key pasted into env_var', () => bifrost('POST', '/groq/keys', { value: { env_var: secret, from_env: true } })],
+    ['a key pasted into env_var with its dashes', () => bifrost('POST', '/groq/keys', { value: { env_var: `sk-${secret}`, from_env: true } })],
+    ['a key given as an env reference', () => bifrost('POST', '/groq/keys', { value: `env.${secret}` })],
+    ['a key as a base provider type', () => bifrost('POST', '', { provider: 'mine', custom_provider_config: { base_provider_type: secret }, network_config: { base_url: 'http://x.test' } })],
+    ['a key as a field name', () => t.rest('POST', '/api/v1/integrations', { body: { provider_name: 'groq', credentials: { api_key: 'gsk_echo_0123456789' }, [secret]: 1 }, token })],
+    ['a key as a key-config field name', () => bifrost('POST', '/azure/keys', { value: 'azure-echo-0123456789', azure_key_config: { endpoint: 'https://x.test', [secret]: 'x' } })],
+    ['a key as a permission', () => t.rest('POST', '/api/v1/integrations', { body: { node_id: '550e8400-e29b-41d4-a716-446655440000', name: 'x', permissions: [secret] }, token })],
+  ])('%s', async (_case, send) => {
+    const res = await send();
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).not.toContain(secret);
+  });
+
+  it('names no duplicate by what was sent: a node name, a key id, a provider name', async () => {
+    expect((await t.rest('POST', '/api/v1/nodes', { body: { name: secret }, token })).status).toBe(201);
+    const node = await t.rest('POST', '/api/v1/nodes', { body: { name: secret }, token });
+    expect(node.status).toBe(409);
+    const key = { id: secret, value: 'gsk_echo_id_0123456789' };
+    expect((await bifrost('POST', '/groq/keys', key)).status).toBe(200);
+    const id = await bifrost('POST', '/groq/keys', { ...key, value: 'gsk_echo_id_9876543210' });
+    expect(id.status).toBe(409);
+    const provider = { provider: secret.slice(0, 40), custom_provider_config: { base_provider_type: 'openai' }, network_config: { base_url: 'http://x.test' } };
+    expect((await bifrost('POST', '', provider)).status).toBe(200);
+    const again = await bifrost('POST', '', provider);
+    expect(again.status).toBe(409);
+    for (const res of [node, id, again]) expect(JSON.stringify(res.body)).not.toContain(secret.slice(0, 40));
+  });
+});
+
 describe('amounts', () => {
   it('accepts exponent notation for JSON numbers and keeps the amount exact', async () => {
     const created = await t.rest('POST', '/api/v1/integrations', { body: { provider_name: 'mistral', credentials: { api_key: 'mistral-exponent-0123456789' }, spend_limit_amount: 0.00000001 }, token });

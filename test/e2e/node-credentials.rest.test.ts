@@ -188,7 +188,7 @@ describe('nodes', () => {
     const created = await t.rest('POST', '/api/v1/nodes', { body: { name: 'batch-workers', description: 'nightly jobs' }, token: brand.token });
     expect(created.body).toEqual({ success: true, node: { id: expect.any(String), name: 'batch-workers', description: 'nightly jobs', created_at: '2026-03-01T12:00:00Z', updated_at: '2026-03-01T12:00:00Z', usage: { leases: 0, failures: 0, spend_today: 0, spend_month: 0 } } });
     const id = created.body.node.id;
-    expect(await t.rest('POST', '/api/v1/nodes', { body: { name: 'batch-workers' }, token: brand.token })).toMatchObject({ status: 409, body: { error: 'A node named "batch-workers" already exists in this brand' } });
+    expect(await t.rest('POST', '/api/v1/nodes', { body: { name: 'batch-workers' }, token: brand.token })).toMatchObject({ status: 409, body: { error: 'A node with this name already exists in this brand' } });
     expect((await t.rest('GET', `/api/v1/nodes/${id}`, { token: other.token })).status).toBe(404);
     expect((await t.rest('PATCH', `/api/v1/nodes/${id}`, { body: { description: 'nightly' }, token: brand.token })).body.node.description).toBe('nightly');
     const list = await t.rest('GET', '/api/v1/nodes?limit=2', { token: brand.token });

@@ -70,7 +70,7 @@ export const MAX_PROVIDER_KEYS = 10_000;
 export const notFound = () => new AppError('integration.not_found', 'Integration not found');
 const duplicate = () => new AppError('integration.duplicate', 'A key with this credential already exists for this provider');
 const nameTaken = () => new AppError('integration.name_taken', 'API key names must be unique across providers. Choose a different name');
-const keyIdTaken = (keyId: string) => new AppError('integration.duplicate', `A key with id ${keyId} already exists`);
+const keyIdTaken = () => new AppError('integration.duplicate', 'A key with this id already exists');
 
 /** The settings a request gives (undefined: unchanged), as a change to write. */
 const settingsOf = (s: IntegrationSettings): Omit<KeyChange, 'updatedAt'> => ({
@@ -114,7 +114,7 @@ export class IntegrationService implements ProviderKeys {
     const view = await this.write(async (db) => {
       if (options.uniqueName) await this.claimName(db, brandId, input.keyLabel ?? null, null);
       await this.refuseDuplicate(db, brandId, provider.name, doc, null);
-      if (await this.keys.keyIdTaken(db, brandId, keyId)) throw keyIdTaken(keyId);
+      if (await this.keys.keyIdTaken(db, brandId, keyId)) throw keyIdTaken();
       const key = await this.keys.insert(db, {
         keyId,
         brandId,
@@ -349,9 +349,8 @@ export class IntegrationService implements ProviderKeys {
     const names = envReferencesOf(doc);
     for (const name of names) {
       if (isServerVariable(name)) throw badRequest(`environment variable ${name} is keypool's own and can never be referenced`);
-      if (!this.env.allowlist.includes(name)) {
-        throw badRequest(`environment variable ${name} is not allowed; the operator can add it to KEYPOOL_ENV_ALLOWLIST`);
-      }
+      // Not named: what is not an allowed variable may be a key pasted into env_var.
+      if (!this.env.allowlist.includes(name)) throw badRequest('the environment variable referred to is not allowed; the operator can add it to KEYPOOL_ENV_ALLOWLIST');
       if (this.env.lookup(name) === undefined) throw badRequest(`environment variable ${name} is unset`);
     }
     return names;
@@ -372,7 +371,7 @@ export class IntegrationService implements ProviderKeys {
     try {
       return await this.keys.transaction(work);
     } catch (e) {
-      if (isUniqueViolation(e)) throw keyId !== undefined && e.constraint === 'integration_brand_key_id_unique' ? keyIdTaken(keyId) : duplicate();
+      if (isUniqueViolation(e)) throw keyId !== undefined && e.constraint === 'integration_brand_key_id_unique' ? keyIdTaken() : duplicate();
       throw e;
     }
   }

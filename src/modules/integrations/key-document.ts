@@ -6,6 +6,7 @@
  * `{ value, env_var, from_env }` views, redacted by Bifrost's rule.
  */
 import { badRequest } from '../../platform/errors/app-error.js';
+import { sayableFieldNames } from '../../platform/input/names.js';
 import { KEY_CONFIGS, type KeyConfigKind } from '../providers/index.js';
 
 export interface KeyConfigValue {
@@ -65,7 +66,7 @@ export function parseSecret(input: unknown, path: string): string | undefined {
   if (typeof input === 'object' && !Array.isArray(input)) {
     const { value, env_var: envVar, from_env: fromEnv, ...rest } = input as Record<string, unknown>;
     const extra = Object.keys(rest);
-    if (extra.length > 0) throw badRequest(`${path} has unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (accepted: value, env_var, from_env)`);
+    if (extra.length > 0) throw badRequest(`${path} has unknown field${extra.length > 1 ? 's' : ''} ${sayableFieldNames(extra)} (accepted: value, env_var, from_env)`);
     if (fromEnv !== undefined && typeof fromEnv !== 'boolean') throw badRequest(`${path}.from_env must be a boolean`);
     if (envVar !== undefined && envVar !== null && typeof envVar !== 'string') throw badRequest(`${path}.env_var must be a string`);
     if (fromEnv === true) {
@@ -79,7 +80,7 @@ export function parseSecret(input: unknown, path: string): string | undefined {
   if (text.length > MAX_SECRET) throw badRequest(`${path} must be at most ${MAX_SECRET} characters`);
   if (text === '') return undefined;
   if (isEnvReference(text) && !ENV_NAME.test(envNameOf(text))) {
-    throw badRequest(`${path} refers to "${text}", which is not a valid environment variable name`);
+    throw badRequest(`${path} does not name a valid environment variable ("env.NAME": a letter or "_", then letters, digits or "_")`);
   }
   return text;
 }
@@ -95,7 +96,7 @@ export function parseKeyConfig(kind: KeyConfigKind, input: unknown): KeyConfigVa
   for (const [name, value] of Object.entries(input)) {
     const type = schema.fields[name];
     const path = `${schema.field}.${name}`;
-    if (type === undefined) throw badRequest(`${path} is not a field of ${schema.field} (accepted: ${Object.keys(schema.fields).join(', ')})`);
+    if (type === undefined) throw badRequest(`${schema.field} has unknown field ${sayableFieldNames([name])} (accepted: ${Object.keys(schema.fields).join(', ')})`);
     if (value === null || value === undefined) continue;
     if (type === 'secret') {
       const secret = parseSecret(value, path);

@@ -45,7 +45,7 @@ const MAX_DESCRIPTION = 1000;
 
 const invalid = (message: string) => new AppError('request.invalid', message);
 export const nodeNotFound = () => new AppError('node.not_found', 'Node not found');
-const duplicateName = (name: string) => new AppError('node.duplicate', `A node named "${name}" already exists in this brand`);
+const duplicateName = () => new AppError('node.duplicate', 'A node with this name already exists in this brand');
 
 function checkDescription(value: unknown): string | null {
   if (value === undefined || value === null) return null;
@@ -122,7 +122,7 @@ export class NodeService {
     try {
       await em.flush();
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw duplicateName(name);
+      if (e instanceof UniqueConstraintViolationException) throw duplicateName();
       throw e;
     }
   }

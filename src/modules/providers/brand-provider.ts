@@ -5,6 +5,7 @@
  * provider payloads, in Bifrost's field names, lives here too.
  */
 import { badRequest } from '../../platform/errors/app-error.js';
+import { sayableFieldNames } from '../../platform/input/names.js';
 import { findProvider, isProviderName, type ProviderView } from './catalog.js';
 import type { ProviderConfigRow } from './provider-config.repository.js';
 
@@ -99,7 +100,7 @@ function integerIn(value: unknown, path: string, min: number, max: number): numb
 
 function rejectUnknown(value: Record<string, unknown>, path: string, accepted: readonly string[]): void {
   const unknown = Object.keys(value).filter((k) => !accepted.includes(k));
-  if (unknown.length > 0) throw badRequest(`${path} has unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (accepted: ${accepted.join(', ')})`);
+  if (unknown.length > 0) throw badRequest(`${path} has unknown field${unknown.length > 1 ? 's' : ''} ${sayableFieldNames(unknown)} (accepted: ${accepted.join(', ')})`);
 }
 
 export function parseBaseUrl(value: unknown, path: string): string {

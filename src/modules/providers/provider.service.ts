@@ -76,13 +76,13 @@ export class ProviderService {
       if (custom) throw badRequest('Custom provider cannot be same as a standard provider');
     } else {
       checkCustomProviderName(name);
-      if (!custom) throw badRequest(`custom_provider_config is required: ${name} is not a standard provider`);
+      if (!custom) throw badRequest('custom_provider_config is required: the name is not a standard provider\'s');
       if (!network?.base_url) throw badRequest('network_config.base_url is required for a custom provider');
     }
     const now = this.clock.now();
     let publish: () => Promise<void> = async () => {};
     const row = await this.write(async (db) => {
-      if (await this.configs.find(db, brandId, name)) throw duplicate(name);
+      if (await this.configs.find(db, brandId, name)) throw duplicate();
       const created = await this.configs.save(db, {
         brandId,
         name,
@@ -165,10 +165,10 @@ export class ProviderService {
     try {
       return await this.configs.transaction(work);
     } catch (e) {
-      if (isUniqueViolation(e)) throw duplicate(name);
+      if (isUniqueViolation(e)) throw duplicate();
       throw e;
     }
   }
 }
 
-const duplicate = (name: string) => new AppError('provider.duplicate', `Provider ${name} already exists`);
+const duplicate = () => new AppError('provider.duplicate', 'A provider with this name already exists');

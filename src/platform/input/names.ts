@@ -12,3 +12,13 @@ export function requireName(value: unknown, field: string): string {
   if (findNulCharacter(name)) throw new AppError('request.invalid', nulCharacterMessage(field));
   return name;
 }
+
+/**
+ * A field name as an error may repeat it: identifier-like and short. Anything else sent where a
+ * field name goes (a key pasted into the wrong place) is not repeated, only counted.
+ */
+export function sayableFieldNames(names: readonly string[]): string {
+  const sayable = names.filter((n) => /^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(n));
+  const unsaid = names.length - sayable.length;
+  return [...sayable, ...(unsaid > 0 ? [`${unsaid === 1 ? 'one' : unsaid} not repeated (not a field name)`] : [])].join(', ');
+}

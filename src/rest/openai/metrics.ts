@@ -1,10 +1,15 @@
 /**
  * The gateway's Prometheus metrics: calls by provider and outcome, keys tried
  * per call, and time to first token of streamed completions (the usage
- * ledger keeps latency; time to first token lives here).
+ * ledger keeps latency; time to first token lives here). A brand's custom
+ * provider is labelled `custom`: its name is the brand's to choose, so it
+ * would be an unbounded label, visible to every scraper.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { GatewayTrace } from '../../modules/gateway/index.js';
+import { isProviderName } from '../../modules/providers/index.js';
+
+const providerLabel = (provider: string) => (isProviderName(provider) ? provider : 'custom');
 
 export function createGatewayMetrics() {
   const calls = new Counter({
@@ -28,9 +33,10 @@ export function createGatewayMetrics() {
   });
   return {
     observe(trace: GatewayTrace): void {
-      calls.inc({ provider: trace.provider, outcome: trace.outcome });
+      const provider = providerLabel(trace.provider);
+      calls.inc({ provider, outcome: trace.outcome });
       attempts.observe(trace.attempts);
-      if (trace.timeToFirstTokenMs !== null) ttft.observe({ provider: trace.provider }, trace.timeToFirstTokenMs / 1000);
+      if (trace.timeToFirstTokenMs !== null) ttft.observe({ provider }, trace.timeToFirstTokenMs / 1000);
     },
     register(registry: Registry): void {
       for (const metric of [calls, attempts, ttft]) registry.registerMetric(metric);
