@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { contentSecurityPolicy, scriptHash } from '../platform/http/content-security-policy.js';
 
 /**
  * GraphiQL sends its Headers tab with HTTP requests only, while keypool's
@@ -19,7 +20,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * retry 4403 again and again while GraphiQL spins. The page shows the reason
  * in a banner and hands the client a 4401, which it treats as final, so the
  * subscription stops with the error. Both are patched on the prototype: the
- * bundle keeps its own reference to the WebSocket class.
+ * bundle keeps its own reference to the WebSocket class. The banner sits at the
+ * bottom, clear of the tabs and editors, and goes away once a query succeeds
+ * or a socket is accepted.
  */
 const CONNECTION_INIT_AUTH = `<script>
 (function () {
@@ -47,11 +50,33 @@ const CONNECTION_INIT_AUTH = `<script>
       banner = document.createElement('div');
       banner.id = 'keypool-auth-error';
       banner.setAttribute('role', 'alert');
-      banner.style.cssText = 'position:fixed;top:0;left:0;right:0;z-index:10000;padding:8px 12px;background:#b00020;color:#fff;font:14px sans-serif';
+      banner.style.cssText = 'position:fixed;bottom:0;left:0;right:0;z-index:10000;padding:8px 12px;background:#b00020;color:#fff;font:14px sans-serif';
       document.body.appendChild(banner);
     }
     banner.textContent = 'Subscription refused: ' + reason + ' (fix the Authorization header in the Headers tab, then run it again)';
   }
+  function clearRefusal() {
+    var banner = document.getElementById('keypool-auth-error');
+    if (banner) banner.remove();
+  }
+  var fetchOriginal = window.fetch;
+  window.fetch = function () {
+    return fetchOriginal.apply(this, arguments).then(function (response) {
+      if (response.ok) response.clone().json().then(function (body) { if (body && !body.errors) clearRefusal(); }, function () {});
+      return response;
+    });
+  };
+  var onmessage = Object.getOwnPropertyDescriptor(proto, 'onmessage');
+  Object.defineProperty(proto, 'onmessage', {
+    configurable: true,
+    get: function () { return onmessage.get.call(this); },
+    set: function (handler) {
+      onmessage.set.call(this, typeof handler !== 'function' ? handler : function (event) {
+        if (typeof event.data === 'string' && event.data.indexOf('"connection_ack"') >= 0) clearRefusal();
+        return handler.call(this, event);
+      });
+    },
+  });
   var onclose = Object.getOwnPropertyDescriptor(proto, 'onclose');
   Object.defineProperty(proto, 'onclose', {
     configurable: true,
@@ -84,6 +109,10 @@ export function graphiqlPage(): string {
   return page;
 }
 
+/** Every inline script of the page, as CSP sources: no other script runs there. */
+let scriptSources: string[] | undefined;
+const inlineScripts = (html: string) => [...html.matchAll(/<script(?:\s[^>]*)?>([\s\S]*?)<\/script>/g)].map((m) => scriptHash(m[1]));
+
 interface CompressedPage {
   etag: string;
   br: Buffer;
@@ -115,7 +144,9 @@ export function wantsGraphiql(request: FastifyRequest): boolean {
 /** Serves the IDE in the best encoding the browser accepts, or 304 when it holds this version. */
 export async function serveGraphiql(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const page = await prepareGraphiql();
+  scriptSources ??= inlineScripts(graphiqlPage());
   reply.header('etag', page.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding');
+  reply.header('content-security-policy', contentSecurityPolicy(request.headers.host, { scriptSources, workers: true })).header('referrer-policy', 'no-referrer');
   if (request.headers['if-none-match'] === page.etag) return reply.code(304).send();
   const accepted = String(request.headers['accept-encoding'] ?? '');
   const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : null;

@@ -14,6 +14,7 @@ let token: string;
 let browser: Browser;
 let page: Page;
 const external: string[] = [];
+const violations: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
@@ -24,6 +25,7 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage();
+  page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
   const origin = new URL(t.url).origin;
   await page.route('**/*', (route) => {
     const url = route.request().url();
@@ -49,8 +51,12 @@ async function replaceEditor(selector: string, text: string) {
 const result = async () => (await page.locator('.graphiql-response').first().innerText()).replace(/\u00a0/g, ' ');
 
 describe('the GraphQL IDE at /graphql', () => {
-  it('loads offline from the server alone', async () => {
-    await page.goto(`${t.url}/graphql`);
+  it('loads offline from the server alone, under a Content-Security-Policy it keeps', async () => {
+    const res = await page.goto(`${t.url}/graphql`);
+    const csp = res!.headers()['content-security-policy'];
+    expect(csp).toMatch(/^default-src 'self'; script-src 'self' 'sha256-[A-Za-z0-9+/=]{44}'/);
+    expect(csp).toContain(`connect-src 'self' ws://${new URL(t.url).host} wss://${new URL(t.url).host};`);
+    expect(csp).toContain("frame-ancestors 'none'");
     await page.locator('.graphiql-container').first().waitFor({ timeout: 30_000 });
     expect(await page.title()).toBe('keypool GraphiQL');
   });
@@ -76,6 +82,7 @@ describe('the GraphQL IDE at /graphql', () => {
       throw e;
     });
     expect(external).toEqual([]);
+    expect(violations).toEqual([]);
   });
 
   it('shows a refused token and stops, instead of retrying the subscription forever', async () => {
@@ -99,6 +106,15 @@ describe('the GraphQL IDE at /graphql', () => {
     await page.waitForTimeout(5000); // graphql-ws would have retried within 1-4 s
     expect(sockets.length).toBe(attempts);
     expect(attempts).toBe(1);
+    // The banner leaves the tabs and the editors visible.
+    const tabs = await page.locator('.graphiql-session-header').first().boundingBox();
+    const box = await banner.boundingBox();
+    expect(box!.y).toBeGreaterThan(tabs!.y + tabs!.height);
     await page.screenshot({ path: 'test-results/graphiql-refused-token.png' });
+    // A query that succeeds clears it.
+    await replaceEditor('.graphiql-query-editor .monaco-editor', '{ __typename }');
+    await page.locator('.graphiql-execute-button').click();
+    await expect.poll(result, { timeout: 15_000 }).toContain('"__typename": "Query"');
+    await expect.poll(() => banner.count(), { timeout: 5_000 }).toBe(0);
   });
 });

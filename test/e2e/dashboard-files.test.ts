@@ -16,6 +16,10 @@ describe('GET /dashboard', () => {
     expect(res.headers.get('content-encoding')).toBe('gzip');
     expect(res.headers.get('cache-control')).toBe('no-cache');
     expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'self'; script-src 'self';/);
+    // WebSockets only back to the page's own host, not to any ws: or wss: URL.
+    const host = new URL(t.url).host;
+    expect(res.headers.get('content-security-policy')).toContain(`connect-src 'self' ws://${host} wss://${host};`);
+    expect(res.headers.get('content-security-policy')).not.toMatch(/ ws: | wss:;/);
     const html = await res.text();
     expect(html).not.toMatch(/https?:\/\//);
     const again = await fetch(`${t.url}/dashboard`, { headers: { 'if-none-match': res.headers.get('etag')! } });

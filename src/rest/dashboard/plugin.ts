@@ -6,10 +6,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.js';
+import { contentSecurityPolicy } from '../../platform/http/content-security-policy.js';
 import { buildDashboard, type DashboardAsset, type DashboardFiles } from './bundle.js';
-
-/** What the page may load and connect to: this server only. */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export function mountDashboard(fastify: FastifyInstance): { warm(): void } {
   let files: Promise<DashboardFiles> | null = null;
@@ -29,7 +27,8 @@ export function mountDashboard(fastify: FastifyInstance): { warm(): void } {
       .header('vary', 'accept-encoding')
       .header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
       .header('x-content-type-options', 'nosniff');
-    if (file.contentType.startsWith('text/html')) reply.header('content-security-policy', CSP).header('referrer-policy', 'no-referrer');
+    // What the page may load and connect to: this server only (its WebSocket on the page's own host).
+    if (file.contentType.startsWith('text/html')) reply.header('content-security-policy', contentSecurityPolicy(request.headers.host)).header('referrer-policy', 'no-referrer');
     if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
     const accepted = String(request.headers['accept-encoding'] ?? '');
     if (/\bbr\b/.test(accepted)) return reply.header('content-encoding', 'br').send(file.br);
