@@ -15,6 +15,7 @@ import { waitForDatabase } from './platform/db/database-wait.js';
 import type { EmbeddedCluster } from './platform/db/embedded-postgres.js';
 import { mountMetrics } from './platform/http/metrics.js';
 import { mountProbes } from './platform/http/probes.js';
+import { mountFavicon } from './platform/http/favicon.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
 import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, type Revocation } from './modules/brands/index.js';
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
@@ -241,6 +242,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
   gatewayMetrics.register(registry);
   mountProbes(fastify, createDatabaseProbe(databaseUrl), () => events.isListening() && revocationBus.isListening());
+  mountFavicon(fastify);
   const routes = installAccessControl(fastify, services);
   await fastify.register(integrationsV1Plugin(services), { prefix: V1_DIALECT.prefix });
   await fastify.register(bifrostPlugin(services), { prefix: BIFROST_DIALECT.prefix });

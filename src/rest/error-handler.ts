@@ -73,13 +73,22 @@ export function errorHandler(errorBody: ErrorBody = keypoolErrorBody, maxBodyByt
   };
 }
 
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
 /**
  * The error and not-found handlers of one Fastify context (the root, or a dialect's plugin and
- * its prefix), rendering every error with `errorBody`.
+ * its prefix), rendering every error with `errorBody`. A URL that exists for other methods is a
+ * 405 naming them (and saying so in `Allow`), not a 404.
  */
 export function installErrorHandlers(fastify: FastifyInstance, errorBody: ErrorBody = keypoolErrorBody, maxBodyBytes = MAX_BODY_BYTES): void {
   fastify.setErrorHandler(errorHandler(errorBody, maxBodyBytes));
-  fastify.setNotFoundHandler((request, reply) =>
-    render(errorBody, reply, new AppError('route.not_found', `Route not found: ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  fastify.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allowed = METHODS.filter((method) => method !== request.method && fastify.findRoute({ method, url: path }) !== null);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return render(errorBody, reply, new AppError('route.method_not_allowed', `Method ${request.method} is not allowed here: use ${allowed.join(' or ')}`));
+    }
+    return render(errorBody, reply, new AppError('route.not_found', `Route not found: ${request.method} ${path}`));
+  });
 }

@@ -82,6 +82,27 @@ describe('the one port', () => {
     expect(text).toMatch(/keypool_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/integrations",status="200"\}/);
   });
 
+  it('answers a known URL asked with the wrong method with a 405 naming the right one, in the dialect\'s body', async () => {
+    const v1 = await t.rest('GET', '/api/v1/auth/token');
+    expect(v1).toMatchObject({ status: 405, body: { success: false, error: 'Method GET is not allowed here: use POST' } });
+    expect(v1.headers.get('allow')).toBe('POST');
+    const put = await t.rest('PUT', '/api/v1/integrations/1');
+    expect(put).toMatchObject({ status: 405, body: { error: 'Method PUT is not allowed here: use GET or PATCH or DELETE' } });
+    expect(put.headers.get('allow')).toBe('GET, PATCH, DELETE');
+    const gateway = await t.rest('GET', '/v1/chat/completions');
+    expect(gateway).toMatchObject({ status: 405, body: { error: { message: 'Method GET is not allowed here: use POST', type: 'invalid_request_error' } } });
+    const bifrost = await t.rest('PATCH', '/api/providers/groq/keys/abc');
+    expect(bifrost).toMatchObject({ status: 405, body: { is_bifrost_error: false, status_code: 405, error: { message: 'Method PATCH is not allowed here: use GET or PUT or DELETE' } } });
+    expect((await t.rest('GET', '/api/v1/no-such-thing')).status).toBe(404);
+  });
+
+  it('has an icon at /favicon.ico', async () => {
+    const res = await fetch(`${t.url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await res.text()).toMatch(/^<svg /);
+  });
+
   it('answers unknown routes with a JSON 404 and malformed GraphQL bodies with a 400', async () => {
     expect(await t.rest('GET', '/nowhere')).toMatchObject({ status: 404, body: { error: { code: 'route.not_found', message: 'Route not found: GET /nowhere' } } });
     const bad = await t.rest('POST', '/graphql', { rawBody: '{"query": ' });

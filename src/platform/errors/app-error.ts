@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   'request.too_large': { graphql: 'BAD_USER_INPUT', http: 413 },
   'request.unsupported_media_type': { graphql: 'BAD_USER_INPUT', http: 415 },
   'route.not_found': { graphql: 'NOT_FOUND', http: 404 },
+  'route.method_not_allowed': { graphql: 'METHOD_NOT_ALLOWED', http: 405 },
   'auth.unauthenticated': { graphql: 'UNAUTHENTICATED', http: 401 },
   'auth.forbidden': { graphql: 'FORBIDDEN', http: 403 },
   'auth.throttled': { graphql: 'TOO_MANY_FAILED_ATTEMPTS', http: 429 },
