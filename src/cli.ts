@@ -3,22 +3,23 @@
  * same database as the server (DATABASE_URL, or the embedded cluster in the
  * data dir, joined if the server is running). Every command takes --json, and
  * `brand create --quiet` prints only the id, so scripts can chain commands.
+ *
+ * Only the argument parser is loaded up front, so `--help` and argument errors
+ * answer at once; the server's modules load when a command runs.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { CredentialVault, rotateEncryption } from './modules/integrations/index.js';
-import { REVOCATIONS_CHANNEL, type ClientTokenInfo, type Revocation } from './modules/brands/index.js';
-import { ConfigError, loadConfig, type Config } from './config/config.js';
-import { buildServices, openConfiguredDatabase } from './app.js';
-import { openDatabase } from './platform/db/orm.js';
-import { createSqlPool, type SqlPool } from './platform/db/sql-pool.js';
-import { isAppError } from './platform/errors/app-error.js';
-import { InProcessEventBus } from './platform/events/event-bus.js';
-import { jsonCodec, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
-import { systemClock } from './platform/time/clock.js';
+import type { ClientTokenInfo, Revocation } from './modules/brands/index.js';
+import type { Config } from './config/config.js';
+import type { SqlPool } from './platform/db/sql-pool.js';
 import type { Services } from './services.js';
 
 async function withServices<T>(run: (services: Services, context: { config: Config; orm: MikroORM; sqlPool: SqlPool }) => Promise<T>): Promise<T> {
+  const [{ loadConfig }, { buildServices, openConfiguredDatabase }, { openDatabase }, { createSqlPool }, { InProcessEventBus }, { jsonCodec, PgNotifyEventBus }, { systemClock }, { REVOCATIONS_CHANNEL }] =
+    await Promise.all([
+      import('./config/config.js'), import('./app.js'), import('./platform/db/orm.js'), import('./platform/db/sql-pool.js'), import('./platform/events/event-bus.js'),
+      import('./platform/events/pg-notify-bus.js'), import('./platform/time/clock.js'), import('./modules/brands/index.js'),
+    ]);
   const config = loadConfig();
   const { url, cluster } = await openConfiguredDatabase(config, () => {});
   const orm = await openDatabase(url, 4);
@@ -121,6 +122,7 @@ program
   .option('--json', 'print the report as JSON')
   .action((options: { batchSize: number; json?: boolean }) =>
     withServices(async (_services, { config, sqlPool }) => {
+      const { CredentialVault, rotateEncryption } = await import('./modules/integrations/index.js');
       const report = await rotateEncryption(sqlPool, new CredentialVault(config.encryptionKeys), {
         batchSize: options.batchSize,
         onBatch: (r) => console.error(`  scanned ${r.scanned}, re-encrypted ${r.changed}`),
@@ -131,7 +133,9 @@ program
   );
 
 program.parseAsync().catch((e: unknown) => {
-  if (e instanceof ConfigError || isAppError(e)) console.error(`keypool: ${e.message}`);
+  // keypool's own errors (configuration, AppError) carry a message meant for the user.
+  const named = e instanceof Error && (e.name === 'ConfigError' || e.name === 'AppError');
+  if (named) console.error(`keypool: ${e.message}`);
   else console.error('keypool:', e instanceof Error ? e.message : e);
   process.exit(1);
 });

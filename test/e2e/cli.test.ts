@@ -30,6 +30,22 @@ afterAll(() => t.close());
 
 // Each call starts node and compiles the CLI with tsx: on a busy machine, tens of seconds apiece.
 describe('npm run keypool', { timeout: 300_000 }, () => {
+  it('answers --help and argument errors without loading the server (about as fast as node and tsx start)', async () => {
+    const timed = async (args: string[]) => {
+      const started = performance.now();
+      const out = await run(process.execPath, args).catch((e: { stdout: string; stderr: string }) => e);
+      return { ms: performance.now() - started, out };
+    };
+    const bare = await timed(['--import', 'tsx', '-e', '0']);
+    const help = await timed(['--import', 'tsx', 'src/cli.ts', '--help']);
+    expect(help.out.stdout).toContain('Usage: keypool');
+    const wrong = await timed(['--import', 'tsx', 'src/cli.ts', 'token']);
+    expect(wrong.out.stderr).toContain("error: missing required argument 'brandId'");
+    // Loading the server's modules (ORM, Fastify, GraphQL) took 3 s against 0.35 s for a bare start.
+    expect(help.ms).toBeLessThan(bare.ms * 3 + 250);
+    expect(wrong.ms).toBeLessThan(bare.ms * 3 + 250);
+  });
+
   it('creates a brand and issues a client token that the REST routes accept', async () => {
     const created = await cli(['brand', 'create', 'CLI brand']);
     const brandId = /id:\s+(\S+)/.exec(created.stdout)![1];
