@@ -8,7 +8,7 @@ const config: CodegenConfig = {
       documents: ['test/operations/**/*.graphql'],
       plugins: ['typescript-operations', 'typed-document-node'],
       config: {
-        scalars: { DateTimeISO: 'string', JSONObject: 'Record<string, unknown>', ID: 'string' },
+        scalars: { DateTimeISO: 'string', JSONObject: 'Record<string, unknown>', ID: 'string', SafeInt: 'number' },
         useTypeImports: true,
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: true },
@@ -20,7 +20,7 @@ const config: CodegenConfig = {
       plugins: ['typescript-operations', 'typed-document-node'],
       config: {
         documentMode: 'string',
-        scalars: { DateTimeISO: 'string', JSONObject: 'Record<string, unknown>', ID: 'string', Decimal: 'string' },
+        scalars: { DateTimeISO: 'string', JSONObject: 'Record<string, unknown>', ID: 'string', Decimal: 'string', SafeInt: 'number' },
         useTypeImports: true,
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: true },

@@ -317,6 +317,12 @@ describe('the usage ledger', () => {
       ['llama-3.1-8b', node.id, 250, 490],
       ['llama-3.1-8b', null, 750, 495],
     ]);
+    // Counts are whole numbers in the schema (SafeInt: a month of tokens outgrows GraphQL's 32-bit Int), never Float.
+    const types = await t.gql('{ __type(name: "UsageRow") { fields { name type { ofType { name } } } } }', {}, brand.token);
+    const fieldTypes = Object.fromEntries((types.data as any).__type.fields.map((f: any) => [f.name, f.type.ofType?.name]));
+    for (const count of ['requests', 'successes', 'failures', 'rateLimited', 'serverErrors', 'authErrors', 'clientErrors', 'timeouts', 'networkErrors', 'promptTokens', 'completionTokens']) {
+      expect(fieldTypes[count], count).toBe('SafeInt');
+    }
     const byKey = await t.rest('GET', `/api/v1/usage?group_by=integration,day&integration_id=${keyA.id}`, { token: brand.token });
     expect(byKey.body.usage.every((r: any) => r.integration_id === keyA.id && r.day === '2026-03-10')).toBe(true);
     expect((await t.rest('GET', '/api/v1/usage?group_by=provider', { token })).body.usage.find((r: any) => r.provider_name === 'together')).toBeUndefined();
