@@ -35,7 +35,7 @@ import { OPENAI_DIALECT } from './rest/openai/errors.js';
 import { createGatewayMetrics } from './rest/openai/metrics.js';
 import { mountDashboard } from './rest/dashboard/plugin.js';
 import { installAccessControl } from './rest/access.js';
-import { LeaseService, LeaseTokenSigner } from './modules/leases/index.js';
+import { LeaseService, LeaseTokenSigner, UsageFeed, type UsageChanged } from './modules/leases/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
@@ -85,10 +85,11 @@ export async function openConfiguredDatabase(config: Config, log: (line: string)
   return { url: cluster.url, cluster };
 }
 
-/** How events and revocations reach every instance: PostgreSQL NOTIFY in the server, in-process elsewhere. */
+/** How events, revocations and usage changes reach every instance: PostgreSQL NOTIFY in the server, in-process elsewhere. */
 export interface Buses {
   events: EventBus<IntegrationEvent>;
   revocations: EventBus<Revocation>;
+  usage: EventBus<UsageChanged>;
 }
 
 /** Where services report what they did besides their answers (logs, metrics). */
@@ -102,7 +103,7 @@ export function buildServices(
   sqlPool: SqlPool,
   config: Config,
   clock: Clock,
-  buses: Buses = { events: new InProcessEventBus(), revocations: new InProcessEventBus() },
+  buses: Buses = { events: new InProcessEventBus(), revocations: new InProcessEventBus(), usage: new InProcessEventBus() },
   observers: Observers = { warn: () => {}, gatewayTrace: () => {} },
 ): Services {
   const tokens = new ClientTokenSigner(config.jwtSecrets);
@@ -123,10 +124,12 @@ export function buildServices(
     setKeyless: (...a) => integrations.setKeyless(...a),
   });
   const integrations = new IntegrationService(keys, vault, events, clock, providers, config.envReferences);
+  const usageFeed = new UsageFeed(buses.usage, config.usageFeedIntervalMs);
   const leases = new LeaseService(
     sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS },
     async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null,
     providers,
+    usageFeed,
   );
   return {
     clock,
@@ -141,6 +144,8 @@ export function buildServices(
     billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences, billingAdapters(config.billing, upstreamGuard), observers.warn),
     usage: new UsageService(sqlPool, clock),
     leases,
+    usageFeed,
+    usageChanges: buses.usage,
     gateway: new GatewayService(leases, providers, keys, config.gateway, upstreamGuard, observers.warn, observers.gatewayTrace),
   };
 }
@@ -212,12 +217,20 @@ export async function createApp(options: AppOptions): Promise<App> {
     onListening: () => services.revocations.reload(),
   });
   const gatewayMetrics = createGatewayMetrics();
-  const services = buildServices(orm, sqlPool, config, clock, { events, revocations: revocationBus }, {
+  const usageBus = new PgNotifyEventBus<UsageChanged>({
+    connectionString: databaseUrl,
+    channel: 'keypool_usage',
+    publishPool: sqlPool,
+    codec: jsonCodec<UsageChanged>(),
+    log: (message, error) => fastify.log.warn({ err: error }, message),
+  });
+  const services = buildServices(orm, sqlPool, config, clock, { events, revocations: revocationBus, usage: usageBus }, {
     warn: (message, error) => fastify.log.warn({ err: error }, message),
     gatewayTrace: (trace) => gatewayMetrics.observe(trace),
   });
   await events.start();
   await revocationBus.start();
+  await usageBus.start();
 
   let ws: GraphQLWebSocket | null = null;
   // Every response honours Accept-Encoding (br, gzip) once it is worth compressing. Request
@@ -237,7 +250,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   installInputGuard(fastify);
   const registry = mountMetrics(
     fastify,
-    { subscriptions: () => events.listenerCount(), websockets: () => ws?.clientCount() ?? 0, poolBatchRetries: () => services.leases.batchRetries, poolBatches: () => services.leases.batchStats, credentialFailures: () => services.authenticator.credentialFailures },
+    { subscriptions: () => events.listenerCount() + usageBus.listenerCount(), websockets: () => ws?.clientCount() ?? 0, poolBatchRetries: () => services.leases.batchRetries, poolBatches: () => services.leases.batchStats, credentialFailures: () => services.authenticator.credentialFailures },
     config.metricsToken,
   );
   gatewayMetrics.register(registry);
@@ -286,7 +299,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         // The reports of gateway calls that have just ended reach the database before it closes.
         await services.gateway.close();
         await events.close();
+        await services.usageFeed.close();
         await revocationBus.close();
+        await usageBus.close();
         await orm.close();
         await sqlPool.end();
         await cluster?.stop();

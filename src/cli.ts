@@ -29,7 +29,7 @@ async function withServices<T>(run: (services: Services, context: { config: Conf
     connectionString: url, channel: REVOCATIONS_CHANNEL, publishPool: sqlPool, codec: jsonCodec<Revocation>(), log: () => {},
   });
   try {
-    return await run(buildServices(orm, sqlPool, config, systemClock, { events: new InProcessEventBus(), revocations }), { config, orm, sqlPool });
+    return await run(buildServices(orm, sqlPool, config, systemClock, { events: new InProcessEventBus(), revocations, usage: new InProcessEventBus() }), { config, orm, sqlPool });
   } finally {
     await orm.close();
     await sqlPool.end();

@@ -12,6 +12,7 @@ import type { BillingSync } from './modules/billing/billing-sync.js';
 import type { UsageService } from './modules/billing/usage.service.js';
 import type { GatewayService } from './modules/gateway/gateway.service.js';
 import type { EventBus } from './platform/events/event-bus.js';
+import type { UsageChanged, UsageFeed } from './modules/leases/usage-feed.js';
 import type { Clock } from './platform/time/clock.js';
 
 export interface Services {
@@ -28,4 +29,7 @@ export interface Services {
   leases: LeaseService;
   gateway: GatewayService;
   events: EventBus<IntegrationEvent>;
+  usageFeed: UsageFeed;
+  /** Keys whose usage changed, coalesced (the dashboard's live counts). */
+  usageChanges: EventBus<UsageChanged>;
 }

@@ -78,6 +78,8 @@ export interface Config {
   databaseWaitSeconds: number;
   envReferences: EnvReferences;
   billing: BillingConfig;
+  /** How often keys whose usage changed are published to watching dashboards. */
+  usageFeedIntervalMs: number;
   /** Days of the daily usage ledger kept; older days are pruned by the scheduler. */
   usageRetentionDays: number;
   /** Loopback and private hosts and networks that brand-configured upstream URLs and billing APIs may reach. */
@@ -158,6 +160,7 @@ const envSchema = z.object({
   KEYPOOL_BILLING_OPENROUTER_URL: httpUrl.default('https://openrouter.ai'),
   KEYPOOL_BILLING_FAL_URL: httpUrl.default('https://api.fal.ai'),
   KEYPOOL_USAGE_RETENTION_DAYS: integer(1, 36_500).default(400),
+  KEYPOOL_USAGE_FEED_MS: integer(50, 60_000).default(250),
   KEYPOOL_GATEWAY_MAX_ATTEMPTS: integer(1, 10).default(3),
   KEYPOOL_GATEWAY_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
   KEYPOOL_GATEWAY_ATTEMPT_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
@@ -315,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       falUrl: e.KEYPOOL_BILLING_FAL_URL,
     },
     usageRetentionDays: e.KEYPOOL_USAGE_RETENTION_DAYS,
+    usageFeedIntervalMs: e.KEYPOOL_USAGE_FEED_MS,
     gateway: {
       maxAttempts: e.KEYPOOL_GATEWAY_MAX_ATTEMPTS,
       timeoutMs: e.KEYPOOL_GATEWAY_TIMEOUT_MS,

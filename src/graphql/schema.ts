@@ -10,14 +10,14 @@ import { buildSchema } from 'type-graphql';
 import { BrandResolver } from '../modules/brands/index.js';
 import { IntegrationEventsResolver, IntegrationResolver } from '../modules/integrations/index.js';
 import { ProviderResolver } from '../modules/providers/index.js';
-import { LeaseResolver } from '../modules/leases/index.js';
+import { LeaseResolver, UsageFeedResolver } from '../modules/leases/index.js';
 import { NodeResolver } from '../modules/nodes/index.js';
 import { BillingResolver } from '../modules/billing/index.js';
 import type { ContainerType } from 'type-graphql';
 import type { Services } from '../services.js';
 import { authChecker } from './auth-checker.js';
 
-export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver, IntegrationEventsResolver, NodeResolver, BillingResolver] as const;
+export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver, IntegrationEventsResolver, UsageFeedResolver, NodeResolver, BillingResolver] as const;
 
 /** Each resolver with the services it is given (type-graphql asks this container for them). */
 function resolverContainer(s: Services): ContainerType {
@@ -27,6 +27,7 @@ function resolverContainer(s: Services): ContainerType {
     [IntegrationResolver, new IntegrationResolver(s.integrations)],
     [LeaseResolver, new LeaseResolver(s.leases)],
     [IntegrationEventsResolver, new IntegrationEventsResolver()],
+    [UsageFeedResolver, new UsageFeedResolver()],
     [NodeResolver, new NodeResolver(s.nodes, s.nodeCredentials)],
     [BillingResolver, new BillingResolver(s.usage, s.billing)],
   ]);

@@ -90,6 +90,7 @@ const GRAPHQL: Record<string, { needs: Needed; query: (ids: Ids) => string }> = 
   'Subscription.integrationHealthChanged': { needs: 'events.subscribe', query: () => 'subscription { integrationHealthChanged { status } }' },
   'Subscription.spendLimitChanged': { needs: 'events.subscribe', query: () => 'subscription { spendLimitChanged { exceeded } }' },
   'Subscription.integrationChanged': { needs: 'events.subscribe', query: () => 'subscription { integrationChanged { kind } }' },
+  'Subscription.integrationUsageChanged': { needs: 'events.subscribe', query: () => 'subscription { integrationUsageChanged { minuteCount } }' },
 };
 
 let t: TestApp;
@@ -174,7 +175,8 @@ describe.each(Object.entries(GRAPHQL).filter(([f]) => f.startsWith('Subscription
     const refusedSocket = await openSocketWith(without);
     refusedSocket.subscribe('1', entry.query(ids));
     expect(await refusedSocket.closed).toEqual({ code: 4403, reason: 'Forbidden: needs events.subscribe' });
-    const listeners = () => (t.app.services.events as unknown as { listenerCount(): number }).listenerCount();
+    const count = (bus: unknown) => (bus as { listenerCount(): number }).listenerCount();
+    const listeners = () => count(t.app.services.events) + count(t.app.services.usageChanges);
     const before = listeners();
     const allowedSocket = await openSocketWith(await holding(['events.subscribe']));
     allowedSocket.subscribe('1', entry.query(ids));

@@ -6,7 +6,7 @@
  */
 export { IntegrationSchema, ReportedLeaseSchema, type HealthStatus, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
 export { IntegrationService, type IntegrationFilter, type IntegrationPage, type ProviderDirectory, type ReplaceKeyInput, type WriteOptions } from './integration.service.js';
-export { IntegrationType } from './integration.types.js';
+export { HealthStatusEnum, IntegrationType } from './integration.types.js';
 export { validateProvider, type CreateIntegrationInput, type IntegrationSettings } from './integration-input.js';
 export { IntegrationRepository, rowToRecord, type BillingClaim, type BillingFigures } from './integration.repository.js';
 export { normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';

@@ -57,6 +57,7 @@ export class IntegrationType {
   @Field(() => GraphQLJSONObject, { description: 'Each credential field, masked.' }) keyPreview!: Record<string, string>;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
+  @Field(() => Date, { description: 'The instant minuteCount, dailyCount, spendToday and spendMonth are for; they reset at the next UTC minute, day and month.' }) asOf!: Date;
 }
 
 @ObjectType('IntegrationPage')

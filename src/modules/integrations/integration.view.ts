@@ -56,6 +56,8 @@ export interface IntegrationView {
   keyPreview: Record<string, string>;
   createdAt: Date;
   updatedAt: Date;
+  /** The instant the counts and spend are for: a page rolls them over at the next UTC minute, day or month by itself. */
+  asOf: Date;
 }
 
 type Timestamp = Date | string | null | undefined;
@@ -186,5 +188,6 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     keyPreview: e.keyPreview,
     createdAt: asDate(e.createdAt)!,
     updatedAt: asDate(e.updatedAt)!,
+    asOf: now,
   };
 }

@@ -8,5 +8,7 @@ export { LeaseService, type KeyLease, type LeaseOutcome, type LeaseRequest, type
 export { refusalError } from './lease-errors.js';
 export { LeaseTokenSigner } from './lease-token.js';
 export { LeaseResolver } from './lease.resolver.js';
+export { UsageFeed, type KeyUsage, type UsageChanged } from './usage-feed.js';
+export { UsageFeedResolver } from './usage-feed.resolver.js';
 export type { UsageReportInput } from './usage-input.js';
 export { POOL_FUNCTIONS_SQL } from './pool-functions.sql.js';

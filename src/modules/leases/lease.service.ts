@@ -20,6 +20,7 @@ import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRe
 import { LeaseRepository, type LeaseRow, type PoolResult, type PoolTime, type PoolWork, type ReportRow, type SkippedKey } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
+import type { UsageFeed } from './usage-feed.js';
 
 export interface LeaseRequest {
   providerName: string;
@@ -82,6 +83,8 @@ export class LeaseService {
     private readonly settings: LeaseSettings,
     private readonly nodeExists: NodeLookup = async () => false,
     private readonly providers: Pick<ProviderDirectory, 'findProvider' | 'customProviderNames'> | null = null,
+    /** Where each lease's and report's effect on a key goes for watching dashboards. */
+    private readonly feed: Pick<UsageFeed, 'note'> | null = null,
   ) {
     const health = settings.health;
     this.integrations = new IntegrationRepository(pool);
@@ -141,10 +144,12 @@ export class LeaseService {
     }
     const expiresAt = new Date(time.now.getTime() + this.settings.leaseTtlSeconds * 1000);
     const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId, model });
+    const integration = toIntegrationView(leased.record, time.now);
+    this.feed?.note(brandId, integration);
     return {
       kind: 'leased',
       lease: {
-        leaseId: token, integration: toIntegrationView(leased.record, time.now), credentials: resolved.credentials, baseUrl: leased.baseUrl,
+        leaseId: token, integration, credentials: resolved.credentials, baseUrl: leased.baseUrl,
         baseProvider: leased.baseProviderType ?? providerName, extraHeaders: leased.extraHeaders, expiresAt,
       },
     };
@@ -216,6 +221,7 @@ export class LeaseService {
     if (row.outcome === 'not_found') throw leaseNotFound();
     if (row.outcome === 'already_reported') throw leaseAlreadyReported();
     const view = toIntegrationView(row.record, time.now);
+    this.feed?.note(brandId, view);
     await this.publishReportEvents(brandId, view, row, time.now);
     return view;
   }
