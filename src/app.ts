@@ -19,7 +19,7 @@ import { mountFavicon } from './platform/http/favicon.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
 import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, type Revocation } from './modules/brands/index.js';
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
-import { checkEncryptionKeys, CredentialVault, IntegrationRepository, IntegrationService, type IntegrationEvent } from './modules/integrations/index.js';
+import { checkEncryptionKeys, CredentialVault, IntegrationEventLog, IntegrationRepository, IntegrationService, RecordingEventBus, type IntegrationEvent } from './modules/integrations/index.js';
 import { ProviderConfigRepository, ProviderService } from './modules/providers/index.js';
 import { GatewayService, type GatewayTrace } from './modules/gateway/index.js';
 import { SQL_DEFINITIONS } from './sql-definitions.js';
@@ -106,10 +106,11 @@ export function buildServices(
   buses: Buses = { events: new InProcessEventBus(), revocations: new InProcessEventBus(), usage: new InProcessEventBus() },
   observers: Observers = { warn: () => {}, gatewayTrace: () => {} },
 ): Services {
+  const eventLog = new IntegrationEventLog(sqlPool);
   const tokens = new ClientTokenSigner(config.jwtSecrets);
   const upstreamGuard = new UpstreamGuard(config.allowedUpstreams);
   const vault = new CredentialVault(config.encryptionKeys);
-  const events = buses.events;
+  const events = new RecordingEventBus(buses.events, eventLog, observers.warn);
   const revocations: RevocationList = new RevocationList(buses.revocations, () => brands.listRevokedTokenIds());
   const brands = new BrandService(orm.em, tokens, revocations, clock);
   const nodeTokens = new NodeTokenSigner(config.jwtSecrets);
@@ -146,6 +147,7 @@ export function buildServices(
     leases,
     usageFeed,
     usageChanges: buses.usage,
+    eventLog,
     gateway: new GatewayService(leases, providers, keys, config.gateway, upstreamGuard, observers.warn, observers.gatewayTrace),
   };
 }
@@ -264,7 +266,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const schema = await buildKeypoolSchema(services);
   await mountApollo(fastify, schema, services, config.graphqlLimits);
 
-  const background = new BackgroundWork(sqlPool, new IntegrationRepository(sqlPool), services.billing, events, clock, config, (message, error) => fastify.log.warn({ err: error }, message));
+  const background = new BackgroundWork(sqlPool, new IntegrationRepository(sqlPool), services.billing, services.events, clock, config, (message, error) => fastify.log.warn({ err: error }, message), services.eventLog);
   background.start();
 
   let closing: Promise<void> | null = null;

@@ -6,6 +6,7 @@ import type { BrandService } from './modules/brands/brand.service.js';
 import type { RevocationList } from './modules/brands/revocations.js';
 import type { IntegrationEvent } from './modules/integrations/integration.events.js';
 import type { IntegrationService } from './modules/integrations/integration.service.js';
+import type { IntegrationEventLog } from './modules/integrations/integration-event-log.js';
 import type { LeaseService } from './modules/leases/lease.service.js';
 import type { ProviderService } from './modules/providers/provider.service.js';
 import type { BillingSync } from './modules/billing/billing-sync.js';
@@ -30,6 +31,8 @@ export interface Services {
   gateway: GatewayService;
   events: EventBus<IntegrationEvent>;
   usageFeed: UsageFeed;
+  /** The recent history of every key's events. */
+  eventLog: IntegrationEventLog;
   /** Keys whose usage changed, coalesced (the dashboard's live counts). */
   usageChanges: EventBus<UsageChanged>;
 }

@@ -78,6 +78,8 @@ export interface Config {
   databaseWaitSeconds: number;
   envReferences: EnvReferences;
   billing: BillingConfig;
+  /** Days of key event history kept (integrationEvents). */
+  eventRetentionDays: number;
   /** How often keys whose usage changed are published to watching dashboards. */
   usageFeedIntervalMs: number;
   /** Days of the daily usage ledger kept; older days are pruned by the scheduler. */
@@ -161,6 +163,7 @@ const envSchema = z.object({
   KEYPOOL_BILLING_FAL_URL: httpUrl.default('https://api.fal.ai'),
   KEYPOOL_USAGE_RETENTION_DAYS: integer(1, 36_500).default(400),
   KEYPOOL_USAGE_FEED_MS: integer(50, 60_000).default(250),
+  KEYPOOL_EVENT_RETENTION_DAYS: integer(1, 3650).default(30),
   KEYPOOL_GATEWAY_MAX_ATTEMPTS: integer(1, 10).default(3),
   KEYPOOL_GATEWAY_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
   KEYPOOL_GATEWAY_ATTEMPT_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
@@ -319,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     usageRetentionDays: e.KEYPOOL_USAGE_RETENTION_DAYS,
     usageFeedIntervalMs: e.KEYPOOL_USAGE_FEED_MS,
+    eventRetentionDays: e.KEYPOOL_EVENT_RETENTION_DAYS,
     gateway: {
       maxAttempts: e.KEYPOOL_GATEWAY_MAX_ATTEMPTS,
       timeoutMs: e.KEYPOOL_GATEWAY_TIMEOUT_MS,

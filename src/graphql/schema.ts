@@ -26,7 +26,7 @@ function resolverContainer(s: Services): ContainerType {
     [ProviderResolver, new ProviderResolver(s.providers)],
     [IntegrationResolver, new IntegrationResolver(s.integrations)],
     [LeaseResolver, new LeaseResolver(s.leases)],
-    [IntegrationEventsResolver, new IntegrationEventsResolver()],
+    [IntegrationEventsResolver, new IntegrationEventsResolver(s.eventLog)],
     [UsageFeedResolver, new UsageFeedResolver()],
     [NodeResolver, new NodeResolver(s.nodes, s.nodeCredentials)],
     [BillingResolver, new BillingResolver(s.usage, s.billing)],

@@ -68,6 +68,7 @@ const GRAPHQL: Record<string, { needs: Needed; query: (ids: Ids) => string }> = 
   'Query.verifyNodeCredential': { needs: 'nodes.read', query: () => '{ verifyNodeCredential(input: { apiKey: "kpn_x", secret: "x" }) { code } }' },
   'Query.brands': { needs: 'admin', query: () => '{ brands { id } }' },
   'Query.clientTokens': { needs: 'admin', query: () => '{ clientTokens { id } }' },
+  'Query.integrationEvents': { needs: 'integrations.read', query: (ids) => `{ integrationEvents(integrationId: ${ids.integrationId}) { id } }` },
   'Query.usage': { needs: 'integrations.read', query: () => '{ usage(groupBy: [PROVIDER]) { rows { requests } } }' },
   'Mutation.syncBilling': { needs: 'integrations.write', query: (ids) => `mutation { syncBilling(integrationId: ${ids.integrationId}) { id } }` },
   'Mutation.createProvider': { needs: 'integrations.write', query: () => `mutation { createProvider(name: "g${String(Math.random()).slice(2)}", input: { customProviderConfig: { base_provider_type: "openai" }, networkConfig: { base_url: "http://127.0.0.1:9" } }) { name } }` },

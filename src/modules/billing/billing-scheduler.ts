@@ -2,14 +2,14 @@
  * The background work of one instance, on a timer and never on a request
  * path: billing sync of due keys, spend flags re-armed when their period
  * ends (with the event), reported-lease ids purged once their leases
- * expired, and usage ledger days pruned past the retention. Every step is
- * safe to run on any number of instances at once.
+ * expired, usage ledger days and event history pruned past their retention.
+ * Every step is safe to run on any number of instances at once.
  */
 import type { Config } from '../../config/config.js';
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { spendUsage, toIntegrationView, utcDay, type IntegrationEvent, type IntegrationRepository } from '../integrations/index.js';
+import { spendUsage, toIntegrationView, utcDay, type IntegrationEvent, type IntegrationEventLog, type IntegrationRepository } from '../integrations/index.js';
 import type { BillingSync } from './billing-sync.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -25,8 +25,9 @@ export class BackgroundWork {
     private readonly billing: BillingSync,
     private readonly events: EventBus<IntegrationEvent>,
     private readonly clock: Clock,
-    private readonly config: Pick<Config, 'billing' | 'usageRetentionDays' | 'leaseTtlSeconds'>,
+    private readonly config: Pick<Config, 'billing' | 'usageRetentionDays' | 'leaseTtlSeconds' | 'eventRetentionDays'>,
     private readonly log: (message: string, error: unknown) => void,
+    private readonly eventLog: Pick<IntegrationEventLog, 'prune'> | null = null,
   ) {}
 
   start(): void {
@@ -86,5 +87,6 @@ export class BackgroundWork {
     await this.pool.query('delete from reported_lease where reported_at < $1', [new Date(now.getTime() - 2 * this.config.leaseTtlSeconds * 1000)]);
     const oldest = new Date(Date.parse(`${utcDay(now)}T00:00:00Z`) - this.config.usageRetentionDays * 86_400_000).toISOString().slice(0, 10);
     await this.pool.query('delete from usage_daily where day < $1::date', [oldest]);
+    await this.eventLog?.prune(new Date(now.getTime() - this.config.eventRetentionDays * 86_400_000));
   }
 }

@@ -20,4 +20,5 @@ export { checkEncryptionKeys, EncryptionKeysError } from './encryption-check.js'
 export { IntegrationResolver } from './integration.resolver.js';
 export { IntegrationEventsResolver } from './integration-events.resolver.js';
 export { createIntegrationEventCodec } from './integration-event-codec.js';
+export { IntegrationEventLog, RecordingEventBus, type RecordedEvent } from './integration-event-log.js';
 export { SPEND_FUNCTIONS_SQL } from './spend-function.sql.js';

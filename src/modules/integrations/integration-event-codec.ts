@@ -6,7 +6,7 @@
 import type { IntegrationEvent } from './integration.events.js';
 import type { IntegrationView } from './integration.view.js';
 
-const VIEW_DATES = ['cooldownUntil', 'probeDueAt', 'lastUsedAt', 'billingSyncedAt', 'billingErrorAt', 'outOfCreditsUntil', 'createdAt', 'updatedAt', 'asOf'] as const;
+const VIEW_DATES = ['cooldownUntil', 'probeDueAt', 'lastUsedAt', 'billingSyncedAt', 'billingErrorAt', 'outOfCreditsUntil', 'createdAt', 'updatedAt', 'asOf', 'lastErrorAt'] as const;
 
 type Wire = Omit<IntegrationEvent, 'integration' | 'at'> & { at: string; integration?: IntegrationView; integrationId: number };
 

@@ -82,6 +82,9 @@ export const IntegrationSchema = defineEntity({
     outOfCreditsUntil: timestamptz().nullable(),
     /** Why the credential is unusable (it could not be decrypted with the configured keys); selection skips the key. */
     credentialError: p.string().length(255).nullable(),
+    /** The last failed report's outcome (`HTTP 503`, `timeout`), and when it came. */
+    lastError: p.string().length(255).nullable(),
+    lastErrorAt: timestamptz().nullable(),
     /** Only leases that ask for a batch key take this key, and only they. */
     useForBatchApi: p.boolean().default(false),
     /** The environment variables the credential refers to ("env.NAME"): names only, resolved at lease time. */

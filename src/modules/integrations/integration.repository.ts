@@ -42,6 +42,7 @@ export const RECORD_COLUMNS = [
   'spend_today', 'spend_day', 'spend_month', 'spend_month_start',
   'cached_balance', 'cached_usage_today', 'cached_usage_month', 'cached_currency', 'billing_synced_at', 'billing_error', 'billing_error_at',
   'billing_failures', 'billing_next_at', 'billing_claimed_until', 'out_of_credits_at', 'out_of_credits_until', 'credential_error',
+  'last_error', 'last_error_at',
   'created_at', 'updated_at',
 ] as const;
 const COLUMNS = RECORD_COLUMNS.join(', ');

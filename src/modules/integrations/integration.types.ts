@@ -54,6 +54,8 @@ export class IntegrationType {
   @Field(() => Boolean, { description: 'A 402 took the key out of selection: until a billing sync shows a balance, or until outOfCreditsUntil.' }) outOfCredits!: boolean;
   @Field(() => Date, { nullable: true }) outOfCreditsUntil!: Date | null;
   @Field(() => String, { nullable: true, description: 'Why the key is out of the pool: its credential could not be decrypted with the configured keys.' }) credentialError!: string | null;
+  @Field(() => String, { nullable: true, description: 'The last failed report\'s outcome, e.g. "HTTP 503" or "timeout".' }) lastError!: string | null;
+  @Field(() => Date, { nullable: true }) lastErrorAt!: Date | null;
   @Field(() => GraphQLJSONObject, { description: 'Each credential field, masked.' }) keyPreview!: Record<string, string>;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;

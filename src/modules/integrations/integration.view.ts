@@ -53,6 +53,9 @@ export interface IntegrationView {
   outOfCredits: boolean;
   outOfCreditsUntil: Date | null;
   credentialError: string | null;
+  /** The last failed report's outcome (`HTTP 503`, `timeout`) and when it came. */
+  lastError: string | null;
+  lastErrorAt: Date | null;
   keyPreview: Record<string, string>;
   createdAt: Date;
   updatedAt: Date;
@@ -108,6 +111,8 @@ export interface IntegrationRecord {
   outOfCreditsAt?: Timestamp;
   outOfCreditsUntil?: Timestamp;
   credentialError?: string | null;
+  lastError?: string | null;
+  lastErrorAt?: Timestamp;
   createdAt: Date | string;
   updatedAt: Date | string;
 }
@@ -185,6 +190,8 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     billingErrorAt: asDate(e.billingErrorAt ?? null),
     ...outOfCredits(asDate(e.outOfCreditsAt ?? null), asDate(e.outOfCreditsUntil ?? null), now),
     credentialError: e.credentialError ?? null,
+    lastError: e.lastError ?? null,
+    lastErrorAt: asDate(e.lastErrorAt ?? null),
     keyPreview: e.keyPreview,
     createdAt: asDate(e.createdAt)!,
     updatedAt: asDate(e.updatedAt)!,

@@ -283,6 +283,8 @@ begin
       spend_today = new_today, spend_day = p_today, spend_month = new_month, spend_month_start = p_month_start,
       spend_limit_exceeded = exceeded,
       spend_exceeded_period = case when exceeded then keypool_spend_period(i.spend_limit_period, p_day_key, p_month_key) end,
+      last_error = case when r.success then i.last_error else coalesce('HTTP ' || r.status_code, r.error_type, 'unknown error') end,
+      last_error_at = case when r.success then i.last_error_at else p_now end,
       out_of_credits_at = case when r.status_code = 402 then p_now else i.out_of_credits_at end,
       out_of_credits_until = case when r.status_code = 402
         then (case when i.provider_name = any(p_credit_providers) then null else (p_today + 1)::timestamp at time zone 'UTC' end)
