@@ -16,6 +16,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Browser checks measure frame times: one Chromium at a time, not two sharing the cores.
+    fileParallelism: process.env.KEYPOOL_TESTS !== 'browser',
     reporters: ['default'],
   },
 });

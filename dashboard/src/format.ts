@@ -27,6 +27,13 @@ export function countdown(iso: string, now = Date.now()): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+/** A countdown as a clock face, for tight table cells: "1:05", "1:02:03". */
+export function clock(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.ceil((Date.parse(iso) - now) / 1000));
+  const mmss = `${Math.floor((s % 3600) / 60)}:${String(s % 60).padStart(2, '0')}`;
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mmss.padStart(5, '0')}` : mmss;
+}
+
 export const time = (iso: string) => new Date(iso).toLocaleTimeString();
 
 export const HEALTH_WORDS = { HEALTHY: 'Healthy', DEGRADED: 'Degraded', UNHEALTHY: 'Unhealthy' } as const;

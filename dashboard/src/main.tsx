@@ -8,11 +8,12 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Client } from 'graphql-ws';
 import { ApiError, gql, isAuthError, loadSession, openLive, saveSession, subscribe, type ConnectionState, type Session } from './api';
 import {
-  DashboardChangesDocument, DashboardHealthDocument, DashboardKeysDocument, DashboardProvidersDocument, DashboardSpendDocument,
+  DashboardChangesDocument, DashboardHealthDocument, DashboardKeysDocument, DashboardProvidersDocument, DashboardSpendDocument, DashboardUsageChangesDocument,
   type DashboardProvidersQuery,
 } from './generated/graphql';
 import { store, useStore, type Key } from './store';
-import { keyName, usd } from './format';
+import { keyName } from './format';
+import { changeEvent, healthEvent, spendEvent } from './event-text';
 import { SignIn } from './views/sign-in';
 import { Overview } from './views/overview';
 import { KeysTable } from './views/keys';
@@ -31,21 +32,24 @@ async function loadKeys(session: Session): Promise<Key[]> {
   }
 }
 
+const base = (at: string, k: Key) => ({ at, integrationId: k.id, providerName: k.providerName, label: keyName(k) });
+
 function follow(client: Client): () => void {
   const stops = [
     subscribe(client, DashboardHealthDocument, ({ integrationHealthChanged: e }) => {
       store.upsert(e.integration);
-      store.addEvent({ at: e.at, kind: 'health', integrationId: e.integration.id, providerName: e.integration.providerName, label: keyName(e.integration), tag: e.status, text: `${e.previousStatus.toLowerCase()} → ${e.status.toLowerCase()}: ${e.reason}` });
+      store.addEvent(healthEvent(base(e.at, e.integration), e));
     }),
     subscribe(client, DashboardSpendDocument, ({ spendLimitChanged: e }) => {
       store.upsert(e.integration);
-      const tag = e.exceeded && !e.previousExceeded ? 'EXCEEDED' : !e.exceeded && e.previousExceeded ? 'RE-ARMED' : 'SPEND LIMIT';
-      store.addEvent({ at: e.at, kind: 'spend', integrationId: e.integration.id, providerName: e.integration.providerName, label: keyName(e.integration), tag, text: `spend ${usd(e.usage)} of ${e.amount === null ? 'no limit' : usd(e.amount)} (${e.period.toLowerCase()})` });
+      store.addEvent(spendEvent(base(e.at, e.integration), e));
     }),
+    // Counts, spend, last use and cooldowns of every lease and report, a few times a second at most.
+    subscribe(client, DashboardUsageChangesDocument, ({ integrationUsageChanged }) => store.patchUsage(integrationUsageChanged)),
     subscribe(client, DashboardChangesDocument, ({ integrationChanged: e }) => {
       if (e.kind === 'DELETED') store.remove(e.integration.id);
       else store.upsert(e.integration);
-      store.addEvent({ at: e.at, kind: 'key', integrationId: e.integration.id, providerName: e.integration.providerName, label: keyName(e.integration), tag: e.kind, text: `key ${e.kind.toLowerCase()}` });
+      store.addEvent(changeEvent(base(e.at, e.integration), e.kind));
     }),
   ];
   return () => stops.forEach((stop) => stop());
@@ -104,15 +108,17 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: (notic
   const keys = [...s.keys.values()];
   const [, section, id] = route.split('/');
   const detail = section === 'keys' && id ? s.keys.get(Number(id)) : undefined;
+  /** Providers whose billing API keypool syncs from; every other provider's figures are keypool's own ledger. */
+  const billed = new Set(providers.filter((p) => p.billingApi).map((p) => p.name));
 
   let view;
   if (!s.loaded) view = loadError ? <p class="error" role="alert">{loadError}</p> : <p aria-busy="true">Loading keys…</p>;
   else if (section === 'keys') {
     view = (
       <>
-        {detail && <KeyDetail k={detail} events={s.events} session={session} onClose={() => (location.hash = '#/keys')} />}
+        {detail && <KeyDetail k={detail} events={s.events} session={session} billed={billed.has(detail.providerName)} onClose={() => (location.hash = '#/keys')} />}
         {id && !detail && <p class="error" role="alert">Key #{id} does not exist (or was deleted).</p>}
-        <KeysTable keys={keys} onOpen={open} />
+        <KeysTable keys={keys} billed={billed} onOpen={open} />
       </>
     );
   } else if (section === 'events') view = <EventList events={s.events} empty="No events since the page opened: they appear here as they happen." />;

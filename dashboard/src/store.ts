@@ -2,12 +2,31 @@
  * The dashboard's state: every key of the brand by id, the live event feed
  * (newest first, bounded), the providers. Changes are coalesced into one
  * render per animation frame, so a burst of events costs one render; each
- * key is replaced (never mutated), so unchanged rows skip rendering.
+ * key is replaced (never mutated), so unchanged rows skip rendering. Usage
+ * arrives as patches (counts, spend, cooldown) newer than what is shown; the
+ * minute, day and month windows roll over by the clock, at their boundary.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { KeyFieldsFragment } from './generated/graphql';
+import type { DashboardUsageChangesSubscription, KeyFieldsFragment } from './generated/graphql';
 
 export type Key = KeyFieldsFragment;
+export type KeyUsage = DashboardUsageChangesSubscription['integrationUsageChanged'][number];
+
+const MINUTE = 60_000;
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const month = (ms: number) => new Date(ms).toISOString().slice(0, 7);
+
+/** A key's counts and spend as they stand now: a window that has ended since `asOf` reads as 0 (UTC minutes, days, months). */
+export function windowed(k: Key, now: number): { minuteCount: number; dailyCount: number; spendToday: string; spendMonth: string } {
+  const asOf = Date.parse(k.asOf);
+  const sameDay = day(asOf) === day(now);
+  return {
+    minuteCount: Math.floor(asOf / MINUTE) === Math.floor(now / MINUTE) ? k.minuteCount : 0,
+    dailyCount: sameDay ? k.dailyCount : 0,
+    spendToday: sameDay ? k.spendToday : '0',
+    spendMonth: month(asOf) === month(now) ? k.spendMonth : '0',
+  };
+}
 
 export interface FeedEvent {
   seq: number;
@@ -30,6 +49,7 @@ export class Store {
   private seq = 0;
   private readonly listeners = new Set<() => void>();
   private scheduled = false;
+  private rollover: ReturnType<typeof setTimeout> | null = null;
 
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -39,7 +59,20 @@ export class Store {
   replaceKeys(keys: Key[]): void {
     this.keys = new Map(keys.map((k) => [k.id, k]));
     this.loaded = true;
+    this.armRollover();
     this.changed();
+  }
+
+  /** Usage changes, each applied when it is newer than what the key shows. */
+  patchUsage(usages: readonly KeyUsage[]): void {
+    let any = false;
+    for (const { integrationId, ...usage } of usages) {
+      const key = this.keys.get(integrationId);
+      if (!key || Date.parse(usage.asOf) < Date.parse(key.asOf)) continue;
+      this.keys.set(integrationId, { ...key, ...usage });
+      any = true;
+    }
+    if (any) this.changed();
   }
 
   upsert(key: Key): void {
@@ -58,10 +91,35 @@ export class Store {
   }
 
   clear(): void {
+    if (this.rollover) clearTimeout(this.rollover);
+    this.rollover = null;
     this.keys = new Map();
     this.events = [];
     this.loaded = false;
     this.changed();
+  }
+
+  /**
+   * At each minute's end, a key whose shown counts or spend just ended with their window is
+   * re-rendered (it reads 0 now); the others keep their object, so their rows are not drawn again.
+   */
+  private armRollover(since = Date.now()): void {
+    if (this.rollover) clearTimeout(this.rollover);
+    this.rollover = setTimeout(() => {
+      const now = Date.now();
+      let any = false;
+      for (const [id, k] of this.keys) {
+        // What its row shows: drawn at `asOf` at the earliest, and unchanged since the last rollover.
+        const before = windowed(k, Math.max(since, Date.parse(k.asOf)));
+        const after = windowed(k, now);
+        if (before.minuteCount !== after.minuteCount || before.dailyCount !== after.dailyCount || before.spendToday !== after.spendToday || before.spendMonth !== after.spendMonth) {
+          this.keys.set(id, { ...k });
+          any = true;
+        }
+      }
+      if (any) this.changed();
+      this.armRollover(now);
+    }, MINUTE - (Date.now() % MINUTE) + 50);
   }
 
   private changed(): void {

@@ -143,10 +143,24 @@ describe('the dashboard at /dashboard', () => {
     expect(rows[0].is_active).toBe(false);
     await detail.getByRole('button', { name: 'Enable' }).click();
     await detail.getByRole('status').getByText('Enabled').waitFor({ timeout: 5000 });
-    // The API's own validation message comes back as it is.
-    await detail.getByLabel('Per minute').fill('-5');
+    // A typo is refused where it is typed and never sent: "no limit" only ever comes from an empty field.
+    const { rows: before } = await t.app.sqlPool.query('select minute_limit, daily_limit from integration where id = $1', [keyIds[0]]);
+    expect(before[0]).toEqual({ minute_limit: 30, daily_limit: 1000 });
+    for (const typo of ['1,000', 'abc', '-5', '0']) {
+      await detail.getByLabel('Per minute').fill(typo);
+      await detail.getByText(/^Must be /).first().waitFor({ timeout: 2000 });
+      expect(await detail.getByRole('button', { name: 'Save limits' }).isDisabled()).toBe(true);
+      await detail.getByLabel('Per minute').press('Enter');
+    }
+    const { rows: after } = await t.app.sqlPool.query('select minute_limit from integration where id = $1', [keyIds[0]]);
+    expect(after[0].minute_limit).toBe(30);
+    await detail.getByLabel('Per minute').fill('');
+    expect(await detail.locator('.limit-field', { hasText: 'Per minute' }).innerText()).toContain('no limit');
+    await detail.getByLabel('Per minute').fill('45');
     await detail.getByRole('button', { name: 'Save limits' }).click();
-    await expect.poll(() => detail.getByRole('alert').innerText(), { timeout: 5000 }).toMatch(/minuteLimit must be/);
+    await detail.getByRole('status').getByText('Limits saved').waitFor({ timeout: 5000 });
+    expect((await t.app.sqlPool.query('select minute_limit from integration where id = $1', [keyIds[0]])).rows[0].minute_limit).toBe(45);
+    await page.screenshot({ path: `${SHOTS}/key-detail-limits.png`, fullPage: true });
   });
 
   it('shows usage per day and works at phone width', async () => {
@@ -168,16 +182,25 @@ describe('the dashboard at /dashboard', () => {
     await page.goto(`${t.url}/dashboard#/add`);
     const form = page.getByRole('form', { name: 'Add a key' });
     await form.waitFor({ timeout: 15_000 });
+    // No provider is chosen for you; the fields come with the provider's own names once one is.
+    expect(await form.getByLabel('Provider').inputValue()).toBe('');
+    expect(await form.getByRole('button', { name: 'Add key' }).isDisabled()).toBe(true);
     await form.getByLabel('Provider').selectOption('cloudflare');
     await form.getByLabel('Label').fill('Workers AI');
-    await form.getByLabel('api_key').fill('cf-token-0123456789');
+    await form.getByLabel('API token').fill('cf-token-0123456789');
+    // Limits are offered, spend included, and a typo there is refused before anything is sent.
+    await form.getByLabel('Spend limit (USD)').fill('$5');
+    expect(await form.getByRole('button', { name: 'Add key' }).isDisabled()).toBe(true);
+    await form.getByLabel('Spend limit (USD)').fill('5');
+    await form.getByLabel('Period').selectOption('DAILY');
     await form.getByRole('button', { name: 'Add key' }).click();
     await expect.poll(() => form.getByRole('alert').innerText(), { timeout: 5000 }).toMatch(/account_id/);
-    await form.getByLabel('account_id').fill('acc-123');
+    await form.getByLabel('Account ID').fill('acc-123');
     await form.getByRole('button', { name: 'Add key' }).click();
     const detail = page.getByRole('region', { name: 'Key Workers AI' });
     await detail.waitFor({ timeout: 5000 });
     const id = Number(new URL(page.url()).hash.split('/')[2]);
+    expect((await t.app.sqlPool.query('select trim_scale(spend_limit_amount)::text as amount, spend_limit_period from integration where id = $1', [id])).rows[0]).toEqual({ amount: '5', spend_limit_period: 'daily' });
     await detail.getByRole('button', { name: 'Delete…' }).click();
     await detail.getByRole('group', { name: 'Confirm deletion' }).getByRole('button', { name: 'Yes, delete' }).click();
     await expect.poll(async () => (await t.app.sqlPool.query('select count(*)::int as n from integration where id = $1', [id])).rows[0].n, { timeout: 5000 }).toBe(0);

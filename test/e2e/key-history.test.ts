@@ -45,6 +45,17 @@ describe('a key\'s last error and history', () => {
     expect(((await t.gql(HISTORY, { id, limit: 1 }, brand.token)).data as any).integrationEvents).toHaveLength(1);
   });
 
+  it('lists newest first past ten events (ids compare as numbers, not text)', async () => {
+    const id = (await t.rest('POST', '/api/v1/integrations', { body: { provider_name: 'cerebras', credentials: { api_key: 'csk-history-0123456789' } }, token: brand.token })).body.integration.id;
+    for (let i = 1; i <= 12; i++) {
+      clock.advance(1000);
+      expect((await t.rest('PATCH', `/api/v1/integrations/${id}`, { body: { key_label: `v${i}` }, token: brand.token })).status).toBe(200);
+    }
+    const events = ((await t.gql(HISTORY, { id, limit: 13 }, brand.token)).data as any).integrationEvents as { id: string; details: { kind: string; keyLabel: string } }[];
+    expect(events.map((e) => e.details.keyLabel)).toEqual([...Array.from({ length: 12 }, (_, i) => `v${12 - i}`), null]);
+    expect(events.map((e) => Number(e.id))).toEqual([...events.map((e) => Number(e.id))].sort((a, b) => b - a));
+  });
+
   it('shows another brand nothing, and refuses a limit out of range', async () => {
     const id = (await t.rest('POST', '/api/v1/integrations', { body: { provider_name: 'mistral', credentials: { api_key: 'mistral-history-0123456789' } }, token: brand.token })).body.integration.id;
     const other = await t.createBrand('Other');

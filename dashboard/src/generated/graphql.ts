@@ -71,19 +71,19 @@ export type UpdateIntegrationInput = {
   weight?: string | null | undefined;
 };
 
-export type KeyFieldsFragment = { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean };
+export type KeyFieldsFragment = { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string };
 
 export type DashboardKeysQueryVariables = Exact<{
   offset: number;
 }>;
 
 
-export type DashboardKeysQuery = { integrations: { total: number, items: Array<{ id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean }> } };
+export type DashboardKeysQuery = { integrations: { total: number, items: Array<{ id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string }> } };
 
 export type DashboardProvidersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardProvidersQuery = { providers: Array<{ name: string, label: string, custom: boolean, keyless: boolean, credentialFields: Array<{ name: string, example: string, optional: boolean }> }> };
+export type DashboardProvidersQuery = { providers: Array<{ name: string, label: string, custom: boolean, keyless: boolean, billingApi: boolean, credentialFields: Array<{ name: string, label: string, example: string, optional: boolean }> }> };
 
 export type DashboardUsageQueryVariables = Exact<{
   from: string;
@@ -93,20 +93,32 @@ export type DashboardUsageQueryVariables = Exact<{
 
 export type DashboardUsageQuery = { usage: { rows: Array<{ day: string | null, requests: number, failures: number, costUsd: string, latencyMsAvg: number | null, timeToFirstTokenMsAvg: number | null }> } };
 
+export type DashboardUsageChangesSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardUsageChangesSubscription = { integrationUsageChanged: Array<{ integrationId: number, minuteCount: number, dailyCount: number, spendToday: string, spendMonth: string, spendLimitExceeded: boolean, lastUsedAt: string | null, cooldownUntil: string | null, healthStatus: HealthStatus, consecutiveFailures: number, probeDueAt: string | null, asOf: string }> };
+
+export type DashboardKeyEventsQueryVariables = Exact<{
+  id: number;
+}>;
+
+
+export type DashboardKeyEventsQuery = { integrationEvents: Array<{ id: string, type: string, at: string, details: Record<string, unknown> }> };
+
 export type DashboardHealthSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardHealthSubscription = { integrationHealthChanged: { at: string, previousStatus: HealthStatus, status: HealthStatus, reason: string, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean } } };
+export type DashboardHealthSubscription = { integrationHealthChanged: { at: string, previousStatus: HealthStatus, status: HealthStatus, reason: string, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } } };
 
 export type DashboardSpendSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardSpendSubscription = { spendLimitChanged: { at: string, exceeded: boolean, previousExceeded: boolean, usage: string, amount: string | null, period: SpendLimitPeriod, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean } } };
+export type DashboardSpendSubscription = { spendLimitChanged: { at: string, exceeded: boolean, previousExceeded: boolean, usage: string, amount: string | null, period: SpendLimitPeriod, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } } };
 
 export type DashboardChangesSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardChangesSubscription = { integrationChanged: { at: string, kind: IntegrationChangeKind, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean } } };
+export type DashboardChangesSubscription = { integrationChanged: { at: string, kind: IntegrationChangeKind, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } } };
 
 export type DashboardUpdateKeyMutationVariables = Exact<{
   id: number;
@@ -114,14 +126,14 @@ export type DashboardUpdateKeyMutationVariables = Exact<{
 }>;
 
 
-export type DashboardUpdateKeyMutation = { updateIntegration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean } };
+export type DashboardUpdateKeyMutation = { updateIntegration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } };
 
 export type DashboardCreateKeyMutationVariables = Exact<{
   input: CreateIntegrationInput;
 }>;
 
 
-export type DashboardCreateKeyMutation = { createIntegration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean } };
+export type DashboardCreateKeyMutation = { createIntegration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } };
 
 export type DashboardDeleteKeyMutationVariables = Exact<{
   id: number;
@@ -178,6 +190,9 @@ export const KeyFieldsFragmentDoc = new TypedDocumentString(`
   billingSyncedAt
   billingError
   keyless
+  lastError
+  lastErrorAt
+  asOf
 }
     `, {"fragmentName":"KeyFields"}) as unknown as TypedDocumentString<KeyFieldsFragment, unknown>;
 export const DashboardKeysDocument = new TypedDocumentString(`
@@ -218,6 +233,9 @@ export const DashboardKeysDocument = new TypedDocumentString(`
   billingSyncedAt
   billingError
   keyless
+  lastError
+  lastErrorAt
+  asOf
 }`) as unknown as TypedDocumentString<DashboardKeysQuery, DashboardKeysQueryVariables>;
 export const DashboardProvidersDocument = new TypedDocumentString(`
     query DashboardProviders {
@@ -226,8 +244,10 @@ export const DashboardProvidersDocument = new TypedDocumentString(`
     label
     custom
     keyless
+    billingApi
     credentialFields {
       name
+      label
       example
       optional
     }
@@ -248,6 +268,34 @@ export const DashboardUsageDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DashboardUsageQuery, DashboardUsageQueryVariables>;
+export const DashboardUsageChangesDocument = new TypedDocumentString(`
+    subscription DashboardUsageChanges {
+  integrationUsageChanged {
+    integrationId
+    minuteCount
+    dailyCount
+    spendToday
+    spendMonth
+    spendLimitExceeded
+    lastUsedAt
+    cooldownUntil
+    healthStatus
+    consecutiveFailures
+    probeDueAt
+    asOf
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardUsageChangesSubscription, DashboardUsageChangesSubscriptionVariables>;
+export const DashboardKeyEventsDocument = new TypedDocumentString(`
+    query DashboardKeyEvents($id: Int!) {
+  integrationEvents(integrationId: $id, limit: 20) {
+    id
+    type
+    at
+    details
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardKeyEventsQuery, DashboardKeyEventsQueryVariables>;
 export const DashboardHealthDocument = new TypedDocumentString(`
     subscription DashboardHealth {
   integrationHealthChanged {
@@ -289,6 +337,9 @@ export const DashboardHealthDocument = new TypedDocumentString(`
   billingSyncedAt
   billingError
   keyless
+  lastError
+  lastErrorAt
+  asOf
 }`) as unknown as TypedDocumentString<DashboardHealthSubscription, DashboardHealthSubscriptionVariables>;
 export const DashboardSpendDocument = new TypedDocumentString(`
     subscription DashboardSpend {
@@ -333,6 +384,9 @@ export const DashboardSpendDocument = new TypedDocumentString(`
   billingSyncedAt
   billingError
   keyless
+  lastError
+  lastErrorAt
+  asOf
 }`) as unknown as TypedDocumentString<DashboardSpendSubscription, DashboardSpendSubscriptionVariables>;
 export const DashboardChangesDocument = new TypedDocumentString(`
     subscription DashboardChanges {
@@ -373,6 +427,9 @@ export const DashboardChangesDocument = new TypedDocumentString(`
   billingSyncedAt
   billingError
   keyless
+  lastError
+  lastErrorAt
+  asOf
 }`) as unknown as TypedDocumentString<DashboardChangesSubscription, DashboardChangesSubscriptionVariables>;
 export const DashboardUpdateKeyDocument = new TypedDocumentString(`
     mutation DashboardUpdateKey($id: Int!, $input: UpdateIntegrationInput!) {
@@ -409,6 +466,9 @@ export const DashboardUpdateKeyDocument = new TypedDocumentString(`
   billingSyncedAt
   billingError
   keyless
+  lastError
+  lastErrorAt
+  asOf
 }`) as unknown as TypedDocumentString<DashboardUpdateKeyMutation, DashboardUpdateKeyMutationVariables>;
 export const DashboardCreateKeyDocument = new TypedDocumentString(`
     mutation DashboardCreateKey($input: CreateIntegrationInput!) {
@@ -445,6 +505,9 @@ export const DashboardCreateKeyDocument = new TypedDocumentString(`
   billingSyncedAt
   billingError
   keyless
+  lastError
+  lastErrorAt
+  asOf
 }`) as unknown as TypedDocumentString<DashboardCreateKeyMutation, DashboardCreateKeyMutationVariables>;
 export const DashboardDeleteKeyDocument = new TypedDocumentString(`
     mutation DashboardDeleteKey($id: Int!) {

@@ -1,20 +1,60 @@
-/** One key: its state, its recent events, and what can be done to it (the API's own validation messages on failure). */
+/**
+ * One key: its state (cooldown end, next probe, last error), its recent events (the recorded
+ * history, then what arrives live), and what can be done to it. Limits are checked as they are
+ * typed; the API's own validation message shows for anything else.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, gql, type Session } from '../api';
-import { DashboardDeleteKeyDocument, DashboardUpdateKeyDocument, type UpdateIntegrationInput } from '../generated/graphql';
-import { store, type FeedEvent, type Key } from '../store';
-import { ago, keyName, preview, usd } from '../format';
+import { DashboardDeleteKeyDocument, DashboardKeyEventsDocument, DashboardUpdateKeyDocument, type UpdateIntegrationInput } from '../generated/graphql';
+import { store, useNow, windowed, type FeedEvent, type Key } from '../store';
+import { ago, countdown, keyName, preview, time, usd } from '../format';
+import { recordedEvent } from '../event-text';
+import { LimitField, parseCount, parseUsd, valueOf } from '../limits-form';
 import { HealthBadge } from './badges';
 import { EventList } from './events';
 
-const orNull = (text: string) => (text.trim() === '' ? null : text.trim());
-const intOrNull = (text: string) => (text.trim() === '' ? null : Number(text));
+/** The key's recorded history, newest first, loaded when it is opened. */
+function useHistory(session: Session, k: Key): FeedEvent[] {
+  const [history, setHistory] = useState<FeedEvent[]>([]);
+  useEffect(() => {
+    let stopped = false;
+    setHistory([]);
+    gql(session, DashboardKeyEventsDocument, { id: k.id }).then(
+      ({ integrationEvents }) => !stopped && setHistory(integrationEvents.map((r, i) => ({ ...recordedEvent(r, { id: k.id, providerName: k.providerName, label: keyName(k) }), seq: -1 - i }))),
+      () => {},
+    );
+    return () => void (stopped = true);
+  }, [k.id]);
+  return history;
+}
 
-export function KeyDetail({ k, events, session, onClose }: { k: Key; events: FeedEvent[]; session: Session; onClose: () => void }) {
+/** Live events first, then the recorded ones from before (the same event twice shows once). */
+function merged(live: FeedEvent[], history: FeedEvent[]): FeedEvent[] {
+  const seen = new Set(live.map((e) => `${e.at}|${e.tag}|${e.text}`));
+  return [...live, ...history.filter((e) => !seen.has(`${e.at}|${e.tag}|${e.text}`))].slice(0, 20);
+}
+
+function Waits({ k }: { k: Key }) {
+  const now = useNow(k.cooldownUntil !== null || k.probeDueAt !== null);
+  const cooling = k.cooldownUntil && Date.parse(k.cooldownUntil) > now;
+  return (
+    <>
+      <dt>Cooldown</dt>
+      <dd>{cooling ? <>until {time(k.cooldownUntil!)} ({countdown(k.cooldownUntil!, now)})</> : 'none'}</dd>
+      <dt>Next probe</dt>
+      <dd>{k.probeDueAt ? (Date.parse(k.probeDueAt) > now ? <>at {time(k.probeDueAt)} ({countdown(k.probeDueAt, now)})</> : 'due: the next lease tries it') : 'none (not unhealthy)'}</dd>
+    </>
+  );
+}
+
+export function KeyDetail({ k, events, session, billed, onClose }: { k: Key; events: FeedEvent[]; session: Session; billed: boolean; onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [limits, setLimits] = useState({ minute: '', daily: '', amount: '', period: 'MONTHLY', action: 'WARN' });
+  const history = useHistory(session, k);
+  const now = useNow(true);
+  const counts = windowed(k, now);
   useEffect(() => {
     setLimits({ minute: k.minuteLimit?.toString() ?? '', daily: k.dailyLimit?.toString() ?? '', amount: k.spendLimitAmount ?? '', period: k.spendLimitPeriod, action: k.spendLimitAction });
     setConfirming(false);
@@ -43,10 +83,10 @@ export function KeyDetail({ k, events, session, onClose }: { k: Key; events: Fee
     }
   }
 
-  const field = (name: keyof typeof limits) => ({
-    value: limits[name],
-    onInput: (e: Event) => setLimits({ ...limits, [name]: (e.target as HTMLInputElement).value }),
-  });
+  const text = (name: 'minute' | 'daily' | 'amount') => ({ text: limits[name], onText: (value: string) => setLimits({ ...limits, [name]: value }) });
+  const select = (name: 'period' | 'action') => ({ value: limits[name], onChange: (e: Event) => setLimits({ ...limits, [name]: (e.target as HTMLSelectElement).value }) });
+  const parsed = { minute: parseCount(limits.minute), daily: parseCount(limits.daily), amount: parseUsd(limits.amount) };
+  const invalid = Object.values(parsed).some((p) => p.kind === 'invalid');
 
   return (
     <section class="detail" aria-label={`Key ${keyName(k)}`}>
@@ -56,12 +96,14 @@ export function KeyDetail({ k, events, session, onClose }: { k: Key; events: Fee
       </header>
       <dl class="facts">
         <dt>Health</dt><dd><HealthBadge status={k.healthStatus} /> {k.consecutiveFailures} consecutive failures</dd>
+        <dt>Last error</dt><dd>{k.lastError ? <>{k.lastError} <span class="muted">({ago(k.lastErrorAt, now)})</span></> : 'none'}</dd>
+        <Waits k={k} />
         <dt>Preview</dt><dd class="mono">{preview(k)}</dd>
         <dt>State</dt><dd>{k.isActive ? 'enabled' : 'disabled'}{k.isPrimary ? ', primary' : ''}{k.outOfCredits ? ', out of credits' : ''}{k.credentialError ? `, ${k.credentialError}` : ''}</dd>
-        <dt>Requests</dt><dd>{k.minuteCount} this minute (limit {k.minuteLimit ?? 'none'}), {k.dailyCount} today (limit {k.dailyLimit ?? 'none'})</dd>
-        <dt>Spend</dt><dd>{usd(k.spendToday)} today, {usd(k.spendMonth)} this month{k.spendLimitAmount !== null && `; limit ${usd(k.spendLimitAmount)} ${k.spendLimitPeriod.toLowerCase()} (${k.spendLimitAction.toLowerCase()})${k.spendLimitExceeded ? ', exceeded' : ''}`}</dd>
-        <dt>Last used</dt><dd>{ago(k.lastUsedAt)}</dd>
-        <dt>Billing</dt><dd>{k.billingError ?? (k.billingSyncedAt ? `synced ${ago(k.billingSyncedAt)}` : 'not synced')}</dd>
+        <dt>Requests</dt><dd>{counts.minuteCount} this minute (limit {k.minuteLimit ?? 'none'}), {counts.dailyCount} today (limit {k.dailyLimit ?? 'none'})</dd>
+        <dt>Spend</dt><dd>{usd(counts.spendToday)} today, {usd(counts.spendMonth)} this month{k.spendLimitAmount !== null && `; limit ${usd(k.spendLimitAmount)} ${k.spendLimitPeriod.toLowerCase()} (${k.spendLimitAction.toLowerCase()})${k.spendLimitExceeded ? ', exceeded' : ''}`}</dd>
+        <dt>Last used</dt><dd>{ago(k.lastUsedAt, now)}</dd>
+        <dt>Billing</dt><dd>{!billed ? "keypool's own ledger (this provider has no billing API)" : k.billingError ?? (k.billingSyncedAt ? `synced ${ago(k.billingSyncedAt, now)}` : 'not synced yet')}</dd>
       </dl>
       <div class="actions">
         <button type="button" onClick={() => update({ isActive: !k.isActive }, k.isActive ? 'Disabled' : 'Enabled')}>{k.isActive ? 'Disable' : 'Enable'}</button>
@@ -77,25 +119,27 @@ export function KeyDetail({ k, events, session, onClose }: { k: Key; events: Fee
       <form
         class="limits"
         aria-label="Limits"
+        noValidate
         onSubmit={(e) => {
           e.preventDefault();
+          if (invalid) return void setError('Fix the limits marked above first: nothing was saved');
           void update({
-            minuteLimit: intOrNull(limits.minute), dailyLimit: intOrNull(limits.daily), spendLimitAmount: orNull(limits.amount),
+            minuteLimit: valueOf(parsed.minute), dailyLimit: valueOf(parsed.daily), spendLimitAmount: valueOf(parsed.amount),
             spendLimitPeriod: limits.period as Key['spendLimitPeriod'], spendLimitAction: limits.action as Key['spendLimitAction'],
           }, 'Limits saved');
         }}
       >
-        <label>Per minute <input inputMode="numeric" placeholder="none" {...field('minute')} /></label>
-        <label>Per day <input inputMode="numeric" placeholder="none" {...field('daily')} /></label>
-        <label>Spend limit (USD) <input inputMode="decimal" placeholder="none" {...field('amount')} /></label>
-        <label>Period <select {...field('period')}><option value="DAILY">daily</option><option value="MONTHLY">monthly</option></select></label>
-        <label>When exceeded <select {...field('action')}><option value="WARN">warn</option><option value="BLOCK">block</option></select></label>
-        <button type="submit">Save limits</button>
+        <LimitField label="Per minute" inputMode="numeric" parse={parseCount} {...text('minute')} />
+        <LimitField label="Per day" inputMode="numeric" parse={parseCount} {...text('daily')} />
+        <LimitField label="Spend limit (USD)" inputMode="decimal" parse={parseUsd} {...text('amount')} />
+        <label>Period <select {...select('period')}><option value="DAILY">daily</option><option value="MONTHLY">monthly</option></select></label>
+        <label>When exceeded <select {...select('action')}><option value="WARN">warn</option><option value="BLOCK">block</option></select></label>
+        <button type="submit" disabled={invalid}>Save limits</button>
       </form>
       {error && <p class="error" role="alert">{error}</p>}
       {done && !error && <p class="ok" role="status">{done}</p>}
       <h3>Recent events</h3>
-      <EventList events={events.filter((e) => e.integrationId === k.id).slice(0, 20)} empty="No events for this key since the page opened." />
+      <EventList events={merged(events.filter((e) => e.integrationId === k.id), history)} empty="No events for this key yet." />
     </section>
   );
 }

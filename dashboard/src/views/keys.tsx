@@ -1,9 +1,13 @@
-/** Every key, per provider: sortable, filterable; a row opens the key. */
+/**
+ * Every key, per provider: sortable, filterable; a row opens the key. The table fits a 1400 px
+ * window; on a phone each row is a card of labelled cells. Counts and spend roll over with their
+ * windows (the store re-renders a row when its minute ends).
+ */
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { Key } from '../store';
-import { useNow } from '../store';
-import { ago, countdown, keyName, preview, usd } from '../format';
+import { useNow, windowed } from '../store';
+import { ago, clock, keyName, preview, usd } from '../format';
 import { HealthBadge, Tag, UsageBar } from './badges';
 
 type SortKey = 'name' | 'health' | 'failures' | 'minute' | 'day' | 'spendToday' | 'spendMonth' | 'lastUsed';
@@ -21,18 +25,18 @@ const SORTS: Record<SortKey, (a: Key, b: Key) => number> = {
   name: (a, b) => byText(sortName(a), sortName(b)),
   health: (a, b) => HEALTH_ORDER[a.healthStatus] - HEALTH_ORDER[b.healthStatus],
   failures: (a, b) => a.consecutiveFailures - b.consecutiveFailures,
-  minute: (a, b) => a.minuteCount - b.minuteCount,
-  day: (a, b) => a.dailyCount - b.dailyCount,
-  spendToday: (a, b) => Number(a.spendToday) - Number(b.spendToday),
-  spendMonth: (a, b) => Number(a.spendMonth) - Number(b.spendMonth),
+  minute: (a, b) => windowed(a, Date.now()).minuteCount - windowed(b, Date.now()).minuteCount,
+  day: (a, b) => windowed(a, Date.now()).dailyCount - windowed(b, Date.now()).dailyCount,
+  spendToday: (a, b) => Number(windowed(a, Date.now()).spendToday) - Number(windowed(b, Date.now()).spendToday),
+  spendMonth: (a, b) => Number(windowed(a, Date.now()).spendMonth) - Number(windowed(b, Date.now()).spendMonth),
   lastUsed: (a, b) => byText(a.lastUsedAt ?? '', b.lastUsedAt ?? ''),
 };
 
 function Waiting({ k }: { k: Key }) {
   const until = k.cooldownUntil ?? k.probeDueAt;
   const now = useNow(until !== null);
-  if (k.cooldownUntil && Date.parse(k.cooldownUntil) > now) return <Tag tone="warn" text={`cooling down ${countdown(k.cooldownUntil, now)}`} />;
-  if (k.probeDueAt) return <Tag tone="bad" text={Date.parse(k.probeDueAt) > now ? `probe in ${countdown(k.probeDueAt, now)}` : 'probe due'} />;
+  if (k.cooldownUntil && Date.parse(k.cooldownUntil) > now) return <Tag tone="warn" text={`cooling down ${clock(k.cooldownUntil, now)}`} />;
+  if (k.probeDueAt) return <Tag tone="bad" text={Date.parse(k.probeDueAt) > now ? `probe in ${clock(k.probeDueAt, now)}` : 'probe due'} />;
   return <span class="muted">—</span>;
 }
 
@@ -48,21 +52,29 @@ function State({ k }: { k: Key }) {
  * Rows are grid rows rather than table rows: each lays itself out alone (CSS containment) and
  * off-screen rows are skipped (content-visibility), so one key changing among 1,000 costs one row.
  */
-const Row = memo(function Row({ k, onOpen }: { k: Key; onOpen: (id: number) => void }) {
+/** Billing: the provider's billing API's state, or keypool's own ledger for a provider that has none (never "synced"). */
+function Billing({ k, billed }: { k: Key; billed: boolean }) {
+  if (!billed) return <span class="muted" title="This provider has no billing API: spend is keypool's own ledger">ledger</span>;
+  if (k.billingError) return <Tag tone="warn" text="sync failing" />;
+  return k.billingSyncedAt ? <>synced {ago(k.billingSyncedAt)}</> : <span class="muted">not synced yet</span>;
+}
+
+const Row = memo(function Row({ k, billed, onOpen }: { k: Key; billed: boolean; onOpen: (id: number) => void }) {
   const open = () => onOpen(k.id);
+  const counts = windowed(k, Date.now());
   return (
     <div role="row" class="grid-row" data-key-id={k.id} tabIndex={0} onClick={open} onKeyDown={(e) => e.key === 'Enter' && open()} aria-label={`${keyName(k)}, ${k.healthStatus.toLowerCase()}`}>
       <span role="rowheader"><a href={`#/keys/${k.id}`} onClick={(e) => e.stopPropagation()}>{keyName(k)}</a> <State k={k} /></span>
-      <span role="cell" class="mono">{preview(k)}</span>
-      <span role="cell"><HealthBadge status={k.healthStatus} /></span>
-      <span role="cell" class="num">{k.consecutiveFailures}</span>
-      <span role="cell"><Waiting k={k} /></span>
-      <span role="cell"><UsageBar label={`${keyName(k)} this minute`} used={k.minuteCount} limit={k.minuteLimit} /></span>
-      <span role="cell"><UsageBar label={`${keyName(k)} today`} used={k.dailyCount} limit={k.dailyLimit} /></span>
-      <span role="cell" class="num">{usd(k.spendToday)}</span>
-      <span role="cell" class="num">{usd(k.spendMonth)}{k.spendLimitAmount !== null && <span class="muted"> / {usd(k.spendLimitAmount)} {k.spendLimitPeriod.toLowerCase()}</span>}</span>
-      <span role="cell">{ago(k.lastUsedAt)}</span>
-      <span role="cell">{k.billingError ? <Tag tone="warn" text="sync failing" /> : k.billingSyncedAt ? `synced ${ago(k.billingSyncedAt)}` : <span class="muted">not synced</span>}</span>
+      <span role="cell" data-label="Preview" class="mono">{preview(k)}</span>
+      <span role="cell" data-label="Health"><HealthBadge status={k.healthStatus} /></span>
+      <span role="cell" data-label="Failures" class="num">{k.consecutiveFailures}</span>
+      <span role="cell" data-label="Cooldown / probe"><Waiting k={k} /></span>
+      <span role="cell" data-label="This minute"><UsageBar label={`${keyName(k)} this minute`} used={counts.minuteCount} limit={k.minuteLimit} /></span>
+      <span role="cell" data-label="Today"><UsageBar label={`${keyName(k)} today`} used={counts.dailyCount} limit={k.dailyLimit} /></span>
+      <span role="cell" data-label="Spend today" class="num">{usd(counts.spendToday)}</span>
+      <span role="cell" data-label="Spend this month" class="num">{usd(counts.spendMonth)}{k.spendLimitAmount !== null && <span class="muted"> / {usd(k.spendLimitAmount)} {k.spendLimitPeriod.toLowerCase()}</span>}</span>
+      <span role="cell" data-label="Last used">{ago(k.lastUsedAt)}</span>
+      <span role="cell" data-label="Billing"><Billing k={k} billed={billed} /></span>
     </div>
   );
 });
@@ -70,9 +82,9 @@ const Row = memo(function Row({ k, onOpen }: { k: Key; onOpen: (id: number) => v
 /** Rows in blocks: a block whose keys are the same objects in the same order is not rendered again. */
 const BLOCK = 50;
 const sameKeys = (a: { keys: Key[] }, b: { keys: Key[] }) => a.keys.length === b.keys.length && a.keys.every((k, i) => k === b.keys[i]);
-const RowBlock = memo(function RowBlock({ keys, onOpen }: { keys: Key[]; onOpen: (id: number) => void }) {
-  return <>{keys.map((k) => <Row key={k.id} k={k} onOpen={onOpen} />)}</>;
-}, (prev, next) => prev.onOpen === next.onOpen && sameKeys(prev, next));
+const RowBlock = memo(function RowBlock({ keys, billed, onOpen }: { keys: Key[]; billed: boolean; onOpen: (id: number) => void }) {
+  return <>{keys.map((k) => <Row key={k.id} k={k} billed={billed} onOpen={onOpen} />)}</>;
+}, (prev, next) => prev.onOpen === next.onOpen && prev.billed === next.billed && sameKeys(prev, next));
 
 function blocks(keys: Key[]): Key[][] {
   const out: Key[][] = [];
@@ -86,7 +98,7 @@ const COLUMNS: { label: string; sort?: SortKey }[] = [
   { label: 'Spend today', sort: 'spendToday' }, { label: 'Spend this month', sort: 'spendMonth' }, { label: 'Last used', sort: 'lastUsed' }, { label: 'Billing sync' },
 ];
 
-export function KeysTable({ keys, onOpen }: { keys: Key[]; onOpen: (id: number) => void }) {
+export function KeysTable({ keys, billed, onOpen }: { keys: Key[]; billed: ReadonlySet<string>; onOpen: (id: number) => void }) {
   const [sort, setSort] = useState<{ by: SortKey; desc: boolean }>({ by: 'name', desc: false });
   const [text, setText] = useState('');
   const [health, setHealth] = useState('');
@@ -110,6 +122,7 @@ export function KeysTable({ keys, onOpen }: { keys: Key[]; onOpen: (id: number) 
       </span>
     );
   };
+  if (keys.length === 0) return <p class="empty">No keys yet. <a href="#/add">Add a key</a> to start the pool.</p>;
   return (
     <>
       <div class="filters" role="search">
@@ -127,7 +140,7 @@ export function KeysTable({ keys, onOpen }: { keys: Key[]; onOpen: (id: number) 
           <div class="table-scroll">
             <div role="table" class="keys" aria-label={`${group.label} keys`} aria-rowcount={group.keys.length + 1}>
               <div role="rowgroup"><div role="row" class="grid-row head">{COLUMNS.map(header)}</div></div>
-              <div role="rowgroup">{blocks(group.keys).map((keys, i) => <RowBlock key={i} keys={keys} onOpen={onOpen} />)}</div>
+              <div role="rowgroup">{blocks(group.keys).map((keys, i) => <RowBlock key={i} keys={keys} billed={billed.has(name)} onOpen={onOpen} />)}</div>
             </div>
           </div>
         </section>

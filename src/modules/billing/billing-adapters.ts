@@ -7,6 +7,7 @@
  */
 import { Agent, fetch, type Response } from 'undici';
 import { decimalText } from '../../platform/numbers/decimal.js';
+import { PROVIDER_NAMES, PROVIDERS } from '../providers/index.js';
 import { forbiddenUpstream, UpstreamGuard } from '../../platform/http/upstream-guard.js';
 import type { BillingFigures } from '../integrations/index.js';
 import { retryAfterMs } from '../../platform/http/retry-after.js';
@@ -117,4 +118,5 @@ export function billingAdapters(urls: { openrouterUrl: string; falUrl: string },
   ]);
 }
 
-export const BILLING_PROVIDERS = ['openrouter', 'fal_ai'] as const;
+/** The providers the catalog marks as having a billing API: each has an adapter above (a test checks). */
+export const BILLING_PROVIDERS: readonly string[] = PROVIDER_NAMES.filter((name) => PROVIDERS[name].billingApi);

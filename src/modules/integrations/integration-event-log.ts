@@ -36,7 +36,7 @@ export class IntegrationEventLog {
   /** A key's most recent events, newest first. */
   async recent(brandId: string, integrationId: number, limit: number): Promise<RecordedEvent[]> {
     const { rows } = await this.db.query<{ id: string; integration_id: number; type: IntegrationEvent['type']; at: Date; payload: Record<string, unknown> }>(
-      'select id::text, integration_id, type, at, payload from integration_event where brand_id = $1 and integration_id = $2 order by id desc limit $3',
+      'select e.id::text as id, e.integration_id, e.type, e.at, e.payload from integration_event e where e.brand_id = $1 and e.integration_id = $2 order by e.id desc limit $3',
       [brandId, integrationId, limit],
     );
     return rows.map((r) => ({ id: r.id, integrationId: r.integration_id, type: r.type, at: r.at, details: r.payload }));

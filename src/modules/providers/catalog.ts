@@ -9,6 +9,8 @@ import type { KeyConfigKind } from './key-configs.js';
 
 export interface CredentialField {
   name: string;
+  /** What the provider itself calls it on its console ("API key", "API token", "Account ID"). */
+  label: string;
   /** A hint of the format, as the documents show it (e.g. "sk-or-v1-..."). */
   example: string;
   /** The field may be omitted or empty (e.g. an Azure key that signs in with client credentials). */
@@ -20,11 +22,13 @@ export interface ProviderEntry {
   credentialFields: readonly [CredentialField, ...CredentialField[]];
   /** The Bifrost key config a key of this provider carries (azure_key_config, …). */
   keyConfig?: KeyConfigKind;
+  /** The provider has a billing API keypool syncs balance and usage from (billing/ has its adapter). */
+  billingApi?: true;
 }
 
-const apiKey = (example: string): readonly [CredentialField] => [{ name: 'api_key', example }];
+const apiKey = (example: string, label = 'API key'): readonly [CredentialField] => [{ name: 'api_key', label, example }];
 /** Providers whose key value may be empty (Bifrost's CanProviderKeyValueBeEmpty). */
-const optionalApiKey: readonly [CredentialField] = [{ name: 'api_key', example: '...', optional: true }];
+const optionalApiKey: readonly [CredentialField] = [{ name: 'api_key', label: 'API key', example: '...', optional: true }];
 
 /** The documented Integrations v1 providers, in the documents' order. */
 export const V1_PROVIDER_NAMES = [
@@ -43,23 +47,23 @@ export const PROVIDER_NAMES = [...V1_PROVIDER_NAMES, ...BIFROST_PROVIDER_NAMES] 
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export const PROVIDERS: { readonly [K in ProviderName]: ProviderEntry } = {
-  openrouter: { label: 'OpenRouter', credentialFields: apiKey('sk-or-v1-...') },
+  openrouter: { label: 'OpenRouter', credentialFields: apiKey('sk-or-v1-...'), billingApi: true },
   groq: { label: 'Groq', credentialFields: apiKey('gsk_...') },
   mistral: { label: 'Mistral', credentialFields: apiKey('...') },
   google_ai: { label: 'Google AI', credentialFields: apiKey('AIza...') },
-  fal_ai: { label: 'fal.ai', credentialFields: apiKey('fal_...') },
+  fal_ai: { label: 'fal.ai', credentialFields: apiKey('fal_...'), billingApi: true },
   cerebras: { label: 'Cerebras', credentialFields: apiKey('csk-...') },
   together: { label: 'Together AI', credentialFields: apiKey('...') },
   cohere: { label: 'Cohere', credentialFields: apiKey('...') },
   cloudflare: {
     label: 'Cloudflare Workers AI',
-    credentialFields: [{ name: 'api_key', example: '...' }, { name: 'account_id', example: '...' }],
+    credentialFields: [{ name: 'api_key', label: 'API token', example: '...' }, { name: 'account_id', label: 'Account ID', example: '...' }],
   },
-  nvidia_nim: { label: 'NVIDIA NIM', credentialFields: apiKey('nvapi-...') },
+  nvidia_nim: { label: 'NVIDIA NIM', credentialFields: apiKey('nvapi-...', 'API key (nvapi-)') },
   fireworks: { label: 'Fireworks AI', credentialFields: apiKey('fw_...') },
   sambanova: { label: 'SambaNova', credentialFields: apiKey('...') },
-  huggingface: { label: 'Hugging Face', credentialFields: apiKey('hf_...') },
-  github_models: { label: 'GitHub Models', credentialFields: apiKey('ghp_...') },
+  huggingface: { label: 'Hugging Face', credentialFields: apiKey('hf_...', 'Access token') },
+  github_models: { label: 'GitHub Models', credentialFields: apiKey('ghp_...', 'Personal access token') },
   ai21: { label: 'AI21 Labs', credentialFields: apiKey('...') },
   baseten: { label: 'Baseten', credentialFields: apiKey('...') },
   openai: { label: 'OpenAI', credentialFields: apiKey('sk-...') },
@@ -71,7 +75,7 @@ export const PROVIDERS: { readonly [K in ProviderName]: ProviderEntry } = {
   ollama: { label: 'Ollama', credentialFields: optionalApiKey, keyConfig: 'ollama' },
   sgl: { label: 'SGLang', credentialFields: optionalApiKey, keyConfig: 'sgl' },
   vllm: { label: 'vLLM', credentialFields: optionalApiKey, keyConfig: 'vllm' },
-  replicate: { label: 'Replicate', credentialFields: apiKey('r8_...'), keyConfig: 'replicate' },
+  replicate: { label: 'Replicate', credentialFields: apiKey('r8_...', 'API token'), keyConfig: 'replicate' },
   xai: { label: 'xAI', credentialFields: apiKey('xai-...') },
   perplexity: { label: 'Perplexity', credentialFields: apiKey('pplx-...') },
   parasail: { label: 'Parasail', credentialFields: apiKey('...') },

@@ -11,11 +11,12 @@ export function toProviderType(p: BrandProvider): ProviderType {
   return {
     name: p.name,
     label: p.label,
-    credentialFields: p.base.credentialFields.map((f) => ({ name: f.name, example: f.example, optional: f.optional ?? false })),
+    credentialFields: p.base.credentialFields.map((f) => ({ name: f.name, label: f.label, example: f.example, optional: f.optional ?? false })),
     keyConfigField: p.base.keyConfig ? KEY_CONFIGS[p.base.keyConfig].field : null,
     custom: p.custom !== null,
     baseProviderType: p.base.name,
     keyless: p.keyless,
+    billingApi: p.base.billingApi === true,
     customProviderConfig: p.custom && { ...p.custom },
     networkConfig: { ...p.networkConfig },
     concurrencyAndBufferSize: { ...p.concurrencyAndBufferSize },

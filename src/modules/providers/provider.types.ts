@@ -6,6 +6,9 @@ export class CredentialFieldType {
   @Field(() => String)
   name!: string;
 
+  @Field(() => String, { description: 'What the provider calls it on its own console, e.g. "API token" or "Account ID".' })
+  label!: string;
+
   @Field(() => String, { description: 'Format hint, e.g. "sk-or-v1-..."' })
   example!: string;
 
@@ -35,6 +38,9 @@ export class ProviderType {
 
   @Field(() => Boolean, { description: 'A keyless custom provider: leases carry no credential, only its base URL.' })
   keyless!: boolean;
+
+  @Field(() => Boolean, { description: 'The provider has a billing API keypool syncs balance and usage from (OpenRouter, fal.ai); the others\' figures are keypool\'s own ledger.' })
+  billingApi!: boolean;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Bifrost\'s custom_provider_config, for a custom provider.' })
   customProviderConfig!: Record<string, unknown> | null;
