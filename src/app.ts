@@ -30,6 +30,8 @@ import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events
 import { createIntegrationEventCodec } from './modules/integrations/index.js';
 import { integrationsV1Plugin } from './rest/integrations-v1/plugin.js';
 import { bifrostPlugin } from './rest/bifrost/routes.js';
+import { IGNORED_FIELDS_HEADER } from './rest/bifrost/lenient-body.js';
+import { mountCors } from './platform/http/cors.js';
 import { openAiGatewayPlugin } from './rest/openai/plugin.js';
 import { OPENAI_DIALECT } from './rest/openai/errors.js';
 import { createGatewayMetrics } from './rest/openai/metrics.js';
@@ -123,6 +125,7 @@ export function buildServices(
     countKeys: (...a) => integrations.countKeys(...a),
     deleteAll: (...a) => integrations.deleteAll(...a),
     setKeyless: (...a) => integrations.setKeyless(...a),
+    providersWithKeys: (brandId) => integrations.providersWithKeys(brandId),
   });
   const integrations = new IntegrationService(keys, vault, events, clock, providers, config.envReferences);
   const usageFeed = new UsageFeed(buses.usage, config.usageFeedIntervalMs);
@@ -160,7 +163,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const fastify = Fastify({
     bodyLimit: MAX_BODY_BYTES,
-    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A trailing slash names the same route (scripts that build URLs by joining paths add one).
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
     frameworkErrors: frameworkErrors(dialects),
     logger:
       options.logger === false
@@ -247,6 +251,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     encodings: ['br', 'gzip'],
     brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
   });
+  await mountCors(fastify, config.corsOrigins, [IGNORED_FIELDS_HEADER]);
   installErrorHandlers(fastify);
   installJsonBodyParser(fastify);
   installInputGuard(fastify);

@@ -86,6 +86,8 @@ export interface Config {
   usageRetentionDays: number;
   /** Loopback and private hosts and networks that brand-configured upstream URLs and billing APIs may reach. */
   allowedUpstreams: UpstreamAllowList;
+  /** Web origins whose pages may call the API from a browser (CORS), e.g. Bifrost's UI served elsewhere. */
+  corsOrigins: string[];
   /** The OpenAI-compatible gateway (/v1/chat/completions, /v1/embeddings, /v1/models). */
   gateway: GatewaySettings & { maxRequestBytes: number };
   /** Where generated secrets are kept (embedded mode only), for the start-up message. */
@@ -108,6 +110,16 @@ const fernetKey = z
   });
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+
+/** An http(s) origin as a browser sends it in `Origin`: no path, query, user or fragment. */
+function isWebOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && value.replace(/\/$/, '') === url.origin;
+  } catch {
+    return false;
+  }
+}
 
 const httpUrl = z
   .string()
@@ -183,6 +195,17 @@ const envSchema = z.object({
     .default([]),
   KEYPOOL_GATEWAY_PRICES_FILE: z.string().min(1).optional(),
   KEYPOOL_GATEWAY_MAX_EVENT_BYTES: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  KEYPOOL_CORS_ORIGINS: z
+    .string()
+    .transform(list)
+    .pipe(
+      z.array(
+        z.string().refine(isWebOrigin, {
+          message: 'must list web origins (scheme, host and port, no path), e.g. https://bifrost.example.com,http://localhost:3000',
+        }),
+      ),
+    )
+    .default([]),
   KEYPOOL_GATEWAY_ALLOWED_UPSTREAMS: z
     .string()
     .transform(list)
@@ -339,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       prices,
     },
     allowedUpstreams: allowList(e.KEYPOOL_GATEWAY_ALLOWED_UPSTREAMS),
+    corsOrigins: e.KEYPOOL_CORS_ORIGINS.map((origin) => new URL(origin).origin),
     envReferences: { allowlist: e.KEYPOOL_ENV_ALLOWLIST, lookup: (name) => (e.KEYPOOL_ENV_ALLOWLIST.includes(name) ? nonEmpty(env[name]) : undefined) },
     secretsFile: generated?.file ?? null,
     embeddedPgPassword: generated?.pgPassword ?? null,

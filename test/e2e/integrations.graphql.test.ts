@@ -105,7 +105,8 @@ describe('GraphQL key pool', () => {
     expect(key.errors).toBeUndefined();
     expect(key.data?.createIntegration).toMatchObject({
       keyId: 'edge-1', useForBatchApi: true, weight: '2', models: ['Qwen2.5-7B'], keyPreview: {},
-      providerConfig: { url: { value: `http${'*'.repeat(24)}0/v1`, env_var: '', from_env: false }, model_name: 'qwen' },
+      // A URL is a setting, not a secret: shown as it is (Bifrost masks only secrets).
+      providerConfig: { url: { value: 'http://10.0.0.9:8000/v1', env_var: '', from_env: false }, model_name: 'qwen' },
     });
     const leased = await t.gql<any, object>(
       'mutation { leaseKey(input: { providerName: "edge-vllm", model: "qwen2.5-7b", batch: true }) { credentials baseUrl integration { keyId } } }',
@@ -126,7 +127,7 @@ describe('GraphQL key pool', () => {
     const moved = await t.gql<any, object>(`mutation { updateIntegration(id: ${id}, input: { providerConfig: { url: "http://10.0.0.10:8000/v1" } }) { providerConfig } }`, {}, brand.token);
     expect(moved.errors).toBeUndefined();
     const masked = await t.gql<any, object>(`mutation { updateIntegration(id: ${id}, input: { providerConfig: { url: "abcd${'*'.repeat(24)}wxyz" } }) { id } }`, {}, brand.token);
-    expect(masked.errors?.[0].message).toBe('masked preview cannot be used for vllm_key_config.url without a stored value');
+    expect(masked.errors?.[0].message).toBe('masked preview cannot be used for vllm_key_config.url: it is not the stored value\'s rendering (send the value itself)');
     const again = await t.gql<any, object>('mutation { leaseKey(input: { providerName: "edge-vllm" }) { credentials } }', {}, brand.token);
     expect(again.data?.leaseKey.credentials).toEqual({ vllm_key_config: { url: 'http://10.0.0.10:8000/v1' } });
     const deleted = await t.gql<any, object>('mutation { deleteProvider(name: "edge-vllm") { name } }', {}, brand.token);

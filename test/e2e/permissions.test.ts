@@ -56,6 +56,7 @@ const REST: { route: string; needs: Needed; call: (ids: Ids) => { method: string
   { route: 'POST /api/providers/:provider/keys', needs: 'integrations.write', call: () => ({ method: 'POST', path: '/api/providers/groq/keys', body: { value: `gsk_bifrost_${Math.random()}` } }) },
   { route: 'PUT /api/providers/:provider/keys/:key_id', needs: 'integrations.write', call: () => ({ method: 'PUT', path: '/api/providers/groq/keys/nope', body: { value: 'gsk_x' } }) },
   { route: 'DELETE /api/providers/:provider/keys/:key_id', needs: 'integrations.write', call: () => ({ method: 'DELETE', path: '/api/providers/groq/keys/nope' }) },
+  { route: 'GET /api/keys', needs: 'integrations.read', call: () => ({ method: 'GET', path: '/api/keys' }) },
 ];
 
 /** GraphQL: root field → an operation using it → what it needs. */
@@ -138,7 +139,7 @@ describe.each(REST.map((r) => [`${r.route} (${r.needs})`, r] as const))('REST %s
     const call = entry.call(ids);
     const refused = await t.rest(call.method, call.path, { body: call.body, headers: { authorization: await holding(allBut(entry.needs)) } });
     const message = `Forbidden: needs ${entry.needs}`;
-    const body = call.path.startsWith('/api/providers')
+    const body = (call.path.startsWith('/api/') && !call.path.startsWith('/api/v1/'))
       ? { is_bifrost_error: false, status_code: 403, error: { message }, extra_fields: {} }
       : call.path.startsWith('/v1/')
         ? { error: { message, type: 'permission_error', param: null, code: 'insufficient_permissions' } }
@@ -206,7 +207,7 @@ describe('a body nested 100,000 levels deep', () => {
       return;
     }
     const message = 'The JSON body nests deeper than 64 levels of objects and arrays';
-    const body = call.path.startsWith('/api/providers')
+    const body = (call.path.startsWith('/api/') && !call.path.startsWith('/api/v1/'))
       ? { is_bifrost_error: false, status_code: 400, error: { message }, extra_fields: {} }
       : call.path.startsWith('/v1/')
         ? { error: { message, type: 'invalid_request_error' } }

@@ -25,6 +25,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     envReferences: { allowlist: [], lookup: () => undefined },
     // The fakes of providers and billing APIs listen on loopback; a test of the guard itself sets none.
     allowedUpstreams: { hosts: [], cidrs: ['127.0.0.1'] },
+    corsOrigins: [],
     // Off unless a test turns it on (with its own fake provider URLs).
     billing: { enabled: false, intervalMs: 300_000, tickMs: 5000, concurrency: 4, timeoutMs: 10_000, openrouterUrl: 'http://127.0.0.1:9', falUrl: 'http://127.0.0.1:9' },
     usageRetentionDays: 400,

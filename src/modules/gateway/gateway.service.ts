@@ -17,7 +17,7 @@ import { Agent, request } from 'undici';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { retryAfterMs } from '../../platform/http/retry-after.js';
 import { refusalError, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../leases/index.js';
-import { isProviderName, type BrandProvider } from '../providers/index.js';
+import { isProviderName, type BrandProvider, type UpstreamSettings } from '../providers/index.js';
 import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { costOf, priceOf, type PriceTable } from './prices.js';
 import { redacted, SseRelay, usageOf, type TokenUsage } from './sse-relay.js';
@@ -109,6 +109,8 @@ interface CallContext {
   started: number;
   deadline: number;
   attempts: number;
+  /** The most attempts this call may make: keypool's, or more when the brand set network_config.max_retries. */
+  maxAttempts: number;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -227,16 +229,21 @@ export class GatewayService {
     const stream = call.body.stream === true && call.endpoint === 'chat/completions';
     const ctx: CallContext = {
       call, provider: split.provider, model: split.model, stream, callerWantsUsage: (options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
-      started: performance.now(), deadline: performance.now() + this.settings.timeoutMs, attempts: 0,
+      started: performance.now(), deadline: performance.now() + this.settings.timeoutMs, attempts: 0, maxAttempts: this.settings.maxAttempts,
     };
     const tried: number[] = [];
     let last: Failure | null = null;
-    while (ctx.attempts < this.settings.maxAttempts && performance.now() < ctx.deadline) {
+    let upstream: UpstreamSettings | null = null;
+    while (ctx.attempts < ctx.maxAttempts && performance.now() < ctx.deadline) {
+      // The brand's retry backoff (its settings came with the last lease: one provider, one brand).
+      if (upstream && upstream.maxRetries > 0 && !(await this.backOff(ctx, upstream.backoffInitialMs * 2 ** (ctx.attempts - 1), upstream.backoffMaxMs))) break;
       const outcome = await this.pool.leaseKey(call.brandId, { providerName: split.provider, model: split.model, excludeIntegrationIds: tried }, call.nodeId);
       if (outcome.kind !== 'leased') {
         if (last) break;
         throw this.refusal(outcome);
       }
+      upstream = outcome.lease.upstream;
+      ctx.maxAttempts = Math.max(this.settings.maxAttempts, upstream.maxRetries + 1);
       ctx.attempts++;
       tried.push(outcome.lease.integration.id);
       const attempt = await this.attempt(ctx, outcome.lease);
@@ -258,6 +265,26 @@ export class GatewayService {
       if (supportsOpenAi(baseProvider)) names.set(`${providerName}/${model}`.toLowerCase(), `${providerName}/${model}`);
     }
     return [...names.values()].sort().map((id) => ({ id, ownedBy: id.slice(0, id.indexOf('/')) }));
+  }
+
+  /**
+   * The wait the brand asked for before a retry (network_config.retry_backoff_*): false, without
+   * waiting, when it would pass the call's deadline; false when the caller goes away meanwhile.
+   */
+  private async backOff(ctx: CallContext, wantedMs: number, maxMs: number): Promise<boolean> {
+    const ms = Math.min(wantedMs, maxMs);
+    if (performance.now() + ms >= ctx.deadline) return false;
+    const { signal } = ctx.call;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
+    return !signal.aborted;
   }
 
   /** Waits for the reports of calls that have ended (shutdown, tests). */
@@ -310,7 +337,8 @@ export class GatewayService {
       report({ success: false, errorType: 'client_error' });
       throw e instanceof AppError ? e : badRequest(`The ${ctx.provider} upstream URL is not usable: ${(e as Error).message}`);
     }
-    const body: Record<string, unknown> = { ...call.body, model: ctx.model };
+    // The key's alias for the model, when it has one (Bifrost's key aliases: a deployment's own name).
+    const body: Record<string, unknown> = { ...call.body, model: lease.integration.aliases[ctx.model] ?? ctx.model };
     if (ctx.stream) body.stream_options = { ...(call.body.stream_options as object | undefined), include_usage: true };
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: ctx.stream ? 'text/event-stream' : 'application/json' };
     for (const [name, value] of Object.entries(lease.extraHeaders)) if (!HOP_HEADERS.test(name)) headers[name.toLowerCase()] = value;
@@ -321,8 +349,8 @@ export class GatewayService {
     try {
       const res = await request(url, {
         method: 'POST', headers, body: JSON.stringify(body), dispatcher: this.agents[policy], signal: call.signal,
-        headersTimeout: Math.max(1, Math.min(this.settings.attemptTimeoutMs, ctx.deadline - performance.now())),
-        bodyTimeout: this.settings.idleTimeoutMs,
+        headersTimeout: Math.max(1, Math.min(lease.upstream.requestTimeoutMs ?? this.settings.attemptTimeoutMs, ctx.deadline - performance.now())),
+        bodyTimeout: lease.upstream.idleTimeoutMs ?? this.settings.idleTimeoutMs,
       });
       status = res.statusCode;
       const contentType = headerOf(res.headers, 'content-type') ?? 'application/json';

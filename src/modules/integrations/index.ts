@@ -5,7 +5,7 @@
  * scoped to one brand. Callers: app.ts, graphql/, rest/, the CLI.
  */
 export { IntegrationSchema, ReportedLeaseSchema, type HealthStatus, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
-export { IntegrationService, type IntegrationFilter, type IntegrationPage, type ProviderDirectory, type ReplaceKeyInput, type WriteOptions } from './integration.service.js';
+export { IntegrationService, type IntegrationFilter, type IntegrationPage, type ProviderDirectory, type ProviderKeyInput, type KeySummary, type WriteOptions } from './integration.service.js';
 export { HealthStatusEnum, IntegrationType } from './integration.types.js';
 export { validateProvider, type CreateIntegrationInput, type IntegrationSettings } from './integration-input.js';
 export { IntegrationRepository, rowToRecord, type BillingClaim, type BillingFigures } from './integration.repository.js';

@@ -18,6 +18,8 @@ export interface IntegrationSettings {
   models?: string[] | null;
   blacklistedModels?: string[];
   useForBatchApi?: boolean;
+  /** Model aliases (Bifrost's): the name a caller asks for -> the name this key's provider knows it by; null: none. */
+  aliases?: Record<string, string> | null;
   dailyLimit?: number | null;
   minuteLimit?: number | null;
   spendLimitAmount?: string | null;
@@ -143,4 +145,15 @@ export function validateSettings(s: IntegrationSettings): void {
   checkModels(s.blacklistedModels, field('blacklistedModels'), 'blacklist');
   checkModels(s.models, field('models'), 'whitelist');
   if (s.useForBatchApi !== undefined && typeof s.useForBatchApi !== 'boolean') throw invalid(`${field('useForBatchApi')} must be a boolean`);
+  checkAliases(s.aliases, field('aliases'));
+}
+
+/** Model aliases: at most 1000, each name and target 1 to 255 characters. */
+function checkAliases(value: Record<string, string> | null | undefined, name: string): void {
+  if (value === undefined || value === null) return;
+  const entries = typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : null;
+  if (!entries || entries.some(([, target]) => typeof target !== 'string')) throw invalid(`${name} must be an object of model names, e.g. {"gpt-4o": "my-gpt-4o-deployment"}`);
+  if (entries.length > 1000 || entries.some(([alias, target]) => alias.length === 0 || alias.length > 255 || target.length === 0 || target.length > 255)) {
+    throw invalid(`${name} may hold at most 1000 aliases, each name and model 1 to 255 characters`);
+  }
 }

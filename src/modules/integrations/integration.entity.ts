@@ -87,6 +87,8 @@ export const IntegrationSchema = defineEntity({
     lastErrorAt: timestamptz().nullable(),
     /** Only leases that ask for a batch key take this key, and only they. */
     useForBatchApi: p.boolean().default(false),
+    /** Model aliases: the name a caller asks for -> the name this key's provider knows the model by (Bifrost's key aliases). */
+    aliases: p.json<Record<string, string>>().nullable(),
     /** The environment variables the credential refers to ("env.NAME"): names only, resolved at lease time. */
     envRefs: p.array().default('{}'),
     /** The endpoint of a keyless custom provider: no credential, but leased, limited and health-tracked like a key. */

@@ -42,7 +42,7 @@ export const RECORD_COLUMNS = [
   'spend_today', 'spend_day', 'spend_month', 'spend_month_start',
   'cached_balance', 'cached_usage_today', 'cached_usage_month', 'cached_currency', 'billing_synced_at', 'billing_error', 'billing_error_at',
   'billing_failures', 'billing_next_at', 'billing_claimed_until', 'out_of_credits_at', 'out_of_credits_until', 'credential_error',
-  'last_error', 'last_error_at',
+  'last_error', 'last_error_at', 'aliases',
   'created_at', 'updated_at',
 ] as const;
 const COLUMNS = RECORD_COLUMNS.join(', ');
@@ -86,12 +86,12 @@ export interface KeyChange extends IntegrationSettings, Partial<Pick<KeyIdentity
 /** The columns a change may set, by field: nothing else reaches the statement, whatever the object carries. */
 const CHANGE_COLUMNS: Record<keyof KeyChange, string> = {
   keyLabel: 'key_label', isActive: 'is_active', isPrimary: 'is_primary', priority: 'priority', weight: 'weight', models: 'models',
-  blacklistedModels: 'blacklisted_models', useForBatchApi: 'use_for_batch_api', dailyLimit: 'daily_limit', minuteLimit: 'minute_limit',
+  blacklistedModels: 'blacklisted_models', useForBatchApi: 'use_for_batch_api', aliases: 'aliases', dailyLimit: 'daily_limit', minuteLimit: 'minute_limit',
   spendLimitAmount: 'spend_limit_amount', spendLimitPeriod: 'spend_limit_period', spendLimitAction: 'spend_limit_action', envRefs: 'env_refs',
   credentialsEncrypted: 'credentials_encrypted', credentialFingerprint: 'credential_fingerprint', keyPreview: 'key_preview', keyView: 'key_view',
   credentialError: 'credential_error', outOfCreditsAt: 'out_of_credits_at', outOfCreditsUntil: 'out_of_credits_until', updatedAt: 'updated_at',
 };
-const JSON_COLUMNS = new Set(['key_preview', 'key_view']);
+const JSON_COLUMNS = new Set(['key_preview', 'key_view', 'aliases']);
 
 /** Which key to find: by number, or (the provider-key routes) by its string id among a provider's keys. */
 export type KeyAddress = { id: number } | { providerName: string; keyId: string };
@@ -138,13 +138,13 @@ export class IntegrationRepository {
     const { rows } = await db.query<Record<string, unknown>>(
       `insert into integration (key_id, brand_id, provider_name, key_label, is_active, is_primary, priority, weight, models, blacklisted_models,
          use_for_batch_api, keyless, env_refs, credentials_encrypted, credential_fingerprint, key_preview, key_view, daily_limit, minute_limit,
-         spend_limit_amount, spend_limit_period, spend_limit_action, billing_next_at, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+         spend_limit_amount, spend_limit_period, spend_limit_action, billing_next_at, created_at, updated_at, aliases)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
        returning ${COLUMNS}`,
       [key.keyId, key.brandId, key.providerName, key.keyLabel, key.isActive, key.isPrimary, key.priority, key.weight, key.models, key.blacklistedModels,
         key.useForBatchApi, key.keyless, key.envRefs, key.credentialsEncrypted, key.credentialFingerprint, JSON.stringify(key.keyPreview),
         key.keyView === null ? null : JSON.stringify(key.keyView), key.dailyLimit, key.minuteLimit, key.spendLimitAmount, key.spendLimitPeriod,
-        key.spendLimitAction, key.billingNextAt, key.createdAt, key.updatedAt],
+        key.spendLimitAction, key.billingNextAt, key.createdAt, key.updatedAt, key.aliases === null ? null : JSON.stringify(key.aliases)],
     );
     return rowToRecord(rows[0]) as StoredKey;
   }
@@ -186,6 +186,21 @@ export class IntegrationRepository {
       [brandId, providerName],
     );
     return rows.map((r) => rowToRecord(r) as StoredKey);
+  }
+
+  /** Every key of the brand (no keyless endpoint), oldest first, at most `limit`: who it is, its provider and models. */
+  async keySummaries(brandId: string, limit: number): Promise<{ keyId: string; keyLabel: string | null; providerName: string; models: string[] | null }[]> {
+    const { rows } = await this.pool.query<{ key_id: string; key_label: string | null; provider_name: string; models: string[] | null }>(
+      `select key_id, key_label, provider_name, models from integration where brand_id = $1 and not keyless order by created_at, id limit ${Math.floor(limit)}`,
+      [brandId],
+    );
+    return rows.map((r) => ({ keyId: r.key_id, keyLabel: r.key_label, providerName: r.provider_name, models: r.models }));
+  }
+
+  /** The providers the brand has keys of (a keyless endpoint counts). */
+  async providersWithKeys(brandId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ provider_name: string }>('select distinct provider_name from integration where brand_id = $1', [brandId]);
+    return rows.map((r) => r.provider_name);
   }
 
   async countProviderKeys(db: Queryable, brandId: string, providerName: string): Promise<number> {

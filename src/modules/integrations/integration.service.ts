@@ -45,15 +45,25 @@ export interface WriteOptions {
 }
 
 /** A full replacement of a key (Bifrost's PUT): omitted settings return to their defaults, an omitted name stays. */
-export interface ReplaceKeyInput {
+/** A Bifrost key write: each field left undefined is not part of it. */
+export interface ProviderKeyInput {
   keyLabel?: string | null;
-  credentials: unknown;
+  credentials?: unknown;
   providerConfig?: unknown;
   isActive?: boolean;
   weight?: string;
   models?: string[] | null;
   blacklistedModels?: string[];
   useForBatchApi?: boolean;
+  aliases?: Record<string, string> | null;
+}
+
+/** A key as Bifrost's GET /api/keys lists it. */
+export interface KeySummary {
+  keyId: string;
+  keyLabel: string | null;
+  providerName: string;
+  models: string[] | null;
 }
 
 /** Settings, and (GraphQL only) a new credential or key config. */
@@ -75,9 +85,20 @@ const keyIdTaken = () => new AppError('integration.duplicate', 'A key with this 
 /** The settings a request gives (undefined: unchanged), as a change to write. */
 const settingsOf = (s: IntegrationSettings): Omit<KeyChange, 'updatedAt'> => ({
   keyLabel: s.keyLabel, isActive: s.isActive, isPrimary: s.isPrimary, weight: s.weight, models: s.models, blacklistedModels: s.blacklistedModels,
-  useForBatchApi: s.useForBatchApi, dailyLimit: s.dailyLimit, minuteLimit: s.minuteLimit,
+  useForBatchApi: s.useForBatchApi, aliases: s.aliases, dailyLimit: s.dailyLimit, minuteLimit: s.minuteLimit,
   spendLimitAmount: s.spendLimitAmount, spendLimitPeriod: s.spendLimitPeriod, spendLimitAction: s.spendLimitAction,
 });
+/** A stored document with what an update sent laid over it: credential fields and key-config fields it names replace the stored ones. */
+function mergeDocuments(stored: KeyDocument, incoming: KeyDocument): KeyDocument {
+  const sameKind = stored.keyConfig !== null && incoming.keyConfig !== null && stored.keyConfig.kind === incoming.keyConfig.kind;
+  return {
+    credentials: { ...stored.credentials, ...incoming.credentials },
+    keyConfig: incoming.keyConfig === null
+      ? stored.keyConfig
+      : { kind: incoming.keyConfig.kind, fields: { ...(sameKind ? stored.keyConfig!.fields : {}), ...incoming.keyConfig.fields } },
+  };
+}
+
 const spendSettings = (k: StoredKey) => [k.spendLimitAmount ?? null, k.spendLimitPeriod, k.spendLimitAction].join('|');
 
 export class IntegrationService implements ProviderKeys {
@@ -127,6 +148,7 @@ export class IntegrationService implements ProviderKeys {
         models: input.models ?? null,
         blacklistedModels: input.blacklistedModels ?? [],
         useForBatchApi: input.useForBatchApi ?? false,
+        aliases: input.aliases && Object.keys(input.aliases).length > 0 ? input.aliases : null,
         keyless: false,
         envRefs,
         credentialsEncrypted: sealed.encrypted,
@@ -238,28 +260,28 @@ export class IntegrationService implements ProviderKeys {
    * Replaces a key's credential and Bifrost settings (Bifrost's PUT). A secret sent back exactly
    * as its redacted rendering keeps the stored secret; limits, priority and spend settings stay.
    */
-  async replaceProviderKey(brandId: string, providerName: string, keyId: string, input: ReplaceKeyInput, options: WriteOptions = {}): Promise<IntegrationView> {
+  /**
+   * Bifrost's key PUT: changes what the request carries and keeps everything it leaves out (or
+   * sends as null): a rotation that sends only { name, value } leaves the key's models, state,
+   * weight and config as they were, so a restricted or disabled key never comes back unrestricted
+   * or enabled. A key config that is sent changes the fields it names. A secret sent back masked
+   * keeps the stored one, as Bifrost does, whether or not the rendering is current.
+   */
+  async updateProviderKey(brandId: string, providerName: string, keyId: string, input: ProviderKeyInput, options: WriteOptions = {}): Promise<IntegrationView> {
     const provider = await this.resolveProvider(brandId, providerName);
     assertKeysAllowed(provider, 'update');
     const dialect = options.dialect ?? 'fields';
-    const incoming = parseKeyDocument(provider.base, input.credentials, input.providerConfig, dialect);
-    const settings: IntegrationSettings = {
-      isActive: input.isActive ?? true,
-      weight: input.weight ?? '1',
-      models: input.models ?? null,
-      blacklistedModels: input.blacklistedModels ?? [],
-      useForBatchApi: input.useForBatchApi ?? false,
-      ...(input.keyLabel !== undefined && { keyLabel: input.keyLabel }),
-    };
+    const incoming = parseKeyDocument(provider.base, input.credentials ?? {}, input.providerConfig, dialect);
+    const { credentials: _c, providerConfig: _p, ...settings } = input;
+    validateSettings(settings);
     const view = await this.write(async (db) => {
       const key = await this.findKey(db, brandId, { providerName: provider.name, keyId }, { lock: true, withCredential: true });
       if (!key) throw notFound();
       const stored = this.vault.open(key.credentialsEncrypted!);
-      const doc = keepStoredSecrets(incoming, stored, toIntegrationView(key, this.clock.now()).keyView);
+      const doc = keepStoredSecrets(mergeDocuments(stored, incoming), stored, toIntegrationView(key, this.clock.now()).keyView, 'keep');
       checkKeyDocument(provider.base, doc, dialect);
-      validateSettings(settings);
       if (options.uniqueName && settings.keyLabel !== undefined && settings.keyLabel !== key.keyLabel) {
-        await this.claimName(db, brandId, settings.keyLabel, key.id);
+        await this.claimName(db, brandId, settings.keyLabel ?? null, key.id);
       }
       const secrets = await this.reseal(db, brandId, provider.name, key, doc);
       const now = this.clock.now();
@@ -267,6 +289,16 @@ export class IntegrationService implements ProviderKeys {
     });
     await this.publishChange(brandId, view, 'UPDATED', false);
     return view;
+  }
+
+  /** Every key of the brand (not keyless endpoints), oldest first: Bifrost's GET /api/keys. */
+  async listKeySummaries(brandId: string): Promise<KeySummary[]> {
+    return this.keys.keySummaries(brandId, MAX_PROVIDER_KEYS);
+  }
+
+  /** The providers the brand has keys of (a keyless endpoint counts). */
+  providersWithKeys(brandId: string): Promise<string[]> {
+    return this.keys.providersWithKeys(brandId);
   }
 
   /** Deletes a key; of concurrent deletes of one key exactly one succeeds, the others are 404s. */
@@ -314,6 +346,7 @@ export class IntegrationService implements ProviderKeys {
         models: null,
         blacklistedModels: [],
         useForBatchApi: false,
+        aliases: null,
         keyless: true,
         envRefs: [],
         credentialsEncrypted: sealed.encrypted,

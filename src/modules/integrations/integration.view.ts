@@ -22,6 +22,8 @@ export interface IntegrationView {
   models: string[] | null;
   blacklistedModels: string[];
   useForBatchApi: boolean;
+  /** Model aliases: the name a caller asks for -> the name this key's provider knows it by. */
+  aliases: Record<string, string>;
   /** The endpoint of a keyless custom provider, not a key. */
   keyless: boolean;
   /** The secrets as Bifrost renders them (redacted) and the key config's settings. */
@@ -78,6 +80,7 @@ export interface IntegrationRecord {
   models?: string[] | null;
   blacklistedModels?: string[] | null;
   useForBatchApi?: boolean;
+  aliases?: Record<string, string> | null;
   keyless?: boolean;
   keyView?: KeyView | null;
   keyPreview: Record<string, string>;
@@ -164,6 +167,7 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     models: e.models ?? null,
     blacklistedModels: e.blacklistedModels ?? [],
     useForBatchApi: e.useForBatchApi ?? false,
+    aliases: e.aliases ?? {},
     keyless: e.keyless ?? false,
     keyView: e.keyView ?? legacyKeyView(e.keyPreview),
     dailyLimit: e.dailyLimit ?? null,

@@ -7,7 +7,7 @@
  */
 import { badRequest } from '../../platform/errors/app-error.js';
 import { sayableFieldNames } from '../../platform/input/names.js';
-import { KEY_CONFIGS, type KeyConfigKind } from '../providers/index.js';
+import { isEnvVarField, KEY_CONFIGS, type KeyConfigKind } from '../providers/index.js';
 
 export interface KeyConfigValue {
   kind: KeyConfigKind;
@@ -98,9 +98,12 @@ export function parseKeyConfig(kind: KeyConfigKind, input: unknown): KeyConfigVa
     const path = `${schema.field}.${name}`;
     if (type === undefined) throw badRequest(`${schema.field} has unknown field ${sayableFieldNames([name])} (accepted: ${Object.keys(schema.fields).join(', ')})`);
     if (value === null || value === undefined) continue;
-    if (type === 'secret') {
+    if (isEnvVarField(type)) {
       const secret = parseSecret(value, path);
       if (secret !== undefined) fields[name] = secret;
+    } else if (type === 'boolean') {
+      if (typeof value !== 'boolean') throw badRequest(`${path} must be a boolean`);
+      fields[name] = value;
     } else if (type === 'string') {
       if (typeof value !== 'string') throw badRequest(`${path} must be a string`);
       if (value !== '') fields[name] = value;
@@ -118,17 +121,25 @@ export function parseKeyConfig(kind: KeyConfigKind, input: unknown): KeyConfigVa
   return { kind, fields };
 }
 
-/** The key config's fields that are secrets, with their stored values. */
+/** The key config's fields that take a secret's forms (secrets and settings), with their stored values. */
 function secretsOf(config: KeyConfigValue | null): [string, string][] {
   if (!config) return [];
   const schema = KEY_CONFIGS[config.kind];
-  return Object.entries(config.fields).filter(([name]) => schema.fields[name] === 'secret') as [string, string][];
+  return Object.entries(config.fields).filter(([name]) => isEnvVarField(schema.fields[name])) as [string, string][];
 }
+
+/** A setting as Bifrost renders it: like a secret, but its value shown. */
+function settingView(value: string): SecretView {
+  return isEnvReference(value) ? { value: '', env_var: value, from_env: true } : { value, env_var: '', from_env: false };
+}
+
+const viewOfField = (type: string | undefined, value: unknown) =>
+  type === 'secret' ? secretView(value as string) : type === 'setting' ? settingView(value as string) : value;
 
 export function keyViewOf(doc: KeyDocument): KeyView {
   const config = doc.keyConfig && Object.fromEntries(
     Object.entries(doc.keyConfig.fields).map(([name, value]) =>
-      [name, KEY_CONFIGS[doc.keyConfig!.kind].fields[name] === 'secret' ? secretView(value as string) : value]),
+      [name, viewOfField(KEY_CONFIGS[doc.keyConfig!.kind].fields[name], value)]),
   );
   return { value: secretView(doc.credentials.api_key), config };
 }
@@ -140,15 +151,25 @@ export function envReferencesOf(doc: KeyDocument): string[] {
 }
 
 /**
- * Replaces each secret that was sent back exactly as its stored rendering with the stored
- * secret; any other masked placeholder is refused (it would store the asterisks as the secret).
+ * What a masked placeholder that is not the stored rendering means: `refuse` (it would store the
+ * asterisks as the secret), or `keep` the stored secret, as Bifrost does with a stale rendering
+ * (a value redacted by an older rule, or read before the secret was rolled).
  */
-export function keepStoredSecrets(incoming: KeyDocument, stored: KeyDocument | null, storedView: KeyView | null): KeyDocument {
+export type StaleMask = 'refuse' | 'keep';
+
+/**
+ * Replaces each secret that was sent back exactly as its stored rendering with the stored
+ * secret; any other masked placeholder is refused, or (`staleMask: 'keep'`) the stored secret kept.
+ * Without a stored secret a placeholder is always refused.
+ */
+export function keepStoredSecrets(incoming: KeyDocument, stored: KeyDocument | null, storedView: KeyView | null, staleMask: StaleMask = 'refuse'): KeyDocument {
   const keep = (value: string | undefined, storedValue: string | undefined, rendered: SecretView | undefined, path: string) => {
     if (value === undefined || isEnvReference(value)) return value;
     if (storedValue !== undefined && rendered !== undefined && !rendered.from_env && rendered.value === value) return storedValue;
-    if (isMaskedPlaceholder(value)) throw badRequest(`masked preview cannot be used for ${path} without a stored value`);
-    return value;
+    if (!isMaskedPlaceholder(value)) return value;
+    if (storedValue === undefined) throw badRequest(`masked preview cannot be used for ${path} without a stored value`);
+    if (staleMask === 'keep') return storedValue;
+    throw badRequest(`masked preview cannot be used for ${path}: it is not the stored value's rendering (send the value itself)`);
   };
   const credentials = { ...incoming.credentials };
   const apiKey = keep(credentials.api_key, stored?.credentials.api_key, storedView?.value, 'value');
@@ -193,7 +214,7 @@ export function resolveDocument(
     const schema = KEY_CONFIGS[doc.keyConfig.kind];
     const fields: Record<string, unknown> = {};
     for (const [name, raw] of Object.entries(doc.keyConfig.fields)) {
-      if (schema.fields[name] !== 'secret') {
+      if (!isEnvVarField(schema.fields[name])) {
         fields[name] = raw;
         continue;
       }

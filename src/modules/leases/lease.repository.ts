@@ -8,6 +8,7 @@
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import { rowToRecord, type IntegrationRecord } from '../integrations/index.js';
 import type { SkipReason } from './lease-errors.js';
+import { upstreamSettingsOf, type NetworkConfig, type UpstreamSettings } from '../providers/index.js';
 
 /** One instant of the pool's clock, with the windows the rules count in. */
 export interface PoolTime {
@@ -37,6 +38,8 @@ export interface LeasedKey {
   baseProviderType: string | null;
   /** Headers the brand adds to every request to the provider (network_config.extra_headers). */
   extraHeaders: Record<string, string>;
+  /** The brand's network options for the provider that the gateway honours. */
+  upstream: UpstreamSettings;
   /** The key was unhealthy: this lease is its recovery probe. */
   probe: boolean;
 }
@@ -100,7 +103,7 @@ export type ReportRow =
 
 /** One statement for any batch (keypool_apply with empty arrays for what it does not hold). */
 const APPLY_SQL = `select a.kind, a.item, a.lease_skipped, nullif(pc.network_config->>'base_url', '') as base_url,
-    case when pc.custom then pc.base_provider_type end as base_provider_type, pc.network_config->'extra_headers' as extra_headers,
+    case when pc.custom then pc.base_provider_type end as base_provider_type, pc.network_config,
     a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, (a.key).*
   from keypool_apply($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::integer[], $8::text[],
     $9::integer[], $10::boolean[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[], $15::integer[],
@@ -186,6 +189,7 @@ function keyOf(row: Record<string, unknown>): IntegrationRecord {
 
 function leaseRow(row: Record<string, unknown>): LeaseRow {
   if (row.lease_skipped !== null) return skippedKeys(row.lease_skipped as never);
+  const upstream = upstreamSettingsOf((row.network_config as Partial<NetworkConfig> | null) ?? null);
   return {
     leased: {
       record: keyOf(row),
@@ -193,7 +197,8 @@ function leaseRow(row: Record<string, unknown>): LeaseRow {
       probe: row.health_status === 'unhealthy',
       baseUrl: (row.base_url as string | null) ?? null,
       baseProviderType: (row.base_provider_type as string | null) ?? null,
-      extraHeaders: stringMap(row.extra_headers),
+      extraHeaders: stringMap(upstream.extraHeaders),
+      upstream: { ...upstream, extraHeaders: stringMap(upstream.extraHeaders) },
     },
   };
 }

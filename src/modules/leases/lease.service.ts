@@ -15,7 +15,7 @@ import {
   IntegrationRepository, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
   type CredentialVault, type HealthStatus, type IntegrationEvent, type IntegrationView, type KeyDocument, type ProviderDirectory,
 } from '../integrations/index.js';
-import { invalidProviderMessage, isProviderName, PROVIDER_NAME } from '../providers/index.js';
+import { invalidProviderMessage, isProviderName, PROVIDER_NAME, type UpstreamSettings } from '../providers/index.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal } from './lease-errors.js';
 import { LeaseRepository, type LeaseRow, type PoolResult, type PoolTime, type PoolWork, type ReportRow, type SkippedKey } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
@@ -43,6 +43,8 @@ export interface KeyLease {
   baseProvider: string;
   /** Headers the brand adds to every request to the provider. */
   extraHeaders: Record<string, string>;
+  /** The brand's network options for the provider that the gateway honours (timeouts, retries). */
+  upstream: UpstreamSettings;
   expiresAt: Date;
 }
 
@@ -150,7 +152,7 @@ export class LeaseService {
       kind: 'leased',
       lease: {
         leaseId: token, integration, credentials: resolved.credentials, baseUrl: leased.baseUrl,
-        baseProvider: leased.baseProviderType ?? providerName, extraHeaders: leased.extraHeaders, expiresAt,
+        baseProvider: leased.baseProviderType ?? providerName, extraHeaders: leased.extraHeaders, upstream: leased.upstream, expiresAt,
       },
     };
   }

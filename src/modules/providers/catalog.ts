@@ -44,6 +44,11 @@ export const BIFROST_PROVIDER_NAMES = [
 
 export const PROVIDER_NAMES = [...V1_PROVIDER_NAMES, ...BIFROST_PROVIDER_NAMES] as const;
 
+/** Every standard provider of Bifrost's (those the v1 documents list too included): what Bifrost's provider list starts from. */
+export const BIFROST_STANDARD_PROVIDERS: readonly ProviderName[] = [
+  ...BIFROST_PROVIDER_NAMES, 'groq', 'mistral', 'cohere', 'cerebras', 'openrouter', 'huggingface',
+];
+
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export const PROVIDERS: { readonly [K in ProviderName]: ProviderEntry } = {

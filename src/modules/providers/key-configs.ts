@@ -7,7 +7,14 @@
 export const KEY_CONFIG_KINDS = ['azure', 'vertex', 'bedrock', 'vllm', 'replicate', 'ollama', 'sgl'] as const;
 export type KeyConfigKind = (typeof KEY_CONFIG_KINDS)[number];
 
-export type KeyConfigFieldType = 'secret' | 'string' | 'stringMap' | 'stringList' | 'object';
+/**
+ * `secret`: a string, "env.NAME" or { value, env_var, from_env }, rendered redacted.
+ * `setting`: the same forms, but not a secret (a URL, a region, an API version), rendered as it is.
+ */
+export type KeyConfigFieldType = 'secret' | 'setting' | 'string' | 'boolean' | 'stringMap' | 'stringList' | 'object';
+
+/** A field that takes Bifrost's EnvVar forms (a string, "env.NAME" or { value, env_var, from_env }). */
+export const isEnvVarField = (type: KeyConfigFieldType | undefined) => type === 'secret' || type === 'setting';
 
 export interface KeyConfigSchema {
   /** The key's field that holds the config, e.g. "azure_key_config". */
@@ -15,7 +22,7 @@ export interface KeyConfigSchema {
   /** The provider as Bifrost's messages name it ("Azure keys"). */
   label: string;
   fields: Readonly<Record<string, KeyConfigFieldType>>;
-  /** A secret a key of this kind must have, with Bifrost's message. */
+  /** A field a key of this kind must have, with Bifrost's message. */
   required?: string;
 }
 
@@ -24,26 +31,27 @@ export const KEY_CONFIGS: { readonly [K in KeyConfigKind]: KeyConfigSchema } = {
     field: 'azure_key_config',
     label: 'Azure',
     fields: {
-      endpoint: 'secret', deployments: 'stringMap', api_version: 'secret', client_id: 'secret', client_secret: 'secret', tenant_id: 'secret', scopes: 'stringList',
+      endpoint: 'setting', deployments: 'stringMap', api_version: 'setting', client_id: 'secret', client_secret: 'secret', tenant_id: 'secret', scopes: 'stringList',
     },
     required: 'endpoint',
   },
   vertex: {
     field: 'vertex_key_config',
     label: 'Vertex',
-    fields: { project_id: 'secret', project_number: 'secret', region: 'secret', auth_credentials: 'secret', deployments: 'stringMap' },
+    fields: { project_id: 'setting', project_number: 'setting', region: 'setting', auth_credentials: 'secret', deployments: 'stringMap' },
   },
   bedrock: {
     field: 'bedrock_key_config',
     label: 'Bedrock',
     fields: {
-      access_key: 'secret', secret_key: 'secret', session_token: 'secret', region: 'secret', arn: 'secret', deployments: 'stringMap', batch_s3_config: 'object',
+      access_key: 'secret', secret_key: 'secret', session_token: 'secret', region: 'setting', arn: 'setting', deployments: 'stringMap', batch_s3_config: 'object',
+      role_arn: 'setting', external_id: 'secret', session_name: 'setting',
     },
   },
-  vllm: { field: 'vllm_key_config', label: 'VLLM', fields: { url: 'secret', model_name: 'string' }, required: 'url' },
-  replicate: { field: 'replicate_key_config', label: 'Replicate', fields: { deployments: 'stringMap' } },
-  ollama: { field: 'ollama_key_config', label: 'Ollama', fields: { url: 'secret' }, required: 'url' },
-  sgl: { field: 'sgl_key_config', label: 'SGL', fields: { url: 'secret' }, required: 'url' },
+  vllm: { field: 'vllm_key_config', label: 'VLLM', fields: { url: 'setting', model_name: 'string' }, required: 'url' },
+  replicate: { field: 'replicate_key_config', label: 'Replicate', fields: { deployments: 'stringMap', use_deployments_endpoint: 'boolean' } },
+  ollama: { field: 'ollama_key_config', label: 'Ollama', fields: { url: 'setting' }, required: 'url' },
+  sgl: { field: 'sgl_key_config', label: 'SGL', fields: { url: 'setting' }, required: 'url' },
 };
 
 /** Every key-config field name of the Bifrost key, in the document's order. */

@@ -22,6 +22,8 @@ export const ProviderConfigSchema = defineEntity({
     requestPathOverrides: p.json<Record<string, string>>().nullable(),
     networkConfig: p.json<Record<string, unknown>>().nullable(),
     concurrencyAndBufferSize: p.json<Record<string, number>>().nullable(),
+    /** A standard provider the brand deleted: Bifrost's provider list leaves it out until it is written again or gets a key. */
+    unlisted: p.boolean().default(false),
     createdAt: timestamptz(),
     updatedAt: timestamptz(),
   },

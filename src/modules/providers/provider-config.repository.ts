@@ -17,12 +17,14 @@ export interface ProviderConfigRow {
   requestPathOverrides: Record<string, string> | null;
   networkConfig: Record<string, unknown> | null;
   concurrencyAndBufferSize: Record<string, number> | null;
+  /** A standard provider the brand deleted: Bifrost's list leaves it out. */
+  unlisted: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
 
 const COLUMNS = `brand_id, name, custom, base_provider_type, is_key_less, allowed_requests, request_path_overrides, network_config,
-  concurrency_and_buffer_size, created_at, updated_at`;
+  concurrency_and_buffer_size, unlisted, created_at, updated_at`;
 
 const toRow = (r: Record<string, unknown>): ProviderConfigRow => ({
   brandId: r.brand_id as string,
@@ -34,6 +36,7 @@ const toRow = (r: Record<string, unknown>): ProviderConfigRow => ({
   requestPathOverrides: (r.request_path_overrides as ProviderConfigRow['requestPathOverrides']) ?? null,
   networkConfig: (r.network_config as ProviderConfigRow['networkConfig']) ?? null,
   concurrencyAndBufferSize: (r.concurrency_and_buffer_size as ProviderConfigRow['concurrencyAndBufferSize']) ?? null,
+  unlisted: r.unlisted === true,
   createdAt: r.created_at as Date,
   updatedAt: r.updated_at as Date,
 });
@@ -70,13 +73,14 @@ export class ProviderConfigRepository {
   /** Writes the row whole: inserted, or replacing the brand's row of that name. */
   async save(db: Queryable, row: ProviderConfigRow, options: { insertOnly?: boolean } = {}): Promise<ProviderConfigRow> {
     const { rows } = await db.query<Record<string, unknown>>(
-      `insert into provider_config (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `insert into provider_config (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ${options.insertOnly ? '' : `on conflict (brand_id, name) do update set custom = excluded.custom, base_provider_type = excluded.base_provider_type,
          is_key_less = excluded.is_key_less, allowed_requests = excluded.allowed_requests, request_path_overrides = excluded.request_path_overrides,
-         network_config = excluded.network_config, concurrency_and_buffer_size = excluded.concurrency_and_buffer_size, updated_at = excluded.updated_at`}
+         network_config = excluded.network_config, concurrency_and_buffer_size = excluded.concurrency_and_buffer_size, unlisted = excluded.unlisted,
+         updated_at = excluded.updated_at`}
        returning ${COLUMNS}`,
       [row.brandId, row.name, row.custom, row.baseProviderType, row.isKeyLess, json(row.allowedRequests), json(row.requestPathOverrides),
-        json(row.networkConfig), json(row.concurrencyAndBufferSize), row.createdAt, row.updatedAt],
+        json(row.networkConfig), json(row.concurrencyAndBufferSize), row.unlisted, row.createdAt, row.updatedAt],
     );
     return toRow(rows[0]);
   }

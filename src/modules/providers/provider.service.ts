@@ -11,7 +11,7 @@ import type { Clock } from '../../platform/time/clock.js';
 import {
   checkCustomProviderName, parseConcurrency, parseCustomProviderConfig, parseNetworkConfig, toBrandProvider, type BrandProvider,
 } from './brand-provider.js';
-import { PROVIDER_NAMES, isProviderName } from './catalog.js';
+import { BIFROST_STANDARD_PROVIDERS, PROVIDER_NAMES, isProviderName } from './catalog.js';
 import type { ProviderConfigRepository, ProviderConfigRow } from './provider-config.repository.js';
 
 /**
@@ -22,6 +22,8 @@ export interface ProviderKeys {
   /** The provider's keys, not counting a keyless endpoint. */
   countKeys(db: Queryable, brandId: string, provider: string): Promise<number>;
   deleteAll(db: Queryable, brandId: string, provider: string): Promise<() => Promise<void>>;
+  /** The providers the brand has keys of. */
+  providersWithKeys(brandId: string): Promise<string[]>;
   /** Makes the keyless endpoint of a provider exist (or not). */
   setKeyless(db: Queryable, brandId: string, provider: string, keyless: boolean): Promise<() => Promise<void>>;
 }
@@ -47,6 +49,21 @@ export class ProviderService {
     const byName = new Map(rows.map((r) => [r.name, r]));
     const names = [...new Set([...PROVIDER_NAMES, ...rows.map((r) => r.name)])].sort();
     return names.map((name) => toBrandProvider(name, byName.get(name) ?? null)).filter((p): p is BrandProvider => p !== null);
+  }
+
+  /**
+   * The providers as Bifrost's list shows them: Bifrost's standard providers and those the brand
+   * configured or has keys of, less the standard ones it deleted (until written again or given a key).
+   */
+  async listBifrostProviders(brandId: string): Promise<BrandProvider[]> {
+    const [rows, withKeys] = await Promise.all([this.configs.list(brandId), this.keys.providersWithKeys(brandId)]);
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    const names = new Set<string>([
+      ...BIFROST_STANDARD_PROVIDERS.filter((name) => !byName.get(name)?.unlisted),
+      ...rows.filter((r) => !r.unlisted).map((r) => r.name),
+      ...withKeys,
+    ]);
+    return [...names].sort().map((name) => toBrandProvider(name, byName.get(name) ?? null)).filter((p): p is BrandProvider => p !== null);
   }
 
   async findProvider(brandId: string, name: string): Promise<BrandProvider | null> {
@@ -82,7 +99,8 @@ export class ProviderService {
     const now = this.clock.now();
     let publish: () => Promise<void> = async () => {};
     const row = await this.write(async (db) => {
-      if (await this.configs.find(db, brandId, name)) throw duplicate();
+      const existing = await this.configs.find(db, brandId, name, { lock: true });
+      if (existing && !existing.unlisted) throw duplicate();
       const created = await this.configs.save(db, {
         brandId,
         name,
@@ -93,9 +111,10 @@ export class ProviderService {
         requestPathOverrides: custom?.request_path_overrides ?? null,
         networkConfig: network ? { ...network } : null,
         concurrencyAndBufferSize: concurrency ? { ...concurrency } : null,
+        unlisted: false,
         createdAt: now,
         updatedAt: now,
-      }, { insertOnly: true });
+      }, { insertOnly: existing === null });
       if (custom?.is_key_less) publish = await this.keys.setKeyless(db, brandId, name, true);
       return created;
     }, name);
@@ -103,8 +122,15 @@ export class ProviderService {
     return toBrandProvider(name, row)!;
   }
 
-  /** Replaces the settings the request carries; custom_provider_config only on custom providers. */
-  async updateProvider(brandId: string, name: string, input: ProviderInput): Promise<BrandProvider> {
+  /**
+   * Replaces the settings the request carries; custom_provider_config only on custom providers.
+   * `upsert` (Bifrost's PUT): a custom provider that does not exist is created from the request.
+   */
+  async updateProvider(brandId: string, name: string, input: ProviderInput, options: { upsert?: boolean } = {}): Promise<BrandProvider> {
+    if (options.upsert && !isProviderName(name) && input.customProviderConfig !== undefined && input.customProviderConfig !== null) {
+      const row = await this.configs.find(this.configs.pool, brandId, name);
+      if (!row) return this.createProvider(brandId, name, input);
+    }
     const custom = parseCustomProviderConfig(input.customProviderConfig);
     const network = parseNetworkConfig(input.networkConfig);
     const concurrency = parseConcurrency(input.concurrencyAndBufferSize);
@@ -117,8 +143,9 @@ export class ProviderService {
       if (!stored && !standard) throw providerNotFound();
       const row: ProviderConfigRow = stored ?? {
         brandId, name, custom: false, baseProviderType: name, isKeyLess: false, allowedRequests: null, requestPathOverrides: null,
-        networkConfig: null, concurrencyAndBufferSize: null, createdAt: now, updatedAt: now,
+        networkConfig: null, concurrencyAndBufferSize: null, unlisted: false, createdAt: now, updatedAt: now,
       };
+      row.unlisted = false;
       if (custom) {
         const keys = await this.keys.countKeys(db, brandId, name);
         if (keys > 0 && custom.base_provider_type !== row.baseProviderType) {
@@ -145,7 +172,10 @@ export class ProviderService {
     return toBrandProvider(name, row)!;
   }
 
-  /** Deletes the provider's keys and the brand's settings of it; returns the provider as it was. */
+  /**
+   * Deletes the provider's keys and the brand's settings of it; returns the provider as it was.
+   * A standard provider goes on existing (with the defaults) but leaves Bifrost's list.
+   */
   async deleteProvider(brandId: string, name: string): Promise<BrandProvider> {
     let publish: () => Promise<void> = async () => {};
     const provider = await this.write(async (db) => {
@@ -153,7 +183,14 @@ export class ProviderService {
       const provider = toBrandProvider(name, row);
       if (!provider) throw providerNotFound();
       publish = await this.keys.deleteAll(db, brandId, name);
-      if (row) await this.configs.delete(db, brandId, name);
+      if (provider.custom) await this.configs.delete(db, brandId, name);
+      else {
+        const now = this.clock.now();
+        await this.configs.save(db, {
+          brandId, name, custom: false, baseProviderType: name, isKeyLess: false, allowedRequests: null, requestPathOverrides: null,
+          networkConfig: null, concurrencyAndBufferSize: null, unlisted: true, createdAt: row?.createdAt ?? now, updatedAt: now,
+        });
+      }
       return provider;
     }, name);
     await publish();

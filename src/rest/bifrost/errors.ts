@@ -5,7 +5,8 @@
 import { AppError, isAppError, snakeNames, type FieldNamer } from '../../platform/errors/app-error.js';
 import type { Dialect } from '../dialects.js';
 
-export const BIFROST_PREFIX = '/api/providers';
+/** Bifrost's management API: /api/providers…, /api/keys, and every other /api/* URL that is not keypool's /api/v1. */
+export const BIFROST_PREFIX = '/api';
 
 function bifrostMessage(error: AppError): string {
   switch (error.code) {

@@ -1,18 +1,24 @@
 /**
  * Bifrost-compatible provider management (docs/api/bifrost-provider-keys-create.md):
- * /api/providers and /api/providers/{provider}/keys on the one shared pool, in
- * Bifrost's shapes and error envelope. Each route authenticates, maps the
- * dialect, and calls one service method.
+ * /api/providers, /api/providers/{provider}/keys and /api/keys on the one shared
+ * pool, in Bifrost's shapes and error envelope, as tolerant as Bifrost of what its
+ * clients send: any Content-Type is read as JSON, an empty body is no body, unknown
+ * fields are ignored (and named in a response header). Each route authenticates,
+ * maps the dialect, and calls one service method.
  */
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { assertKeysAllowed, type BrandProvider } from '../../modules/providers/index.js';
-import { AppError, badRequest } from '../../platform/errors/app-error.js';
+import { AppError } from '../../platform/errors/app-error.js';
 import type { Services } from '../../services.js';
 import { accessOf } from '../access.js';
-import { requireObjectBody } from '../request-fields.js';
-import { bifrostNames, parseKeyBody, parseProviderBody, toBifrostKey, toBifrostProvider } from './mapping.js';
 import { installErrorHandlers } from '../error-handler.js';
+import { installAnyTypeJsonParser } from '../json-body.js';
+import { requireObjectBody } from '../request-fields.js';
 import { BIFROST_DIALECT, namedAs } from './errors.js';
+import { knownFields, type Shape } from './lenient-body.js';
+import {
+  bifrostNames, KEY_SHAPE, parseKeyBody, parseProviderBody, PROVIDER_SHAPE, toBifrostKey, toBifrostKeySummary, toBifrostProvider,
+} from './mapping.js';
 
 type ProviderParams = { Params: { provider: string } };
 type KeyParams = { Params: { provider: string; key_id: string } };
@@ -20,44 +26,52 @@ type KeyParams = { Params: { provider: string; key_id: string } };
 /** The Bifrost dialect as a plugin: register it at BIFROST_DIALECT.prefix; its errors are Bifrost's envelope. */
 export const bifrostPlugin = (services: Services): FastifyPluginAsync => async (fastify) => {
   installErrorHandlers(fastify, BIFROST_DIALECT.errorBody);
+  installAnyTypeJsonParser(fastify);
   mountBifrostProviderRoutes(fastify, services);
 };
+
+/** A JSON object body with the fields `shape` does not know dropped. */
+const bodyOf = (body: unknown, shape: Shape, reply: FastifyReply) => knownFields(requireObjectBody(body), shape, reply);
 
 function mountBifrostProviderRoutes(fastify: FastifyInstance, services: Services): void {
   const read = { config: { permission: 'integrations.read' as const } };
   const write = { config: { permission: 'integrations.write' as const } };
   const provider = (brandId: string, name: string): Promise<BrandProvider> => services.providers.getProvider(brandId, name);
 
-  fastify.get('', read, async (request) => {
-    const providers = await services.providers.listProviders(accessOf(request).brandId);
+  fastify.get('/providers', read, async (request) => {
+    const providers = await services.providers.listBifrostProviders(accessOf(request).brandId);
     return { providers: providers.map(toBifrostProvider), total: providers.length };
   });
 
-  fastify.get<ProviderParams>(`/:provider`, read, async (request) =>
+  fastify.get<ProviderParams>('/providers/:provider', read, async (request) =>
     toBifrostProvider(await provider(accessOf(request).brandId, request.params.provider)));
 
-  fastify.post('', write, async (request) => {
-    const { provider: name, input } = parseProviderBody(requireObjectBody(request.body));
+  fastify.post('/providers', write, async (request, reply) => {
+    const { provider: name, input } = parseProviderBody(bodyOf(request.body, PROVIDER_SHAPE, reply));
     return toBifrostProvider(await services.providers.createProvider(accessOf(request).brandId, name, input));
   });
 
-  fastify.put<ProviderParams>(`/:provider`, write, async (request) => {
-    const { provider: name, input } = parseProviderBody(requireObjectBody(request.body));
-    if (name !== undefined && name !== request.params.provider) throw badRequest('provider in the body must match the provider in the path');
-    return toBifrostProvider(await services.providers.updateProvider(accessOf(request).brandId, request.params.provider, input));
+  // Bifrost's upsert: a custom provider that does not exist yet is created.
+  fastify.put<ProviderParams>('/providers/:provider', write, async (request, reply) => {
+    const { input } = parseProviderBody(bodyOf(request.body, PROVIDER_SHAPE, reply), request.params.provider);
+    return toBifrostProvider(await services.providers.updateProvider(accessOf(request).brandId, request.params.provider, input, { upsert: true }));
   });
 
-  fastify.delete<ProviderParams>(`/:provider`, write, async (request) =>
+  fastify.delete<ProviderParams>('/providers/:provider', write, async (request) =>
     toBifrostProvider(await services.providers.deleteProvider(accessOf(request).brandId, request.params.provider)));
 
-  fastify.get<ProviderParams>(`/:provider/keys`, read, async (request) => {
+  // Every key of the brand, as Bifrost's UI (virtual keys) lists them: an array, no secrets.
+  fastify.get('/keys', read, async (request) =>
+    (await services.integrations.listKeySummaries(accessOf(request).brandId)).map(toBifrostKeySummary));
+
+  fastify.get<ProviderParams>('/providers/:provider/keys', read, async (request) => {
     const { brandId } = accessOf(request);
     const p = await provider(brandId, request.params.provider);
     const keys = p.keyless ? [] : await services.integrations.listProviderKeys(brandId, p.name);
     return { keys: keys.map((k) => toBifrostKey(k, p)), total: keys.length };
   });
 
-  fastify.get<KeyParams>(`/:provider/keys/:key_id`, read, async (request) => {
+  fastify.get<KeyParams>('/providers/:provider/keys/:key_id', read, async (request) => {
     const { brandId } = accessOf(request);
     const p = await provider(brandId, request.params.provider);
     const key = await services.integrations.findProviderKey(brandId, p.name, request.params.key_id);
@@ -66,10 +80,10 @@ function mountBifrostProviderRoutes(fastify: FastifyInstance, services: Services
   });
 
   // 200 with the stored key, as Bifrost answers.
-  fastify.post<ProviderParams>(`/:provider/keys`, write, async (request) => {
+  fastify.post<ProviderParams>('/providers/:provider/keys', write, async (request, reply) => {
     const { brandId } = accessOf(request);
     const p = await provider(brandId, request.params.provider);
-    const body = requireObjectBody(request.body);
+    const body = bodyOf(request.body, KEY_SHAPE, reply);
     assertKeysAllowed(p, 'add'); // before the body is judged, as Bifrost does
     const { keyId, ...key } = parseKeyBody(body, p);
     const created = await namedAs(bifrostNames(p), () =>
@@ -77,18 +91,19 @@ function mountBifrostProviderRoutes(fastify: FastifyInstance, services: Services
     return toBifrostKey(created, p);
   });
 
-  fastify.put<KeyParams>(`/:provider/keys/:key_id`, write, async (request) => {
+  // Changes what the body carries; what it leaves out keeps its value (IntegrationService.updateProviderKey).
+  fastify.put<KeyParams>('/providers/:provider/keys/:key_id', write, async (request, reply) => {
     const { brandId } = accessOf(request);
     const p = await provider(brandId, request.params.provider);
-    const body = requireObjectBody(request.body);
+    const body = bodyOf(request.body, KEY_SHAPE, reply);
     assertKeysAllowed(p, 'update');
     const { keyId: _ignoredId, ...key } = parseKeyBody(body, p);
-    const replaced = await namedAs(bifrostNames(p), () =>
-      services.integrations.replaceProviderKey(brandId, p.name, request.params.key_id, key, { dialect: 'bifrost', uniqueName: true }));
-    return toBifrostKey(replaced, p);
+    const updated = await namedAs(bifrostNames(p), () =>
+      services.integrations.updateProviderKey(brandId, p.name, request.params.key_id, key, { dialect: 'bifrost', uniqueName: true }));
+    return toBifrostKey(updated, p);
   });
 
-  fastify.delete<KeyParams>(`/:provider/keys/:key_id`, write, async (request) => {
+  fastify.delete<KeyParams>('/providers/:provider/keys/:key_id', write, async (request) => {
     const { brandId } = accessOf(request);
     const p = await provider(brandId, request.params.provider);
     return toBifrostKey(await services.integrations.deleteProviderKey(brandId, p.name, request.params.key_id), p);

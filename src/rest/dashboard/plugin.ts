@@ -38,7 +38,6 @@ export function mountDashboard(fastify: FastifyInstance): { warm(): void } {
 
   const page = async (request: FastifyRequest, reply: FastifyReply) => send(request, reply, (await load()).get('index.html')!);
   fastify.get('/dashboard', { compress: false }, page);
-  fastify.get('/dashboard/', { compress: false }, page);
   fastify.get<{ Params: { name: string } }>('/dashboard/assets/:name', { compress: false }, async (request, reply) => {
     const file = (await load()).get(`assets/${request.params.name}`);
     if (!file) throw new AppError('route.not_found', `No dashboard asset ${request.params.name.slice(0, 100)}`);

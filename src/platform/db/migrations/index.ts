@@ -11,6 +11,7 @@ import { Migration20261123140000_spend_ledger } from './Migration20261123140000_
 import { Migration20261124000000_first_token } from './Migration20261124000000_first_token.js';
 import { Migration20261204120000_credential_parent } from './Migration20261204120000_credential_parent.js';
 import { Migration20261204130000_key_last_error } from './Migration20261204130000_key_last_error.js';
+import { Migration20261204140000_bifrost_clients } from './Migration20261204140000_bifrost_clients.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -25,4 +26,5 @@ export const migrationsList = [
   { name: 'Migration20261124000000_first_token', class: Migration20261124000000_first_token },
   { name: 'Migration20261204120000_credential_parent', class: Migration20261204120000_credential_parent },
   { name: 'Migration20261204130000_key_last_error', class: Migration20261204130000_key_last_error },
+  { name: 'Migration20261204140000_bifrost_clients', class: Migration20261204140000_bifrost_clients },
 ];
