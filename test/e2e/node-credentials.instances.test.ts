@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/time/clock.js';
-import { createTestApp, type TestApp } from '../support/harness.js';
+import { basicAuth, createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
 import { openSocket } from '../support/raw-socket.js';
 
 const clock = new ManualClock('2026-04-01T08:00:00Z');
@@ -14,12 +14,11 @@ let b: TestApp;
 let brand: { brandId: string; token: string };
 let nodeId: string;
 
-const basic = (c: { api_key: string; secret: string }) => `Basic ${Buffer.from(`${c.api_key}:${c.secret}`).toString('base64')}`;
 const status = async (t: TestApp, authorization: string) => (await t.rest('GET', '/api/v1/integrations', { headers: { authorization } })).status;
 
 beforeAll(async () => {
   a = await createTestApp({ clock });
-  b = await createTestApp({ clock, databaseUrl: a.databaseUrl, config: { jwtSecrets: a.config.jwtSecrets, encryptionKeys: a.config.encryptionKeys } });
+  b = await createPeerApp(a, { clock });
   brand = await a.createBrand('Two instances');
   nodeId = (await a.rest('POST', '/api/v1/nodes', { body: { name: 'shared' }, token: brand.token })).body.node.id;
 });
@@ -37,31 +36,31 @@ async function credential(name: string, extra: Record<string, unknown> = {}) {
 describe('a credential changed on one instance', () => {
   it('is refused by the other within a second once revoked, and its socket there closes', async () => {
     const c = await credential('revoked elsewhere');
-    expect(await status(b, basic(c))).toBe(200); // b has it cached now
-    const socket = await openSocket(b.url, basic(c));
+    expect(await status(b, basicAuth(c))).toBe(200); // b has it cached now
+    const socket = await openSocket(b.url, basicAuth(c));
     await a.rest('DELETE', `/api/v1/nodes/${nodeId}/integrations/${c.id}`, { token: brand.token });
     // Within a second, though b's cache would keep the credential for five:
-    await expect.poll(() => status(b, basic(c)), { timeout: 1000, interval: 20 }).toBe(401);
+    await expect.poll(() => status(b, basicAuth(c)), { timeout: 1000, interval: 20 }).toBe(401);
     expect(await socket.closed).toEqual({ code: 4403, reason: 'Forbidden: credential has been revoked' });
   });
 
   it('takes a rolled secret at once on the other instance; the old one ends with its grace period', async () => {
     const c = await credential('rolled elsewhere');
-    expect(await status(b, basic(c))).toBe(200);
-    const socket = await openSocket(b.url, basic(c));
+    expect(await status(b, basicAuth(c))).toBe(200);
+    const socket = await openSocket(b.url, basicAuth(c));
     const rolled = (await a.rest('POST', `/api/v1/nodes/${nodeId}/integrations/${c.id}/roll`, { token: brand.token })).body;
-    await expect.poll(() => status(b, basic(c)), { timeout: 1000, interval: 20 }).toBe(401);
-    expect(await status(b, basic({ api_key: c.api_key, secret: rolled.secret }))).toBe(200);
+    await expect.poll(() => status(b, basicAuth(c)), { timeout: 1000, interval: 20 }).toBe(401);
+    expect(await status(b, basicAuth({ api_key: c.api_key, secret: rolled.secret }))).toBe(200);
     expect((await socket.closed).code).toBe(4403);
   });
 
   it('expires on every instance at its expires_at', async () => {
     const c = await credential('expiring', { expires_at: '2026-04-01T09:00:00Z' });
-    expect(await status(b, basic(c))).toBe(200);
+    expect(await status(b, basicAuth(c))).toBe(200);
     clock.set('2026-04-01T09:00:00Z');
     try {
-      expect(await status(a, basic(c))).toBe(401);
-      expect(await status(b, basic(c))).toBe(401);
+      expect(await status(a, basicAuth(c))).toBe(401);
+      expect(await status(b, basicAuth(c))).toBe(401);
     } finally {
       clock.set('2026-04-01T08:00:00Z');
     }

@@ -4,7 +4,7 @@
  * being valid, within a second. Two instances on one database, on the real clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../support/harness.js';
+import { basicAuth, createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
 import { openSocket } from '../support/raw-socket.js';
 
 let a: TestApp;
@@ -12,12 +12,11 @@ let b: TestApp;
 let brand: { brandId: string; token: string };
 let nodeId: string;
 
-const basic = (c: { api_key: string; secret: string }) => `Basic ${Buffer.from(`${c.api_key}:${c.secret}`).toString('base64')}`;
 const status = async (t: TestApp, authorization: string) => (await t.rest('GET', '/api/v1/integrations', { headers: { authorization } })).status;
 
 beforeAll(async () => {
   a = await createTestApp();
-  b = await createTestApp({ databaseUrl: a.databaseUrl, config: { jwtSecrets: a.config.jwtSecrets, encryptionKeys: a.config.encryptionKeys } });
+  b = await createPeerApp(a);
   brand = await a.createBrand('Rolling');
   nodeId = (await a.rest('POST', '/api/v1/nodes', { body: { name: 'rolling' }, token: brand.token })).body.node.id;
 });
@@ -33,7 +32,7 @@ async function credential(name: string) {
 }
 
 async function nodeToken(app: TestApp, c: { api_key: string; secret: string }) {
-  const res = await app.rest('POST', '/api/v1/auth/token', { headers: { authorization: basic(c) } });
+  const res = await app.rest('POST', '/api/v1/auth/token', { headers: { authorization: basicAuth(c) } });
   expect(res.status).toBe(200);
   return res.body as { token: string; expires_at: string };
 }
@@ -73,10 +72,10 @@ describe('a node token', () => {
 describe('a socket opened with a secret', () => {
   it('closes on every instance within a second of the end of the rolled secret\'s grace period; one on the new secret stays', async () => {
     const c = await credential('socket, grace');
-    const old = await openSocket(b.url, basic(c));
+    const old = await openSocket(b.url, basicAuth(c));
     const rolled = await roll(c.id, 1);
     const graceEnd = Date.now() + 1000;
-    const fresh = await openSocket(b.url, basic({ api_key: c.api_key, secret: rolled.secret }));
+    const fresh = await openSocket(b.url, basicAuth({ api_key: c.api_key, secret: rolled.secret }));
     const closed = await Promise.race([old.closed, new Promise((r) => setTimeout(() => r('still open 3 s after the grace period began'), 3000))]);
     expect(closed).toEqual({ code: 4403, reason: 'Forbidden: invalid API key or secret' });
     expect(Date.now()).toBeGreaterThanOrEqual(graceEnd - 50);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/time/clock.js';
-import { createTestApp, type TestApp } from '../support/harness.js';
+import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
 import { openSocket } from '../support/raw-socket.js';
 
 const listeners = (t: TestApp) => (t.app.services.events as unknown as { listenerCount(): number }).listenerCount();
@@ -74,7 +74,7 @@ describe('revoking a client token', () => {
   let b: TestApp;
   beforeAll(async () => {
     a = await createTestApp();
-    b = await createTestApp({ databaseUrl: a.databaseUrl, config: { jwtSecrets: a.config.jwtSecrets, encryptionKeys: a.config.encryptionKeys } });
+    b = await createPeerApp(a);
   });
   afterAll(async () => {
     await b.close();
@@ -107,7 +107,7 @@ describe('revoking a client token', () => {
   it('remembers revocations an instance missed: they are reloaded when it starts', async () => {
     const { token, id } = await issue(a, 3600);
     await a.app.services.brands.revokeClientToken(id);
-    const c = await createTestApp({ databaseUrl: a.databaseUrl, config: { jwtSecrets: a.config.jwtSecrets, encryptionKeys: a.config.encryptionKeys } });
+    const c = await createPeerApp(a);
     try {
       expect((await c.rest('GET', '/api/v1/integrations', { token })).status).toBe(401);
     } finally {

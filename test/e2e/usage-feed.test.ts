@@ -4,7 +4,7 @@
  * watcher's own brand only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../support/harness.js';
+import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
 import { openSocket, type RawSocket } from '../support/raw-socket.js';
 
 let a: TestApp;
@@ -12,7 +12,7 @@ let b: TestApp;
 
 beforeAll(async () => {
   a = await createTestApp();
-  b = await createTestApp({ databaseUrl: a.databaseUrl, config: { jwtSecrets: a.config.jwtSecrets, encryptionKeys: a.config.encryptionKeys } });
+  b = await createPeerApp(a);
 });
 afterAll(async () => {
   await b.close();

@@ -102,3 +102,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
   };
 }
+
+/** Another instance of `first`'s deployment: its database and its secrets (tokens and ciphertexts of one are good on the other). */
+export function createPeerApp(first: TestApp, options: TestAppOptions = {}): Promise<TestApp> {
+  return createTestApp({
+    ...options,
+    databaseUrl: first.databaseUrl,
+    config: { jwtSecrets: first.config.jwtSecrets, encryptionKeys: first.config.encryptionKeys, ...options.config },
+  });
+}
+
+/** A node credential as an HTTP Basic authorization (api_key:secret). */
+export const basicAuth = (c: { api_key: string; secret: string }) => `Basic ${Buffer.from(`${c.api_key}:${c.secret}`).toString('base64')}`;

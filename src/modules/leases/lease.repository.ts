@@ -179,7 +179,7 @@ export class LeaseRepository {
 }
 
 /** The columns of the pool's statements that are not the key's own. */
-const NOT_KEY_COLUMNS = ['kind', 'item', 'lease_skipped', 'base_url', 'base_provider_type', 'extra_headers', 'report_outcome', 'previous_status', 'health_reason', 'was_exceeded', 'credits_flagged'];
+const NOT_KEY_COLUMNS = ['kind', 'item', 'lease_skipped', 'base_url', 'base_provider_type', 'network_config', 'report_outcome', 'previous_status', 'health_reason', 'was_exceeded', 'credits_flagged'];
 
 function keyOf(row: Record<string, unknown>): IntegrationRecord {
   const key: Record<string, unknown> = { ...row };
