@@ -368,4 +368,58 @@ begin
 end
 $fn$;`;
 
-export const POOL_FUNCTIONS_SQL: readonly string[] = [REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, LEASE_SQL, HEALTH_SQL, REPORT_SQL, APPLY_SQL];
+/**
+ * Engine v2's one statement: a batch of reports and of allowance claims (leases are picked in
+ * memory; see src/modules/leases/allowance.ts), in one commit. Every key it touches is locked
+ * first, in key order; then the reports; then each claim is granted what the key's counters leave
+ * room for (at most n) in the current minute and day — so the claims of every instance together
+ * never pass a limit — or, for a probe, only while the key's probe is due (its next one is set).
+ * A claim returns the key as it now stands, so the claiming instance sees what others changed.
+ */
+const SETTLE_SQL = `create or replace function keypool_settle(
+  p_leases uuid[], p_keys integer[], p_report_brands uuid[], p_nodes uuid[], p_report_models text[],
+  p_success boolean[], p_status_codes integer[], p_error_types text[], p_retry_afters integer[], p_probes boolean[],
+  p_costs numeric[], p_prompt_tokens bigint[], p_completion_tokens bigint[], p_latencies integer[], p_first_tokens integer[],
+  p_claim_keys integer[], p_claim_ns integer[], p_claim_probes boolean[],
+  p_now timestamptz, p_minute timestamptz, p_today date, p_month_start date, p_day_key text, p_month_key text,
+  p_degraded_after integer, p_unhealthy_after integer, p_rate_limit_ms double precision,
+  p_probe_base_ms double precision, p_probe_max_ms double precision, p_credit_providers text[]
+) returns table (kind text, item integer, report_outcome text, previous_status text, health_reason text,
+  was_exceeded boolean, credits_flagged boolean, granted integer, key integration) language plpgsql as $fn$
+begin
+  perform 1 from integration i where i.id = any(p_keys) or i.id = any(p_claim_keys) order by i.id for update;
+  return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
+      r.was_exceeded, r.credits_flagged, null::integer, r.report_key
+    from keypool_report(p_leases, p_keys, p_report_brands, p_nodes, p_report_models, p_success, p_status_codes, p_error_types,
+      p_retry_afters, p_probes, p_costs, p_prompt_tokens, p_completion_tokens, p_latencies, p_first_tokens, p_now, p_today, p_month_start,
+      p_day_key, p_month_key, p_degraded_after, p_unhealthy_after, p_rate_limit_ms, p_probe_base_ms, p_probe_max_ms,
+      p_credit_providers) r;
+  return query with want as (
+      select * from unnest(p_claim_keys, p_claim_ns, p_claim_probes) with ordinality as w(id, n, probe, ord)
+    ), granted as (
+      select w.ord, w.id, w.probe, case
+        when w.probe and not (l.health_status = 'unhealthy' and l.probe_due_at <= p_now) then 0
+        else greatest(0, least(w.n,
+          coalesce(l.minute_limit - case when l.minute_window = p_minute then l.minute_count else 0 end, w.n),
+          coalesce(l.daily_limit - case when l.day_window = p_today then l.daily_count else 0 end, w.n)))
+        end as n
+      from want w join integration l on l.id = w.id
+    ), counted as (
+      update integration i set
+        minute_count = case when i.minute_window = p_minute then i.minute_count + g.n else g.n end,
+        minute_window = p_minute,
+        daily_count = case when i.day_window = p_today then i.daily_count + g.n else g.n end,
+        day_window = p_today,
+        last_used_at = case when g.n > 0 then p_now else i.last_used_at end,
+        probe_due_at = case when g.probe and g.n > 0 then p_now + keypool_probe_wait(i.probe_failures, p_probe_base_ms, p_probe_max_ms)
+          else i.probe_due_at end
+      from granted g where i.id = g.id
+      returning g.ord, g.n, i
+    )
+    select 'claim'::text, c.ord::integer, null::text, null::text, null::text, null::boolean, null::boolean, c.n, c.i from counted c;
+end
+$fn$;`;
+
+export const POOL_FUNCTIONS_SQL: readonly string[] = [
+  REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, LEASE_SQL, HEALTH_SQL, REPORT_SQL, APPLY_SQL, SETTLE_SQL,
+];
