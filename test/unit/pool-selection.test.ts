@@ -7,8 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Allowance } from '../../src/modules/leases/allowance.js';
-import { pickKey, poolTime, skipReason, skipUntil, type LeaseAsk, type PoolKey } from '../../src/modules/leases/selection.js';
-import { modelAllowed } from '../../src/modules/integrations/index.js';
+import { modelAllowed, pickKey, poolTime, skipReason, skipUntil, type LeaseAsk, type PoolKey } from '../../src/modules/leases/selection.js';
 import type { IntegrationRecord } from '../../src/modules/integrations/index.js';
 
 const t = poolTime(new Date('2026-02-26T15:00:30Z'));

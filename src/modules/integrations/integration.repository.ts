@@ -12,7 +12,6 @@ import type pg from 'pg';
 import { inTransaction, type Queryable, type SqlPool } from '../../platform/db/sql-pool.js';
 import { utcDay, utcMonthStart } from './limits.js';
 import { spendPeriodKey } from './spend.js';
-import { modelAllowed } from './model-rule.js';
 import type { IntegrationRecord } from './integration.view.js';
 import type { IntegrationSettings } from './integration-input.js';
 
@@ -279,17 +278,15 @@ export class IntegrationRepository {
    * with the catalog provider each key's provider is or is built on; `*` for a key that allows every model.
    */
   async reachableModels(brandId: string): Promise<{ providerName: string; baseProvider: string; model: string }[]> {
-    const { rows } = await this.pool.query<{ provider_name: string; base_provider: string; models: string[] | null; blacklisted_models: string[] | null }>(
-      `select i.provider_name, coalesce(case when pc.custom then pc.base_provider_type end, i.provider_name) as base_provider, i.models, i.blacklisted_models
+    const { rows } = await this.pool.query<{ provider_name: string; base_provider: string; model: string }>(
+      `select i.provider_name, coalesce(case when pc.custom then pc.base_provider_type end, i.provider_name) as base_provider, m.model
        from integration i left join provider_config pc on pc.brand_id = i.brand_id and pc.name = i.provider_name
-       where i.brand_id = $1 and i.is_active
+       cross join lateral unnest(case when i.models is null or '*' = any(i.models) then array['*'] else i.models end) as m(model)
+       where i.brand_id = $1 and i.is_active and keypool_model_allowed(i.models, i.blacklisted_models, m.model)
        order by i.provider_name, i.id`,
       [brandId],
     );
-    // Each listed model (or "*" for a key that allows every model) that the key's own rule lets through.
-    return rows.flatMap((r) => (r.models === null || r.models.includes('*') ? ['*'] : r.models)
-      .filter((model) => modelAllowed(r.models, r.blacklisted_models, model))
-      .map((model) => ({ providerName: r.provider_name, baseProvider: r.base_provider, model })));
+    return rows.map((r) => ({ providerName: r.provider_name, baseProvider: r.base_provider, model: r.model }));
   }
 
   /** One key of the brand as stored, or null. */

@@ -1,12 +1,5 @@
 /**
- * The pool's rules that live in the database, where the counting happens.
- * Engine v2 (this version) picks keys in memory (selection.ts) and calls only
- * keypool_settle (reports and allowance claims), keypool_report and
- * keypool_health through it, and keypool_probe_wait. keypool_model_allowed,
- * keypool_skip_reason, keypool_skip_until, keypool_lease and keypool_apply are
- * the previous version's pick, kept (with the same rules as selection.ts) so
- * its instances keep leasing during a rolling upgrade; both versions count in
- * the same columns under the same row locks, so limits hold across the mix.
+ * The pool's rules, once, in the database where the counting happens:
  *
  * - keypool_model_allowed: whether a key's model lists let it serve a model
  *   (the lease's skip reason and the gateway's model list both ask it).

@@ -10,7 +10,7 @@
  * key whose counters show room is eligible here, and the claim that follows is
  * what makes the count exact.
  */
-import { currentCounts, modelAllowed, spendPeriodKey, utcMinuteStart, type IntegrationRecord } from '../integrations/index.js';
+import { currentCounts, spendPeriodKey, utcMinuteStart, type IntegrationRecord } from '../integrations/index.js';
 import { toDate } from '../../platform/time/dates.js';
 import type { SkipReason } from './lease-errors.js';
 
@@ -46,6 +46,16 @@ export function countsOf(k: IntegrationRecord, now: Date): { minuteCount: number
   return currentCounts({ minuteCount: k.minuteCount, minuteWindow: toDate(k.minuteWindow ?? null), dailyCount: k.dailyCount, dayWindow: asDay(k.dayWindow) }, now);
 }
 
+/**
+ * Whether a key's model lists let it serve `model`, case-insensitively: `models` null or
+ * holding "*" allows every model, [] none; a blacklisted model, or a blacklisted "*", is refused.
+ */
+export function modelAllowed(models: readonly string[] | null | undefined, blacklisted: readonly string[] | null | undefined, model: string): boolean {
+  const wanted = model.toLowerCase();
+  const black = blacklisted ?? [];
+  if (black.some((m) => m === '*' || m.toLowerCase() === wanted)) return false;
+  return models === null || models === undefined || models.some((m) => m === '*' || m.toLowerCase() === wanted);
+}
 
 const isAfter = (v: unknown, now: Date) => {
   const d = toDate(v as Date | string | null | undefined);
