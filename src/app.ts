@@ -37,7 +37,7 @@ import { OPENAI_DIALECT } from './rest/openai/errors.js';
 import { createGatewayMetrics } from './rest/openai/metrics.js';
 import { mountDashboard } from './rest/dashboard/plugin.js';
 import { installAccessControl } from './rest/access.js';
-import { KeyChangeBus, keyChangesOf, LeaseService, LeaseTokenSigner, UsageFeed, type UsageChanged } from './modules/leases/index.js';
+import { LeaseService, LeaseTokenSigner, UsageFeed, type UsageChanged } from './modules/leases/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
@@ -112,9 +112,7 @@ export function buildServices(
   const tokens = new ClientTokenSigner(config.jwtSecrets);
   const upstreamGuard = new UpstreamGuard(config.allowedUpstreams);
   const vault = new CredentialVault(config.encryptionKeys);
-  // Every integration event published here drops the key book's copy of that provider's keys at once
-  // (the same events from other instances do so through the codec, as they arrive).
-  const events = new KeyChangeBus(new RecordingEventBus(buses.events, eventLog, observers.warn), (brandId, provider) => leases.keysChanged(brandId, provider));
+  const events = new RecordingEventBus(buses.events, eventLog, observers.warn);
   const revocations: RevocationList = new RevocationList(buses.revocations, () => brands.listRevokedTokenIds());
   const brands = new BrandService(orm.em, tokens, revocations, clock);
   const nodeTokens = new NodeTokenSigner(config.jwtSecrets);
@@ -128,7 +126,6 @@ export function buildServices(
     deleteAll: (...a) => integrations.deleteAll(...a),
     setKeyless: (...a) => integrations.setKeyless(...a),
     providersWithKeys: (brandId) => integrations.providersWithKeys(brandId),
-    settingsChanged: (brandId, name) => leases.keysChanged(brandId, name),
   });
   const integrations = new IntegrationService(keys, vault, events, clock, providers, config.envReferences);
   const usageFeed = new UsageFeed(buses.usage, config.usageFeedIntervalMs);
@@ -137,7 +134,6 @@ export function buildServices(
     async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null,
     providers,
     usageFeed,
-    { warn: observers.warn },
   );
   return {
     clock,
@@ -215,11 +211,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     connectionString: databaseUrl,
     channel: 'keypool_events',
     publishPool: sqlPool,
-    // Any instance's event about a key drops this instance's copy of that provider's keys.
-    codec: keyChangesOf(
-      createIntegrationEventCodec(MAX_NOTIFY_BYTES, (brandId, id) => services.integrations.findIntegration(brandId, id)),
-      () => (brandId, provider) => services.leases.keysChanged(brandId, provider),
-    ),
+    codec: createIntegrationEventCodec(MAX_NOTIFY_BYTES, (brandId, id) => services.integrations.findIntegration(brandId, id)),
     log: (message, error) => fastify.log.warn({ err: error }, message),
   });
   const revocationBus = new PgNotifyEventBus<Revocation>({
@@ -313,8 +305,6 @@ export async function createApp(options: AppOptions): Promise<App> {
         await fastify.close();
         // The reports of gateway calls that have just ended reach the database before it closes.
         await services.gateway.close();
-        // Unused allowance goes back while the database is still there.
-        await services.leases.close();
         await events.close();
         await services.usageFeed.close();
         await revocationBus.close();

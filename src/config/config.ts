@@ -67,8 +67,6 @@ export interface Config {
   jwtSecrets: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   leaseTtlSeconds: number;
-  /** The longest an instance leases from its copy of a provider's keys before reading them again. */
-  bookMaxAgeMs: number;
   health: HealthConfig;
   graphqlLimits: GraphQLLimits;
   /** A request (headers and body) must arrive within this time, or its socket is closed. */
@@ -152,7 +150,6 @@ const envSchema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYPOOL_LEASE_TTL_SECONDS: integer(1, 86_400).default(300),
-  KEYPOOL_POOL_REFRESH_MS: integer(50, 60_000).default(1000),
   KEYPOOL_DEGRADED_AFTER: integer(1, 1000).default(3),
   KEYPOOL_UNHEALTHY_AFTER: integer(1, 1000).default(6),
   KEYPOOL_PROBE_COOLDOWN_MS: integer(1, 86_400_000).default(30_000),
@@ -318,7 +315,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecrets: e.KEYPOOL_JWT_SECRET ?? [generated!.jwtSecret],
     logLevel: e.LOG_LEVEL,
     leaseTtlSeconds: e.KEYPOOL_LEASE_TTL_SECONDS,
-    bookMaxAgeMs: e.KEYPOOL_POOL_REFRESH_MS,
     health: {
       degradedAfter: e.KEYPOOL_DEGRADED_AFTER,
       unhealthyAfter: e.KEYPOOL_UNHEALTHY_AFTER,

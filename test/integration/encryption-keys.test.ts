@@ -49,8 +49,6 @@ describe('a credential that cannot be decrypted at lease time', () => {
     await db.connect();
     await db.query('update integration set credentials_encrypted = $1 where id = $2', [new FernetRing([stranger]).encrypt('{"api_key":"x"}'), id]);
     await db.end();
-    // Written behind keypool's back: the pool would see it within KEYPOOL_POOL_REFRESH_MS; told at once here.
-    t.app.services.leases.keysChanged(brandId);
 
     const lease = await t.rest('POST', '/api/v1/integrations/lease', { body: { provider_name: 'mistral' }, token });
     expect(lease.status).toBe(503);

@@ -10,16 +10,13 @@ import { poolClient } from '../support/pool.js';
 
 let t: TestApp;
 let pool: ReturnType<typeof poolClient>;
-let probeBrand: string;
 let db: pg.Pool;
 const sql = (text: string, values: unknown[]) => db.query(text, values);
 
 beforeAll(async () => {
   // A manual clock: the minute window never turns over in the middle of a test.
   t = await createTestApp({ clock: new ManualClock('2026-05-01T10:00:00Z') });
-  const brand = await t.createBrand('Selection');
-  probeBrand = brand.brandId;
-  pool = poolClient(t, brand.token);
+  pool = poolClient(t, (await t.createBrand('Selection')).token);
   db = new pg.Pool({ connectionString: t.databaseUrl, max: 1 });
 });
 afterAll(async () => {
@@ -87,8 +84,6 @@ describe('keypool_lease order', () => {
     const now = t.clock.now();
     await sql(`update integration set health_status = 'unhealthy', probe_due_at = $2 where id = $1`, [probe, now]);
     await sql(`update integration set health_status = 'unhealthy', probe_due_at = $2 where id = $1`, [notDue, new Date(now.getTime() + 60_000)]);
-    // Written behind keypool's back: the pool would see it within KEYPOOL_POOL_REFRESH_MS; told at once here.
-    t.app.services.leases.keysChanged(probeBrand);
     expect((await pool.leaseOk('fireworks')).integration.id).toBe(probe);
     // The probe is out; its next one is due after the base wait: the primary serves meanwhile.
     expect((await pool.leaseOk('fireworks')).integration.id).toBe(primary);

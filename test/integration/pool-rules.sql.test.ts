@@ -33,18 +33,9 @@ const at = (iso: string) => new Date(iso);
 const lease = (providerName: string, extra: { model?: string; batch?: boolean } = {}) => t.app.services.leases.leaseKey(brandId, { providerName, ...extra });
 const leasedId = (o: LeaseOutcome) => (o.kind === 'leased' ? o.lease.integration.id : o.kind);
 
-/**
- * A write behind keypool's back: the pool would see it within KEYPOOL_POOL_REFRESH_MS; here it is
- * told at once, as keypool's own writes tell it.
- */
-async function writeKeys(text: string, values: unknown[]): Promise<void> {
-  await sql.query(text, values);
-  t.app.services.leases.keysChanged(brandId);
-}
-
 async function keyIn(provider: string, state: string, values: unknown[] = [], settings: Record<string, unknown> = {}): Promise<number> {
   const id = await pool.addKey(provider, settings);
-  if (state) await writeKeys(`update integration set ${state} where id = $1`, [id, ...values]);
+  if (state) await sql.query(`update integration set ${state} where id = $1`, [id, ...values]);
   return id;
 }
 
@@ -113,10 +104,10 @@ describe('keypool_skip_reason and keypool_skip_until', () => {
     const p = 'cohere';
     const stale = await keyIn(p, `minute_count = 5, minute_window = $2, daily_count = 1, day_window = '2026-02-25'`, [at('2026-02-26T14:59:00Z')], { minute_limit: 5, daily_limit: 1 });
     expect(leasedId(await lease(p))).toBe(stale);
-    await writeKeys('update integration set is_active = false where id = $1', [stale]);
+    await sql.query('update integration set is_active = false where id = $1', [stale]);
     const warned = await keyIn(p, `spend_limit_exceeded = true, spend_exceeded_period = '2026-02'`, [], { spend_limit_amount: 1, spend_limit_period: 'monthly', spend_limit_action: 'warn' });
     expect(leasedId(await lease(p))).toBe(warned);
-    await writeKeys('update integration set is_active = false where id = $1', [warned]);
+    await sql.query('update integration set is_active = false where id = $1', [warned]);
     const lastMonth = await keyIn(p, `spend_limit_exceeded = true, spend_exceeded_period = '2026-01'`, [], { spend_limit_amount: 1, spend_limit_period: 'monthly', spend_limit_action: 'block' });
     expect(leasedId(await lease(p))).toBe(lastMonth);
   });
@@ -131,7 +122,7 @@ describe('keypool_skip_reason and keypool_skip_until', () => {
     const served = new Set<number | string>();
     for (let i = 0; i < 40; i++) served.add(leasedId(await lease(p, { model: 'gpt-4O' })));
     expect([...served].sort()).toEqual([exact, star].sort());
-    await writeKeys('update integration set is_active = false where id = $1', [star]);
+    await sql.query('update integration set is_active = false where id = $1', [star]);
     // A list is lower-cased in its text form: quotes and commas inside a name survive.
     expect(leasedId(await lease(p, { model: 'model "QUOTED", with comma' }))).toBe(quoted);
     const refused = await lease(p, { model: 'o1' });

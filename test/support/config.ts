@@ -16,7 +16,6 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     jwtSecrets: [randomBytes(32).toString('hex')],
     logLevel: 'silent',
     leaseTtlSeconds: 300,
-    bookMaxAgeMs: 1000,
     health: { degradedAfter: 3, unhealthyAfter: 6, probeCooldownMs: 30_000, probeCooldownMaxMs: 3_600_000, rateLimitCooldownMs: 60_000 },
     graphqlLimits: { maxCost: 10_000, maxDepth: 10, maxAliases: 15, maxRootFields: 10, maxLeases: 5, maxTokens: 10_000 },
     requestTimeoutMs: 30_000,

@@ -13,7 +13,7 @@ export { normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord
 export { CredentialVault } from './credential-vault.js';
 export { resolveDocument, type KeyDocument, type KeyView, type SecretView } from './key-document.js';
 export { isSpendExceeded, spendPeriodKey } from './spend.js';
-export { currentCounts, nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
+export { nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
 export type { IntegrationEvent, IntegrationChangeKind } from './integration.events.js';
 export { rotateEncryption, type RotationReport } from './key-rotation.js';
 export { checkEncryptionKeys, EncryptionKeysError } from './encryption-check.js';

@@ -101,7 +101,7 @@ function mergeDocuments(stored: KeyDocument, incoming: KeyDocument): KeyDocument
 
 const spendSettings = (k: StoredKey) => [k.spendLimitAmount ?? null, k.spendLimitPeriod, k.spendLimitAction].join('|');
 
-export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'> {
+export class IntegrationService implements ProviderKeys {
   constructor(
     private readonly keys: IntegrationRepository,
     private readonly vault: CredentialVault,

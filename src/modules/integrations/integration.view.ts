@@ -82,8 +82,6 @@ export interface IntegrationRecord {
   useForBatchApi?: boolean;
   aliases?: Record<string, string> | null;
   keyless?: boolean;
-  /** The environment variables the credential refers to: the pool skips the key while one is unavailable. */
-  envRefs?: string[];
   keyView?: KeyView | null;
   keyPreview: Record<string, string>;
   dailyLimit?: number | null;

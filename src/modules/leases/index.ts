@@ -5,7 +5,6 @@
  * reported at most once. Callers: app.ts, graphql/, rest/.
  */
 export { LeaseService, type KeyLease, type LeaseOutcome, type LeaseRequest, type LeaseSettings } from './lease.service.js';
-export { KeyChangeBus, keyChangesOf } from './key-change-bus.js';
 export { refusalError } from './lease-errors.js';
 export { LeaseTokenSigner } from './lease-token.js';
 export { LeaseResolver } from './lease.resolver.js';

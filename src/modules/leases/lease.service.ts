@@ -12,17 +12,12 @@ import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { isUuid } from '../brands/index.js';
 import {
-  IntegrationRepository, toIntegrationView, resolveDocument, spendUsage,
-  type CredentialVault, type HealthStatus, type IntegrationEvent, type IntegrationRecord, type IntegrationView, type ProviderDirectory,
+  IntegrationRepository, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
+  type CredentialVault, type HealthStatus, type IntegrationEvent, type IntegrationView, type KeyDocument, type ProviderDirectory,
 } from '../integrations/index.js';
 import { invalidProviderMessage, isProviderName, PROVIDER_NAME, type UpstreamSettings } from '../providers/index.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal } from './lease-errors.js';
-import {
-  LeaseRepository, type ClaimItem, type ClaimRow, type PoolResult, type PoolTime, type PoolWork, type ReleaseItem, type ReportRow, type SkippedKey,
-} from './lease.repository.js';
-import { Allowance } from './allowance.js';
-import { KeyBook, type BookGroup, type BookKey } from './key-book.js';
-import { isProbe, pickKey, poolTime, skipReason, skipUntil, type LeaseAsk } from './selection.js';
+import { LeaseRepository, type LeaseRow, type PoolResult, type PoolTime, type PoolWork, type ReportRow, type SkippedKey } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 import type { UsageFeed } from './usage-feed.js';
@@ -62,34 +57,24 @@ export interface LeaseSettings {
   billingProviders: readonly string[];
   health: HealthConfig;
   envReferences: EnvReferences;
-  /** The longest a key book group is used before it is read again (bounds how long a change that published no event goes unseen). */
-  bookMaxAgeMs: number;
 }
 
 /** Whether a node exists in a brand (a brand token may attribute a lease to one of its nodes). */
 export type NodeLookup = (brandId: string, nodeId: string) => Promise<boolean>;
 
-const CONTENDED_RETRY_MS = 1000;
-/** How often unused allowance is looked at (given back when idle or of a past minute). */
-const RELEASE_TICK_MS = 100;
-
-/** The engine's own dependencies: where its warnings go, and its random draws (tests make them fixed). */
-export interface LeaseEngineOptions {
-  warn?: (message: string, error?: unknown) => void;
-  random?: () => number;
+function poolTime(now: Date): PoolTime {
+  return {
+    now, minuteStart: utcMinuteStart(now), today: utcDay(now), monthStart: utcMonthStart(now),
+    dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
+  };
 }
+
+const CONTENDED_RETRY_MS = 1000;
 
 export class LeaseService {
   private readonly repository: LeaseRepository;
   private readonly integrations: IntegrationRepository;
   private readonly batches: StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>;
-  /** This instance's copy of the keys it leases from. */
-  readonly book: KeyBook;
-  private readonly allowance = new Allowance();
-  private readonly random: (i: number) => number;
-  private readonly warn: (message: string, error?: unknown) => void;
-  private releasing: Promise<void> = Promise.resolve();
-  private readonly releaseTimer: NodeJS.Timeout;
 
   constructor(
     pool: SqlPool,
@@ -102,11 +87,7 @@ export class LeaseService {
     private readonly providers: Pick<ProviderDirectory, 'findProvider' | 'customProviderNames'> | null = null,
     /** Where each lease's and report's effect on a key goes for watching dashboards. */
     private readonly feed: Pick<UsageFeed, 'note'> | null = null,
-    engine: LeaseEngineOptions = {},
   ) {
-    const random = engine.random ?? Math.random;
-    this.random = () => random();
-    this.warn = engine.warn ?? (() => {});
     const health = settings.health;
     this.integrations = new IntegrationRepository(pool);
     this.repository = new LeaseRepository(pool, {
@@ -114,65 +95,14 @@ export class LeaseService {
       unhealthyAfter: health.unhealthyAfter, rateLimitCooldownMs: health.rateLimitCooldownMs, creditProviders: settings.billingProviders,
       envAvailable: () => this.availableEnvironment(),
     });
-    // Concurrent reports and claims, of any brands, share one statement; each batch is timed when it runs.
-    this.batches = new StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>((work) => this.settle(work), { isShared: isDatabaseUnavailable });
-    this.book = new KeyBook((brandId, providerName) => this.repository.loadGroup(brandId, providerName), settings.bookMaxAgeMs);
-    this.releaseTimer = setInterval(() => this.release(this.allowance.idle(poolTime(this.clock.now()))), RELEASE_TICK_MS);
-    this.releaseTimer.unref();
-  }
-
-  /** Gives back every slice this instance holds (shutdown), and waits for it. */
-  async close(): Promise<void> {
-    clearInterval(this.releaseTimer);
-    this.release(this.allowance.all(poolTime(this.clock.now())));
-    await this.releasing;
-  }
-
-  /**
-   * One batch in one statement. Claims go one per key: one lease for each waiter plus the largest
-   * slice one of them asked to hold; each waiter then gets one lease, in arrival order, and what
-   * is left is held for the next leases of the key.
-   */
-  private async settle(work: PoolWork[]): Promise<{ result: PoolResult; time: PoolTime }[]> {
-    const time = poolTime(this.clock.now());
-    const byKey = new Map<number, ClaimItem & { waiters: number; extra: number }>();
-    for (const w of work) {
-      if (!('claim' in w)) continue;
-      const item = w.claim;
-      const merged = byKey.get(item.integrationId);
-      if (merged) Object.assign(merged, { waiters: merged.waiters + 1, extra: Math.max(merged.extra, item.n - 1), probe: merged.probe || item.probe });
-      else byKey.set(item.integrationId, { ...item, waiters: 1, extra: item.n - 1 });
-    }
-    for (const merged of byKey.values()) merged.n = merged.probe ? 1 : merged.waiters + merged.extra;
-    const statement: PoolWork[] = [...work.filter((w) => 'report' in w), ...[...byKey.values()].map((claim) => ({ claim }))];
-    const results = await this.repository.settle(statement, time);
-    const reports = results.filter((r): r is { report: ReportRow } => 'report' in r);
-    const claims = new Map<number, ClaimRow>();
-    const left = new Map<number, number>();
-    results.forEach((r, i) => {
-      if (!('claim' in r)) return;
-      const id = (statement[i] as { claim: ClaimItem }).claim.integrationId;
-      claims.set(id, r.claim);
-      left.set(id, r.claim.granted);
-    });
-    let nextReport = 0;
-    const out = work.map((w) => {
-      if ('report' in w) return { result: reports[nextReport++] as PoolResult, time };
-      const row = claims.get(w.claim.integrationId)!;
-      const granted = Math.min(1, left.get(w.claim.integrationId)!);
-      left.set(w.claim.integrationId, left.get(w.claim.integrationId)! - granted);
-      return { result: { claim: { ...row, granted } } as PoolResult, time };
-    });
-    for (const [id, surplus] of left) if (surplus > 0) this.allowance.hold(id, surplus, time);
-    return out;
-  }
-
-  /**
-   * Keys of a brand's provider changed (written here, or an event from any instance said so): the
-   * next lease reads them again.
-   */
-  keysChanged(brandId: string, providerName?: string): void {
-    this.book.drop(brandId, providerName);
+    // Concurrent leases and reports, of any brands, share one statement; each batch is timed when it runs.
+    this.batches = new StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>(
+      async (work) => {
+        const time = poolTime(this.clock.now());
+        return (await this.repository.apply(work, time)).map((result) => ({ result, time }));
+      },
+      { isShared: isDatabaseUnavailable },
+    );
   }
 
   /** Pool batches retried after a deadlock or serialization conflict, since start (for /metrics). */
@@ -180,7 +110,7 @@ export class LeaseService {
     return this.repository.retries;
   }
 
-  /** Pool batches run since start (reports, and claims of allowance), the items they held, and their time (for /metrics). */
+  /** Pool batches run since start, the leases and reports they held, and their time (for /metrics). */
   get batchStats(): Readonly<BatchStats> {
     return this.batches.stats;
   }
@@ -198,89 +128,33 @@ export class LeaseService {
     const batch = request.batch ?? false;
     if (typeof batch !== 'boolean') throw new AppError('request.invalid', `${field('batch')} must be a boolean`);
     const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId);
-    const excluded = new Set(request.excludeIntegrationIds ?? []);
-    const ask: LeaseAsk = { model, batch, envAvailable: new Set(this.availableEnvironment()) };
-    const group = await this.book.group(brandId, providerName);
-    // A key the database just refused a claim for is judged again on what the claim returned.
-    for (let attempt = 0; ; attempt++) {
-      const time = poolTime(this.clock.now());
-      const keys = group.keys.filter((k) => !excluded.has(k.record.id)).map((k) => ({ ...k, held: this.allowance.held(k.record.id, time) }));
-      if (keys.length === 0) return this.refusal(brandId, providerName, [], false, time.now);
-      const eligible = keys.filter((k) => skipReason(k, ask, time) === null);
-      const picked = pickKey(eligible, this.random);
-      // (More refused claims than keys: the keys keep changing under the pick; worth a retry in a moment.)
-      if (!picked || attempt > keys.length) {
-        const skipped = keys.map((k): SkippedKey | null => {
-          const reason = skipReason(k, ask, time);
-          if (reason === null) return null;
-          const variable = reason === 'environment_unset' ? (k.record.envRefs ?? []).find((name) => !ask.envAvailable.has(name)) : undefined;
-          return { integrationId: k.record.id, reason, until: skipUntil(k, reason, time), ...(variable !== undefined && { variable }) };
-        }).filter((s): s is SkippedKey => s !== null);
-        return this.refusal(brandId, providerName, skipped, picked !== null, time.now);
-      }
-      const id = picked.record.id;
-      const probe = isProbe(picked.record);
-      if (probe || !this.allowance.take(id, time)) {
-        const { result } = await this.batches.take({ claim: { integrationId: id, n: probe ? 1 : this.allowance.sliceSize(id, picked.record), probe } });
-        const claim = (result as { claim: ClaimRow }).claim;
-        if (claim.record === null) {
-          this.book.remove(brandId, providerName, id);
-          continue;
-        }
-        this.book.update(claim.record, claim.encrypted);
-        if (claim.granted === 0) continue;
-        this.allowance.claimed(id);
-      }
-      const leased = group.keys.find((k) => k.record.id === id) ?? picked;
-      return this.grant(brandId, providerName, leased, probe, nodeId, model, group);
+    const exclude = request.excludeIntegrationIds ?? [];
+    const { result, time } = await this.batches.take({ lease: { brandId, providerName, model, batch, exclude } });
+    const row = (result as { lease: LeaseRow }).lease;
+    if (!('leased' in row)) return this.refusal(brandId, providerName, row.skipped, row.contended, time.now);
+    const { leased } = row;
+    let document: KeyDocument;
+    try {
+      document = this.vault.open(leased.encrypted);
+    } catch {
+      return this.refuseUnreadable(brandId, leased.record.id, leased.record.healthStatus as HealthStatus, time);
     }
-  }
-
-  /** The lease of a key just counted: its credential opened (once per ciphertext), its token signed. */
-  private async grant(brandId: string, providerName: string, key: BookKey, probe: boolean, nodeId: string | null, model: string | null, group: BookGroup): Promise<LeaseOutcome> {
-    const time = poolTime(this.clock.now());
-    if (!key.document) {
-      try {
-        key.document = this.vault.open(key.encrypted);
-      } catch {
-        this.release(this.allowance.drop(key.record.id, time));
-        return this.refuseUnreadable(brandId, key.record.id, key.record.healthStatus as HealthStatus, time);
-      }
-    }
-    const resolved = resolveDocument(key.document, this.settings.envReferences.lookup);
+    const resolved = resolveDocument(document, this.settings.envReferences.lookup);
     if ('unset' in resolved) {
       // The variable went away between the pick and now.
-      return { kind: 'refused', providerName, skipped: [{ integrationId: key.record.id, reason: 'environment_unset', until: null, variable: resolved.unset }], retryAt: null, at: time.now };
+      return { kind: 'refused', providerName, skipped: [{ integrationId: leased.record.id, reason: 'environment_unset', until: null, variable: resolved.unset }], retryAt: null, at: time.now };
     }
     const expiresAt = new Date(time.now.getTime() + this.settings.leaseTtlSeconds * 1000);
-    const { token } = this.tokens.sign({ integrationId: key.record.id, brandId, expiresAt, probe, nodeId, model });
-    const integration = toIntegrationView(key.record, time.now);
+    const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId, model });
+    const integration = toIntegrationView(leased.record, time.now);
     this.feed?.note(brandId, integration);
-    const { provider } = group;
     return {
       kind: 'leased',
       lease: {
-        leaseId: token, integration, credentials: resolved.credentials, baseUrl: provider.baseUrl,
-        baseProvider: provider.baseProviderType ?? providerName, extraHeaders: provider.upstream.extraHeaders, upstream: provider.upstream, expiresAt,
+        leaseId: token, integration, credentials: resolved.credentials, baseUrl: leased.baseUrl,
+        baseProvider: leased.baseProviderType ?? providerName, extraHeaders: leased.extraHeaders, upstream: leased.upstream, expiresAt,
       },
     };
-  }
-
-  /**
-   * Gives allowance back in the background (watchers see the counts come down); a failure only
-   * leaves it counted until its window ends.
-   */
-  private release(items: ReleaseItem[]): void {
-    if (items.length === 0) return;
-    this.releasing = this.releasing
-      .then(async () => {
-        const now = this.clock.now();
-        for (const row of await this.repository.release(items)) {
-          const record = this.book.patch(row.integrationId, row.counters);
-          if (record) this.feed?.note((record as IntegrationRecord & { brandId: string }).brandId, toIntegrationView(record, now));
-        }
-      })
-      .catch((e: unknown) => this.warn('could not give back unused allowance (it is counted until its window ends)', e));
   }
 
   private async refusal(brandId: string, providerName: string, skipped: SkippedKey[], contended: boolean, now: Date): Promise<LeaseOutcome> {
@@ -348,7 +222,6 @@ export class LeaseService {
     const row = (result as { report: ReportRow }).report;
     if (row.outcome === 'not_found') throw leaseNotFound();
     if (row.outcome === 'already_reported') throw leaseAlreadyReported();
-    this.book.update(row.record, row.encrypted);
     const view = toIntegrationView(row.record, time.now);
     this.feed?.note(brandId, view);
     await this.publishReportEvents(brandId, view, row, time.now);

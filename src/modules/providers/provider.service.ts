@@ -24,8 +24,6 @@ export interface ProviderKeys {
   deleteAll(db: Queryable, brandId: string, provider: string): Promise<() => Promise<void>>;
   /** The providers the brand has keys of. */
   providersWithKeys(brandId: string): Promise<string[]>;
-  /** A provider's settings changed (committed): whoever holds a copy of its keys and settings reads them again. */
-  settingsChanged(brandId: string, provider: string): void;
   /** Makes the keyless endpoint of a provider exist (or not). */
   setKeyless(db: Queryable, brandId: string, provider: string, keyless: boolean): Promise<() => Promise<void>>;
 }
@@ -120,7 +118,6 @@ export class ProviderService {
       if (custom?.is_key_less) publish = await this.keys.setKeyless(db, brandId, name, true);
       return created;
     }, name);
-    this.keys.settingsChanged(brandId, name);
     await publish();
     return toBrandProvider(name, row)!;
   }
@@ -171,7 +168,6 @@ export class ProviderService {
       row.updatedAt = now;
       return this.configs.save(db, row);
     }, name);
-    this.keys.settingsChanged(brandId, name);
     await publish();
     return toBrandProvider(name, row)!;
   }
@@ -197,7 +193,6 @@ export class ProviderService {
       }
       return provider;
     }, name);
-    this.keys.settingsChanged(brandId, name);
     await publish();
     return provider;
   }
