@@ -9,14 +9,24 @@ export interface BenchServer {
   url: string;
   pid: number;
   adminToken: string;
+  dataDir: string;
   stop(): Promise<void>;
 }
 
-export async function startServer(extraEnv: Record<string, string> = {}): Promise<BenchServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'keypool-bench-'));
+export interface ServerOptions {
+  /** Another instance's data dir: this one runs on the same embedded PostgreSQL and secrets (the first instance owns the dir). */
+  dataDir?: string;
+  /** CPUs to pin the process to (`taskset -c`), e.g. "0-3". */
+  cpus?: string;
+}
+
+export async function startServer(extraEnv: Record<string, string> = {}, options: ServerOptions = {}): Promise<BenchServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keypool-bench-'));
   const port = await freePort();
   const { DATABASE_URL: _ignored, ...env } = process.env;
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []), '--import', 'tsx', 'src/main.ts'], {
+  const nodeArgs = [...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []), '--import', 'tsx', 'src/main.ts'];
+  const [command, args] = options.cpus ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+  const child = spawn(command, args, {
     env: { ...env, KEYPOOL_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -35,10 +45,11 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     url,
     pid: child.pid!,
     adminToken,
+    dataDir,
     async stop() {
       child.kill('SIGTERM');
       await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

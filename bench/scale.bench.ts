@@ -1,0 +1,193 @@
+/**
+ * npm run bench:scale — K keypool instances on one PostgreSQL (K = 1, 2, 4; 8
+ * where the machine has 16 cores; BENCH_INSTANCES=1,2 to choose), driven by
+ * load-generator processes (bench/scale-generator.ts) spread over the
+ * instances, pinned away from the servers where there are spare cores
+ * (BENCH_SERVER_CPUS / BENCH_GENERATOR_CPUS, e.g. "0-9" and "10-15").
+ *
+ * Per K, in one run: `{ __typename }`, the REST cycle and the GraphQL cycle at
+ * saturation, then the REST cycle at 100/s; each with its rate, p50/p99 per
+ * request, CPU ms per operation for the keypool processes and for PostgreSQL
+ * (from /proc), commits per operation, and row-lock waits per operation
+ * (backends seen waiting on a lock, sampled every 10 ms from pg_stat_activity,
+ * times the sampling interval). Then the checks: every key's spend against
+ * what the generators reported (exact, in micro-dollars), and a limit check —
+ * keys with minute_limit 40 hammered through every instance, leases granted
+ * per key never more than 40. Prints figures; asserts nothing (a failed check
+ * is printed and sets the exit code).
+ */
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
+import { createBrandToken, fmt, percentile, startServer, type BenchServer } from './support.js';
+
+const BRANDS = 20;
+const PROVIDERS = ['groq', 'mistral', 'cerebras'];
+const KEYS_PER_PROVIDER = 4;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CORES = cpus().length;
+const INSTANCES = (process.env.BENCH_INSTANCES ?? (CORES >= 16 ? '1,2,4,8' : '1,2,4')).split(',').map(Number);
+const GENERATORS = Number(process.env.BENCH_GENERATORS ?? Math.max(2, Math.min(6, Math.floor(CORES / 3))));
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 96);
+const SERVER_CPUS = process.env.BENCH_SERVER_CPUS;
+const GENERATOR_CPUS = process.env.BENCH_GENERATOR_CPUS;
+
+type Kind = 'typename' | 'rest' | 'graphql' | 'lease';
+interface GeneratorResult { units: number; errors: number; latencies: number[]; reported: [number, number][] }
+
+async function post(url: string, token: string, body: unknown): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const json = (await res.json()) as any;
+  if (!res.ok || json.errors) throw new Error(`${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+function generator(job: object): Promise<GeneratorResult> {
+  const args = ['--import', 'tsx', 'bench/scale-generator.ts', JSON.stringify(job)];
+  const [command, argv] = GENERATOR_CPUS ? ['taskset', ['-c', GENERATOR_CPUS, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`generator exited with ${code}`)))));
+}
+
+/** CPU seconds of the given pids, and of every PostgreSQL process by pid. */
+function cpuNow(pids: number[]): { servers: number; postgres: Map<string, number> } {
+  const ticks = (stat: string) => {
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  let servers = 0;
+  const postgres = new Map<string, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (pids.includes(Number(pid))) servers += ticks(stat);
+      else if (stat.includes('(postgres)')) postgres.set(pid, ticks(stat));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return { servers, postgres };
+}
+
+interface PhaseFigures { name: string; rate: number; p50: number; p99: number; errors: number; serverMs: number; pgMs: number; commits: number; lockWaitMs: number; reported: [number, number][] }
+
+async function phase(name: string, kind: Kind, servers: BenchServer[], db: pg.Client, tokens: string[], providers: string[], options: { rate?: number; seconds?: number } = {}): Promise<PhaseFigures> {
+  const seconds = options.seconds ?? DURATION_S;
+  const urls = servers.map((s) => s.url);
+  const commitsOf = async () => Number((await db.query('select xact_commit from pg_stat_database where datname = current_database()')).rows[0].xact_commit);
+  let lockSamples = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const { rows } = await db.query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'");
+      lockSamples += rows[0].n;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  const commitsBefore = await commitsOf();
+  const before = cpuNow(servers.map((s) => s.pid));
+  const jobs = Array.from({ length: GENERATORS }, () => ({
+    urls, tokens, providers, kind, seconds, clients: Math.ceil(CLIENTS / GENERATORS), ...(options.rate && { rate: options.rate / GENERATORS }),
+  }));
+  const results = await Promise.all(jobs.map(generator));
+  const after = cpuNow(servers.map((s) => s.pid));
+  sampling = false;
+  await sampler;
+  const commits = (await commitsOf()) - commitsBefore;
+  let pgSeconds = 0;
+  for (const [pid, used] of after.postgres) pgSeconds += used - (before.postgres.get(pid) ?? 0);
+  const units = results.reduce((n, r) => n + r.units, 0);
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  return {
+    name, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: results.reduce((n, r) => n + r.errors, 0),
+    serverMs: ((after.servers - before.servers) * 1000) / units, pgMs: (pgSeconds * 1000) / units, commits: commits / units,
+    lockWaitMs: (lockSamples * 10) / units, reported: results.flatMap((r) => r.reported),
+  };
+}
+
+async function run(k: number): Promise<boolean> {
+  const first = await startServer({}, { cpus: SERVER_CPUS });
+  const servers = [first];
+  try {
+    for (let i = 1; i < k; i++) servers.push(await startServer({}, { dataDir: first.dataDir, cpus: SERVER_CPUS }));
+    const tokens: string[] = [];
+    for (let b = 0; b < BRANDS; b++) {
+      const token = await createBrandToken(first, `scale-${b}`);
+      tokens.push(token);
+      for (const provider of PROVIDERS) {
+        for (let n = 0; n < KEYS_PER_PROVIDER; n++) {
+          await post(`${first.url}/api/v1/integrations`, token, {
+            provider_name: provider, credentials: { api_key: `${provider}-scale-${b}-${n}-0123456789` },
+            minute_limit: 100_000, daily_limit: 10_000_000, spend_limit_amount: 1_000_000_000, spend_limit_period: 'monthly', spend_limit_action: 'warn',
+          });
+        }
+      }
+    }
+    // The instances' embedded cluster (already running: this only finds it).
+    const { pgPassword } = JSON.parse(readFileSync(`${first.dataDir}/secrets.json`, 'utf8'));
+    const cluster = await startEmbeddedPostgres({ dataDir: first.dataDir, password: pgPassword, log: () => {} });
+    const db = new pg.Client({ connectionString: cluster.url });
+    await db.connect();
+    try {
+      const warmUp = await phase('warm-up', 'rest', servers, db, tokens, PROVIDERS, { seconds: 2 });
+      const typename = await phase('{ __typename }', 'typename', servers, db, tokens, PROVIDERS);
+      const rest = await phase('REST lease + report', 'rest', servers, db, tokens, PROVIDERS);
+      const graphql = await phase('GraphQL leaseKey + reportKeyUsage', 'graphql', servers, db, tokens, PROVIDERS);
+      const paced = await phase('REST cycle at 100/s', 'rest', servers, db, tokens, PROVIDERS, { rate: 100 });
+
+      // Spend: every key's spend this month against what the generators reported for it.
+      const reported = new Map<number, number>();
+      for (const [id, micros] of [...warmUp.reported, ...rest.reported, ...graphql.reported, ...paced.reported]) reported.set(id, (reported.get(id) ?? 0) + micros);
+      const { rows } = await db.query<{ id: number; spend_month: string }>('select id, spend_month::text from integration');
+      let mismatches = 0;
+      for (const row of rows) {
+        const [whole, fraction = ''] = row.spend_month.split('.');
+        const micros = Number(whole) * 1e6 + Number(fraction.padEnd(6, '0').slice(0, 6));
+        if (micros !== (reported.get(row.id) ?? 0)) mismatches++;
+      }
+
+      // Limits: keys with minute_limit 40, leased through every instance at once.
+      const limitToken = await createBrandToken(first, 'scale-limit');
+      const limited: number[] = [];
+      for (let n = 0; n < 4; n++) {
+        const created = await post(`${first.url}/api/v1/integrations`, limitToken, { provider_name: 'together', credentials: { api_key: `together-limit-${n}-0123456789` }, minute_limit: 40 });
+        limited.push(created.integration.id);
+      }
+      const minute = Math.floor(Date.now() / 60_000);
+      const grants = new Map<number, number>();
+      await Promise.all(Array.from({ length: 400 }, async (_, i) => {
+        const res = await fetch(`${servers[i % servers.length].url}/api/v1/integrations/lease`, {
+          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${limitToken}` }, body: JSON.stringify({ provider_name: 'together' }),
+        });
+        const body = (await res.json()) as any;
+        if (res.status === 200) grants.set(body.lease.integration_id, (grants.get(body.lease.integration_id) ?? 0) + 1);
+      }));
+      const sameMinute = Math.floor(Date.now() / 60_000) === minute;
+      const overshoot = [...grants.values()].filter((n) => n > 40).length;
+
+      console.log(`\n${k} instance(s) on one PostgreSQL — ${BRANDS} brands × ${PROVIDERS.length} providers × ${KEYS_PER_PROVIDER} keys, ${GENERATORS} generator processes, ${CLIENTS} clients, ${DURATION_S} s per phase, ${CORES} cores`);
+      console.log('| phase | ops/s | p50 / p99 ms per request | × { __typename } | CPU ms per op: keypool / PostgreSQL | CPU per op × { __typename } | commits per op | lock-wait ms per op | errors |');
+      console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+      const base = typename.serverMs + typename.pgMs;
+      for (const p of [typename, rest, graphql, paced]) {
+        console.log(`| ${p.name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} / ${fmt(p.p99, 1)} | ${fmt(p.rate / typename.rate, 2)} | ${fmt(p.serverMs, 3)} / ${fmt(p.pgMs, 3)} | ${fmt((p.serverMs + p.pgMs) / base, 2)} | ${fmt(p.commits, 2)} | ${fmt(p.lockWaitMs, 3)} | ${p.errors} |`);
+      }
+      console.log(`spend: ${rows.length} keys, ${mismatches} not equal to what was reported; limit: ${[...grants.values()].reduce((a, b) => a + b, 0)} of 400 leases granted on 4 keys of minute_limit 40, ${overshoot} keys over${sameMinute ? '' : ' (the minute turned during the check: a key may rightly have 80)'}`);
+      return mismatches === 0 && (overshoot === 0 || !sameMinute);
+    } finally {
+      await db.end();
+    }
+  } finally {
+    for (const s of servers.slice(1)) await s.stop();
+    await first.stop();
+  }
+}
+
+let ok = true;
+for (const k of INSTANCES) ok = (await run(k)) && ok;
+if (!ok) process.exitCode = 1;
