@@ -106,13 +106,14 @@ $fn$;`;
 
 /**
  * Item i leases for p_brands[i], p_providers[i], p_models[i], p_batches[i], in order, never one
- * of the keys paired with it in (p_exclude_items, p_exclude_keys) (the gateway's failover). Called by
- * keypool_apply, which holds the row lock of every key of those providers, so no limit is
- * overshot by any number of callers on any number of instances. Order among eligible keys: a due recovery probe first, positive
- * weights before zero, priority, healthy before degraded, then weighted random
- * (Efraimidis–Spirakis). The keys are read after their locks are held, so a pick always sees
- * them as committed; should the refusal's look still find a key with no reason, the pick is
- * tried again (three times in all).
+ * of the keys paired with it in (p_exclude_items, p_exclude_keys) (the gateway's failover). The
+ * picked key is locked and, once locked, judged again on its latest committed version (PostgreSQL
+ * re-checks a locked row against the query's conditions), so no limit is overshot by any number
+ * of callers on any number of instances. A key another batch holds is passed over on the first
+ * two attempts; the third waits for it. Order among eligible keys: a due recovery probe first,
+ * positive weights before zero, priority, healthy before degraded, then weighted random
+ * (Efraimidis–Spirakis). Should the refusal's look still find a key with no reason (one that was
+ * held, or freed up meanwhile), the pick is tried again (three times in all).
  */
 const LEASE_SQL = `create or replace function keypool_lease(
   p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[], p_exclude_items integer[], p_exclude_keys integer[],
@@ -130,13 +131,25 @@ begin
   for item in select * from unnest(p_brands, p_providers, p_models, p_batches) with ordinality as u(brand, provider, model, batch, ord) loop
     excluded := array(select e.key_id from unnest(p_exclude_items, p_exclude_keys) e(item_no, key_id) where e.item_no = item.ord);
     for attempt in 1..3 loop
-      select i.id into picked from integration i
-      where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)
-        and keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) is null
-      order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
-        ln(1 - random()) / nullif(i.weight, 0) desc nulls last
-      limit 1
-      for update; -- a no-op for the keys keypool_apply locked; a key created since is locked (and re-checked) here
+      -- A key another batch holds is passed over (the next best is as good a pick, and no batch
+      -- waits for another's lease); only the last attempt waits for the best one.
+      if attempt < 3 then
+        select i.id into picked from integration i
+        where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)
+          and keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) is null
+        order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
+          ln(1 - random()) / nullif(i.weight, 0) desc nulls last
+        limit 1
+        for update skip locked;
+      else
+        select i.id into picked from integration i
+        where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)
+          and keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) is null
+        order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
+          ln(1 - random()) / nullif(i.weight, 0) desc nulls last
+        limit 1
+        for update;
+      end if;
       if found then
         update integration set
           minute_count = case when minute_window = p_minute then minute_count + 1 else 1 end,
@@ -337,9 +350,11 @@ end
 $fn$;`;
 
 /**
- * Reports and leases in one statement and one commit. Every key the batch touches (the reported
- * keys and every key of the leased providers) is locked first, in key order, so batches running
- * at once (on one instance or several) never wait for each other in a cycle: keys, then nodes.
+ * Reports and leases in one statement and one commit. The reported keys are locked first, in key
+ * order, then the reports, then the leases, whose picks pass over keys other batches hold (the
+ * last attempt waits): batches running at once (on one instance or several) do not queue on
+ * one another's providers, and cannot wait in a cycle but on that last attempt, which a
+ * deadlock retry settles.
  */
 const APPLY_SQL = `create or replace function keypool_apply(
   p_leases uuid[], p_keys integer[], p_report_brands uuid[], p_nodes uuid[], p_report_models text[],
@@ -352,10 +367,7 @@ const APPLY_SQL = `create or replace function keypool_apply(
 ) returns table (kind text, item integer, lease_skipped jsonb, report_outcome text, previous_status text, health_reason text,
   was_exceeded boolean, credits_flagged boolean, key integration) language plpgsql as $fn$
 begin
-  perform 1 from integration i
-  where i.id = any(p_keys) or (i.brand_id, i.provider_name) in (select * from unnest(p_brands, p_providers))
-  order by i.id
-  for update;
+  perform 1 from integration i where i.id = any(p_keys) order by i.id for update;
   return query select 'report'::text, r.report_item, null::jsonb, r.report_outcome, r.previous_status, r.health_reason,
       r.was_exceeded, r.credits_flagged, r.report_key
     from keypool_report(p_leases, p_keys, p_report_brands, p_nodes, p_report_models, p_success, p_status_codes, p_error_types,
