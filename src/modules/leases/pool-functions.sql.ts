@@ -110,10 +110,11 @@ $fn$;`;
  * picked key is locked and, once locked, judged again on its latest committed version (PostgreSQL
  * re-checks a locked row against the query's conditions), so no limit is overshot by any number
  * of callers on any number of instances. A key another batch holds is passed over on the first
- * two attempts; the third waits for it. Order among eligible keys: a due recovery probe first,
- * positive weights before zero, priority, healthy before degraded, then weighted random
- * (Efraimidis–Spirakis). Should the refusal's look still find a key with no reason (one that was
- * held, or freed up meanwhile), the pick is tried again (three times in all).
+ * two attempts; the third first waits for every key of the provider, in key order. Order among
+ * eligible keys: a due recovery probe first, positive weights before zero, priority, healthy
+ * before degraded, then weighted random (Efraimidis–Spirakis). Should the refusal's look still
+ * find a key with no reason (one that was held, or freed up meanwhile), the pick is tried again
+ * (three times in all).
  */
 const LEASE_SQL = `create or replace function keypool_lease(
   p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[], p_exclude_items integer[], p_exclude_keys integer[],
@@ -132,24 +133,18 @@ begin
     excluded := array(select e.key_id from unnest(p_exclude_items, p_exclude_keys) e(item_no, key_id) where e.item_no = item.ord);
     for attempt in 1..3 loop
       -- A key another batch holds is passed over (the next best is as good a pick, and no batch
-      -- waits for another's lease); only the last attempt waits for the best one.
-      if attempt < 3 then
-        select i.id into picked from integration i
-        where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)
-          and keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) is null
-        order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
-          ln(1 - random()) / nullif(i.weight, 0) desc nulls last
-        limit 1
-        for update skip locked;
-      else
-        select i.id into picked from integration i
-        where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)
-          and keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) is null
-        order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
-          ln(1 - random()) / nullif(i.weight, 0) desc nulls last
-        limit 1
-        for update;
+      -- waits for another's lease); the last attempt first waits for every key of the provider,
+      -- in key order, so nothing is passed over then (keys this batch holds are never skipped).
+      if attempt = 3 then
+        perform 1 from integration i where i.brand_id = item.brand and i.provider_name = item.provider order by i.id for update;
       end if;
+      select i.id into picked from integration i
+      where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)
+        and keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) is null
+      order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
+        ln(1 - random()) / nullif(i.weight, 0) desc nulls last
+      limit 1
+      for update skip locked;
       if found then
         update integration set
           minute_count = case when minute_window = p_minute then minute_count + 1 else 1 end,
