@@ -139,6 +139,8 @@ async function run(k: number): Promise<boolean> {
       const rest = await phase('REST lease + report', 'rest', servers, db, tokens, PROVIDERS);
       const graphql = await phase('GraphQL leaseKey + reportKeyUsage', 'graphql', servers, db, tokens, PROVIDERS);
       const paced = await phase('REST cycle at 100/s', 'rest', servers, db, tokens, PROVIDERS, { rate: 100 });
+      // The lease alone: the cycle less this is what a report costs.
+      const leaseOnly = await phase('REST lease alone', 'lease', servers, db, tokens, PROVIDERS);
 
       // Spend: every key's spend this month against what the generators reported for it.
       const reported = new Map<number, number>();
@@ -174,7 +176,7 @@ async function run(k: number): Promise<boolean> {
       console.log('| phase | ops/s | p50 / p99 ms per request | × { __typename } | CPU ms per op: keypool / PostgreSQL | CPU per op × { __typename } | commits per op | lock-wait ms per op | errors |');
       console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
       const base = typename.serverMs + typename.pgMs;
-      for (const p of [typename, rest, graphql, paced]) {
+      for (const p of [typename, rest, graphql, paced, leaseOnly]) {
         console.log(`| ${p.name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} / ${fmt(p.p99, 1)} | ${fmt(p.rate / typename.rate, 2)} | ${fmt(p.serverMs, 3)} / ${fmt(p.pgMs, 3)} | ${fmt((p.serverMs + p.pgMs) / base, 2)} | ${fmt(p.commits, 2)} | ${fmt(p.lockWaitMs, 3)} | ${p.errors} |`);
       }
       console.log(`spend: ${rows.length} keys, ${mismatches} not equal to what was reported; limit: ${[...grants.values()].reduce((a, b) => a + b, 0)} of 400 leases granted on 4 keys of minute_limit 40, ${overshoot} keys over${sameMinute ? '' : ' (the minute turned during the check: a key may rightly have 80)'}`);
