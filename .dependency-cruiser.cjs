@@ -1,7 +1,9 @@
 /**
  * Layering rules checked in CI (npm run lint:deps):
- * - no import cycles;
+ * - no import cycles, type-only ones included;
  * - modules import each other only through their index.ts, and no transport (graphql/, rest/, services.ts, app.ts);
+ * - modules own their settings types (the configuration imports them, never the other way round);
+ * - the platform knows no module: the composition root hands it the modules' entities and SQL;
  * - pure policies (limits, masking, spend) do no I/O; the pool's selection and health rules live in SQL only;
  * - only src/config reads process.env (checked by a test: depcruise sees imports, not property reads).
  */
@@ -9,10 +11,24 @@ module.exports = {
   forbidden: [
     {
       name: 'no-cycles',
-      comment: 'No runtime import cycles (type-only imports vanish at compile time).',
+      comment: 'No import cycles, type-only ones included: each concept sits above or below another, never beside it in a circle.',
       severity: 'error',
       from: {},
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+      to: { circular: true },
+    },
+    {
+      name: 'modules-own-their-settings',
+      comment: 'A module declares the settings it takes (keys/env-references.ts, pool/health-settings.ts, spend/billing-settings.ts, …); src/config builds them from the environment.',
+      severity: 'error',
+      from: { path: '^src/modules/' },
+      to: { path: '^src/config/' },
+    },
+    {
+      name: 'platform-knows-no-module',
+      comment: 'src/platform is the product-neutral base: the ORM gets its entities (src/entities.ts) and the SQL definitions from the composition root.',
+      severity: 'error',
+      from: { path: '^src/platform/' },
+      to: { path: '^src/(modules|graphql|rest|config)/|^src/[^/]+\\.ts$' },
     },
     {
       name: 'modules-through-index',
@@ -25,7 +41,7 @@ module.exports = {
       name: 'transports-through-index',
       comment: 'REST and app wiring use a module through its index.ts.',
       severity: 'error',
-      from: { path: '^src/(rest|app\\.ts|cli\\.ts)' },
+      from: { path: '^src/(rest|app\\.ts|cli\\.ts|entities\\.ts|sql-definitions\\.ts)' },
       to: { path: '^src/modules/[^/]+/(?!index\\.ts$)' },
     },
     {
@@ -39,7 +55,7 @@ module.exports = {
       name: 'pool-tables-through-repositories',
       comment: 'The key pool\'s tables (keys, providers\' settings, leases) are reached through their repositories\' SQL; the ORM only describes them for migrations.',
       severity: 'error',
-      from: { path: '^src/modules/(integrations|providers|leases|gateway|billing)/', pathNot: '\\.entity\\.ts$' },
+      from: { path: '^src/modules/(keys|providers|pool|gateway|spend)/', pathNot: '\\.entity\\.ts$' },
       to: { path: '@mikro-orm' },
     },
     {

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
-import { POOL_FUNCTIONS_SQL } from '../src/modules/leases/pool-functions.sql.js';
+import { POOL_FUNCTIONS_SQL } from '../src/modules/pool/pool-functions.sql.js';
 import { createBrandToken, fmt, startServer } from './support.js';
 
 const BRANDS = 20;

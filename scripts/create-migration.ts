@@ -8,11 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ormOptions } from '../src/platform/db/orm.js';
+import { ENTITIES } from '../src/entities.js';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keypool-migration-'));
 const cluster = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dataDir: dir, password: 'scratch' });
-const orm = await MikroORM.init(ormOptions(process.env.DATABASE_URL ?? cluster!.url));
+const orm = await MikroORM.init(ormOptions(process.env.DATABASE_URL ?? cluster!.url, ENTITIES));
 try {
   await orm.migrator.up();
   const result = await orm.migrator.createMigration('src/platform/db/migrations', false, false, process.argv[2]);

@@ -9,6 +9,7 @@ import { constants as zlibConstants } from 'node:zlib';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config/config.js';
 import { openDatabase } from './platform/db/orm.js';
+import { ENTITIES } from './entities.js';
 import { createSqlPool, type SqlPool } from './platform/db/sql-pool.js';
 import { createDatabaseProbe } from './platform/db/database-probe.js';
 import { waitForDatabase } from './platform/db/database-wait.js';
@@ -19,15 +20,15 @@ import { mountFavicon } from './platform/http/favicon.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
 import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, type Revocation } from './modules/brands/index.js';
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
-import { checkEncryptionKeys, CredentialVault, IntegrationEventLog, IntegrationRepository, IntegrationService, RecordingEventBus, type IntegrationEvent } from './modules/integrations/index.js';
+import { checkEncryptionKeys, CredentialVault, IntegrationEventLog, IntegrationRepository, IntegrationService, RecordingEventBus, type IntegrationEvent } from './modules/keys/index.js';
 import { ProviderConfigRepository, ProviderService } from './modules/providers/index.js';
 import { GatewayService, type GatewayTrace } from './modules/gateway/index.js';
 import { SQL_DEFINITIONS } from './sql-definitions.js';
-import { BackgroundWork, BILLING_PROVIDERS, billingAdapters, BillingSync, UsageService } from './modules/billing/index.js';
+import { BackgroundWork, BILLING_PROVIDERS, billingAdapters, BillingSync, UsageService } from './modules/spend/index.js';
 import { UpstreamGuard } from './platform/http/upstream-guard.js';
 import { InProcessEventBus, type EventBus } from './platform/events/event-bus.js';
 import { jsonCodec, MAX_NOTIFY_BYTES, PgNotifyEventBus } from './platform/events/pg-notify-bus.js';
-import { createIntegrationEventCodec } from './modules/integrations/index.js';
+import { createIntegrationEventCodec } from './modules/keys/index.js';
 import { integrationsV1Plugin } from './rest/integrations-v1/plugin.js';
 import { bifrostPlugin } from './rest/bifrost/routes.js';
 import { IGNORED_FIELDS_HEADER } from './rest/bifrost/lenient-body.js';
@@ -37,7 +38,7 @@ import { OPENAI_DIALECT } from './rest/openai/errors.js';
 import { createGatewayMetrics } from './rest/openai/metrics.js';
 import { mountDashboard } from './rest/dashboard/plugin.js';
 import { installAccessControl } from './rest/access.js';
-import { LeaseService, LeaseTokenSigner, UsageFeed, type UsageChanged } from './modules/leases/index.js';
+import { LeaseService, LeaseTokenSigner, UsageFeed, type UsageChanged } from './modules/pool/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
@@ -199,7 +200,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (config.databaseUrl) {
     await waitForDatabase(databaseUrl, config.databaseWaitSeconds, (message) => fastify.log.warn(`keypool: ${message}`));
   }
-  const orm = await openDatabase(databaseUrl, undefined, SQL_DEFINITIONS, (message) => fastify.log.warn(`database: ${message}`));
+  const orm = await openDatabase(databaseUrl, {
+    entities: ENTITIES, definitions: SQL_DEFINITIONS, warn: (message) => fastify.log.warn(`database: ${message}`),
+  });
   const sqlPool = createSqlPool(cluster?.poolUrl ?? databaseUrl);
   await checkEncryptionKeys(sqlPool, new CredentialVault(config.encryptionKeys), config.secretsFile, clock.now()).catch(async (e: unknown) => {
     await sqlPool.end();

@@ -15,14 +15,14 @@ import type { SqlPool } from './platform/db/sql-pool.js';
 import type { Services } from './services.js';
 
 async function withServices<T>(run: (services: Services, context: { config: Config; orm: MikroORM; sqlPool: SqlPool }) => Promise<T>): Promise<T> {
-  const [{ loadConfig }, { buildServices, openConfiguredDatabase }, { openDatabase }, { createSqlPool }, { InProcessEventBus }, { jsonCodec, PgNotifyEventBus }, { systemClock }, { REVOCATIONS_CHANNEL }] =
+  const [{ loadConfig }, { buildServices, openConfiguredDatabase }, { openDatabase }, { createSqlPool }, { InProcessEventBus }, { jsonCodec, PgNotifyEventBus }, { systemClock }, { REVOCATIONS_CHANNEL }, { ENTITIES }] =
     await Promise.all([
       import('./config/config.js'), import('./app.js'), import('./platform/db/orm.js'), import('./platform/db/sql-pool.js'), import('./platform/events/event-bus.js'),
-      import('./platform/events/pg-notify-bus.js'), import('./platform/time/clock.js'), import('./modules/brands/index.js'),
+      import('./platform/events/pg-notify-bus.js'), import('./platform/time/clock.js'), import('./modules/brands/index.js'), import('./entities.js'),
     ]);
   const config = loadConfig();
   const { url, cluster } = await openConfiguredDatabase(config, () => {});
-  const orm = await openDatabase(url, 4);
+  const orm = await openDatabase(url, { entities: ENTITIES, poolMax: 4 });
   const sqlPool = createSqlPool(url, 2);
   // Revocations are published over NOTIFY, so running servers act on them at once.
   const revocations = new PgNotifyEventBus<Revocation>({
@@ -122,7 +122,7 @@ program
   .option('--json', 'print the report as JSON')
   .action((options: { batchSize: number; json?: boolean }) =>
     withServices(async (_services, { config, sqlPool }) => {
-      const { CredentialVault, rotateEncryption } = await import('./modules/integrations/index.js');
+      const { CredentialVault, rotateEncryption } = await import('./modules/keys/index.js');
       const report = await rotateEncryption(sqlPool, new CredentialVault(config.encryptionKeys), {
         batchSize: options.batchSize,
         onBatch: (r) => console.error(`  scanned ${r.scanned}, re-encrypted ${r.changed}`),

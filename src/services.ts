@@ -4,16 +4,16 @@ import type { NodeCredentialService } from './modules/nodes/node-credential.serv
 import type { NodeService } from './modules/nodes/node.service.js';
 import type { BrandService } from './modules/brands/brand.service.js';
 import type { RevocationList } from './modules/brands/revocations.js';
-import type { IntegrationEvent } from './modules/integrations/integration.events.js';
-import type { IntegrationService } from './modules/integrations/integration.service.js';
-import type { IntegrationEventLog } from './modules/integrations/integration-event-log.js';
-import type { LeaseService } from './modules/leases/lease.service.js';
+import type { IntegrationEvent } from './modules/keys/integration.events.js';
+import type { IntegrationService } from './modules/keys/integration.service.js';
+import type { IntegrationEventLog } from './modules/keys/integration-event-log.js';
+import type { LeaseService } from './modules/pool/lease.service.js';
 import type { ProviderService } from './modules/providers/provider.service.js';
-import type { BillingSync } from './modules/billing/billing-sync.js';
-import type { UsageService } from './modules/billing/usage.service.js';
+import type { BillingSync } from './modules/spend/billing-sync.js';
+import type { UsageService } from './modules/spend/usage.service.js';
 import type { GatewayService } from './modules/gateway/gateway.service.js';
 import type { EventBus } from './platform/events/event-bus.js';
-import type { UsageChanged, UsageFeed } from './modules/leases/usage-feed.js';
+import type { UsageChanged, UsageFeed } from './modules/pool/usage-feed.js';
 import type { Clock } from './platform/time/clock.js';
 
 export interface Services {

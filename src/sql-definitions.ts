@@ -1,5 +1,5 @@
 /** Every SQL function keypool defines, in the order they are applied after the migrations at start. */
-import { SPEND_FUNCTIONS_SQL } from './modules/integrations/index.js';
-import { POOL_FUNCTIONS_SQL } from './modules/leases/index.js';
+import { SPEND_FUNCTIONS_SQL } from './modules/spend/index.js';
+import { POOL_FUNCTIONS_SQL } from './modules/pool/index.js';
 
 export const SQL_DEFINITIONS: readonly string[] = [...SPEND_FUNCTIONS_SQL, ...POOL_FUNCTIONS_SQL];

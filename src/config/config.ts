@@ -6,18 +6,13 @@ import { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parsePriceTable } from '../modules/gateway/prices.js';
+import { isServerVariable, type EnvReferences } from '../modules/keys/env-references.js';
+import type { HealthConfig } from '../modules/pool/health-settings.js';
+import type { BillingConfig } from '../modules/spend/billing-settings.js';
 import type { GatewaySettings } from '../modules/gateway/gateway.service.js';
 import type { UpstreamAllowList } from '../platform/http/upstream-guard.js';
 import { isIP } from 'node:net';
 import { loadOrCreateDataDirSecrets, type DataDirSecrets } from './data-dir-secrets.js';
-
-export interface HealthConfig {
-  degradedAfter: number;
-  unhealthyAfter: number;
-  probeCooldownMs: number;
-  probeCooldownMaxMs: number;
-  rateLimitCooldownMs: number;
-}
 
 /** Bounds on the work of one GraphQL operation, checked before it runs. */
 export interface GraphQLLimits {
@@ -28,33 +23,6 @@ export interface GraphQLLimits {
   maxLeases: number;
   /** Lexical tokens in one document: the parser stops past them. */
   maxTokens: number;
-}
-
-/**
- * The environment variables a key may refer to ("env.NAME"), resolved when a key is leased.
- * `lookup` reads the live environment, so a variable that disappears makes its keys unusable.
- */
-export interface EnvReferences {
-  allowlist: readonly string[];
-  lookup: (name: string) => string | undefined;
-}
-
-/** keypool's own variables (and libpq's): no key may ever read them, whatever the allow-list says. */
-export const isServerVariable = (name: string) => /^KEYPOOL_/i.test(name) || /^DATABASE_URL$/i.test(name) || /^PG[A-Z]/i.test(name);
-
-/** The billing sync: each instance claims due keys and asks the provider's billing API (or keypool's own ledger). */
-export interface BillingConfig {
-  enabled: boolean;
-  /** A key is synced again this long after its last sync (±10 % jitter). */
-  intervalMs: number;
-  /** How often an instance looks for due keys. */
-  tickMs: number;
-  /** Billing requests in flight per instance. */
-  concurrency: number;
-  /** One billing request's time limit. */
-  timeoutMs: number;
-  openrouterUrl: string;
-  falUrl: string;
 }
 
 export interface Config {

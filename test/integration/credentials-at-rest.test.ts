@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FernetRing } from '../../src/platform/crypto/fernet-ring.js';
-import { CredentialVault, rotateEncryption } from '../../src/modules/integrations/index.js';
+import { CredentialVault, rotateEncryption } from '../../src/modules/keys/index.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 
 const SECRET = 'sk-or-v1-plaintext-must-never-leak-0123456789';

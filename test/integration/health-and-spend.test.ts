@@ -1,6 +1,6 @@
 /** Usage reports drive health, probes, cooldowns and exact spend; each change is an event. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { IntegrationEvent } from '../../src/modules/integrations/index.js';
+import type { IntegrationEvent } from '../../src/modules/keys/index.js';
 import { ManualClock } from '../../src/platform/time/clock.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { poolClient } from '../support/pool.js';

@@ -1,6 +1,6 @@
 /** The one repository of the `integration` table reads what the table holds, and days as days. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RECORD_COLUMNS } from '../../src/modules/integrations/integration.repository.js';
+import { RECORD_COLUMNS } from '../../src/modules/keys/integration.repository.js';
 import { createSqlPool, type SqlPool } from '../../src/platform/db/sql-pool.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 

@@ -1,5 +1,5 @@
 /**
- * The order keypool_lease picks in (src/modules/leases/pool-functions.sql.ts): a due recovery
+ * The order keypool_lease picks in (src/modules/pool/pool-functions.sql.ts): a due recovery
  * probe first, positive weights before zero, priority, healthy before degraded, weighted random.
  */
 import pg from 'pg';

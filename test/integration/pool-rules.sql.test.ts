@@ -1,11 +1,11 @@
 /**
- * The pool's rules as the database holds them (src/modules/leases/pool-functions.sql.ts):
+ * The pool's rules as the database holds them (src/modules/pool/pool-functions.sql.ts):
  * why each key is skipped and until when, which reason wins, and how a report moves health.
  * Driven through the lease service on a manual clock; key states are set in SQL.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LeaseOutcome } from '../../src/modules/leases/index.js';
+import type { LeaseOutcome } from '../../src/modules/pool/index.js';
 import { ManualClock } from '../../src/platform/time/clock.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { poolClient } from '../support/pool.js';

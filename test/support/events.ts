@@ -1,6 +1,6 @@
 /** Collects the events an app publishes, and waits until every event of an action has arrived. */
 import { expect } from 'vitest';
-import type { IntegrationEvent } from '../../src/modules/integrations/index.js';
+import type { IntegrationEvent } from '../../src/modules/keys/index.js';
 import type { TestApp } from './harness.js';
 
 let markers = 0;

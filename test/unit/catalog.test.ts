@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BILLING_PROVIDERS, billingAdapters } from '../../src/modules/billing/index.js';
+import { BILLING_PROVIDERS, billingAdapters } from '../../src/modules/spend/index.js';
 import { listProviders } from '../../src/modules/providers/index.js';
 
 describe('the provider catalog', () => {

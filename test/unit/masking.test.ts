@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskCredentials, maskValue } from '../../src/modules/integrations/masking.js';
+import { maskCredentials, maskValue } from '../../src/modules/keys/masking.js';
 
 describe('key_preview masking', () => {
   it('shows four leading and three trailing characters of a long key, as documented', () => {

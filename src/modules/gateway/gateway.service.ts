@@ -16,7 +16,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { retryAfterMs } from '../../platform/http/retry-after.js';
-import { refusalError, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../leases/index.js';
+import { refusalError, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../pool/index.js';
 import { isProviderName, type BrandProvider, type UpstreamSettings } from '../providers/index.js';
 import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { costOf, priceOf, type PriceTable } from './prices.js';

@@ -10,8 +10,8 @@ import { requireName } from '../../platform/input/names.js';
 import { checkPage, type Page } from '../../platform/input/pages.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { isUuid } from '../brands/index.js';
-import { normalizeDecimal } from '../integrations/index.js';
-import { utcDay, utcMonthStart } from '../integrations/index.js';
+import { normalizeDecimal } from '../keys/index.js';
+import { utcDay, utcMonthStart } from '../keys/index.js';
 import type { NodeCredentialService } from './node-credential.service.js';
 import { NodeSchema, type NodeEntity } from './node.entity.js';
 

@@ -5,23 +5,19 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
-import { BrandSchema } from '../../modules/brands/brand.entity.js';
-import { ClientTokenSchema } from '../../modules/brands/client-token.entity.js';
-import { NodeCredentialSchema, NodeSchema } from '../../modules/nodes/node.entity.js';
-import { IntegrationSchema, ReportedLeaseSchema } from '../../modules/integrations/integration.entity.js';
-import { ProviderConfigSchema } from '../../modules/providers/provider-config.entity.js';
 import { migrationsList } from './migrations/index.js';
 
-export const ENTITIES = [BrandSchema, ClientTokenSchema, NodeSchema, NodeCredentialSchema, IntegrationSchema, ReportedLeaseSchema, ProviderConfigSchema];
+/** The entities the ORM describes: the modules own them, the composition root hands them over (src/entities.ts). */
+export type Entities = NonNullable<Options['entities']>;
 
 /** Where the pool's own warnings go (a connection the database dropped): the app's logger, not stdout. */
 export type DatabaseWarn = (message: string) => void;
 const toStderr: DatabaseWarn = (message) => void process.stderr.write(`keypool: database: ${message}\n`);
 
-export function ormOptions(databaseUrl: string, poolMax = 20, warn: DatabaseWarn = toStderr): Options {
+export function ormOptions(databaseUrl: string, entities: Entities, poolMax = 20, warn: DatabaseWarn = toStderr): Options {
   return {
     clientUrl: databaseUrl,
-    entities: ENTITIES,
+    entities,
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: true },
     dynamicImportProvider: (id: string) => import(id),
@@ -52,8 +48,11 @@ const MIGRATION_LOCK_KEY = 4_711_042;
  * Migrates, then applies the SQL definitions (functions written as `create or replace`, each
  * kept in one file beside the code that calls it) under the same lock.
  */
-export async function openDatabase(databaseUrl: string, poolMax?: number, definitions: readonly string[] = [], warn?: DatabaseWarn): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormOptions(databaseUrl, poolMax, warn));
+export async function openDatabase(
+  databaseUrl: string,
+  { entities, definitions = [], poolMax, warn }: { entities: Entities; definitions?: readonly string[]; poolMax?: number; warn?: DatabaseWarn },
+): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormOptions(databaseUrl, entities, poolMax, warn));
   const lock = new pg.Client({ connectionString: databaseUrl });
   lock.on('error', () => {}); // a lost connection fails the query in flight; it is reported from there
   try {

@@ -5,7 +5,7 @@
  * (every model), and ["*"] is stored as null. What each body may carry is a
  * Shape: fields outside it are ignored, as Bifrost ignores them.
  */
-import type { IntegrationView, KeySummary, ProviderKeyInput } from '../../modules/integrations/index.js';
+import type { IntegrationView, KeySummary, ProviderKeyInput } from '../../modules/keys/index.js';
 import { badRequest, snakeNames, type FieldNamer } from '../../platform/errors/app-error.js';
 import {
   isEnvVarField, KEY_CONFIG_FIELDS, KEY_CONFIG_KINDS, KEY_CONFIGS, type BrandProvider, type CustomProviderConfig, type NetworkConfig,

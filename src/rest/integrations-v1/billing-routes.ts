@@ -4,7 +4,7 @@
  * (GET /api/v1/usage).
  */
 import type { FastifyInstance } from 'fastify';
-import { USAGE_GROUPS, type UsageGroup, type UsageRow } from '../../modules/billing/index.js';
+import { USAGE_GROUPS, type UsageGroup, type UsageRow } from '../../modules/spend/index.js';
 import { badRequest } from '../../platform/errors/app-error.js';
 import type { Services } from '../../services.js';
 import { accessOf } from '../access.js';

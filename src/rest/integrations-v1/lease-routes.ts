@@ -3,7 +3,7 @@
  * POST /api/v1/integrations/lease and POST /api/v1/integrations/usage.
  */
 import type { FastifyInstance } from 'fastify';
-import { refusalError } from '../../modules/leases/index.js';
+import { refusalError } from '../../modules/pool/index.js';
 import type { Services } from '../../services.js';
 import { accessOf } from '../access.js';
 import { optionalBoolean, optionalDecimalOrNull, optionalStringOrNull, passThrough, rejectUnknownFields, requireObjectBody } from '../request-fields.js';

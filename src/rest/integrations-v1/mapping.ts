@@ -2,7 +2,7 @@
  * Integrations v1 <-> service DTOs: snake_case fields in the documented order,
  * money as JSON numbers, times as ISO-8601 UTC (seconds, as documented).
  */
-import type { CreateIntegrationInput, IntegrationSettings, IntegrationView } from '../../modules/integrations/index.js';
+import type { CreateIntegrationInput, IntegrationSettings, IntegrationView } from '../../modules/keys/index.js';
 import { badRequest } from '../../platform/errors/app-error.js';
 import { isoSeconds } from '../../platform/time/dates.js';
 import {

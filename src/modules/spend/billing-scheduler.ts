@@ -5,11 +5,11 @@
  * expired, usage ledger days and event history pruned past their retention.
  * Every step is safe to run on any number of instances at once.
  */
-import type { Config } from '../../config/config.js';
+import type { BackgroundSettings } from './billing-settings.js';
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { spendUsage, toIntegrationView, utcDay, type IntegrationEvent, type IntegrationEventLog, type IntegrationRepository } from '../integrations/index.js';
+import { spendUsage, toIntegrationView, utcDay, type IntegrationEvent, type IntegrationEventLog, type IntegrationRepository } from '../keys/index.js';
 import type { BillingSync } from './billing-sync.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -25,7 +25,7 @@ export class BackgroundWork {
     private readonly billing: BillingSync,
     private readonly events: EventBus<IntegrationEvent>,
     private readonly clock: Clock,
-    private readonly config: Pick<Config, 'billing' | 'usageRetentionDays' | 'leaseTtlSeconds' | 'eventRetentionDays'>,
+    private readonly config: BackgroundSettings,
     private readonly log: (message: string, error: unknown) => void,
     private readonly eventLog: Pick<IntegrationEventLog, 'prune'> | null = null,
   ) {}

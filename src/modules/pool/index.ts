@@ -1,8 +1,10 @@
 /**
- * The pool at work: leases (the best eligible key, counted atomically in
- * PostgreSQL) and usage reports (health, cooldowns, spend). Invariants: no
- * limit is ever overshot; a credential is decrypted only here; a lease is
- * reported at most once. Callers: app.ts, graphql/, rest/.
+ * The pool at work: allowance, health, selection, leases (the best eligible
+ * key, counted atomically in PostgreSQL) and usage reports (health,
+ * cooldowns, spend), with their SQL functions (pool-functions.sql.ts), the
+ * lease tokens and the live usage feed. Invariants: no limit is ever
+ * overshot; a credential is decrypted only here; a lease is reported at most
+ * once. Builds on keys/. Callers: app.ts, graphql/, rest/, gateway/.
  */
 export { LeaseService, type KeyLease, type LeaseOutcome, type LeaseRequest, type LeaseSettings } from './lease.service.js';
 export { refusalError } from './lease-errors.js';
@@ -12,3 +14,4 @@ export { UsageFeed, type KeyUsage, type UsageChanged } from './usage-feed.js';
 export { UsageFeedResolver } from './usage-feed.resolver.js';
 export type { UsageReportInput } from './usage-input.js';
 export { POOL_FUNCTIONS_SQL } from './pool-functions.sql.js';
+export type { HealthConfig } from './health-settings.js';

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Mutation, Resolver } from 'type-graphql';
 import { CurrentBrandId, CurrentBrandPrincipal, type BrandPrincipal } from '../../platform/auth/principal-args.js';
 import type { LeaseService } from './lease.service.js';
-import { IntegrationType } from '../integrations/index.js';
+import { IntegrationType } from '../keys/index.js';
 import { refusalError } from './lease-errors.js';
 import { KeyLeaseType, LeaseKeyInput, ReportKeyUsageInput } from './lease.types.js';
 

@@ -6,8 +6,10 @@
  * retried.
  */
 import type { SqlPool } from '../../platform/db/sql-pool.js';
-import { rowToRecord, type IntegrationRecord } from '../integrations/index.js';
-import type { SkipReason } from './lease-errors.js';
+import { rowToRecord, type IntegrationRecord } from '../keys/index.js';
+import type { SkipReason, SkippedKey } from './lease-errors.js';
+
+export type { SkippedKey } from './lease-errors.js';
 import { upstreamSettingsOf, type NetworkConfig, type UpstreamSettings } from '../providers/index.js';
 
 /** One instant of the pool's clock, with the windows the rules count in. */
@@ -42,15 +44,6 @@ export interface LeasedKey {
   upstream: UpstreamSettings;
   /** The key was unhealthy: this lease is its recovery probe. */
   probe: boolean;
-}
-
-export interface SkippedKey {
-  integrationId: number;
-  reason: SkipReason;
-  /** When the key frees up by itself; null when it does not. */
-  until: Date | null;
-  /** The unavailable environment variable, for environment_unset. */
-  variable?: string;
 }
 
 /** Every key of the provider was skipped (none at all: an empty list); `contended`: one freed up as the pick ran. */

@@ -8,7 +8,7 @@
  * Map.set.
  */
 import type { EventBus } from '../../platform/events/event-bus.js';
-import type { IntegrationView } from '../integrations/index.js';
+import type { IntegrationView } from '../keys/index.js';
 
 /** One key's usage as it stands (dates as ISO strings: the event travels as JSON). */
 export interface KeyUsage {

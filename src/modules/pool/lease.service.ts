@@ -3,7 +3,7 @@
  * then take the report of what happened. The only place a credential is
  * decrypted. Events (health, spend-limit flips) are published after commit.
  */
-import type { EnvReferences, HealthConfig } from '../../config/config.js';
+import type { HealthConfig } from './health-settings.js';
 import { isDatabaseUnavailable } from '../../platform/errors/database-errors.js';
 import { AppError, field } from '../../platform/errors/app-error.js';
 import { StatementBatcher, type BatchStats } from '../../platform/db/statement-batcher.js';
@@ -13,8 +13,8 @@ import type { Clock } from '../../platform/time/clock.js';
 import { isUuid } from '../brands/index.js';
 import {
   IntegrationRepository, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
-  type CredentialVault, type HealthStatus, type IntegrationEvent, type IntegrationView, type KeyDocument, type ProviderDirectory,
-} from '../integrations/index.js';
+  type CredentialVault, type EnvReferences, type HealthStatus, type IntegrationEvent, type IntegrationView, type KeyDocument, type ProviderDirectory,
+} from '../keys/index.js';
 import { invalidProviderMessage, isProviderName, PROVIDER_NAME, type UpstreamSettings } from '../providers/index.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal } from './lease-errors.js';
 import { LeaseRepository, type LeaseRow, type PoolResult, type PoolTime, type PoolWork, type ReportRow, type SkippedKey } from './lease.repository.js';

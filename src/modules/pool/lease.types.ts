@@ -3,7 +3,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { graphqlEnum } from '../../platform/schema/graphql-enum.js';
 import { ERROR_TYPES, type ErrorType } from './usage-input.js';
 import { DecimalScalar } from '../../platform/numbers/decimal-scalar.js';
-import { IntegrationType } from '../integrations/index.js';
+import { IntegrationType } from '../keys/index.js';
 
 export const UsageErrorTypeEnum = graphqlEnum(ERROR_TYPES, 'UsageErrorType', 'What went wrong upstream, when there was no HTTP status.');
 

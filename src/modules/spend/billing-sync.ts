@@ -7,7 +7,8 @@
  * keypool's own spend in one statement per tick. Provider errors back off
  * exponentially per key and show on the key as billing_error, never as health.
  */
-import type { BillingConfig, EnvReferences } from '../../config/config.js';
+import type { EnvReferences } from '../keys/index.js';
+import type { BillingConfig } from './billing-settings.js';
 import { AppError } from '../../platform/errors/app-error.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
@@ -15,7 +16,7 @@ import { toDate } from '../../platform/time/dates.js';
 import {
   resolveDocument, spendUsage, toIntegrationView,
   type BillingClaim, type BillingFigures, type CredentialVault, type IntegrationEvent, type IntegrationRecord, type IntegrationRepository, type IntegrationView,
-} from '../integrations/index.js';
+} from '../keys/index.js';
 import { BillingError, billingAdapters, type BillingAdapter } from './billing-adapters.js';
 
 /** A second on-demand sync within this time answers from the first instead of calling the provider again. */

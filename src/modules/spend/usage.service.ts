@@ -7,7 +7,7 @@ import type { SqlPool } from '../../platform/db/sql-pool.js';
 import { badRequest } from '../../platform/errors/app-error.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { isUuid } from '../brands/index.js';
-import { normalizeDecimal, utcDay } from '../integrations/index.js';
+import { normalizeDecimal, utcDay } from '../keys/index.js';
 
 export const USAGE_GROUPS = ['day', 'integration', 'provider', 'model', 'node'] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];

@@ -7,7 +7,7 @@ import type { EventBus } from '../../platform/events/event-bus.js';
 import { eventStream } from '../../platform/events/event-stream.js';
 import { requireBrandId, type PrincipalContext } from '../../platform/auth/principal-args.js';
 import { DecimalScalar } from '../../platform/numbers/decimal-scalar.js';
-import { HealthStatusEnum, type HealthStatus } from '../integrations/index.js';
+import { HealthStatusEnum, type HealthStatus } from '../keys/index.js';
 import type { KeyUsage, UsageChanged } from './usage-feed.js';
 
 @ObjectType('IntegrationUsage', { description: 'A key\'s usage as it stands: counts, spend, last use, cooldown and health.' })

@@ -1,12 +1,20 @@
 /** The answers a caller gets when no key can serve: why each key was skipped and when to retry. */
 import { AppError } from '../../platform/errors/app-error.js';
 import { isoSeconds } from '../../platform/time/dates.js';
-import type { SkippedKey } from './lease.repository.js';
 
 /** Why a key could not serve a lease: the values keypool_skip_reason gives, in its order. */
 export type SkipReason =
   | 'inactive' | 'credential_unreadable' | 'not_batch' | 'environment_unset' | 'out_of_credits' | 'model_not_allowed'
   | 'unhealthy' | 'cooling_down' | 'spend_blocked' | 'minute_limit' | 'daily_limit';
+
+export interface SkippedKey {
+  integrationId: number;
+  reason: SkipReason;
+  /** When the key frees up by itself; null when it does not. */
+  until: Date | null;
+  /** The unavailable environment variable, for environment_unset. */
+  variable?: string;
+}
 
 const DESCRIPTIONS: Record<SkipReason, (until: Date | null, variable?: string) => string> = {
   inactive: () => 'inactive',

@@ -1,8 +1,11 @@
 /**
- * The brand key pool: provider keys encrypted at rest, their settings,
- * counters, health and spend. Invariants: a credential is stored only as a
+ * Keys: a brand's provider keys as records: identity, the credential
+ * (encrypted at rest, env references), settings, limits as configured, CRUD,
+ * views and events, and every statement on the key table
+ * (integration.repository.ts). Invariants: a credential is stored only as a
  * Fernet token and leaves only through a lease; every read and write is
- * scoped to one brand. Callers: app.ts, graphql/, rest/, the CLI.
+ * scoped to one brand. Below pool/ and spend/, which build on it. Callers:
+ * app.ts, graphql/, rest/, the CLI.
  */
 export { IntegrationSchema, ReportedLeaseSchema, type HealthStatus, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
 export { IntegrationService, type IntegrationFilter, type IntegrationPage, type ProviderDirectory, type ProviderKeyInput, type KeySummary, type WriteOptions } from './integration.service.js';
@@ -11,6 +14,7 @@ export { validateProvider, type CreateIntegrationInput, type IntegrationSettings
 export { IntegrationRepository, rowToRecord, type BillingClaim, type BillingFigures } from './integration.repository.js';
 export { normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';
+export { isServerVariable, type EnvReferences } from './env-references.js';
 export { resolveDocument, type KeyDocument, type KeyView, type SecretView } from './key-document.js';
 export { isSpendExceeded, spendPeriodKey } from './spend.js';
 export { nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
@@ -21,4 +25,3 @@ export { IntegrationResolver } from './integration.resolver.js';
 export { IntegrationEventsResolver } from './integration-events.resolver.js';
 export { createIntegrationEventCodec } from './integration-event-codec.js';
 export { IntegrationEventLog, RecordingEventBus, type RecordedEvent } from './integration-event-log.js';
-export { SPEND_FUNCTIONS_SQL } from './spend-function.sql.js';

@@ -4,8 +4,7 @@
  * brand's integration is indistinguishable from a missing one.
  */
 import { randomUUID } from 'node:crypto';
-import type { EnvReferences } from '../../config/config.js';
-import { isServerVariable } from '../../config/config.js';
+import { isServerVariable, type EnvReferences } from './env-references.js';
 import { AppError, badRequest, field } from '../../platform/errors/app-error.js';
 import { isUniqueViolation } from '../../platform/errors/database-errors.js';
 import { checkPage, type Page } from '../../platform/input/pages.js';

@@ -9,7 +9,7 @@ import { Agent, fetch, type Response } from 'undici';
 import { decimalText } from '../../platform/numbers/decimal.js';
 import { PROVIDER_NAMES, PROVIDERS } from '../providers/index.js';
 import { forbiddenUpstream, UpstreamGuard } from '../../platform/http/upstream-guard.js';
-import type { BillingFigures } from '../integrations/index.js';
+import type { BillingFigures } from '../keys/index.js';
 import { retryAfterMs } from '../../platform/http/retry-after.js';
 
 export type { BillingFigures };

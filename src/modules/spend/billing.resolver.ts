@@ -2,7 +2,7 @@ import { Arg, Authorized, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { CurrentBrandId } from '../../platform/auth/principal-args.js';
 import type { BillingSync } from './billing-sync.js';
 import type { UsageGroup, UsageService } from './usage.service.js';
-import { IntegrationType } from '../integrations/index.js';
+import { IntegrationType } from '../keys/index.js';
 import { UsageFilterInput, UsageGroupByEnum, UsageReportType } from './billing.types.js';
 
 @Resolver()
