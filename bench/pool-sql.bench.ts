@@ -68,26 +68,21 @@ try {
       await db.query(text.replace('function keypool_report(', `function ${name}(`));
       variants.set(name, `without ${part}`);
     }
-    const reportCall = (fn: string, n: number) => {
-      const ks = randomKeys(n);
-      return {
-        name: `${fn}-${n === 0 ? 0 : 1}`,
-        text: `select count(*) from ${fn}($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::integer[], $8::text[],
-          $9::integer[], $10::boolean[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[], $15::integer[], $16, $17::date, $18::date,
-          $19, $20, 3, 6, 60000, 30000, 3600000, '{}')`,
-        values: [ks.map(() => randomUUID()), ks, ks.map((k) => brandOf.get(k)), ks.map(() => null), ks.map(() => 'm'), ks.map(() => true),
-          ks.map(() => 200), ks.map(() => null), ks.map(() => null), ks.map(() => false), ks.map(() => '0.001234'), ks.map(() => 812),
-          ks.map(() => 96), ks.map(() => 420), ks.map(() => null), now, today, monthStart, today, monthStart.slice(0, 7)],
-      };
-    };
-    const leaseCall = (n: number) => {
-      const ks = randomKeys(n);
-      return {
-        name: 'lease',
-        text: `select count(*) from keypool_lease($1::uuid[], $2::text[], $3::text[], $4::boolean[], '{}', '{}', $5, $6, $7::date, $8, $9, 30000, 3600000, '{}')`,
-        values: [ks.map((k) => brandOf.get(k)), ks.map(() => 'groq'), ks.map(() => null), ks.map(() => false), now, minute, today, today, monthStart.slice(0, 7)],
-      };
-    };
+    const at = JSON.stringify({ now: now.toISOString(), minute: minute.toISOString(), today, month_start: monthStart, day_key: today, month_key: monthStart.slice(0, 7) });
+    const rules = JSON.stringify({ degraded_after: 3, unhealthy_after: 6, rate_limit_ms: 60_000, probe_base_ms: 30_000, probe_max_ms: 3_600_000, credit_providers: [], env_available: [] });
+    const reportCall = (fn: string, n: number) => ({
+      name: `${fn}-report`,
+      text: `select count(*) from ${fn}($1::jsonb, $2::jsonb, $3::jsonb)`,
+      values: [JSON.stringify(randomKeys(n).map((key) => ({
+        lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success: true, status_code: 200, error_type: null, retry_after: null,
+        probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null,
+      }))), at, rules],
+    });
+    const leaseCall = (n: number) => ({
+      name: 'lease',
+      text: 'select count(*) from keypool_lease($1::jsonb, $2::jsonb, $3::jsonb)',
+      values: [JSON.stringify(randomKeys(n).map((key) => ({ brand: brandOf.get(key), provider: 'groq', model: null, batch: false, exclude: [] }))), at, rules],
+    });
     /** CPU ms of the backend per call, over `calls` calls (made after one untimed call that prepares the statement). */
     const measure = async (calls: number, call: () => pg.QueryConfig) => {
       await db.query(call());

@@ -71,6 +71,8 @@ export interface App {
 export interface AppOptions {
   config: Config;
   clock?: Clock;
+  /** The pool's random source (the weighted draw), in [0, 1): Math.random unless a test fixes it. */
+  random?: () => number;
   /** Overrides the database (tests give each file its own). */
   databaseUrl?: string;
   /** false: silent; a stream: JSON log lines go there (tests read them). Default: process.stdout. */
@@ -108,6 +110,7 @@ export function buildServices(
   clock: Clock,
   buses: Buses = { events: new InProcessEventBus(), revocations: new InProcessEventBus(), usage: new InProcessEventBus() },
   observers: Observers = { warn: () => {}, gatewayTrace: () => {} },
+  random: () => number = Math.random,
 ): Services {
   const eventLog = new IntegrationEventLog(sqlPool);
   const tokens = new ClientTokenSigner(config.jwtSecrets);
@@ -131,7 +134,7 @@ export function buildServices(
   const integrations = new IntegrationService(keys, vault, events, clock, providers, config.envReferences);
   const usageFeed = new UsageFeed(buses.usage, config.usageFeedIntervalMs);
   const leases = new LeaseService(
-    sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS },
+    sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS, random },
     async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null,
     providers,
     usageFeed,
@@ -236,7 +239,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const services = buildServices(orm, sqlPool, config, clock, { events, revocations: revocationBus, usage: usageBus }, {
     warn: (message, error) => fastify.log.warn({ err: error }, message),
     gatewayTrace: (trace) => gatewayMetrics.observe(trace),
-  });
+  }, options.random);
   await events.start();
   await revocationBus.start();
   await usageBus.start();

@@ -10,12 +10,23 @@ import { poolClient } from '../support/pool.js';
 
 let t: TestApp;
 let pool: ReturnType<typeof poolClient>;
+/** The app's random source: a seeded sequence a test can restart (mulberry32). */
+let draws = seeded(1);
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
 let db: pg.Pool;
 const sql = (text: string, values: unknown[]) => db.query(text, values);
 
 beforeAll(async () => {
   // A manual clock: the minute window never turns over in the middle of a test.
-  t = await createTestApp({ clock: new ManualClock('2026-05-01T10:00:00Z') });
+  t = await createTestApp({ clock: new ManualClock('2026-05-01T10:00:00Z'), random: () => draws() });
   pool = poolClient(t, (await t.createBrand('Selection')).token);
   db = new pg.Pool({ connectionString: t.databaseUrl, max: 1 });
 });
@@ -66,6 +77,23 @@ describe('keypool_lease order', () => {
     expect(counts.get(light)).toBeGreaterThan(0);
     expect(share).toBeGreaterThan(0.68);
     expect(share).toBeLessThan(0.82);
+  });
+
+  it('draws with the service\'s random source: the same draws pick the same keys, in the same order', async () => {
+    const keys = [await pool.addKey('sambanova'), await pool.addKey('sambanova'), await pool.addKey('sambanova')];
+    await pool.update(keys[1], { weight: '2' });
+    await pool.update(keys[2], { weight: '3' });
+    const picks = async (seed: number) => {
+      draws = seeded(seed);
+      const order: number[] = [];
+      // One at a time: each lease is its own batch, so each takes the next draw.
+      for (let i = 0; i < 40; i++) order.push((await pool.leaseOk('sambanova')).integration.id);
+      return order;
+    };
+    const first = await picks(7);
+    expect(await picks(7)).toEqual(first);
+    expect(new Set(first).size).toBe(3);
+    expect(await picks(8)).not.toEqual(first);
   });
 
   it('serves a weight-0 key only when no other key is eligible, whatever its priority', async () => {

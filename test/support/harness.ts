@@ -39,6 +39,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   clock?: ManualClock | Clock;
+  /** The pool's random source (the weighted draw): fix it to make picks repeatable. */
+  random?: () => number;
   config?: Partial<Config>;
   databaseUrl?: string;
   /** Collects every log line (at the config's level) into this array. */
@@ -53,7 +55,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logger = options.logLines
     ? { stream: new Writable({ write: (chunk, _enc, done) => (options.logLines!.push(String(chunk)), done()) }) }
     : (false as const);
-  const app = await createApp({ config, clock, databaseUrl, logger, warmDashboard: false });
+  const app = await createApp({ config, clock, random: options.random, databaseUrl, logger, warmDashboard: false });
   const url = await app.listen();
 
   const gql: TestApp['gql'] = async (doc, variables, token) => {

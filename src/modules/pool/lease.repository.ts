@@ -8,28 +8,12 @@
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import { rowToRecord, type IntegrationRecord } from '../keys/index.js';
 import type { SkipReason, SkippedKey } from './lease-errors.js';
+import { poolInput, type LeaseItem, type PoolRules, type PoolTime, type ReportItem } from './pool-input.js';
+
+export type { LeaseItem, PoolRules, PoolTime, ReportItem } from './pool-input.js';
 
 export type { SkippedKey } from './lease-errors.js';
 import { upstreamSettingsOf, type NetworkConfig, type UpstreamSettings } from '../providers/index.js';
-
-/** One instant of the pool's clock, with the windows the rules count in. */
-export interface PoolTime {
-  now: Date;
-  minuteStart: Date;
-  today: string;
-  monthStart: string;
-  dayKey: string;
-  monthKey: string;
-}
-
-export interface LeaseItem {
-  brandId: string;
-  providerName: string;
-  model: string | null;
-  batch: boolean;
-  /** Keys this lease must not be (the gateway's failover never retries a key it just tried). */
-  exclude: readonly number[];
-}
 
 export interface LeasedKey {
   record: IntegrationRecord;
@@ -58,50 +42,16 @@ export type LeaseRow = { leased: LeasedKey } | SkippedKeys;
 export type PoolWork = { lease: LeaseItem } | { report: ReportItem };
 export type PoolResult = { lease: LeaseRow } | { report: ReportRow };
 
-export interface PoolRules {
-  probeBaseMs: number;
-  probeMaxMs: number;
-  degradedAfter: number;
-  unhealthyAfter: number;
-  rateLimitCooldownMs: number;
-  /** Providers whose billing API tells when credits are back. */
-  creditProviders: readonly string[];
-  /** The environment variables a key may refer to that are set now. */
-  envAvailable: () => string[];
-}
-
-export interface ReportItem {
-  leaseUuid: string;
-  integrationId: number;
-  brandId: string;
-  nodeId: string | null;
-  model: string | null;
-  success: boolean;
-  statusCode: number | null;
-  errorType: string | null;
-  retryAfterSeconds: number | null;
-  probe: boolean;
-  costUsd: string;
-  promptTokens: number;
-  completionTokens: number;
-  latencyMs: number | null;
-  /** Time to the first streamed byte of the answer (null: not streamed, or not said). */
-  firstTokenMs: number | null;
-}
-
 export type ReportRow =
   | { outcome: 'not_found' }
   | { outcome: 'already_reported' }
   | { outcome: 'reported'; record: IntegrationRecord; previousStatus: string; healthReason: string | null; wasExceeded: boolean; creditsFlagged: boolean };
 
-/** One statement for any batch (keypool_apply with empty arrays for what it does not hold). */
+/** One statement for any batch (keypool_apply with an empty list for what it does not hold). */
 const APPLY_SQL = `select a.kind, a.item, a.lease_skipped, nullif(pc.network_config->>'base_url', '') as base_url,
     case when pc.custom then pc.base_provider_type end as base_provider_type, pc.network_config,
     a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, (a.key).*
-  from keypool_apply($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::integer[], $8::text[],
-    $9::integer[], $10::boolean[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[], $15::integer[],
-    $16::uuid[], $17::text[], $18::text[], $19::boolean[], $20::integer[], $21::integer[],
-    $22, $23, $24::date, $25::date, $26, $27, $28, $29, $30, $31, $32, $33::text[], $34::text[]) a
+  from keypool_apply($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb) a
   left join provider_config pc on a.kind = 'lease' and pc.brand_id = (a.key).brand_id and pc.name = (a.key).provider_name
   order by a.kind, a.item`;
 
@@ -138,6 +88,8 @@ export class LeaseRepository {
   constructor(
     private readonly pool: SqlPool,
     private readonly rules: PoolRules,
+    /** The weighted draw's random source, in [0, 1) (each batch seeds the pick with one draw): tests fix it. */
+    private readonly random: () => number = Math.random,
   ) {}
 
   /**
@@ -149,17 +101,8 @@ export class LeaseRepository {
     const leases: LeaseItem[] = [];
     const reports: ReportItem[] = [];
     const slots = work.map((w) => ('lease' in w ? { kind: 'lease', at: leases.push(w.lease) - 1 } : { kind: 'report', at: reports.push(w.report) - 1 }));
-    const r = this.rules;
-    const values = [
-      reports.map((i) => i.leaseUuid), reports.map((i) => i.integrationId), reports.map((i) => i.brandId), reports.map((i) => i.nodeId),
-      reports.map((i) => i.model), reports.map((i) => i.success), reports.map((i) => i.statusCode), reports.map((i) => i.errorType),
-      reports.map((i) => i.retryAfterSeconds), reports.map((i) => i.probe), reports.map((i) => i.costUsd), reports.map((i) => i.promptTokens),
-      reports.map((i) => i.completionTokens), reports.map((i) => i.latencyMs), reports.map((i) => i.firstTokenMs),
-      leases.map((i) => i.brandId), leases.map((i) => i.providerName), leases.map((i) => i.model), leases.map((i) => i.batch),
-      leases.flatMap((i, at) => i.exclude.map(() => at + 1)), leases.flatMap((i) => i.exclude),
-      t.now, t.minuteStart, t.today, t.monthStart, t.dayKey, t.monthKey,
-      r.degradedAfter, r.unhealthyAfter, r.rateLimitCooldownMs, r.probeBaseMs, r.probeMaxMs, r.creditProviders, r.envAvailable(),
-    ];
+    const input = poolInput(reports, leases, t, this.rules, this.random() * 2 - 1);
+    const values = [input.reports, input.leases, input.at, input.rules];
     const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_apply', text: APPLY_SQL, values }), () => void this.retries++);
     const leased: LeaseRow[] = [];
     const reported: ReportRow[] = [];

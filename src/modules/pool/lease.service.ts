@@ -57,6 +57,8 @@ export interface LeaseSettings {
   billingProviders: readonly string[];
   health: HealthConfig;
   envReferences: EnvReferences;
+  /** The weighted pick's random source, in [0, 1) (Math.random unless a test fixes it). */
+  random?: () => number;
 }
 
 /** Whether a node exists in a brand (a brand token may attribute a lease to one of its nodes). */
@@ -94,7 +96,7 @@ export class LeaseService {
       probeBaseMs: health.probeCooldownMs, probeMaxMs: health.probeCooldownMaxMs, degradedAfter: health.degradedAfter,
       unhealthyAfter: health.unhealthyAfter, rateLimitCooldownMs: health.rateLimitCooldownMs, creditProviders: settings.billingProviders,
       envAvailable: () => this.availableEnvironment(),
-    });
+    }, settings.random);
     // Concurrent leases and reports, of any brands, share one statement; each batch is timed when it runs.
     this.batches = new StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>(
       async (work) => {

@@ -19,13 +19,20 @@
  * - keypool_apply: a batch of reports and leases together: every key either
  *   touches locked first, in key order, then the reports, then the leases.
  *
- * Every time is a parameter (the service's clock), so tests drive them with a
- * manual clock. Applied (create or replace) after the migrations at every start.
- * The previous versions' functions are left in place, so their instances keep
- * leasing during a rolling upgrade: keypool_lease_many, keypool_apply and
- * keypool_lease without the exclusion arrays, keypool_apply and keypool_report
- * without the first-token array (a new argument list is a new function beside
- * the old one).
+ * The batch functions take named inputs, as JSON: the items (p_leases: brand,
+ * provider, model, batch, exclude; p_reports: lease, key, brand, node, model,
+ * success, status_code, error_type, retry_after, probe, cost, prompt_tokens,
+ * completion_tokens, latency_ms, first_token_ms), the instant (p_at: now,
+ * minute, today, month_start, day_key, month_key, and the seed of the weighted
+ * draw) and the rules (p_rules: degraded_after, unhealthy_after, rate_limit_ms,
+ * probe_base_ms, probe_max_ms, credit_providers, env_available); pool-input.ts
+ * builds them. Every time and every random draw comes from the service (its
+ * clock, its random source), so tests drive them. Applied (create or replace)
+ * after the migrations at every start. The previous versions' functions are left
+ * in place, so their instances keep leasing during a rolling upgrade:
+ * keypool_lease_many, and keypool_apply, keypool_lease and keypool_report with
+ * positional array arguments (a new argument list is a new function beside the
+ * old one).
  */
 
 /** A type the report function returns one of per item. */
@@ -105,8 +112,8 @@ const SKIP_UNTIL_SQL = `create or replace function keypool_skip_until(
 $fn$;`;
 
 /**
- * Item i leases for p_brands[i], p_providers[i], p_models[i], p_batches[i], in order, never one
- * of the keys paired with it in (p_exclude_items, p_exclude_keys) (the gateway's failover). The
+ * Each item of p_leases ({ brand, provider, model, batch, exclude }) leases in order, never one
+ * of the keys in its exclude list (the gateway's failover). The
  * picked key is locked and, once locked, judged again on its latest committed version (PostgreSQL
  * re-checks a locked row against the query's conditions), so no limit is overshot by any number
  * of callers on any number of instances. A key another batch holds is passed over on the first
@@ -116,21 +123,28 @@ $fn$;`;
  * find a key with no reason (one that was held, or freed up meanwhile), the pick is tried again
  * (three times in all).
  */
-const LEASE_SQL = `create or replace function keypool_lease(
-  p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[], p_exclude_items integer[], p_exclude_keys integer[],
-  p_now timestamptz, p_minute timestamptz, p_today date, p_day_key text, p_month_key text,
-  p_probe_base_ms double precision, p_probe_max_ms double precision, p_env_available text[]
-) returns table (lease_item integer, lease_key integration, lease_skipped jsonb) language plpgsql as $fn$
+const LEASE_SQL = `create or replace function keypool_lease(p_leases jsonb, p_at jsonb, p_rules jsonb)
+returns table (lease_item integer, lease_key integration, lease_skipped jsonb) language plpgsql as $fn$
 declare
   item record;
   picked integer;
   leased integration;
   skipped jsonb;
   contended boolean;
-  excluded integer[];
+  p_now timestamptz := (p_at->>'now')::timestamptz;
+  p_minute timestamptz := (p_at->>'minute')::timestamptz;
+  p_today date := (p_at->>'today')::date;
+  p_day_key text := p_at->>'day_key';
+  p_month_key text := p_at->>'month_key';
+  p_probe_base_ms double precision := (p_rules->>'probe_base_ms')::double precision;
+  p_probe_max_ms double precision := (p_rules->>'probe_max_ms')::double precision;
+  p_env_available text[] := array(select jsonb_array_elements_text(p_rules->'env_available'));
 begin
-  for item in select * from unnest(p_brands, p_providers, p_models, p_batches) with ordinality as u(brand, provider, model, batch, ord) loop
-    excluded := array(select e.key_id from unnest(p_exclude_items, p_exclude_keys) e(item_no, key_id) where e.item_no = item.ord);
+  -- The weighted draw's randomness comes from the caller (a seed per batch), so a test can fix it.
+  if p_at ? 'seed' then perform setseed((p_at->>'seed')::double precision); end if;
+  for item in select u.brand, u.provider, u.model, coalesce(u.batch, false) as batch, coalesce(u.exclude, '{}') as excluded, u.ord
+      from rows from (jsonb_to_recordset(p_leases) as (brand uuid, provider text, model text, batch boolean, exclude integer[]))
+        with ordinality as u(brand, provider, model, batch, exclude, ord) loop
     for attempt in 1..3 loop
       -- A key another batch holds is passed over (the next best is as good a pick, and no batch
       -- waits for another's lease); the last attempt first waits for every key of the provider,
@@ -139,7 +153,7 @@ begin
         perform 1 from integration i where i.brand_id = item.brand and i.provider_name = item.provider order by i.id for update;
       end if;
       select i.id into picked from integration i
-      where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)
+      where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(item.excluded)
         and keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) is null
       order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
         ln(1 - random()) / nullif(i.weight, 0) desc nulls last
@@ -170,7 +184,7 @@ begin
         bool_or(s.reason is null)
       into skipped, contended
       from (select i.id, i as k, keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) as reason
-            from integration i where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(excluded)) s;
+            from integration i where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(item.excluded)) s;
       if coalesce(contended, false) and attempt < 3 then continue; end if;
       lease_item := item.ord; lease_key := null;
       lease_skipped := case when contended then skipped || jsonb_build_array(jsonb_build_object('reason', null)) else skipped end;
@@ -250,14 +264,8 @@ $fn$;`;
  * API tells when credits are back (a 402 lasts until a sync says so; for the others, until the
  * next UTC day).
  */
-const REPORT_SQL = `create or replace function keypool_report(
-  p_leases uuid[], p_keys integer[], p_brands uuid[], p_nodes uuid[], p_models text[],
-  p_success boolean[], p_status_codes integer[], p_error_types text[], p_retry_afters integer[], p_probes boolean[],
-  p_costs numeric[], p_prompt_tokens bigint[], p_completion_tokens bigint[], p_latencies integer[], p_first_tokens integer[],
-  p_now timestamptz, p_today date, p_month_start date, p_day_key text, p_month_key text,
-  p_degraded_after integer, p_unhealthy_after integer, p_rate_limit_ms double precision,
-  p_probe_base_ms double precision, p_probe_max_ms double precision, p_credit_providers text[]
-) returns table (report_item integer, report_outcome text, report_key integration, previous_status text, health_reason text,
+const REPORT_SQL = `create or replace function keypool_report(p_reports jsonb, p_at jsonb, p_rules jsonb)
+returns table (report_item integer, report_outcome text, report_key integration, previous_status text, health_reason text,
   was_exceeded boolean, credits_flagged boolean) language plpgsql as $fn$
 declare
   r record;
@@ -267,9 +275,21 @@ declare
   new_month numeric;
   exceeded boolean;
   done integer[] := '{}';
+  p_now timestamptz := (p_at->>'now')::timestamptz;
+  p_today date := (p_at->>'today')::date;
+  p_month_start date := (p_at->>'month_start')::date;
+  p_day_key text := p_at->>'day_key';
+  p_month_key text := p_at->>'month_key';
+  p_degraded_after integer := (p_rules->>'degraded_after')::integer;
+  p_unhealthy_after integer := (p_rules->>'unhealthy_after')::integer;
+  p_rate_limit_ms double precision := (p_rules->>'rate_limit_ms')::double precision;
+  p_probe_base_ms double precision := (p_rules->>'probe_base_ms')::double precision;
+  p_probe_max_ms double precision := (p_rules->>'probe_max_ms')::double precision;
+  p_credit_providers text[] := array(select jsonb_array_elements_text(p_rules->'credit_providers'));
 begin
-  for r in select * from unnest(p_leases, p_keys, p_brands, p_nodes, p_models, p_success, p_status_codes, p_error_types,
-      p_retry_afters, p_probes, p_costs, p_prompt_tokens, p_completion_tokens, p_latencies, p_first_tokens) with ordinality
+  for r in select * from rows from (jsonb_to_recordset(p_reports) as (lease uuid, key integer, brand uuid, node uuid, model text,
+        success boolean, status_code integer, error_type text, retry_after integer, probe boolean, cost numeric, prompt_tokens bigint,
+        completion_tokens bigint, latency_ms integer, first_token_ms integer)) with ordinality
       as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, first_token, ord)
     order by u.key, u.ord
   loop
@@ -330,13 +350,14 @@ begin
     credits_flagged := r.status_code = 402 and cur.out_of_credits_at is null;
     return next;
   end loop;
-  perform 1 from node n where n.id in (select u.node from unnest(p_nodes) with ordinality as u(node, ord) where u.ord = any(done)) order by n.id for update;
+  perform 1 from node n where n.id in (select u.node from rows from (jsonb_to_recordset(p_reports) as (node uuid)) with ordinality as u(node, ord)
+    where u.ord = any(done)) order by n.id for update;
   update node n set lease_count = n.lease_count + a.reports, failure_count = n.failure_count + a.failures,
     spend_today = case when n.spend_day = p_today then n.spend_today + a.cost else a.cost end, spend_day = p_today,
     spend_month = case when n.spend_month_start = p_month_start then n.spend_month + a.cost else a.cost end, spend_month_start = p_month_start
   from (
     select u.node, count(*) as reports, count(*) filter (where not u.success) as failures, sum(u.cost) as cost
-    from unnest(p_nodes, p_success, p_costs) with ordinality as u(node, success, cost, ord)
+    from rows from (jsonb_to_recordset(p_reports) as (node uuid, success boolean, cost numeric)) with ordinality as u(node, success, cost, ord)
     where u.node is not null and u.ord = any(done)
     group by u.node
   ) a
@@ -351,27 +372,16 @@ $fn$;`;
  * one another's providers, and cannot wait in a cycle but on that last attempt, which a
  * deadlock retry settles.
  */
-const APPLY_SQL = `create or replace function keypool_apply(
-  p_leases uuid[], p_keys integer[], p_report_brands uuid[], p_nodes uuid[], p_report_models text[],
-  p_success boolean[], p_status_codes integer[], p_error_types text[], p_retry_afters integer[], p_probes boolean[],
-  p_costs numeric[], p_prompt_tokens bigint[], p_completion_tokens bigint[], p_latencies integer[], p_first_tokens integer[],
-  p_brands uuid[], p_providers text[], p_models text[], p_batches boolean[], p_exclude_items integer[], p_exclude_keys integer[],
-  p_now timestamptz, p_minute timestamptz, p_today date, p_month_start date, p_day_key text, p_month_key text,
-  p_degraded_after integer, p_unhealthy_after integer, p_rate_limit_ms double precision,
-  p_probe_base_ms double precision, p_probe_max_ms double precision, p_credit_providers text[], p_env_available text[]
-) returns table (kind text, item integer, lease_skipped jsonb, report_outcome text, previous_status text, health_reason text,
+const APPLY_SQL = `create or replace function keypool_apply(p_reports jsonb, p_leases jsonb, p_at jsonb, p_rules jsonb)
+returns table (kind text, item integer, lease_skipped jsonb, report_outcome text, previous_status text, health_reason text,
   was_exceeded boolean, credits_flagged boolean, key integration) language plpgsql as $fn$
 begin
-  perform 1 from integration i where i.id = any(p_keys) order by i.id for update;
+  perform 1 from integration i where i.id in (select (e->>'key')::integer from jsonb_array_elements(p_reports) e) order by i.id for update;
   return query select 'report'::text, r.report_item, null::jsonb, r.report_outcome, r.previous_status, r.health_reason,
       r.was_exceeded, r.credits_flagged, r.report_key
-    from keypool_report(p_leases, p_keys, p_report_brands, p_nodes, p_report_models, p_success, p_status_codes, p_error_types,
-      p_retry_afters, p_probes, p_costs, p_prompt_tokens, p_completion_tokens, p_latencies, p_first_tokens, p_now, p_today, p_month_start,
-      p_day_key, p_month_key, p_degraded_after, p_unhealthy_after, p_rate_limit_ms, p_probe_base_ms, p_probe_max_ms,
-      p_credit_providers) r;
+    from keypool_report(p_reports, p_at, p_rules) r;
   return query select 'lease'::text, l.lease_item, l.lease_skipped, null::text, null::text, null::text, null::boolean, null::boolean, l.lease_key
-    from keypool_lease(p_brands, p_providers, p_models, p_batches, p_exclude_items, p_exclude_keys, p_now, p_minute, p_today, p_day_key, p_month_key,
-      p_probe_base_ms, p_probe_max_ms, p_env_available) l;
+    from keypool_lease(p_leases, p_at, p_rules) l;
 end
 $fn$;`;
 
