@@ -4,7 +4,7 @@
  * provider, model and node.
  */
 import type { SqlPool } from '../../platform/db/sql-pool.js';
-import { badRequest } from '../../platform/errors/app-error.js';
+import { badRequest, field } from '../../platform/errors/app-error.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { isUuid } from '../brands/index.js';
 import { normalizeDecimal, utcDay } from '../keys/index.js';
@@ -62,23 +62,13 @@ const GROUPS: Record<UsageGroup, { select: string[]; group: string[] }> = {
   model: { select: ['model'], group: ['model'] },
   node: { select: ['node_id'], group: ['node_id'] },
 };
-/** How the caller's dialect names the query's fields, for messages. */
-export interface UsageFieldNames {
-  from: string;
-  to: string;
-  groupBy: string;
-  integrationId: string;
-  nodeId: string;
-}
-const CAMEL_NAMES: UsageFieldNames = { from: 'from', to: 'to', groupBy: 'groupBy', integrationId: 'integrationId', nodeId: 'nodeId' };
-
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_DAYS = 400;
 
 function checkDay(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
-    throw badRequest(`${name} must be a date (YYYY-MM-DD)`);
+    throw badRequest(`${field(name)} must be a date (YYYY-MM-DD)`);
   }
   return value;
 }
@@ -89,14 +79,14 @@ export class UsageService {
     private readonly clock: Clock,
   ) {}
 
-  async usage(brandId: string, q: UsageQuery, names: UsageFieldNames = CAMEL_NAMES): Promise<UsageReport> {
+  async usage(brandId: string, q: UsageQuery): Promise<UsageReport> {
     const today = utcDay(this.clock.now());
-    const to = checkDay(q.to, names.to) ?? today;
-    const from = checkDay(q.from, names.from) ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
-    if (from > to) throw badRequest(`${names.from} must not be after ${names.to}`);
-    if ((Date.parse(to) - Date.parse(from)) / 86_400_000 >= MAX_DAYS) throw badRequest(`${names.from} to ${names.to} must span at most ${MAX_DAYS} days`);
+    const to = checkDay(q.to, 'to') ?? today;
+    const from = checkDay(q.from, 'from') ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+    if (from > to) throw badRequest(`${field('from')} must not be after ${field('to')}`);
+    if ((Date.parse(to) - Date.parse(from)) / 86_400_000 >= MAX_DAYS) throw badRequest(`${field('from')} to ${field('to')} must span at most ${MAX_DAYS} days`);
     const groupBy: UsageGroup[] = [...new Set<UsageGroup>(q.groupBy ?? ['day'])];
-    for (const g of groupBy) if (!USAGE_GROUPS.includes(g)) throw badRequest(`${names.groupBy} must be a list of ${USAGE_GROUPS.join(', ')}`);
+    for (const g of groupBy) if (!USAGE_GROUPS.includes(g)) throw badRequest(`${field('groupBy')} must be a list of ${USAGE_GROUPS.join(', ')}`);
     const where = ['brand_id = $1', 'day between $2::date and $3::date'];
     const values: unknown[] = [brandId, from, to];
     const filter = (column: string, value: unknown) => {
@@ -105,11 +95,11 @@ export class UsageService {
     };
     if (q.providerName !== undefined) filter('provider_name', q.providerName);
     if (q.integrationId !== undefined) {
-      if (!Number.isSafeInteger(q.integrationId) || q.integrationId < 1 || q.integrationId > 2_147_483_647) throw badRequest(`${names.integrationId} must be a whole number from 1 to 2147483647`);
+      if (!Number.isSafeInteger(q.integrationId) || q.integrationId < 1 || q.integrationId > 2_147_483_647) throw badRequest(`${field('integrationId')} must be a whole number from 1 to 2147483647`);
       filter('integration_id', q.integrationId);
     }
     if (q.nodeId !== undefined) {
-      if (!isUuid(q.nodeId)) throw badRequest(`${names.nodeId} must be a UUID`);
+      if (!isUuid(q.nodeId)) throw badRequest(`${field('nodeId')} must be a UUID`);
       filter('node_id', q.nodeId);
     }
     if (q.model !== undefined) filter('model', q.model.toLowerCase());

@@ -38,7 +38,6 @@ export function mountBillingRoutesV1(fastify: FastifyInstance, services: Service
         from: q.from, to: q.to, groupBy: groupBy as UsageGroup[] | undefined, providerName: q.provider_name,
         integrationId: queryInteger(q.integration_id, 'integration_id'), nodeId: q.node_id, model: q.model,
       },
-      { from: 'from', to: 'to', groupBy: 'group_by', integrationId: 'integration_id', nodeId: 'node_id' },
     );
     return { success: true, from: report.from, to: report.to, group_by: report.groupBy, usage: report.rows.map(toV1UsageRow) };
   });
