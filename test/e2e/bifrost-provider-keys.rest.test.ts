@@ -128,6 +128,7 @@ describe('POST /api/providers/{provider}/keys (bifrost-provider-keys-create.md)'
   it.each([
     ['an empty value', '/openai/keys', { value: '' }, 400, 'Key value must not be empty'],
     ['no value', '/openai/keys', { name: 'nothing' }, 400, 'Key value must not be empty'],
+    ['a value of spaces', '/openai/keys', { value: '   ' }, 400, 'Key value must not be empty'],
     ['an Azure key without endpoint', '/azure/keys', { value: '' }, 400, 'azure_key_config.endpoint is required for Azure keys'],
     ['a vLLM key without url', '/vllm/keys', { vllm_key_config: { model_name: 'x' } }, 400, 'vllm_key_config.url is required for VLLM keys'],
     ['an Ollama key without url', '/ollama/keys', {}, 400, 'ollama_key_config.url is required for Ollama keys'],

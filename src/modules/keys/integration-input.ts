@@ -4,7 +4,7 @@
  * dialect (`daily_limit` on REST, `dailyLimit` on GraphQL), so each user reads
  * the name they sent.
  */
-import { AppError, field } from '../../platform/errors/app-error.js';
+import { AppError, field, missingField } from '../../platform/errors/app-error.js';
 import { findProvider, invalidProviderMessage, KEY_CONFIGS, type ProviderView } from '../providers/index.js';
 import { parseKeyConfig, parseSecret, type KeyDocument } from './key-document.js';
 import { SPEND_LIMIT_ACTIONS, SPEND_LIMIT_PERIODS, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
@@ -37,9 +37,6 @@ export interface CreateIntegrationInput extends IntegrationSettings {
   providerConfig?: unknown;
 }
 
-/** How a dialect wants a key's credential judged: Bifrost names the value "value" and accepts it empty where Bifrost does. */
-export type CredentialDialect = 'fields' | 'bifrost';
-
 const invalid = (message: string) => new AppError('request.invalid', message);
 const MAX_LIMIT = 2_147_483_647;
 const MONEY = /^\d{1,12}(\.\d{1,8})?$/;
@@ -54,12 +51,15 @@ export function validateProvider(name: string): ProviderView {
 
 /**
  * Checks the shape of a key's credential fields and key config (a value may still be a masked
- * placeholder here: a replacement resolves those against the stored key first).
+ * placeholder here: a replacement resolves those against the stored key first). A partial
+ * document (what a merging update sends) need not hold every required field: the merged one
+ * is checked with checkKeyDocument.
  */
-export function parseKeyDocument(provider: ProviderView, credentials: unknown, providerConfig: unknown, dialect: CredentialDialect = 'fields'): KeyDocument {
+export function parseKeyDocument(provider: ProviderView, credentials: unknown, providerConfig: unknown, { partial = false } = {}): KeyDocument {
   const credentialsField = field('credentials');
+  const required = !partial && provider.credentialFields.some((f) => !f.optional);
   if (credentials === undefined || credentials === null) {
-    if (dialect === 'fields' && provider.credentialFields.some((f) => !f.optional)) throw invalid(`${credentialsField} is required`);
+    if (required) throw missingField('credentials', `${credentialsField} is required`);
     credentials = {};
   }
   if (typeof credentials !== 'object' || Array.isArray(credentials)) throw invalid(`${credentialsField} must be an object, e.g. {"api_key": "..."}`);
@@ -67,12 +67,13 @@ export function parseKeyDocument(provider: ProviderView, credentials: unknown, p
   const parsed: Record<string, string> = {};
   for (const [key, value] of Object.entries(credentials as Record<string, unknown>)) {
     if (!expected.includes(key)) throw invalid(`${credentialsField}.${key} is not a credential field of ${provider.name} (expected: ${expected.join(', ')})`);
+    const path = field(`credentials.${key}`);
     const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
-    if (dialect === 'fields' && (isObject ? false : typeof value !== 'string' || value.trim() === '')) throw invalid(`${credentialsField}.${key} must be a non-empty string`);
-    const secret = parseSecret(value, dialect === 'bifrost' ? 'value' : `${credentialsField}.${key}`);
+    if (!isObject && (typeof value !== 'string' || value.trim() === '')) throw invalid(`${path} must be a non-empty string`);
+    const secret = parseSecret(value, path);
     if (secret !== undefined) parsed[key] = secret;
   }
-  if (dialect === 'fields' && Object.keys(parsed).length === 0 && provider.credentialFields.some((f) => !f.optional)) throw invalid(`${credentialsField} must not be empty`);
+  if (Object.keys(parsed).length === 0 && required) throw missingField('credentials', `${credentialsField} must not be empty`);
   const kind = provider.keyConfig;
   if (providerConfig !== undefined && providerConfig !== null && !kind) {
     throw invalid(`${field('providerConfig')} is not accepted for ${provider.name} keys: the provider has no key config`);
@@ -81,10 +82,10 @@ export function parseKeyDocument(provider: ProviderView, credentials: unknown, p
 }
 
 /** What a usable key must have: every required credential field, and the key config's required secret. */
-export function checkKeyDocument(provider: ProviderView, doc: KeyDocument, dialect: CredentialDialect = 'fields'): void {
+export function checkKeyDocument(provider: ProviderView, doc: KeyDocument): void {
   for (const f of provider.credentialFields) {
     if (f.optional || doc.credentials[f.name] !== undefined) continue;
-    throw invalid(dialect === 'bifrost' && f.name === 'api_key' ? 'Key value must not be empty' : `${field('credentials')}.${f.name} is required for ${provider.name}`);
+    throw missingField(`credentials.${f.name}`, `${field(`credentials.${f.name}`)} is required for ${provider.name}`);
   }
   const kind = provider.keyConfig;
   const schema = kind && KEY_CONFIGS[kind];

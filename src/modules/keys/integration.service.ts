@@ -17,7 +17,7 @@ import type { IntegrationRepository, KeyAddress, KeyChange, StoredKey } from './
 import type { IntegrationChangeKind, IntegrationEvent } from './integration.events.js';
 import {
   checkKeyDocument, parseKeyDocument, validateKeyId, validateSettings,
-  type CreateIntegrationInput, type CredentialDialect, type IntegrationSettings,
+  type CreateIntegrationInput, type IntegrationSettings,
 } from './integration-input.js';
 import { spendUsage, toIntegrationView, type IntegrationView } from './integration.view.js';
 import type { CredentialVault } from './credential-vault.js';
@@ -37,9 +37,8 @@ export interface ProviderDirectory {
   customProviderNames(brandId: string): Promise<string[]>;
 }
 
-/** Rules a dialect adds to a write: Bifrost's names are unique in a brand and its messages are its own. */
+/** Rules a caller adds to a write: Bifrost's key names are unique in a brand. */
 export interface WriteOptions {
-  dialect?: CredentialDialect;
   uniqueName?: boolean;
 }
 
@@ -122,9 +121,8 @@ export class IntegrationService implements ProviderKeys {
   async createIntegration(brandId: string, input: CreateIntegrationInput, options: WriteOptions = {}): Promise<IntegrationView> {
     const provider = await this.resolveProvider(brandId, input.providerName);
     assertKeysAllowed(provider, 'add');
-    const dialect = options.dialect ?? 'fields';
-    const doc = keepStoredSecrets(parseKeyDocument(provider.base, input.credentials, input.providerConfig, dialect), null, null);
-    checkKeyDocument(provider.base, doc, dialect);
+    const doc = keepStoredSecrets(parseKeyDocument(provider.base, input.credentials, input.providerConfig), null, null);
+    checkKeyDocument(provider.base, doc);
     validateSettings(input);
     const keyId = validateKeyId(input.keyId) ?? randomUUID();
     const envRefs = this.checkEnvironment(doc);
@@ -256,10 +254,6 @@ export class IntegrationService implements ProviderKeys {
   }
 
   /**
-   * Replaces a key's credential and Bifrost settings (Bifrost's PUT). A secret sent back exactly
-   * as its redacted rendering keeps the stored secret; limits, priority and spend settings stay.
-   */
-  /**
    * Bifrost's key PUT: changes what the request carries and keeps everything it leaves out (or
    * sends as null): a rotation that sends only { name, value } leaves the key's models, state,
    * weight and config as they were, so a restricted or disabled key never comes back unrestricted
@@ -269,8 +263,7 @@ export class IntegrationService implements ProviderKeys {
   async updateProviderKey(brandId: string, providerName: string, keyId: string, input: ProviderKeyInput, options: WriteOptions = {}): Promise<IntegrationView> {
     const provider = await this.resolveProvider(brandId, providerName);
     assertKeysAllowed(provider, 'update');
-    const dialect = options.dialect ?? 'fields';
-    const incoming = parseKeyDocument(provider.base, input.credentials ?? {}, input.providerConfig, dialect);
+    const incoming = parseKeyDocument(provider.base, input.credentials ?? {}, input.providerConfig, { partial: true });
     const { credentials: _c, providerConfig: _p, ...settings } = input;
     validateSettings(settings);
     const view = await this.write(async (db) => {
@@ -278,7 +271,7 @@ export class IntegrationService implements ProviderKeys {
       if (!key) throw notFound();
       const stored = this.vault.open(key.credentialsEncrypted!);
       const doc = keepStoredSecrets(mergeDocuments(stored, incoming), stored, toIntegrationView(key, this.clock.now()).keyView, 'keep');
-      checkKeyDocument(provider.base, doc, dialect);
+      checkKeyDocument(provider.base, doc);
       if (options.uniqueName && settings.keyLabel !== undefined && settings.keyLabel !== key.keyLabel) {
         await this.claimName(db, brandId, settings.keyLabel ?? null, key.id);
       }

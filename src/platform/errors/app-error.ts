@@ -60,6 +60,16 @@ const FIELD = new RegExp(`${MARK}([^${MARK}]+)${MARK}`, 'g');
  */
 export const field = (camelName: string) => `${MARK}${camelName}${MARK}`;
 
+/**
+ * What is wrong, as data: the field (its path in GraphQL's camelCase) and a problem code. A
+ * dialect with its own wording for a problem (Bifrost's "Key value must not be empty") renders
+ * it from this; the others show the message. Never sent to clients as it is.
+ */
+export interface FieldProblem {
+  field: string;
+  problem: 'missing';
+}
+
 export class AppError extends Error {
   private readonly template: string;
 
@@ -69,6 +79,8 @@ export class AppError extends Error {
     message: string,
     /** Extra public, secret-free facts (e.g. retry times) for clients. */
     readonly details?: Record<string, unknown>,
+    /** The field and problem the message describes, for dialects that word it their own way. */
+    readonly problem?: FieldProblem,
   ) {
     super(message.replace(FIELD, '$1'));
     this.template = message;
@@ -91,5 +103,9 @@ export class AppError extends Error {
 
 export const badRequest = (message: string, details?: Record<string, unknown>) =>
   new AppError('request.invalid', message, details);
+
+/** A 400 for a field that is missing: the message names it, the problem says so as data. */
+export const missingField = (fieldPath: string, message: string) =>
+  new AppError('request.invalid', message, undefined, { field: fieldPath, problem: 'missing' });
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

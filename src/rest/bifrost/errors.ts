@@ -16,6 +16,10 @@ function bifrostMessage(error: AppError): string {
       return 'Provider key not found: not found';
     case 'request.malformed_json':
       return error.message.replace(/^Malformed JSON body: /, 'Invalid JSON: ');
+    case 'request.invalid':
+      // A key without its secret, in Bifrost's own words.
+      if (error.problem?.problem === 'missing' && error.problem.field.startsWith('credentials')) return 'Key value must not be empty';
+      return error.messageIn(snakeNames);
     default:
       return error.messageIn(snakeNames);
   }
@@ -35,7 +39,7 @@ export async function namedAs<T>(names: FieldNamer, work: () => Promise<T>): Pro
   try {
     return await work();
   } catch (e) {
-    if (isAppError(e)) throw new AppError(e.code, e.messageIn(names), e.details);
+    if (isAppError(e)) throw new AppError(e.code, e.messageIn(names), e.details, e.problem);
     throw e;
   }
 }

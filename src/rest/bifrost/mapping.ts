@@ -26,6 +26,8 @@ const NAMES: Record<string, string> = {
 /** Field names as a Bifrost user wrote them. */
 export const bifrostNames = (provider: BrandProvider): FieldNamer => (field) => {
   if (field === 'providerConfig') return provider.base.keyConfig ? KEY_CONFIGS[provider.base.keyConfig].field : 'key config';
+  // A Bifrost key has one secret, its value.
+  if (field.startsWith('credentials.')) return 'value';
   return NAMES[field] ?? snakeNames(field);
 };
 
@@ -132,10 +134,14 @@ export function parseKeyBody(body: JsonObject, provider: BrandProvider): Provide
   }
   const models = stringList(body, 'models');
   const value = body.value;
+  if (value !== undefined && value !== null && typeof value !== 'string' && (typeof value !== 'object' || Array.isArray(value))) {
+    throw badRequest('value must be a string, "env.NAME", or {"value", "env_var", "from_env"}');
+  }
   return {
     keyId: optional<string>(body, 'id', 'string'),
     keyLabel: optional<string>(body, 'name', 'string'),
-    credentials: value === undefined || value === null ? undefined : { api_key: value },
+    // An empty value is no value, as Bifrost reads it (a PUT keeps the stored secret; a POST has none).
+    credentials: value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ? undefined : { api_key: value },
     providerConfig: configField ? (body[configField] ?? undefined) : undefined,
     isActive: optional<boolean>(body, 'enabled', 'boolean'),
     weight: typeof weight === 'number' ? (decimalText(weight) ?? undefined) : undefined,

@@ -87,7 +87,7 @@ function mountBifrostProviderRoutes(fastify: FastifyInstance, services: Services
     assertKeysAllowed(p, 'add'); // before the body is judged, as Bifrost does
     const { keyId, ...key } = parseKeyBody(body, p);
     const created = await namedAs(bifrostNames(p), () =>
-      services.integrations.createIntegration(brandId, { providerName: p.name, keyId, ...key }, { dialect: 'bifrost', uniqueName: true }));
+      services.integrations.createIntegration(brandId, { providerName: p.name, keyId, ...key }, { uniqueName: true }));
     return toBifrostKey(created, p);
   });
 
@@ -99,7 +99,7 @@ function mountBifrostProviderRoutes(fastify: FastifyInstance, services: Services
     assertKeysAllowed(p, 'update');
     const { keyId: _ignoredId, ...key } = parseKeyBody(body, p);
     const updated = await namedAs(bifrostNames(p), () =>
-      services.integrations.updateProviderKey(brandId, p.name, request.params.key_id, key, { dialect: 'bifrost', uniqueName: true }));
+      services.integrations.updateProviderKey(brandId, p.name, request.params.key_id, key, { uniqueName: true }));
     return toBifrostKey(updated, p);
   });
 
