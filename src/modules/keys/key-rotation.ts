@@ -16,7 +16,7 @@ export interface RotationReport {
 export async function rotateEncryption(
   pool: SqlPool,
   vault: CredentialVault,
-  options: { batchSize?: number; onBatch?: (report: RotationReport) => void } = {},
+  options: { batchSize?: number; onBatch?: (report: RotationReport) => void; now?: () => Date } = {},
 ): Promise<RotationReport> {
   const integrations = new IntegrationRepository(pool);
   const batchSize = options.batchSize ?? 100;
@@ -25,7 +25,7 @@ export async function rotateEncryption(
   for (;;) {
     const batch = await integrations.resealBatch(lastId, batchSize, (provider, encrypted) => vault.reseal(provider, encrypted));
     if (batch.read === 0) {
-      await writeCanary(pool, vault, new Date());
+      await writeCanary(pool, vault, (options.now ?? (() => new Date()))());
       return report;
     }
     report.scanned += batch.read;

@@ -40,6 +40,8 @@ export class BillingSync {
     private readonly env: EnvReferences,
     adapters?: ReadonlyMap<string, BillingAdapter>,
     private readonly warn: (message: string, error?: unknown) => void = () => {},
+    /** The sync interval's jitter draws, in [0, 1): Math.random unless a test fixes it. */
+    private readonly random: () => number = Math.random,
   ) {
     this.adapters = adapters ?? billingAdapters(config);
   }
@@ -92,7 +94,7 @@ export class BillingSync {
   }
 
   private nextSyncAt(now: Date): Date {
-    const jitter = 0.9 + Math.random() * 0.2;
+    const jitter = 0.9 + this.random() * 0.2;
     return new Date(now.getTime() + this.config.intervalMs * jitter);
   }
 
