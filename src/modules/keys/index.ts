@@ -11,6 +11,7 @@ export { IntegrationSchema, ReportedLeaseSchema, type HealthStatus, type SpendLi
 export { IntegrationService, type IntegrationFilter, type IntegrationPage, type ProviderDirectory, type ProviderKeyInput, type KeySummary, type WriteOptions } from './integration.service.js';
 export { HealthStatusEnum, IntegrationType } from './integration.types.js';
 export { validateProvider, type CreateIntegrationInput, type IntegrationSettings } from './integration-input.js';
+export { RECORD_COLUMNS } from './key-columns.js';
 export { IntegrationRepository, rowToRecord, type BillingClaim, type BillingFigures } from './integration.repository.js';
 export { normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';

@@ -14,13 +14,14 @@ import { utcDay, utcMonthStart } from './limits.js';
 import { spendPeriodKey } from './spend.js';
 import type { IntegrationRecord } from './integration.view.js';
 import type { IntegrationSettings } from './integration-input.js';
+import { CHANGE_COLUMNS, columnValue, fieldOf, INSERT_COLUMNS, RECORD_COLUMNS, type ChangedField, type InsertedField } from './key-columns.js';
 
-const camelNames = new Map<string, string>();
+const fieldNames = new Map<string, string>();
 const camel = (column: string) => {
-  let name = camelNames.get(column);
+  let name = fieldNames.get(column);
   if (name === undefined) {
-    name = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    camelNames.set(column, name);
+    name = fieldOf(column);
+    fieldNames.set(column, name);
   }
   return name;
 };
@@ -32,19 +33,6 @@ export function rowToRecord(row: Record<string, unknown>): IntegrationRecord {
   return record as unknown as IntegrationRecord;
 }
 
-/** Every column but the sealed credential: what a view, a check or a change needs. */
-export const RECORD_COLUMNS = [
-  'id', 'key_id', 'brand_id', 'provider_name', 'key_label', 'is_active', 'is_primary', 'priority', 'weight', 'models', 'blacklisted_models',
-  'credential_fingerprint', 'key_preview', 'key_view', 'env_refs', 'keyless', 'use_for_batch_api',
-  'daily_limit', 'daily_count', 'day_window', 'minute_limit', 'minute_count', 'minute_window',
-  'health_status', 'consecutive_failures', 'cooldown_until', 'probe_due_at', 'probe_failures', 'last_used_at',
-  'spend_limit_amount', 'spend_limit_period', 'spend_limit_action', 'spend_limit_exceeded', 'spend_exceeded_period',
-  'spend_today', 'spend_day', 'spend_month', 'spend_month_start',
-  'cached_balance', 'cached_usage_today', 'cached_usage_month', 'cached_currency', 'billing_synced_at', 'billing_error', 'billing_error_at',
-  'billing_failures', 'billing_next_at', 'billing_claimed_until', 'out_of_credits_at', 'out_of_credits_until', 'credential_error',
-  'last_error', 'last_error_at', 'aliases',
-  'created_at', 'updated_at',
-] as const;
 const COLUMNS = RECORD_COLUMNS.join(', ');
 
 /** A stored key as its service reads it: the record, its brand, and what its checks compare. */
@@ -83,15 +71,13 @@ export interface KeyChange extends IntegrationSettings, Partial<Pick<KeyIdentity
   updatedAt: Date;
 }
 
-/** The columns a change may set, by field: nothing else reaches the statement, whatever the object carries. */
-const CHANGE_COLUMNS: Record<keyof KeyChange, string> = {
-  keyLabel: 'key_label', isActive: 'is_active', isPrimary: 'is_primary', priority: 'priority', weight: 'weight', models: 'models',
-  blacklistedModels: 'blacklisted_models', useForBatchApi: 'use_for_batch_api', aliases: 'aliases', dailyLimit: 'daily_limit', minuteLimit: 'minute_limit',
-  spendLimitAmount: 'spend_limit_amount', spendLimitPeriod: 'spend_limit_period', spendLimitAction: 'spend_limit_action', envRefs: 'env_refs',
-  credentialsEncrypted: 'credentials_encrypted', credentialFingerprint: 'credential_fingerprint', keyPreview: 'key_preview', keyView: 'key_view',
-  credentialError: 'credential_error', outOfCreditsAt: 'out_of_credits_at', outOfCreditsUntil: 'out_of_credits_until', updatedAt: 'updated_at',
-};
-const JSON_COLUMNS = new Set(['key_preview', 'key_view', 'aliases']);
+// The compiler holds the column table and the service's inputs to each other: a column a new
+// key or a change writes is a field of NewKey or KeyChange, and every such field has its column.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const insertsEveryField: Same<keyof NewKey, InsertedField> = true;
+const changesEveryField: Same<keyof KeyChange, ChangedField> = true;
+void insertsEveryField;
+void changesEveryField;
 
 /** Which key to find: by number, or (the provider-key routes) by its string id among a provider's keys. */
 export type KeyAddress = { id: number } | { providerName: string; keyId: string };
@@ -136,15 +122,8 @@ export class IntegrationRepository {
 
   async insert(db: Queryable, key: NewKey): Promise<StoredKey> {
     const { rows } = await db.query<Record<string, unknown>>(
-      `insert into integration (key_id, brand_id, provider_name, key_label, is_active, is_primary, priority, weight, models, blacklisted_models,
-         use_for_batch_api, keyless, env_refs, credentials_encrypted, credential_fingerprint, key_preview, key_view, daily_limit, minute_limit,
-         spend_limit_amount, spend_limit_period, spend_limit_action, billing_next_at, created_at, updated_at, aliases)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
-       returning ${COLUMNS}`,
-      [key.keyId, key.brandId, key.providerName, key.keyLabel, key.isActive, key.isPrimary, key.priority, key.weight, key.models, key.blacklistedModels,
-        key.useForBatchApi, key.keyless, key.envRefs, key.credentialsEncrypted, key.credentialFingerprint, JSON.stringify(key.keyPreview),
-        key.keyView === null ? null : JSON.stringify(key.keyView), key.dailyLimit, key.minuteLimit, key.spendLimitAmount, key.spendLimitPeriod,
-        key.spendLimitAction, key.billingNextAt, key.createdAt, key.updatedAt, key.aliases === null ? null : JSON.stringify(key.aliases)],
+      `insert into integration (${INSERT_COLUMNS.join(', ')}) values (${INSERT_COLUMNS.map((_, n) => `$${n + 1}`).join(', ')}) returning ${COLUMNS}`,
+      INSERT_COLUMNS.map((column) => columnValue(column, key[fieldOf(column) as keyof NewKey])),
     );
     return rowToRecord(rows[0]) as StoredKey;
   }
@@ -218,10 +197,11 @@ export class IntegrationRepository {
   async change(db: Queryable, id: number, change: KeyChange): Promise<StoredKey> {
     const sets: string[] = [];
     const values: unknown[] = [id];
-    for (const [field, column] of Object.entries(CHANGE_COLUMNS) as [keyof KeyChange, string][]) {
-      const value = change[field];
+    // Only the change's columns reach the statement, whatever else the object carries.
+    for (const column of CHANGE_COLUMNS) {
+      const value = change[fieldOf(column) as keyof KeyChange];
       if (value === undefined) continue;
-      sets.push(`${column} = $${values.push(JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value)}`);
+      sets.push(`${column} = $${values.push(columnValue(column, value))}`);
     }
     const { rows } = await db.query<Record<string, unknown>>(`update integration set ${sets.join(', ')} where id = $1 returning ${COLUMNS}`, values);
     return rowToRecord(rows[0]) as StoredKey;

@@ -6,7 +6,7 @@
  * retried.
  */
 import type { SqlPool } from '../../platform/db/sql-pool.js';
-import { rowToRecord, type IntegrationRecord } from '../keys/index.js';
+import { RECORD_COLUMNS, rowToRecord, type IntegrationRecord } from '../keys/index.js';
 import type { SkipReason, SkippedKey } from './lease-errors.js';
 import { poolInput, type LeaseItem, type PoolRules, type PoolTime, type ReportItem } from './pool-input.js';
 
@@ -114,12 +114,10 @@ export class LeaseRepository {
   }
 }
 
-/** The columns of the pool's statements that are not the key's own. */
-const NOT_KEY_COLUMNS = ['kind', 'item', 'lease_skipped', 'base_url', 'base_provider_type', 'network_config', 'report_outcome', 'previous_status', 'health_reason', 'was_exceeded', 'credits_flagged'];
-
+/** The key's own columns of a pool statement's row (which also carries the item's outcome and its provider's settings). */
 function keyOf(row: Record<string, unknown>): IntegrationRecord {
-  const key: Record<string, unknown> = { ...row };
-  for (const column of NOT_KEY_COLUMNS) delete key[column];
+  const key: Record<string, unknown> = {};
+  for (const column of RECORD_COLUMNS) key[column] = row[column];
   return rowToRecord(key);
 }
 
