@@ -2,17 +2,16 @@
  * npm run bench:pool-sql — where PostgreSQL's time goes in the pool's
  * statements, read from the backend's own CPU time in /proc (no HTTP, no
  * keypool process in the measurement): the fixed cost of a statement and of a
- * commit, the lease and report functions per item at batch sizes 1, 10 and 30,
- * and the report's parts (the same function with one part left out at a
- * time: the usage ledger, the reported-lease record, the health step, the
- * nodes' counters, the key's update). 240 keys of one provider in 20 brands,
- * as bench:scale spreads its load. Prints figures; asserts nothing.
+ * commit, the lease function and the report function (successes, then
+ * failures) per item at batch sizes 1, 10 and 30, then statements the next engine would run instead (an allowance claim,
+ * an appended report, a fold of appended reports per key). 240 keys of one
+ * provider in 20 brands, as bench:scale spreads its load. Prints figures;
+ * asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
-import { POOL_FUNCTIONS_SQL } from '../src/modules/pool/pool-functions.sql.js';
 import { createBrandToken, fmt, startServer } from './support.js';
 
 const BRANDS = 20;
@@ -53,29 +52,14 @@ try {
     const monthStart = `${today.slice(0, 8)}01`;
     const randomKeys = (n: number) => Array.from({ length: n }, () => keys[Math.floor(Math.random() * keys.length)]);
 
-    const report = POOL_FUNCTIONS_SQL.find((s) => s.includes('function keypool_report('))!;
-    const parts: Record<string, string> = {
-      'the usage ledger': report.replace(/insert into usage_daily[\s\S]*?first_token_reports = u\.first_token_reports \+ excluded\.first_token_reports;/, ''),
-      'the reported-lease record': report.replace(/insert into reported_lease[^;]*;\s*if not found then report_outcome := 'already_reported'; return next; continue; end if;/, ''),
-      'the health step': report.replace(/step := keypool_health\([^;]*;/, "step := row(cur.health_status, 0, 0, null, null, null, 'successes');"),
-      "the nodes' counters": report.replace(/perform 1 from node n[\s\S]*?where n\.id = a\.node;/, ''),
-      "the key's update": report.replace(/update integration i set[\s\S]*?returning i\.\* into report_key;/, 'report_key := cur;'),
-    };
-    const variants = new Map<string, string>([['keypool_report', 'all of it']]);
-    for (const [part, text] of Object.entries(parts)) {
-      if (text === report) throw new Error(`bench:pool-sql could not leave out ${part}: the report function changed`);
-      const name = `bench_report_without_${variants.size}`;
-      await db.query(text.replace('function keypool_report(', `function ${name}(`));
-      variants.set(name, `without ${part}`);
-    }
     const at = JSON.stringify({ now: now.toISOString(), minute: minute.toISOString(), today, month_start: monthStart, day_key: today, month_key: monthStart.slice(0, 7) });
     const rules = JSON.stringify({ degraded_after: 3, unhealthy_after: 6, rate_limit_ms: 60_000, probe_base_ms: 30_000, probe_max_ms: 3_600_000, credit_providers: [], env_available: [] });
-    const reportCall = (fn: string, n: number) => ({
-      name: `${fn}-report`,
-      text: `select count(*) from ${fn}($1::jsonb, $2::jsonb, $3::jsonb)`,
+    const reportCall = (n: number, success = true) => ({
+      name: 'report',
+      text: 'select count(*) from keypool_report($1::jsonb, $2::jsonb, $3::jsonb)',
       values: [JSON.stringify(randomKeys(n).map((key) => ({
-        lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success: true, status_code: 200, error_type: null, retry_after: null,
-        probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null,
+        lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success, status_code: success ? 200 : 503, error_type: null,
+        retry_after: null, probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null,
       }))), at, rules],
     });
     const leaseCall = (n: number) => ({
@@ -97,7 +81,7 @@ try {
     console.log('|---|---:|');
     console.log(`| select 1 | ${fmt(await measure(800, () => ({ name: 'select-1', text: 'select 1' })), 3)} |`);
     console.log(`| one-row insert and its commit | ${fmt(await measure(800, () => ({ name: 'insert-1', text: 'insert into bench_commit (v) values ($1)', values: [1] })), 3)} |`);
-    console.log(`| keypool_report with no item | ${fmt(await measure(800, () => reportCall('keypool_report', 0)), 3)} |`);
+    console.log(`| keypool_report with no item | ${fmt(await measure(800, () => reportCall(0)), 3)} |`);
 
     console.log('\nPer item, by batch size');
     console.log('| function | batch of 1 | batch of 10 | batch of 30 |');
@@ -108,12 +92,78 @@ try {
       return cells.join(' | ');
     };
     console.log(`| keypool_lease (pick, count) | ${await perItem(leaseCall)} |`);
-    console.log(`| keypool_report (health, spend, ledger) | ${await perItem((n) => reportCall('keypool_report', n))} |`);
+    console.log(`| keypool_report, successes (spend, ledger, health step) | ${await perItem((n) => reportCall(n))} |`);
+    // Failures last: they make keys degraded, then unhealthy.
+    console.log(`| keypool_report, failures (a health transition now and then) | ${await perItem((n) => reportCall(n, false))} |`);
 
-    console.log('\nThe report per item (batches of 30), with one part left out at a time');
-    console.log('| report | CPU ms per item |');
+    // The statements the next engine would run instead (allowance claims, appended outcomes
+    // folded per key), measured on the same keys. Sketches, not the product's code.
+    const distinctKeys = (n: number) => [...new Set(randomKeys(n * 3))].slice(0, n);
+    const claim = (n: number, slice: number): pg.QueryConfig => {
+      const ids = distinctKeys(n);
+      return {
+        name: 'claim',
+        text: `update integration i set
+            minute_count = case when i.minute_window = $2 then i.minute_count else 0 end + c.n, minute_window = $2,
+            daily_count = case when i.day_window = $3::date then i.daily_count else 0 end + c.n, day_window = $3::date
+          from unnest($1::integer[], $4::integer[]) c(id, n)
+          where i.id = c.id and (i.minute_limit is null or case when i.minute_window = $2 then i.minute_count else 0 end + c.n <= i.minute_limit)
+          returning i.id, i.minute_count`,
+        values: [ids, minute, today, ids.map(() => slice)],
+      };
+    };
+    await db.query(`create table bench_outcome (lease uuid primary key, key integer not null, brand uuid not null, node uuid, model text,
+      success boolean not null, status_code integer, error_type text, retry_after integer, probe boolean not null, cost numeric not null,
+      prompt_tokens bigint not null, completion_tokens bigint not null, latency_ms integer, first_token_ms integer, at timestamptz not null)`);
+    const append = (keysOf: number[]): pg.QueryConfig => ({
+      name: 'append',
+      text: `insert into bench_outcome select o.*, $2::timestamptz from jsonb_to_recordset($1::jsonb) as o(lease uuid, key integer, brand uuid, node uuid,
+          model text, success boolean, status_code integer, error_type text, retry_after integer, probe boolean, cost numeric, prompt_tokens bigint,
+          completion_tokens bigint, latency_ms integer, first_token_ms integer)
+        on conflict (lease) do nothing`,
+      values: [JSON.stringify(keysOf.map((key) => ({
+        lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success: true, status_code: 200, error_type: null, retry_after: null,
+        probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null,
+      }))), now],
+    });
+    const fold: pg.QueryConfig = {
+      name: 'fold',
+      text: `with folded as (delete from bench_outcome returning *),
+        per_key as (select key, sum(cost) as cost from folded group by key),
+        keys as (update integration i set spend_today = i.spend_today + p.cost, spend_month = i.spend_month + p.cost, updated_at = $1
+          from per_key p where i.id = p.key returning i.id),
+        ledger as (insert into usage_daily as u (brand_id, integration_id, provider_name, node_id, model, day, requests, successes,
+            prompt_tokens, completion_tokens, cost_usd, latency_ms_sum, latency_ms_max, latency_reports)
+          select f.brand, f.key, 'groq', f.node, lower(coalesce(f.model, '')), $2::date, count(*), count(*) filter (where f.success),
+            sum(f.prompt_tokens), sum(f.completion_tokens), sum(f.cost), coalesce(sum(f.latency_ms), 0), coalesce(max(f.latency_ms), 0), count(f.latency_ms)
+          from folded f group by f.brand, f.key, f.node, f.model
+          on conflict (brand_id, day, integration_id, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
+            requests = u.requests + excluded.requests, successes = u.successes + excluded.successes, prompt_tokens = u.prompt_tokens + excluded.prompt_tokens,
+            completion_tokens = u.completion_tokens + excluded.completion_tokens, cost_usd = u.cost_usd + excluded.cost_usd,
+            latency_ms_sum = u.latency_ms_sum + excluded.latency_ms_sum, latency_ms_max = greatest(u.latency_ms_max, excluded.latency_ms_max),
+            latency_reports = u.latency_reports + excluded.latency_reports
+          returning 1)
+        select (select count(*) from folded) as outcomes, (select count(*) from keys) as keys, (select count(*) from ledger) as ledger`,
+      values: [now, today],
+    };
+    /** Folding `perKey` outcomes of each of 30 keys: CPU ms per outcome (the appends are not counted). */
+    const foldCost = async (perKey: number, rounds: number) => {
+      let used = 0;
+      for (let round = 0; round < rounds; round++) {
+        const ids = distinctKeys(30);
+        for (let k = 0; k < perKey; k++) await db.query(append(ids));
+        const before = cpuMs();
+        await db.query(fold);
+        used += cpuMs() - before;
+      }
+      return used / (rounds * 30 * perKey);
+    };
+    console.log('\nThe next engine\'s statements on the same keys (batches of 30; sketches, not the product\'s code)');
+    console.log('| statement | CPU ms |');
     console.log('|---|---:|');
-    for (const [fn, label] of variants) console.log(`| ${label} | ${fmt((await measure(150, () => reportCall(fn, 30))) / 30, 3)} |`);
+    console.log(`| claim a slice of a key's allowance, per claim | ${fmt((await measure(150, () => claim(30, 8))) / 30, 3)} |`);
+    console.log(`| append a report (insert-only, deduplicated by lease), per report | ${fmt((await measure(150, () => append(distinctKeys(30)))) / 30, 3)} |`);
+    for (const perKey of [1, 6, 30]) console.log(`| fold appended reports into keys and ledger, ${perKey} per key, per report | ${fmt(await foldCost(perKey, Math.ceil(120 / perKey)), 3)} |`);
   } finally {
     await db.end();
   }
