@@ -149,7 +149,7 @@ export function buildServices(
     nodeCredentials,
     providers,
     integrations,
-    billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences, billingAdapters(config.billing, upstreamGuard), observers.warn, random),
+    billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences, billingAdapters(config.billing, upstreamGuard), observers.warn),
     usage: new UsageService(sqlPool, clock),
     leases,
     usageFeed,
