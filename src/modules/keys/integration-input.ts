@@ -9,7 +9,6 @@ import { findProvider, invalidProviderMessage, KEY_CONFIGS, type ProviderView } 
 import { parseKeyConfig, parseSecret, type KeyDocument } from './key-document.js';
 import { SPEND_LIMIT_ACTIONS, SPEND_LIMIT_PERIODS, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
 
-
 export interface IntegrationSettings {
   keyLabel?: string | null;
   isActive?: boolean;

@@ -3,6 +3,7 @@
  * reports and leases, the instant it runs at, and the rules, each one JSON
  * document whose field names the SQL reads, instead of 34 positional arrays.
  */
+
 /** One instant of the pool's clock, with the windows the rules count in. */
 export interface PoolTime {
   now: Date;
