@@ -8,7 +8,8 @@
  * Per K, in one run: `{ __typename }`, the REST cycle and the GraphQL cycle at
  * saturation, then the REST cycle at 100/s; each with its rate, p50/p99 per
  * request, CPU ms per operation for the keypool processes and for PostgreSQL
- * (from /proc), commits per operation, and row-lock waits per operation
+ * (from /proc), commits and row writes (inserted, updated, deleted) per
+ * operation, and row-lock waits per operation
  * (backends seen waiting on a lock, sampled every 10 ms from pg_stat_activity,
  * times the sampling interval). Then the checks: every key's spend against
  * what the generators reported (exact, in micro-dollars), and a limit check —
@@ -74,12 +75,15 @@ function cpuNow(pids: number[]): { servers: number; postgres: Map<string, number
   return { servers, postgres };
 }
 
-interface PhaseFigures { name: string; rate: number; p50: number; p99: number; errors: number; serverMs: number; pgMs: number; commits: number; lockWaitMs: number; reported: [number, number][] }
+interface PhaseFigures { name: string; rate: number; p50: number; p99: number; errors: number; serverMs: number; pgMs: number; commits: number; rowWrites: number; lockWaitMs: number; reported: [number, number][] }
 
 async function phase(name: string, kind: Kind, servers: BenchServer[], db: pg.Client, tokens: string[], providers: string[], options: { rate?: number; seconds?: number } = {}): Promise<PhaseFigures> {
   const seconds = options.seconds ?? DURATION_S;
   const urls = servers.map((s) => s.url);
-  const commitsOf = async () => Number((await db.query('select xact_commit from pg_stat_database where datname = current_database()')).rows[0].xact_commit);
+  const countersOf = async () => {
+    const { rows } = await db.query('select xact_commit, tup_inserted + tup_updated + tup_deleted as writes from pg_stat_database where datname = current_database()');
+    return { commits: Number(rows[0].xact_commit), writes: Number(rows[0].writes) };
+  };
   let lockSamples = 0;
   let sampling = true;
   const sampler = (async () => {
@@ -89,7 +93,7 @@ async function phase(name: string, kind: Kind, servers: BenchServer[], db: pg.Cl
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
-  const commitsBefore = await commitsOf();
+  const countersBefore = await countersOf();
   const before = cpuNow(servers.map((s) => s.pid));
   const jobs = Array.from({ length: GENERATORS }, () => ({
     urls, tokens, providers, kind, seconds, clients: Math.ceil(CLIENTS / GENERATORS), ...(options.rate && { rate: options.rate / GENERATORS }),
@@ -98,14 +102,15 @@ async function phase(name: string, kind: Kind, servers: BenchServer[], db: pg.Cl
   const after = cpuNow(servers.map((s) => s.pid));
   sampling = false;
   await sampler;
-  const commits = (await commitsOf()) - commitsBefore;
+  const countersAfter = await countersOf();
+  const commits = countersAfter.commits - countersBefore.commits;
   let pgSeconds = 0;
   for (const [pid, used] of after.postgres) pgSeconds += used - (before.postgres.get(pid) ?? 0);
   const units = results.reduce((n, r) => n + r.units, 0);
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
   return {
     name, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: results.reduce((n, r) => n + r.errors, 0),
-    serverMs: ((after.servers - before.servers) * 1000) / units, pgMs: (pgSeconds * 1000) / units, commits: commits / units,
+    serverMs: ((after.servers - before.servers) * 1000) / units, pgMs: (pgSeconds * 1000) / units, commits: commits / units, rowWrites: (countersAfter.writes - countersBefore.writes) / units,
     lockWaitMs: (lockSamples * 10) / units, reported: results.flatMap((r) => r.reported),
   };
 }
@@ -173,11 +178,11 @@ async function run(k: number): Promise<boolean> {
       const overshoot = [...grants.values()].filter((n) => n > 40).length;
 
       console.log(`\n${k} instance(s) on one PostgreSQL — ${BRANDS} brands × ${PROVIDERS.length} providers × ${KEYS_PER_PROVIDER} keys, ${GENERATORS} generator processes, ${CLIENTS} clients, ${DURATION_S} s per phase, ${CORES} cores`);
-      console.log('| phase | ops/s | p50 / p99 ms per request | × { __typename } | CPU ms per op: keypool / PostgreSQL | CPU per op × { __typename } | commits per op | lock-wait ms per op | errors |');
-      console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+      console.log('| phase | ops/s | p50 / p99 ms per request | × { __typename } | CPU ms per op: keypool / PostgreSQL | CPU per op × { __typename } | commits per op | row writes per op | lock-wait ms per op | errors |');
+      console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
       const base = typename.serverMs + typename.pgMs;
       for (const p of [typename, rest, graphql, paced, leaseOnly]) {
-        console.log(`| ${p.name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} / ${fmt(p.p99, 1)} | ${fmt(p.rate / typename.rate, 2)} | ${fmt(p.serverMs, 3)} / ${fmt(p.pgMs, 3)} | ${fmt((p.serverMs + p.pgMs) / base, 2)} | ${fmt(p.commits, 2)} | ${fmt(p.lockWaitMs, 3)} | ${p.errors} |`);
+        console.log(`| ${p.name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} / ${fmt(p.p99, 1)} | ${fmt(p.rate / typename.rate, 2)} | ${fmt(p.serverMs, 3)} / ${fmt(p.pgMs, 3)} | ${fmt((p.serverMs + p.pgMs) / base, 2)} | ${fmt(p.commits, 2)} | ${fmt(p.rowWrites, 2)} | ${fmt(p.lockWaitMs, 3)} | ${p.errors} |`);
       }
       console.log(`spend: ${rows.length} keys, ${mismatches} not equal to what was reported; limit: ${[...grants.values()].reduce((a, b) => a + b, 0)} of 400 leases granted on 4 keys of minute_limit 40, ${overshoot} keys over${sameMinute ? '' : ' (the minute turned during the check: a key may rightly have 80)'}`);
       return mismatches === 0 && (overshoot === 0 || !sameMinute);
