@@ -2,7 +2,8 @@
  * One load-generator process of `npm run bench:scale`: `clients` loops against
  * the instances' URLs (round robin), doing one kind of work for `seconds`, then
  * one JSON line on stdout: units done, errors, per-request latencies (a sample),
- * and, for cycles, the micro-dollars reported per key (the spend check).
+ * and, for cycles, the micro-dollars reported per key (the spend check), acknowledged and in
+ * doubt (a report sent whose answer never came).
  *
  * argv[2]: JSON { urls, tokens, providers, kind: 'typename' | 'rest' | 'graphql' | 'lease', seconds, clients, rate? }
  * With `rate` the loops start that many units per second in all (paced), else they saturate.
@@ -36,6 +37,7 @@ async function post(url: string, token: string, body: unknown): Promise<any> {
 }
 
 const reported = new Map<number, number>();
+const inDoubt = new Map<number, number>();
 const latencies: number[] = [];
 const timed = async <T>(work: () => Promise<T>): Promise<T> => {
   const t0 = performance.now();
@@ -56,11 +58,18 @@ async function unit(): Promise<void> {
     await timed(() => post(`${url}/api/v1/integrations/lease`, token, { provider_name: provider }));
   } else if (job.kind === 'rest') {
     const lease = await timed(() => post(`${url}/api/v1/integrations/lease`, token, { provider_name: provider }));
-    await timed(() => post(`${url}/api/v1/integrations/usage`, token, {
-      lease_id: lease.lease.lease_id, success: !failed, status_code: failed ? 503 : 200, latency_ms: 420,
-      cost_usd: micros / 1e6, prompt_tokens: 812, completion_tokens: 96,
-    }));
-    reported.set(lease.lease.integration_id, (reported.get(lease.lease.integration_id) ?? 0) + micros);
+    const id = lease.lease.integration_id;
+    try {
+      await timed(() => post(`${url}/api/v1/integrations/usage`, token, {
+        lease_id: lease.lease.lease_id, success: !failed, status_code: failed ? 503 : 200, latency_ms: 420,
+        cost_usd: micros / 1e6, prompt_tokens: 812, completion_tokens: 96,
+      }));
+    } catch (e) {
+      // Sent, not acknowledged (an instance killed, a connection dropped): it may or may not have counted.
+      inDoubt.set(id, (inDoubt.get(id) ?? 0) + micros);
+      throw e;
+    }
+    reported.set(id, (reported.get(id) ?? 0) + micros);
   } else {
     const { data } = await timed(() => post(`${url}/graphql`, token, {
       query: 'mutation($p: String!) { leaseKey(input: { providerName: $p }) { leaseId integration { id } } }', variables: { p: provider },
@@ -97,5 +106,5 @@ if (job.rate) {
 }
 // Latencies are sampled evenly so the parent can merge processes' samples.
 const step = Math.max(1, Math.floor(latencies.length / 20_000));
-process.stdout.write(`${JSON.stringify({ units, errors, latencies: latencies.filter((_, i) => i % step === 0), reported: [...reported] })}\n`);
+process.stdout.write(`${JSON.stringify({ units, errors, latencies: latencies.filter((_, i) => i % step === 0), reported: [...reported], inDoubt: [...inDoubt] })}\n`);
 await dispatcher.close();

@@ -14,8 +14,11 @@
  * times the sampling interval). Then the checks: every key's spend against
  * what the generators reported (exact, in micro-dollars), and a limit check —
  * keys with minute_limit 40 hammered through every instance, leases granted
- * per key never more than 40. Prints figures; asserts nothing (a failed check
- * is printed and sets the exit code).
+ * per key never more than 40. With two instances or more, last, the REST
+ * cycle under faults: one instance killed with SIGKILL and every PostgreSQL
+ * backend of the others terminated mid-load, then no acknowledged report
+ * lost and the survivors serving again. Prints figures; asserts nothing (a
+ * failed check is printed and sets the exit code).
  */
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -36,7 +39,7 @@ const SERVER_CPUS = process.env.BENCH_SERVER_CPUS;
 const GENERATOR_CPUS = process.env.BENCH_GENERATOR_CPUS;
 
 type Kind = 'typename' | 'rest' | 'graphql' | 'lease';
-interface GeneratorResult { units: number; errors: number; latencies: number[]; reported: [number, number][] }
+interface GeneratorResult { units: number; errors: number; latencies: number[]; reported: [number, number][]; inDoubt: [number, number][] }
 
 async function post(url: string, token: string, body: unknown): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
@@ -75,9 +78,12 @@ function cpuNow(pids: number[]): { servers: number; postgres: Map<string, number
   return { servers, postgres };
 }
 
-interface PhaseFigures { name: string; rate: number; p50: number; p99: number; errors: number; serverMs: number; pgMs: number; commits: number; rowWrites: number; lockWaitMs: number; reported: [number, number][] }
+interface PhaseFigures { name: string; rate: number; p50: number; p99: number; errors: number; serverMs: number; pgMs: number; commits: number; rowWrites: number; lockWaitMs: number; reported: [number, number][]; inDoubt: [number, number][] }
 
-async function phase(name: string, kind: Kind, servers: BenchServer[], db: pg.Client, tokens: string[], providers: string[], options: { rate?: number; seconds?: number } = {}): Promise<PhaseFigures> {
+async function phase(
+  name: string, kind: Kind, servers: BenchServer[], db: pg.Client, tokens: string[], providers: string[],
+  options: { rate?: number; seconds?: number; during?: () => Promise<void> } = {},
+): Promise<PhaseFigures> {
   const seconds = options.seconds ?? DURATION_S;
   const urls = servers.map((s) => s.url);
   const countersOf = async () => {
@@ -98,7 +104,7 @@ async function phase(name: string, kind: Kind, servers: BenchServer[], db: pg.Cl
   const jobs = Array.from({ length: GENERATORS }, () => ({
     urls, tokens, providers, kind, seconds, clients: Math.ceil(CLIENTS / GENERATORS), ...(options.rate && { rate: options.rate / GENERATORS }),
   }));
-  const results = await Promise.all(jobs.map(generator));
+  const [results] = await Promise.all([Promise.all(jobs.map(generator)), options.during?.()]);
   const after = cpuNow(servers.map((s) => s.pid));
   sampling = false;
   await sampler;
@@ -111,8 +117,65 @@ async function phase(name: string, kind: Kind, servers: BenchServer[], db: pg.Cl
   return {
     name, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: results.reduce((n, r) => n + r.errors, 0),
     serverMs: ((after.servers - before.servers) * 1000) / units, pgMs: (pgSeconds * 1000) / units, commits: commits / units, rowWrites: (countersAfter.writes - countersBefore.writes) / units,
-    lockWaitMs: (lockSamples * 10) / units, reported: results.flatMap((r) => r.reported),
+    lockWaitMs: (lockSamples * 10) / units, reported: results.flatMap((r) => r.reported), inDoubt: results.flatMap((r) => r.inDoubt ?? []),
   };
+}
+
+/** Every key's spend this month, in micro-dollars. */
+async function spendByKey(db: pg.Client): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ id: number; spend_month: string }>('select id, spend_month::text from integration');
+  return new Map(rows.map((row) => {
+    const [whole, fraction = ''] = row.spend_month.split('.');
+    return [row.id, Number(whole) * 1e6 + Number(fraction.padEnd(6, '0').slice(0, 6))];
+  }));
+}
+
+const sum = (pairs: [number, number][]) => {
+  const out = new Map<number, number>();
+  for (const [id, micros] of pairs) out.set(id, (out.get(id) ?? 0) + micros);
+  return out;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The REST cycle while the last instance is killed with SIGKILL (after 1.5 s) and every
+ * PostgreSQL backend of the others is terminated (after 3 s): no acknowledged report may be
+ * lost (each key's spend grew by at least what was acknowledged, and by no more than that plus
+ * the reports in doubt), and the survivors serve again without an error.
+ */
+async function faultRun(servers: BenchServer[], db: pg.Client, tokens: string[]): Promise<boolean> {
+  const before = await spendByKey(db);
+  let terminated = 0;
+  const faults = await phase('REST cycle, an instance SIGKILLed and PostgreSQL backends terminated', 'rest', servers, db, tokens, PROVIDERS, {
+    seconds: 6,
+    during: async () => {
+      await sleep(1500);
+      await servers[servers.length - 1].kill();
+      await sleep(1500);
+      const { rowCount } = await db.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'",
+      );
+      terminated = rowCount ?? 0;
+    },
+  });
+  const after = await spendByKey(db);
+  const acknowledged = sum(faults.reported);
+  const inDoubt = sum(faults.inDoubt);
+  let lost = 0;
+  let beyond = 0;
+  for (const [id, spend] of after) {
+    const grew = spend - (before.get(id) ?? 0);
+    if (grew < (acknowledged.get(id) ?? 0)) lost++;
+    if (grew > (acknowledged.get(id) ?? 0) + (inDoubt.get(id) ?? 0)) beyond++;
+  }
+  const survivors = servers.slice(0, -1);
+  const recovered = await phase('REST cycle after the faults', 'rest', survivors, db, tokens, PROVIDERS, { seconds: 2 });
+  const doubtful = [...inDoubt.values()].filter((m) => m > 0).length;
+  console.log(`faults: ${servers.length} instances, the last killed with SIGKILL at 1.5 s, ${terminated} PostgreSQL backends terminated at 3 s; `
+    + `${fmt(faults.rate * 6)} cycles acknowledged, ${faults.errors} failed (${doubtful} keys with reports in doubt); `
+    + `keys that lost an acknowledged report: ${lost}; keys that counted more than was sent: ${beyond}; `
+    + `then ${survivors.length} survivor(s): ${fmt(recovered.rate)} cycles/s, ${recovered.errors} errors`);
+  return lost === 0 && beyond === 0 && recovered.errors === 0;
 }
 
 async function run(k: number): Promise<boolean> {
@@ -148,15 +211,10 @@ async function run(k: number): Promise<boolean> {
       const leaseOnly = await phase('REST lease alone', 'lease', servers, db, tokens, PROVIDERS);
 
       // Spend: every key's spend this month against what the generators reported for it.
-      const reported = new Map<number, number>();
-      for (const [id, micros] of [...warmUp.reported, ...rest.reported, ...graphql.reported, ...paced.reported]) reported.set(id, (reported.get(id) ?? 0) + micros);
-      const { rows } = await db.query<{ id: number; spend_month: string }>('select id, spend_month::text from integration');
+      const reported = sum([...warmUp.reported, ...rest.reported, ...graphql.reported, ...paced.reported]);
+      const spend = await spendByKey(db);
       let mismatches = 0;
-      for (const row of rows) {
-        const [whole, fraction = ''] = row.spend_month.split('.');
-        const micros = Number(whole) * 1e6 + Number(fraction.padEnd(6, '0').slice(0, 6));
-        if (micros !== (reported.get(row.id) ?? 0)) mismatches++;
-      }
+      for (const [id, micros] of spend) if (micros !== (reported.get(id) ?? 0)) mismatches++;
 
       // Limits: keys with minute_limit 40, leased through every instance at once.
       const limitToken = await createBrandToken(first, 'scale-limit');
@@ -184,8 +242,10 @@ async function run(k: number): Promise<boolean> {
       for (const p of [typename, rest, graphql, paced, leaseOnly]) {
         console.log(`| ${p.name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} / ${fmt(p.p99, 1)} | ${fmt(p.rate / typename.rate, 2)} | ${fmt(p.serverMs, 3)} / ${fmt(p.pgMs, 3)} | ${fmt((p.serverMs + p.pgMs) / base, 2)} | ${fmt(p.commits, 2)} | ${fmt(p.rowWrites, 2)} | ${fmt(p.lockWaitMs, 3)} | ${p.errors} |`);
       }
-      console.log(`spend: ${rows.length} keys, ${mismatches} not equal to what was reported; limit: ${[...grants.values()].reduce((a, b) => a + b, 0)} of 400 leases granted on 4 keys of minute_limit 40, ${overshoot} keys over${sameMinute ? '' : ' (the minute turned during the check: a key may rightly have 80)'}`);
-      return mismatches === 0 && (overshoot === 0 || !sameMinute);
+      console.log(`spend: ${spend.size} keys, ${mismatches} not equal to what was reported; limit: ${[...grants.values()].reduce((a, b) => a + b, 0)} of 400 leases granted on 4 keys of minute_limit 40, ${overshoot} keys over${sameMinute ? '' : ' (the minute turned during the check: a key may rightly have 80)'}`);
+      const checks = mismatches === 0 && (overshoot === 0 || !sameMinute);
+      // Last, as it kills one of the instances.
+      return (servers.length >= 2 ? await faultRun(servers, db, tokens) : true) && checks;
     } finally {
       await db.end();
     }

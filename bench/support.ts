@@ -11,6 +11,8 @@ export interface BenchServer {
   adminToken: string;
   dataDir: string;
   stop(): Promise<void>;
+  /** SIGKILL: the process dies mid-work, as in a crash (its data dir is left for the instance that owns it). */
+  kill(): Promise<void>;
 }
 
 export interface ServerOptions {
@@ -47,9 +49,13 @@ export async function startServer(extraEnv: Record<string, string> = {}, options
     adminToken,
     dataDir,
     async stop() {
-      child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
