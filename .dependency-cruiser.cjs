@@ -4,6 +4,7 @@
  * - modules import each other only through their index.ts, and no transport (graphql/, rest/, services.ts, app.ts);
  * - modules own their settings types (the configuration imports them, never the other way round);
  * - the platform knows no module: the composition root hands it the modules' entities and SQL;
+ * - one persistence style per area: the key pool's tables through SQL repositories, brands, tokens and nodes through the ORM;
  * - pure policies (limits, masking, spend) do no I/O; the pool's selection and health rules live in SQL only;
  * - only src/config reads process.env (checked by a test: depcruise sees imports, not property reads).
  */
@@ -57,6 +58,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/modules/(keys|providers|pool|gateway|spend)/', pathNot: '\\.entity\\.ts$' },
       to: { path: '@mikro-orm' },
+    },
+    {
+      name: 'orm-areas-through-the-orm',
+      comment: 'One persistence style per area: brands, client tokens and nodes are read and written through the ORM only, never the raw pool the key pool\'s repositories use.',
+      severity: 'error',
+      from: { path: '^src/modules/(brands|nodes)/' },
+      to: { path: '^src/platform/db/(sql-pool|statement-batcher)\\.ts$|^pg$' },
     },
     {
       name: 'pure-policies',
