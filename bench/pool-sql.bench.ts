@@ -2,11 +2,11 @@
  * npm run bench:pool-sql — where PostgreSQL's time goes in the pool's
  * statements, read from the backend's own CPU time in /proc (no HTTP, no
  * keypool process in the measurement): the fixed cost of a statement and of a
- * commit, the lease function and the report function (successes, then
- * failures) per item at batch sizes 1, 10 and 30, then statements the next engine would run instead (an allowance claim,
- * an appended report, a fold of appended reports per key). 240 keys of one
- * provider in 20 brands, as bench:scale spreads its load. Prints figures;
- * asserts nothing.
+ * commit, allowance claims, usage counts and the report function (successes,
+ * then failures) per item at batch sizes 1, 10 and 30, then statements the
+ * engine's next step would run for reports (an appended report, a fold of
+ * appended reports per key). 240 keys of one provider in 20 brands, as
+ * bench:scale spreads its load. Prints figures; asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -62,10 +62,18 @@ try {
         retry_after: null, probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null,
       }))), at, rules],
     });
-    const leaseCall = (n: number) => ({
-      name: 'lease',
-      text: 'select count(*) from keypool_lease($1::jsonb, $2::jsonb, $3::jsonb)',
-      values: [JSON.stringify(randomKeys(n).map((key) => ({ brand: brandOf.get(key), provider: 'groq', model: null, batch: false, exclude: [] }))), at, rules],
+    const distinctKeys = (n: number) => [...new Set(randomKeys(n * 3))].slice(0, n);
+    const settle = (parts: { claims?: unknown[]; counts?: unknown[] }) => ({
+      name: 'settle',
+      text: 'select count(*) from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::integer[])',
+      values: ['[]', JSON.stringify(parts.claims ?? []), JSON.stringify(parts.counts ?? []), '[]', at, rules,
+        [...(parts.claims ?? []), ...(parts.counts ?? [])].map((item) => (item as { key: number }).key)],
+    });
+    // A claim of a slice of 8 per key (distinct keys: the service merges claims per key).
+    const claimCall = (n: number) => settle({ claims: distinctKeys(n).map((key) => ({ key, n: 8, probe: false })) });
+    // The usage counts of leases granted from slices, written per key.
+    const countCall = (n: number) => settle({
+      counts: distinctKeys(n).map((key) => ({ key, minute: minute.toISOString(), minute_n: 5, day: today, day_n: 5, last_used: now.toISOString() })),
     });
     /** CPU ms of the backend per call, over `calls` calls (made after one untimed call that prepares the statement). */
     const measure = async (calls: number, call: () => pg.QueryConfig) => {
@@ -91,27 +99,14 @@ try {
       for (const n of [1, 10, 30]) cells.push(fmt((await measure(Math.ceil(3000 / n), () => call(n))) / n, 3));
       return cells.join(' | ');
     };
-    console.log(`| keypool_lease (pick, count) | ${await perItem(leaseCall)} |`);
+    console.log(`| keypool_settle, a claim of 8 leases' allowance | ${await perItem(claimCall)} |`);
+    console.log(`| keypool_settle, the usage counts of leases granted | ${await perItem(countCall)} |`);
     console.log(`| keypool_report, successes (spend, ledger, health step) | ${await perItem((n) => reportCall(n))} |`);
     // Failures last: they make keys degraded, then unhealthy.
     console.log(`| keypool_report, failures (a health transition now and then) | ${await perItem((n) => reportCall(n, false))} |`);
 
-    // The statements the next engine would run instead (allowance claims, appended outcomes
-    // folded per key), measured on the same keys. Sketches, not the product's code.
-    const distinctKeys = (n: number) => [...new Set(randomKeys(n * 3))].slice(0, n);
-    const claim = (n: number, slice: number): pg.QueryConfig => {
-      const ids = distinctKeys(n);
-      return {
-        name: 'claim',
-        text: `update integration i set
-            minute_count = case when i.minute_window = $2 then i.minute_count else 0 end + c.n, minute_window = $2,
-            daily_count = case when i.day_window = $3::date then i.daily_count else 0 end + c.n, day_window = $3::date
-          from unnest($1::integer[], $4::integer[]) c(id, n)
-          where i.id = c.id and (i.minute_limit is null or case when i.minute_window = $2 then i.minute_count else 0 end + c.n <= i.minute_limit)
-          returning i.id, i.minute_count`,
-        values: [ids, minute, today, ids.map(() => slice)],
-      };
-    };
+    // What the engine's next step would run for reports instead (appended outcomes folded per
+    // key), measured on the same keys. Sketches, not the product's code.
     await db.query(`create table bench_outcome (lease uuid primary key, key integer not null, brand uuid not null, node uuid, model text,
       success boolean not null, status_code integer, error_type text, retry_after integer, probe boolean not null, cost numeric not null,
       prompt_tokens bigint not null, completion_tokens bigint not null, latency_ms integer, first_token_ms integer, at timestamptz not null)`);
@@ -158,10 +153,9 @@ try {
       }
       return used / (rounds * 30 * perKey);
     };
-    console.log('\nThe next engine\'s statements on the same keys (batches of 30; sketches, not the product\'s code)');
+    console.log('\nReports appended, then folded per key, on the same keys (batches of 30; sketches, not the product\'s code)');
     console.log('| statement | CPU ms |');
     console.log('|---|---:|');
-    console.log(`| claim a slice of a key's allowance, per claim | ${fmt((await measure(150, () => claim(30, 8))) / 30, 3)} |`);
     console.log(`| append a report (insert-only, deduplicated by lease), per report | ${fmt((await measure(150, () => append(distinctKeys(30)))) / 30, 3)} |`);
     for (const perKey of [1, 6, 30]) console.log(`| fold appended reports into keys and ledger, ${perKey} per key, per report | ${fmt(await foldCost(perKey, Math.ceil(120 / perKey)), 3)} |`);
   } finally {

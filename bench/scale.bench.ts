@@ -39,7 +39,7 @@ const SERVER_CPUS = process.env.BENCH_SERVER_CPUS;
 const GENERATOR_CPUS = process.env.BENCH_GENERATOR_CPUS;
 
 type Kind = 'typename' | 'rest' | 'graphql' | 'lease';
-interface GeneratorResult { units: number; errors: number; latencies: number[]; reported: [number, number][]; inDoubt: [number, number][] }
+interface GeneratorResult { units: number; errors: number; latencies: number[]; leaseLatencies?: number[]; reported: [number, number][]; inDoubt: [number, number][] }
 
 async function post(url: string, token: string, body: unknown): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
@@ -78,7 +78,7 @@ function cpuNow(pids: number[]): { servers: number; postgres: Map<string, number
   return { servers, postgres };
 }
 
-interface PhaseFigures { name: string; rate: number; p50: number; p99: number; errors: number; serverMs: number; pgMs: number; commits: number; rowWrites: number; lockWaitMs: number; reported: [number, number][]; inDoubt: [number, number][] }
+interface PhaseFigures { name: string; rate: number; p50: number; p99: number; leaseP50: number; leaseP99: number; errors: number; serverMs: number; pgMs: number; commits: number; rowWrites: number; lockWaitMs: number; reported: [number, number][]; inDoubt: [number, number][] }
 
 async function phase(
   name: string, kind: Kind, servers: BenchServer[], db: pg.Client, tokens: string[], providers: string[],
@@ -114,8 +114,10 @@ async function phase(
   for (const [pid, used] of after.postgres) pgSeconds += used - (before.postgres.get(pid) ?? 0);
   const units = results.reduce((n, r) => n + r.units, 0);
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const leaseLatencies = results.flatMap((r) => r.leaseLatencies ?? []).sort((a, b) => a - b);
   return {
-    name, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: results.reduce((n, r) => n + r.errors, 0),
+    name, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+    leaseP50: percentile(leaseLatencies, 50), leaseP99: percentile(leaseLatencies, 99), errors: results.reduce((n, r) => n + r.errors, 0),
     serverMs: ((after.servers - before.servers) * 1000) / units, pgMs: (pgSeconds * 1000) / units, commits: commits / units, rowWrites: (countersAfter.writes - countersBefore.writes) / units,
     lockWaitMs: (lockSamples * 10) / units, reported: results.flatMap((r) => r.reported), inDoubt: results.flatMap((r) => r.inDoubt ?? []),
   };
@@ -242,6 +244,7 @@ async function run(k: number): Promise<boolean> {
       for (const p of [typename, rest, graphql, paced, leaseOnly]) {
         console.log(`| ${p.name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} / ${fmt(p.p99, 1)} | ${fmt(p.rate / typename.rate, 2)} | ${fmt(p.serverMs, 3)} / ${fmt(p.pgMs, 3)} | ${fmt((p.serverMs + p.pgMs) / base, 2)} | ${fmt(p.commits, 2)} | ${fmt(p.rowWrites, 2)} | ${fmt(p.lockWaitMs, 3)} | ${p.errors} |`);
       }
+      console.log(`leases within the cycles, p50 / p99 ms: ${fmt(rest.leaseP50, 2)} / ${fmt(rest.leaseP99, 2)} at saturation, ${fmt(paced.leaseP50, 2)} / ${fmt(paced.leaseP99, 2)} at 100 cycles/s`);
       console.log(`spend: ${spend.size} keys, ${mismatches} not equal to what was reported; limit: ${[...grants.values()].reduce((a, b) => a + b, 0)} of 400 leases granted on 4 keys of minute_limit 40, ${overshoot} keys over${sameMinute ? '' : ' (the minute turned during the check: a key may rightly have 80)'}`);
       const checks = mismatches === 0 && (overshoot === 0 || !sameMinute);
       // Last, as it kills one of the instances.

@@ -38,7 +38,7 @@ import { OPENAI_DIALECT } from './rest/openai/errors.js';
 import { createGatewayMetrics } from './rest/openai/metrics.js';
 import { mountDashboard } from './rest/dashboard/plugin.js';
 import { installAccessControl } from './rest/access.js';
-import { LeaseService, LeaseTokenSigner, UsageFeed, type UsageChanged } from './modules/pool/index.js';
+import { KeyChangeBus, keyChangesOf, LeaseService, LeaseTokenSigner, UsageFeed, usageSeenBy, type UsageChanged } from './modules/pool/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
@@ -116,7 +116,9 @@ export function buildServices(
   const tokens = new ClientTokenSigner(config.jwtSecrets);
   const upstreamGuard = new UpstreamGuard(config.allowedUpstreams);
   const vault = new CredentialVault(config.encryptionKeys);
-  const events = new RecordingEventBus(buses.events, eventLog, observers.warn);
+  // Every integration event published here drops the key book's copy of that provider's keys at once
+  // (the same events from other instances do so through the codec, as they arrive).
+  const events = new KeyChangeBus(new RecordingEventBus(buses.events, eventLog, observers.warn), (brandId, provider) => leases.keysChanged(brandId, provider));
   const revocations: RevocationList = new RevocationList(buses.revocations, () => brands.listRevokedTokenIds());
   const brands = new BrandService(orm.em, tokens, revocations, clock);
   const nodeTokens = new NodeTokenSigner(config.jwtSecrets);
@@ -130,15 +132,17 @@ export function buildServices(
     deleteAll: (...a) => integrations.deleteAll(...a),
     setKeyless: (...a) => integrations.setKeyless(...a),
     providersWithKeys: (brandId) => integrations.providersWithKeys(brandId),
+    settingsChanged: (brandId, name) => leases.keysChanged(brandId, name),
   });
   const integrations = new IntegrationService(keys, vault, events, clock, providers, config.envReferences);
   const usageFeed = new UsageFeed(buses.usage, config.usageFeedIntervalMs);
   const leases = new LeaseService(
-    sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS, random },
+    sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS, random, warn: observers.warn },
     async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null,
     providers,
     usageFeed,
   );
+  integrations.readAfter(() => leases.writeGrantedCounts());
   return {
     clock,
     events,
@@ -217,7 +221,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     connectionString: databaseUrl,
     channel: 'keypool_events',
     publishPool: sqlPool,
-    codec: createIntegrationEventCodec(MAX_NOTIFY_BYTES, (brandId, id) => services.integrations.findIntegration(brandId, id)),
+    // Any instance's event about a key drops this instance's copy of that provider's keys.
+    codec: keyChangesOf(
+      createIntegrationEventCodec(MAX_NOTIFY_BYTES, (brandId, id) => services.integrations.findIntegration(brandId, id)),
+      () => (brandId, provider) => services.leases.keysChanged(brandId, provider),
+    ),
     log: (message, error) => fastify.log.warn({ err: error }, message),
   });
   const revocationBus = new PgNotifyEventBus<Revocation>({
@@ -233,7 +241,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     connectionString: databaseUrl,
     channel: 'keypool_usage',
     publishPool: sqlPool,
-    codec: jsonCodec<UsageChanged>(),
+    // Cooldowns set by any instance's reports reach this instance's copy of the keys as the feed's events arrive.
+    codec: usageSeenBy(jsonCodec<UsageChanged>(), () => (event) => services.leases.usageSeen(event)),
     log: (message, error) => fastify.log.warn({ err: error }, message),
   });
   const services = buildServices(orm, sqlPool, config, clock, { events, revocations: revocationBus, usage: usageBus }, {
@@ -311,6 +320,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         await fastify.close();
         // The reports of gateway calls that have just ended reach the database before it closes.
         await services.gateway.close();
+        // Unused allowance goes back, and the usage of leases granted is written, while the database is still there.
+        await services.leases.close();
         await events.close();
         await services.usageFeed.close();
         await revocationBus.close();

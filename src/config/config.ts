@@ -50,6 +50,8 @@ export interface Config {
   eventRetentionDays: number;
   /** How often keys whose usage changed are published to watching dashboards. */
   usageFeedIntervalMs: number;
+  /** The longest an instance leases from its copy of a brand's provider's keys before reading them again (KEYPOOL_POOL_REFRESH_MS). */
+  bookMaxAgeMs: number;
   /** Days of the daily usage ledger kept; older days are pruned by the scheduler. */
   usageRetentionDays: number;
   /** Loopback and private hosts and networks that brand-configured upstream URLs and billing APIs may reach. */
@@ -143,6 +145,7 @@ const envSchema = z.object({
   KEYPOOL_BILLING_FAL_URL: httpUrl.default('https://api.fal.ai'),
   KEYPOOL_USAGE_RETENTION_DAYS: integer(1, 36_500).default(400),
   KEYPOOL_USAGE_FEED_MS: integer(50, 60_000).default(250),
+  KEYPOOL_POOL_REFRESH_MS: integer(50, 3_600_000).default(30_000),
   KEYPOOL_EVENT_RETENTION_DAYS: integer(1, 3650).default(30),
   KEYPOOL_GATEWAY_MAX_ATTEMPTS: integer(1, 10).default(3),
   KEYPOOL_GATEWAY_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
@@ -313,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     usageRetentionDays: e.KEYPOOL_USAGE_RETENTION_DAYS,
     usageFeedIntervalMs: e.KEYPOOL_USAGE_FEED_MS,
+    bookMaxAgeMs: e.KEYPOOL_POOL_REFRESH_MS,
     eventRetentionDays: e.KEYPOOL_EVENT_RETENTION_DAYS,
     gateway: {
       maxAttempts: e.KEYPOOL_GATEWAY_MAX_ATTEMPTS,

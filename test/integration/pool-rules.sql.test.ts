@@ -1,7 +1,8 @@
 /**
- * The pool's rules as the database holds them (src/modules/pool/pool-functions.sql.ts):
+ * The pool's rules (selection.ts for the pick, pool-functions.sql.ts for claims and reports):
  * why each key is skipped and until when, which reason wins, and how a report moves health.
- * Driven through the lease service on a manual clock; key states are set in SQL.
+ * Driven through the lease service on a manual clock; key states are set in SQL (and the pool,
+ * which leases from its copy of the keys, is told). Limits are judged on claimed allowance.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -33,9 +34,15 @@ const at = (iso: string) => new Date(iso);
 const lease = (providerName: string, extra: { model?: string; batch?: boolean } = {}) => t.app.services.leases.leaseKey(brandId, { providerName, ...extra });
 const leasedId = (o: LeaseOutcome) => (o.kind === 'leased' ? o.lease.integration.id : o.kind);
 
+/** Writes a key's state behind the pool's back, and tells the pool (which leases from its copy of the keys). */
+async function setState(id: number, state: string, values: unknown[] = []): Promise<void> {
+  await sql.query(`update integration set ${state} where id = $1`, [id, ...values]);
+  t.app.services.leases.forgetKeys();
+}
+
 async function keyIn(provider: string, state: string, values: unknown[] = [], settings: Record<string, unknown> = {}): Promise<number> {
   const id = await pool.addKey(provider, settings);
-  if (state) await sql.query(`update integration set ${state} where id = $1`, [id, ...values]);
+  if (state) await setState(id, state, values);
   return id;
 }
 
@@ -55,8 +62,8 @@ describe('keypool_skip_reason and keypool_skip_until', () => {
       unhealthy: await keyIn(p, `${batch}, health_status = 'unhealthy', probe_due_at = $2`, [at('2026-02-26T15:05:00Z')]),
       cooling: await keyIn(p, `${batch}, cooldown_until = $2`, [at('2026-02-26T15:02:00Z')]),
       spendBlocked: await keyIn(p, `${batch}, spend_limit_exceeded = true, spend_exceeded_period = '2026-02'`, [], { spend_limit_amount: 1, spend_limit_period: 'monthly', spend_limit_action: 'block' }),
-      minute: await keyIn(p, `${batch}, minute_count = 5, minute_window = $2`, [at('2026-02-26T15:00:00Z')], { minute_limit: 5 }),
-      daily: await keyIn(p, `${batch}, daily_count = 10, day_window = '2026-02-26'`, [], { daily_limit: 10 }),
+      minute: await keyIn(p, `${batch}, minute_claimed = 5, claim_minute = $2`, [at('2026-02-26T15:00:00Z')], { minute_limit: 5 }),
+      daily: await keyIn(p, `${batch}, daily_claimed = 10, claim_day = '2026-02-26'`, [], { daily_limit: 10 }),
     };
     const outcome = await lease(p, { model: 'llama-3', batch: true });
     expect(outcome).toEqual({
@@ -88,7 +95,7 @@ describe('keypool_skip_reason and keypool_skip_until', () => {
   it('gives the first reason that applies, in the documented order', async () => {
     const p = 'fireworks';
     const inactiveAndCooling = await keyIn(p, 'is_active = false, cooldown_until = $2', [at('2026-02-26T16:00:00Z')]);
-    const unhealthyAndLimited = await keyIn(p, `health_status = 'unhealthy', probe_due_at = $2, minute_count = 1, minute_window = $3`,
+    const unhealthyAndLimited = await keyIn(p, `health_status = 'unhealthy', probe_due_at = $2, minute_claimed = 1, claim_minute = $3`,
       [at('2026-02-26T15:10:00Z'), at('2026-02-26T15:00:00Z')], { minute_limit: 1 });
     const coolingAndBlocked = await keyIn(p, `cooldown_until = $2, spend_limit_exceeded = true, spend_exceeded_period = '2026-02-26'`,
       [at('2026-02-26T15:03:00Z')], { spend_limit_amount: 1, spend_limit_period: 'daily', spend_limit_action: 'block' });
@@ -102,12 +109,12 @@ describe('keypool_skip_reason and keypool_skip_until', () => {
 
   it('treats counters of a past minute or day as reset, and a warn-only spend flag or a past period as no block', async () => {
     const p = 'cohere';
-    const stale = await keyIn(p, `minute_count = 5, minute_window = $2, daily_count = 1, day_window = '2026-02-25'`, [at('2026-02-26T14:59:00Z')], { minute_limit: 5, daily_limit: 1 });
+    const stale = await keyIn(p, `minute_claimed = 5, claim_minute = $2, daily_claimed = 1, claim_day = '2026-02-25'`, [at('2026-02-26T14:59:00Z')], { minute_limit: 5, daily_limit: 1 });
     expect(leasedId(await lease(p))).toBe(stale);
-    await sql.query('update integration set is_active = false where id = $1', [stale]);
+    await setState(stale, 'is_active = false');
     const warned = await keyIn(p, `spend_limit_exceeded = true, spend_exceeded_period = '2026-02'`, [], { spend_limit_amount: 1, spend_limit_period: 'monthly', spend_limit_action: 'warn' });
     expect(leasedId(await lease(p))).toBe(warned);
-    await sql.query('update integration set is_active = false where id = $1', [warned]);
+    await setState(warned, 'is_active = false');
     const lastMonth = await keyIn(p, `spend_limit_exceeded = true, spend_exceeded_period = '2026-01'`, [], { spend_limit_amount: 1, spend_limit_period: 'monthly', spend_limit_action: 'block' });
     expect(leasedId(await lease(p))).toBe(lastMonth);
   });
@@ -122,7 +129,7 @@ describe('keypool_skip_reason and keypool_skip_until', () => {
     const served = new Set<number | string>();
     for (let i = 0; i < 40; i++) served.add(leasedId(await lease(p, { model: 'gpt-4O' })));
     expect([...served].sort()).toEqual([exact, star].sort());
-    await sql.query('update integration set is_active = false where id = $1', [star]);
+    await setState(star, 'is_active = false');
     // A list is lower-cased in its text form: quotes and commas inside a name survive.
     expect(leasedId(await lease(p, { model: 'model "QUOTED", with comma' }))).toBe(quoted);
     const refused = await lease(p, { model: 'o1' });

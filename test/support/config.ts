@@ -30,6 +30,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     billing: { enabled: false, intervalMs: 300_000, tickMs: 5000, concurrency: 4, timeoutMs: 10_000, openrouterUrl: 'http://127.0.0.1:9', falUrl: 'http://127.0.0.1:9' },
     usageRetentionDays: 400,
     usageFeedIntervalMs: 250,
+    bookMaxAgeMs: 30_000,
     eventRetentionDays: 30,
     gateway: {
       maxAttempts: 3, timeoutMs: 60_000, attemptTimeoutMs: 30_000, connectTimeoutMs: 5_000, idleTimeoutMs: 60_000,

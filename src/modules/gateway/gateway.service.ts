@@ -245,7 +245,7 @@ export class GatewayService {
       upstream = outcome.lease.upstream;
       ctx.maxAttempts = Math.max(this.settings.maxAttempts, upstream.maxRetries + 1);
       ctx.attempts++;
-      tried.push(outcome.lease.integration.id);
+      tried.push(outcome.lease.integrationId);
       const attempt = await this.attempt(ctx, outcome.lease);
       if (attempt.kind === 'answer') return attempt.answer;
       last = attempt.failure;
@@ -317,7 +317,7 @@ export class GatewayService {
 
   private async attempt(ctx: CallContext, lease: KeyLease): Promise<Attempt> {
     const { call } = ctx;
-    const integrationId = lease.integration.id;
+    const integrationId = lease.integrationId;
     const started = performance.now();
     const report = (outcome: Omit<UsageReportInput, 'leaseId'>) => this.report(call.brandId, { leaseId: lease.leaseId, latencyMs: Math.round(performance.now() - started), ...outcome });
     let url: URL;
@@ -338,7 +338,7 @@ export class GatewayService {
       throw e instanceof AppError ? e : badRequest(`The ${ctx.provider} upstream URL is not usable: ${(e as Error).message}`);
     }
     // The key's alias for the model, when it has one (Bifrost's key aliases: a deployment's own name).
-    const body: Record<string, unknown> = { ...call.body, model: lease.integration.aliases[ctx.model] ?? ctx.model };
+    const body: Record<string, unknown> = { ...call.body, model: lease.aliases[ctx.model] ?? ctx.model };
     if (ctx.stream) body.stream_options = { ...(call.body.stream_options as object | undefined), include_usage: true };
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: ctx.stream ? 'text/event-stream' : 'application/json' };
     for (const [name, value] of Object.entries(lease.extraHeaders)) if (!HOP_HEADERS.test(name)) headers[name.toLowerCase()] = value;
@@ -418,7 +418,7 @@ export class GatewayService {
         this.trace(ctx, timeout ? 'timeout' : 'network', status, ttft);
       }
     });
-    return { status, contentType, retryAfter: null, body: relay, integrationId: lease.integration.id, attempts: ctx.attempts };
+    return { status, contentType, retryAfter: null, body: relay, integrationId: lease.integrationId, attempts: ctx.attempts };
   }
 
   private failed(ctx: CallContext, last: Failure, tried: number[]): GatewayAnswer {

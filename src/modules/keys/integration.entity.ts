@@ -48,6 +48,11 @@ export const IntegrationSchema = defineEntity({
     minuteLimit: p.integer().nullable(),
     minuteCount: p.integer().default(0),
     minuteWindow: timestamptz().nullable(),
+    /** Allowance the instances have claimed of the minute and daily limits (what limits are judged on). */
+    minuteClaimed: p.integer().default(0),
+    claimMinute: timestamptz().nullable(),
+    dailyClaimed: p.integer().default(0),
+    claimDay: p.string().columnType('date').nullable(),
     healthStatus: p.string().length(16).default('healthy'),
     consecutiveFailures: p.integer().default(0),
     cooldownUntil: timestamptz().nullable(),

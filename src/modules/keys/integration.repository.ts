@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { inTransaction, type Queryable, type SqlPool } from '../../platform/db/sql-pool.js';
 import { utcDay, utcMonthStart } from './limits.js';
 import { spendPeriodKey } from './spend.js';
+import { modelAllowed } from './model-rule.js';
 import type { IntegrationRecord } from './integration.view.js';
 import type { IntegrationSettings } from './integration-input.js';
 import { CHANGE_COLUMNS, columnValue, fieldOf, INSERT_COLUMNS, RECORD_COLUMNS, type ChangedField, type InsertedField } from './key-columns.js';
@@ -254,19 +255,21 @@ export class IntegrationRepository {
   }
 
   /**
-   * The models the brand's active keys can serve, by the pool's model rule (keypool_model_allowed),
-   * with the catalog provider each key's provider is or is built on; `*` for a key that allows every model.
+   * The models the brand's active keys can serve, by the pool's model rule (model-rule.ts), with
+   * the catalog provider each key's provider is or is built on; `*` for a key that allows every model.
    */
   async reachableModels(brandId: string): Promise<{ providerName: string; baseProvider: string; model: string }[]> {
-    const { rows } = await this.pool.query<{ provider_name: string; base_provider: string; model: string }>(
-      `select i.provider_name, coalesce(case when pc.custom then pc.base_provider_type end, i.provider_name) as base_provider, m.model
+    const { rows } = await this.pool.query<{ provider_name: string; base_provider: string; models: string[] | null; blacklisted_models: string[] | null }>(
+      `select i.provider_name, coalesce(case when pc.custom then pc.base_provider_type end, i.provider_name) as base_provider, i.models, i.blacklisted_models
        from integration i left join provider_config pc on pc.brand_id = i.brand_id and pc.name = i.provider_name
-       cross join lateral unnest(case when i.models is null or '*' = any(i.models) then array['*'] else i.models end) as m(model)
-       where i.brand_id = $1 and i.is_active and keypool_model_allowed(i.models, i.blacklisted_models, m.model)
+       where i.brand_id = $1 and i.is_active
        order by i.provider_name, i.id`,
       [brandId],
     );
-    return rows.map((r) => ({ providerName: r.provider_name, baseProvider: r.base_provider, model: r.model }));
+    // Each listed model (or "*" for a key that allows every model) that the key's own rule lets through.
+    return rows.flatMap((r) => (r.models === null || r.models.includes('*') ? ['*'] : r.models)
+      .filter((model) => modelAllowed(r.models, r.blacklisted_models, model))
+      .map((model) => ({ providerName: r.provider_name, baseProvider: r.base_provider, model })));
   }
 
   /** One key of the brand as stored, or null. */
@@ -371,15 +374,15 @@ export class IntegrationRepository {
   }
 
   /**
-   * Takes a key whose credential cannot be decrypted out of the pool and un-counts the lease
-   * just granted on it in the windows given (a lease that returned no credential must not use up
-   * allowance).
+   * Takes a key whose credential cannot be decrypted out of the pool and gives back the allowance
+   * of the lease just granted on it in the windows given (a lease that returned no credential must
+   * not use up allowance).
    */
   async markCredentialUnreadable(id: number, reason: string, at: { now: Date; minuteStart: Date; today: string }): Promise<IntegrationRecord> {
     const { rows } = await this.pool.query<Record<string, unknown>>(
       `update integration set credential_error = $2, health_status = 'unhealthy', probe_due_at = null, updated_at = $5,
-         minute_count = case when minute_window = $3 then greatest(minute_count - 1, 0) else minute_count end,
-         daily_count = case when day_window = $4::date then greatest(daily_count - 1, 0) else daily_count end
+         minute_claimed = case when claim_minute = $3 then greatest(minute_claimed - 1, 0) else minute_claimed end,
+         daily_claimed = case when claim_day = $4::date then greatest(daily_claimed - 1, 0) else daily_claimed end
        where id = $1 returning *`,
       [id, reason, at.minuteStart, at.today, at.now],
     );

@@ -99,7 +99,7 @@ function mergeDocuments(stored: KeyDocument, incoming: KeyDocument): KeyDocument
 
 const spendSettings = (k: StoredKey) => [k.spendLimitAmount ?? null, k.spendLimitPeriod, k.spendLimitAction].join('|');
 
-export class IntegrationService implements ProviderKeys {
+export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'> {
   constructor(
     private readonly keys: IntegrationRepository,
     private readonly vault: CredentialVault,
@@ -108,6 +108,14 @@ export class IntegrationService implements ProviderKeys {
     private readonly providers: ProviderDirectory,
     private readonly env: EnvReferences,
   ) {}
+
+  /** Runs before every read of keys (the pool writes the usage of leases it granted first, so reads show them). */
+  private beforeRead: () => Promise<void> = async () => {};
+
+  /** What must happen before a read of keys shows them as they are. */
+  readAfter(work: () => Promise<void>): void {
+    this.beforeRead = work;
+  }
 
   /** A standard provider or one of the brand's custom providers; 400 naming every accepted one otherwise. */
   async resolveProvider(brandId: string, name: unknown): Promise<BrandProvider> {
@@ -168,6 +176,7 @@ export class IntegrationService implements ProviderKeys {
   }
 
   async listIntegrations(brandId: string, filter: IntegrationFilter, limit = DEFAULT_PAGE_SIZE, offset = 0): Promise<IntegrationPage> {
+    await this.beforeRead();
     if (filter.providerName !== undefined) await this.resolveProvider(brandId, filter.providerName);
     if (filter.healthStatus !== undefined && !HEALTH_STATUSES.includes(filter.healthStatus as HealthStatus)) {
       throw new AppError('request.invalid', `health_status must be one of ${HEALTH_STATUSES.join(', ')}`);
@@ -180,17 +189,20 @@ export class IntegrationService implements ProviderKeys {
 
   /** Every key of one provider (not a keyless endpoint), oldest first. */
   async listProviderKeys(brandId: string, providerName: string): Promise<IntegrationView[]> {
+    await this.beforeRead();
     const rows = await this.keys.providerKeys(this.keys.pool, brandId, providerName, { keyless: false, limit: MAX_PROVIDER_KEYS });
     const now = this.clock.now();
     return rows.map((r) => toIntegrationView(r, now));
   }
 
   async findIntegration(brandId: string, id: number): Promise<IntegrationView | null> {
+    await this.beforeRead();
     const key = await this.findKey(this.keys.pool, brandId, { id });
     return key && toIntegrationView(key, this.clock.now());
   }
 
   async getIntegration(brandId: string, id: number): Promise<IntegrationView> {
+    await this.beforeRead();
     const view = await this.findIntegration(brandId, id);
     if (!view) throw notFound();
     return view;
@@ -198,6 +210,7 @@ export class IntegrationService implements ProviderKeys {
 
   /** A key of one provider by its string id. */
   async findProviderKey(brandId: string, providerName: string, keyId: string): Promise<IntegrationView | null> {
+    await this.beforeRead();
     const key = await this.findKey(this.keys.pool, brandId, { providerName, keyId });
     return key && toIntegrationView(key, this.clock.now());
   }
@@ -285,6 +298,7 @@ export class IntegrationService implements ProviderKeys {
 
   /** Every key of the brand (not keyless endpoints), oldest first: Bifrost's GET /api/keys. */
   async listKeySummaries(brandId: string): Promise<KeySummary[]> {
+    await this.beforeRead();
     return this.keys.keySummaries(brandId, MAX_PROVIDER_KEYS);
   }
 

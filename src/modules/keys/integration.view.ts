@@ -82,6 +82,8 @@ export interface IntegrationRecord {
   useForBatchApi?: boolean;
   aliases?: Record<string, string> | null;
   keyless?: boolean;
+  /** The environment variables the credential refers to (env.NAME). */
+  envRefs?: string[];
   keyView?: KeyView | null;
   keyPreview: Record<string, string>;
   dailyLimit?: number | null;
@@ -90,6 +92,11 @@ export interface IntegrationRecord {
   minuteLimit?: number | null;
   minuteCount: number;
   minuteWindow?: Timestamp;
+  /** Allowance claimed of the minute and daily limits, by every instance (the limits are judged on these). */
+  minuteClaimed?: number;
+  claimMinute?: Timestamp;
+  dailyClaimed?: number;
+  claimDay?: Timestamp;
   healthStatus: string;
   consecutiveFailures: number;
   cooldownUntil?: Timestamp;

@@ -1,59 +1,58 @@
 /**
- * The pool's hot path in SQL: a batch of leases and reports, of any brands and
- * providers, is one statement (keypool_apply: the keys locked in key order,
- * then the reports, then the leases) and one commit. It is atomic; should a
- * deadlock still happen (a key created while the batch ran), the batch is
- * retried.
+ * The pool's statements. Leases are picked in memory (selection.ts, over the
+ * key book); what reaches the database is a batch of usage reports, allowance
+ * claims, usage counts of leases granted and allowance given back, of any
+ * brands and providers, in one statement (keypool_settle: the keys locked in
+ * key order) and one commit, atomic; should a deadlock still happen (a key
+ * created while the batch ran), the batch is retried. Besides: loading a
+ * brand's provider into the key book.
  */
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import { RECORD_COLUMNS, rowToRecord, type IntegrationRecord } from '../keys/index.js';
-import type { SkipReason, SkippedKey } from './lease-errors.js';
-import { poolInput, type LeaseItem, type PoolRules, type PoolTime, type ReportItem } from './pool-input.js';
-
-export type { LeaseItem, PoolRules, PoolTime, ReportItem } from './pool-input.js';
-
-export type { SkippedKey } from './lease-errors.js';
 import { upstreamSettingsOf, type NetworkConfig, type UpstreamSettings } from '../providers/index.js';
+import { poolInput, type PoolRules, type PoolTime, type SettleWork } from './pool-input.js';
 
-export interface LeasedKey {
-  record: IntegrationRecord;
-  encrypted: string;
-  /** The brand's base URL for the provider (network_config.base_url), if it set one. */
-  baseUrl: string | null;
-  /** The catalog provider a custom provider is built on; null for a catalog provider. */
-  baseProviderType: string | null;
-  /** Headers the brand adds to every request to the provider (network_config.extra_headers). */
-  extraHeaders: Record<string, string>;
-  /** The brand's network options for the provider that the gateway honours. */
-  upstream: UpstreamSettings;
-  /** The key was unhealthy: this lease is its recovery probe. */
-  probe: boolean;
-}
-
-/** Every key of the provider was skipped (none at all: an empty list); `contended`: one freed up as the pick ran. */
-export interface SkippedKeys {
-  skipped: SkippedKey[];
-  contended: boolean;
-}
-
-export type LeaseRow = { leased: LeasedKey } | SkippedKeys;
-
-/** One item of a batch: a lease or a report. */
-export type PoolWork = { lease: LeaseItem } | { report: ReportItem };
-export type PoolResult = { lease: LeaseRow } | { report: ReportRow };
+export type { ClaimItem, CountItem, PoolRules, PoolTime, ReportItem, ReturnItem, SettleWork } from './pool-input.js';
+export type { SkippedKey } from './lease-errors.js';
 
 export type ReportRow =
   | { outcome: 'not_found' }
   | { outcome: 'already_reported' }
-  | { outcome: 'reported'; record: IntegrationRecord; previousStatus: string; healthReason: string | null; wasExceeded: boolean; creditsFlagged: boolean };
+  | { outcome: 'reported'; record: IntegrationRecord; encrypted: string; previousStatus: string; healthReason: string | null; wasExceeded: boolean; creditsFlagged: boolean };
 
-/** One statement for any batch (keypool_apply with an empty list for what it does not hold). */
-const APPLY_SQL = `select a.kind, a.item, a.lease_skipped, nullif(pc.network_config->>'base_url', '') as base_url,
-    case when pc.custom then pc.base_provider_type end as base_provider_type, pc.network_config,
-    a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, (a.key).*
-  from keypool_apply($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb) a
-  left join provider_config pc on a.kind = 'lease' and pc.brand_id = (a.key).brand_id and pc.name = (a.key).provider_name
-  order by a.kind, a.item`;
+/** What a claim got: `granted` leases (0: the limits are claimed in full, or another instance took the probe), and the key as it now stands (null: it is gone). */
+export interface ClaimRow {
+  granted: number;
+  record: IntegrationRecord | null;
+  encrypted: string;
+}
+
+/** What a batch answered: each report's outcome and each claim's, in the order they were given. */
+export interface SettleResult {
+  reports: ReportRow[];
+  claims: ClaimRow[];
+}
+
+/** One key of a (brand, provider) as the key book holds it, with the brand's settings of the provider. */
+export interface GroupRow {
+  record: IntegrationRecord;
+  encrypted: string;
+  baseUrl: string | null;
+  baseProviderType: string | null;
+  upstream: UpstreamSettings;
+}
+
+/** One statement for any batch (keypool_settle with an empty list for what it does not hold). */
+const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, a.granted, (a.key).*
+  from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::integer[]) a
+  order by a.kind desc, a.item`;
+
+const GROUP_SQL = `select i.*, nullif(pc.network_config->>'base_url', '') as base_url,
+    case when pc.custom then pc.base_provider_type end as base_provider_type, pc.network_config
+  from integration i
+  left join provider_config pc on pc.brand_id = i.brand_id and pc.name = i.provider_name
+  where i.brand_id = $1 and i.provider_name = $2
+  order by i.id`;
 
 const DEADLOCK = '40P01';
 const SERIALIZATION = '40001';
@@ -71,16 +70,6 @@ async function retryingDeadlocks<T>(work: () => Promise<T>, onRetry: () => void)
   }
 }
 
-function skippedKeys(json: { id?: number; reason: SkipReason | null; until: string | null; variable: string | null }[]): SkippedKeys {
-  const skipped: SkippedKey[] = [];
-  let contended = false;
-  for (const s of json) {
-    if (s.reason === null) contended = true;
-    else skipped.push({ integrationId: s.id!, reason: s.reason, until: s.until === null ? null : new Date(s.until), ...(s.variable !== null && { variable: s.variable }) });
-  }
-  return { skipped, contended };
-}
-
 export class LeaseRepository {
   /** Batches run again after losing a deadlock or a serialization conflict (none is expected: keys are locked in key order). */
   retries = 0;
@@ -88,29 +77,40 @@ export class LeaseRepository {
   constructor(
     private readonly pool: SqlPool,
     private readonly rules: PoolRules,
-    /** The weighted draw's random source, in [0, 1) (each batch seeds the pick with one draw): tests fix it. */
-    private readonly random: () => number = Math.random,
   ) {}
 
+  /** Every key of a brand's provider (a keyless endpoint included), with its sealed credential and the brand's settings of the provider. */
+  async loadGroup(brandId: string, providerName: string): Promise<GroupRow[]> {
+    const { rows } = await this.pool.query<Record<string, unknown>>({ name: 'keypool_group', text: GROUP_SQL, values: [brandId, providerName] });
+    return rows.map((row) => {
+      const upstream = upstreamSettingsOf((row.network_config as Partial<NetworkConfig> | null) ?? null);
+      return {
+        record: keyOf(row),
+        encrypted: String(row.credentials_encrypted),
+        baseUrl: (row.base_url as string | null) ?? null,
+        baseProviderType: (row.base_provider_type as string | null) ?? null,
+        upstream: { ...upstream, extraHeaders: stringMap(upstream.extraHeaders) },
+      };
+    });
+  }
+
   /**
-   * Applies a batch of leases and reports, of any brands, in one statement (and one commit): each
-   * lease is the key, counted, or why every key was skipped; each report its own outcome. Results
-   * come in the order of `work`.
+   * Applies a batch in one statement (and one commit): each report its own outcome, each claim
+   * what it was granted (one claim per key: the caller merges), the usage counts and the
+   * allowance given back. Results come in the order of the work's reports and claims.
    */
-  async apply(work: readonly PoolWork[], t: PoolTime): Promise<PoolResult[]> {
-    const leases: LeaseItem[] = [];
-    const reports: ReportItem[] = [];
-    const slots = work.map((w) => ('lease' in w ? { kind: 'lease', at: leases.push(w.lease) - 1 } : { kind: 'report', at: reports.push(w.report) - 1 }));
-    const input = poolInput(reports, leases, t, this.rules, this.random() * 2 - 1);
-    const values = [input.reports, input.leases, input.at, input.rules];
-    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_apply', text: APPLY_SQL, values }), () => void this.retries++);
-    const leased: LeaseRow[] = [];
-    const reported: ReportRow[] = [];
+  async settle(work: SettleWork, t: PoolTime): Promise<SettleResult> {
+    const input = poolInput(work, t, this.rules);
+    const values = [input.reports, input.claims, input.counts, input.returns, input.at, input.rules, input.keys];
+    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_settle', text: SETTLE_SQL, values }), () => void this.retries++);
+    const reports: ReportRow[] = [];
+    const claimed = new Map<number, ClaimRow>();
     for (const row of rows) {
-      if (row.kind === 'lease') leased.push(leaseRow(row));
-      else reported.push(reportRow(row));
+      if (row.kind === 'report') reports.push(reportRow(row));
+      else claimed.set(Number(row.item) - 1, { granted: Number(row.granted), record: keyOf(row), encrypted: String(row.credentials_encrypted) });
     }
-    return slots.map((slot) => (slot.kind === 'lease' ? { lease: leased[slot.at] } : { report: reported[slot.at] }));
+    // A claim of a key that is gone has no row.
+    return { reports, claims: work.claims.map((_, at) => claimed.get(at) ?? { granted: 0, record: null, encrypted: '' }) };
   }
 }
 
@@ -121,22 +121,6 @@ function keyOf(row: Record<string, unknown>): IntegrationRecord {
   return rowToRecord(key);
 }
 
-function leaseRow(row: Record<string, unknown>): LeaseRow {
-  if (row.lease_skipped !== null) return skippedKeys(row.lease_skipped as never);
-  const upstream = upstreamSettingsOf((row.network_config as Partial<NetworkConfig> | null) ?? null);
-  return {
-    leased: {
-      record: keyOf(row),
-      encrypted: String(row.credentials_encrypted),
-      probe: row.health_status === 'unhealthy',
-      baseUrl: (row.base_url as string | null) ?? null,
-      baseProviderType: (row.base_provider_type as string | null) ?? null,
-      extraHeaders: stringMap(upstream.extraHeaders),
-      upstream: { ...upstream, extraHeaders: stringMap(upstream.extraHeaders) },
-    },
-  };
-}
-
 const stringMap = (value: unknown): Record<string, string> =>
   typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) : {};
 
@@ -144,7 +128,7 @@ function reportRow(row: Record<string, unknown>): ReportRow {
   const outcome = row.report_outcome;
   if (outcome !== 'reported') return { outcome: outcome === 'not_found' ? 'not_found' : 'already_reported' };
   return {
-    outcome: 'reported', record: keyOf(row), previousStatus: row.previous_status as string,
+    outcome: 'reported', record: keyOf(row), encrypted: String(row.credentials_encrypted), previousStatus: row.previous_status as string,
     healthReason: (row.health_reason as string | null) ?? null, wasExceeded: row.was_exceeded as boolean, creditsFlagged: row.credits_flagged as boolean,
   };
 }

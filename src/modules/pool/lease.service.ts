@@ -2,6 +2,13 @@
  * The pool at work: lease the best eligible key for one upstream request,
  * then take the report of what happened. The only place a credential is
  * decrypted. Events (health, spend-limit flips) are published after commit.
+ *
+ * A lease is picked in memory, from this instance's key book (key-book.ts),
+ * by the pool's rule (selection.ts), and counted against the key's limits from
+ * allowance claimed in slices (allowance.ts): a lease reaches the database
+ * only when its key's slice is used up. Claims, reports, the usage counts of
+ * leases granted and allowance given back share one statement per batch
+ * (keypool_settle), and every instance's claims together never pass a limit.
  */
 import type { HealthConfig } from './health-settings.js';
 import { isDatabaseUnavailable } from '../../platform/errors/database-errors.js';
@@ -10,17 +17,25 @@ import { StatementBatcher, type BatchStats } from '../../platform/db/statement-b
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
+import { toDate } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
-  IntegrationRepository, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
-  type CredentialVault, type EnvReferences, type HealthStatus, type IntegrationEvent, type IntegrationView, type KeyDocument, type ProviderDirectory,
+  currentCounts, IntegrationRepository, toIntegrationView, utcMinuteStart, resolveDocument, spendUsage,
+  type CredentialVault, type EnvReferences, type HealthStatus, type IntegrationEvent, type IntegrationRecord, type IntegrationView, type KeyDocument,
+  type ProviderDirectory,
 } from '../keys/index.js';
 import { invalidProviderMessage, isProviderName, PROVIDER_NAME, type UpstreamSettings } from '../providers/index.js';
+import { Allowance } from './allowance.js';
+import { GrantedCounts } from './granted-counts.js';
+import { KeyBook, type BookKey, type GroupProvider } from './key-book.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal } from './lease-errors.js';
-import { LeaseRepository, type LeaseRow, type PoolResult, type PoolTime, type PoolWork, type ReportRow, type SkippedKey } from './lease.repository.js';
+import {
+  LeaseRepository, type ClaimItem, type ClaimRow, type CountItem, type PoolTime, type ReportItem, type ReportRow, type ReturnItem, type SkippedKey,
+} from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
+import { isProbe, pickKey, skipReason, skipUntil, type LeaseAsk } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
-import type { UsageFeed } from './usage-feed.js';
+import type { UsageChanged, UsageFeed } from './usage-feed.js';
 
 export interface LeaseRequest {
   providerName: string;
@@ -34,6 +49,11 @@ export interface LeaseRequest {
 
 export interface KeyLease {
   leaseId: string;
+  integrationId: number;
+  providerName: string;
+  /** The key's model aliases (the name a caller asks for -> the name its provider knows). */
+  aliases: Record<string, string>;
+  /** The key as it stands (built when read). */
   integration: IntegrationView;
   /** The credential fields with every environment reference resolved, and the key config under its Bifrost name. */
   credentials: Record<string, unknown>;
@@ -59,24 +79,78 @@ export interface LeaseSettings {
   envReferences: EnvReferences;
   /** The weighted pick's random source, in [0, 1) (Math.random unless a test fixes it). */
   random?: () => number;
+  /** The longest the key book uses a brand's provider before reading it again (bounds how long a change that published no event goes unseen here). */
+  bookMaxAgeMs: number;
+  /** How often leases granted here are written to their keys' usage and idle allowance goes back. */
+  settleIntervalMs?: number;
+  /** Where the pool's background work reports a failure. */
+  warn?: (message: string, error?: unknown) => void;
 }
+
+/** One item of a batch: a report, a claim of allowance, or usage counts and allowance given back. */
+type PoolWork = { report: ReportItem } | { claim: ClaimItem } | { housekeeping: { counts: CountItem[]; returns: ReturnItem[] } };
+type PoolResult = { report: ReportRow } | { claim: ClaimRow } | { housekeeping: true };
 
 /** Whether a node exists in a brand (a brand token may attribute a lease to one of its nodes). */
 export type NodeLookup = (brandId: string, nodeId: string) => Promise<boolean>;
 
+/** The pool's clock reading for `now`: its UTC minute, day and month, and the spend periods' keys (spendPeriodKey's). */
 function poolTime(now: Date): PoolTime {
-  return {
-    now, minuteStart: utcMinuteStart(now), today: utcDay(now), monthStart: utcMonthStart(now),
-    dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
-  };
+  const iso = now.toISOString();
+  const today = iso.slice(0, 10);
+  const month = iso.slice(0, 7);
+  return { now, minuteStart: utcMinuteStart(now), today, monthStart: `${month}-01`, dayKey: today, monthKey: month };
 }
 
 const CONTENDED_RETRY_MS = 1000;
+const SETTLE_INTERVAL_MS = 200;
+
+/** Counts of a key moved by a batch, as the SQL moves them: added in the same window, started over in a newer one. */
+function countsAfter(record: IntegrationRecord, c: CountItem): Partial<IntegrationRecord> {
+  const minute = toDate(record.minuteWindow ?? null);
+  const day = record.dayWindow === null || record.dayWindow === undefined ? null : String(record.dayWindow).slice(0, 10);
+  const fields: Partial<IntegrationRecord> = {};
+  if (minute !== null && minute.getTime() === c.minute.getTime()) fields.minuteCount = record.minuteCount + c.minuteN;
+  else if (minute === null || minute.getTime() < c.minute.getTime()) Object.assign(fields, { minuteCount: c.minuteN, minuteWindow: c.minute });
+  if (day === c.day) fields.dailyCount = record.dailyCount + c.dayN;
+  else if (day === null || day < c.day) Object.assign(fields, { dailyCount: c.dayN, dayWindow: c.day });
+  const lastUsed = toDate(record.lastUsedAt ?? null);
+  if (lastUsed === null || lastUsed.getTime() < c.lastUsedAt.getTime()) fields.lastUsedAt = c.lastUsedAt;
+  return fields;
+}
+
+/** Items of one kind for the same key, merged into one (one row update per key and statement). */
+function mergeByKey<T extends { integrationId: number; minute: Date; minuteN: number; day: string; dayN: number }>(items: T[]): T[] {
+  const byKey = new Map<number, T>();
+  for (const item of items) {
+    const seen = byKey.get(item.integrationId);
+    if (!seen) {
+      byKey.set(item.integrationId, { ...item });
+      continue;
+    }
+    if (item.day > seen.day) Object.assign(seen, { day: item.day, dayN: 0 });
+    if (item.day === seen.day) seen.dayN += item.dayN;
+    if (item.minute.getTime() > seen.minute.getTime()) Object.assign(seen, { minute: item.minute, minuteN: 0 });
+    if (item.minute.getTime() === seen.minute.getTime()) seen.minuteN += item.minuteN;
+    const later = (item as { lastUsedAt?: Date }).lastUsedAt;
+    const mine = (seen as { lastUsedAt?: Date }).lastUsedAt;
+    if (later && mine && later > mine) (seen as { lastUsedAt?: Date }).lastUsedAt = later;
+  }
+  return [...byKey.values()];
+}
 
 export class LeaseService {
   private readonly repository: LeaseRepository;
   private readonly integrations: IntegrationRepository;
   private readonly batches: StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>;
+  /** This instance's copy of the keys it leases from. */
+  private readonly book: KeyBook;
+  private readonly allowance = new Allowance();
+  private readonly granted = new GrantedCounts();
+  private readonly random: () => number;
+  private readonly warn: (message: string, error?: unknown) => void;
+  private readonly timer: NodeJS.Timeout;
+  private housekeeping: Promise<void> = Promise.resolve();
 
   constructor(
     pool: SqlPool,
@@ -91,20 +165,18 @@ export class LeaseService {
     private readonly feed: Pick<UsageFeed, 'note'> | null = null,
   ) {
     const health = settings.health;
+    this.random = settings.random ?? Math.random;
+    this.warn = settings.warn ?? (() => {});
     this.integrations = new IntegrationRepository(pool);
     this.repository = new LeaseRepository(pool, {
       probeBaseMs: health.probeCooldownMs, probeMaxMs: health.probeCooldownMaxMs, degradedAfter: health.degradedAfter,
       unhealthyAfter: health.unhealthyAfter, rateLimitCooldownMs: health.rateLimitCooldownMs, creditProviders: settings.billingProviders,
-      envAvailable: () => this.availableEnvironment(),
-    }, settings.random);
-    // Concurrent leases and reports, of any brands, share one statement; each batch is timed when it runs.
-    this.batches = new StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>(
-      async (work) => {
-        const time = poolTime(this.clock.now());
-        return (await this.repository.apply(work, time)).map((result) => ({ result, time }));
-      },
-      { isShared: isDatabaseUnavailable },
-    );
+    });
+    // Concurrent reports, claims and counts, of any brands, share one statement; each batch is timed when it runs.
+    this.batches = new StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>((work) => this.settle(work), { isShared: isDatabaseUnavailable });
+    this.book = new KeyBook((brandId, providerName) => this.repository.loadGroup(brandId, providerName), settings.bookMaxAgeMs);
+    this.timer = setInterval(() => void this.tick(), settings.settleIntervalMs ?? SETTLE_INTERVAL_MS);
+    this.timer.unref();
   }
 
   /** Pool batches retried after a deadlock or serialization conflict, since start (for /metrics). */
@@ -112,15 +184,133 @@ export class LeaseService {
     return this.repository.retries;
   }
 
-  /** Pool batches run since start, the leases and reports they held, and their time (for /metrics). */
+  /** Pool batches run since start (reports, claims of allowance, usage counts), the items they held, and their time (for /metrics). */
   get batchStats(): Readonly<BatchStats> {
     return this.batches.stats;
   }
 
+  /** Keys of a brand's provider changed (written here, or an event from any instance said so): the next lease reads them again. */
+  keysChanged(brandId: string, providerName?: string): void {
+    this.book.drop(brandId, providerName);
+  }
+
   /**
-   * The best eligible key, counted atomically against its limits, with its decrypted
-   * credential; or why none can serve. The lease belongs to the caller's node (`actorNodeId`,
-   * for a node credential), or to the node a brand token names.
+   * What the usage feed says of keys, from any instance: a cooldown another instance's report set
+   * (a 429 publishes no key event) reaches this instance's copy within the feed's interval.
+   */
+  usageSeen(event: UsageChanged): void {
+    for (const usage of event.usages) {
+      if (usage.cooldownUntil === null) continue;
+      const key = this.book.find(usage.integrationId);
+      const until = new Date(usage.cooldownUntil);
+      const known = toDate(key?.record.cooldownUntil ?? null);
+      if (key && (known === null || known < until)) this.book.patch(usage.integrationId, { cooldownUntil: until });
+    }
+  }
+
+  /** Forgets every key this instance holds a copy of (what wrote keys behind the pool's back, such as a test, says so). */
+  forgetKeys(): void {
+    this.book.clear();
+  }
+
+  /** Writes the leases granted here to their keys' usage now (before a read of keys, so it shows them). */
+  async writeGrantedCounts(): Promise<void> {
+    if (this.granted.size === 0) return;
+    const counts = this.granted.drain();
+    try {
+      await this.batches.take({ housekeeping: { counts, returns: [] } });
+    } catch (e) {
+      this.granted.written(counts, false);
+      throw e;
+    }
+  }
+
+  /** Writes what is pending and gives back every slice this instance holds (shutdown), and waits for it. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.housekeeping;
+    const returns = this.allowance.all(poolTime(this.clock.now()));
+    const counts = this.granted.drain();
+    if (returns.length > 0 || counts.length > 0) await this.batches.take({ housekeeping: { counts, returns } }).catch((e: unknown) => this.warn('pool: giving back allowance at shutdown failed', e));
+  }
+
+  /** The timer's work: usage counts of leases granted, and allowance idle or of a past minute, written in one batch. */
+  private tick(): Promise<void> {
+    const returns = this.allowance.idle(poolTime(this.clock.now()));
+    if (returns.length === 0 && this.granted.size === 0) return this.housekeeping;
+    const counts = this.granted.drain();
+    this.housekeeping = this.batches.take({ housekeeping: { counts, returns } }).then(
+      () => {},
+      (e: unknown) => {
+        // Counts are noted again for the next batch; allowance not given back stays claimed until its window ends (never past a limit).
+        this.granted.written(counts, false);
+        this.warn('pool: writing usage counts and giving back allowance failed', e);
+      },
+    );
+    return this.housekeeping;
+  }
+
+  /**
+   * One batch in one statement. Claims go one per key: one lease for each waiter plus the largest
+   * slice one of them asked to hold; each waiter then gets one lease, in arrival order, and what
+   * is left is held for the next leases of the key.
+   */
+  private async settle(work: PoolWork[]): Promise<{ result: PoolResult; time: PoolTime }[]> {
+    const time = poolTime(this.clock.now());
+    const reports: ReportItem[] = [];
+    const counts: CountItem[] = [];
+    const returns: ReturnItem[] = [];
+    const merged = new Map<number, ClaimItem & { waiters: number; extra: number }>();
+    for (const w of work) {
+      if ('report' in w) reports.push(w.report);
+      else if ('housekeeping' in w) {
+        counts.push(...w.housekeeping.counts);
+        returns.push(...w.housekeeping.returns);
+      } else {
+        const claim = w.claim;
+        const seen = merged.get(claim.integrationId);
+        if (seen) Object.assign(seen, { waiters: seen.waiters + 1, extra: Math.max(seen.extra, claim.n - 1), probe: seen.probe || claim.probe });
+        else merged.set(claim.integrationId, { ...claim, waiters: 1, extra: claim.n - 1 });
+      }
+    }
+    const claims = [...merged.values()].map((m) => ({ integrationId: m.integrationId, n: m.probe ? 1 : m.waiters + m.extra, probe: m.probe }));
+    const writtenCounts = mergeByKey(counts);
+    const result = await this.repository.settle({ reports, claims, counts: writtenCounts, returns: mergeByKey(returns) }, time);
+    for (const c of writtenCounts) {
+      const key = this.book.find(c.integrationId);
+      if (key) this.book.patch(c.integrationId, countsAfter(key.record, c));
+    }
+    this.granted.written(counts, true);
+    for (const row of result.reports) if (row.outcome === 'reported') this.book.update(row.record, row.encrypted);
+    const left = new Map<number, number>();
+    const byKey = new Map<number, ClaimRow>();
+    claims.forEach((claim, at) => {
+      const row = result.claims[at];
+      byKey.set(claim.integrationId, row);
+      left.set(claim.integrationId, row.granted);
+      if (row.record) this.book.update(row.record, row.encrypted);
+    });
+    let nextReport = 0;
+    const out = work.map((w): { result: PoolResult; time: PoolTime } => {
+      if ('report' in w) return { result: { report: result.reports[nextReport++] }, time };
+      if ('housekeeping' in w) return { result: { housekeeping: true }, time };
+      const id = w.claim.integrationId;
+      const row = byKey.get(id)!;
+      const granted = Math.min(1, left.get(id)!);
+      left.set(id, left.get(id)! - granted);
+      return { result: { claim: { ...row, granted } }, time };
+    });
+    for (const [id, surplus] of left) {
+      const record = byKey.get(id)?.record;
+      if (surplus > 0 && record) this.allowance.hold(id, surplus, record, time);
+    }
+    return out;
+  }
+
+  /**
+   * The best eligible key, counted against its limits, with its decrypted credential; or why
+   * none can serve. The lease belongs to the caller's node (`actorNodeId`, for a node
+   * credential), or to the node a brand token names.
    */
   async leaseKey(brandId: string, request: LeaseRequest, actorNodeId: string | null = null): Promise<LeaseOutcome> {
     const providerName = request.providerName;
@@ -130,33 +320,94 @@ export class LeaseService {
     const batch = request.batch ?? false;
     if (typeof batch !== 'boolean') throw new AppError('request.invalid', `${field('batch')} must be a boolean`);
     const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId);
-    const exclude = request.excludeIntegrationIds ?? [];
-    const { result, time } = await this.batches.take({ lease: { brandId, providerName, model, batch, exclude } });
-    const row = (result as { lease: LeaseRow }).lease;
-    if (!('leased' in row)) return this.refusal(brandId, providerName, row.skipped, row.contended, time.now);
-    const { leased } = row;
+    const excluded = new Set(request.excludeIntegrationIds ?? []);
+    const ask: LeaseAsk = { model, batch, envAvailable: new Set(this.availableEnvironment()) };
+    for (let attempt = 0; ; attempt++) {
+      const group = await this.book.group(brandId, providerName);
+      const time = poolTime(this.clock.now());
+      const keys = group.keys.filter((k) => !excluded.has(k.record.id)).map((k) => ({ ...k, held: this.allowance.held(k.record.id, time) }));
+      if (keys.length === 0) return this.refusal(brandId, providerName, [], false, time.now);
+      const picked = pickKey(keys.filter((k) => skipReason(k, ask, time) === null), this.random);
+      // More refused claims than keys: the keys keep changing under the pick; worth a retry in a moment.
+      if (!picked || attempt > keys.length) {
+        const skipped = keys.map((k): SkippedKey | null => {
+          const reason = skipReason(k, ask, time);
+          if (reason === null) return null;
+          const variable = reason === 'environment_unset' ? (k.record.envRefs ?? []).find((name) => !ask.envAvailable.has(name)) : undefined;
+          return { integrationId: k.record.id, reason, until: skipUntil(k, reason, time), ...(variable !== undefined && { variable }) };
+        }).filter((s): s is SkippedKey => s !== null);
+        return this.refusal(brandId, providerName, skipped, picked !== null, time.now);
+      }
+      const id = picked.record.id;
+      const probe = isProbe(picked.record);
+      if (probe || !this.allowance.take(id, time)) {
+        const { result } = await this.batches.take({ claim: { integrationId: id, n: probe ? 1 : this.allowance.sliceSize(id, picked.record), probe } });
+        const claim = (result as { claim: ClaimRow }).claim;
+        if (claim.record === null) {
+          this.book.remove(brandId, providerName, id);
+          continue;
+        }
+        if (claim.granted === 0) continue;
+        this.allowance.claimed(id);
+      }
+      return this.grant(brandId, providerName, this.book.find(id) ?? picked, probe, nodeId, model, group.provider, time);
+    }
+  }
+
+  /** The lease of a key just counted: its credential opened, its token signed, its use noted for the key's usage. */
+  private async grant(
+    brandId: string, providerName: string, key: BookKey, probe: boolean, nodeId: string | null, model: string | null, provider: GroupProvider, time: PoolTime,
+  ): Promise<LeaseOutcome> {
     let document: KeyDocument;
     try {
-      document = this.vault.open(leased.encrypted);
+      // Opened once per ciphertext: the book keeps it with the key's entry.
+      document = key.document ??= this.vault.open(key.encrypted);
     } catch {
-      return this.refuseUnreadable(brandId, leased.record.id, leased.record.healthStatus as HealthStatus, time);
+      this.giveBack(this.allowance.drop(key.record.id, time));
+      return this.refuseUnreadable(brandId, key.record.id, key.record.healthStatus as HealthStatus, time);
     }
+    this.granted.note(key.record.id, time);
     const resolved = resolveDocument(document, this.settings.envReferences.lookup);
     if ('unset' in resolved) {
       // The variable went away between the pick and now.
-      return { kind: 'refused', providerName, skipped: [{ integrationId: leased.record.id, reason: 'environment_unset', until: null, variable: resolved.unset }], retryAt: null, at: time.now };
+      return { kind: 'refused', providerName, skipped: [{ integrationId: key.record.id, reason: 'environment_unset', until: null, variable: resolved.unset }], retryAt: null, at: time.now };
     }
     const expiresAt = new Date(time.now.getTime() + this.settings.leaseTtlSeconds * 1000);
-    const { token } = this.tokens.sign({ integrationId: leased.record.id, brandId, expiresAt, probe: leased.probe, nodeId, model });
-    const integration = toIntegrationView(leased.record, time.now);
-    this.feed?.note(brandId, integration);
+    const { token } = this.tokens.sign({ integrationId: key.record.id, brandId, expiresAt, probe, nodeId, model });
+    const id = key.record.id;
+    const record = key.record;
+    // The key as it stands, read only by those who ask (GraphQL, the feed's next flush): a REST lease never builds it.
+    const view = () => this.viewOf(this.book.find(id)?.record ?? record, poolTime(this.clock.now()));
+    this.feed?.note(brandId, id, view);
+    let integration: IntegrationView | undefined;
     return {
       kind: 'leased',
       lease: {
-        leaseId: token, integration, credentials: resolved.credentials, baseUrl: leased.baseUrl,
-        baseProvider: leased.baseProviderType ?? providerName, extraHeaders: leased.extraHeaders, upstream: leased.upstream, expiresAt,
+        leaseId: token, integrationId: id, providerName: record.providerName, aliases: record.aliases ?? {},
+        get integration() { return (integration ??= view()); }, credentials: resolved.credentials, baseUrl: provider.baseUrl,
+        baseProvider: provider.baseProviderType ?? providerName, extraHeaders: provider.upstream.extraHeaders, upstream: provider.upstream, expiresAt,
       },
     };
+  }
+
+  /** The key as it stands, with the leases granted here that are not written yet. */
+  private viewOf(record: IntegrationRecord, t: PoolTime): IntegrationView {
+    const pending = this.granted.of(record.id, t);
+    if (pending.day === 0) return toIntegrationView(record, t.now);
+    const stored = currentCounts({
+      minuteCount: record.minuteCount, minuteWindow: toDate(record.minuteWindow ?? null), dailyCount: record.dailyCount,
+      dayWindow: record.dayWindow === null || record.dayWindow === undefined ? null : String(record.dayWindow).slice(0, 10),
+    }, t.now);
+    return toIntegrationView({
+      ...record, minuteCount: stored.minuteCount + pending.minute, minuteWindow: t.minuteStart, dailyCount: stored.dailyCount + pending.day,
+      dayWindow: t.today, lastUsedAt: pending.lastUsedAt ?? record.lastUsedAt,
+    }, t.now);
+  }
+
+  /** Allowance that goes back with the next batch. */
+  private giveBack(returns: ReturnItem[]): void {
+    if (returns.length === 0) return;
+    this.batches.take({ housekeeping: { counts: [], returns } }).catch((e: unknown) => this.warn('pool: giving back allowance failed', e));
   }
 
   private async refusal(brandId: string, providerName: string, skipped: SkippedKey[], contended: boolean, now: Date): Promise<LeaseOutcome> {
@@ -225,7 +476,7 @@ export class LeaseService {
     if (row.outcome === 'not_found') throw leaseNotFound();
     if (row.outcome === 'already_reported') throw leaseAlreadyReported();
     const view = toIntegrationView(row.record, time.now);
-    this.feed?.note(brandId, view);
+    this.feed?.note(brandId, view.id, () => view);
     await this.publishReportEvents(brandId, view, row, time.now);
     return view;
   }

@@ -1,38 +1,34 @@
 /**
- * The pool's rules, once, in the database where the counting happens:
+ * The pool's counting, in the database where it must be exact across instances.
+ * Leases are picked in memory (selection.ts, over the key book) and counted from
+ * allowance claimed here; reports are applied here.
  *
- * - keypool_model_allowed: whether a key's model lists let it serve a model
- *   (the lease's skip reason and the gateway's model list both ask it).
- * - keypool_skip_reason: why a key cannot serve a lease at a time (null: it can).
- *   Used by the lease function to pick and by its refusal to explain.
- * - keypool_skip_until: when a skipped key frees up by itself (null: never, or
- *   not until something else happens).
- * - keypool_lease: a batch of leases of any brands, providers and models in one
- *   statement; each item is leased (the key, counted) or refused (every key of
- *   the provider with its reason and "until"; no keys at all is an empty list).
  * - keypool_health: how a report moves a key's health (the transition, its
  *   reason for the event, the ledger outcome).
  * - keypool_report: a batch of reports in one statement: marks each lease
  *   reported (at most once), applies health, cooldown, spend, the spend-limit
  *   flag, a 402's out-of-credits mark, the daily usage ledger and the node's
  *   counters.
- * - keypool_apply: a batch of reports and leases together: every key either
- *   touches locked first, in key order, then the reports, then the leases.
+ * - keypool_settle: a batch of everything in one statement: usage counts of
+ *   leases granted, allowance given back, reports, and allowance claims.
  *
- * The batch functions take named inputs, as JSON: the items (p_leases: brand,
- * provider, model, batch, exclude; p_reports: lease, key, brand, node, model,
- * success, status_code, error_type, retry_after, probe, cost, prompt_tokens,
- * completion_tokens, latency_ms, first_token_ms), the instant (p_at: now,
- * minute, today, month_start, day_key, month_key, and the seed of the weighted
- * draw) and the rules (p_rules: degraded_after, unhealthy_after, rate_limit_ms,
- * probe_base_ms, probe_max_ms, credit_providers, env_available); pool-input.ts
- * builds them. Every time and every random draw comes from the service (its
- * clock, its random source), so tests drive them. Applied (create or replace)
- * after the migrations at every start. The previous versions' functions are left
- * in place, so their instances keep leasing during a rolling upgrade:
- * keypool_lease_many, and keypool_apply, keypool_lease and keypool_report with
- * positional array arguments (a new argument list is a new function beside the
- * old one).
+ * The batch functions take named inputs, as JSON (pool-input.ts builds them):
+ * the items (p_reports: lease, key, brand, node, model, success, status_code,
+ * error_type, retry_after, probe, cost, prompt_tokens, completion_tokens,
+ * latency_ms, first_token_ms; p_claims: key, n, probe; p_counts and p_returns:
+ * key, minute, minute_n, day, day_n, and for counts last_used), the instant
+ * (p_at: now, minute, today, month_start, day_key, month_key) and the rules
+ * (p_rules: degraded_after, unhealthy_after, rate_limit_ms, probe_base_ms,
+ * probe_max_ms, credit_providers). Every time comes from the service's clock,
+ * so tests drive it. Applied (create or replace) after the migrations at every
+ * start.
+ *
+ * The previous version's pick (keypool_apply and keypool_lease with positional
+ * arrays, and the rules they ask: keypool_skip_reason, keypool_skip_until,
+ * keypool_model_allowed) stays defined so that instances of that version keep
+ * leasing during a rolling upgrade; nothing of this version calls it. While both
+ * versions run, the previous one counts leases on minute_count and this one on
+ * its claims: a limit is exact again once every instance runs this version.
  */
 
 /** A type the report function returns one of per item. */
@@ -54,11 +50,9 @@ const PROBE_WAIT_SQL = `create or replace function keypool_probe_wait(
 $fn$;`;
 
 /**
- * Whether a key's model lists let it serve `p_model`, case-insensitively: `p_models` null or
- * holding "*" allows every model, [] none; a blacklisted model, or a blacklisted "*", is
- * refused. The one home of the model rule: the lease's skip reason and the gateway's model list
- * both ask it. One expression with no subquery, so PostgreSQL inlines it (a lower-cased list is
- * its text form lower-cased: quoting survives lower()).
+ * The previous version's model rule, kept for its instances during a rolling upgrade (this
+ * version's home of the rule is keys/model-rule.ts): whether a key's model lists let it serve
+ * `p_model`, case-insensitively.
  */
 const MODEL_ALLOWED_SQL = `create or replace function keypool_model_allowed(
   p_models text[], p_blacklisted text[], p_model text
@@ -68,7 +62,8 @@ const MODEL_ALLOWED_SQL = `create or replace function keypool_model_allowed(
 $fn$;`;
 
 /**
- * Checked in this order, the first that applies is the reason: inactive; credential
+ * The previous version's skip reasons, kept for its instances during a rolling upgrade (this
+ * version's are in selection.ts, in the same order). Checked in this order, the first that applies is the reason: inactive; credential
  * unreadable; not a batch key (for a batch lease); an environment variable it refers to is
  * unavailable; out of credits (a 402) until its time, or until a billing sync; the model not
  * allowed (case-insensitive; models null or "*" = all, [] = none; a blacklisted "*" blocks
@@ -109,90 +104,6 @@ const SKIP_UNTIL_SQL = `create or replace function keypool_skip_until(
     when 'minute_limit' then p_minute + interval '1 minute'
     when 'daily_limit' then (p_today + 1)::timestamp at time zone 'UTC'
   end
-$fn$;`;
-
-/**
- * Each item of p_leases ({ brand, provider, model, batch, exclude }) leases in order, never one
- * of the keys in its exclude list (the gateway's failover). The
- * picked key is locked and, once locked, judged again on its latest committed version (PostgreSQL
- * re-checks a locked row against the query's conditions), so no limit is overshot by any number
- * of callers on any number of instances. A key another batch holds is passed over on the first
- * two attempts; the third first waits for every key of the provider, in key order. Order among
- * eligible keys: a due recovery probe first, positive weights before zero, priority, healthy
- * before degraded, then weighted random (Efraimidis–Spirakis). Should the refusal's look still
- * find a key with no reason (one that was held, or freed up meanwhile), the pick is tried again
- * (three times in all).
- */
-const LEASE_SQL = `create or replace function keypool_lease(p_leases jsonb, p_at jsonb, p_rules jsonb)
-returns table (lease_item integer, lease_key integration, lease_skipped jsonb) language plpgsql as $fn$
-declare
-  item record;
-  picked integer;
-  leased integration;
-  skipped jsonb;
-  contended boolean;
-  p_now timestamptz := (p_at->>'now')::timestamptz;
-  p_minute timestamptz := (p_at->>'minute')::timestamptz;
-  p_today date := (p_at->>'today')::date;
-  p_day_key text := p_at->>'day_key';
-  p_month_key text := p_at->>'month_key';
-  p_probe_base_ms double precision := (p_rules->>'probe_base_ms')::double precision;
-  p_probe_max_ms double precision := (p_rules->>'probe_max_ms')::double precision;
-  p_env_available text[] := array(select jsonb_array_elements_text(p_rules->'env_available'));
-begin
-  -- The weighted draw's randomness comes from the caller (a seed per batch), so a test can fix it.
-  if p_at ? 'seed' then perform setseed((p_at->>'seed')::double precision); end if;
-  for item in select u.brand, u.provider, u.model, coalesce(u.batch, false) as batch, coalesce(u.exclude, '{}') as excluded, u.ord
-      from rows from (jsonb_to_recordset(p_leases) as (brand uuid, provider text, model text, batch boolean, exclude integer[]))
-        with ordinality as u(brand, provider, model, batch, exclude, ord) loop
-    for attempt in 1..3 loop
-      -- A key another batch holds is passed over (the next best is as good a pick, and no batch
-      -- waits for another's lease); the last attempt first waits for every key of the provider,
-      -- in key order, so nothing is passed over then (keys this batch holds are never skipped).
-      if attempt = 3 then
-        perform 1 from integration i where i.brand_id = item.brand and i.provider_name = item.provider order by i.id for update;
-      end if;
-      select i.id into picked from integration i
-      where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(item.excluded)
-        and keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) is null
-      order by (i.health_status = 'unhealthy') desc, (i.weight > 0) desc, i.priority desc, (i.health_status = 'degraded') asc,
-        ln(1 - random()) / nullif(i.weight, 0) desc nulls last
-      limit 1
-      for update skip locked;
-      if found then
-        update integration set
-          minute_count = case when minute_window = p_minute then minute_count + 1 else 1 end,
-          minute_window = p_minute,
-          daily_count = case when day_window = p_today then daily_count + 1 else 1 end,
-          day_window = p_today,
-          last_used_at = p_now,
-          updated_at = p_now,
-          probe_due_at = case when health_status = 'unhealthy'
-            then p_now + keypool_probe_wait(probe_failures, p_probe_base_ms, p_probe_max_ms)
-            else probe_due_at end
-        where id = picked
-        returning * into leased;
-        lease_item := item.ord; lease_key := leased; lease_skipped := null;
-        return next;
-        exit;
-      end if;
-      select coalesce(jsonb_agg(jsonb_build_object(
-          'id', s.id, 'reason', s.reason, 'until', keypool_skip_until(s.k, s.reason, p_minute, p_today),
-          'variable', case when s.reason = 'environment_unset'
-            then (select r from unnest((s.k).env_refs) r where not (r = any(p_env_available)) limit 1) end
-        ) order by s.id) filter (where s.reason is not null), '[]'::jsonb),
-        bool_or(s.reason is null)
-      into skipped, contended
-      from (select i.id, i as k, keypool_skip_reason(i, item.model, item.batch, p_env_available, p_now, p_minute, p_today, p_day_key, p_month_key) as reason
-            from integration i where i.brand_id = item.brand and i.provider_name = item.provider and i.id <> all(item.excluded)) s;
-      if coalesce(contended, false) and attempt < 3 then continue; end if;
-      lease_item := item.ord; lease_key := null;
-      lease_skipped := case when contended then skipped || jsonb_build_array(jsonb_build_object('reason', null)) else skipped end;
-      return next;
-      exit;
-    end loop;
-  end loop;
-end
 $fn$;`;
 
 /**
@@ -366,23 +277,71 @@ end
 $fn$;`;
 
 /**
- * Reports and leases in one statement and one commit. The reported keys are locked first, in key
- * order, then the reports, then the leases, whose picks pass over keys other batches hold (the
- * last attempt waits): batches running at once (on one instance or several) do not queue on
- * one another's providers, and cannot wait in a cycle but on that last attempt, which a
- * deadlock retry settles.
+ * The pool's one statement per batch (leases are picked in memory; see selection.ts and
+ * allowance.ts), in one commit. Every key it touches (p_keys) is locked first, in key order. Then:
+ * - the leases granted from claimed allowance are written to their keys' usage (p_counts: the
+ *   counts of their latest minute and of the day, the last use);
+ * - allowance an instance gives back is taken off what was claimed (p_returns);
+ * - the reports (keypool_report);
+ * - each claim (p_claims: key, n, probe) is granted what the key's limits leave unclaimed (at most
+ *   n) in the current minute and day, so the claims of every instance together never pass a
+ *   limit; a probe claim is granted only while the key's probe is due, and sets its next one.
+ * A claim returns the key as it now stands, so the instance sees what others changed.
  */
-const APPLY_SQL = `create or replace function keypool_apply(p_reports jsonb, p_leases jsonb, p_at jsonb, p_rules jsonb)
-returns table (kind text, item integer, lease_skipped jsonb, report_outcome text, previous_status text, health_reason text,
-  was_exceeded boolean, credits_flagged boolean, key integration) language plpgsql as $fn$
+const SETTLE_SQL = `create or replace function keypool_settle(p_reports jsonb, p_claims jsonb, p_counts jsonb, p_returns jsonb, p_at jsonb, p_rules jsonb,
+  p_keys integer[])
+returns table (kind text, item integer, report_outcome text, previous_status text, health_reason text,
+  was_exceeded boolean, credits_flagged boolean, granted integer, key integration) language plpgsql as $fn$
+declare
+  p_now timestamptz := (p_at->>'now')::timestamptz;
+  p_minute timestamptz := (p_at->>'minute')::timestamptz;
+  p_today date := (p_at->>'today')::date;
+  p_probe_base_ms double precision := (p_rules->>'probe_base_ms')::double precision;
+  p_probe_max_ms double precision := (p_rules->>'probe_max_ms')::double precision;
 begin
-  perform 1 from integration i where i.id in (select (e->>'key')::integer from jsonb_array_elements(p_reports) e) order by i.id for update;
-  return query select 'report'::text, r.report_item, null::jsonb, r.report_outcome, r.previous_status, r.health_reason,
-      r.was_exceeded, r.credits_flagged, r.report_key
+  perform 1 from integration i where i.id = any(p_keys) order by i.id for update;
+  update integration i set
+    minute_count = case when i.minute_window = c.minute then i.minute_count + c.minute_n
+      when i.minute_window is null or i.minute_window < c.minute then c.minute_n else i.minute_count end,
+    minute_window = greatest(i.minute_window, c.minute),
+    daily_count = case when i.day_window = c.day then i.daily_count + c.day_n
+      when i.day_window is null or i.day_window < c.day then c.day_n else i.daily_count end,
+    day_window = greatest(i.day_window, c.day),
+    last_used_at = greatest(i.last_used_at, c.last_used),
+    updated_at = greatest(i.updated_at, c.last_used)
+  from jsonb_to_recordset(p_counts) as c(key integer, minute timestamptz, minute_n integer, day date, day_n integer, last_used timestamptz)
+  where i.id = c.key;
+  update integration i set
+    minute_claimed = case when i.claim_minute = r.minute then greatest(0, i.minute_claimed - r.minute_n) else i.minute_claimed end,
+    daily_claimed = case when i.claim_day = r.day then greatest(0, i.daily_claimed - r.day_n) else i.daily_claimed end
+  from jsonb_to_recordset(p_returns) as r(key integer, minute timestamptz, minute_n integer, day date, day_n integer)
+  where i.id = r.key;
+  return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
+      r.was_exceeded, r.credits_flagged, null::integer, r.report_key
     from keypool_report(p_reports, p_at, p_rules) r;
-  return query select 'lease'::text, l.lease_item, l.lease_skipped, null::text, null::text, null::text, null::boolean, null::boolean, l.lease_key
-    from keypool_lease(p_leases, p_at, p_rules) l;
+  return query with want as (
+      select * from rows from (jsonb_to_recordset(p_claims) as (key integer, n integer, probe boolean)) with ordinality as w(key, n, probe, ord)
+    ), granted as (
+      select w.ord, w.key, w.probe, case
+        when w.probe and not (l.health_status = 'unhealthy' and l.probe_due_at <= p_now) then 0
+        else greatest(0, least(w.n,
+          coalesce(l.minute_limit - case when l.claim_minute = p_minute then l.minute_claimed else 0 end, w.n),
+          coalesce(l.daily_limit - case when l.claim_day = p_today then l.daily_claimed else 0 end, w.n)))
+        end as n
+      from want w join integration l on l.id = w.key
+    ), counted as (
+      update integration i set
+        minute_claimed = case when i.claim_minute = p_minute then i.minute_claimed + g.n else g.n end,
+        claim_minute = p_minute,
+        daily_claimed = case when i.claim_day = p_today then i.daily_claimed + g.n else g.n end,
+        claim_day = p_today,
+        probe_due_at = case when g.probe and g.n > 0
+          then p_now + keypool_probe_wait(i.probe_failures, p_probe_base_ms, p_probe_max_ms) else i.probe_due_at end
+      from granted g where i.id = g.key
+      returning g.ord, g.n, i
+    )
+    select 'claim'::text, c.ord::integer, null::text, null::text, null::text, null::boolean, null::boolean, c.n, c.i from counted c;
 end
 $fn$;`;
 
-export const POOL_FUNCTIONS_SQL: readonly string[] = [REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, LEASE_SQL, HEALTH_SQL, REPORT_SQL, APPLY_SQL];
+export const POOL_FUNCTIONS_SQL: readonly string[] = [REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, HEALTH_SQL, REPORT_SQL, SETTLE_SQL];

@@ -1,7 +1,8 @@
 /**
  * The pool functions' named inputs (see pool-functions.sql.ts): a batch's
- * reports and leases, the instant it runs at, and the rules, each one JSON
- * document whose field names the SQL reads, instead of 34 positional arrays.
+ * reports, allowance claims, usage counts and allowance given back, the
+ * instant it runs at, and the rules, each one JSON document whose field names
+ * the SQL reads (instead of positional arrays).
  */
 
 /** One instant of the pool's clock, with the windows the rules count in. */
@@ -14,15 +15,6 @@ export interface PoolTime {
   monthKey: string;
 }
 
-export interface LeaseItem {
-  brandId: string;
-  providerName: string;
-  model: string | null;
-  batch: boolean;
-  /** Keys this lease must not be (the gateway's failover never retries a key it just tried). */
-  exclude: readonly number[];
-}
-
 export interface PoolRules {
   probeBaseMs: number;
   probeMaxMs: number;
@@ -31,8 +23,6 @@ export interface PoolRules {
   rateLimitCooldownMs: number;
   /** Providers whose billing API tells when credits are back. */
   creditProviders: readonly string[];
-  /** The environment variables a key may refer to that are set now. */
-  envAvailable: () => string[];
 }
 
 export interface ReportItem {
@@ -55,29 +45,73 @@ export interface ReportItem {
 }
 
 
+/** A claim of allowance for one key: `n` leases of the current minute and day, or (probe) its due recovery probe. */
+export interface ClaimItem {
+  integrationId: number;
+  n: number;
+  probe: boolean;
+}
+
+/** Leases granted from claimed allowance, written to the key's usage: those of its latest minute, and of the day. */
+export interface CountItem {
+  integrationId: number;
+  minute: Date;
+  minuteN: number;
+  day: string;
+  dayN: number;
+  lastUsedAt: Date;
+}
+
+/** Allowance given back: `minuteN` of the minute it was claimed in, `dayN` of the day. */
+export interface ReturnItem {
+  integrationId: number;
+  minute: Date;
+  minuteN: number;
+  day: string;
+  dayN: number;
+}
+
 export interface PoolInput {
+  /** Every key the batch touches, once: the statement locks them first, in key order. */
+  keys: number[];
   reports: string;
-  leases: string;
+  claims: string;
+  counts: string;
+  returns: string;
   at: string;
   rules: string;
 }
 
-export function poolInput(reports: readonly ReportItem[], leases: readonly LeaseItem[], t: PoolTime, rules: PoolRules, seed: number): PoolInput {
+export interface SettleWork {
+  reports: readonly ReportItem[];
+  claims: readonly ClaimItem[];
+  counts: readonly CountItem[];
+  returns: readonly ReturnItem[];
+}
+
+export function poolInput(work: SettleWork, t: PoolTime, rules: PoolRules): PoolInput {
+  const keys = new Set<number>();
+  for (const items of [work.reports, work.claims, work.counts, work.returns]) for (const item of items) keys.add(item.integrationId);
   return {
-    reports: JSON.stringify(reports.map((r) => ({
+    keys: [...keys],
+    reports: JSON.stringify(work.reports.map((r) => ({
       lease: r.leaseUuid, key: r.integrationId, brand: r.brandId, node: r.nodeId, model: r.model, success: r.success,
       status_code: r.statusCode, error_type: r.errorType, retry_after: r.retryAfterSeconds, probe: r.probe,
       // A decimal string: exact to the micro-dollar (a JSON number could be read as a float).
       cost: r.costUsd, prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, latency_ms: r.latencyMs, first_token_ms: r.firstTokenMs,
     }))),
-    leases: JSON.stringify(leases.map((l) => ({ brand: l.brandId, provider: l.providerName, model: l.model, batch: l.batch, exclude: l.exclude }))),
+    claims: JSON.stringify(work.claims.map((c) => ({ key: c.integrationId, n: c.n, probe: c.probe }))),
+    counts: JSON.stringify(work.counts.map((c) => ({
+      key: c.integrationId, minute: c.minute.toISOString(), minute_n: c.minuteN, day: c.day, day_n: c.dayN, last_used: c.lastUsedAt.toISOString(),
+    }))),
+    returns: JSON.stringify(work.returns.map((r) => ({ key: r.integrationId, minute: r.minute.toISOString(), minute_n: r.minuteN, day: r.day, day_n: r.dayN }))),
     at: JSON.stringify({
       now: t.now.toISOString(), minute: t.minuteStart.toISOString(), today: t.today, month_start: t.monthStart,
-      day_key: t.dayKey, month_key: t.monthKey, seed,
+      day_key: t.dayKey, month_key: t.monthKey,
     }),
     rules: JSON.stringify({
       degraded_after: rules.degradedAfter, unhealthy_after: rules.unhealthyAfter, rate_limit_ms: rules.rateLimitCooldownMs,
-      probe_base_ms: rules.probeBaseMs, probe_max_ms: rules.probeMaxMs, credit_providers: rules.creditProviders, env_available: rules.envAvailable(),
+      probe_base_ms: rules.probeBaseMs, probe_max_ms: rules.probeMaxMs, credit_providers: rules.creditProviders,
     }),
   };
 }

@@ -5,7 +5,7 @@
  * event per brand (split to fit a NOTIFY), tenant-scoped like every event. So
  * a key changes on screen within about `intervalMs`, at most 1000/intervalMs
  * times a second, whatever the lease rate; on the lease path it costs a
- * Map.set.
+ * Map.set (the key's view is read when the flush runs).
  */
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { IntegrationView } from '../keys/index.js';
@@ -47,8 +47,8 @@ function usageOf(v: IntegrationView): KeyUsage {
 }
 
 export class UsageFeed {
-  /** brand → key id → its latest usage, since the last flush. */
-  private pending = new Map<string, Map<number, KeyUsage>>();
+  /** brand → key id → how to read its latest usage, since the last flush (read once, when the flush runs). */
+  private pending = new Map<string, Map<number, () => IntegrationView>>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -60,11 +60,11 @@ export class UsageFeed {
     this.timer.unref();
   }
 
-  /** A lease or report changed this key. */
-  note(brandId: string, view: IntegrationView): void {
+  /** A lease or report changed this key; `view` reads it as it stands (the flush asks it once, however many leases noted the key). */
+  note(brandId: string, integrationId: number, view: () => IntegrationView): void {
     let keys = this.pending.get(brandId);
     if (!keys) this.pending.set(brandId, (keys = new Map()));
-    keys.set(view.id, usageOf(view));
+    keys.set(integrationId, view);
   }
 
   /** Publishes what changed since the last flush (one flush at a time, in order). */
@@ -74,7 +74,7 @@ export class UsageFeed {
     this.pending = new Map();
     this.flushing = this.flushing.then(async () => {
       for (const [brandId, keys] of batch) {
-        for (const usages of chunks([...keys.values()])) await this.bus.publish({ brandId, usages });
+        for (const usages of chunks([...keys.values()].map((view) => usageOf(view())))) await this.bus.publish({ brandId, usages });
       }
     });
     return this.flushing;

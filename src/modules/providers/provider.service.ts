@@ -26,6 +26,8 @@ export interface ProviderKeys {
   providersWithKeys(brandId: string): Promise<string[]>;
   /** Makes the keyless endpoint of a provider exist (or not). */
   setKeyless(db: Queryable, brandId: string, provider: string, keyless: boolean): Promise<() => Promise<void>>;
+  /** A provider's settings changed (committed): whoever holds a copy of its keys and settings reads them again. */
+  settingsChanged(brandId: string, provider: string): void;
 }
 
 export interface ProviderInput {
@@ -118,6 +120,7 @@ export class ProviderService {
       if (custom?.is_key_less) publish = await this.keys.setKeyless(db, brandId, name, true);
       return created;
     }, name);
+    this.keys.settingsChanged(brandId, name);
     await publish();
     return toBrandProvider(name, row)!;
   }
@@ -168,6 +171,7 @@ export class ProviderService {
       row.updatedAt = now;
       return this.configs.save(db, row);
     }, name);
+    this.keys.settingsChanged(brandId, name);
     await publish();
     return toBrandProvider(name, row)!;
   }
@@ -193,6 +197,7 @@ export class ProviderService {
       }
       return provider;
     }, name);
+    this.keys.settingsChanged(brandId, name);
     await publish();
     return provider;
   }

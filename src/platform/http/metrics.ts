@@ -12,9 +12,9 @@ import type { BatchStats } from '../db/statement-batcher.js';
 export interface LiveGauges {
   subscriptions: () => number;
   websockets: () => number;
-  /** Pool batches (leases and reports) run again after a deadlock; stays 0 while keys are locked in one order. */
+  /** Pool batches (reports, allowance claims, usage counts) run again after a deadlock; stays 0 while keys are locked in one order. */
   poolBatchRetries: () => number;
-  /** Pool batches run since start, the leases and reports they held, and their time. */
+  /** Pool batches run since start, the items they held (reports, allowance claims, usage counts), and their time. */
   poolBatches: () => Readonly<BatchStats>;
   /** Failed node-credential secrets since start, and attempts refused for too many of them. */
   credentialFailures: () => Readonly<{ failures: number; throttled: number }>;
@@ -59,8 +59,8 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
     },
   });
   const batches: [string, string, keyof BatchStats][] = [
-    ['keypool_pool_batches_total', 'Lease and report batches run (each one statement and one commit)', 'batches'],
-    ['keypool_pool_batch_items_total', 'Leases and reports those batches held (items / batches: the mean batch size)', 'items'],
+    ['keypool_pool_batches_total', 'Pool batches run: reports, allowance claims and usage counts (each one statement and one commit)', 'batches'],
+    ['keypool_pool_batch_items_total', 'Reports, allowance claims and usage counts those batches held (items / batches: the mean batch size)', 'items'],
     ['keypool_pool_batch_seconds_total', 'Time from a batch\'s start to every item\'s outcome (seconds / batches: the mean batch time)', 'seconds'],
   ];
   for (const [name, help, field] of batches) {

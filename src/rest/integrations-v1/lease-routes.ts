@@ -38,8 +38,8 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
       success: true,
       lease: {
         lease_id: lease.leaseId,
-        integration_id: lease.integration.id,
-        provider_name: lease.integration.providerName,
+        integration_id: lease.integrationId,
+        provider_name: lease.providerName,
         credentials: lease.credentials,
         base_url: lease.baseUrl,
         expires_at: isoSeconds(lease.expiresAt),

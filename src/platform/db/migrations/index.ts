@@ -12,6 +12,7 @@ import { Migration20261124000000_first_token } from './Migration20261124000000_f
 import { Migration20261204120000_credential_parent } from './Migration20261204120000_credential_parent.js';
 import { Migration20261204130000_key_last_error } from './Migration20261204130000_key_last_error.js';
 import { Migration20261204140000_bifrost_clients } from './Migration20261204140000_bifrost_clients.js';
+import { Migration20261204220000_allowance_claims } from './Migration20261204220000_allowance_claims.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -27,4 +28,5 @@ export const migrationsList = [
   { name: 'Migration20261204120000_credential_parent', class: Migration20261204120000_credential_parent },
   { name: 'Migration20261204130000_key_last_error', class: Migration20261204130000_key_last_error },
   { name: 'Migration20261204140000_bifrost_clients', class: Migration20261204140000_bifrost_clients },
+  { name: 'Migration20261204220000_allowance_claims', class: Migration20261204220000_allowance_claims },
 ];

@@ -1,0 +1,164 @@
+/**
+ * Allowance claims: an instance counts leases against a key's minute and
+ * daily limits by claiming a slice of them in one durable update (the claim
+ * statement checks the room under the key's row lock, so the claims of every
+ * instance together never pass a limit), then grants leases from the slice in
+ * memory, without a database round trip.
+ *
+ * A slice is sized to the key's headroom and this instance's demand:
+ * - a key whose limits are small (under 128 a minute, or 2,048 a day) claims
+ *   one lease at a time, or two seconds of this instance's demand, at most a
+ *   sixteenth of its minute limit, and gives back what it has not granted
+ *   after a second without a lease, so a 30-RPM free key is never held
+ *   idle by another instance;
+ * - a roomy key (or one without limits) claims at least 4, up to two seconds
+ *   of demand, at most 64, and keeps what it has not granted until the minute
+ *   turns, so most leases of it never wait on the database.
+ * A slice belongs to the minute it was claimed in; when the minute turns, its
+ * daily part goes back. At shutdown every slice goes back. An instance that
+ * dies loses only its unused slices, until their windows end.
+ */
+import type { IntegrationRecord } from '../keys/index.js';
+import type { PoolTime, ReturnItem } from './pool-input.js';
+
+interface Slice {
+  /** The UTC minute the slice was claimed in (epoch ms). */
+  minute: number;
+  day: string;
+  left: number;
+  lastUse: number;
+  /** A key with small limits: its unused slice goes back when idle. */
+  tight: boolean;
+}
+
+/** The largest slice, and the smallest one of a roomy key. */
+const MAX_SLICE = 64;
+const ROOMY_SLICE = 4;
+/** Seconds of this instance's demand a slice covers. */
+const SLICE_SECONDS = 2;
+/** How long a small key's unused slice stays without a lease before it goes back. */
+const IDLE_MS = 1000;
+
+/** The most one claim of the key may ask for: a sixteenth of its minute limit, a 256th of its daily one, at most 64; at least 1. */
+export function sliceCap(k: Pick<IntegrationRecord, 'minuteLimit' | 'dailyLimit'>): number {
+  let cap = MAX_SLICE;
+  if (k.minuteLimit !== null && k.minuteLimit !== undefined) cap = Math.min(cap, Math.floor(k.minuteLimit / 16));
+  if (k.dailyLimit !== null && k.dailyLimit !== undefined) cap = Math.min(cap, Math.floor(k.dailyLimit / 256));
+  return Math.max(1, cap);
+}
+
+export class Allowance {
+  private readonly slices = new Map<number, Slice>();
+  /** Slices replaced by a newer minute's, to give back at the next tick. */
+  private readonly stale: ReturnItem[] = [];
+  /** Leases per key in the current and the previous second (a sliding estimate of this instance's demand). */
+  private readonly recent = new Map<number, Rate>();
+
+  /** Leases this instance may still grant for the key in the current minute. */
+  held(integrationId: number, t: PoolTime): number {
+    const slice = this.slices.get(integrationId);
+    return slice && slice.minute === t.minuteStart.getTime() && slice.day === t.today ? slice.left : 0;
+  }
+
+  /** Grants one lease from the held slice; false when there is none. */
+  take(integrationId: number, t: PoolTime, at = performance.now()): boolean {
+    if (this.held(integrationId, t) === 0) return false;
+    const slice = this.slices.get(integrationId)!;
+    slice.left--;
+    slice.lastUse = at;
+    this.noteDemand(integrationId, at);
+    return true;
+  }
+
+  /** How many leases to claim for the key now (the one wanted included). */
+  sliceSize(integrationId: number, limits: Pick<IntegrationRecord, 'minuteLimit' | 'dailyLimit'>, at = performance.now()): number {
+    const cap = sliceCap(limits);
+    const demand = Math.ceil(this.demand(integrationId, at) * SLICE_SECONDS);
+    const floor = cap >= 2 * ROOMY_SLICE ? ROOMY_SLICE : 1;
+    return Math.max(1, Math.min(cap, Math.max(floor, demand)));
+  }
+
+  /** Leases a claim got beyond the one it was made for: held for the next leases of the key in this minute. */
+  hold(integrationId: number, n: number, limits: Pick<IntegrationRecord, 'minuteLimit' | 'dailyLimit'>, t: PoolTime, at = performance.now()): void {
+    const tight = sliceCap(limits) < 2 * ROOMY_SLICE;
+    const slice = this.slices.get(integrationId);
+    if (slice && slice.minute === t.minuteStart.getTime() && slice.day === t.today) {
+      slice.left += n;
+      slice.lastUse = at;
+      slice.tight = tight;
+    } else {
+      // An older slice is of a past minute: the next tick gives its daily part back.
+      if (slice && slice.left > 0) this.stale.push(...this.returnOf(integrationId, slice, t));
+      this.slices.set(integrationId, { minute: t.minuteStart.getTime(), day: t.today, left: n, lastUse: at, tight });
+    }
+  }
+
+  /** Notes a lease granted by a claim (slices are sized on demand). */
+  claimed(integrationId: number, at = performance.now()): void {
+    this.noteDemand(integrationId, at);
+  }
+
+  /** Forgets the key's slice (the key is gone, or cannot be leased): what it held goes back. */
+  drop(integrationId: number, t: PoolTime): ReturnItem[] {
+    const slice = this.slices.get(integrationId);
+    this.slices.delete(integrationId);
+    this.recent.delete(integrationId);
+    return slice && slice.left > 0 ? this.returnOf(integrationId, slice, t) : [];
+  }
+
+  /** What goes back now: slices of a past minute, and small keys' slices idle for a second. */
+  idle(t: PoolTime, at = performance.now()): ReturnItem[] {
+    const back: ReturnItem[] = this.stale.splice(0);
+    for (const [id, slice] of this.slices) {
+      const current = slice.minute === t.minuteStart.getTime() && slice.day === t.today;
+      if (current && (!slice.tight || at - slice.lastUse < IDLE_MS)) continue;
+      this.slices.delete(id);
+      if (slice.left > 0) back.push(...this.returnOf(id, slice, t));
+    }
+    for (const [id, rate] of this.recent) if (at - rate.start > 2000) this.recent.delete(id);
+    return back;
+  }
+
+  /** Every slice, given back (shutdown). */
+  all(t: PoolTime): ReturnItem[] {
+    const back = [...this.stale.splice(0)];
+    for (const [id, slice] of this.slices) if (slice.left > 0) back.push(...this.returnOf(id, slice, t));
+    this.slices.clear();
+    return back;
+  }
+
+  /** What of a slice can still go back at `t`: its minute's part while that minute lasts, its daily part while that day lasts. */
+  private returnOf(integrationId: number, slice: Slice, t: PoolTime): ReturnItem[] {
+    if (slice.day !== t.today) return [];
+    const sameMinute = slice.minute === t.minuteStart.getTime();
+    return [{ integrationId, minute: new Date(slice.minute), minuteN: sameMinute ? slice.left : 0, day: slice.day, dayN: slice.left }];
+  }
+
+  private noteDemand(integrationId: number, at: number): void {
+    this.roll(integrationId, at).current++;
+  }
+
+  /** Leases of the key per second here: this second's count plus the previous second's share of the last 1,000 ms. */
+  private demand(integrationId: number, at: number): number {
+    const rate = this.roll(integrationId, at);
+    return rate.current + rate.previous * (1 - (at - rate.start) / 1000);
+  }
+
+  private roll(integrationId: number, at: number): Rate {
+    let rate = this.recent.get(integrationId);
+    if (!rate) this.recent.set(integrationId, (rate = { start: at, current: 0, previous: 0 }));
+    if (at - rate.start >= 1000) {
+      const seconds = Math.floor((at - rate.start) / 1000);
+      rate.previous = seconds === 1 ? rate.current : 0;
+      rate.current = 0;
+      rate.start += seconds * 1000;
+    }
+    return rate;
+  }
+}
+
+interface Rate {
+  start: number;
+  current: number;
+  previous: number;
+}

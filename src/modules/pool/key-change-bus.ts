@@ -1,0 +1,62 @@
+/**
+ * The integration event bus as the pool sees it: every event published on
+ * this instance tells the key book, before it goes out, that the keys of that
+ * brand's provider changed, so the request that made the change is answered
+ * only once this instance's next lease will see it. (Events published by other
+ * instances tell it as they arrive: see keyChangesOf.)
+ */
+import type { EventBus } from '../../platform/events/event-bus.js';
+import type { EventCodec } from '../../platform/events/pg-notify-bus.js';
+import type { IntegrationEvent } from '../keys/index.js';
+import type { UsageChanged } from './usage-feed.js';
+
+export type KeysChanged = (brandId: string, providerName?: string) => void;
+
+export class KeyChangeBus implements EventBus<IntegrationEvent> {
+  constructor(
+    private readonly inner: EventBus<IntegrationEvent>,
+    private readonly changed: KeysChanged,
+  ) {}
+
+  async publish(event: IntegrationEvent): Promise<void> {
+    this.changed(event.brandId, event.integration.providerName);
+    await this.inner.publish(event);
+  }
+
+  subscribe(listener: (event: IntegrationEvent) => void): () => void {
+    return this.inner.subscribe(listener);
+  }
+
+  /** The live bus's local subscribers (for tests and /metrics). */
+  listenerCount(): number {
+    return (this.inner as { listenerCount?: () => number }).listenerCount?.() ?? 0;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** A codec that tells `changed` of every event it decodes from the wire (any instance's). */
+export function keyChangesOf(codec: EventCodec<IntegrationEvent>, changed: () => KeysChanged): EventCodec<IntegrationEvent> {
+  return {
+    encode: (event) => codec.encode(event),
+    async decode(payload) {
+      const event = await codec.decode(payload);
+      if (event) changed()(event.brandId, event.integration.providerName);
+      return event;
+    },
+  };
+}
+
+/** A codec that hands every usage event it decodes from the wire (any instance's) to `seen` (the pool's copy of the keys). */
+export function usageSeenBy(codec: EventCodec<UsageChanged>, seen: () => (event: UsageChanged) => void): EventCodec<UsageChanged> {
+  return {
+    encode: (event) => codec.encode(event),
+    async decode(payload) {
+      const event = await codec.decode(payload);
+      if (event) seen()(event);
+      return event;
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * The pool's selection rule, as pure functions over the keys an instance
+ * holds in memory (the key book): why a key cannot serve a lease now (the
+ * first reason that applies, in the documented order), when it frees up by
+ * itself, and which eligible key is picked. No I/O, no clock, no randomness of
+ * its own: time comes in a PoolTime, the weighted draw as numbers in [0, 1).
+ *
+ * The minute and daily limits are judged on the allowance every instance has
+ * claimed of them (as the database last said) plus what this instance holds
+ * unused: a key with room is eligible here, and the claim that follows is
+ * what keeps the limit exact.
+ */
+import { modelAllowed, utcMinuteStart, type IntegrationRecord } from '../keys/index.js';
+import { toDate } from '../../platform/time/dates.js';
+import type { SkipReason } from './lease-errors.js';
+import type { PoolTime } from './pool-input.js';
+
+/** What a lease asks of a key. */
+export interface LeaseAsk {
+  model: string | null;
+  batch: boolean;
+  /** The allow-listed environment variables that are set now. */
+  envAvailable: ReadonlySet<string>;
+}
+
+/** A key as selection sees it: the stored record, and the leases this instance may still grant from its claimed allowance. */
+export interface PoolKey {
+  record: IntegrationRecord;
+  /** Leases this instance holds for the key in the current minute (claimed, not yet granted). */
+  held: number;
+}
+
+const dayOf = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10));
+
+/** Allowance claimed of the key's limits in the current minute and day (a past window reads as 0). */
+export function claimedOf(k: IntegrationRecord, t: PoolTime): { minute: number; day: number } {
+  const minute = toDate(k.claimMinute ?? null);
+  return {
+    minute: minute !== null && minute.getTime() === t.minuteStart.getTime() ? (k.minuteClaimed ?? 0) : 0,
+    day: dayOf(k.claimDay) === t.today ? (k.dailyClaimed ?? 0) : 0,
+  };
+}
+
+const isAfter = (v: unknown, now: Date) => {
+  const d = toDate(v as Date | string | null | undefined);
+  return d !== null && d.getTime() > now.getTime();
+};
+
+/**
+ * Why the key cannot serve the lease at `t` (null: it can). Checked in this order, the first
+ * that applies is the reason: inactive; credential unreadable; not a batch key (for a batch
+ * lease); an environment variable it refers to is unavailable; out of credits (a 402) until its
+ * time, or until a billing sync; the model not allowed; unhealthy until its recovery probe is
+ * due; cooling down after a 429; spend-blocked in the current period; the minute limit, then the
+ * daily limit, claimed in full in the current window (what this instance holds counts as room).
+ */
+export function skipReason(key: PoolKey, ask: LeaseAsk, t: PoolTime): SkipReason | null {
+  const k = key.record;
+  if (!k.isActive) return 'inactive';
+  if (k.credentialError) return 'credential_unreadable';
+  if (ask.batch && !k.useForBatchApi) return 'not_batch';
+  if ((k.envRefs ?? []).some((name) => !ask.envAvailable.has(name))) return 'environment_unset';
+  if (k.outOfCreditsAt && (k.outOfCreditsUntil === null || k.outOfCreditsUntil === undefined || isAfter(k.outOfCreditsUntil, t.now))) return 'out_of_credits';
+  if (ask.model !== null && !modelAllowed(k.models, k.blacklistedModels, ask.model)) return 'model_not_allowed';
+  if (k.healthStatus === 'unhealthy' && (k.probeDueAt === null || k.probeDueAt === undefined || isAfter(k.probeDueAt, t.now))) return 'unhealthy';
+  if (isAfter(k.cooldownUntil, t.now)) return 'cooling_down';
+  if (k.spendLimitExceeded && k.spendLimitAction === 'block'
+    && k.spendExceededPeriod === (k.spendLimitPeriod === 'daily' ? t.dayKey : t.monthKey)) return 'spend_blocked';
+  if (key.held > 0) return null;
+  const claimed = claimedOf(k, t);
+  if (k.minuteLimit !== null && k.minuteLimit !== undefined && claimed.minute >= k.minuteLimit) return 'minute_limit';
+  if (k.dailyLimit !== null && k.dailyLimit !== undefined && claimed.day >= k.dailyLimit) return 'daily_limit';
+  return null;
+}
+
+/** When a skipped key frees up by itself (null: never, or not until something else happens). */
+export function skipUntil(key: PoolKey, reason: SkipReason, t: PoolTime): Date | null {
+  const k = key.record;
+  switch (reason) {
+    case 'out_of_credits':
+      return toDate(k.outOfCreditsUntil ?? null);
+    case 'unhealthy':
+      return toDate(k.probeDueAt ?? null);
+    case 'cooling_down':
+      return toDate(k.cooldownUntil ?? null);
+    case 'spend_blocked': {
+      const next = k.spendLimitPeriod === 'daily'
+        ? new Date(`${t.today}T00:00:00.000Z`).getTime() + 86_400_000
+        : Date.UTC(t.now.getUTCFullYear(), t.now.getUTCMonth() + 1, 1);
+      return new Date(next);
+    }
+    case 'minute_limit':
+      return new Date(utcMinuteStart(t.now).getTime() + 60_000);
+    case 'daily_limit':
+      return new Date(new Date(`${t.today}T00:00:00.000Z`).getTime() + 86_400_000);
+    default:
+      return null;
+  }
+}
+
+/** A due recovery probe: an unhealthy key that is eligible (its probe time has come) is tried before any other. */
+export const isProbe = (k: IntegrationRecord) => k.healthStatus === 'unhealthy';
+
+/**
+ * The eligible key to lease, in the pool's order: a due recovery probe first, positive weights
+ * before zero, priority, healthy before degraded, then weighted random (Efraimidis–Spirakis: the
+ * largest ln(1 - u) / weight). `draw()` gives one uniform draw in [0, 1) per candidate, in order.
+ */
+export function pickKey<K extends PoolKey>(eligible: readonly K[], draw: () => number): K | null {
+  let best: K | null = null;
+  let bestRank: number[] = [];
+  for (const key of eligible) {
+    const k = key.record;
+    const weight = Number(k.weight);
+    const random = weight > 0 ? Math.log(1 - draw()) / weight : Number.NEGATIVE_INFINITY;
+    const rank = [isProbe(k) ? 1 : 0, weight > 0 ? 1 : 0, k.priority, k.healthStatus === 'degraded' ? 0 : 1, random];
+    if (best === null || compareRanks(rank, bestRank) > 0) {
+      best = key;
+      bestRank = rank;
+    }
+  }
+  return best;
+}
+
+function compareRanks(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i] ? 1 : -1;
+  return 0;
+}

@@ -1,0 +1,112 @@
+/**
+ * Allowance claims (src/modules/pool/allowance.ts): leases are counted from slices of a key's
+ * limits that an instance claims in one durable update, so most leases never wait on the
+ * database; a small free-tier key is claimed one lease at a time, so no instance holds it idle;
+ * unused allowance goes back when idle, and at shutdown; the leases granted reach the key's
+ * usage counts exactly. Two instances of one deployment, real PostgreSQL.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
+import { poolClient } from '../support/pool.js';
+
+let a: TestApp;
+let b: TestApp;
+let sql: pg.Pool;
+let brandId: string;
+let token: string;
+let keys: ReturnType<typeof poolClient>;
+
+beforeAll(async () => {
+  a = await createTestApp();
+  b = await createPeerApp(a);
+  sql = new pg.Pool({ connectionString: a.databaseUrl, max: 2 });
+  const brand = await a.createBrand('Claims');
+  brandId = brand.brandId;
+  token = brand.token;
+  keys = poolClient(a, brand.token);
+});
+afterAll(async () => {
+  await sql.end();
+  await b.close();
+  await a.close();
+});
+
+const leaseOn = (t: TestApp, providerName: string) => t.app.services.leases.leaseKey(brandId, { providerName });
+const leasedId = async (t: TestApp, providerName: string) => {
+  const outcome = await leaseOn(t, providerName);
+  return outcome.kind === 'leased' ? outcome.lease.integrationId : outcome.kind;
+};
+const state = async (id: number) => (await sql.query(
+  'select minute_claimed, minute_count from integration where id = $1', [id])).rows[0] as { minute_claimed: number; minute_count: number };
+
+describe('allowance claims', () => {
+  it('serve a roomy key\'s leases from a few claims, and its usage counts every lease exactly', async () => {
+    const id = await keys.addKey('deepseek');
+    const before = { ...a.app.services.leases.batchStats };
+    for (let i = 0; i < 40; i++) expect(await leasedId(a, 'deepseek')).toBe(id);
+    // A claim of 4, then slices sized to the demand: a handful of statements for 40 leases.
+    expect(a.app.services.leases.batchStats.batches - before.batches).toBeLessThan(10);
+    await a.app.services.leases.writeGrantedCounts();
+    const after = await state(id);
+    expect(after.minute_count).toBe(40);
+    expect(after.minute_claimed).toBeGreaterThanOrEqual(40);
+    // Read through the API, the count is the same (a read writes what this instance granted first).
+    expect((await a.rest('GET', `/api/v1/integrations/${id}`, { token })).body.integration.minute_count).toBe(40);
+  });
+
+  it('claim a small free-tier key one lease at a time, so another instance is never kept from it', async () => {
+    const id = await keys.addKey('xai', { minute_limit: 3 });
+    expect(await leasedId(a, 'xai')).toBe(id);
+    expect(await leasedId(b, 'xai')).toBe(id);
+    expect(await leasedId(b, 'xai')).toBe(id);
+    // Three granted, three claimed: the limit is reached on both instances, and nothing is held unused.
+    for (const t of [a, b]) expect((await leaseOn(t, 'xai')).kind).toBe('refused');
+    expect((await state(id)).minute_claimed).toBe(3);
+  });
+
+  it('give back what a key with small limits did not use once it has been idle for a second', async () => {
+    const id = await keys.addKey('perplexity', { minute_limit: 100 });
+    // Leases in a row: slices grow with the demand (at most 6 for this key), so one is held part-used.
+    for (let i = 0; i < 12; i++) expect(await leasedId(a, 'perplexity')).toBe(id);
+    await a.app.services.leases.writeGrantedCounts();
+    const busy = await state(id);
+    expect(busy.minute_count).toBe(12);
+    expect(busy.minute_claimed).toBeGreaterThan(12);
+    let idle = busy;
+    for (let wait = 0; wait < 30 && idle.minute_claimed !== 12; wait++) {
+      await new Promise((r) => setTimeout(r, 100));
+      idle = await state(id);
+    }
+    expect(idle).toEqual({ minute_claimed: 12, minute_count: 12 });
+  });
+
+  it('see a cooldown another instance\'s report set (a 429 publishes no key event) within the usage feed\'s interval', async () => {
+    const primary = await keys.addKey('nebius', { is_primary: true });
+    const spare = await keys.addKey('nebius');
+    // The keys' creation events reach every instance (and drop its copy) first: what follows must
+    // come through the usage feed, not through a copy read again.
+    await new Promise((r) => setTimeout(r, 500));
+    // Instance a's copy of the keys is loaded, and serves the primary key.
+    expect(await leasedId(a, 'nebius')).toBe(primary);
+    const onB = await leaseOn(b, 'nebius');
+    if (onB.kind !== 'leased') throw new Error(onB.kind);
+    expect(onB.lease.integrationId).toBe(primary);
+    await b.app.services.leases.reportUsage(brandId, { leaseId: onB.lease.leaseId, success: false, statusCode: 429, retryAfterSeconds: 30 });
+    // Instance a still holds part of its claimed slice of the primary key, so only the feed can tell it.
+    await new Promise((r) => setTimeout(r, 3 * a.config.usageFeedIntervalMs));
+    expect(await leasedId(a, 'nebius')).toBe(spare);
+  });
+
+  it('give back what an instance holds when it shuts down', async () => {
+    const id = await keys.addKey('parasail', { minute_limit: 10_000 });
+    const peer = await createPeerApp(a);
+    const outcome = await peer.app.services.leases.leaseKey(brandId, { providerName: 'parasail' });
+    expect(outcome.kind).toBe('leased');
+    // A roomy key: the claim took a slice (4) and keeps the rest until the minute turns...
+    expect((await state(id)).minute_claimed).toBe(4);
+    await peer.close();
+    // ...or until the instance stops: one lease claimed, one counted.
+    expect(await state(id)).toEqual({ minute_claimed: 1, minute_count: 1 });
+  });
+});

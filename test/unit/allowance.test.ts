@@ -1,0 +1,73 @@
+/** How an instance sizes, holds and gives back allowance claimed of a key's limits (src/modules/pool/allowance.ts). */
+import { describe, expect, it } from 'vitest';
+import { Allowance, sliceCap } from '../../src/modules/pool/allowance.js';
+import type { PoolTime } from '../../src/modules/pool/pool-input.js';
+
+const timeAt = (iso: string): PoolTime => {
+  const now = new Date(iso);
+  return {
+    now, minuteStart: new Date(Math.floor(now.getTime() / 60_000) * 60_000), today: iso.slice(0, 10),
+    monthStart: `${iso.slice(0, 7)}-01`, dayKey: iso.slice(0, 10), monthKey: iso.slice(0, 7),
+  };
+};
+const t0 = timeAt('2026-03-01T10:00:05.000Z');
+const none = { minuteLimit: null, dailyLimit: null };
+
+describe('a claim\'s size', () => {
+  it('is at most a sixteenth of a minute limit and a 256th of a daily one, 64 at most, 1 at least', () => {
+    expect(sliceCap(none)).toBe(64);
+    expect(sliceCap({ minuteLimit: 30, dailyLimit: null })).toBe(1);
+    expect(sliceCap({ minuteLimit: 100, dailyLimit: null })).toBe(6);
+    expect(sliceCap({ minuteLimit: 10_000, dailyLimit: null })).toBe(64);
+    expect(sliceCap({ minuteLimit: 10_000, dailyLimit: 1_000 })).toBe(3);
+  });
+
+  it('is one lease for a small key without demand, four for a roomy one, and grows with two seconds of demand up to the cap', () => {
+    const a = new Allowance();
+    expect(a.sliceSize(1, { minuteLimit: 30, dailyLimit: null }, 0)).toBe(1);
+    expect(a.sliceSize(2, none, 0)).toBe(4);
+    for (let i = 0; i < 10; i++) a.claimed(3, i * 10);
+    expect(a.sliceSize(3, { minuteLimit: 100, dailyLimit: null }, 100)).toBe(6);
+    expect(a.sliceSize(3, none, 100)).toBe(20);
+    for (let i = 0; i < 100; i++) a.claimed(3, 100 + i);
+    expect(a.sliceSize(3, none, 200)).toBe(64);
+  });
+});
+
+describe('a held slice', () => {
+  it('grants leases until it is used up', () => {
+    const a = new Allowance();
+    a.hold(1, 2, none, t0, 0);
+    expect(a.take(1, t0, 1)).toBe(true);
+    expect(a.take(1, t0, 2)).toBe(true);
+    expect(a.take(1, t0, 3)).toBe(false);
+    expect(a.held(1, t0)).toBe(0);
+  });
+
+  it('of a small key goes back after a second without a lease; a roomy key\'s stays for its minute', () => {
+    const a = new Allowance();
+    a.hold(1, 3, { minuteLimit: 100, dailyLimit: null }, t0, 0);
+    a.hold(2, 3, none, t0, 0);
+    expect(a.idle(t0, 500)).toEqual([]);
+    expect(a.idle(t0, 1_500)).toEqual([{ integrationId: 1, minute: t0.minuteStart, minuteN: 3, day: '2026-03-01', dayN: 3 }]);
+    expect(a.held(2, t0)).toBe(3);
+  });
+
+  it('belongs to its minute: when the minute turns, only its daily part goes back; a day later, nothing', () => {
+    const a = new Allowance();
+    a.hold(2, 3, none, t0, 0);
+    const next = timeAt('2026-03-01T10:01:00.000Z');
+    expect(a.held(2, next)).toBe(0);
+    expect(a.idle(next, 10)).toEqual([{ integrationId: 2, minute: t0.minuteStart, minuteN: 0, day: '2026-03-01', dayN: 3 }]);
+    a.hold(2, 2, none, next, 20);
+    expect(a.all(timeAt('2026-03-02T00:00:00.000Z'))).toEqual([]);
+  });
+
+  it('all goes back at shutdown', () => {
+    const a = new Allowance();
+    a.hold(1, 3, none, t0, 0);
+    a.hold(2, 1, { minuteLimit: 50, dailyLimit: null }, t0, 0);
+    expect(a.all(t0).map((r) => [r.integrationId, r.minuteN, r.dayN])).toEqual([[1, 3, 3], [2, 1, 1]]);
+    expect(a.held(1, t0)).toBe(0);
+  });
+});
