@@ -37,20 +37,8 @@ export class KeyChangeBus implements EventBus<IntegrationEvent> {
   }
 }
 
-/** A codec that tells `changed` of every event it decodes from the wire (any instance's). */
-export function keyChangesOf(codec: EventCodec<IntegrationEvent>, changed: () => KeysChanged): EventCodec<IntegrationEvent> {
-  return {
-    encode: (event) => codec.encode(event),
-    async decode(payload) {
-      const event = await codec.decode(payload);
-      if (event) changed()(event.brandId, event.integration.providerName);
-      return event;
-    },
-  };
-}
-
-/** A codec that hands every usage event it decodes from the wire (any instance's) to `seen` (the pool's copy of the keys). */
-export function usageSeenBy(codec: EventCodec<UsageChanged>, seen: () => (event: UsageChanged) => void): EventCodec<UsageChanged> {
+/** A codec that hands every event it decodes from the wire (any instance's) to `seen` as well. */
+function seenOnDecode<E>(codec: EventCodec<E>, seen: () => (event: E) => void): EventCodec<E> {
   return {
     encode: (event) => codec.encode(event),
     async decode(payload) {
@@ -60,3 +48,11 @@ export function usageSeenBy(codec: EventCodec<UsageChanged>, seen: () => (event:
     },
   };
 }
+
+/** A codec that tells `changed` of every key event it decodes (the pool drops its copy of that provider's keys). */
+export const keyChangesOf = (codec: EventCodec<IntegrationEvent>, changed: () => KeysChanged): EventCodec<IntegrationEvent> =>
+  seenOnDecode(codec, () => (event) => changed()(event.brandId, event.integration.providerName));
+
+/** A codec that hands every usage event it decodes to `seen` (the pool's copy of the keys learns other instances' cooldowns). */
+export const usageSeenBy = (codec: EventCodec<UsageChanged>, seen: () => (event: UsageChanged) => void): EventCodec<UsageChanged> =>
+  seenOnDecode(codec, seen);
