@@ -44,13 +44,16 @@ describe('a held slice', () => {
     expect(a.held(1, t0)).toBe(0);
   });
 
-  it('of a small key goes back after a second without a lease; a roomy key\'s stays for its minute', () => {
+  it('of a small key goes back after a second without a lease; a roomy key\'s after ten', () => {
     const a = new Allowance();
     a.hold(1, 3, { minuteLimit: 100, dailyLimit: null }, t0, 0);
     a.hold(2, 3, none, t0, 0);
     expect(a.idle(t0, 500)).toEqual([]);
     expect(a.idle(t0, 1_500)).toEqual([{ integrationId: 1, minute: t0.minuteStart, minuteN: 3, day: '2026-03-01', dayN: 3 }]);
     expect(a.held(2, t0)).toBe(3);
+    expect(a.take(2, t0, 9_000)).toBe(true);
+    expect(a.idle(t0, 18_000)).toEqual([]);
+    expect(a.idle(t0, 19_500)).toEqual([{ integrationId: 2, minute: t0.minuteStart, minuteN: 2, day: '2026-03-01', dayN: 2 }]);
   });
 
   it('belongs to its minute: when the minute turns, only its daily part goes back; a day later, nothing', () => {

@@ -13,7 +13,8 @@
  *   idle by another instance;
  * - a roomy key (or one without limits) claims at least 4, up to two seconds
  *   of demand, at most 64, and keeps what it has not granted until the minute
- *   turns, so most leases of it never wait on the database.
+ *   turns or ten seconds pass without a lease, so most leases of it never wait
+ *   on the database.
  * A slice belongs to the minute it was claimed in; when the minute turns, its
  * daily part goes back. At shutdown every slice goes back. An instance that
  * dies loses only its unused slices, until their windows end.
@@ -38,6 +39,8 @@ const ROOMY_SLICE = 4;
 const SLICE_SECONDS = 2;
 /** How long a small key's unused slice stays without a lease before it goes back. */
 const IDLE_MS = 1000;
+/** And a roomy key's (so many instances never sit on a mid-sized key's allowance for a whole minute). */
+const ROOMY_IDLE_MS = 10_000;
 
 /** The most one claim of the key may ask for: a sixteenth of its minute limit, a 256th of its daily one, at most 64; at least 1. */
 export function sliceCap(k: Pick<IntegrationRecord, 'minuteLimit' | 'dailyLimit'>): number {
@@ -106,12 +109,12 @@ export class Allowance {
     return slice && slice.left > 0 ? this.returnOf(integrationId, slice, t) : [];
   }
 
-  /** What goes back now: slices of a past minute, and small keys' slices idle for a second. */
+  /** What goes back now: slices of a past minute, small keys' slices idle for a second, roomy keys' idle for ten. */
   idle(t: PoolTime, at = performance.now()): ReturnItem[] {
     const back: ReturnItem[] = this.stale.splice(0);
     for (const [id, slice] of this.slices) {
       const current = slice.minute === t.minuteStart.getTime() && slice.day === t.today;
-      if (current && (!slice.tight || at - slice.lastUse < IDLE_MS)) continue;
+      if (current && at - slice.lastUse < (slice.tight ? IDLE_MS : ROOMY_IDLE_MS)) continue;
       this.slices.delete(id);
       if (slice.left > 0) back.push(...this.returnOf(id, slice, t));
     }
