@@ -1,6 +1,7 @@
-/** How an instance sizes, holds and gives back allowance claimed of a key's limits (src/modules/pool/allowance.ts). */
+/** How an instance sizes, holds and gives back allowance claimed of a key's limits (src/modules/pool/allowance.ts), and keeps the leases it granted until they are written (granted-counts.ts). */
 import { describe, expect, it } from 'vitest';
 import { Allowance, sliceCap } from '../../src/modules/pool/allowance.js';
+import { GrantedCounts } from '../../src/modules/pool/granted-counts.js';
 import type { PoolTime } from '../../src/modules/pool/pool-input.js';
 
 const timeAt = (iso: string): PoolTime => {
@@ -72,5 +73,32 @@ describe('a held slice', () => {
     a.hold(2, 1, { minuteLimit: 50, dailyLimit: null }, t0, 0);
     expect(a.all(t0).map((r) => [r.integrationId, r.minuteN, r.dayN])).toEqual([[1, 3, 3], [2, 1, 1]]);
     expect(a.held(1, t0)).toBe(0);
+  });
+});
+
+describe('leases granted from a slice, until written to the key\'s usage', () => {
+  it('count in the key\'s view while noted and while being written, and are noted again when a write fails', () => {
+    const counts = new GrantedCounts();
+    counts.note(7, t0);
+    counts.note(7, t0);
+    counts.note(8, t0);
+    expect(counts.of(7, t0)).toEqual({ minute: 2, day: 2, lastUsedAt: t0.now });
+    const first = counts.drain();
+    expect(counts.of(7, t0).day).toBe(2);
+    counts.written(first, false);
+    expect(counts.of(7, t0).day).toBe(2);
+    const second = counts.drain();
+    counts.note(7, t0);
+    counts.written(second, true);
+    expect(counts.of(7, t0)).toMatchObject({ minute: 1, day: 1 });
+    expect(counts.of(8, t0).day).toBe(0);
+  });
+
+  it('keep only the newer minute\'s count when the minute turns before they are written, and the whole day\'s', () => {
+    const counts = new GrantedCounts();
+    counts.note(7, t0);
+    const next = timeAt('2026-03-01T10:01:10.000Z');
+    counts.note(7, next);
+    expect(counts.drain()).toEqual([{ integrationId: 7, minute: next.minuteStart, minuteN: 1, day: '2026-03-01', dayN: 2, lastUsedAt: next.now }]);
   });
 });

@@ -11,8 +11,8 @@ import type { CountItem, PoolTime } from './pool-input.js';
 
 export class GrantedCounts {
   private readonly pending = new Map<number, CountItem>();
-  /** Drained for a batch that has not answered yet: still counted in `of`, so a view never dips while they are written. */
-  private readonly writing = new Set<CountItem>();
+  /** Drained for a batch that has not answered yet, by key: still counted in `of`, so a view never dips while they are written. */
+  private readonly writing = new Map<number, Set<CountItem>>();
 
   /** One lease of the key granted at `t`. */
   note(integrationId: number, t: PoolTime): void {
@@ -40,7 +40,7 @@ export class GrantedCounts {
       if (out.lastUsedAt === null || p.lastUsedAt > out.lastUsedAt) out.lastUsedAt = p.lastUsedAt;
     };
     add(this.pending.get(integrationId));
-    for (const p of this.writing) add(p);
+    for (const p of this.writing.get(integrationId) ?? []) add(p);
     return out;
   }
 
@@ -52,14 +52,20 @@ export class GrantedCounts {
   drain(): CountItem[] {
     const items = [...this.pending.values()];
     this.pending.clear();
-    for (const item of items) this.writing.add(item);
+    for (const item of items) {
+      let forKey = this.writing.get(item.integrationId);
+      if (!forKey) this.writing.set(item.integrationId, (forKey = new Set()));
+      forKey.add(item);
+    }
     return items;
   }
 
   /** Counts a batch wrote (the key's copy now holds them), or failed to write (they are noted again, for the next batch). */
   written(items: readonly CountItem[], ok: boolean): void {
     for (const item of items) {
-      this.writing.delete(item);
+      const forKey = this.writing.get(item.integrationId);
+      forKey?.delete(item);
+      if (forKey?.size === 0) this.writing.delete(item.integrationId);
       if (!ok) this.restore(item);
     }
   }
