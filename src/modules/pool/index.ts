@@ -1,8 +1,9 @@
 /**
- * The pool at work: allowance, health, selection, leases (the best eligible
- * key, counted atomically in PostgreSQL) and usage reports (health,
- * cooldowns, spend), with their SQL functions (pool-functions.sql.ts), the
- * lease tokens and the live usage feed. Invariants: no limit is ever
+ * The pool at work: allowance claims (allowance.ts), the instance's copy of
+ * the keys (key-book.ts), selection (selection.ts), leases (the best eligible
+ * key, picked in memory and counted from allowance claimed in PostgreSQL) and
+ * usage reports (health, cooldowns, spend), with their SQL functions
+ * (pool-functions.sql.ts), the lease tokens and the live usage feed. Invariants: no limit is ever
  * overshot; a credential is decrypted only here; a lease is reported at most
  * once. Builds on keys/. Callers: app.ts, graphql/, rest/, gateway/.
  */
