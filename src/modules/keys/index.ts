@@ -13,7 +13,7 @@ export { HealthStatusEnum, IntegrationType } from './integration.types.js';
 export { validateProvider, type CreateIntegrationInput, type IntegrationSettings } from './integration-input.js';
 export { RECORD_COLUMNS } from './key-columns.js';
 export { IntegrationRepository, rowToRecord, type BillingClaim, type BillingFigures } from './integration.repository.js';
-export { normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
+export { countsAt, normalizeDecimal, spendUsage, toIntegrationView, type IntegrationRecord, type IntegrationView } from './integration.view.js';
 export { CredentialVault } from './credential-vault.js';
 export { isServerVariable, type EnvReferences } from './env-references.js';
 export { resolveDocument, type KeyDocument, type KeyView, type SecretView } from './key-document.js';

@@ -7,7 +7,7 @@ import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integra
 import type { KeyView } from './key-document.js';
 import { currentCounts, utcDay, utcMonthStart } from './limits.js';
 import { isSpendExceeded } from './spend.js';
-import { toDate as asDate } from '../../platform/time/dates.js';
+import { toDate as asDate, toDay } from '../../platform/time/dates.js';
 
 export interface IntegrationView {
   id: number;
@@ -139,8 +139,6 @@ export function normalizeDecimal(value: string | null): string | null {
 /** Spend in the current period of the key's spend limit (the figure the limit is judged on). */
 export const spendUsage = (view: IntegrationView) => (view.spendLimitPeriod === 'daily' ? view.spendToday : view.spendMonth);
 
-const asDay = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v.toISOString().slice(0, 10) : v.slice(0, 10));
-
 /**
  * Keys written before Bifrost renderings were stored show their v1 preview as the value: sent
  * back unchanged, it still keeps the stored secret.
@@ -155,11 +153,12 @@ function outOfCredits(at: Date | null, until: Date | null, now: Date): { outOfCr
   return { outOfCredits: out, outOfCreditsUntil: out ? until : null };
 }
 
+/** The key's usage counts at `now`, as stored (a window that has passed reads as 0). */
+export const countsAt = (e: IntegrationRecord, now: Date) =>
+  currentCounts({ minuteCount: e.minuteCount, minuteWindow: asDate(e.minuteWindow ?? null), dailyCount: e.dailyCount, dayWindow: toDay(e.dayWindow) }, now);
+
 export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationView {
-  const counts = currentCounts(
-    { minuteCount: e.minuteCount, minuteWindow: asDate(e.minuteWindow ?? null), dailyCount: e.dailyCount, dayWindow: asDay(e.dayWindow ?? null) },
-    now,
-  );
+  const counts = countsAt(e, now);
   const cooldownUntil = asDate(e.cooldownUntil ?? null);
   return {
     id: e.id,
@@ -190,8 +189,8 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     spendLimitPeriod: e.spendLimitPeriod as SpendLimitPeriod,
     spendLimitAction: e.spendLimitAction as SpendLimitAction,
     spendLimitExceeded: isSpendExceeded(e.spendLimitExceeded, e.spendExceededPeriod ?? null, e.spendLimitPeriod, now),
-    spendToday: asDay(e.spendDay ?? null) === utcDay(now) ? normalizeDecimal(e.spendToday) : '0',
-    spendMonth: asDay(e.spendMonthStart ?? null) === utcMonthStart(now) ? normalizeDecimal(e.spendMonth) : '0',
+    spendToday: toDay(e.spendDay ?? null) === utcDay(now) ? normalizeDecimal(e.spendToday) : '0',
+    spendMonth: toDay(e.spendMonthStart ?? null) === utcMonthStart(now) ? normalizeDecimal(e.spendMonth) : '0',
     cachedBalance: normalizeDecimal(e.cachedBalance ?? null),
     cachedUsageToday: normalizeDecimal(e.cachedUsageToday ?? null),
     cachedUsageMonth: normalizeDecimal(e.cachedUsageMonth ?? null),

@@ -9,6 +9,7 @@ import { AppError, field } from '../../platform/errors/app-error.js';
 import { requireName } from '../../platform/input/names.js';
 import { checkPage, type Page } from '../../platform/input/pages.js';
 import type { Clock } from '../../platform/time/clock.js';
+import { toDay } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import { normalizeDecimal } from '../keys/index.js';
 import { utcDay, utcMonthStart } from '../keys/index.js';
@@ -129,7 +130,6 @@ export class NodeService {
 
   private toView(node: NodeEntity): NodeView {
     const now = this.clock.now();
-    const day = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10));
     return {
       id: node.id,
       name: node.name,
@@ -139,8 +139,8 @@ export class NodeService {
       usage: {
         leases: Number(node.leaseCount),
         failures: Number(node.failureCount),
-        spendToday: day(node.spendDay) === utcDay(now) ? normalizeDecimal(String(node.spendToday)) : '0',
-        spendMonth: day(node.spendMonthStart) === utcMonthStart(now) ? normalizeDecimal(String(node.spendMonth)) : '0',
+        spendToday: toDay(node.spendDay) === utcDay(now) ? normalizeDecimal(String(node.spendToday)) : '0',
+        spendMonth: toDay(node.spendMonthStart) === utcMonthStart(now) ? normalizeDecimal(String(node.spendMonth)) : '0',
       },
     };
   }

@@ -17,10 +17,10 @@ import { StatementBatcher, type BatchStats } from '../../platform/db/statement-b
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { toDate } from '../../platform/time/dates.js';
+import { toDate, toDay } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
-  currentCounts, IntegrationRepository, toIntegrationView, utcMinuteStart, resolveDocument, spendUsage,
+  countsAt, IntegrationRepository, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
   type CredentialVault, type EnvReferences, type HealthStatus, type IntegrationEvent, type IntegrationRecord, type IntegrationView, type KeyDocument,
   type ProviderDirectory,
 } from '../keys/index.js';
@@ -94,12 +94,12 @@ type PoolResult = { report: ReportRow } | { claim: ClaimRow } | { housekeeping: 
 /** Whether a node exists in a brand (a brand token may attribute a lease to one of its nodes). */
 export type NodeLookup = (brandId: string, nodeId: string) => Promise<boolean>;
 
-/** The pool's clock reading for `now`: its UTC minute, day and month, and the spend periods' keys (spendPeriodKey's). */
+/** The pool's clock reading for `now`: its UTC minute, day and month, and the spend periods' keys. */
 function poolTime(now: Date): PoolTime {
-  const iso = now.toISOString();
-  const today = iso.slice(0, 10);
-  const month = iso.slice(0, 7);
-  return { now, minuteStart: utcMinuteStart(now), today, monthStart: `${month}-01`, dayKey: today, monthKey: month };
+  return {
+    now, minuteStart: utcMinuteStart(now), today: utcDay(now), monthStart: utcMonthStart(now),
+    dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
+  };
 }
 
 const CONTENDED_RETRY_MS = 1000;
@@ -108,7 +108,7 @@ const SETTLE_INTERVAL_MS = 200;
 /** Counts of a key moved by a batch, as the SQL moves them: added in the same window, started over in a newer one. */
 function countsAfter(record: IntegrationRecord, c: CountItem): Partial<IntegrationRecord> {
   const minute = toDate(record.minuteWindow ?? null);
-  const day = record.dayWindow === null || record.dayWindow === undefined ? null : String(record.dayWindow).slice(0, 10);
+  const day = toDay(record.dayWindow);
   const fields: Partial<IntegrationRecord> = {};
   if (minute !== null && minute.getTime() === c.minute.getTime()) fields.minuteCount = record.minuteCount + c.minuteN;
   else if (minute === null || minute.getTime() < c.minute.getTime()) Object.assign(fields, { minuteCount: c.minuteN, minuteWindow: c.minute });
@@ -394,10 +394,7 @@ export class LeaseService {
   private viewOf(record: IntegrationRecord, t: PoolTime): IntegrationView {
     const pending = this.granted.of(record.id, t);
     if (pending.day === 0) return toIntegrationView(record, t.now);
-    const stored = currentCounts({
-      minuteCount: record.minuteCount, minuteWindow: toDate(record.minuteWindow ?? null), dailyCount: record.dailyCount,
-      dayWindow: record.dayWindow === null || record.dayWindow === undefined ? null : String(record.dayWindow).slice(0, 10),
-    }, t.now);
+    const stored = countsAt(record, t.now);
     return toIntegrationView({
       ...record, minuteCount: stored.minuteCount + pending.minute, minuteWindow: t.minuteStart, dailyCount: stored.dailyCount + pending.day,
       dayWindow: t.today, lastUsedAt: pending.lastUsedAt ?? record.lastUsedAt,

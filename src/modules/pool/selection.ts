@@ -11,7 +11,7 @@
  * what keeps the limit exact.
  */
 import { modelAllowed, utcMinuteStart, type IntegrationRecord } from '../keys/index.js';
-import { toDate } from '../../platform/time/dates.js';
+import { toDate, toDay } from '../../platform/time/dates.js';
 import type { SkipReason } from './lease-errors.js';
 import type { PoolTime } from './pool-input.js';
 
@@ -30,14 +30,12 @@ export interface PoolKey {
   held: number;
 }
 
-const dayOf = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10));
-
 /** Allowance claimed of the key's limits in the current minute and day (a past window reads as 0). */
 export function claimedOf(k: IntegrationRecord, t: PoolTime): { minute: number; day: number } {
   const minute = toDate(k.claimMinute ?? null);
   return {
     minute: minute !== null && minute.getTime() === t.minuteStart.getTime() ? (k.minuteClaimed ?? 0) : 0,
-    day: dayOf(k.claimDay) === t.today ? (k.dailyClaimed ?? 0) : 0,
+    day: toDay(k.claimDay) === t.today ? (k.dailyClaimed ?? 0) : 0,
   };
 }
 

@@ -5,3 +5,7 @@ export const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 /** A timestamp as node-postgres hands it over (MikroORM makes it text) or as a Date. */
 export const toDate = (v: Date | string | null | undefined): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(v));
+
+/** A DATE as its day ('YYYY-MM-DD'), whether node-postgres hands over text or a Date. */
+export const toDay = (v: Date | string | null | undefined): string | null =>
+  v === null || v === undefined ? null : v instanceof Date ? v.toISOString().slice(0, 10) : v.slice(0, 10);
