@@ -120,7 +120,7 @@ function countsAfter(record: IntegrationRecord, c: CountItem): Partial<Integrati
 }
 
 /** Items of one kind for the same key, merged into one (one row update per key and statement). */
-function mergeByKey<T extends { integrationId: number; minute: Date; minuteN: number; day: string; dayN: number }>(items: T[]): T[] {
+function mergeByKey<T extends { integrationId: number; minute: Date; minuteN: number; day: string; dayN: number; lastUsedAt?: Date }>(items: T[]): T[] {
   const byKey = new Map<number, T>();
   for (const item of items) {
     const seen = byKey.get(item.integrationId);
@@ -132,9 +132,7 @@ function mergeByKey<T extends { integrationId: number; minute: Date; minuteN: nu
     if (item.day === seen.day) seen.dayN += item.dayN;
     if (item.minute.getTime() > seen.minute.getTime()) Object.assign(seen, { minute: item.minute, minuteN: 0 });
     if (item.minute.getTime() === seen.minute.getTime()) seen.minuteN += item.minuteN;
-    const later = (item as { lastUsedAt?: Date }).lastUsedAt;
-    const mine = (seen as { lastUsedAt?: Date }).lastUsedAt;
-    if (later && mine && later > mine) (seen as { lastUsedAt?: Date }).lastUsedAt = later;
+    if (item.lastUsedAt && seen.lastUsedAt && item.lastUsedAt > seen.lastUsedAt) seen.lastUsedAt = item.lastUsedAt;
   }
   return [...byKey.values()];
 }
