@@ -138,11 +138,12 @@ export function buildServices(
   const usageFeed = new UsageFeed(buses.usage, config.usageFeedIntervalMs);
   const leases = new LeaseService(
     sqlPool, vault, new LeaseTokenSigner(config.jwtSecrets), events, clock, { ...config, billingProviders: BILLING_PROVIDERS, random, warn: observers.warn },
-    async (brandId, nodeId) => (await nodes.findNode(brandId, nodeId)) !== null,
+    (brandId, nodeId) => nodes.nodeExists(brandId, nodeId),
     providers,
     usageFeed,
   );
-  integrations.readAfter(() => leases.writeGrantedCounts());
+  integrations.readAfter(() => leases.writePending());
+  nodes.readAfter(() => leases.foldOutcomes());
   return {
     clock,
     events,
@@ -154,7 +155,7 @@ export function buildServices(
     providers,
     integrations,
     billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences, billingAdapters(config.billing, upstreamGuard), observers.warn),
-    usage: new UsageService(sqlPool, clock),
+    usage: new UsageService(sqlPool, clock, () => leases.foldOutcomes()),
     leases,
     usageFeed,
     usageChanges: buses.usage,

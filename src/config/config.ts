@@ -52,6 +52,8 @@ export interface Config {
   usageFeedIntervalMs: number;
   /** The longest an instance leases from its copy of a brand's provider's keys before reading them again (KEYPOOL_POOL_REFRESH_MS). */
   bookMaxAgeMs: number;
+  /** How often plain successes appended by reports are folded into their keys, the ledger and nodes (KEYPOOL_POOL_FOLD_MS; 0: every report is applied at once). */
+  foldIntervalMs: number;
   /** Days of the daily usage ledger kept; older days are pruned by the scheduler. */
   usageRetentionDays: number;
   /** Loopback and private hosts and networks that brand-configured upstream URLs and billing APIs may reach. */
@@ -146,6 +148,7 @@ const envSchema = z.object({
   KEYPOOL_USAGE_RETENTION_DAYS: integer(1, 36_500).default(400),
   KEYPOOL_USAGE_FEED_MS: integer(50, 60_000).default(250),
   KEYPOOL_POOL_REFRESH_MS: integer(50, 3_600_000).default(30_000),
+  KEYPOOL_POOL_FOLD_MS: integer(0, 60_000).default(1000),
   KEYPOOL_EVENT_RETENTION_DAYS: integer(1, 3650).default(30),
   KEYPOOL_GATEWAY_MAX_ATTEMPTS: integer(1, 10).default(3),
   KEYPOOL_GATEWAY_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
@@ -317,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageRetentionDays: e.KEYPOOL_USAGE_RETENTION_DAYS,
     usageFeedIntervalMs: e.KEYPOOL_USAGE_FEED_MS,
     bookMaxAgeMs: e.KEYPOOL_POOL_REFRESH_MS,
+    foldIntervalMs: e.KEYPOOL_POOL_FOLD_MS,
     eventRetentionDays: e.KEYPOOL_EVENT_RETENTION_DAYS,
     gateway: {
       maxAttempts: e.KEYPOOL_GATEWAY_MAX_ATTEMPTS,

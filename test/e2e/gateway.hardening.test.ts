@@ -80,6 +80,7 @@ const chat = (token: string, body: Record<string, unknown>) =>
 
 async function ledger(id: number) {
   await t.app.services.gateway.settled();
+  await t.app.services.leases.foldOutcomes();
   const { rows } = await t.app.sqlPool.query(
     `select requests::int, successes::int, server_errors::int, client_errors::int, timeouts::int, prompt_tokens::int, completion_tokens::int, trim_scale(cost_usd)::text as cost_usd
      from usage_daily where integration_id = $1`, [id]);
@@ -87,6 +88,8 @@ async function ledger(id: number) {
 }
 
 async function keyRow(id: number) {
+  // Reports of plain successes are appended; a read behind the pool folds them first, as the API's reads do.
+  await t.app.services.leases.foldOutcomes();
   const { rows } = await t.app.sqlPool.query('select health_status, consecutive_failures, trim_scale(spend_today)::text as spend_today from integration where id = $1', [id]);
   return rows[0];
 }

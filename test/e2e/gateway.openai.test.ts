@@ -60,11 +60,14 @@ function chat(token: string | null, body: unknown, headers: Record<string, strin
 }
 
 async function keyRow(id: number) {
+  // Reports of plain successes are appended; a read behind the pool folds them first, as the API's reads do.
+  await t.app.services.leases.foldOutcomes();
   const { rows } = await t.app.sqlPool.query('select health_status, consecutive_failures, cooldown_until, trim_scale(spend_today)::text as spend_today, trim_scale(spend_month)::text as spend_month from integration where id = $1', [id]);
   return rows[0];
 }
 
 async function ledger(id: number) {
+  await t.app.services.leases.foldOutcomes();
   const { rows } = await t.app.sqlPool.query(
     `select requests::int, successes::int, rate_limited::int, server_errors::int, auth_errors::int, client_errors::int, timeouts::int,
       network_errors::int, prompt_tokens::int, completion_tokens::int, trim_scale(cost_usd)::text as cost_usd, latency_reports::int,
@@ -405,6 +408,7 @@ describe('auth, permissions and isolation', () => {
     const token = (await t.rest('POST', '/api/v1/auth/token', { headers: { authorization: `Basic ${Buffer.from(`${credential.api_key}:${credential.secret}`).toString('base64')}` } })).body.token;
     expect((await chat(token, { model: 'groq/llama-3.1-8b-instant', messages: [] })).status).toBe(200);
     await settled();
+    await t.app.services.leases.foldOutcomes();
     const { rows } = await t.app.sqlPool.query('select sum(requests)::int as requests from usage_daily where integration_id = $1 and node_id is not null', [brand.keys[0].id]);
     expect(rows[0].requests).toBe(2);
   });

@@ -216,6 +216,8 @@ describe('keypool_lease and keypool_report batches', () => {
       t.app.services.leases.reportUsage(brandId, { leaseId: b, success: true }),
     ]);
     expect(settled.map((s) => (s.status === 'fulfilled' ? 'reported' : (s.reason as { code: string }).code))).toEqual(['reported', 'lease.already_reported', 'lease.already_reported']);
+    // Plain successes are appended; the ledger has them once they are folded (as every read of it does first).
+    await t.app.services.leases.foldOutcomes();
     expect((await sql.query('select count(*)::int as n from usage_daily where integration_id = $1', [mine])).rows[0].n).toBe(1);
     expect((await sql.query('select requests from usage_daily where integration_id = $1', [mine])).rows[0].requests).toBe('2');
   });

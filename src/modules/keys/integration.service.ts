@@ -109,7 +109,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
     private readonly env: EnvReferences,
   ) {}
 
-  /** Runs before every read of keys (the pool writes the usage of leases it granted first, so reads show them). */
+  /** Runs before every read of keys and every change of their settings (the pool writes the usage of leases it granted and folds the reports it appended first, so reads show them). */
   private beforeRead: () => Promise<void> = async () => {};
 
   /** What must happen before a read of keys shows them as they are. */
@@ -223,6 +223,8 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
     const { credentials, providerConfig, ...patch } = update;
     validateSettings(patch);
     const replacing = credentials !== undefined || providerConfig !== undefined;
+    // A spend limit is judged on every report acknowledged before it (appended ones folded first).
+    await this.beforeRead();
     const { view, spendChanged, wasExceeded } = await this.write(async (db) => {
       const key = await this.findKey(db, brandId, { id }, { lock: true, withCredential: replacing });
       if (!key) throw notFound();

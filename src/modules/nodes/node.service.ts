@@ -62,6 +62,14 @@ export class NodeService {
     private readonly clock: Clock,
   ) {}
 
+  /** Runs before every read of nodes' counters (the pool folds the reports it appended first, so reads show them). */
+  private beforeRead: () => Promise<void> = async () => {};
+
+  /** What must happen before a read of nodes shows their counters as they are. */
+  readAfter(work: () => Promise<void>): void {
+    this.beforeRead = work;
+  }
+
   /** A new consumer in the brand; 409 when the brand already has a node of that name. */
   async createNode(brandId: string, input: NodeInput): Promise<NodeView> {
     const name = requireName(input.name, field('name'));
@@ -75,13 +83,20 @@ export class NodeService {
 
   async listNodes(brandId: string, limit = DEFAULT_NODE_PAGE, offset = 0): Promise<NodePage> {
     checkPage(limit, offset, MAX_NODE_PAGE);
+    await this.beforeRead();
     const [rows, total] = await this.em.fork().findAndCount(NodeSchema, { brand: brandId }, { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset });
     return { items: rows.map((r) => this.toView(r)), total, limit, offset };
   }
 
   async findNode(brandId: string, id: string): Promise<NodeView | null> {
+    await this.beforeRead();
     const node = await this.findEntity(this.em.fork(), brandId, id);
     return node && this.toView(node);
+  }
+
+  /** Whether the brand has this node (nothing of its counters is read). */
+  async nodeExists(brandId: string, id: string): Promise<boolean> {
+    return (await this.findEntity(this.em.fork(), brandId, id)) !== null;
   }
 
   async getNode(brandId: string, id: string): Promise<NodeView> {

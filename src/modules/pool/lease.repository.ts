@@ -4,13 +4,14 @@
  * claims, usage counts of leases granted and allowance given back, of any
  * brands and providers, in one statement (keypool_settle: the keys locked in
  * key order) and one commit, atomic; should a deadlock still happen (a key
- * created while the batch ran), the batch is retried. Besides: loading a
- * brand's provider into the key book.
+ * created while the batch ran), the batch is retried. Besides: folding
+ * appended reports (keypool_fold), and loading a brand's provider into the key
+ * book.
  */
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import { RECORD_COLUMNS, rowToRecord, type IntegrationRecord } from '../keys/index.js';
 import { upstreamSettingsOf, type NetworkConfig, type UpstreamSettings } from '../providers/index.js';
-import { poolInput, type PoolRules, type PoolTime, type SettleWork } from './pool-input.js';
+import { poolAt, poolInput, type PoolRules, type PoolTime, type SettleWork } from './pool-input.js';
 
 export type { ClaimItem, CountItem, PoolRules, PoolTime, ReportItem, ReturnItem, SettleWork } from './pool-input.js';
 export type { SkippedKey } from './lease-errors.js';
@@ -33,6 +34,22 @@ export interface SettleResult {
   claims: ClaimRow[];
 }
 
+/** A key whose health or spend-limit verdict a fold changed, for its events. */
+export interface FoldedKey {
+  brandId: string;
+  record: IntegrationRecord;
+  encrypted: string;
+  previousStatus: string;
+  healthReason: string | null;
+  wasExceeded: boolean;
+}
+
+/** What one fold did: how many appended outcomes it folded, and the keys it changed beyond their spend. */
+export interface FoldResult {
+  folded: number;
+  changed: FoldedKey[];
+}
+
 /** One key of a (brand, provider) as the key book holds it, with the brand's settings of the provider. */
 export interface GroupRow {
   record: IntegrationRecord;
@@ -46,6 +63,9 @@ export interface GroupRow {
 const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, a.granted, (a.key).*
   from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::integer[]) a
   order by a.kind desc, a.item`;
+
+const FOLD_SQL = `select a.kind, a.folded, a.previous_status, a.health_reason, a.was_exceeded, (a.key).*
+  from keypool_fold($1::jsonb, $2::integer) a`;
 
 const GROUP_SQL = `select i.*, nullif(pc.network_config->>'base_url', '') as base_url,
     case when pc.custom then pc.base_provider_type end as base_provider_type, pc.network_config
@@ -111,6 +131,26 @@ export class LeaseRepository {
     }
     // A claim of a key that is gone has no row.
     return { reports, claims: work.claims.map((_, at) => claimed.get(at) ?? { granted: 0, record: null, encrypted: '' }) };
+  }
+
+  /**
+   * Folds up to `limit` appended outcomes (of any instance; those another fold holds are skipped)
+   * into their keys, the usage ledger and the nodes' counters, in one transaction.
+   */
+  async fold(t: PoolTime, limit: number): Promise<FoldResult> {
+    const values = [poolAt(t), limit];
+    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_fold', text: FOLD_SQL, values }), () => void this.retries++);
+    const result: FoldResult = { folded: 0, changed: [] };
+    for (const row of rows) {
+      if (row.kind === 'folded') result.folded = Number(row.folded);
+      else {
+        result.changed.push({
+          brandId: String(row.brand_id), record: keyOf(row), encrypted: String(row.credentials_encrypted), previousStatus: row.previous_status as string,
+          healthReason: (row.health_reason as string | null) ?? null, wasExceeded: row.was_exceeded as boolean,
+        });
+      }
+    }
+    return result;
   }
 }
 

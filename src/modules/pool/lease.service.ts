@@ -83,6 +83,8 @@ export interface LeaseSettings {
   bookMaxAgeMs: number;
   /** How often leases granted here are written to their keys' usage and idle allowance goes back. */
   settleIntervalMs?: number;
+  /** How often appended reports are folded into their keys (0: every report is applied at once). */
+  foldIntervalMs?: number;
   /** Where the pool's background work reports a failure. */
   warn?: (message: string, error?: unknown) => void;
 }
@@ -104,6 +106,21 @@ function poolTime(now: Date): PoolTime {
 
 const CONTENDED_RETRY_MS = 1000;
 const SETTLE_INTERVAL_MS = 200;
+const FOLD_INTERVAL_MS = 1000;
+/** Appended outcomes folded in one transaction at most (a fold with more to do runs again at once). */
+const FOLD_LIMIT = 5000;
+
+/**
+ * Whether a success on this key may be appended and folded later, not applied at once: the key is
+ * healthy with no failure counted (nothing to heal now) and has no `block` spend limit. A `warn`
+ * limit is judged at the fold, so its event comes within the fold interval; a `block` limit is
+ * judged on the report itself, so the report that crosses it takes the key out at once. A copy of
+ * the key that is out of date is safe: the fold heals and judges spend limits as a report would.
+ */
+function appendable(record: IntegrationRecord | undefined): boolean {
+  return record !== undefined && record.healthStatus === 'healthy' && record.consecutiveFailures === 0
+    && ((record.spendLimitAmount ?? null) === null || record.spendLimitAction !== 'block');
+}
 
 /** Counts of a key moved by a batch, as the SQL moves them: added in the same window, started over in a newer one. */
 function countsAfter(record: IntegrationRecord, c: CountItem): Partial<IntegrationRecord> {
@@ -148,7 +165,11 @@ export class LeaseService {
   private readonly random: () => number;
   private readonly warn: (message: string, error?: unknown) => void;
   private readonly timer: NodeJS.Timeout;
+  private readonly foldTimer: NodeJS.Timeout | null;
   private housekeeping: Promise<void> = Promise.resolve();
+  /** Folds run one after another here; the timer's waits for none. */
+  private folding: Promise<void> = Promise.resolve();
+  private foldQueued = false;
 
   constructor(
     pool: SqlPool,
@@ -175,6 +196,9 @@ export class LeaseService {
     this.book = new KeyBook((brandId, providerName) => this.repository.loadGroup(brandId, providerName), settings.bookMaxAgeMs);
     this.timer = setInterval(() => void this.tick(), settings.settleIntervalMs ?? SETTLE_INTERVAL_MS);
     this.timer.unref();
+    const foldMs = settings.foldIntervalMs ?? FOLD_INTERVAL_MS;
+    this.foldTimer = foldMs > 0 ? setInterval(() => void this.foldOutcomes().catch((e: unknown) => this.warn('pool: folding reports failed', e)), foldMs) : null;
+    this.foldTimer?.unref();
   }
 
   /** Pool batches retried after a deadlock or serialization conflict, since start (for /metrics). */
@@ -223,13 +247,50 @@ export class LeaseService {
     }
   }
 
+  /**
+   * Writes what reads of keys, usage and nodes must show first: the leases granted here, and every
+   * appended report (of any instance) folded.
+   */
+  async writePending(): Promise<void> {
+    await this.writeGrantedCounts();
+    await this.foldOutcomes();
+  }
+
+  /**
+   * Folds appended reports, of any instance, until none is left (one fold at a time here; a call
+   * while one runs waits for it and for one more, which takes what was appended meanwhile).
+   */
+  foldOutcomes(): Promise<void> {
+    if (this.foldQueued) return this.folding;
+    this.foldQueued = true;
+    const run = async () => {
+      this.foldQueued = false;
+      for (;;) {
+        const time = poolTime(this.clock.now());
+        const result = await this.repository.fold(time, FOLD_LIMIT);
+        for (const key of result.changed) {
+          this.book.update(key.record, key.encrypted);
+          const view = toIntegrationView(key.record, time.now);
+          this.feed?.note(key.brandId, view.id, () => view);
+          await this.publishReportEvents(key.brandId, view, { outcome: 'reported', ...key, creditsFlagged: false }, time.now);
+        }
+        if (result.folded < FOLD_LIMIT) return;
+      }
+    };
+    this.folding = this.folding.then(run, run);
+    return this.folding;
+  }
+
   /** Writes what is pending and gives back every slice this instance holds (shutdown), and waits for it. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    if (this.foldTimer) clearInterval(this.foldTimer);
     await this.housekeeping;
     const returns = this.allowance.all(poolTime(this.clock.now()));
     const counts = this.granted.drain();
     if (returns.length > 0 || counts.length > 0) await this.batches.take({ housekeeping: { counts, returns } }).catch((e: unknown) => this.warn('pool: giving back allowance at shutdown failed', e));
+    // Appended reports would be folded by another instance, or at the next start; folding them now leaves nothing behind.
+    if (this.foldTimer) await this.foldOutcomes().catch((e: unknown) => this.warn('pool: folding reports at shutdown failed', e));
   }
 
   /** The timer's work: usage counts of leases granted, and allowance idle or of a past minute, written in one batch. */
@@ -458,9 +519,10 @@ export class LeaseService {
     const report = validateUsageReport(input);
     const claims = this.tokens.verify(report.leaseId);
     if (!claims || claims.brandId !== brandId || (!options.heldForCall && claims.expiresAt <= this.clock.now())) throw leaseNotFound();
+    const append = this.foldTimer !== null && report.success && !claims.probe && appendable(this.book.find(claims.integrationId)?.record);
     const { result, time } = await this.batches.take({
       report: {
-        leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
+        append, leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
         success: report.success, statusCode: report.statusCode ?? null, errorType: report.errorType ?? null,
         retryAfterSeconds: report.retryAfterSeconds ?? null, probe: claims.probe, costUsd: report.costUsd,
         promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,

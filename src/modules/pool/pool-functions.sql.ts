@@ -1,7 +1,7 @@
 /**
  * The pool's counting, in the database where it must be exact across instances.
  * Leases are picked in memory (selection.ts, over the key book) and counted from
- * allowance claimed here; reports are applied here.
+ * allowance claimed here; reports are applied here, or appended here and folded.
  *
  * - keypool_health: how a report moves a key's health (the transition, its
  *   reason for the event, the ledger outcome).
@@ -9,6 +9,9 @@
  *   reported (at most once), applies health, cooldown, spend, the spend-limit
  *   flag, a 402's out-of-credits mark, the daily usage ledger and the node's
  *   counters.
+ * - keypool_append: the batch's plain successes, appended to pool_outcome
+ *   with no lock on their keys; keypool_fold folds them into their keys'
+ *   spend and health, the ledger and the nodes' counters a short while later.
  * - keypool_settle: a batch of everything in one statement: usage counts of
  *   leases granted, allowance given back, reports, and allowance claims.
  *
@@ -169,7 +172,7 @@ end
 $fn$;`;
 
 /**
- * Reports are applied in key order (so concurrent batches, leases and reports, lock keys in one
+ * Reports (but those marked `append`, which are keypool_append's) are applied in key order (so concurrent batches, leases and reports, lock keys in one
  * order), then the nodes' counters, locked in node order. Each item's outcome is its own: 'reported', 'not_found' (no
  * such key in the brand) or 'already_reported'. p_credit_providers: providers whose billing
  * API tells when credits are back (a 402 lasts until a sync says so; for the others, until the
@@ -200,8 +203,9 @@ declare
 begin
   for r in select * from rows from (jsonb_to_recordset(p_reports) as (lease uuid, key integer, brand uuid, node uuid, model text,
         success boolean, status_code integer, error_type text, retry_after integer, probe boolean, cost numeric, prompt_tokens bigint,
-        completion_tokens bigint, latency_ms integer, first_token_ms integer)) with ordinality
-      as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, first_token, ord)
+        completion_tokens bigint, latency_ms integer, first_token_ms integer, append boolean)) with ordinality
+      as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, first_token, append, ord)
+    where not coalesce(u.append, false)
     order by u.key, u.ord
   loop
     report_item := r.ord; report_key := null; previous_status := null; health_reason := null; was_exceeded := null; credits_flagged := null;
@@ -277,6 +281,175 @@ end
 $fn$;`;
 
 /**
+ * The reports marked `append` (a plain success: the instance saw its key healthy, with no
+ * failure counted and no `block` spend limit), in one set-wise statement with no lock on their keys: each
+ * lease is recorded as reported (at most once, shared with keypool_report), and its outcome is
+ * inserted into pool_outcome for keypool_fold. Each item's outcome is 'reported', 'not_found' or
+ * 'already_reported'; a reported item returns its key with the spend of every outcome not yet
+ * folded counted in, and its spend limit judged on it (the key as it now stands), as
+ * keypool_report does; the verdict is stored, and its event published, by the fold.
+ */
+const APPEND_SQL = `create or replace function keypool_append(p_reports jsonb, p_at jsonb)
+returns table (report_item integer, report_outcome text, report_key integration, previous_status text, health_reason text,
+  was_exceeded boolean, credits_flagged boolean) language sql as $fn$
+  with item as (
+    select u.* from rows from (jsonb_to_recordset(p_reports) as (lease uuid, key integer, brand uuid, node uuid, model text, cost numeric,
+        prompt_tokens bigint, completion_tokens bigint, latency_ms integer, first_token_ms integer, append boolean)) with ordinality
+      as u(lease, key, brand, node, model, cost, prompt, completion, latency, first_token, append, ord)
+    where u.append
+  ), known as (
+    -- A lease given twice in one batch is reported by its first item only.
+    select item.*, k.provider_name, row_number() over (partition by item.lease order by item.ord) = 1 as first
+    from item join integration k on k.id = item.key and k.brand_id = item.brand
+  ), fresh as (
+    insert into reported_lease (lease_id, integration_id, reported_at)
+    select known.lease, known.key, (p_at->>'now')::timestamptz from known where known.first
+    on conflict do nothing
+    returning lease_id
+  ), added as (
+    insert into pool_outcome (integration_id, brand_id, provider_name, node_id, model, day, month_start, reported_at, cost_usd, prompt_tokens,
+      completion_tokens, latency_ms, first_token_ms)
+    select known.key, known.brand, known.provider_name, known.node, lower(coalesce(known.model, '')), (p_at->>'today')::date, (p_at->>'month_start')::date,
+      (p_at->>'now')::timestamptz, known.cost, known.prompt, known.completion, known.latency, known.first_token
+    from known join fresh on fresh.lease_id = known.lease::text where known.first
+    returning integration_id, cost_usd
+  ), pending as (
+    select k.id, (select coalesce(sum(o.cost_usd), 0) from pool_outcome o where o.integration_id = k.id and o.day = (p_at->>'today')::date)
+        + (select coalesce(sum(a.cost_usd), 0) from added a where a.integration_id = k.id) as today,
+      (select coalesce(sum(o.cost_usd), 0) from pool_outcome o where o.integration_id = k.id and o.month_start = (p_at->>'month_start')::date)
+        + (select coalesce(sum(a.cost_usd), 0) from added a where a.integration_id = k.id) as month
+    from integration k where k.id in (select known.key from known)
+  )
+  select item.ord::integer,
+    case when known.lease is null then 'not_found' when fresh.lease_id is null or not known.first then 'already_reported' else 'reported' end,
+    case when fresh.lease_id is not null and known.first then jsonb_populate_record(k, jsonb_build_object(
+      'spend_today', s.today, 'spend_day', (p_at->>'today')::date, 'spend_month', s.month, 'spend_month_start', (p_at->>'month_start')::date,
+      'spend_limit_exceeded', s.exceeded,
+      'spend_exceeded_period', case when s.exceeded then keypool_spend_period(k.spend_limit_period, p_at->>'day_key', p_at->>'month_key') end)) end,
+    k.health_status::text, null::text, s.exceeded, false
+  from item
+    left join known on known.ord = item.ord
+    left join fresh on fresh.lease_id = item.lease::text
+    left join integration k on k.id = known.key
+    left join pending p on p.id = known.key
+    -- The spend as it now stands, and a warn limit's verdict on it (stored, with its event, by the fold).
+    left join lateral (select t.today, t.month, keypool_spend_over(k.spend_limit_amount, k.spend_limit_period, t.today, t.month,
+        k.cached_usage_today, k.cached_usage_month, k.billing_synced_at, (p_at->>'today')::date, (p_at->>'month_start')::date) as exceeded
+      from (select (case when k.spend_day = (p_at->>'today')::date then k.spend_today else 0 end) + p.today as today,
+        (case when k.spend_month_start = (p_at->>'month_start')::date then k.spend_month else 0 end) + p.month as month) t) s on true
+$fn$;`;
+
+/**
+ * Folds appended outcomes (up to p_limit, those no other fold holds, of any instance) into their
+ * keys, the usage ledger and their nodes' counters, in one transaction: the outcomes leave
+ * pool_outcome in the same commit that counts them, so none is lost or counted twice. Keys are
+ * locked in key order, then nodes in node order, as keypool_settle does.
+ * - Spend: each key's and node's today and month, by the day and month each outcome was reported
+ *   in (an outcome of a day that has ended is in the ledger, not in today's spend), and the spend
+ *   limit judged again (a limit set since the report was appended is honoured here).
+ * - Health: a success reported after the key's last failure heals it (its failures are forgotten),
+ *   as the same report applied at once would have.
+ * Returns a first row with the number folded, then one row per key whose health or spend-limit
+ * verdict changed (for their events). The outcomes of a key deleted meanwhile still reach the
+ * ledger and their node (a report acknowledged before a delete counts); those of a brand deleted
+ * meanwhile go with it.
+ */
+const FOLD_SQL = `create or replace function keypool_fold(p_at jsonb, p_limit integer)
+returns table (kind text, folded integer, key integration, previous_status text, health_reason text, was_exceeded boolean)
+language plpgsql as $fn$
+declare
+  taken pool_outcome[];
+  p_today date := (p_at->>'today')::date;
+  p_month_start date := (p_at->>'month_start')::date;
+  p_day_key text := p_at->>'day_key';
+  p_month_key text := p_at->>'month_key';
+begin
+  with t as (
+    delete from pool_outcome o where o.ctid = any(array(select ctid from pool_outcome limit p_limit for update skip locked))
+    returning o.*
+  )
+  select array_agg(t) into taken from t;
+  return query select 'folded'::text, coalesce(cardinality(taken), 0), null::integration, null::text, null::text, null::boolean;
+  if taken is null then return; end if;
+  perform 1 from integration i where i.id in (select u.integration_id from unnest(taken) u) order by i.id for update;
+  insert into usage_daily as d (brand_id, integration_id, provider_name, node_id, model, day, requests, successes,
+    prompt_tokens, completion_tokens, cost_usd, latency_ms_sum, latency_ms_max, latency_reports, first_token_ms_sum, first_token_ms_max, first_token_reports)
+  select u.brand_id, u.integration_id, u.provider_name, u.node_id, u.model, u.day, count(*), count(*),
+    sum(u.prompt_tokens), sum(u.completion_tokens), sum(u.cost_usd),
+    coalesce(sum(u.latency_ms), 0), coalesce(max(u.latency_ms), 0), count(u.latency_ms),
+    coalesce(sum(u.first_token_ms), 0), coalesce(max(u.first_token_ms), 0), count(u.first_token_ms)
+  from unnest(taken) u
+  where exists (select 1 from brand b where b.id = u.brand_id)
+  group by u.brand_id, u.integration_id, u.provider_name, u.node_id, u.model, u.day
+  on conflict (brand_id, day, integration_id, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
+    requests = d.requests + excluded.requests, successes = d.successes + excluded.successes,
+    prompt_tokens = d.prompt_tokens + excluded.prompt_tokens, completion_tokens = d.completion_tokens + excluded.completion_tokens,
+    cost_usd = d.cost_usd + excluded.cost_usd, latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum,
+    latency_ms_max = greatest(d.latency_ms_max, excluded.latency_ms_max), latency_reports = d.latency_reports + excluded.latency_reports,
+    first_token_ms_sum = d.first_token_ms_sum + excluded.first_token_ms_sum,
+    first_token_ms_max = greatest(d.first_token_ms_max, excluded.first_token_ms_max),
+    first_token_reports = d.first_token_reports + excluded.first_token_reports;
+  perform 1 from node n where n.id in (select u.node_id from unnest(taken) u) order by n.id for update;
+  update node n set lease_count = n.lease_count + a.n,
+    spend_today = case when n.spend_day = a.last_day then n.spend_today + a.day_cost
+      when n.spend_day is null or n.spend_day < a.last_day then a.day_cost else n.spend_today end,
+    spend_day = greatest(n.spend_day, a.last_day),
+    spend_month = case when n.spend_month_start = a.last_month then n.spend_month + a.month_cost
+      when n.spend_month_start is null or n.spend_month_start < a.last_month then a.month_cost else n.spend_month end,
+    spend_month_start = greatest(n.spend_month_start, a.last_month)
+  from (
+    select o.node_id, count(*) as n, o.last_day, o.last_month,
+      coalesce(sum(o.cost_usd) filter (where o.day = o.last_day), 0) as day_cost,
+      coalesce(sum(o.cost_usd) filter (where o.month_start = o.last_month), 0) as month_cost
+    from (select u.*, max(u.day) over w as last_day, max(u.month_start) over w as last_month
+      from unnest(taken) u where u.node_id is not null window w as (partition by u.node_id)) o
+    group by o.node_id, o.last_day, o.last_month
+  ) a
+  where n.id = a.node_id;
+  return query with per_key as (
+      select o.integration_id as id, o.last_day, o.last_month, max(o.reported_at) as last_at,
+        coalesce(sum(o.cost_usd) filter (where o.day = o.last_day), 0) as day_cost,
+        coalesce(sum(o.cost_usd) filter (where o.month_start = o.last_month), 0) as month_cost
+      from (select u.*, max(u.day) over w as last_day, max(u.month_start) over w as last_month
+        from unnest(taken) u window w as (partition by u.integration_id)) o
+      group by o.integration_id, o.last_day, o.last_month
+    ), stepped as (
+      select p.id, p.last_at, b.health_status as was_status, b.spend_limit_exceeded as was_exceeded,
+        (b.health_status <> 'healthy' or b.consecutive_failures > 0) and p.last_at > coalesce(b.last_error_at, '-infinity') as heals,
+        case when b.spend_day = p.last_day then b.spend_today + p.day_cost
+          when b.spend_day is null or b.spend_day < p.last_day then p.day_cost else b.spend_today end as new_today,
+        greatest(b.spend_day, p.last_day) as new_day,
+        case when b.spend_month_start = p.last_month then b.spend_month + p.month_cost
+          when b.spend_month_start is null or b.spend_month_start < p.last_month then p.month_cost else b.spend_month end as new_month,
+        greatest(b.spend_month_start, p.last_month) as new_month_start,
+        b.spend_limit_amount, b.spend_limit_period, b.cached_usage_today, b.cached_usage_month, b.billing_synced_at
+      from per_key p join integration b on b.id = p.id
+    ), judged as (
+      select s.*, keypool_spend_over(s.spend_limit_amount, s.spend_limit_period,
+        case when s.new_day = p_today then s.new_today else 0 end, case when s.new_month_start = p_month_start then s.new_month else 0 end,
+        s.cached_usage_today, s.cached_usage_month, s.billing_synced_at, p_today, p_month_start) as exceeded
+      from stepped s
+    ), folded as (
+      update integration i set
+        spend_today = j.new_today, spend_day = j.new_day, spend_month = j.new_month, spend_month_start = j.new_month_start,
+        spend_limit_exceeded = j.exceeded,
+        spend_exceeded_period = case when j.exceeded then keypool_spend_period(i.spend_limit_period, p_day_key, p_month_key) end,
+        health_status = case when j.heals then 'healthy' else i.health_status end,
+        consecutive_failures = case when j.heals then 0 else i.consecutive_failures end,
+        probe_failures = case when j.heals then 0 else i.probe_failures end,
+        probe_due_at = case when j.heals then null else i.probe_due_at end,
+        updated_at = greatest(i.updated_at, j.last_at)
+      from judged j where i.id = j.id
+      returning i, j.was_status, j.heals, j.was_exceeded
+    )
+    select 'changed'::text, null::integer, f.i, f.was_status::text,
+      case when f.heals and f.was_status <> 'healthy' then 'request succeeded' end, f.was_exceeded
+    from folded f
+    where (f.heals and f.was_status <> 'healthy') or f.was_exceeded <> (f.i).spend_limit_exceeded;
+end
+$fn$;`;
+
+/**
  * The pool's one statement per batch (leases are picked in memory; see selection.ts and
  * allowance.ts), in one commit. Every key it touches (p_keys) is locked first, in key order. Then:
  * - the leases granted from claimed allowance are written to their keys' usage (p_counts: the
@@ -319,6 +492,9 @@ begin
   return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
       r.was_exceeded, r.credits_flagged, null::integer, r.report_key
     from keypool_report(p_reports, p_at, p_rules) r;
+  return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
+      r.was_exceeded, r.credits_flagged, null::integer, r.report_key
+    from keypool_append(p_reports, p_at) r;
   return query with want as (
       select * from rows from (jsonb_to_recordset(p_claims) as (key integer, n integer, probe boolean)) with ordinality as w(key, n, probe, ord)
     ), granted as (
@@ -344,4 +520,6 @@ begin
 end
 $fn$;`;
 
-export const POOL_FUNCTIONS_SQL: readonly string[] = [REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, HEALTH_SQL, REPORT_SQL, SETTLE_SQL];
+export const POOL_FUNCTIONS_SQL: readonly string[] = [
+  REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, HEALTH_SQL, REPORT_SQL, APPEND_SQL, FOLD_SQL, SETTLE_SQL,
+];

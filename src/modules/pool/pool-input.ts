@@ -42,6 +42,11 @@ export interface ReportItem {
   latencyMs: number | null;
   /** Time to the first streamed byte of the answer (null: not streamed, or not said). */
   firstTokenMs: number | null;
+  /**
+   * A plain success (its key seen healthy, with no failure counted and no `block` spend limit):
+   * appended with no lock on its key and folded later (keypool_append, keypool_fold), not applied at once.
+   */
+  append: boolean;
 }
 
 
@@ -90,8 +95,9 @@ export interface SettleWork {
 }
 
 export function poolInput(work: SettleWork, t: PoolTime, rules: PoolRules): PoolInput {
+  // An appended report locks nothing.
   const keys = new Set<number>();
-  for (const items of [work.reports, work.claims, work.counts, work.returns]) for (const item of items) keys.add(item.integrationId);
+  for (const items of [work.reports.filter((r) => !r.append), work.claims, work.counts, work.returns]) for (const item of items) keys.add(item.integrationId);
   return {
     keys: [...keys],
     reports: JSON.stringify(work.reports.map((r) => ({
@@ -99,19 +105,24 @@ export function poolInput(work: SettleWork, t: PoolTime, rules: PoolRules): Pool
       status_code: r.statusCode, error_type: r.errorType, retry_after: r.retryAfterSeconds, probe: r.probe,
       // A decimal string: exact to the micro-dollar (a JSON number could be read as a float).
       cost: r.costUsd, prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, latency_ms: r.latencyMs, first_token_ms: r.firstTokenMs,
+      append: r.append,
     }))),
     claims: JSON.stringify(work.claims.map((c) => ({ key: c.integrationId, n: c.n, probe: c.probe }))),
     counts: JSON.stringify(work.counts.map((c) => ({
       key: c.integrationId, minute: c.minute.toISOString(), minute_n: c.minuteN, day: c.day, day_n: c.dayN, last_used: c.lastUsedAt.toISOString(),
     }))),
     returns: JSON.stringify(work.returns.map((r) => ({ key: r.integrationId, minute: r.minute.toISOString(), minute_n: r.minuteN, day: r.day, day_n: r.dayN }))),
-    at: JSON.stringify({
-      now: t.now.toISOString(), minute: t.minuteStart.toISOString(), today: t.today, month_start: t.monthStart,
-      day_key: t.dayKey, month_key: t.monthKey,
-    }),
+    at: poolAt(t),
     rules: JSON.stringify({
       degraded_after: rules.degradedAfter, unhealthy_after: rules.unhealthyAfter, rate_limit_ms: rules.rateLimitCooldownMs,
       probe_base_ms: rules.probeBaseMs, probe_max_ms: rules.probeMaxMs, credit_providers: rules.creditProviders,
     }),
   };
+}
+
+/** The instant a statement runs at, with the windows the rules count in (p_at). */
+export function poolAt(t: PoolTime): string {
+  return JSON.stringify({
+    now: t.now.toISOString(), minute: t.minuteStart.toISOString(), today: t.today, month_start: t.monthStart, day_key: t.dayKey, month_key: t.monthKey,
+  });
 }

@@ -1,0 +1,239 @@
+/**
+ * Appended reports (keypool_append, keypool_fold in src/modules/pool/pool-functions.sql.ts): a
+ * plain success (its key healthy, no failure counted, no spend limit) is appended with no lock on
+ * its key and folded into the key's spend, the usage ledger and its node's counters later, by any
+ * instance; every read folds first, so what a caller reads is exact; a report is still taken at
+ * most once, whichever way it went; the fold heals and judges spend limits as a report applied at
+ * once would have. Two instances of one deployment, real PostgreSQL; their fold timers are slowed
+ * so each fold here is the test's (or a read's).
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IntegrationEvent } from '../../src/modules/keys/index.js';
+import { ManualClock } from '../../src/platform/time/clock.js';
+import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
+import { collectEvents } from '../support/events.js';
+import { poolClient } from '../support/pool.js';
+
+const clock = new ManualClock('2026-03-10T12:00:00Z');
+const slowFold = { config: { foldIntervalMs: 60_000 } };
+let a: TestApp;
+let b: TestApp;
+let sql: pg.Pool;
+let brandId: string;
+let token: string;
+let keys: ReturnType<typeof poolClient>;
+let collected: ReturnType<typeof collectEvents>;
+
+beforeAll(async () => {
+  a = await createTestApp({ clock, ...slowFold });
+  b = await createPeerApp(a, { clock, ...slowFold });
+  sql = new pg.Pool({ connectionString: a.databaseUrl, max: 2 });
+  ({ brandId, token } = await a.createBrand('Appended'));
+  keys = poolClient(a, token);
+  collected = collectEvents(a);
+});
+afterAll(async () => {
+  await sql.end();
+  await b.close();
+  await a.close();
+});
+
+async function lease(t: TestApp, providerName: string, nodeId?: string): Promise<string> {
+  const res = await t.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: providerName, ...(nodeId && { node_id: nodeId }) } });
+  expect(res.status).toBe(200);
+  return res.body.lease.lease_id as string;
+}
+const report = (t: TestApp, leaseId: string, body: Record<string, unknown>) =>
+  t.rest('POST', '/api/v1/integrations/usage', { token, body: { lease_id: leaseId, ...body } });
+const pending = async () => (await sql.query('select count(*)::int as n from pool_outcome')).rows[0].n as number;
+const stored = async (id: number) => (await sql.query(
+  `select trim_scale(spend_today)::text as spend_today, trim_scale(spend_month)::text as spend_month, health_status, consecutive_failures,
+     spend_limit_exceeded from integration where id = $1`, [id])).rows[0];
+const ledger = async (id: number) => (await sql.query(
+  'select coalesce(sum(requests), 0)::int as requests, coalesce(trim_scale(sum(cost_usd)), 0)::text as cost from usage_daily where integration_id = $1', [id])).rows[0];
+/** Micro-dollars as a decimal string, exact. */
+const usd = (micros: number) => (micros / 1e6).toFixed(6).replace(/\.?0+$/, '');
+
+describe('appended reports', () => {
+  it('leave the key untouched until folded, yet the report and every read show them, from any instance', async () => {
+    const id = await keys.addKey('groq');
+    const node = (await a.rest('POST', '/api/v1/nodes', { token, body: { name: 'worker-1' } })).body.node.id as string;
+    const leaseId = await lease(a, 'groq', node);
+    const res = await report(a, leaseId, { success: true, cost_usd: 0.25, prompt_tokens: 100, completion_tokens: 20 });
+    expect(res.status).toBe(200);
+    // The answer is the key as it now stands: this report's spend counted in.
+    expect(res.body.integration).toMatchObject({ id, spend_today: 0.25, spend_month: 0.25 });
+    // Appended, not applied: no write to the key's row.
+    expect(await pending()).toBe(1);
+    expect(await stored(id)).toMatchObject({ spend_today: '0', spend_month: '0' });
+
+    // A read on the other instance folds first (any instance's outcomes).
+    expect((await b.rest('GET', `/api/v1/integrations/${id}`, { token })).body.integration).toMatchObject({ spend_today: 0.25 });
+    expect(await pending()).toBe(0);
+    expect(await stored(id)).toMatchObject({ spend_today: '0.25', spend_month: '0.25', health_status: 'healthy' });
+    expect(await ledger(id)).toEqual({ requests: 1, cost: '0.25' });
+
+    // The ledger and the node's counters read through the API the same way.
+    const second = await lease(b, 'groq', node);
+    expect((await report(b, second, { success: true, cost_usd: 0.5 })).status).toBe(200);
+    expect(await pending()).toBe(1);
+    const usage = await a.rest('GET', `/api/v1/usage?integration_id=${id}`, { token });
+    expect(usage.status).toBe(200);
+    expect(JSON.stringify(usage.body)).toMatch(/"requests":2/);
+    const third = await lease(a, 'groq', node);
+    expect((await report(a, third, { success: true, cost_usd: 0.125 })).status).toBe(200);
+    const nodeRead = await b.rest('GET', `/api/v1/nodes/${node}`, { token });
+    expect(nodeRead.body.node.usage).toMatchObject({ leases: 3, spend_today: 0.875 });
+  });
+
+  it('hold spend exactly over hundreds of concurrent reports through two instances, folded meanwhile by both', async () => {
+    const ids = [await keys.addKey('mistral'), await keys.addKey('mistral')];
+    let sent = 0;
+    const cycles = Array.from({ length: 240 }, async (_, i) => {
+      const t = i % 2 === 0 ? a : b;
+      const leaseId = await lease(t, 'mistral');
+      const micros = 1 + i * 7;
+      const res = await report(t, leaseId, { success: true, cost_usd: micros / 1e6 });
+      expect(res.status).toBe(200);
+      sent += micros;
+      if (i % 60 === 0) await Promise.all([a.app.services.leases.foldOutcomes(), b.app.services.leases.foldOutcomes()]);
+    });
+    await Promise.all(cycles);
+    await a.app.services.leases.foldOutcomes();
+    expect(await pending()).toBe(0);
+    const spent = (await sql.query('select trim_scale(sum(spend_today))::text as s from integration where id = any($1)', [ids])).rows[0].s;
+    expect(spent).toBe(usd(sent));
+    const booked = (await sql.query(
+      'select sum(requests)::int as n, trim_scale(sum(cost_usd))::text as cost from usage_daily where integration_id = any($1)', [ids])).rows[0];
+    expect(booked).toEqual({ n: 240, cost: usd(sent) });
+  });
+
+  it('take a lease\'s report once, whether the first was appended or applied, folded or not', async () => {
+    const id = await keys.addKey('cerebras');
+    const first = await lease(a, 'cerebras');
+    expect((await report(a, first, { success: true, cost_usd: 0.01 })).status).toBe(200);
+    // Again while appended, on either instance, as a success or as a failure (which would be applied at once).
+    for (const [t, body] of [[a, { success: true }], [b, { success: true }], [b, { success: false, status_code: 500 }]] as const) {
+      const again = await report(t, first, body);
+      expect(again.status).toBe(409);
+      expect(again.body.error).toBe('This lease was already reported');
+    }
+    await a.app.services.leases.foldOutcomes();
+    expect((await report(b, first, { success: true })).status).toBe(409);
+    expect(await ledger(id)).toEqual({ requests: 1, cost: '0.01' });
+    expect(await stored(id)).toMatchObject({ consecutive_failures: 0, spend_today: '0.01' });
+  });
+
+  it('heal a key as reports applied in the order they were made would', async () => {
+    const id = await keys.addKey('deepseek');
+    // b leases while the key is healthy; then a's failure counts one (no health change, so no event reaches b).
+    const onB = await lease(b, 'deepseek');
+    clock.advance(1000);
+    expect((await report(a, await lease(a, 'deepseek'), { success: false, status_code: 500 })).status).toBe(200);
+    expect(await stored(id)).toMatchObject({ consecutive_failures: 1 });
+    // b's success comes after the failure: appended (b saw the key without failures), and the fold forgets the failure.
+    clock.advance(1000);
+    expect((await report(b, onB, { success: true })).status).toBe(200);
+    expect(await pending()).toBe(1);
+    await b.app.services.leases.foldOutcomes();
+    expect(await stored(id)).toMatchObject({ consecutive_failures: 0, health_status: 'healthy' });
+
+    // A success appended before a failure does not undo it.
+    const early = await lease(b, 'deepseek');
+    expect((await report(b, early, { success: true })).status).toBe(200);
+    clock.advance(1000);
+    expect((await report(a, await lease(a, 'deepseek'), { success: false, status_code: 502 })).status).toBe(200);
+    await a.app.services.leases.foldOutcomes();
+    expect(await stored(id)).toMatchObject({ consecutive_failures: 1 });
+  });
+
+  it('judge health and spend limits at the fold, with their events, when a report was appended on an out-of-date copy', async () => {
+    // What a copy out of date by a moment leaves behind, written as it would be: a success appended for a key that has since
+    // become degraded, and for a key that has since been given a `block` limit below the spend.
+    const degraded = await keys.addKey('fireworks');
+    const limited = await keys.addKey('openrouter', { spend_limit_amount: 1, spend_limit_period: 'daily', spend_limit_action: 'block' });
+    await sql.query(`update integration set health_status = 'degraded', consecutive_failures = 3, last_error_at = $2 where id = $1`,
+      [degraded, new Date(clock.now().getTime() - 5000)]);
+    a.app.services.leases.forgetKeys();
+    b.app.services.leases.forgetKeys();
+    clock.advance(1000);
+    for (const [key, provider, cost] of [[degraded, 'fireworks', '0.1'], [limited, 'openrouter', '1.5']] as const) {
+      await sql.query(
+        `insert into pool_outcome (integration_id, brand_id, provider_name, node_id, model, day, month_start, reported_at, cost_usd, prompt_tokens, completion_tokens)
+         values ($1, $2, $3, null, '', $4::date, date_trunc('month', $4::date), $5, $6, 10, 5)`,
+        [key, brandId, provider, clock.now().toISOString().slice(0, 10), clock.now(), cost]);
+    }
+    collected.events.length = 0;
+    await a.app.services.leases.foldOutcomes();
+    expect(await stored(degraded)).toMatchObject({ health_status: 'healthy', consecutive_failures: 0 });
+    expect(await stored(limited)).toMatchObject({ spend_today: '1.5', spend_limit_exceeded: true });
+    const published = await collected.settled(brandId);
+    const healed = published.find((e): e is Extract<IntegrationEvent, { type: 'integration.health_changed' }> =>
+      e.type === 'integration.health_changed' && e.integration.id === degraded);
+    expect(healed).toMatchObject({ previousStatus: 'degraded', status: 'healthy', reason: 'request succeeded' });
+    expect(published.find((e) => e.type === 'integration.spend_limit_changed' && e.integration.id === limited)).toMatchObject({ exceeded: true });
+    // The block holds: the limited key is skipped.
+    const refused = await a.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: 'openrouter' } });
+    expect(refused.status).toBe(429);
+  });
+
+  it('flip a `warn` spend limit at the fold, by the timer, with its event once', async () => {
+    const c = await createPeerApp(a, { clock, config: { foldIntervalMs: 100 } });
+    try {
+      const id = await keys.addKey('nebius', { spend_limit_amount: 0.5, spend_limit_period: 'daily', spend_limit_action: 'warn' });
+      collected.events.length = 0;
+      const leased = await c.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: 'nebius' } });
+      const res = await report(c, leased.body.lease.lease_id, { success: true, cost_usd: 0.75 });
+      // The answer judges the limit as it now stands; the verdict is stored, and announced, by the fold.
+      expect(res.body.integration).toMatchObject({ spend_today: 0.75, spend_limit_exceeded: true });
+      await expect.poll(async () => (await stored(id)).spend_limit_exceeded, { timeout: 5000 }).toBe(true);
+      const published = await collected.settled(brandId);
+      expect(published.filter((e) => e.type === 'integration.spend_limit_changed' && e.integration.id === id)).toHaveLength(1);
+      // A warn key stays in the pool.
+      expect((await c.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: 'nebius' } })).status).toBe(200);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('are applied at once on keys with a `block` spend limit, so the report that crosses it takes the key out', async () => {
+    const id = await keys.addKey('together', { spend_limit_amount: 0.5, spend_limit_period: 'daily', spend_limit_action: 'block' });
+    const res = await report(a, await lease(a, 'together'), { success: true, cost_usd: 0.75 });
+    expect(res.body.integration).toMatchObject({ spend_limit_exceeded: true });
+    expect(await pending()).toBe(0);
+    expect(await stored(id)).toMatchObject({ spend_today: '0.75', spend_limit_exceeded: true });
+  });
+
+  it('count in a spend limit set after them (a change of settings folds first)', async () => {
+    const id = await keys.addKey('perplexity');
+    expect((await report(a, await lease(a, 'perplexity'), { success: true, cost_usd: 0.6 })).status).toBe(200);
+    expect(await pending()).toBe(1);
+    const updated = await b.rest('PATCH', `/api/v1/integrations/${id}`, { token, body: { spend_limit_amount: 0.5, spend_limit_period: 'daily', spend_limit_action: 'block' } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.integration).toMatchObject({ spend_today: 0.6, spend_limit_exceeded: true });
+  });
+
+  it('reach the ledger even when their key is deleted before the fold', async () => {
+    const id = await keys.addKey('xai');
+    expect((await report(a, await lease(a, 'xai'), { success: true, cost_usd: 0.2 })).status).toBe(200);
+    expect((await a.app.services.integrations.deleteIntegration(brandId, id))).toBeTruthy();
+    await a.app.services.leases.foldOutcomes();
+    expect(await pending()).toBe(0);
+    expect(await ledger(id)).toEqual({ requests: 1, cost: '0.2' });
+  });
+
+  it('are applied at once everywhere with KEYPOOL_POOL_FOLD_MS=0', async () => {
+    const c = await createPeerApp(a, { clock, config: { foldIntervalMs: 0 } });
+    try {
+      const id = await keys.addKey('sambanova');
+      const res = await c.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: 'sambanova' } });
+      expect((await report(c, res.body.lease.lease_id, { success: true, cost_usd: 0.3 })).status).toBe(200);
+      expect(await pending()).toBe(0);
+      expect(await stored(id)).toMatchObject({ spend_today: '0.3' });
+      expect(await ledger(id)).toEqual({ requests: 1, cost: '0.3' });
+    } finally {
+      await c.close();
+    }
+  });
+});
