@@ -3,9 +3,8 @@
  * statements, read from the backend's own CPU time in /proc (no HTTP, no
  * keypool process in the measurement): the fixed cost of a statement and of a
  * commit, allowance claims, usage counts and the report function (successes,
- * then failures) per item at batch sizes 1, 10 and 30, then statements the
- * engine's next step would run for reports (an appended report, a fold of
- * appended reports per key). 240 keys of one provider in 20 brands, as
+ * then failures) and appended successes per item at batch sizes 1, 10 and 30,
+ * then the fold of appended reports per outcome, by how many each key has. 240 keys of one provider in 20 brands, as
  * bench:scale spreads its load. Prints figures; asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
@@ -17,7 +16,7 @@ import { createBrandToken, fmt, startServer } from './support.js';
 const BRANDS = 20;
 const KEYS_PER_BRAND = 12;
 
-const server = await startServer();
+const server = await startServer({ KEYPOOL_POOL_FOLD_MS: '0' });
 try {
   const keys: number[] = [];
   for (let b = 0; b < BRANDS; b++) {
@@ -41,11 +40,8 @@ try {
   try {
     const brandOf = new Map((await db.query<{ id: number; brand_id: string }>('select id, brand_id from integration')).rows.map((r) => [r.id, r.brand_id]));
     const backend = (await db.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
-    const cpuMs = () => {
-      const stat = readFileSync(`/proc/${backend}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) * 10;
-    };
+    // The backend's time on a CPU in nanoseconds (schedstat), not 10 ms ticks: a single statement is measured exactly.
+    const cpuMs = () => Number(readFileSync(`/proc/${backend}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
     const now = new Date();
     const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
     const today = now.toISOString().slice(0, 10);
@@ -84,7 +80,7 @@ try {
     };
 
     await db.query('create temporary table bench_commit (id serial primary key, v integer)');
-    console.log(`\nPostgreSQL backend CPU per call (${BRANDS * KEYS_PER_BRAND} keys; /proc ticks of 10 ms over many calls)`);
+    console.log(`\nPostgreSQL backend CPU per call (${BRANDS * KEYS_PER_BRAND} keys; /proc/<pid>/schedstat over many calls)`);
     console.log('| statement | CPU ms per call |');
     console.log('|---|---:|');
     console.log(`| select 1 | ${fmt(await measure(800, () => ({ name: 'select-1', text: 'select 1' })), 3)} |`);
@@ -105,59 +101,53 @@ try {
     // Failures last: they make keys degraded, then unhealthy.
     console.log(`| keypool_report, failures (a health transition now and then) | ${await perItem((n) => reportCall(n, false))} |`);
 
-    // What the engine's next step would run for reports instead (appended outcomes folded per
-    // key), measured on the same keys. Sketches, not the product's code.
-    await db.query(`create table bench_outcome (lease uuid primary key, key integer not null, brand uuid not null, node uuid, model text,
-      success boolean not null, status_code integer, error_type text, retry_after integer, probe boolean not null, cost numeric not null,
-      prompt_tokens bigint not null, completion_tokens bigint not null, latency_ms integer, first_token_ms integer, at timestamptz not null)`);
-    const append = (keysOf: number[]): pg.QueryConfig => ({
+    // Appended reports (keypool_append through keypool_settle) and their fold (keypool_fold), on the same keys. The server's own
+    // fold is off (KEYPOOL_POOL_FOLD_MS=0), so the outcomes pending are the ones each measurement leaves.
+    const appendCall = (n: number) => ({
       name: 'append',
-      text: `insert into bench_outcome select o.*, $2::timestamptz from jsonb_to_recordset($1::jsonb) as o(lease uuid, key integer, brand uuid, node uuid,
-          model text, success boolean, status_code integer, error_type text, retry_after integer, probe boolean, cost numeric, prompt_tokens bigint,
-          completion_tokens bigint, latency_ms integer, first_token_ms integer)
-        on conflict (lease) do nothing`,
-      values: [JSON.stringify(keysOf.map((key) => ({
-        lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success: true, status_code: 200, error_type: null, retry_after: null,
-        probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null,
-      }))), now],
+      text: 'select count(*) from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::integer[])',
+      values: [JSON.stringify(randomKeys(n).map((key) => ({
+        lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success: true, status_code: 200, error_type: null,
+        retry_after: null, probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null, append: true,
+      }))), '[]', '[]', '[]', at, rules, []],
     });
-    const fold: pg.QueryConfig = {
-      name: 'fold',
-      text: `with folded as (delete from bench_outcome returning *),
-        per_key as (select key, sum(cost) as cost from folded group by key),
-        keys as (update integration i set spend_today = i.spend_today + p.cost, spend_month = i.spend_month + p.cost, updated_at = $1
-          from per_key p where i.id = p.key returning i.id),
-        ledger as (insert into usage_daily as u (brand_id, integration_id, provider_name, node_id, model, day, requests, successes,
-            prompt_tokens, completion_tokens, cost_usd, latency_ms_sum, latency_ms_max, latency_reports)
-          select f.brand, f.key, 'groq', f.node, lower(coalesce(f.model, '')), $2::date, count(*), count(*) filter (where f.success),
-            sum(f.prompt_tokens), sum(f.completion_tokens), sum(f.cost), coalesce(sum(f.latency_ms), 0), coalesce(max(f.latency_ms), 0), count(f.latency_ms)
-          from folded f group by f.brand, f.key, f.node, f.model
-          on conflict (brand_id, day, integration_id, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
-            requests = u.requests + excluded.requests, successes = u.successes + excluded.successes, prompt_tokens = u.prompt_tokens + excluded.prompt_tokens,
-            completion_tokens = u.completion_tokens + excluded.completion_tokens, cost_usd = u.cost_usd + excluded.cost_usd,
-            latency_ms_sum = u.latency_ms_sum + excluded.latency_ms_sum, latency_ms_max = greatest(u.latency_ms_max, excluded.latency_ms_max),
-            latency_reports = u.latency_reports + excluded.latency_reports
-          returning 1)
-        select (select count(*) from folded) as outcomes, (select count(*) from keys) as keys, (select count(*) from ledger) as ledger`,
-      values: [now, today],
-    };
+    const foldCall = { name: 'fold', text: 'select count(*) from keypool_fold($1::jsonb, $2::integer)', values: [at, 100_000] };
+    await db.query(foldCall);
+    // As in service: about a second of appends pending (2,000 outcomes over the 240 keys), then a fold (not counted here).
+    const appendCells: string[] = [];
+    for (const n of [1, 10, 30]) {
+      let used = 0;
+      const calls = Math.ceil(3000 / n);
+      for (let i = 0; i < calls; i++) {
+        if (i % Math.ceil(2000 / n) === 0) await db.query(foldCall);
+        const before = cpuMs();
+        await db.query(appendCall(n));
+        used += cpuMs() - before;
+      }
+      appendCells.push(fmt(used / (calls * n), 3));
+    }
+    console.log(`| keypool_settle, appended successes (no key locked; up to 2,000 outcomes pending) | ${appendCells.join(' | ')} |`);
     /** Folding `perKey` outcomes of each of 30 keys: CPU ms per outcome (the appends are not counted). */
     const foldCost = async (perKey: number, rounds: number) => {
       let used = 0;
       for (let round = 0; round < rounds; round++) {
         const ids = distinctKeys(30);
-        for (let k = 0; k < perKey; k++) await db.query(append(ids));
+        for (let k = 0; k < perKey; k++) {
+          await db.query({ ...appendCall(0), values: [JSON.stringify(ids.map((key) => ({
+            lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success: true, status_code: 200, error_type: null, retry_after: null,
+            probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null, append: true,
+          }))), '[]', '[]', '[]', at, rules, []] });
+        }
         const before = cpuMs();
-        await db.query(fold);
+        await db.query(foldCall);
         used += cpuMs() - before;
       }
       return used / (rounds * 30 * perKey);
     };
-    console.log('\nReports appended, then folded per key, on the same keys (batches of 30; sketches, not the product\'s code)');
-    console.log('| statement | CPU ms |');
-    console.log('|---|---:|');
-    console.log(`| append a report (insert-only, deduplicated by lease), per report | ${fmt((await measure(150, () => append(distinctKeys(30)))) / 30, 3)} |`);
-    for (const perKey of [1, 6, 30]) console.log(`| fold appended reports into keys and ledger, ${perKey} per key, per report | ${fmt(await foldCost(perKey, Math.ceil(120 / perKey)), 3)} |`);
+    console.log('\nkeypool_fold, CPU ms per outcome folded (30 keys, the appends not counted)');
+    console.log('| outcomes per key | CPU ms per outcome |');
+    console.log('|---:|---:|');
+    for (const perKey of [1, 6, 30]) console.log(`| ${perKey} | ${fmt(await foldCost(perKey, Math.ceil(150 / perKey)), 3)} |`);
   } finally {
     await db.end();
   }

@@ -36,6 +36,8 @@ const INSTANCES = (process.env.BENCH_INSTANCES ?? (CORES >= 16 ? '1,2,4,8' : '1,
 const GENERATORS = Number(process.env.BENCH_GENERATORS ?? Math.max(2, Math.min(6, Math.floor(CORES / 3))));
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 96);
 const SERVER_CPUS = process.env.BENCH_SERVER_CPUS;
+/** The instances' KEYPOOL_POOL_FOLD_MS (BENCH_FOLD_MS=0: every report applied at once, to compare). */
+const SERVER_ENV: Record<string, string> = process.env.BENCH_FOLD_MS ? { KEYPOOL_POOL_FOLD_MS: process.env.BENCH_FOLD_MS } : {};
 const GENERATOR_CPUS = process.env.BENCH_GENERATOR_CPUS;
 
 type Kind = 'typename' | 'rest' | 'graphql' | 'lease';
@@ -105,13 +107,17 @@ async function phase(
     urls, tokens, providers, kind, seconds, clients: Math.ceil(CLIENTS / GENERATORS), ...(options.rate && { rate: options.rate / GENERATORS }),
   }));
   const [results] = await Promise.all([Promise.all(jobs.map(generator)), options.during?.()]);
+  // Reports appended in the phase's last moments are folded within it (a read folds first), so each phase pays for its own.
+  await readThrough(servers, tokens);
   const after = cpuNow(servers.map((s) => s.pid));
   sampling = false;
   await sampler;
   const countersAfter = await countersOf();
   const commits = countersAfter.commits - countersBefore.commits;
+  // The bench's own backend (the lock sampler's 100 queries a second, the counters) is not the cycle's.
+  const own = String((await db.query('select pg_backend_pid() as pid')).rows[0].pid);
   let pgSeconds = 0;
-  for (const [pid, used] of after.postgres) pgSeconds += used - (before.postgres.get(pid) ?? 0);
+  for (const [pid, used] of after.postgres) if (pid !== own) pgSeconds += used - (before.postgres.get(pid) ?? 0);
   const units = results.reduce((n, r) => n + r.units, 0);
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const leaseLatencies = results.flatMap((r) => r.leaseLatencies ?? []).sort((a, b) => a - b);
@@ -123,7 +129,16 @@ async function phase(
   };
 }
 
-/** Every key's spend this month, in micro-dollars. */
+/** A read of keys through a live instance: it folds every appended report first (any instance's). */
+async function readThrough(servers: BenchServer[], tokens: string[]): Promise<void> {
+  for (const server of servers) {
+    const res = await fetch(`${server.url}/api/v1/integrations?limit=1`, { headers: { authorization: `Bearer ${tokens[0]}` } }).catch(() => null);
+    if (res?.ok) return;
+  }
+  throw new Error('no instance answered a read');
+}
+
+/** Every key's spend this month, in micro-dollars (after a read through an instance, so appended reports are folded). */
 async function spendByKey(db: pg.Client): Promise<Map<number, number>> {
   const { rows } = await db.query<{ id: number; spend_month: string }>('select id, spend_month::text from integration');
   return new Map(rows.map((row) => {
@@ -181,10 +196,10 @@ async function faultRun(servers: BenchServer[], db: pg.Client, tokens: string[])
 }
 
 async function run(k: number): Promise<boolean> {
-  const first = await startServer({}, { cpus: SERVER_CPUS });
+  const first = await startServer(SERVER_ENV, { cpus: SERVER_CPUS });
   const servers = [first];
   try {
-    for (let i = 1; i < k; i++) servers.push(await startServer({}, { dataDir: first.dataDir, cpus: SERVER_CPUS }));
+    for (let i = 1; i < k; i++) servers.push(await startServer(SERVER_ENV, { dataDir: first.dataDir, cpus: SERVER_CPUS }));
     const tokens: string[] = [];
     for (let b = 0; b < BRANDS; b++) {
       const token = await createBrandToken(first, `scale-${b}`);
@@ -237,7 +252,7 @@ async function run(k: number): Promise<boolean> {
       const sameMinute = Math.floor(Date.now() / 60_000) === minute;
       const overshoot = [...grants.values()].filter((n) => n > 40).length;
 
-      console.log(`\n${k} instance(s) on one PostgreSQL — ${BRANDS} brands × ${PROVIDERS.length} providers × ${KEYS_PER_PROVIDER} keys, ${GENERATORS} generator processes, ${CLIENTS} clients, ${DURATION_S} s per phase, ${CORES} cores`);
+      console.log(`\n${k} instance(s) on one PostgreSQL — ${BRANDS} brands × ${PROVIDERS.length} providers × ${KEYS_PER_PROVIDER} keys, ${GENERATORS} generator processes, ${CLIENTS} clients, ${DURATION_S} s per phase, ${CORES} cores, KEYPOOL_POOL_FOLD_MS=${SERVER_ENV.KEYPOOL_POOL_FOLD_MS ?? "1000 (default)"}`);
       console.log('| phase | ops/s | p50 / p99 ms per request | × { __typename } | CPU ms per op: keypool / PostgreSQL | CPU per op × { __typename } | commits per op | row writes per op | lock-wait ms per op | errors |');
       console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
       const base = typename.serverMs + typename.pgMs;

@@ -19,7 +19,12 @@ export type { SkippedKey } from './lease-errors.js';
 export type ReportRow =
   | { outcome: 'not_found' }
   | { outcome: 'already_reported' }
-  | { outcome: 'reported'; record: IntegrationRecord; encrypted: string; previousStatus: string; healthReason: string | null; wasExceeded: boolean; creditsFlagged: boolean };
+  | { outcome: 'reported'; record: IntegrationRecord; encrypted: string; previousStatus: string; healthReason: string | null; wasExceeded: boolean; creditsFlagged: boolean }
+  /** An appended report: only what it changed of its key (the caller has the rest). */
+  | { outcome: 'appended'; integrationId: number; spend: AppendedSpend };
+
+/** A key's spend as an appended report leaves it (every outcome not folded yet counted in), and its spend limit's verdict on it. */
+export type AppendedSpend = Pick<IntegrationRecord, 'spendToday' | 'spendDay' | 'spendMonth' | 'spendMonthStart' | 'spendLimitExceeded' | 'spendExceededPeriod'>;
 
 /** What a claim got: `granted` leases (0: the limits are claimed in full, or another instance took the probe), and the key as it now stands (null: it is gone). */
 export interface ClaimRow {
@@ -126,7 +131,8 @@ export class LeaseRepository {
     const reports: ReportRow[] = [];
     const claimed = new Map<number, ClaimRow>();
     for (const row of rows) {
-      if (row.kind === 'report') reports.push(reportRow(row));
+      if (row.kind === 'report') reports[Number(row.item) - 1] = reportRow(row);
+      else if (row.kind === 'appended') reports[Number(row.item) - 1] = appendedRow(row);
       else claimed.set(Number(row.item) - 1, { granted: Number(row.granted), record: keyOf(row), encrypted: String(row.credentials_encrypted) });
     }
     // A claim of a key that is gone has no row.
@@ -163,6 +169,12 @@ function keyOf(row: Record<string, unknown>): IntegrationRecord {
 
 const stringMap = (value: unknown): Record<string, string> =>
   typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) : {};
+
+function appendedRow(row: Record<string, unknown>): ReportRow {
+  if (row.report_outcome !== 'reported') return reportRow(row);
+  const { spendToday, spendDay, spendMonth, spendMonthStart, spendLimitExceeded, spendExceededPeriod } = keyOf(row);
+  return { outcome: 'appended', integrationId: Number(row.id), spend: { spendToday, spendDay, spendMonth, spendMonthStart, spendLimitExceeded, spendExceededPeriod } };
+}
 
 function reportRow(row: Record<string, unknown>): ReportRow {
   const outcome = row.report_outcome;

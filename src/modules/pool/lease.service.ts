@@ -340,7 +340,10 @@ export class LeaseService {
       if (key) this.book.patch(c.integrationId, countsAfter(key.record, c));
     }
     this.granted.written(counts, true);
-    for (const row of result.reports) if (row.outcome === 'reported') this.book.update(row.record, row.encrypted);
+    for (const row of result.reports) {
+      if (row.outcome === 'reported') this.book.update(row.record, row.encrypted);
+      else if (row.outcome === 'appended') this.book.patch(row.integrationId, row.spend);
+    }
     const left = new Map<number, number>();
     const byKey = new Map<number, ClaimRow>();
     claims.forEach((claim, at) => {
@@ -532,6 +535,14 @@ export class LeaseService {
     const row = (result as { report: ReportRow }).report;
     if (row.outcome === 'not_found') throw leaseNotFound();
     if (row.outcome === 'already_reported') throw leaseAlreadyReported();
+    if (row.outcome === 'appended') {
+      // The key as this instance knows it, with the spend the report left (exact: every instance's appended reports are in it).
+      const known = this.book.find(row.integrationId)?.record ?? (await this.integrations.find(brandId, row.integrationId));
+      if (!known) throw leaseNotFound();
+      const view = toIntegrationView({ ...known, ...row.spend }, time.now);
+      this.feed?.note(brandId, view.id, () => view);
+      return view;
+    }
     const view = toIntegrationView(row.record, time.now);
     this.feed?.note(brandId, view.id, () => view);
     await this.publishReportEvents(brandId, view, row, time.now);

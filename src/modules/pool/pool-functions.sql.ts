@@ -285,14 +285,17 @@ $fn$;`;
  * failure counted and no `block` spend limit), in one set-wise statement with no lock on their keys: each
  * lease is recorded as reported (at most once, shared with keypool_report), and its outcome is
  * inserted into pool_outcome for keypool_fold. Each item's outcome is 'reported', 'not_found' or
- * 'already_reported'; a reported item returns its key with the spend of every outcome not yet
- * folded counted in, and its spend limit judged on it (the key as it now stands), as
- * keypool_report does; the verdict is stored, and its event published, by the fold.
+ * 'already_reported'. A reported item returns only what it changed of its key (the id, the spend
+ * with every outcome not yet folded counted in, and the spend limit's verdict on it; the rest is
+ * the caller's copy); the verdict is stored, and its event published, by the fold.
  */
 const APPEND_SQL = `create or replace function keypool_append(p_reports jsonb, p_at jsonb)
 returns table (report_item integer, report_outcome text, report_key integration, previous_status text, health_reason text,
-  was_exceeded boolean, credits_flagged boolean) language sql as $fn$
-  with item as (
+  was_exceeded boolean, credits_flagged boolean) language plpgsql as $fn$
+begin
+  -- PL/pgSQL keeps the statement's plan for the session (a SQL function would plan it on every call).
+  if not jsonb_path_exists(p_reports, '$[*] ? (@.append == true)') then return; end if;
+  return query with item as (
     select u.* from rows from (jsonb_to_recordset(p_reports) as (lease uuid, key integer, brand uuid, node uuid, model text, cost numeric,
         prompt_tokens bigint, completion_tokens bigint, latency_ms integer, first_token_ms integer, append boolean)) with ordinality
       as u(lease, key, brand, node, model, cost, prompt, completion, latency, first_token, append, ord)
@@ -322,9 +325,10 @@ returns table (report_item integer, report_outcome text, report_key integration,
   )
   select item.ord::integer,
     case when known.lease is null then 'not_found' when fresh.lease_id is null or not known.first then 'already_reported' else 'reported' end,
-    case when fresh.lease_id is not null and known.first then jsonb_populate_record(k, jsonb_build_object(
-      'spend_today', s.today, 'spend_day', (p_at->>'today')::date, 'spend_month', s.month, 'spend_month_start', (p_at->>'month_start')::date,
-      'spend_limit_exceeded', s.exceeded,
+    -- Only what the report changed (the caller has the rest of the key): its id and spend, and the spend limit's verdict.
+    case when fresh.lease_id is not null and known.first then jsonb_populate_record(null::integration, jsonb_build_object(
+      'id', k.id, 'spend_today', s.today, 'spend_day', (p_at->>'today')::date, 'spend_month', s.month,
+      'spend_month_start', (p_at->>'month_start')::date, 'spend_limit_exceeded', s.exceeded,
       'spend_exceeded_period', case when s.exceeded then keypool_spend_period(k.spend_limit_period, p_at->>'day_key', p_at->>'month_key') end)) end,
     k.health_status::text, null::text, s.exceeded, false
   from item
@@ -336,7 +340,8 @@ returns table (report_item integer, report_outcome text, report_key integration,
     left join lateral (select t.today, t.month, keypool_spend_over(k.spend_limit_amount, k.spend_limit_period, t.today, t.month,
         k.cached_usage_today, k.cached_usage_month, k.billing_synced_at, (p_at->>'today')::date, (p_at->>'month_start')::date) as exceeded
       from (select (case when k.spend_day = (p_at->>'today')::date then k.spend_today else 0 end) + p.today as today,
-        (case when k.spend_month_start = (p_at->>'month_start')::date then k.spend_month else 0 end) + p.month as month) t) s on true
+        (case when k.spend_month_start = (p_at->>'month_start')::date then k.spend_month else 0 end) + p.month as month) t) s on true;
+end
 $fn$;`;
 
 /**
@@ -492,7 +497,7 @@ begin
   return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
       r.was_exceeded, r.credits_flagged, null::integer, r.report_key
     from keypool_report(p_reports, p_at, p_rules) r;
-  return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
+  return query select 'appended'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
       r.was_exceeded, r.credits_flagged, null::integer, r.report_key
     from keypool_append(p_reports, p_at) r;
   return query with want as (
