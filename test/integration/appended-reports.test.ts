@@ -29,6 +29,8 @@ beforeAll(async () => {
   a = await createTestApp({ clock, ...slowFold });
   b = await createPeerApp(a, { clock, ...slowFold });
   sql = new pg.Pool({ connectionString: a.databaseUrl, max: 2 });
+  // A test terminates every backend: an idle connection of this pool goes with them.
+  sql.on('error', () => {});
   ({ brandId, token } = await a.createBrand('Appended'));
   keys = poolClient(a, token);
   collected = collectEvents(a);
@@ -221,6 +223,40 @@ describe('appended reports', () => {
     await a.app.services.leases.foldOutcomes();
     expect(await pending()).toBe(0);
     expect(await ledger(id)).toEqual({ requests: 1, cost: '0.2' });
+  });
+
+  it('lose nothing when the database drops every connection while they are folded', async () => {
+    const id = await keys.addKey('baseten');
+    let sent = 0;
+    for (let i = 0; i < 60; i++) {
+      const micros = 1000 + i;
+      expect((await report(i % 2 ? a : b, await lease(i % 2 ? a : b, 'baseten'), { success: true, cost_usd: micros / 1e6 })).status).toBe(200);
+      sent += micros;
+    }
+    expect(await pending()).toBe(60);
+    // Hold the key, so a fold takes the outcomes and then waits for its key mid-transaction; then every backend but ours goes.
+    const holder = new pg.Client({ connectionString: a.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from integration where id = $1 for update', [id]);
+      const fold = a.app.services.leases.foldOutcomes();
+      await expect.poll(async () => (await sql.query(
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%keypool_fold%'`)).rows[0].n).toBe(1);
+      await sql.query(`select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = current_database() and pid not in (pg_backend_pid(), $1) and backend_type = 'client backend'`, [(holder as unknown as { processID: number }).processID]);
+      await expect(fold).rejects.toThrow();
+      await holder.query('rollback');
+    } finally {
+      await holder.end();
+    }
+    // Whatever a fold had taken when its connection went is back (its transaction never committed): the next fold takes it.
+    await expect.poll(async () => {
+      await a.app.services.leases.foldOutcomes().catch(() => {});
+      return pending();
+    }, { timeout: 10_000 }).toBe(0);
+    expect(await stored(id)).toMatchObject({ spend_today: usd(sent) });
+    expect(await ledger(id)).toEqual({ requests: 60, cost: usd(sent) });
   });
 
   it('are applied at once everywhere with KEYPOOL_POOL_FOLD_MS=0', async () => {

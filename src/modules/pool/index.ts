@@ -2,7 +2,8 @@
  * The pool at work: allowance claims (allowance.ts), the instance's copy of
  * the keys (key-book.ts), selection (selection.ts), leases (the best eligible
  * key, picked in memory and counted from allowance claimed in PostgreSQL) and
- * usage reports (health, cooldowns, spend), with their SQL functions
+ * usage reports (health, cooldowns, spend; a plain success appended and folded
+ * later, any other applied at once), with their SQL functions
  * (pool-functions.sql.ts), the lease tokens and the live usage feed. Invariants: no limit is ever
  * overshot; a credential is decrypted only here; a lease is reported at most
  * once. Builds on keys/. Callers: app.ts, graphql/, rest/, gateway/.

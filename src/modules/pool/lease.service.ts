@@ -9,6 +9,9 @@
  * only when its key's slice is used up. Claims, reports, the usage counts of
  * leases granted and allowance given back share one statement per batch
  * (keypool_settle), and every instance's claims together never pass a limit.
+ * A plain success is appended there with no lock on its key and folded into the
+ * key, the ledger and its node by the next fold (any instance's, or a read's);
+ * any other report is applied in the batch.
  */
 import type { HealthConfig } from './health-settings.js';
 import { isDatabaseUnavailable } from '../../platform/errors/database-errors.js';
@@ -290,7 +293,7 @@ export class LeaseService {
     const counts = this.granted.drain();
     if (returns.length > 0 || counts.length > 0) await this.batches.take({ housekeeping: { counts, returns } }).catch((e: unknown) => this.warn('pool: giving back allowance at shutdown failed', e));
     // Appended reports would be folded by another instance, or at the next start; folding them now leaves nothing behind.
-    if (this.foldTimer) await this.foldOutcomes().catch((e: unknown) => this.warn('pool: folding reports at shutdown failed', e));
+    await this.foldOutcomes().catch((e: unknown) => this.warn('pool: folding reports at shutdown failed', e));
   }
 
   /** The timer's work: usage counts of leases granted, and allowance idle or of a past minute, written in one batch. */
