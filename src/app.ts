@@ -22,7 +22,7 @@ import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, t
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
 import { checkEncryptionKeys, CredentialVault, IntegrationEventLog, IntegrationRepository, IntegrationService, RecordingEventBus, type IntegrationEvent } from './modules/keys/index.js';
 import { ProviderConfigRepository, ProviderService } from './modules/providers/index.js';
-import { GatewayService, type GatewayTrace } from './modules/gateway/index.js';
+import { GatewayService, KeyChecker, type GatewayTrace } from './modules/gateway/index.js';
 import { SQL_DEFINITIONS } from './sql-definitions.js';
 import { BackgroundWork, BILLING_PROVIDERS, billingAdapters, BillingSync, UsageService } from './modules/spend/index.js';
 import { UpstreamGuard } from './platform/http/upstream-guard.js';
@@ -143,6 +143,15 @@ export function buildServices(
     usageFeed,
   );
   integrations.readAfter(() => leases.writePending());
+  // A new key is checked with its provider's free call when the operator turned it on (the gateway knows where each provider is).
+  const keyChecker = config.keyCheck.enabled ? new KeyChecker(upstreamGuard, { baseUrls: config.gateway.baseUrls, timeoutMs: config.keyCheck.timeoutMs }) : null;
+  if (keyChecker) {
+    integrations.checkKeysWith(async (target) => {
+      const outcome = await keyChecker.check(target);
+      if (outcome.verdict === 'unchecked') observers.warn(`key check: a new ${target.providerName} key was added unchecked: ${outcome.reason}`);
+      return outcome.verdict === 'refused' ? outcome.answer : null;
+    });
+  }
   nodes.readAfter(() => leases.foldOutcomes());
   return {
     clock,

@@ -62,6 +62,8 @@ export interface Config {
   corsOrigins: string[];
   /** The OpenAI-compatible gateway (/v1/chat/completions, /v1/embeddings, /v1/models). */
   gateway: GatewaySettings & { maxRequestBytes: number };
+  /** Whether a new key is checked with its provider's free call before it is added (KEYPOOL_VALIDATE_KEYS), and that call's time limit. */
+  keyCheck: { enabled: boolean; timeoutMs: number };
   /** Where generated secrets are kept (embedded mode only), for the start-up message. */
   secretsFile: string | null;
   /** Password of the embedded cluster's superuser; null when DATABASE_URL is used. */
@@ -139,6 +141,8 @@ const envSchema = z.object({
   KEYPOOL_METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   KEYPOOL_DATABASE_WAIT_SECONDS: integer(0, 3600).default(60),
   KEYPOOL_BILLING_SYNC: z.enum(['on', 'off']).default('on'),
+  KEYPOOL_VALIDATE_KEYS: z.enum(['on', 'off']).default('off'),
+  KEYPOOL_VALIDATE_KEYS_TIMEOUT_MS: integer(100, 60_000).default(5000),
   KEYPOOL_BILLING_SYNC_INTERVAL: integer(10, 86_400).default(300),
   KEYPOOL_BILLING_TICK_MS: integer(100, 3_600_000).default(5000),
   KEYPOOL_BILLING_CONCURRENCY: integer(1, 100).default(4),
@@ -321,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageFeedIntervalMs: e.KEYPOOL_USAGE_FEED_MS,
     bookMaxAgeMs: e.KEYPOOL_POOL_REFRESH_MS,
     foldIntervalMs: e.KEYPOOL_POOL_FOLD_MS,
+    keyCheck: { enabled: e.KEYPOOL_VALIDATE_KEYS === 'on', timeoutMs: e.KEYPOOL_VALIDATE_KEYS_TIMEOUT_MS },
     eventRetentionDays: e.KEYPOOL_EVENT_RETENTION_DAYS,
     gateway: {
       maxAttempts: e.KEYPOOL_GATEWAY_MAX_ATTEMPTS,

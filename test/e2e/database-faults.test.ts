@@ -143,8 +143,13 @@ describe('a database that drops its connections', () => {
 
     // Back to normal without a restart, and every acknowledged write is there.
     await expect.poll(async () => (await fetch(`${url}/readyz`)).status, { timeout: 15_000 }).toBe(200);
-    const listed = await gql('{ integrations(limit: 100, filter: { providerName: "cohere" }) { total items { id } } }');
-    const stored = new Set<number>(listed.body.data.integrations.items.map((i: { id: number }) => i.id));
+    // Every page (how many keys the loop created depends on the machine's speed; a page holds 100).
+    const stored = new Set<number>();
+    for (let offset = 0; ; offset += 100) {
+      const listed = await gql(`{ integrations(limit: 100, offset: ${offset}, filter: { providerName: "cohere" }) { total items { id } } }`);
+      for (const item of listed.body.data.integrations.items as { id: number }[]) stored.add(item.id);
+      if (offset + 100 >= listed.body.data.integrations.total) break;
+    }
     expect(acknowledged.created.filter((id) => !stored.has(id))).toEqual([]);
     const spend = await gql(`{ integration(id: ${leaseKey.body.integration.id}) { spendMonth } }`);
     const spentMillis = Math.round(Number(spend.body.data.integration.spendMonth) * 1000);

@@ -32,6 +32,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     usageFeedIntervalMs: 250,
     bookMaxAgeMs: 30_000,
     foldIntervalMs: 1000,
+    keyCheck: { enabled: false, timeoutMs: 5000 },
     eventRetentionDays: 30,
     gateway: {
       maxAttempts: 3, timeoutMs: 60_000, attemptTimeoutMs: 30_000, connectTimeoutMs: 5_000, idleTimeoutMs: 60_000,

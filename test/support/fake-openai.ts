@@ -2,7 +2,8 @@
  * A local stand-in for an OpenAI-compatible provider, speaking OpenAI's wire
  * format: `POST /v1/chat/completions` (JSON, or Server-Sent Events with
  * `stream: true`, a usage chunk when `stream_options.include_usage`) and
- * `POST /v1/embeddings`. What each key gets is set by the test (a status, a
+ * `POST /v1/embeddings`, and the free calls a key is checked with (`GET /v1/models`, OpenRouter's
+ * `GET /v1/key`; the key as a bearer token or, as Anthropic takes it, in x-api-key). What each key gets is set by the test (a status, a
  * delay, a stream cut after its first event, …); every request is recorded,
  * with whether the caller went away before the answer ended.
  */
@@ -59,7 +60,8 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     req.on('data', (c: string) => (raw += c));
     req.on('end', () => {
       const auth = req.headers.authorization ?? '';
-      const key = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      // Anthropic's own API takes the key in x-api-key.
+      const key = auth.startsWith('Bearer ') ? auth.slice(7) : String(req.headers['x-api-key'] ?? '');
       let body: Record<string, any> = {};
       try {
         body = JSON.parse(raw);
@@ -100,6 +102,9 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         break;
     }
     const usage = b.usage ?? DEFAULT_USAGE;
+    // The free calls a key is checked with: the models list, and OpenRouter's key information.
+    if (r.path.endsWith('/models')) return json(200, { object: 'list', data: [{ id: 'llama-3.1-8b-instant', object: 'model', owned_by: 'fake' }] });
+    if (r.path.endsWith('/key')) return json(200, { data: { label: 'fake', usage: 0, limit: null, is_free_tier: true } });
     if (r.path.endsWith('/embeddings')) {
       const vector = [0.1, 0.2, 0.3];
       // The openai package asks for base64 (little-endian float32) unless told otherwise.

@@ -3,3 +3,4 @@
  * callers that speak OpenAI's API (the REST plugin in src/rest/openai renders it).
  */
 export { GatewayService, type GatewayEndpoint, type GatewaySettings, type GatewayTrace } from './gateway.service.js';
+export { KeyChecker, type KeyCheckOutcome } from './key-check.js';

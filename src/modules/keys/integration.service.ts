@@ -21,7 +21,7 @@ import {
 } from './integration-input.js';
 import { spendUsage, toIntegrationView, type IntegrationView } from './integration.view.js';
 import type { CredentialVault } from './credential-vault.js';
-import { envReferencesOf, keepStoredSecrets, type KeyDocument } from './key-document.js';
+import { envReferencesOf, keepStoredSecrets, resolveDocument, type KeyDocument } from './key-document.js';
 
 export interface IntegrationFilter {
   providerName?: string;
@@ -99,6 +99,9 @@ function mergeDocuments(stored: KeyDocument, incoming: KeyDocument): KeyDocument
 
 const spendSettings = (k: StoredKey) => [k.spendLimitAmount ?? null, k.spendLimitPeriod, k.spendLimitAction].join('|');
 
+/** A check of a new key with its provider: the provider's refusal in its own words, or null (accepted, or no clear answer). */
+export type KeyCheck = (target: { providerName: string; baseProvider: string; brandBaseUrl: string | null; credentials: Record<string, unknown> }) => Promise<string | null>;
+
 export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'> {
   constructor(
     private readonly keys: IntegrationRepository,
@@ -115,6 +118,14 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
   /** What must happen before a read of keys shows them as they are. */
   readAfter(work: () => Promise<void>): void {
     this.beforeRead = work;
+  }
+
+  /** Asks the provider about each new key before it is added (KEYPOOL_VALIDATE_KEYS); unset: keys are added unchecked. */
+  private keyCheck: KeyCheck | null = null;
+
+  /** Checks every key added from now on with `check` (its refusal, in the provider's words, or null). */
+  checkKeysWith(check: KeyCheck): void {
+    this.keyCheck = check;
   }
 
   /** A standard provider or one of the brand's custom providers; 400 naming every accepted one otherwise. */
@@ -134,6 +145,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
     validateSettings(input);
     const keyId = validateKeyId(input.keyId) ?? randomUUID();
     const envRefs = this.checkEnvironment(doc);
+    await this.checkWithProvider(provider, doc);
     const sealed = this.vault.seal(provider.name, doc);
     const now = this.clock.now();
     const isPrimary = input.isPrimary ?? false;
@@ -255,6 +267,15 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
     const doc = keepStoredSecrets(given, stored, toIntegrationView(key, this.clock.now()).keyView);
     checkKeyDocument(provider.base, doc);
     return this.reseal(db, brandId, provider.name, key, doc);
+  }
+
+  /** A key its provider refuses (KEYPOOL_VALIDATE_KEYS) is a 400 that says what the provider answered. */
+  private async checkWithProvider(provider: BrandProvider, doc: KeyDocument): Promise<void> {
+    if (!this.keyCheck) return;
+    const resolved = resolveDocument(doc, this.env.lookup);
+    if ('unset' in resolved) return;
+    const refusal = await this.keyCheck({ providerName: provider.name, baseProvider: provider.base.name, brandBaseUrl: provider.baseUrl, credentials: resolved.credentials });
+    if (refusal !== null) throw new AppError('integration.key_refused', `${provider.label} refused this key when keypool checked it (${refusal})`);
   }
 
   /** The change that stores a key's new credential, checked for its environment references and for duplicates. */

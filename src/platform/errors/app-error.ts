@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   'integration.name_taken': { graphql: 'CONFLICT', http: 409 },
   'integration.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'integration.duplicate': { graphql: 'CONFLICT', http: 409 },
+  'integration.key_refused': { graphql: 'BAD_USER_INPUT', http: 400 },
   'lease.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'lease.already_reported': { graphql: 'CONFLICT', http: 409 },
   'lease.no_key_available': { graphql: 'NO_KEY_AVAILABLE', http: 429 },
