@@ -168,7 +168,7 @@ describe('POST /v1/chat/completions', () => {
 
   it('tries each key once on 5xx, then answers the last upstream error as it came', async () => {
     const b = await brandWithKeys('groq', 4);
-    for (const k of b.keys) fake.behave(k.apiKey, { kind: 'status', status: 503, body: { error: { message: `overloaded ${k.id}`, type: 'server_error', code: null } } });
+    for (const k of b.keys) fake.behave(k.apiKey, { kind: 'status', status: 503, body: { error: { message: `unavailable ${k.id}`, type: 'server_error', code: null } } });
     const sent = fake.requests.length;
     const res = await chat(b.token, { model: 'groq/llama-3.1-8b-instant', messages: [] });
     expect(res.status).toBe(503);
@@ -177,7 +177,7 @@ describe('POST /v1/chat/completions', () => {
     expect(tried).toHaveLength(3);
     expect(new Set(tried).size).toBe(3);
     const lastKey = b.keys.find((k) => k.apiKey === tried[2])!;
-    expect(await res.json()).toEqual({ error: { message: `overloaded ${lastKey.id}`, type: 'server_error', code: null } });
+    expect(await res.json()).toEqual({ error: { message: `unavailable ${lastKey.id}`, type: 'server_error', code: null } });
     await settled();
     for (const k of b.keys) expect((await keyRow(k.id)).consecutive_failures).toBe(tried.includes(k.apiKey) ? 1 : 0);
   });

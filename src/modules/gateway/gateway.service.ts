@@ -173,6 +173,19 @@ function retryAfterSeconds(header: string | null, now: number): number | undefin
   return ms === null || ms < 1000 ? undefined : Math.min(Math.ceil(ms / 1000), 86_400);
 }
 
+/** The rate-limit headers of an upstream answer, for its report (the pool reads them: provider-signals.ts). */
+function rateLimitHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^(retry-after|x-ratelimit-|anthropic-ratelimit-)/i.test(name) || value === undefined) continue;
+    kept[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return kept;
+}
+
+/** A failure's body for its report: the provider's words (the key scrubbed), at most 16 KiB. */
+const errorBodyOf = (payload: Buffer): string => payload.subarray(0, 16_384).toString('utf8');
+
 const headerOf = (headers: Record<string, string | string[] | undefined>, name: string): string | null => {
   const value = headers[name];
   return value === undefined ? null : Array.isArray(value) ? value[0] : value;
@@ -355,18 +368,23 @@ export class GatewayService {
       status = res.statusCode;
       const contentType = headerOf(res.headers, 'content-type') ?? 'application/json';
       const retryAfter = headerOf(res.headers, 'retry-after');
+      const responseHeaders = rateLimitHeaders(res.headers);
       if (status >= 200 && status < 300 && ctx.stream && contentType.startsWith('text/event-stream')) {
-        return { kind: 'answer', answer: this.relay(ctx, lease, res.body, status, contentType, started) };
+        return { kind: 'answer', answer: this.relay(ctx, lease, res.body, status, contentType, started, responseHeaders) };
       }
       const payload = await readBounded(res.body, this.settings.maxResponseBytes, ctx.deadline);
       if (status >= 200 && status < 300) {
         const usage = this.usageIn(payload);
-        report({ success: true, statusCode: status, ...this.spend(ctx, usage) });
+        report({ success: true, statusCode: status, responseHeaders, ...this.spend(ctx, usage) });
         this.trace(ctx, 'success', status, null);
         return { kind: 'answer', answer: { status, contentType, retryAfter, body: scrubbed(payload, lease.credentials), integrationId, attempts: ctx.attempts } };
       }
-      report({ success: false, statusCode: status, retryAfterSeconds: status === 429 ? retryAfterSeconds(retryAfter, Date.now()) : undefined });
-      const failure: Failure = { kind: 'http', status, contentType, retryAfter, body: scrubbed(payload, lease.credentials), integrationId };
+      const answered = scrubbed(payload, lease.credentials);
+      report({
+        success: false, statusCode: status, retryAfterSeconds: status === 429 ? retryAfterSeconds(retryAfter, Date.now()) : undefined,
+        responseHeaders, errorBody: errorBodyOf(answered),
+      });
+      const failure: Failure = { kind: 'http', status, contentType, retryAfter, body: answered, integrationId };
       if (status === 429 || status >= 500) return { kind: 'failed', failure, retry: true };
       this.trace(ctx, 'upstream_error', status, null);
       return { kind: 'answer', answer: { ...failure, attempts: ctx.attempts } };
@@ -392,7 +410,9 @@ export class GatewayService {
   }
 
   /** A streamed answer: relayed event by event; reported when it ends, however it ends. */
-  private relay(ctx: CallContext, lease: KeyLease, upstream: Readable, status: number, contentType: string, started: number): GatewayAnswer {
+  private relay(
+    ctx: CallContext, lease: KeyLease, upstream: Readable, status: number, contentType: string, started: number, responseHeaders: Record<string, string>,
+  ): GatewayAnswer {
     const relay = new SseRelay({
       forwardUsageChunk: ctx.callerWantsUsage, maxEventBytes: this.settings.maxEventBytes, secret: secretOf(lease.credentials),
       onOversizeEvent: () => upstream.destroy(),
@@ -407,7 +427,7 @@ export class GatewayService {
         this.report(ctx.call.brandId, { ...base, success: false, errorType: 'server_error' });
         this.trace(ctx, 'upstream_error', status, ttft);
       } else if (!error) {
-        this.report(ctx.call.brandId, { ...base, success: true, statusCode: status, ...this.spend(ctx, relay.usage) });
+        this.report(ctx.call.brandId, { ...base, success: true, statusCode: status, responseHeaders, ...this.spend(ctx, relay.usage) });
         this.trace(ctx, 'success', status, ttft);
       } else if (ctx.call.signal.aborted || (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') {
         this.report(ctx.call.brandId, { ...base, success: false, statusCode: 499, errorType: 'client_error' });

@@ -80,6 +80,12 @@ export class KeyBook {
   }
 
   /** Fields of a key the database just returned (a claim's or a release's counters): laid over the book's entry; the entry, or null when the book does not hold the key. */
+  /** The brand's settings of the provider of a key the book holds (null: not held). */
+  providerOf(integrationId: number): GroupProvider | null {
+    const name = this.groupOf.get(integrationId);
+    return name === undefined ? null : this.groups.get(name)?.group.provider ?? null;
+  }
+
   patch(integrationId: number, fields: Partial<IntegrationRecord>): IntegrationRecord | null {
     const name = this.groupOf.get(integrationId);
     const group = name === undefined ? undefined : this.groups.get(name)?.group;

@@ -36,6 +36,7 @@ import {
   LeaseRepository, type ClaimItem, type ClaimRow, type CountItem, type PoolTime, type ReportItem, type ReportRow, type ReturnItem, type SkippedKey,
 } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
+import { readSignals } from './provider-signals.js';
 import { isProbe, pickKey, skipReason, skipUntil, type LeaseAsk } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 import type { UsageChanged, UsageFeed } from './usage-feed.js';
@@ -525,10 +526,14 @@ export class LeaseService {
     const report = validateUsageReport(input);
     const claims = this.tokens.verify(report.leaseId);
     if (!claims || claims.brandId !== brandId || (!options.heldForCall && claims.expiresAt <= this.clock.now())) throw leaseNotFound();
-    const append = this.foldTimer !== null && report.success && !claims.probe && appendable(this.book.find(claims.integrationId)?.record);
+    const known = this.book.find(claims.integrationId)?.record;
+    const baseProvider = this.book.providerOf(claims.integrationId)?.baseProviderType ?? known?.providerName ?? '';
+    const signals = readSignals({ baseProvider, ...report }, this.clock.now());
+    // A report the provider's signals act on (a rest, a class) is applied at once; a plain success is appended.
+    const append = this.foldTimer !== null && report.success && !claims.probe && signals.restUntil === null && appendable(known);
     const { result, time } = await this.batches.take({
       report: {
-        append, leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
+        append, outcomeClass: signals.outcomeClass, restUntil: signals.restUntil, detail: signals.detail, leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
         success: report.success, statusCode: report.statusCode ?? null, errorType: report.errorType ?? null,
         retryAfterSeconds: report.retryAfterSeconds ?? null, probe: claims.probe, costUsd: report.costUsd,
         promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,

@@ -39,4 +39,12 @@ export class ReportKeyUsageInput {
   @Field(() => Int, { nullable: true }) promptTokens?: number | null;
   @Field(() => Int, { nullable: true }) completionTokens?: number | null;
   @Field(() => Int, { nullable: true, description: 'From a 429\'s Retry-After: how long to cool the key down.' }) retryAfterSeconds?: number | null;
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'The upstream\'s response headers (names to string values); keypool reads retry-after, x-ratelimit-* and anthropic-ratelimit-* and rests a key whose budget is spent.',
+  }) responseHeaders?: Record<string, unknown> | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'A failure\'s response body as the provider sent it (at most 16 KiB): keypool reads a dead key, a spent daily quota, Gemini\'s RetryInfo and an overloaded provider from it.',
+  }) errorBody?: string | null;
 }

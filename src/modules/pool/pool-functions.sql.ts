@@ -113,7 +113,10 @@ $fn$;`;
  * Success heals; 5xx, timeouts and network errors count up (degraded, then unhealthy);
  * 401/403 make the key unhealthy at once; 429 only cools it down (Retry-After, or the
  * configured cooldown); other 4xx, and 3xx (a redirect passed back as it came), are the
- * caller's outcome and change nothing. An unhealthy
+ * caller's outcome and change nothing. What the provider's answer settles (p_class, read by
+ * provider-signals.ts) comes first: credential_dead is unhealthy at once, overloaded changes
+ * nothing of the key, rate_limited and quota_exhausted rest it until p_rest_until; a success
+ * may rest it too (a budget its headers say is spent). A rest only ever extends a cooldown. An unhealthy
  * key's recovery probe is due after the base wait, doubling per failed probe, capped.
  * The reason is set only when the health status changed.
  */
@@ -121,18 +124,21 @@ const HEALTH_SQL = `create or replace function keypool_health(
   p_status text, p_failures integer, p_probe_failures integer, p_cooldown timestamptz, p_probe_due timestamptz,
   p_success boolean, p_status_code integer, p_error_type text, p_retry_after integer, p_probe boolean,
   p_now timestamptz, p_degraded_after integer, p_unhealthy_after integer, p_rate_limit_ms double precision,
-  p_probe_base_ms double precision, p_probe_max_ms double precision
+  p_probe_base_ms double precision, p_probe_max_ms double precision,
+  p_class text, p_rest_until timestamptz, p_detail text
 ) returns keypool_health_step language plpgsql immutable as $fn$
 declare
   outcome text;
-  described text := coalesce('HTTP ' || p_status_code, p_error_type, 'unknown error');
+  described text := coalesce(p_detail, 'HTTP ' || p_status_code, p_error_type, 'unknown error');
   res keypool_health_step;
   failures integer;
   probes integer;
 begin
   outcome := case
     when p_success then 'success'
-    when p_status_code = 429 or p_error_type = 'rate_limited' then 'rate_limited'
+    when p_class = 'credential_dead' then 'auth_failure'
+    when p_class = 'overloaded' then 'overloaded'
+    when p_class in ('rate_limited', 'quota_exhausted') or p_status_code = 429 or p_error_type = 'rate_limited' then 'rate_limited'
     when p_status_code in (401, 403) or p_error_type = 'auth_error' then 'auth_failure'
     when p_status_code between 300 and 499 or p_error_type = 'client_error' then 'caller_error'
     else 'server_failure' end;
@@ -145,11 +151,14 @@ begin
       when outcome = 'auth_failure' then 'auth_errors'
       when outcome = 'caller_error' then 'client_errors'
       else 'server_errors' end);
+  -- A rest is only ever extended: a shorter one than the key already has changes nothing.
   if outcome = 'success' then
     res.health_status := 'healthy'; res.consecutive_failures := 0; res.probe_failures := 0; res.probe_due_at := null;
     res.reason := case when p_probe then 'recovery probe succeeded' else 'request succeeded' end;
+    res.cooldown_until := greatest(p_cooldown, p_rest_until);
   elsif outcome = 'rate_limited' then
-    res.cooldown_until := p_now + coalesce(p_retry_after * 1000.0, p_rate_limit_ms) * interval '1 millisecond';
+    res.cooldown_until := greatest(p_cooldown,
+      coalesce(p_rest_until, p_now + coalesce(p_retry_after * 1000.0, p_rate_limit_ms) * interval '1 millisecond'));
   elsif outcome in ('auth_failure', 'server_failure') then
     failures := p_failures + 1;
     probes := p_probe_failures + case when p_probe then 1 else 0 end;
@@ -203,8 +212,9 @@ declare
 begin
   for r in select * from rows from (jsonb_to_recordset(p_reports) as (lease uuid, key integer, brand uuid, node uuid, model text,
         success boolean, status_code integer, error_type text, retry_after integer, probe boolean, cost numeric, prompt_tokens bigint,
-        completion_tokens bigint, latency_ms integer, first_token_ms integer, append boolean)) with ordinality
-      as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, first_token, append, ord)
+        completion_tokens bigint, latency_ms integer, first_token_ms integer, append boolean, class text, rest_until timestamptz, detail text)) with ordinality
+      as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, first_token, append,
+        class, rest_until, detail, ord)
     where not coalesce(u.append, false)
     order by u.key, u.ord
   loop
@@ -215,7 +225,7 @@ begin
     if not found then report_outcome := 'already_reported'; return next; continue; end if;
     step := keypool_health(cur.health_status, cur.consecutive_failures, cur.probe_failures, cur.cooldown_until, cur.probe_due_at,
       r.success, r.status_code, r.error_type, r.retry_after, r.probe, p_now, p_degraded_after, p_unhealthy_after, p_rate_limit_ms,
-      p_probe_base_ms, p_probe_max_ms);
+      p_probe_base_ms, p_probe_max_ms, r.class, r.rest_until, r.detail);
     new_today := case when cur.spend_day = p_today then cur.spend_today + r.cost else r.cost end;
     new_month := case when cur.spend_month_start = p_month_start then cur.spend_month + r.cost else r.cost end;
     exceeded := keypool_spend_over(cur.spend_limit_amount, cur.spend_limit_period, new_today, new_month,

@@ -47,6 +47,12 @@ export interface ReportItem {
    * appended with no lock on its key and folded later (keypool_append, keypool_fold), not applied at once.
    */
   append: boolean;
+  /** What the provider's answer settles (provider-signals.ts; null: the status and error type decide). */
+  outcomeClass: string | null;
+  /** Until when the provider said the key should rest (it only ever extends a rest). */
+  restUntil: Date | null;
+  /** What the provider said, for the health event. */
+  detail: string | null;
 }
 
 
@@ -105,7 +111,7 @@ export function poolInput(work: SettleWork, t: PoolTime, rules: PoolRules): Pool
       status_code: r.statusCode, error_type: r.errorType, retry_after: r.retryAfterSeconds, probe: r.probe,
       // A decimal string: exact to the micro-dollar (a JSON number could be read as a float).
       cost: r.costUsd, prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, latency_ms: r.latencyMs, first_token_ms: r.firstTokenMs,
-      append: r.append,
+      append: r.append, class: r.outcomeClass, rest_until: r.restUntil?.toISOString() ?? null, detail: r.detail,
     }))),
     claims: JSON.stringify(work.claims.map((c) => ({ key: c.integrationId, n: c.n, probe: c.probe }))),
     counts: JSON.stringify(work.counts.map((c) => ({

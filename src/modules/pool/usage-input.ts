@@ -1,5 +1,6 @@
 /** Validation of usage reports, shared by GraphQL and REST; field names follow the caller's dialect. */
 import { AppError, field } from '../../platform/errors/app-error.js';
+import { SIGNAL_HEADER } from './provider-signals.js';
 
 /** How a failed request failed, when there was no HTTP status (or beside it). */
 export const ERROR_TYPES = ['timeout', 'network', 'server_error', 'rate_limited', 'auth_error', 'client_error'] as const;
@@ -17,6 +18,10 @@ export interface UsageReportInput {
   promptTokens?: number | null;
   completionTokens?: number | null;
   retryAfterSeconds?: number | null;
+  /** The upstream's response headers (only the rate-limit ones are read). */
+  responseHeaders?: unknown;
+  /** A failure's response body as the provider sent it: text, or JSON over REST. */
+  errorBody?: unknown;
 }
 
 export interface ValidUsageReport {
@@ -30,6 +35,9 @@ export interface ValidUsageReport {
   retryAfterSeconds?: number;
   promptTokens: number;
   completionTokens: number;
+  /** The rate-limit headers given, names lower-cased. */
+  headers: Record<string, string>;
+  errorBody: string | null;
 }
 
 const invalid = (message: string) => new AppError('request.invalid', message);
@@ -63,7 +71,11 @@ export function validateUsageReport(r: UsageReportInput): ValidUsageReport {
   if (r.costUsd !== undefined && r.costUsd !== null && !(COST.test(r.costUsd) && Number(r.costUsd) <= MAX_COST_USD)) {
     throw invalid(`${field('costUsd')} must be a non-negative amount in USD of at most ${MAX_COST_USD}, with at most 12 decimal places`);
   }
+  const errorBody = validErrorBody(r.errorBody);
+  if (r.success && errorBody !== null) throw invalid(`${field('errorBody')} is only for failures (${field('success')}: false)`);
   return {
+    headers: validHeaders(r.responseHeaders),
+    errorBody,
     leaseId: r.leaseId,
     success: r.success,
     statusCode,
@@ -75,4 +87,36 @@ export function validateUsageReport(r: UsageReportInput): ValidUsageReport {
     promptTokens: wholeNumber(r.promptTokens, field('promptTokens'), 0, 100_000_000) ?? 0,
     completionTokens: wholeNumber(r.completionTokens, field('completionTokens'), 0, 100_000_000) ?? 0,
   };
+}
+
+/** The most response headers a report may carry, and the longest name and value. */
+export const MAX_REPORT_HEADERS = 200;
+const MAX_HEADER_NAME = 256;
+const MAX_HEADER_VALUE = 8192;
+/** The longest error body a report may carry (a provider's error is a few hundred bytes). */
+export const MAX_ERROR_BODY_BYTES = 16_384;
+
+/** Response headers as an object of strings; only those keypool reads are kept (SIGNAL_HEADER), names lower-cased. */
+function validHeaders(value: unknown): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`${field('responseHeaders')} must be an object of header names to string values`);
+  const entries = Object.entries(value);
+  if (entries.length > MAX_REPORT_HEADERS) throw invalid(`${field('responseHeaders')} may hold at most ${MAX_REPORT_HEADERS} headers`);
+  const kept: Record<string, string> = {};
+  for (const [name, v] of entries) {
+    if (typeof v !== 'string' || name.length > MAX_HEADER_NAME || v.length > MAX_HEADER_VALUE) {
+      throw invalid(`${field('responseHeaders')} must map each header name (at most ${MAX_HEADER_NAME} characters) to a string of at most ${MAX_HEADER_VALUE} characters`);
+    }
+    const lower = name.toLowerCase();
+    if (SIGNAL_HEADER.test(lower)) kept[lower] = v;
+  }
+  return kept;
+}
+
+/** A failure's body: text as given, JSON (over REST) as its text; at most MAX_ERROR_BODY_BYTES. */
+function validErrorBody(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (Buffer.byteLength(text) > MAX_ERROR_BODY_BYTES) throw invalid(`${field('errorBody')} must be at most ${MAX_ERROR_BODY_BYTES} bytes`);
+  return text;
 }

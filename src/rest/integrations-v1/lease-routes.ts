@@ -12,7 +12,10 @@ import { isoSeconds } from '../../platform/time/dates.js';
 import { toV1Integration } from './mapping.js';
 
 const LEASE_FIELDS = ['provider_name', 'model', 'node_id', 'batch'] as const;
-const USAGE_FIELDS = ['lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'time_to_first_token_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds'] as const;
+const USAGE_FIELDS = [
+  'lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'time_to_first_token_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds',
+  'response_headers', 'error_body',
+] as const;
 
 export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services): void {
   // The hot path: answers are far below the compression threshold, so no compression hooks run.
@@ -65,6 +68,8 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
         promptTokens: passThrough<number>(body, 'prompt_tokens'),
         completionTokens: passThrough<number>(body, 'completion_tokens'),
         retryAfterSeconds: passThrough<number>(body, 'retry_after_seconds'),
+        responseHeaders: body.response_headers,
+        errorBody: body.error_body,
       },
     );
     return { success: true, integration: toV1Integration(integration) };

@@ -72,10 +72,14 @@ export type ReportKeyUsageInput = {
   completionTokens?: number | null | undefined;
   /** What the request cost, in USD. */
   costUsd?: unknown;
+  /** A failure's response body as the provider sent it (at most 16 KiB): keypool reads a dead key, a spent daily quota, Gemini's RetryInfo and an overloaded provider from it. */
+  errorBody?: string | null | undefined;
   errorType?: UsageErrorType | null | undefined;
   latencyMs?: number | null | undefined;
   leaseId: string;
   promptTokens?: number | null | undefined;
+  /** The upstream's response headers (names to string values); keypool reads retry-after, x-ratelimit-* and anthropic-ratelimit-* and rests a key whose budget is spent. */
+  responseHeaders?: Record<string, unknown> | null | undefined;
   /** From a 429's Retry-After: how long to cool the key down. */
   retryAfterSeconds?: number | null | undefined;
   /** The upstream HTTP status. */

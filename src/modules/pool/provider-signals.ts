@@ -1,0 +1,185 @@
+/**
+ * What a provider's own answer says about a key, read from a report's status, response headers
+ * and error body: the class of the outcome (each drives its own action in keypool_health) and,
+ * where the provider says so, until when the key should rest.
+ *
+ * - credential dead: 401 or 403, Gemini's 400 `API_KEY_INVALID`, or an error body that says the
+ *   key or account is suspended, deactivated, disabled or revoked: out at once, until a recovery
+ *   probe succeeds, with the reason in the health event.
+ * - quota exhausted: a 429 whose body says a daily quota is spent (Gemini's `QuotaFailure` with a
+ *   `…PerDay…` quota, OpenAI's `insufficient_quota`): resting until the provider's next daily reset
+ *   (midnight America/Los_Angeles for Gemini, UTC midnight for the others).
+ * - rate limited: a 429 otherwise: resting for the stated delay, the longest of `Retry-After`,
+ *   Gemini's `RetryInfo.retryDelay` and the reset of an exhausted `x-ratelimit-*` /
+ *   `anthropic-ratelimit-*` budget (the configured cooldown when none says). A rest is only ever
+ *   extended, never shortened.
+ * - provider overloaded: Anthropic's 529, or a 503 whose body says "overloaded": the provider's
+ *   trouble, not the key's, so no penalty on the key.
+ * - any other 4xx is the caller's (no penalty), any other 5xx, a timeout or a network error a
+ *   failure that counts towards degraded and unhealthy, as before.
+ * A success whose headers say a budget is spent (`x-ratelimit-remaining-requests: 0`, …) rests the
+ * key until that budget resets, before the provider has to refuse it.
+ */
+
+export type OutcomeClass = 'credential_dead' | 'quota_exhausted' | 'rate_limited' | 'overloaded';
+
+export interface ReportSignals {
+  /** A class the provider's answer settles (null: the status and error type decide, as before). */
+  outcomeClass: OutcomeClass | null;
+  /** Until when the key rests, as the provider said (null: it said nothing of it). */
+  restUntil: Date | null;
+  /** What the provider said, for the health event (never the body itself). */
+  detail: string | null;
+}
+
+export interface ReportFacts {
+  /** The catalog provider the key's provider is, or is built on. */
+  baseProvider: string;
+  success: boolean;
+  statusCode?: number;
+  errorType?: string;
+  retryAfterSeconds?: number;
+  /** Response headers, names lower-cased. */
+  headers: Readonly<Record<string, string>>;
+  errorBody: string | null;
+}
+
+/** Headers keypool reads (the rest of a report's headers are dropped at once). */
+export const SIGNAL_HEADER = /^(retry-after|x-ratelimit-(limit|remaining|reset)-(requests|tokens)|anthropic-ratelimit-(requests|tokens|input-tokens|output-tokens)-(limit|remaining|reset))$/;
+
+/** A key or account said to be out for good ("This account has been suspended", "API key revoked"); a disabled model is not. */
+const STATE = 'suspended|deactivated|disabled|revoked|banned';
+const OWNER = 'api[ _-]?key|key|account|organization|organisation|project';
+const DEAD_WORDS = new RegExp(`\\b(?:${OWNER})\\b[^.]{0,40}?\\b(${STATE})\\b|\\b(${STATE})\\b[^.]{0,40}?\\b(?:${OWNER})\\b`, 'i');
+const NO_REST: ReportSignals = { outcomeClass: null, restUntil: null, detail: null };
+/** The furthest a provider's stated rest is taken (a day and a bit: a daily reset in any zone). */
+const MAX_REST_MS = 26 * 3_600_000;
+
+export function readSignals(f: ReportFacts, now: Date): ReportSignals {
+  const budgetReset = exhaustedBudgetReset(f.headers, now);
+  if (f.success) return budgetReset ? { outcomeClass: null, restUntil: budgetReset, detail: null } : NO_REST;
+  const status = f.statusCode;
+  const body = parseBody(f.errorBody);
+  const text = f.errorBody ?? '';
+  if (status === 400 && /API_KEY_INVALID/.test(text)) return { outcomeClass: 'credential_dead', restUntil: null, detail: 'HTTP 400 API_KEY_INVALID' };
+  if (status !== undefined && status >= 400 && status < 500 && status !== 429 && DEAD_WORDS.test(messageOf(body) ?? '')) {
+    const said = DEAD_WORDS.exec(messageOf(body) ?? '')!;
+    return { outcomeClass: 'credential_dead', restUntil: null, detail: `HTTP ${status}, the provider says the key or its account is ${(said[1] ?? said[2]).toLowerCase()}` };
+  }
+  if (status === 401 || status === 403) return { outcomeClass: 'credential_dead', restUntil: null, detail: `HTTP ${status}` };
+  if (status === 529 || (status === 503 && /overloaded/i.test(text))) return { outcomeClass: 'overloaded', restUntil: null, detail: `HTTP ${status} overloaded` };
+  if (status === 429 || f.errorType === 'rate_limited') {
+    if (dailyQuotaSpent(body, text)) return { outcomeClass: 'quota_exhausted', restUntil: nextDailyReset(f.baseProvider, now), detail: 'daily quota exhausted' };
+    const delays = [
+      f.retryAfterSeconds !== undefined ? f.retryAfterSeconds * 1000 : null,
+      retryAfterHeader(f.headers['retry-after'], now),
+      retryInfoDelay(body),
+    ].filter((ms): ms is number => ms !== null && ms > 0);
+    const stated = delays.length > 0 ? new Date(now.getTime() + Math.min(Math.max(...delays), MAX_REST_MS)) : null;
+    const restUntil = [stated, budgetReset].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+    return { outcomeClass: 'rate_limited', restUntil, detail: null };
+  }
+  return NO_REST;
+}
+
+function parseBody(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** The error object of an OpenAI-, Anthropic- or Google-shaped body (Google's may be an array of one). */
+function errorOf(body: unknown): Record<string, unknown> | null {
+  const first = Array.isArray(body) ? body[0] : body;
+  const error = (first as { error?: unknown } | null)?.error;
+  return typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : null;
+}
+
+function messageOf(body: unknown): string | null {
+  const error = errorOf(body);
+  const message = error?.message ?? (body as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : null;
+}
+
+const detailsOf = (body: unknown): Record<string, unknown>[] => {
+  const details = errorOf(body)?.details;
+  return Array.isArray(details) ? details.filter((d): d is Record<string, unknown> => typeof d === 'object' && d !== null) : [];
+};
+
+function dailyQuotaSpent(body: unknown, text: string): boolean {
+  if (errorOf(body)?.code === 'insufficient_quota' || errorOf(body)?.type === 'insufficient_quota') return true;
+  for (const d of detailsOf(body)) {
+    if (!String(d['@type'] ?? '').endsWith('QuotaFailure')) continue;
+    const violations = Array.isArray(d.violations) ? d.violations : [];
+    if (violations.some((v) => /PerDay/i.test(`${(v as { quotaId?: unknown }).quotaId ?? ''} ${(v as { quotaMetric?: unknown }).quotaMetric ?? ''}`))) return true;
+  }
+  return /quota.*per ?day|daily quota/i.test(messageOf(body) ?? (body === null ? text.slice(0, 2000) : ''));
+}
+
+/** Gemini's `RetryInfo.retryDelay` ("13s", "0.5s"), in milliseconds. */
+function retryInfoDelay(body: unknown): number | null {
+  for (const d of detailsOf(body)) {
+    if (!String(d['@type'] ?? '').endsWith('RetryInfo')) continue;
+    const delay = /^(\d+(?:\.\d+)?)s$/.exec(String(d.retryDelay ?? ''));
+    if (delay) return Number(delay[1]) * 1000;
+  }
+  return null;
+}
+
+/** `Retry-After` in seconds or as an HTTP date, in milliseconds from now. */
+function retryAfterHeader(value: string | undefined, now: Date): number | null {
+  if (value === undefined) return null;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : at - now.getTime();
+}
+
+/** OpenAI's and Groq's durations ("1m30.5s", "20ms", "6s", "2h1m"), in milliseconds. */
+export function durationMs(value: string): number | null {
+  const parts = [...value.trim().matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value.trim()) return null;
+  const unit = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
+}
+
+/** When a budget the headers say is spent (remaining 0) resets: the latest of them, or null. */
+function exhaustedBudgetReset(headers: Readonly<Record<string, string>>, now: Date): Date | null {
+  let latest: number | null = null;
+  for (const dimension of ['requests', 'tokens']) {
+    const openAi = headers[`x-ratelimit-remaining-${dimension}`];
+    if (openAi !== undefined && Number(openAi) <= 0) {
+      const ms = durationMs(headers[`x-ratelimit-reset-${dimension}`] ?? '') ?? retryAfterHeader(headers[`x-ratelimit-reset-${dimension}`], now);
+      if (ms !== null && ms > 0) latest = Math.max(latest ?? 0, now.getTime() + Math.min(ms, MAX_REST_MS));
+    }
+  }
+  for (const dimension of ['requests', 'tokens', 'input-tokens', 'output-tokens']) {
+    const remaining = headers[`anthropic-ratelimit-${dimension}-remaining`];
+    if (remaining === undefined || Number(remaining) > 0) continue;
+    const at = Date.parse(headers[`anthropic-ratelimit-${dimension}-reset`] ?? '');
+    if (!Number.isNaN(at) && at > now.getTime()) latest = Math.max(latest ?? 0, Math.min(at, now.getTime() + MAX_REST_MS));
+  }
+  return latest === null ? null : new Date(latest);
+}
+
+/** The IANA zone a provider's daily quotas reset in. */
+export const dailyResetZone = (baseProvider: string): string => (baseProvider === 'google_ai' || baseProvider === 'gemini' || baseProvider === 'vertex' ? 'America/Los_Angeles' : 'UTC');
+
+/** The next midnight in the provider's reset zone, as an instant. */
+export function nextDailyReset(baseProvider: string, now: Date): Date {
+  const zone = dailyResetZone(baseProvider);
+  const local = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  const [y, m, d] = local.split('-').map(Number);
+  // Midnight of the next local day, at the zone's offset then (found from the offset at a guess, then checked once for a DST change).
+  const guess = Date.UTC(y, m - 1, d + 1) - offsetMs(zone, now);
+  return new Date(Date.UTC(y, m - 1, d + 1) - offsetMs(zone, new Date(guess)));
+}
+
+/** The zone's offset from UTC at an instant, in milliseconds (-8 h for Los Angeles in winter). */
+function offsetMs(zone: string, at: Date): number {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 3_600_000 + Number(match[3]) * 60_000) : 0;
+}

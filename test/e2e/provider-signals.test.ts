@@ -1,0 +1,177 @@
+/**
+ * The providers' own signals drive what happens to a key (src/modules/pool/provider-signals.ts,
+ * keypool_health): a report may carry the upstream's response headers and a failure's body
+ * (`response_headers`, `error_body` on the v1 usage route; `responseHeaders`, `errorBody` in
+ * GraphQL), and the gateway passes its upstream's itself. A dead credential is out at once with
+ * the provider's reason, a spent daily quota parks the key until the provider's reset, a rate
+ * limit rests it for the stated delay (never shortened), an overloaded provider costs the key
+ * nothing, and a success whose budget is spent rests the key before the provider refuses it.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { IntegrationEvent } from '../../src/modules/keys/index.js';
+import { ManualClock } from '../../src/platform/time/clock.js';
+import { testConfig } from '../support/config.js';
+import { collectEvents } from '../support/events.js';
+import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import { createTestApp, type TestApp } from '../support/harness.js';
+
+const clock = new ManualClock('2026-03-10T12:00:00Z');
+let t: TestApp;
+let fake: FakeOpenAi;
+let token: string;
+let brandId: string;
+let collected: ReturnType<typeof collectEvents>;
+let seq = 0;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAi();
+  t = await createTestApp({ clock, config: { gateway: { ...testConfig().gateway, baseUrls: { groq: fake.url, google_ai: fake.url } } } });
+  ({ token, brandId } = await t.createBrand('Signals'));
+  collected = collectEvents(t);
+});
+afterAll(async () => {
+  await t?.close();
+  await fake?.close();
+});
+beforeEach(() => clock.set('2026-03-10T12:00:00Z'));
+
+/** A brand-new key of the provider, the only one its group will lease (each test uses its own provider or removes the others). */
+async function onlyKey(provider: string): Promise<{ id: number; apiKey: string }> {
+  const list = await t.rest('GET', `/api/v1/integrations?provider_name=${provider}&limit=100`, { token });
+  for (const k of list.body.integrations ?? []) await t.rest('DELETE', `/api/v1/integrations/${k.id}`, { token });
+  const apiKey = `${provider}-signals-${++seq}-0123456789`;
+  const res = await t.rest('POST', '/api/v1/integrations', { token, body: { provider_name: provider, credentials: { api_key: apiKey } } });
+  expect(res.status).toBe(201);
+  return { id: res.body.integration.id, apiKey };
+}
+async function leaseId(provider: string): Promise<string> {
+  const res = await t.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: provider } });
+  expect(res.status).toBe(200);
+  return res.body.lease.lease_id;
+}
+const report = (lease: string, body: Record<string, unknown>) => t.rest('POST', '/api/v1/integrations/usage', { token, body: { lease_id: lease, ...body } });
+/** The key as GraphQL shows it (the v1 document has no cooldown field). */
+const key = async (id: number) => {
+  const res = await t.gql(`query($id: Int!) { integration(id: $id) { healthStatus consecutiveFailures cooldownUntil } }`, { id }, token);
+  const k = (res.data as { integration: { healthStatus: string; consecutiveFailures: number; cooldownUntil: string | null } }).integration;
+  return { health_status: String(k.healthStatus).toLowerCase(), consecutive_failures: k.consecutiveFailures, cooldown_until: k.cooldownUntil && String(k.cooldownUntil).replace('.000Z', 'Z') };
+};
+const json = (value: unknown) => JSON.stringify(value);
+
+describe('reports with the provider\'s own words (v1 usage route)', () => {
+  it('parks a key whose Gemini daily quota is spent until midnight in Los Angeles, and says when it frees up', async () => {
+    const { id } = await onlyKey('google_ai');
+    const quota = [{ error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED', details: [
+      { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] },
+    ] } }];
+    expect((await report(await leaseId('google_ai'), { success: false, status_code: 429, error_body: quota })).status).toBe(200);
+    expect(await key(id)).toMatchObject({ health_status: 'healthy', cooldown_until: '2026-03-11T07:00:00Z' });
+    const refused = await t.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: 'google_ai' } });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ retry_at: '2026-03-11T07:00:00Z', skipped: [{ integration_id: id, reason: 'cooling_down', until: '2026-03-11T07:00:00Z' }] });
+    // After the reset the key serves again by itself.
+    clock.set('2026-03-11T07:00:01Z');
+    expect(await leaseId('google_ai')).toBeTruthy();
+  });
+
+  it('takes a dead credential out at once with the provider\'s reason (Gemini\'s API_KEY_INVALID is a 400)', async () => {
+    const { id } = await onlyKey('google_ai');
+    collected.events.length = 0;
+    const invalid = [{ error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [{ reason: 'API_KEY_INVALID' }] } }];
+    expect((await report(await leaseId('google_ai'), { success: false, status_code: 400, error_body: json(invalid) })).status).toBe(200);
+    expect(await key(id)).toMatchObject({ health_status: 'unhealthy' });
+    const published = await collected.settled(brandId);
+    const event = published.find((e): e is Extract<IntegrationEvent, { type: 'integration.health_changed' }> => e.type === 'integration.health_changed' && e.integration.id === id);
+    expect(event?.reason).toBe('provider rejected the key (HTTP 400 API_KEY_INVALID)');
+  });
+
+  it('costs an overloaded provider\'s key nothing, and a caller\'s bad request nothing', async () => {
+    const { id } = await onlyKey('groq');
+    for (const [status, body] of [
+      [529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }],
+      [503, { error: { message: 'The server is overloaded, retry later' } }],
+      [400, { error: { message: 'This model\'s maximum context length is 8192 tokens' } }],
+    ] as const) {
+      expect((await report(await leaseId('groq'), { success: false, status_code: status, error_body: body })).status).toBe(200);
+    }
+    expect(await key(id)).toMatchObject({ health_status: 'healthy', consecutive_failures: 0, cooldown_until: null });
+  });
+
+  it('rests a rate-limited key for the stated delay, and never shortens a rest', async () => {
+    const { id } = await onlyKey('groq');
+    // Two leases of the key, taken before either is reported.
+    const [first, second] = [await leaseId('groq'), await leaseId('groq')];
+    const retryInfo = { error: { code: 429, details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '120s' }] } };
+    expect((await report(first, { success: false, status_code: 429, error_body: retryInfo })).status).toBe(200);
+    expect((await key(id)).cooldown_until).toBe('2026-03-10T12:02:00Z');
+    // The second says 5 s: the longer rest stays.
+    clock.advance(1000);
+    expect((await report(second, { success: false, status_code: 429, retry_after_seconds: 5 })).status).toBe(200);
+    expect((await key(id)).cooldown_until).toBe('2026-03-10T12:02:00Z');
+    // A longer one extends it (Retry-After among the response headers, in any case).
+    const third = await leaseIdAt('2026-03-10T12:02:01Z');
+    expect((await report(third, { success: false, status_code: 429, response_headers: { 'Retry-After': '600' } })).status).toBe(200);
+    expect((await key(id)).cooldown_until).toBe('2026-03-10T12:12:01Z');
+  });
+
+  it('rests a key after a success that spent its budget, until the budget resets', async () => {
+    const { id } = await onlyKey('groq');
+    const res = await report(await leaseId('groq'), {
+      success: true, response_headers: { 'x-ratelimit-limit-requests': '30', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '45s', server: 'fake' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.integration).toMatchObject({ health_status: 'healthy' });
+    expect((await t.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: 'groq' } })).status).toBe(429);
+    expect(await key(id)).toMatchObject({ cooldown_until: '2026-03-10T12:00:45Z' });
+  });
+
+  it('refuses malformed headers and bodies with a 400 that names the field', async () => {
+    await onlyKey('groq');
+    const lease = await leaseId('groq');
+    const cases: [Record<string, unknown>, string][] = [
+      [{ success: false, status_code: 429, response_headers: ['retry-after: 5'] }, 'response_headers must be an object of header names to string values'],
+      [{ success: false, status_code: 429, response_headers: { 'retry-after': 5 } }, 'response_headers must map each header name (at most 256 characters) to a string of at most 8192 characters'],
+      [{ success: false, status_code: 500, error_body: 'x'.repeat(16_385) }, 'error_body must be at most 16384 bytes'],
+      [{ success: true, error_body: 'nope' }, 'error_body is only for failures (success: false)'],
+    ];
+    for (const [body, message] of cases) {
+      const res = await report(lease, body);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ success: false, error: message });
+    }
+    // The lease was not spent by the refusals.
+    expect((await report(lease, { success: true })).status).toBe(200);
+  });
+
+  it('takes the same over GraphQL', async () => {
+    const { id } = await onlyKey('groq');
+    const res = await t.gql(`mutation($input: ReportKeyUsageInput!) { reportKeyUsage(input: $input) { id cooldownUntil healthStatus } }`, {
+      input: { leaseId: await leaseId('groq'), success: false, statusCode: 429, responseHeaders: { 'retry-after': '30' }, errorBody: '{"error":{"message":"slow down"}}' },
+    }, token);
+    expect(res.errors).toBeUndefined();
+    expect((res.data as { reportKeyUsage: unknown }).reportKeyUsage).toMatchObject({ id, cooldownUntil: '2026-03-10T12:00:30.000Z', healthStatus: 'HEALTHY' });
+  });
+});
+
+describe('the gateway passes its upstream\'s signals', () => {
+  it('rests a key by its upstream\'s RetryInfo and fails over to another key', async () => {
+    const first = await onlyKey('groq');
+    const second = `groq-signals-${++seq}-0123456789`;
+    const other = await t.rest('POST', '/api/v1/integrations', { token, body: { provider_name: 'groq', credentials: { api_key: second } } });
+    fake.behave(first.apiKey, { kind: 'status', status: 429, body: { error: { message: 'slow down', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '90s' }] } } });
+    fake.behave(second, { kind: 'status', status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
+    const res = await fetch(`${t.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ model: 'groq/llama-3.1-8b-instant', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect([429, 529]).toContain(res.status);
+    await t.app.services.gateway.settled();
+    expect(await key(first.id)).toMatchObject({ cooldown_until: '2026-03-10T12:01:30Z', health_status: 'healthy' });
+    expect(await key(other.body.integration.id)).toMatchObject({ cooldown_until: null, health_status: 'healthy', consecutive_failures: 0 });
+  });
+});
+
+async function leaseIdAt(instant: string): Promise<string> {
+  clock.set(instant);
+  return leaseId('groq');
+}
