@@ -181,6 +181,23 @@ end
 $fn$;`;
 
 /**
+ * How a row of the usage ledger (usage_daily, aliased u) takes what is inserted for its brand,
+ * day, key, node and model: every count and sum added, every maximum kept. Reports applied at once
+ * and folds of appended ones share it.
+ */
+const LEDGER_ADDS = `on conflict (brand_id, day, integration_id, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
+      requests = u.requests + excluded.requests, successes = u.successes + excluded.successes, rate_limited = u.rate_limited + excluded.rate_limited,
+      server_errors = u.server_errors + excluded.server_errors, auth_errors = u.auth_errors + excluded.auth_errors,
+      client_errors = u.client_errors + excluded.client_errors, timeouts = u.timeouts + excluded.timeouts,
+      network_errors = u.network_errors + excluded.network_errors,
+      prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens,
+      cost_usd = u.cost_usd + excluded.cost_usd, latency_ms_sum = u.latency_ms_sum + excluded.latency_ms_sum,
+      latency_ms_max = greatest(u.latency_ms_max, excluded.latency_ms_max), latency_reports = u.latency_reports + excluded.latency_reports,
+      first_token_ms_sum = u.first_token_ms_sum + excluded.first_token_ms_sum,
+      first_token_ms_max = greatest(u.first_token_ms_max, excluded.first_token_ms_max),
+      first_token_reports = u.first_token_reports + excluded.first_token_reports`;
+
+/**
  * Reports (but those marked `append`, which are keypool_append's) are applied in key order (so concurrent batches, leases and reports, lock keys in one
  * order), then the nodes' counters, locked in node order. Each item's outcome is its own: 'reported', 'not_found' (no
  * such key in the brand) or 'already_reported'. p_credit_providers: providers whose billing
@@ -255,17 +272,7 @@ begin
       (step.ledger_outcome = 'network_errors')::int, r.prompt, r.completion, r.cost,
       coalesce(r.latency, 0), coalesce(r.latency, 0), (r.latency is not null)::int,
       coalesce(r.first_token, 0), coalesce(r.first_token, 0), (r.first_token is not null)::int)
-    on conflict (brand_id, day, integration_id, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
-      requests = u.requests + 1, successes = u.successes + excluded.successes, rate_limited = u.rate_limited + excluded.rate_limited,
-      server_errors = u.server_errors + excluded.server_errors, auth_errors = u.auth_errors + excluded.auth_errors,
-      client_errors = u.client_errors + excluded.client_errors, timeouts = u.timeouts + excluded.timeouts,
-      network_errors = u.network_errors + excluded.network_errors,
-      prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens,
-      cost_usd = u.cost_usd + excluded.cost_usd, latency_ms_sum = u.latency_ms_sum + excluded.latency_ms_sum,
-      latency_ms_max = greatest(u.latency_ms_max, excluded.latency_ms_max), latency_reports = u.latency_reports + excluded.latency_reports,
-      first_token_ms_sum = u.first_token_ms_sum + excluded.first_token_ms_sum,
-      first_token_ms_max = greatest(u.first_token_ms_max, excluded.first_token_ms_max),
-      first_token_reports = u.first_token_reports + excluded.first_token_reports;
+    ${LEDGER_ADDS};
     done := done || r.ord::integer;
     report_outcome := 'reported';
     previous_status := cur.health_status;
@@ -387,23 +394,16 @@ begin
   return query select 'folded'::text, coalesce(cardinality(taken), 0), null::integration, null::text, null::text, null::boolean;
   if taken is null then return; end if;
   perform 1 from integration i where i.id in (select u.integration_id from unnest(taken) u) order by i.id for update;
-  insert into usage_daily as d (brand_id, integration_id, provider_name, node_id, model, day, requests, successes,
+  insert into usage_daily as u (brand_id, integration_id, provider_name, node_id, model, day, requests, successes,
     prompt_tokens, completion_tokens, cost_usd, latency_ms_sum, latency_ms_max, latency_reports, first_token_ms_sum, first_token_ms_max, first_token_reports)
-  select u.brand_id, u.integration_id, u.provider_name, u.node_id, u.model, u.day, count(*), count(*),
-    sum(u.prompt_tokens), sum(u.completion_tokens), sum(u.cost_usd),
-    coalesce(sum(u.latency_ms), 0), coalesce(max(u.latency_ms), 0), count(u.latency_ms),
-    coalesce(sum(u.first_token_ms), 0), coalesce(max(u.first_token_ms), 0), count(u.first_token_ms)
-  from unnest(taken) u
-  where exists (select 1 from brand b where b.id = u.brand_id)
-  group by u.brand_id, u.integration_id, u.provider_name, u.node_id, u.model, u.day
-  on conflict (brand_id, day, integration_id, (coalesce(node_id, '00000000-0000-0000-0000-000000000000'::uuid)), model) do update set
-    requests = d.requests + excluded.requests, successes = d.successes + excluded.successes,
-    prompt_tokens = d.prompt_tokens + excluded.prompt_tokens, completion_tokens = d.completion_tokens + excluded.completion_tokens,
-    cost_usd = d.cost_usd + excluded.cost_usd, latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum,
-    latency_ms_max = greatest(d.latency_ms_max, excluded.latency_ms_max), latency_reports = d.latency_reports + excluded.latency_reports,
-    first_token_ms_sum = d.first_token_ms_sum + excluded.first_token_ms_sum,
-    first_token_ms_max = greatest(d.first_token_ms_max, excluded.first_token_ms_max),
-    first_token_reports = d.first_token_reports + excluded.first_token_reports;
+  select o.brand_id, o.integration_id, o.provider_name, o.node_id, o.model, o.day, count(*), count(*),
+    sum(o.prompt_tokens), sum(o.completion_tokens), sum(o.cost_usd),
+    coalesce(sum(o.latency_ms), 0), coalesce(max(o.latency_ms), 0), count(o.latency_ms),
+    coalesce(sum(o.first_token_ms), 0), coalesce(max(o.first_token_ms), 0), count(o.first_token_ms)
+  from unnest(taken) o
+  where exists (select 1 from brand b where b.id = o.brand_id)
+  group by o.brand_id, o.integration_id, o.provider_name, o.node_id, o.model, o.day
+  ${LEDGER_ADDS};
   perform 1 from node n where n.id in (select u.node_id from unnest(taken) u) order by n.id for update;
   update node n set lease_count = n.lease_count + a.n,
     spend_today = case when n.spend_day = a.last_day then n.spend_today + a.day_cost
