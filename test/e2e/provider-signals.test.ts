@@ -85,15 +85,25 @@ describe('reports with the provider\'s own words (v1 usage route)', () => {
     expect(event?.reason).toBe('provider rejected the key (HTTP 400 API_KEY_INVALID)');
   });
 
-  it('costs an overloaded provider\'s key nothing, and a caller\'s bad request nothing', async () => {
+  it('rests every key of an overloaded provider for the stated delay, with no penalty on any', async () => {
     const { id } = await onlyKey('groq');
-    for (const [status, body] of [
-      [529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }],
-      [503, { error: { message: 'The server is overloaded, retry later' } }],
-      [400, { error: { message: 'This model\'s maximum context length is 8192 tokens' } }],
-    ] as const) {
-      expect((await report(await leaseId('groq'), { success: false, status_code: status, error_body: body })).status).toBe(200);
-    }
+    const other = (await t.rest('POST', '/api/v1/integrations', { token, body: { provider_name: 'groq', credentials: { api_key: `groq-signals-${++seq}-0123456789` } } })).body.integration.id as number;
+    const lease = await leaseId('groq');
+    const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } };
+    expect((await report(lease, { success: false, status_code: 529, error_body: overloaded, response_headers: { 'retry-after': '10' } })).status).toBe(200);
+    for (const k of [id, other]) expect(await key(k)).toMatchObject({ health_status: 'healthy', consecutive_failures: 0, cooldown_until: '2026-03-10T12:00:10Z' });
+    const refused = await t.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: 'groq' } });
+    expect(refused.status).toBe(429);
+    expect(refused.body.retry_at).toBe('2026-03-10T12:00:10Z');
+    // A 503 that says so rests them too (5 s when no delay is stated), and never shortens the rest.
+    clock.set('2026-03-10T12:00:11Z');
+    expect((await report(await leaseId('groq'), { success: false, status_code: 503, error_body: { error: { message: 'The server is overloaded' } } })).status).toBe(200);
+    for (const k of [id, other]) expect(await key(k)).toMatchObject({ health_status: 'healthy', consecutive_failures: 0, cooldown_until: '2026-03-10T12:00:16Z' });
+  });
+
+  it('costs the key nothing for a caller\'s bad request', async () => {
+    const { id } = await onlyKey('groq');
+    expect((await report(await leaseId('groq'), { success: false, status_code: 400, error_body: { error: { message: 'This model\'s maximum context length is 8192 tokens' } } })).status).toBe(200);
     expect(await key(id)).toMatchObject({ health_status: 'healthy', consecutive_failures: 0, cooldown_until: null });
   });
 
@@ -158,16 +168,20 @@ describe('the gateway passes its upstream\'s signals', () => {
     const first = await onlyKey('groq');
     const second = `groq-signals-${++seq}-0123456789`;
     const other = await t.rest('POST', '/api/v1/integrations', { token, body: { provider_name: 'groq', credentials: { api_key: second } } });
+    // The first key is tried first.
+    expect((await t.rest('PATCH', `/api/v1/integrations/${first.id}`, { token, body: { is_primary: true } })).status).toBe(200);
     fake.behave(first.apiKey, { kind: 'status', status: 429, body: { error: { message: 'slow down', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '90s' }] } } });
     fake.behave(second, { kind: 'status', status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
     const res = await fetch(`${t.url}/v1/chat/completions`, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ model: 'groq/llama-3.1-8b-instant', messages: [{ role: 'user', content: 'hi' }] }),
     });
-    expect([429, 529]).toContain(res.status);
+    expect(res.status).toBe(529);
+    expect(res.headers.get('x-keypool-attempts')).toBe('2');
     await t.app.services.gateway.settled();
+    // The 429's key rests 90 s; the 529 rests the whole provider 5 s, which does not shorten that, and costs the other key nothing.
     expect(await key(first.id)).toMatchObject({ cooldown_until: '2026-03-10T12:01:30Z', health_status: 'healthy' });
-    expect(await key(other.body.integration.id)).toMatchObject({ cooldown_until: null, health_status: 'healthy', consecutive_failures: 0 });
+    expect(await key(other.body.integration.id)).toMatchObject({ cooldown_until: '2026-03-10T12:00:05Z', health_status: 'healthy', consecutive_failures: 0 });
   });
 });
 

@@ -29,6 +29,9 @@ describe('readSignals', () => {
     expect(failure({ statusCode: 503, errorBody: body({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }) }).outcomeClass).toBe('overloaded');
     expect(failure({ statusCode: 503, errorBody: body({ error: { message: 'unavailable' } }) }).outcomeClass).toBeNull();
     expect(failure({ statusCode: 500 }).outcomeClass).toBeNull();
+    // The provider rests for the delay it states, or 5 s.
+    expect(failure({ statusCode: 529 })).toEqual({ outcomeClass: 'overloaded', restUntil: at(5000), detail: 'HTTP 529 overloaded' });
+    expect(failure({ statusCode: 529, headers: { 'retry-after': '12' } }).restUntil).toEqual(at(12_000));
   });
 
   it('rests a rate-limited key for the longest delay stated: Retry-After, RetryInfo, a spent budget\'s reset', () => {

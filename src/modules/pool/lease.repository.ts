@@ -140,6 +140,21 @@ export class LeaseRepository {
   }
 
   /**
+   * Rests every key of a brand's provider until `until` (a rest is only ever extended), locked in
+   * key order: an overloaded provider's backoff. Returns the keys as they now stand.
+   */
+  async restProvider(brandId: string, providerName: string, until: Date): Promise<GroupRow['record'][]> {
+    const { rows } = await this.pool.query<Record<string, unknown>>({
+      name: 'keypool_rest_provider',
+      text: `update integration i set cooldown_until = greatest(i.cooldown_until, $3)
+        where i.id in (select id from integration where brand_id = $1 and provider_name = $2 order by id for update)
+        returning i.*`,
+      values: [brandId, providerName, until],
+    });
+    return rows.map(keyOf);
+  }
+
+  /**
    * Folds up to `limit` appended outcomes (of any instance; those another fold holds are skipped)
    * into their keys, the usage ledger and the nodes' counters, in one transaction.
    */

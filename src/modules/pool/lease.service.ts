@@ -554,7 +554,21 @@ export class LeaseService {
     const view = toIntegrationView(row.record, time.now);
     this.feed?.note(brandId, view.id, () => view);
     await this.publishReportEvents(brandId, view, row, time.now);
+    if (signals.outcomeClass === 'overloaded' && signals.restUntil) await this.restProvider(brandId, row.record.providerName, signals.restUntil, time);
     return view;
+  }
+
+  /**
+   * An overloaded provider's backoff: every key of it in the brand rests (no penalty on any). This
+   * instance reads the group again; other instances see the rests through the usage feed.
+   */
+  private async restProvider(brandId: string, providerName: string, until: Date, time: PoolTime): Promise<void> {
+    const rested = await this.repository.restProvider(brandId, providerName, until);
+    this.book.drop(brandId, providerName);
+    for (const record of rested) {
+      const view = toIntegrationView(record, time.now);
+      this.feed?.note(brandId, record.id, () => view);
+    }
   }
 
   private async publishReportEvents(brandId: string, view: IntegrationView, row: Extract<ReportRow, { outcome: 'reported' }>, at: Date) {

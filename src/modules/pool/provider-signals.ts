@@ -14,7 +14,8 @@
  *   `anthropic-ratelimit-*` budget (the configured cooldown when none says). A rest is only ever
  *   extended, never shortened.
  * - provider overloaded: Anthropic's 529, or a 503 whose body says "overloaded": the provider's
- *   trouble, not the key's, so no penalty on the key.
+ *   trouble, not the key's, so no penalty on the key; instead every key of the provider in the
+ *   brand rests for the stated delay (OVERLOAD_BACKOFF_MS when none is stated).
  * - any other 4xx is the caller's (no penalty), any other 5xx, a timeout or a network error a
  *   failure that counts towards degraded and unhealthy, as before.
  * A success whose headers say a budget is spent (`x-ratelimit-remaining-requests: 0`, …) rests the
@@ -52,6 +53,8 @@ const STATE = 'suspended|deactivated|disabled|revoked|banned';
 const OWNER = 'api[ _-]?key|key|account|organization|organisation|project';
 const DEAD_WORDS = new RegExp(`\\b(?:${OWNER})\\b[^.]{0,40}?\\b(${STATE})\\b|\\b(${STATE})\\b[^.]{0,40}?\\b(?:${OWNER})\\b`, 'i');
 const NO_REST: ReportSignals = { outcomeClass: null, restUntil: null, detail: null };
+/** How long an overloaded provider rests, every key of it in the brand, when it states no delay. */
+export const OVERLOAD_BACKOFF_MS = 5000;
 /** The furthest a provider's stated rest is taken (a day and a bit: a daily reset in any zone). */
 const MAX_REST_MS = 26 * 3_600_000;
 
@@ -67,7 +70,10 @@ export function readSignals(f: ReportFacts, now: Date): ReportSignals {
     return { outcomeClass: 'credential_dead', restUntil: null, detail: `HTTP ${status}, the provider says the key or its account is ${(said[1] ?? said[2]).toLowerCase()}` };
   }
   if (status === 401 || status === 403) return { outcomeClass: 'credential_dead', restUntil: null, detail: `HTTP ${status}` };
-  if (status === 529 || (status === 503 && /overloaded/i.test(text))) return { outcomeClass: 'overloaded', restUntil: null, detail: `HTTP ${status} overloaded` };
+  if (status === 529 || (status === 503 && /overloaded/i.test(text))) {
+    const stated = Math.max(f.retryAfterSeconds !== undefined ? f.retryAfterSeconds * 1000 : 0, retryAfterHeader(f.headers['retry-after'], now) ?? 0);
+    return { outcomeClass: 'overloaded', restUntil: new Date(now.getTime() + Math.min(stated || OVERLOAD_BACKOFF_MS, MAX_REST_MS)), detail: `HTTP ${status} overloaded` };
+  }
   if (status === 429 || f.errorType === 'rate_limited') {
     if (dailyQuotaSpent(body, text)) return { outcomeClass: 'quota_exhausted', restUntil: nextDailyReset(f.baseProvider, now), detail: 'daily quota exhausted' };
     const delays = [
