@@ -101,6 +101,28 @@ describe('reports with the provider\'s own words (v1 usage route)', () => {
     for (const k of [id, other]) expect(await key(k)).toMatchObject({ health_status: 'healthy', consecutive_failures: 0, cooldown_until: '2026-03-10T12:00:16Z' });
   });
 
+  it('rests the whole provider when half its keys (three at least) are rate limited within ten seconds', async () => {
+    const first = await onlyKey('groq');
+    const ids = [first.id];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await t.rest('POST', '/api/v1/integrations', { token, body: { provider_name: 'groq', credentials: { api_key: `groq-signals-${++seq}-0123456789` } } })).body.integration.id);
+    }
+    // Three different keys refused within ten seconds, each saying 20 s.
+    const leased: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const outcome = await t.app.services.leases.leaseKey(brandId, { providerName: 'groq', excludeIntegrationIds: leased });
+      if (outcome.kind !== 'leased') throw new Error(outcome.kind);
+      leased.push(outcome.lease.integrationId);
+      clock.advance(3000);
+      expect((await report(outcome.lease.leaseId, { success: false, status_code: 429, response_headers: { 'retry-after': '20' } })).status).toBe(200);
+      const untouched = ids.filter((id) => !leased.includes(id));
+      // Until the third, the keys not refused are untouched.
+      if (i < 2) for (const id of untouched) expect((await key(id)).cooldown_until).toBeNull();
+    }
+    // The third rests every key of the provider, the one never refused too, and none loses health.
+    for (const id of ids) expect(await key(id)).toMatchObject({ health_status: 'healthy', consecutive_failures: 0, cooldown_until: '2026-03-10T12:00:29Z' });
+  });
+
   it('costs the key nothing for a caller\'s bad request', async () => {
     const { id } = await onlyKey('groq');
     expect((await report(await leaseId('groq'), { success: false, status_code: 400, error_body: { error: { message: 'This model\'s maximum context length is 8192 tokens' } } })).status).toBe(200);

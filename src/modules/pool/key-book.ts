@@ -80,6 +80,12 @@ export class KeyBook {
   }
 
   /** Fields of a key the database just returned (a claim's or a release's counters): laid over the book's entry; the entry, or null when the book does not hold the key. */
+  /** How many keys the group of a key the book holds has (0: not held). */
+  groupSizeOf(integrationId: number): number {
+    const name = this.groupOf.get(integrationId);
+    return name === undefined ? 0 : this.groups.get(name)?.group.keys.length ?? 0;
+  }
+
   /** The brand's settings of the provider of a key the book holds (null: not held). */
   providerOf(integrationId: number): GroupProvider | null {
     const name = this.groupOf.get(integrationId);

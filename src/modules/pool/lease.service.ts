@@ -36,7 +36,7 @@ import {
   LeaseRepository, type ClaimItem, type ClaimRow, type CountItem, type PoolTime, type ReportItem, type ReportRow, type ReturnItem, type SkippedKey,
 } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
-import { readSignals } from './provider-signals.js';
+import { OVERLOAD_BACKOFF_MS, readSignals } from './provider-signals.js';
 import { isProbe, pickKey, skipReason, skipUntil, type LeaseAsk } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 import type { UsageChanged, UsageFeed } from './usage-feed.js';
@@ -111,6 +111,8 @@ function poolTime(now: Date): PoolTime {
 const CONTENDED_RETRY_MS = 1000;
 const SETTLE_INTERVAL_MS = 200;
 const FOLD_INTERVAL_MS = 1000;
+/** Within this long, 429s from half a provider's keys (three at least) are one limit on the provider. */
+const MANY_RATE_LIMITED_WINDOW_MS = 10_000;
 /** Appended outcomes folded in one transaction at most (a fold with more to do runs again at once). */
 const FOLD_LIMIT = 5000;
 
@@ -174,6 +176,8 @@ export class LeaseService {
   /** Folds run one after another here; the timer's waits for none. */
   private folding: Promise<void> = Promise.resolve();
   private foldQueued = false;
+  /** The keys of each brand's provider that were rate limited lately, and when (manyRateLimited). */
+  private readonly rateLimited = new Map<string, Map<number, number>>();
 
   constructor(
     pool: SqlPool,
@@ -555,7 +559,27 @@ export class LeaseService {
     this.feed?.note(brandId, view.id, () => view);
     await this.publishReportEvents(brandId, view, row, time.now);
     if (signals.outcomeClass === 'overloaded' && signals.restUntil) await this.restProvider(brandId, row.record.providerName, signals.restUntil, time);
+    else if (signals.outcomeClass === 'rate_limited' && this.manyRateLimited(brandId, row.record, time.now)) {
+      // Half the provider's keys or more refused at once: a limit on the provider (an address-wide one), not on each key.
+      await this.restProvider(brandId, row.record.providerName, signals.restUntil ?? new Date(time.now.getTime() + OVERLOAD_BACKOFF_MS), time);
+    }
     return view;
+  }
+
+  /**
+   * Whether this 429 makes at least three of the provider's keys, and at least half of them, rate
+   * limited within ten seconds (as this instance saw them).
+   */
+  private manyRateLimited(brandId: string, record: IntegrationRecord, now: Date): boolean {
+    const name = `${brandId}/${record.providerName}`;
+    const seen = this.rateLimited.get(name) ?? new Map<number, number>();
+    this.rateLimited.set(name, seen);
+    seen.set(record.id, now.getTime());
+    // Only keys still of the provider, refused within the window, count.
+    for (const [id, at] of seen) if (at < now.getTime() - MANY_RATE_LIMITED_WINDOW_MS || this.book.find(id)?.record.providerName !== record.providerName) seen.delete(id);
+    if (seen.size < 3 || seen.size * 2 < this.book.groupSizeOf(record.id)) return false;
+    this.rateLimited.delete(name);
+    return true;
   }
 
   /**
