@@ -537,7 +537,8 @@ export class LeaseService {
     const append = this.foldTimer !== null && report.success && !claims.probe && signals.restUntil === null && appendable(known);
     const { result, time } = await this.batches.take({
       report: {
-        append, outcomeClass: signals.outcomeClass, restUntil: signals.restUntil, detail: signals.detail, leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
+        leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
+        append, outcomeClass: signals.outcomeClass, restUntil: signals.restUntil, detail: signals.detail,
         success: report.success, statusCode: report.statusCode ?? null, errorType: report.errorType ?? null,
         retryAfterSeconds: report.retryAfterSeconds ?? null, probe: claims.probe, costUsd: report.costUsd,
         promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,
@@ -549,9 +550,9 @@ export class LeaseService {
     if (row.outcome === 'already_reported') throw leaseAlreadyReported();
     if (row.outcome === 'appended') {
       // The key as this instance knows it, with the spend the report left (exact: every instance's appended reports are in it).
-      const known = this.book.find(row.integrationId)?.record ?? (await this.integrations.find(brandId, row.integrationId));
-      if (!known) throw leaseNotFound();
-      const view = toIntegrationView({ ...known, ...row.spend }, time.now);
+      const copy = this.book.find(row.integrationId)?.record ?? (await this.integrations.find(brandId, row.integrationId));
+      if (!copy) throw leaseNotFound();
+      const view = toIntegrationView({ ...copy, ...row.spend }, time.now);
       this.feed?.note(brandId, view.id, () => view);
       return view;
     }
