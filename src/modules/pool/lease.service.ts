@@ -30,6 +30,7 @@ import {
 import { invalidProviderMessage, isProviderName, PROVIDER_NAME, type UpstreamSettings } from '../providers/index.js';
 import { Allowance } from './allowance.js';
 import { GrantedCounts } from './granted-counts.js';
+import { Headroom } from './headroom.js';
 import { KeyBook, type BookKey, type GroupProvider } from './key-book.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal } from './lease-errors.js';
 import {
@@ -168,6 +169,8 @@ export class LeaseService {
   private readonly book: KeyBook;
   private readonly allowance = new Allowance();
   private readonly granted = new GrantedCounts();
+  /** What providers said is left of each key's budgets (a preference of the pick, per instance). */
+  private readonly headroom = new Headroom();
   private readonly random: () => number;
   private readonly warn: (message: string, error?: unknown) => void;
   private readonly timer: NodeJS.Timeout;
@@ -395,7 +398,8 @@ export class LeaseService {
     for (let attempt = 0; ; attempt++) {
       const group = await this.book.group(brandId, providerName);
       const time = poolTime(this.clock.now());
-      const keys = group.keys.filter((k) => !excluded.has(k.record.id)).map((k) => ({ ...k, held: this.allowance.held(k.record.id, time) }));
+      const keys = group.keys.filter((k) => !excluded.has(k.record.id))
+        .map((k) => ({ ...k, held: this.allowance.held(k.record.id, time), headroom: this.headroom.of(k.record.id, time.now) }));
       if (keys.length === 0) return this.refusal(brandId, providerName, [], false, time.now);
       const picked = pickKey(keys.filter((k) => skipReason(k, ask, time) === null), this.random);
       // More refused claims than keys: the keys keep changing under the pick; worth a retry in a moment.
@@ -533,6 +537,7 @@ export class LeaseService {
     const known = this.book.find(claims.integrationId)?.record;
     const baseProvider = this.book.providerOf(claims.integrationId)?.baseProviderType ?? known?.providerName ?? '';
     const signals = readSignals({ baseProvider, ...report }, this.clock.now());
+    this.headroom.note(claims.integrationId, report.headers, this.clock.now());
     // A report the provider's signals act on (a rest, a class) is applied at once; a plain success is appended.
     const append = this.foldTimer !== null && report.success && !claims.probe && signals.restUntil === null && appendable(known);
     const { result, time } = await this.batches.take({

@@ -28,6 +28,8 @@ export interface PoolKey {
   record: IntegrationRecord;
   /** Leases this instance holds for the key in the current minute (claimed, not yet granted). */
   held: number;
+  /** What the provider last said is left of the key's budgets, as a factor of its draw's weight (headroom.ts; 1 when unknown). */
+  headroom?: number;
 }
 
 /** Allowance claimed of the key's limits in the current minute and day (a past window reads as 0). */
@@ -102,7 +104,8 @@ export const isProbe = (k: IntegrationRecord) => k.healthStatus === 'unhealthy';
 /**
  * The eligible key to lease, in the pool's order: a due recovery probe first, positive weights
  * before zero, priority, healthy before degraded, then weighted random (Efraimidis–Spirakis: the
- * largest ln(1 - u) / weight). `draw()` gives one uniform draw in [0, 1) per candidate, in order.
+ * largest ln(1 - u) / weight), each weight taken times the key's headroom, so a key its provider
+ * says has more left is preferred. `draw()` gives one uniform draw in [0, 1) per candidate, in order.
  */
 export function pickKey<K extends PoolKey>(eligible: readonly K[], draw: () => number): K | null {
   let best: K | null = null;
@@ -110,7 +113,7 @@ export function pickKey<K extends PoolKey>(eligible: readonly K[], draw: () => n
   for (const key of eligible) {
     const k = key.record;
     const weight = Number(k.weight);
-    const random = weight > 0 ? Math.log(1 - draw()) / weight : Number.NEGATIVE_INFINITY;
+    const random = weight > 0 ? Math.log(1 - draw()) / (weight * (key.headroom ?? 1)) : Number.NEGATIVE_INFINITY;
     const rank = [isProbe(k) ? 1 : 0, weight > 0 ? 1 : 0, k.priority, k.healthStatus === 'degraded' ? 0 : 1, random];
     if (best === null || compareRanks(rank, bestRank) > 0) {
       best = key;
