@@ -6,7 +6,7 @@
  * so the key with the most headroom is preferred; a key never seen is taken as having all of it.
  * Per instance: a hint for the pick, never a limit (limits are counted in the database).
  */
-import { durationMs } from './provider-signals.js';
+import { durationMs, hasHeaders } from './provider-signals.js';
 
 interface Seen {
   fraction: number;
@@ -23,6 +23,7 @@ export class Headroom {
 
   /** Takes a report's headers (names lower-cased) for a key. */
   note(integrationId: number, headers: Readonly<Record<string, string>>, now: Date): void {
+    if (!hasHeaders(headers)) return;
     let least: Seen | null = null;
     for (const budget of budgetsOf(headers, now.getTime())) if (least === null || budget.fraction < least.fraction) least = budget;
     if (least) this.seen.set(integrationId, least);

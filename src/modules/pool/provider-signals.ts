@@ -152,7 +152,14 @@ export function durationMs(value: string): number | null {
 }
 
 /** When a budget the headers say is spent (remaining 0) resets: the latest of them, or null. */
+/** Whether a report carries any header (most carry none: nothing to read). */
+export function hasHeaders(headers: Readonly<Record<string, string>>): boolean {
+  for (const _ in headers) return true;
+  return false;
+}
+
 function exhaustedBudgetReset(headers: Readonly<Record<string, string>>, now: Date): Date | null {
+  if (!hasHeaders(headers)) return null;
   let latest: number | null = null;
   for (const dimension of ['requests', 'tokens']) {
     const openAi = headers[`x-ratelimit-remaining-${dimension}`];
