@@ -86,3 +86,22 @@ describe('daily resets and durations', () => {
     expect(durationMs('5x')).toBeNull();
   });
 });
+
+describe('statedLimits and effectiveLimits', () => {
+  it('reads a request limit only where the provider documents its window', async () => {
+    const { statedLimits } = await import('../../src/modules/pool/provider-signals.js');
+    expect(statedLimits('openai', { 'x-ratelimit-limit-requests': '500' })).toEqual({ minute: 500, day: null });
+    expect(statedLimits('groq', { 'x-ratelimit-limit-requests': '14400' })).toEqual({ minute: null, day: 14400 });
+    expect(statedLimits('cerebras', { 'x-ratelimit-limit-requests-day': '14400', 'x-ratelimit-limit-requests': '30' })).toEqual({ minute: null, day: 14400 });
+    expect(statedLimits('anthropic', { 'anthropic-ratelimit-requests-limit': '50' })).toEqual({ minute: 50, day: null });
+    expect(statedLimits('mistral', { 'x-ratelimit-limit-requests': '60' })).toEqual({ minute: null, day: null });
+    expect(statedLimits('openai', { 'x-ratelimit-limit-requests': 'lots' })).toEqual({ minute: null, day: null });
+  });
+
+  it('enforces the tighter of the configured and the stated limit: a configured limit is a ceiling', async () => {
+    const { effectiveLimits } = await import('../../src/modules/pool/effective-limits.js');
+    expect(effectiveLimits({ minuteLimit: 30, dailyLimit: null, observedMinuteLimit: 50, observedDailyLimit: 1000 })).toEqual({ minute: 30, day: 1000 });
+    expect(effectiveLimits({ minuteLimit: 30, dailyLimit: 500, observedMinuteLimit: 20, observedDailyLimit: null })).toEqual({ minute: 20, day: 500 });
+    expect(effectiveLimits({ minuteLimit: null, dailyLimit: null, observedMinuteLimit: null, observedDailyLimit: null })).toEqual({ minute: null, day: null });
+  });
+});

@@ -32,6 +32,14 @@ export class IntegrationType {
   @Field(() => Int, { nullable: true }) dailyLimit!: number | null;
   @Field(() => Int) dailyCount!: number;
   @Field(() => Int, { nullable: true }) minuteLimit!: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The requests per minute the provider\'s own headers last stated for this key; the pool enforces the tighter of this and minuteLimit.',
+  }) observedMinuteLimit!: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The requests per day the provider\'s own headers last stated for this key; the pool enforces the tighter of this and dailyLimit.',
+  }) observedDailyLimit!: number | null;
   @Field(() => Int) minuteCount!: number;
   @Field(() => HealthStatusEnum) healthStatus!: HealthStatus;
   @Field(() => Int) consecutiveFailures!: number;

@@ -32,6 +32,9 @@ export interface IntegrationView {
   dailyCount: number;
   minuteLimit: number | null;
   minuteCount: number;
+  /** The request limits the provider's own headers last stated, per minute and per day (null: never said). */
+  observedMinuteLimit: number | null;
+  observedDailyLimit: number | null;
   healthStatus: HealthStatus;
   consecutiveFailures: number;
   cooldownUntil: Date | null;
@@ -97,6 +100,9 @@ export interface IntegrationRecord {
   claimMinute?: Timestamp;
   dailyClaimed?: number;
   claimDay?: Timestamp;
+  /** The request limits the provider's own headers last stated (the pool enforces the tighter of these and the configured ones). */
+  observedMinuteLimit?: number | null;
+  observedDailyLimit?: number | null;
   healthStatus: string;
   consecutiveFailures: number;
   cooldownUntil?: Timestamp;
@@ -179,6 +185,8 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     dailyLimit: e.dailyLimit ?? null,
     dailyCount: counts.dailyCount,
     minuteLimit: e.minuteLimit ?? null,
+    observedMinuteLimit: e.observedMinuteLimit ?? null,
+    observedDailyLimit: e.observedDailyLimit ?? null,
     minuteCount: counts.minuteCount,
     healthStatus: e.healthStatus as HealthStatus,
     consecutiveFailures: e.consecutiveFailures,

@@ -57,6 +57,8 @@ export const KEY_COLUMNS = {
   claim_minute: state,
   daily_claimed: state,
   claim_day: state,
+  observed_minute_limit: state,
+  observed_daily_limit: state,
   health_status: state,
   consecutive_failures: state,
   cooldown_until: state,

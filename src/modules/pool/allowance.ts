@@ -19,7 +19,7 @@
  * daily part goes back. At shutdown every slice goes back. An instance that
  * dies loses only its unused slices, until their windows end.
  */
-import type { IntegrationRecord } from '../keys/index.js';
+import { effectiveLimits, type LimitFields } from './effective-limits.js';
 import type { PoolTime, ReturnItem } from './pool-input.js';
 
 interface Slice {
@@ -42,11 +42,12 @@ const IDLE_MS = 1000;
 /** And a roomy key's (so many instances never sit on a mid-sized key's allowance for a whole minute). */
 const ROOMY_IDLE_MS = 10_000;
 
-/** The most one claim of the key may ask for: a sixteenth of its minute limit, a 256th of its daily one, at most 64; at least 1. */
-export function sliceCap(k: Pick<IntegrationRecord, 'minuteLimit' | 'dailyLimit'>): number {
+/** The most one claim of the key may ask for: a sixteenth of its minute limit, a 256th of its daily one (as enforced), at most 64; at least 1. */
+export function sliceCap(k: LimitFields): number {
+  const limits = effectiveLimits(k);
   let cap = MAX_SLICE;
-  if (k.minuteLimit !== null && k.minuteLimit !== undefined) cap = Math.min(cap, Math.floor(k.minuteLimit / 16));
-  if (k.dailyLimit !== null && k.dailyLimit !== undefined) cap = Math.min(cap, Math.floor(k.dailyLimit / 256));
+  if (limits.minute !== null) cap = Math.min(cap, Math.floor(limits.minute / 16));
+  if (limits.day !== null) cap = Math.min(cap, Math.floor(limits.day / 256));
   return Math.max(1, cap);
 }
 
@@ -74,7 +75,7 @@ export class Allowance {
   }
 
   /** How many leases to claim for the key now (the one wanted included). */
-  sliceSize(integrationId: number, limits: Pick<IntegrationRecord, 'minuteLimit' | 'dailyLimit'>, at = performance.now()): number {
+  sliceSize(integrationId: number, limits: LimitFields, at = performance.now()): number {
     const cap = sliceCap(limits);
     const demand = Math.ceil(this.demand(integrationId, at) * SLICE_SECONDS);
     const floor = cap >= 2 * ROOMY_SLICE ? ROOMY_SLICE : 1;
@@ -82,7 +83,7 @@ export class Allowance {
   }
 
   /** Leases a claim got beyond the one it was made for: held for the next leases of the key in this minute. */
-  hold(integrationId: number, n: number, limits: Pick<IntegrationRecord, 'minuteLimit' | 'dailyLimit'>, t: PoolTime, at = performance.now()): void {
+  hold(integrationId: number, n: number, limits: LimitFields, t: PoolTime, at = performance.now()): void {
     const tight = sliceCap(limits) < 2 * ROOMY_SLICE;
     const slice = this.slices.get(integrationId);
     if (slice && slice.minute === t.minuteStart.getTime() && slice.day === t.today) {

@@ -37,7 +37,7 @@ import {
   LeaseRepository, type ClaimItem, type ClaimRow, type CountItem, type PoolTime, type ReportItem, type ReportRow, type ReturnItem, type SkippedKey,
 } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
-import { OVERLOAD_BACKOFF_MS, readSignals } from './provider-signals.js';
+import { OVERLOAD_BACKOFF_MS, readSignals, statedLimits } from './provider-signals.js';
 import { isProbe, pickKey, skipReason, skipUntil, type LeaseAsk } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 import type { UsageChanged, UsageFeed } from './usage-feed.js';
@@ -538,12 +538,16 @@ export class LeaseService {
     const baseProvider = this.book.providerOf(claims.integrationId)?.baseProviderType ?? known?.providerName ?? '';
     const signals = readSignals({ baseProvider, ...report }, this.clock.now());
     this.headroom.note(claims.integrationId, report.headers, this.clock.now());
-    // A report the provider's signals act on (a rest, a class) is applied at once; a plain success is appended.
-    const append = this.foldTimer !== null && report.success && !claims.probe && signals.restUntil === null && appendable(known);
+    const stated = statedLimits(baseProvider, report.headers);
+    const newLimits = (stated.minute !== null && stated.minute !== (known?.observedMinuteLimit ?? null))
+      || (stated.day !== null && stated.day !== (known?.observedDailyLimit ?? null));
+    // A report the provider's signals act on (a rest, a class, limits it states anew) is applied at once; a plain success is appended.
+    const append = this.foldTimer !== null && report.success && !claims.probe && signals.restUntil === null && !newLimits && appendable(known);
     const { result, time } = await this.batches.take({
       report: {
         leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
         append, outcomeClass: signals.outcomeClass, restUntil: signals.restUntil, detail: signals.detail,
+        statedMinuteLimit: stated.minute, statedDailyLimit: stated.day,
         success: report.success, statusCode: report.statusCode ?? null, errorType: report.errorType ?? null,
         retryAfterSeconds: report.retryAfterSeconds ?? null, probe: claims.probe, costUsd: report.costUsd,
         promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,
@@ -564,6 +568,12 @@ export class LeaseService {
     const view = toIntegrationView(row.record, time.now);
     this.feed?.note(brandId, view.id, () => view);
     await this.publishReportEvents(brandId, view, row, time.now);
+    // Limits the provider states anew apply from the next claim: what this instance holds of the key goes back first, and the group is read again.
+    if (newLimits) {
+      const returns = this.allowance.drop(row.record.id, time);
+      if (returns.length > 0) await this.batches.take({ housekeeping: { counts: [], returns } });
+      this.book.drop(brandId, row.record.providerName);
+    }
     if (signals.outcomeClass === 'overloaded' && signals.restUntil) await this.restProvider(brandId, row.record.providerName, signals.restUntil, time);
     else if (signals.outcomeClass === 'rate_limited' && this.manyRateLimited(brandId, row.record, time.now)) {
       // Half the provider's keys or more refused at once: a limit on the provider (an address-wide one), not on each key.

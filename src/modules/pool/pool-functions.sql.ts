@@ -229,9 +229,10 @@ declare
 begin
   for r in select * from rows from (jsonb_to_recordset(p_reports) as (lease uuid, key integer, brand uuid, node uuid, model text,
         success boolean, status_code integer, error_type text, retry_after integer, probe boolean, cost numeric, prompt_tokens bigint,
-        completion_tokens bigint, latency_ms integer, first_token_ms integer, append boolean, class text, rest_until timestamptz, detail text)) with ordinality
+        completion_tokens bigint, latency_ms integer, first_token_ms integer, append boolean, class text, rest_until timestamptz, detail text,
+        observed_minute integer, observed_day integer)) with ordinality
       as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, first_token, append,
-        class, rest_until, detail, ord)
+        class, rest_until, detail, observed_minute, observed_day, ord)
     where not coalesce(u.append, false)
     order by u.key, u.ord
   loop
@@ -259,6 +260,8 @@ begin
       out_of_credits_until = case when r.status_code = 402
         then (case when i.provider_name = any(p_credit_providers) then null else (p_today + 1)::timestamp at time zone 'UTC' end)
         else i.out_of_credits_until end,
+      observed_minute_limit = coalesce(r.observed_minute, i.observed_minute_limit),
+      observed_daily_limit = coalesce(r.observed_day, i.observed_daily_limit),
       updated_at = p_now
     where i.id = r.key
     returning i.* into report_key;
@@ -471,8 +474,9 @@ $fn$;`;
  *   counts of their latest minute and of the day, the last use);
  * - allowance an instance gives back is taken off what was claimed (p_returns);
  * - the reports (keypool_report);
- * - each claim (p_claims: key, n, probe) is granted what the key's limits leave unclaimed (at most
- *   n) in the current minute and day, so the claims of every instance together never pass a
+ * - each claim (p_claims: key, n, probe) is granted what the key's limits (each the tighter of the
+ *   configured one and the one its provider's headers last stated) leave unclaimed (at most n) in
+ *   the current minute and day, so the claims of every instance together never pass a
  *   limit; a probe claim is granted only while the key's probe is due, and sets its next one.
  * A claim returns the key as it now stands, so the instance sees what others changed.
  */
@@ -516,8 +520,8 @@ begin
       select w.ord, w.key, w.probe, case
         when w.probe and not (l.health_status = 'unhealthy' and l.probe_due_at <= p_now) then 0
         else greatest(0, least(w.n,
-          coalesce(l.minute_limit - case when l.claim_minute = p_minute then l.minute_claimed else 0 end, w.n),
-          coalesce(l.daily_limit - case when l.claim_day = p_today then l.daily_claimed else 0 end, w.n)))
+          coalesce(least(l.minute_limit, l.observed_minute_limit) - case when l.claim_minute = p_minute then l.minute_claimed else 0 end, w.n),
+          coalesce(least(l.daily_limit, l.observed_daily_limit) - case when l.claim_day = p_today then l.daily_claimed else 0 end, w.n)))
         end as n
       from want w join integration l on l.id = w.key
     ), counted as (

@@ -53,6 +53,9 @@ export interface ReportItem {
   restUntil: Date | null;
   /** What the provider said, for the health event. */
   detail: string | null;
+  /** Request limits the provider's headers state for the key, per minute and per day (null: not stated). */
+  statedMinuteLimit: number | null;
+  statedDailyLimit: number | null;
 }
 
 
@@ -112,6 +115,7 @@ export function poolInput(work: SettleWork, t: PoolTime, rules: PoolRules): Pool
       // A decimal string: exact to the micro-dollar (a JSON number could be read as a float).
       cost: r.costUsd, prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, latency_ms: r.latencyMs, first_token_ms: r.firstTokenMs,
       append: r.append, class: r.outcomeClass, rest_until: r.restUntil?.toISOString() ?? null, detail: r.detail,
+      observed_minute: r.statedMinuteLimit, observed_day: r.statedDailyLimit,
     }))),
     claims: JSON.stringify(work.claims.map((c) => ({ key: c.integrationId, n: c.n, probe: c.probe }))),
     counts: JSON.stringify(work.counts.map((c) => ({

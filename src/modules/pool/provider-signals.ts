@@ -46,7 +46,30 @@ export interface ReportFacts {
 }
 
 /** Headers keypool reads (the rest of a report's headers are dropped at once). */
-export const SIGNAL_HEADER = /^(retry-after|x-ratelimit-(limit|remaining|reset)-(requests|tokens)|anthropic-ratelimit-(requests|tokens|input-tokens|output-tokens)-(limit|remaining|reset))$/;
+export const SIGNAL_HEADER = /^(retry-after|x-ratelimit-(limit|remaining|reset)-(requests|tokens)(-day|-minute)?|anthropic-ratelimit-(requests|tokens|input-tokens|output-tokens)-(limit|remaining|reset))$/;
+
+/**
+ * Which header states a provider's request limit per minute or per day, where its documentation
+ * says so (the same header means a minute at OpenAI and a day at Groq; a provider not listed is
+ * not read).
+ */
+const STATED_LIMITS: Readonly<Record<string, { minute?: string; day?: string }>> = {
+  openai: { minute: 'x-ratelimit-limit-requests' },
+  anthropic: { minute: 'anthropic-ratelimit-requests-limit' },
+  groq: { day: 'x-ratelimit-limit-requests' },
+  cerebras: { day: 'x-ratelimit-limit-requests-day' },
+};
+
+/** The request limits a provider's headers state for a key (only where its documentation says which window a header counts). */
+export function statedLimits(baseProvider: string, headers: Readonly<Record<string, string>>): { minute: number | null; day: number | null } {
+  const known = STATED_LIMITS[baseProvider];
+  const read = (name: string | undefined) => {
+    if (!known || name === undefined || headers[name] === undefined) return null;
+    const value = Number(headers[name]);
+    return Number.isSafeInteger(value) && value > 0 && value <= 2_147_483_647 ? value : null;
+  };
+  return { minute: read(known?.minute), day: read(known?.day) };
+}
 
 /** A key or account said to be out for good ("This account has been suspended", "API key revoked"); a disabled model is not. */
 const STATE = 'suspended|deactivated|disabled|revoked|banned';

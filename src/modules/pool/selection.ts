@@ -12,6 +12,7 @@
  */
 import { modelAllowed, utcMinuteStart, type IntegrationRecord } from '../keys/index.js';
 import { toDate, toDay } from '../../platform/time/dates.js';
+import { effectiveLimits } from './effective-limits.js';
 import type { SkipReason } from './lease-errors.js';
 import type { PoolTime } from './pool-input.js';
 
@@ -68,8 +69,9 @@ export function skipReason(key: PoolKey, ask: LeaseAsk, t: PoolTime): SkipReason
     && k.spendExceededPeriod === (k.spendLimitPeriod === 'daily' ? t.dayKey : t.monthKey)) return 'spend_blocked';
   if (key.held > 0) return null;
   const claimed = claimedOf(k, t);
-  if (k.minuteLimit !== null && k.minuteLimit !== undefined && claimed.minute >= k.minuteLimit) return 'minute_limit';
-  if (k.dailyLimit !== null && k.dailyLimit !== undefined && claimed.day >= k.dailyLimit) return 'daily_limit';
+  const limits = effectiveLimits(k);
+  if (limits.minute !== null && claimed.minute >= limits.minute) return 'minute_limit';
+  if (limits.day !== null && claimed.day >= limits.day) return 'daily_limit';
   return null;
 }
 

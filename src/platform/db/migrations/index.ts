@@ -14,6 +14,7 @@ import { Migration20261204130000_key_last_error } from './Migration2026120413000
 import { Migration20261204140000_bifrost_clients } from './Migration20261204140000_bifrost_clients.js';
 import { Migration20261204220000_allowance_claims } from './Migration20261204220000_allowance_claims.js';
 import { Migration20261205000000_pool_outcomes } from './Migration20261205000000_pool_outcomes.js';
+import { Migration20261205010000_observed_limits } from './Migration20261205010000_observed_limits.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -31,4 +32,5 @@ export const migrationsList = [
   { name: 'Migration20261204140000_bifrost_clients', class: Migration20261204140000_bifrost_clients },
   { name: 'Migration20261204220000_allowance_claims', class: Migration20261204220000_allowance_claims },
   { name: 'Migration20261205000000_pool_outcomes', class: Migration20261205000000_pool_outcomes },
+  { name: 'Migration20261205010000_observed_limits', class: Migration20261205010000_observed_limits },
 ];
