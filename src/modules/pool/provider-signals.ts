@@ -19,7 +19,9 @@
  * - any other 4xx is the caller's (no penalty), any other 5xx, a timeout or a network error a
  *   failure that counts towards degraded and unhealthy, as before.
  * A success whose headers say a budget is spent (`x-ratelimit-remaining-requests: 0`, …) rests the
- * key until that budget resets, before the provider has to refuse it.
+ * key until that budget resets, before the provider has to refuse it. And where a provider
+ * documents which window its limit header counts, the request limit it states is read too
+ * (statedLimits): the pool enforces the tighter of it and the key's configured limit.
  */
 
 export type OutcomeClass = 'credential_dead' | 'quota_exhausted' | 'rate_limited' | 'overloaded';
