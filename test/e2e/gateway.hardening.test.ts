@@ -232,6 +232,16 @@ describe('plain answers', () => {
     expect(await keyRow(b.id)).toMatchObject({ health_status: 'healthy', consecutive_failures: 0 });
   });
 
+  it('reports a failure whose long body ends mid-character at the report\'s 16 KiB cut (the cut stays within it)', async () => {
+    const b = await brandWithKey();
+    // 16,383 bytes of ASCII, then two-byte characters: the 16,384th byte is the first half of one.
+    const head = '{"error":{"message":"';
+    const body = `${head}${'x'.repeat(16_383 - head.length)}${'é'.repeat(200)}"}}`;
+    up.on(b.apiKey, (_req, res) => void res.writeHead(500, { 'content-type': 'application/json' }).end(body));
+    expect((await chat(b.token, {})).status).toBe(500);
+    expect(await ledger(b.id)).toMatchObject({ requests: 1, server_errors: 1 });
+  });
+
   it('redacts the key from a 2xx answer that echoes it', async () => {
     const b = await brandWithKey();
     up.on(b.apiKey, (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'x', choices: [{ message: { content: `key ${b.apiKey}` } }] })));

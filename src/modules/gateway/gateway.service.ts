@@ -16,7 +16,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { retryAfterMs } from '../../platform/http/retry-after.js';
-import { refusalError, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../pool/index.js';
+import { MAX_ERROR_BODY_BYTES, refusalError, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../pool/index.js';
 import { isProviderName, type BrandProvider, type UpstreamSettings } from '../providers/index.js';
 import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { costOf, priceOf, type PriceTable } from './prices.js';
@@ -183,8 +183,13 @@ function rateLimitHeaders(headers: Record<string, string | string[] | undefined>
   return kept;
 }
 
-/** A failure's body for its report: the provider's words (the key scrubbed), at most 16 KiB. */
-const errorBodyOf = (payload: Buffer): string => payload.subarray(0, 16_384).toString('utf8');
+/** A failure's body for its report: the provider's words (the key scrubbed), within what a report takes. */
+function errorBodyOf(payload: Buffer): string {
+  let text = payload.subarray(0, MAX_ERROR_BODY_BYTES).toString('utf8');
+  // A character cut at the limit decodes as U+FFFD, three bytes: trimmed until the text fits again.
+  while (Buffer.byteLength(text) > MAX_ERROR_BODY_BYTES) text = text.slice(0, -1);
+  return text;
+}
 
 const headerOf = (headers: Record<string, string | string[] | undefined>, name: string): string | null => {
   const value = headers[name];

@@ -14,7 +14,7 @@ export { LeaseTokenSigner } from './lease-token.js';
 export { LeaseResolver } from './lease.resolver.js';
 export { UsageFeed, type KeyUsage, type UsageChanged } from './usage-feed.js';
 export { UsageFeedResolver } from './usage-feed.resolver.js';
-export type { UsageReportInput } from './usage-input.js';
+export { MAX_ERROR_BODY_BYTES, type UsageReportInput } from './usage-input.js';
 export { POOL_FUNCTIONS_SQL } from './pool-functions.sql.js';
 export { KeyChangeBus, keyChangesOf, usageSeenBy } from './key-change-bus.js';
 export type { HealthConfig } from './health-settings.js';
