@@ -6,7 +6,7 @@
  * so the key with the most headroom is preferred; a key never seen is taken as having all of it.
  * Per instance: a hint for the pick, never a limit (limits are counted in the database).
  */
-import { durationMs, hasHeaders } from './provider-signals.js';
+import { budgetsOf } from './provider-signals.js';
 
 interface Seen {
   fraction: number;
@@ -23,9 +23,12 @@ export class Headroom {
 
   /** Takes a report's headers (names lower-cased) for a key. */
   note(integrationId: number, headers: Readonly<Record<string, string>>, now: Date): void {
-    if (!hasHeaders(headers)) return;
     let least: Seen | null = null;
-    for (const budget of budgetsOf(headers, now.getTime())) if (least === null || budget.fraction < least.fraction) least = budget;
+    for (const b of budgetsOf(headers, now)) {
+      if (b.limit === null) continue;
+      const seen = { fraction: Math.max(0, b.remaining) / b.limit, until: b.resetAt !== null && b.resetAt > now.getTime() ? b.resetAt : now.getTime() + UNSTATED_RESET_MS };
+      if (least === null || seen.fraction < least.fraction) least = seen;
+    }
     if (least) this.seen.set(integrationId, least);
   }
 
@@ -39,24 +42,4 @@ export class Headroom {
     }
     return Math.max(FLOOR, Math.min(1, seen.fraction));
   }
-}
-
-function budgetsOf(headers: Readonly<Record<string, string>>, now: number): Seen[] {
-  const budgets: Seen[] = [];
-  const add = (limit: string | undefined, remaining: string | undefined, reset: number | null) => {
-    const l = Number(limit);
-    const r = Number(remaining);
-    if (limit === undefined || remaining === undefined || !(l > 0) || !Number.isFinite(r)) return;
-    budgets.push({ fraction: Math.max(0, r) / l, until: reset !== null && reset > now ? reset : now + UNSTATED_RESET_MS });
-  };
-  for (const d of ['requests', 'tokens']) {
-    const reset = headers[`x-ratelimit-reset-${d}`];
-    const ms = reset === undefined ? null : durationMs(reset);
-    add(headers[`x-ratelimit-limit-${d}`], headers[`x-ratelimit-remaining-${d}`], ms === null ? null : now + ms);
-  }
-  for (const d of ['requests', 'tokens', 'input-tokens', 'output-tokens']) {
-    const at = Date.parse(headers[`anthropic-ratelimit-${d}-reset`] ?? '');
-    add(headers[`anthropic-ratelimit-${d}-limit`], headers[`anthropic-ratelimit-${d}-remaining`], Number.isNaN(at) ? null : at);
-  }
-  return budgets;
 }

@@ -176,28 +176,51 @@ export function durationMs(value: string): number | null {
   return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
 }
 
-/** When a budget the headers say is spent (remaining 0) resets: the latest of them, or null. */
 /** Whether a report carries any header (most carry none: nothing to read). */
 export function hasHeaders(headers: Readonly<Record<string, string>>): boolean {
   for (const _ in headers) return true;
   return false;
 }
 
-function exhaustedBudgetReset(headers: Readonly<Record<string, string>>, now: Date): Date | null {
-  if (!hasHeaders(headers)) return null;
-  let latest: number | null = null;
-  for (const dimension of ['requests', 'tokens']) {
-    const openAi = headers[`x-ratelimit-remaining-${dimension}`];
-    if (openAi !== undefined && Number(openAi) <= 0) {
-      const ms = durationMs(headers[`x-ratelimit-reset-${dimension}`] ?? '') ?? retryAfterHeader(headers[`x-ratelimit-reset-${dimension}`], now);
-      if (ms !== null && ms > 0) latest = Math.max(latest ?? 0, now.getTime() + Math.min(ms, MAX_REST_MS));
-    }
+/** One rate-limit budget a provider's headers describe: its size when stated, what is left, when it resets (ms since the epoch). */
+export interface Budget {
+  limit: number | null;
+  remaining: number;
+  resetAt: number | null;
+}
+
+/**
+ * The budgets a report's headers describe: OpenAI's and Groq's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`
+ * (a reset as a duration, seconds or a date) and Anthropic's `anthropic-ratelimit-*-{limit,remaining,reset}` (a reset as
+ * an RFC 3339 instant). A budget without a readable `remaining` is left out.
+ */
+export function budgetsOf(headers: Readonly<Record<string, string>>, now: Date): Budget[] {
+  if (!hasHeaders(headers)) return [];
+  const budgets: Budget[] = [];
+  const add = (limit: string | undefined, remaining: string | undefined, resetAt: number | null) => {
+    const left = Number(remaining);
+    if (remaining === undefined || remaining.trim() === '' || !Number.isFinite(left)) return;
+    const size = Number(limit);
+    budgets.push({ limit: limit !== undefined && size > 0 ? size : null, remaining: left, resetAt });
+  };
+  for (const d of ['requests', 'tokens']) {
+    const reset = headers[`x-ratelimit-reset-${d}`];
+    const ms = reset === undefined ? null : durationMs(reset) ?? retryAfterHeader(reset, now);
+    add(headers[`x-ratelimit-limit-${d}`], headers[`x-ratelimit-remaining-${d}`], ms === null ? null : now.getTime() + ms);
   }
-  for (const dimension of ['requests', 'tokens', 'input-tokens', 'output-tokens']) {
-    const remaining = headers[`anthropic-ratelimit-${dimension}-remaining`];
-    if (remaining === undefined || Number(remaining) > 0) continue;
-    const at = Date.parse(headers[`anthropic-ratelimit-${dimension}-reset`] ?? '');
-    if (!Number.isNaN(at) && at > now.getTime()) latest = Math.max(latest ?? 0, Math.min(at, now.getTime() + MAX_REST_MS));
+  for (const d of ['requests', 'tokens', 'input-tokens', 'output-tokens']) {
+    const at = Date.parse(headers[`anthropic-ratelimit-${d}-reset`] ?? '');
+    add(headers[`anthropic-ratelimit-${d}-limit`], headers[`anthropic-ratelimit-${d}-remaining`], Number.isNaN(at) ? null : at);
+  }
+  return budgets;
+}
+
+/** When a budget the headers say is spent (nothing remaining) resets: the latest of them, or null. */
+function exhaustedBudgetReset(headers: Readonly<Record<string, string>>, now: Date): Date | null {
+  let latest: number | null = null;
+  for (const b of budgetsOf(headers, now)) {
+    if (b.remaining > 0 || b.resetAt === null || b.resetAt <= now.getTime()) continue;
+    latest = Math.max(latest ?? 0, Math.min(b.resetAt, now.getTime() + MAX_REST_MS));
   }
   return latest === null ? null : new Date(latest);
 }
