@@ -12,6 +12,7 @@
  */
 import { Agent, request } from 'undici';
 import { forbiddenUpstream, type UpstreamGuard } from '../../platform/http/upstream-guard.js';
+import { parseProviderBody, providerMessage } from '../providers/index.js';
 import { supportsOpenAi, upstreamBaseUrl } from './upstreams.js';
 
 /** The key to check, as a lease would carry it. */
@@ -110,16 +111,8 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Pr
  * a plain `message` or `error` string), without the key, control characters or excess length.
  */
 export function providerWords(text: string, key: string): string {
-  let message: unknown;
-  try {
-    const body = JSON.parse(text) as unknown;
-    const first = Array.isArray(body) ? body[0] : body;
-    const error = (first as { error?: unknown } | null)?.error;
-    message = typeof error === 'string' ? error : (error as { message?: unknown } | undefined)?.message ?? (first as { message?: unknown } | null)?.message;
-  } catch {
-    message = undefined;
-  }
-  if (typeof message !== 'string') return '';
+  const message = providerMessage(parseProviderBody(text));
+  if (message === null) return '';
   let words = message.split(key).join('[the key]');
   // eslint-disable-next-line no-control-regex
   words = words.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();

@@ -24,6 +24,8 @@
  * (statedLimits): the pool enforces the tighter of it and the key's configured limit.
  */
 
+import { parseProviderBody, providerError, providerMessage } from '../providers/index.js';
+
 export type OutcomeClass = 'credential_dead' | 'quota_exhausted' | 'rate_limited' | 'overloaded';
 
 export interface ReportSignals {
@@ -87,11 +89,11 @@ export function readSignals(f: ReportFacts, now: Date): ReportSignals {
   const budgetReset = exhaustedBudgetReset(f.headers, now);
   if (f.success) return budgetReset ? { outcomeClass: null, restUntil: budgetReset, detail: null } : NO_REST;
   const status = f.statusCode;
-  const body = parseBody(f.errorBody);
+  const body = parseProviderBody(f.errorBody);
   const text = f.errorBody ?? '';
   if (status === 400 && /API_KEY_INVALID/.test(text)) return { outcomeClass: 'credential_dead', restUntil: null, detail: 'HTTP 400 API_KEY_INVALID' };
-  if (status !== undefined && status >= 400 && status < 500 && status !== 429 && DEAD_WORDS.test(messageOf(body) ?? '')) {
-    const said = DEAD_WORDS.exec(messageOf(body) ?? '')!;
+  if (status !== undefined && status >= 400 && status < 500 && status !== 429 && DEAD_WORDS.test(providerMessage(body) ?? '')) {
+    const said = DEAD_WORDS.exec(providerMessage(body) ?? '')!;
     return { outcomeClass: 'credential_dead', restUntil: null, detail: `HTTP ${status}, the provider says the key or its account is ${(said[1] ?? said[2]).toLowerCase()}` };
   }
   if (status === 401 || status === 403) return { outcomeClass: 'credential_dead', restUntil: null, detail: `HTTP ${status}` };
@@ -113,41 +115,19 @@ export function readSignals(f: ReportFacts, now: Date): ReportSignals {
   return NO_REST;
 }
 
-function parseBody(text: string | null): unknown {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-}
-
-/** The error object of an OpenAI-, Anthropic- or Google-shaped body (Google's may be an array of one). */
-function errorOf(body: unknown): Record<string, unknown> | null {
-  const first = Array.isArray(body) ? body[0] : body;
-  const error = (first as { error?: unknown } | null)?.error;
-  return typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : null;
-}
-
-function messageOf(body: unknown): string | null {
-  const error = errorOf(body);
-  const message = error?.message ?? (body as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : null;
-}
-
 const detailsOf = (body: unknown): Record<string, unknown>[] => {
-  const details = errorOf(body)?.details;
+  const details = providerError(body)?.details;
   return Array.isArray(details) ? details.filter((d): d is Record<string, unknown> => typeof d === 'object' && d !== null) : [];
 };
 
 function dailyQuotaSpent(body: unknown, text: string): boolean {
-  if (errorOf(body)?.code === 'insufficient_quota' || errorOf(body)?.type === 'insufficient_quota') return true;
+  if (providerError(body)?.code === 'insufficient_quota' || providerError(body)?.type === 'insufficient_quota') return true;
   for (const d of detailsOf(body)) {
     if (!String(d['@type'] ?? '').endsWith('QuotaFailure')) continue;
     const violations = Array.isArray(d.violations) ? d.violations : [];
     if (violations.some((v) => /PerDay/i.test(`${(v as { quotaId?: unknown }).quotaId ?? ''} ${(v as { quotaMetric?: unknown }).quotaMetric ?? ''}`))) return true;
   }
-  return /quota.*per ?day|daily quota/i.test(messageOf(body) ?? (body === null ? text.slice(0, 2000) : ''));
+  return /quota.*per ?day|daily quota/i.test(providerMessage(body) ?? (body === null ? text.slice(0, 2000) : ''));
 }
 
 /** Gemini's `RetryInfo.retryDelay` ("13s", "0.5s"), in milliseconds. */
