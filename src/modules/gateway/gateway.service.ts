@@ -21,7 +21,7 @@ import { isProviderName, type BrandProvider, type UpstreamSettings } from '../pr
 import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { costOf, priceOf, type PriceTable } from './prices.js';
 import { redacted, SseRelay, usageOf, type TokenUsage } from './sse-relay.js';
-import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamAuthorization, upstreamBaseUrl } from './upstreams.js';
+import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamAuthorization, upstreamUrl } from './upstreams.js';
 
 export interface GatewaySettings {
   /** Keys tried for one call, at most. */
@@ -341,10 +341,10 @@ export class GatewayService {
     let url: URL;
     let policy: UpstreamPolicy;
     try {
-      const base = upstreamBaseUrl({ providerName: ctx.provider, baseProvider: lease.baseProvider, brandBaseUrl: lease.baseUrl, credentials: lease.credentials }, this.settings.baseUrls);
-      url = new URL(`${base.url}/${call.endpoint}`);
-      policy = base.configuredBy === 'operator' ? 'metadata' : 'public';
-      this.guard.assertAllowed(url, policy);
+      ({ url, policy } = upstreamUrl(
+        { providerName: ctx.provider, baseProvider: lease.baseProvider, brandBaseUrl: lease.baseUrl, credentials: lease.credentials },
+        this.settings.baseUrls, call.endpoint, this.guard,
+      ));
     } catch (e) {
       const forbidden = forbiddenUpstream(e);
       if (forbidden) {

@@ -11,9 +11,9 @@
  * busy provider, so the key is taken and the check's outcome says why it was not checked.
  */
 import { Agent, request } from 'undici';
-import { forbiddenUpstream, type UpstreamGuard } from '../../platform/http/upstream-guard.js';
+import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { parseProviderBody, providerMessage } from '../providers/index.js';
-import { supportsOpenAi, upstreamBaseUrl } from './upstreams.js';
+import { supportsOpenAi, upstreamUrl } from './upstreams.js';
 
 /** The key to check, as a lease would carry it. */
 export interface KeyCheckTarget {
@@ -41,13 +41,13 @@ const MAX_ANSWER_BYTES = 16_384;
 const MAX_WORDS = 200;
 
 export class KeyChecker {
-  private readonly agents: Record<'metadata' | 'public', Agent>;
+  private readonly agents: Record<UpstreamPolicy, Agent>;
 
   constructor(
     private readonly guard: UpstreamGuard,
     private readonly settings: KeyCheckSettings,
   ) {
-    const agent = (policy: 'metadata' | 'public') => new Agent({ connect: { timeout: settings.timeoutMs, lookup: guard.lookup(policy) } });
+    const agent = (policy: UpstreamPolicy) => new Agent({ connect: { timeout: settings.timeoutMs, lookup: guard.lookup(policy) } });
     this.agents = { metadata: agent('metadata'), public: agent('public') };
   }
 
@@ -56,12 +56,9 @@ export class KeyChecker {
     if (typeof key !== 'string' || key === '') return { verdict: 'unchecked', reason: 'the key has no API key to check' };
     if (!supportsOpenAi(target.baseProvider)) return { verdict: 'unchecked', reason: `keypool knows no free call of ${target.providerName} to check a key with` };
     let url: URL;
-    let policy: 'metadata' | 'public';
+    let policy: UpstreamPolicy;
     try {
-      const base = upstreamBaseUrl(target, this.settings.baseUrls);
-      url = new URL(`${base.url}/${target.baseProvider === 'openrouter' ? 'key' : 'models'}`);
-      policy = base.configuredBy === 'operator' ? 'metadata' : 'public';
-      this.guard.assertAllowed(url, policy);
+      ({ url, policy } = upstreamUrl(target, this.settings.baseUrls, target.baseProvider === 'openrouter' ? 'key' : 'models', this.guard));
     } catch (e) {
       return { verdict: 'unchecked', reason: forbiddenUpstream(e) ? 'its upstream is at an address keypool does not call' : 'its upstream URL is not usable' };
     }

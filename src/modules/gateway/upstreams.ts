@@ -9,6 +9,7 @@
  * provider (KEYPOOL_GATEWAY_BASE_URLS).
  */
 import { AppError } from '../../platform/errors/app-error.js';
+import type { UpstreamGuard, UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { KEY_CONFIGS, type ProviderName } from '../providers/index.js';
 
 interface OpenAiApi {
@@ -90,6 +91,22 @@ export function upstreamBaseUrl(target: UpstreamTarget, operatorBaseUrls: Readon
   if (operator) return { url: trimSlash(operator), configuredBy: 'operator' };
   if (api.base === '') throw new AppError('request.invalid', `The leased ${target.providerName} key has no URL (${KEY_CONFIGS[kind].field}.url)`);
   return { url: api.base + fill(api.path), configuredBy: 'catalog' };
+}
+
+/**
+ * The URL of `path` under a leased key's OpenAI base, and the policy its address is judged by: the
+ * operator's own URLs may reach private networks (not metadata addresses), the brand's and the
+ * catalog's only public ones. Checked here for literal addresses (ForbiddenUpstreamError), and
+ * again at connect time by the agent of that policy.
+ */
+export function upstreamUrl(
+  target: UpstreamTarget, operatorBaseUrls: Readonly<Record<string, string>>, path: string, guard: UpstreamGuard,
+): { url: URL; policy: UpstreamPolicy } {
+  const base = upstreamBaseUrl(target, operatorBaseUrls);
+  const url = new URL(`${base.url}/${path}`);
+  const policy: UpstreamPolicy = base.configuredBy === 'operator' ? 'metadata' : 'public';
+  guard.assertAllowed(url, policy);
+  return { url, policy };
 }
 
 /** The key as the upstream expects it: `Authorization: Bearer <api_key>`; none for a keyless or key-less self-hosted endpoint. */
