@@ -16,7 +16,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { retryAfterMs } from '../../platform/http/retry-after.js';
-import { MAX_ERROR_BODY_BYTES, refusalError, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../pool/index.js';
+import { MAX_ERROR_BODY_BYTES, refusalError, SIGNAL_HEADER, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../pool/index.js';
 import { isProviderName, type BrandProvider, type UpstreamSettings } from '../providers/index.js';
 import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { costOf, priceOf, type PriceTable } from './prices.js';
@@ -173,12 +173,13 @@ function retryAfterSeconds(header: string | null, now: number): number | undefin
   return ms === null || ms < 1000 ? undefined : Math.min(Math.ceil(ms / 1000), 86_400);
 }
 
-/** The rate-limit headers of an upstream answer, for its report (the pool reads them: provider-signals.ts). */
+/** The headers of an upstream answer the pool reads (SIGNAL_HEADER: retry-after and the rate-limit ones), for its report. */
 function rateLimitHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (!/^(retry-after|x-ratelimit-|anthropic-ratelimit-)/i.test(name) || value === undefined) continue;
-    kept[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    const lower = name.toLowerCase();
+    if (value === undefined || !SIGNAL_HEADER.test(lower)) continue;
+    kept[lower] = Array.isArray(value) ? value.join(', ') : value;
   }
   return kept;
 }

@@ -15,6 +15,7 @@ export { LeaseResolver } from './lease.resolver.js';
 export { UsageFeed, type KeyUsage, type UsageChanged } from './usage-feed.js';
 export { UsageFeedResolver } from './usage-feed.resolver.js';
 export { MAX_ERROR_BODY_BYTES, type UsageReportInput } from './usage-input.js';
+export { SIGNAL_HEADER } from './provider-signals.js';
 export { POOL_FUNCTIONS_SQL } from './pool-functions.sql.js';
 export { KeyChangeBus, keyChangesOf, usageSeenBy } from './key-change-bus.js';
 export type { HealthConfig } from './health-settings.js';
