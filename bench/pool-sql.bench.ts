@@ -50,13 +50,15 @@ try {
 
     const at = JSON.stringify({ now: now.toISOString(), minute: minute.toISOString(), today, month_start: monthStart, day_key: today, month_key: monthStart.slice(0, 7) });
     const rules = JSON.stringify({ degraded_after: 3, unhealthy_after: 6, rate_limit_ms: 60_000, probe_base_ms: 30_000, probe_max_ms: 3_600_000, credit_providers: [], env_available: [] });
+    /** One report of a lease of each key, as the service sends it (appended: a plain success the batch appends). */
+    const reportsOf = (keysOf: number[], success = true, append = false) => JSON.stringify(keysOf.map((key) => ({
+      lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success, status_code: success ? 200 : 503, error_type: null,
+      retry_after: null, probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null, append,
+    })));
     const reportCall = (n: number, success = true) => ({
       name: 'report',
       text: 'select count(*) from keypool_report($1::jsonb, $2::jsonb, $3::jsonb)',
-      values: [JSON.stringify(randomKeys(n).map((key) => ({
-        lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success, status_code: success ? 200 : 503, error_type: null,
-        retry_after: null, probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null,
-      }))), at, rules],
+      values: [reportsOf(randomKeys(n), success), at, rules],
     });
     const distinctKeys = (n: number) => [...new Set(randomKeys(n * 3))].slice(0, n);
     const settle = (parts: { claims?: unknown[]; counts?: unknown[] }) => ({
@@ -103,13 +105,10 @@ try {
 
     // Appended reports (keypool_append through keypool_settle) and their fold (keypool_fold), on the same keys. The server's own
     // fold is off (KEYPOOL_POOL_FOLD_MS=0), so the outcomes pending are the ones each measurement leaves.
-    const appendCall = (n: number) => ({
+    const appendCall = (keysOf: number[]) => ({
       name: 'append',
       text: 'select count(*) from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::integer[])',
-      values: [JSON.stringify(randomKeys(n).map((key) => ({
-        lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success: true, status_code: 200, error_type: null,
-        retry_after: null, probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null, append: true,
-      }))), '[]', '[]', '[]', at, rules, []],
+      values: [reportsOf(keysOf, true, true), '[]', '[]', '[]', at, rules, []],
     });
     const foldCall = { name: 'fold', text: 'select count(*) from keypool_fold($1::jsonb, $2::integer)', values: [at, 100_000] };
     await db.query(foldCall);
@@ -121,7 +120,7 @@ try {
       for (let i = 0; i < calls; i++) {
         if (i % Math.ceil(2000 / n) === 0) await db.query(foldCall);
         const before = cpuMs();
-        await db.query(appendCall(n));
+        await db.query(appendCall(randomKeys(n)));
         used += cpuMs() - before;
       }
       appendCells.push(fmt(used / (calls * n), 3));
@@ -133,10 +132,7 @@ try {
       for (let round = 0; round < rounds; round++) {
         const ids = distinctKeys(30);
         for (let k = 0; k < perKey; k++) {
-          await db.query({ ...appendCall(0), values: [JSON.stringify(ids.map((key) => ({
-            lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success: true, status_code: 200, error_type: null, retry_after: null,
-            probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null, append: true,
-          }))), '[]', '[]', '[]', at, rules, []] });
+          await db.query(appendCall(ids));
         }
         const before = cpuMs();
         await db.query(foldCall);
