@@ -6,7 +6,7 @@
  * the change behind it. Kept for `retentionDays`, pruned by the scheduler.
  */
 import type { Queryable } from '../../platform/db/sql-pool.js';
-import type { EventBus } from '../../platform/events/event-bus.js';
+import { ForwardingEventBus, type EventBus } from '../../platform/events/event-bus.js';
 import type { IntegrationEvent } from './integration.events.js';
 
 /** One recorded event: what a subscriber saw, without the key's snapshot. */
@@ -48,28 +48,17 @@ export class IntegrationEventLog {
 }
 
 /** The live bus, with every published event written to the log first. */
-export class RecordingEventBus implements EventBus<IntegrationEvent> {
+export class RecordingEventBus extends ForwardingEventBus<IntegrationEvent> {
   constructor(
-    private readonly live: EventBus<IntegrationEvent>,
+    live: EventBus<IntegrationEvent>,
     private readonly log: IntegrationEventLog,
     private readonly warn: (message: string, error?: unknown) => void,
-  ) {}
+  ) {
+    super(live);
+  }
 
   async publish(event: IntegrationEvent): Promise<void> {
     await this.log.record(event).catch((e: unknown) => this.warn('event not recorded in the history', e));
-    await this.live.publish(event);
-  }
-
-  subscribe(listener: (event: IntegrationEvent) => void): () => void {
-    return this.live.subscribe(listener);
-  }
-
-  /** The live bus's local subscribers (for tests and /metrics). */
-  listenerCount(): number {
-    return (this.live as { listenerCount?: () => number }).listenerCount?.() ?? 0;
-  }
-
-  close(): Promise<void> {
-    return this.live.close();
+    await this.inner.publish(event);
   }
 }

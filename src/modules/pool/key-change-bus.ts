@@ -5,35 +5,24 @@
  * only once this instance's next lease will see it. (Events published by other
  * instances tell it as they arrive: see keyChangesOf.)
  */
-import type { EventBus } from '../../platform/events/event-bus.js';
+import { ForwardingEventBus, type EventBus } from '../../platform/events/event-bus.js';
 import type { EventCodec } from '../../platform/events/pg-notify-bus.js';
 import type { IntegrationEvent } from '../keys/index.js';
 import type { UsageChanged } from './usage-feed.js';
 
 export type KeysChanged = (brandId: string, providerName?: string) => void;
 
-export class KeyChangeBus implements EventBus<IntegrationEvent> {
+export class KeyChangeBus extends ForwardingEventBus<IntegrationEvent> {
   constructor(
-    private readonly inner: EventBus<IntegrationEvent>,
+    inner: EventBus<IntegrationEvent>,
     private readonly changed: KeysChanged,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   async publish(event: IntegrationEvent): Promise<void> {
     this.changed(event.brandId, event.integration.providerName);
     await this.inner.publish(event);
-  }
-
-  subscribe(listener: (event: IntegrationEvent) => void): () => void {
-    return this.inner.subscribe(listener);
-  }
-
-  /** The live bus's local subscribers (for tests and /metrics). */
-  listenerCount(): number {
-    return (this.inner as { listenerCount?: () => number }).listenerCount?.() ?? 0;
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
 

@@ -10,6 +10,29 @@ export interface EventBus<E> {
   close(): Promise<void>;
 }
 
+/**
+ * A bus that does something around publishing and hands everything else to the bus it wraps
+ * (a subclass writes publish).
+ */
+export abstract class ForwardingEventBus<E> implements EventBus<E> {
+  constructor(protected readonly inner: EventBus<E>) {}
+
+  abstract publish(event: E): Promise<void>;
+
+  subscribe(listener: (event: E) => void): () => void {
+    return this.inner.subscribe(listener);
+  }
+
+  /** The wrapped bus's local subscribers (for tests and /metrics). */
+  listenerCount(): number {
+    return (this.inner as { listenerCount?: () => number }).listenerCount?.() ?? 0;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
 /** Delivers to listeners of this process only. */
 export class InProcessEventBus<E> implements EventBus<E> {
   private readonly listeners = new Set<(event: E) => void>();
