@@ -7,6 +7,7 @@
  * limit rests it for the stated delay (never shortened), an overloaded provider costs the key
  * nothing, and a success whose budget is spent rests the key before the provider refuses it.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { IntegrationEvent } from '../../src/modules/keys/index.js';
 import { ManualClock } from '../../src/platform/time/clock.js';
@@ -74,6 +75,16 @@ describe('reports with the provider\'s own words (v1 usage route)', () => {
     expect(await leaseId('google_ai')).toBeTruthy();
   });
 
+  it('knows the key\'s provider even when this instance\'s copy of its keys was dropped between lease and report', async () => {
+    const { id } = await onlyKey('google_ai');
+    const lease = await leaseId('google_ai');
+    // What a key event arriving from any instance does to the copy.
+    t.app.services.leases.forgetKeys();
+    const quota = [{ error: { code: 429, details: [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerDayPerProject-FreeTier' }] }] } }];
+    expect((await report(lease, { success: false, status_code: 429, error_body: quota })).status).toBe(200);
+    expect((await key(id)).cooldown_until).toBe('2026-03-11T07:00:00Z');
+  });
+
   it('takes a dead credential out at once with the provider\'s reason (Gemini\'s API_KEY_INVALID is a 400)', async () => {
     const { id } = await onlyKey('google_ai');
     collected.events.length = 0;
@@ -121,6 +132,37 @@ describe('reports with the provider\'s own words (v1 usage route)', () => {
     }
     // The third rests every key of the provider, the one never refused too, and none loses health.
     for (const id of ids) expect(await key(id)).toMatchObject({ health_status: 'healthy', consecutive_failures: 0, cooldown_until: '2026-03-10T12:00:29Z' });
+  });
+
+  it('answers a taken report even when the provider\'s backoff after it cannot be written (its connection terminated)', async () => {
+    const ids = [(await onlyKey('groq')).id];
+    ids.push((await t.rest('POST', '/api/v1/integrations', { token, body: { provider_name: 'groq', credentials: { api_key: `groq-signals-${++seq}-0123456789` } } })).body.integration.id);
+    const leased = (await t.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: 'groq' } })).body.lease;
+    const lease = leased.lease_id as string;
+    const id = leased.integration_id as number;
+    const other = ids.find((k) => k !== id)!;
+    // The key not leased is held, so the backoff waits for it after the report has committed; then its connection goes.
+    const holder = new pg.Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from integration where id = $1 for update', [other]);
+      const answer = report(lease, { success: false, status_code: 529, error_body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
+      // Watched from outside the holder's transaction (pg_stat_activity is read once per transaction).
+      await expect.poll(async () => (await t.app.sqlPool.query(
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%greatest(i.cooldown_until%'`)).rows[0].n, { timeout: 10_000 }).toBe(1);
+      await holder.query(`select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`);
+      expect((await answer).status).toBe(200);
+      await holder.query('rollback');
+    } finally {
+      await holder.end();
+    }
+    // Taken once: the same lease again is a conflict (once the pool has its connections back: a request that meets a
+    // terminated one is a 503, as the README says), and the key kept its health.
+    await expect.poll(async () => (await report(lease, { success: true })).status, { timeout: 10_000 }).not.toBe(503);
+    expect((await report(lease, { success: true })).status).toBe(409);
+    expect(await key(id)).toMatchObject({ health_status: 'healthy', consecutive_failures: 0 });
   });
 
   it('costs the key nothing for a caller\'s bad request', async () => {

@@ -37,7 +37,7 @@ import {
   LeaseRepository, type ClaimItem, type ClaimRow, type CountItem, type PoolTime, type ReportItem, type ReportRow, type ReturnItem, type SkippedKey,
 } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
-import { OVERLOAD_BACKOFF_MS, readSignals, statedLimits } from './provider-signals.js';
+import { OVERLOAD_BACKOFF_MS, readSignals, statedLimits, type ReportSignals } from './provider-signals.js';
 import { isProbe, pickKey, skipReason, skipUntil, type LeaseAsk } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 import type { UsageChanged, UsageFeed } from './usage-feed.js';
@@ -534,8 +534,7 @@ export class LeaseService {
     const report = validateUsageReport(input);
     const claims = this.tokens.verify(report.leaseId);
     if (!claims || claims.brandId !== brandId || (!options.heldForCall && claims.expiresAt <= this.clock.now())) throw leaseNotFound();
-    const known = this.book.find(claims.integrationId)?.record;
-    const baseProvider = this.book.providerOf(claims.integrationId)?.baseProviderType ?? known?.providerName ?? '';
+    const { record: known, baseProvider } = await this.reportedKey(brandId, claims.integrationId);
     const signals = readSignals({ baseProvider, ...report }, this.clock.now());
     this.headroom.note(claims.integrationId, report.headers, this.clock.now());
     const stated = statedLimits(baseProvider, report.headers);
@@ -569,17 +568,40 @@ export class LeaseService {
     this.feed?.note(brandId, view.id, () => view);
     await this.publishReportEvents(brandId, view, row, time.now);
     // Limits the provider states anew apply from the next claim: what this instance holds of the key goes back first, and the group is read again.
-    if (newLimits) {
-      const returns = this.allowance.drop(row.record.id, time);
-      if (returns.length > 0) await this.batches.take({ housekeeping: { counts: [], returns } });
-      this.book.drop(brandId, row.record.providerName);
-    }
-    if (signals.outcomeClass === 'overloaded' && signals.restUntil) await this.restProvider(brandId, row.record.providerName, signals.restUntil, time);
-    else if (signals.outcomeClass === 'rate_limited' && this.manyRateLimited(brandId, row.record, time.now)) {
-      // Half the provider's keys or more refused at once: a limit on the provider (an address-wide one), not on each key.
-      await this.restProvider(brandId, row.record.providerName, signals.restUntil ?? new Date(time.now.getTime() + OVERLOAD_BACKOFF_MS), time);
-    }
+    await this.beyondTheKey(brandId, row.record, signals, newLimits, time).catch((e: unknown) => this.warn('pool: acting on a report beyond its key failed', e));
     return view;
+  }
+
+  /**
+   * The key a report is about, and the catalog provider it is (or is built on), from this
+   * instance's copy; when a key event dropped the copy since the lease, its group is read again
+   * (the next lease needs it too).
+   */
+  private async reportedKey(brandId: string, integrationId: number): Promise<{ record: IntegrationRecord | undefined; baseProvider: string }> {
+    let record = this.book.find(integrationId)?.record;
+    if (!record) {
+      const stored = await this.integrations.find(brandId, integrationId);
+      if (stored) record = (await this.book.group(brandId, stored.providerName)).keys.find((k) => k.record.id === integrationId)?.record ?? stored;
+    }
+    return { record, baseProvider: this.book.providerOf(integrationId)?.baseProviderType ?? record?.providerName ?? '' };
+  }
+
+  /**
+   * What a report sets off beyond its own key, once the report is taken: limits the provider stated
+   * anew (this instance's slice of the key given back), a provider's backoff. The report is
+   * committed by then, so a failure here is logged, never the report's answer.
+   */
+  private async beyondTheKey(brandId: string, record: IntegrationRecord, signals: ReportSignals, newLimits: boolean, time: PoolTime): Promise<void> {
+    if (newLimits) {
+      const returns = this.allowance.drop(record.id, time);
+      if (returns.length > 0) await this.batches.take({ housekeeping: { counts: [], returns } });
+      this.book.drop(brandId, record.providerName);
+    }
+    if (signals.outcomeClass === 'overloaded' && signals.restUntil) await this.restProvider(brandId, record.providerName, signals.restUntil, time);
+    else if (signals.outcomeClass === 'rate_limited' && this.manyRateLimited(brandId, record, time.now)) {
+      // Half the provider's keys or more refused at once: a limit on the provider (an address-wide one), not on each key.
+      await this.restProvider(brandId, record.providerName, signals.restUntil ?? new Date(time.now.getTime() + OVERLOAD_BACKOFF_MS), time);
+    }
   }
 
   /**
