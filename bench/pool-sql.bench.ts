@@ -63,8 +63,8 @@ try {
     const distinctKeys = (n: number) => [...new Set(randomKeys(n * 3))].slice(0, n);
     const settle = (parts: { claims?: unknown[]; counts?: unknown[] }) => ({
       name: 'settle',
-      text: 'select count(*) from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::integer[])',
-      values: ['[]', JSON.stringify(parts.claims ?? []), JSON.stringify(parts.counts ?? []), '[]', at, rules,
+      text: 'select count(*) from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::integer[])',
+      values: ['[]', JSON.stringify(parts.claims ?? []), '[]', JSON.stringify(parts.counts ?? []), '[]', at, rules,
         [...(parts.claims ?? []), ...(parts.counts ?? [])].map((item) => (item as { key: number }).key)],
     });
     // A claim of a slice of 8 per key (distinct keys: the service merges claims per key).
@@ -107,8 +107,8 @@ try {
     // fold is off (KEYPOOL_POOL_FOLD_MS=0), so the outcomes pending are the ones each measurement leaves.
     const appendCall = (keysOf: number[]) => ({
       name: 'append',
-      text: 'select count(*) from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::integer[])',
-      values: [reportsOf(keysOf, true, true), '[]', '[]', '[]', at, rules, []],
+      text: 'select count(*) from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::integer[])',
+      values: [reportsOf(keysOf, true, true), '[]', '[]', '[]', '[]', at, rules, []],
     });
     const foldCall = { name: 'fold', text: 'select count(*) from keypool_fold($1::jsonb, $2::integer)', values: [at, 100_000] };
     await db.query(foldCall);

@@ -6,6 +6,8 @@ import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 export type CreateIntegrationInput = {
   /** Refused models (case-insensitive); ["*"] refuses all. */
   blacklistedModels?: Array<string> | null | undefined;
+  /** Leases in flight at once; null: no limit. */
+  concurrencyLimit?: number | null | undefined;
   /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one). */
   credentials?: Record<string, unknown> | null | undefined;
   dailyLimit?: number | null | undefined;
@@ -23,6 +25,10 @@ export type CreateIntegrationInput = {
   spendLimitAction?: SpendLimitAction | null | undefined;
   spendLimitAmount?: string | null | undefined;
   spendLimitPeriod?: SpendLimitPeriod | null | undefined;
+  /** Tokens (prompt + completion) per day; null: no limit. */
+  tokenDailyLimit?: number | null | undefined;
+  /** Tokens (prompt + completion) per minute; null: no limit. */
+  tokenMinuteLimit?: number | null | undefined;
   /** Serve batch leases (default false). */
   useForBatchApi?: boolean | null | undefined;
   /** Selection weight (default 1; 0 = never while others are eligible). */
@@ -51,6 +57,8 @@ export type SpendLimitPeriod =
 export type UpdateIntegrationInput = {
   /** Refused models (case-insensitive); ["*"] refuses all. */
   blacklistedModels?: Array<string> | null | undefined;
+  /** Leases in flight at once; null: no limit. */
+  concurrencyLimit?: number | null | undefined;
   /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one). */
   credentials?: Record<string, unknown> | null | undefined;
   dailyLimit?: number | null | undefined;
@@ -65,6 +73,10 @@ export type UpdateIntegrationInput = {
   spendLimitAction?: SpendLimitAction | null | undefined;
   spendLimitAmount?: string | null | undefined;
   spendLimitPeriod?: SpendLimitPeriod | null | undefined;
+  /** Tokens (prompt + completion) per day; null: no limit. */
+  tokenDailyLimit?: number | null | undefined;
+  /** Tokens (prompt + completion) per minute; null: no limit. */
+  tokenMinuteLimit?: number | null | undefined;
   /** Serve batch leases (default false). */
   useForBatchApi?: boolean | null | undefined;
   /** Selection weight (default 1; 0 = never while others are eligible). */

@@ -21,6 +21,9 @@ export interface IntegrationSettings {
   aliases?: Record<string, string> | null;
   dailyLimit?: number | null;
   minuteLimit?: number | null;
+  tokenMinuteLimit?: number | null;
+  tokenDailyLimit?: number | null;
+  concurrencyLimit?: number | null;
   spendLimitAmount?: string | null;
   spendLimitPeriod?: string;
   spendLimitAction?: string;
@@ -130,6 +133,9 @@ export function validateSettings(s: IntegrationSettings): void {
   }
   checkLimit(s.dailyLimit, field('dailyLimit'));
   checkLimit(s.minuteLimit, field('minuteLimit'));
+  checkLimit(s.tokenMinuteLimit, field('tokenMinuteLimit'));
+  checkLimit(s.tokenDailyLimit, field('tokenDailyLimit'));
+  checkLimit(s.concurrencyLimit, field('concurrencyLimit'));
   if (s.spendLimitAmount !== undefined && s.spendLimitAmount !== null && !MONEY.test(s.spendLimitAmount)) {
     throw invalid(`${field('spendLimitAmount')} must be a non-negative amount in USD (at most 12 digits and 8 decimal places)`);
   }

@@ -84,6 +84,7 @@ const keyIdTaken = () => new AppError('integration.duplicate', 'A key with this 
 const settingsOf = (s: IntegrationSettings): Omit<KeyChange, 'updatedAt'> => ({
   keyLabel: s.keyLabel, isActive: s.isActive, isPrimary: s.isPrimary, weight: s.weight, models: s.models, blacklistedModels: s.blacklistedModels,
   useForBatchApi: s.useForBatchApi, aliases: s.aliases, dailyLimit: s.dailyLimit, minuteLimit: s.minuteLimit,
+  tokenMinuteLimit: s.tokenMinuteLimit, tokenDailyLimit: s.tokenDailyLimit, concurrencyLimit: s.concurrencyLimit,
   spendLimitAmount: s.spendLimitAmount, spendLimitPeriod: s.spendLimitPeriod, spendLimitAction: s.spendLimitAction,
 });
 /** A stored document with what an update sent laid over it: credential fields and key-config fields it names replace the stored ones. */
@@ -174,6 +175,9 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
         keyView: sealed.view,
         dailyLimit: input.dailyLimit ?? null,
         minuteLimit: input.minuteLimit ?? null,
+        tokenMinuteLimit: input.tokenMinuteLimit ?? null,
+        tokenDailyLimit: input.tokenDailyLimit ?? null,
+        concurrencyLimit: input.concurrencyLimit ?? null,
         spendLimitAmount: input.spendLimitAmount ?? null,
         spendLimitPeriod: input.spendLimitPeriod ?? 'monthly',
         spendLimitAction: input.spendLimitAction ?? 'warn',
@@ -384,6 +388,9 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
         keyView: sealed.view,
         dailyLimit: null,
         minuteLimit: null,
+        tokenMinuteLimit: null,
+        tokenDailyLimit: null,
+        concurrencyLimit: null,
         spendLimitAmount: null,
         spendLimitPeriod: 'monthly',
         spendLimitAction: 'warn',

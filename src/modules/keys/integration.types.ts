@@ -1,6 +1,6 @@
 /** GraphQL shapes of the key pool: camelCase twins of the REST fields. Credentials go in, never out. */
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../../platform/numbers/decimal-scalar.js';
 import { graphqlEnum } from '../../platform/schema/graphql-enum.js';
 import { HEALTH_STATUSES, SPEND_LIMIT_ACTIONS, SPEND_LIMIT_PERIODS, type HealthStatus, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
@@ -41,6 +41,12 @@ export class IntegrationType {
     description: 'The requests per day the provider\'s own headers last stated for this key; the pool enforces the tighter of this and dailyLimit.',
   }) observedDailyLimit!: number | null;
   @Field(() => Int) minuteCount!: number;
+  @Field(() => Int, { nullable: true, description: 'Tokens (prompt + completion) per minute; null: no limit.' }) tokenMinuteLimit!: number | null;
+  @Field(() => Float, { description: 'Tokens counted this minute: each lease\'s estimate while it is out, then what its report says.' }) tokenMinuteCount!: number;
+  @Field(() => Int, { nullable: true, description: 'Tokens (prompt + completion) per day; null: no limit.' }) tokenDailyLimit!: number | null;
+  @Field(() => Float, { description: 'Tokens counted today, as tokenMinuteCount.' }) tokenDailyCount!: number;
+  @Field(() => Int, { nullable: true, description: 'Leases of this key in flight at once (leased, not yet reported or expired); null: no limit.' }) concurrencyLimit!: number | null;
+  @Field(() => Int, { description: 'Leases in flight when the pool last counted (0 for a key without a concurrency limit).' }) openLeases!: number;
   @Field(() => HealthStatusEnum) healthStatus!: HealthStatus;
   @Field(() => Int) consecutiveFailures!: number;
   @Field(() => Date, { nullable: true, description: 'Set after a 429: not leased before this time.' }) cooldownUntil!: Date | null;
@@ -96,6 +102,9 @@ export class UpdateIntegrationInput {
   @Field(() => Boolean, { nullable: true, description: 'Serve batch leases (default false).' }) useForBatchApi?: boolean;
   @Field(() => Int, { nullable: true }) dailyLimit?: number | null;
   @Field(() => Int, { nullable: true }) minuteLimit?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Tokens (prompt + completion) per minute; null: no limit.' }) tokenMinuteLimit?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Tokens (prompt + completion) per day; null: no limit.' }) tokenDailyLimit?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Leases in flight at once; null: no limit.' }) concurrencyLimit?: number | null;
   @Field(() => DecimalScalar, { nullable: true }) spendLimitAmount?: string | null;
   @Field(() => SpendLimitPeriodEnum, { nullable: true }) spendLimitPeriod?: SpendLimitPeriod;
   @Field(() => SpendLimitActionEnum, { nullable: true }) spendLimitAction?: SpendLimitAction;

@@ -5,7 +5,7 @@
 import { isProviderName, PROVIDERS } from '../providers/index.js';
 import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
 import type { KeyView } from './key-document.js';
-import { currentCounts, utcDay, utcMonthStart } from './limits.js';
+import { currentCounts, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
 import { isSpendExceeded } from './spend.js';
 import { toDate as asDate, toDay } from '../../platform/time/dates.js';
 
@@ -32,6 +32,14 @@ export interface IntegrationView {
   dailyCount: number;
   minuteLimit: number | null;
   minuteCount: number;
+  /** Tokens per minute and per day (null: no limit), and the tokens counted in the current minute and day: reserved by leases, then as reported. */
+  tokenMinuteLimit: number | null;
+  tokenMinuteCount: number;
+  tokenDailyLimit: number | null;
+  tokenDailyCount: number;
+  /** Leases of the key in flight at once (null: no limit), and how many were open when the pool last counted (unreported, unexpired). */
+  concurrencyLimit: number | null;
+  openLeases: number;
   /** The request limits the provider's own headers last stated, per minute and per day (null: never said). */
   observedMinuteLimit: number | null;
   observedDailyLimit: number | null;
@@ -100,6 +108,14 @@ export interface IntegrationRecord {
   claimMinute?: Timestamp;
   dailyClaimed?: number;
   claimDay?: Timestamp;
+  tokenMinuteLimit?: number | null;
+  tokenMinuteCount?: number | string;
+  tokenMinuteWindow?: Timestamp;
+  tokenDailyLimit?: number | null;
+  tokenDailyCount?: number | string;
+  tokenDayWindow?: Timestamp;
+  concurrencyLimit?: number | null;
+  openLeases?: number;
   /** The request limits the provider's own headers last stated (the pool enforces the tighter of these and the configured ones). */
   observedMinuteLimit?: number | null;
   observedDailyLimit?: number | null;
@@ -163,6 +179,17 @@ function outOfCredits(at: Date | null, until: Date | null, now: Date): { outOfCr
 export const countsAt = (e: IntegrationRecord, now: Date) =>
   currentCounts({ minuteCount: e.minuteCount, minuteWindow: asDate(e.minuteWindow ?? null), dailyCount: e.dailyCount, dayWindow: toDay(e.dayWindow) }, now);
 
+/** The key's token limits and the tokens counted in the current minute and day, as stored (a window that has passed reads as 0). */
+export function tokensAt(e: IntegrationRecord, now: Date) {
+  const window = asDate(e.tokenMinuteWindow ?? null);
+  return {
+    tokenMinuteLimit: e.tokenMinuteLimit ?? null,
+    tokenMinuteCount: window !== null && window.getTime() === utcMinuteStart(now).getTime() ? Number(e.tokenMinuteCount ?? 0) : 0,
+    tokenDailyLimit: e.tokenDailyLimit ?? null,
+    tokenDailyCount: toDay(e.tokenDayWindow) === utcDay(now) ? Number(e.tokenDailyCount ?? 0) : 0,
+  };
+}
+
 export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationView {
   const counts = countsAt(e, now);
   const cooldownUntil = asDate(e.cooldownUntil ?? null);
@@ -185,6 +212,9 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     dailyLimit: e.dailyLimit ?? null,
     dailyCount: counts.dailyCount,
     minuteLimit: e.minuteLimit ?? null,
+    ...tokensAt(e, now),
+    concurrencyLimit: e.concurrencyLimit ?? null,
+    openLeases: e.concurrencyLimit === null || e.concurrencyLimit === undefined ? 0 : (e.openLeases ?? 0),
     observedMinuteLimit: e.observedMinuteLimit ?? null,
     observedDailyLimit: e.observedDailyLimit ?? null,
     minuteCount: counts.minuteCount,

@@ -5,7 +5,7 @@ import { isoSeconds } from '../../platform/time/dates.js';
 /** Why a key could not serve a lease: the values keypool_skip_reason gives, in its order. */
 export type SkipReason =
   | 'inactive' | 'credential_unreadable' | 'not_batch' | 'environment_unset' | 'out_of_credits' | 'model_not_allowed'
-  | 'unhealthy' | 'cooling_down' | 'spend_blocked' | 'minute_limit' | 'daily_limit';
+  | 'unhealthy' | 'cooling_down' | 'spend_blocked' | 'minute_limit' | 'daily_limit' | 'token_minute_limit' | 'token_daily_limit' | 'concurrency_limit';
 
 export interface SkippedKey {
   integrationId: number;
@@ -25,6 +25,9 @@ const DESCRIPTIONS: Record<SkipReason, (until: Date | null, variable?: string) =
   model_not_allowed: () => 'model not allowed',
   minute_limit: (t) => `minute limit reached until ${isoSeconds(t!)}`,
   daily_limit: (t) => `daily limit reached until ${isoSeconds(t!)}`,
+  token_minute_limit: (t) => (t ? `token minute limit reached until ${isoSeconds(t)}` : 'the estimated tokens exceed its token minute limit'),
+  token_daily_limit: (t) => (t ? `token daily limit reached until ${isoSeconds(t)}` : 'the estimated tokens exceed its token daily limit'),
+  concurrency_limit: (t) => (t ? `concurrency limit reached (the first open lease expires ${isoSeconds(t)})` : 'concurrency limit reached'),
   cooling_down: (t) => `cooling down after a 429 until ${isoSeconds(t!)}`,
   unhealthy: (t) => (t ? `unhealthy (recovery probe due ${isoSeconds(t)})` : 'unhealthy'),
   spend_blocked: (t) => `spend limit exceeded (blocked until ${isoSeconds(t!)})`,

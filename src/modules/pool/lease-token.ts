@@ -4,6 +4,7 @@
  * costs no insert. Only a reported lease is written, to refuse a second report.
  */
 import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Reservation } from './pool-input.js';
 
 export interface LeaseClaims {
   /** Unique id of this lease (the row a report writes). */
@@ -15,9 +16,13 @@ export interface LeaseClaims {
   nodeId: string | null;
   /** The model the lease asked for, for the usage ledger. */
   model: string | null;
+  /** Tokens reserved of the key's token limits, and the minute and day they count in (null: none). */
+  reservation?: Reservation | null;
+  /** The lease is open under the key's concurrency limit until it is reported. */
+  open?: boolean;
 }
 
-type Wire = { u: string; i: number; b: string; e: number; p: 0 | 1; n?: string; m?: string };
+type Wire = { u: string; i: number; b: string; e: number; p: 0 | 1; n?: string; m?: string; r?: [number, number, string]; o?: 1 };
 
 const derive = (secret: string) => Buffer.from(hkdfSync('sha256', Buffer.from(secret), Buffer.alloc(0), 'keypool/lease/v1', 32));
 
@@ -28,11 +33,14 @@ export class LeaseTokenSigner {
     this.keys = secrets.map(derive);
   }
 
-  sign(claims: Omit<LeaseClaims, 'leaseUuid'>): { token: string; leaseUuid: string } {
-    const leaseUuid = randomUUID();
+  /** Signs a lease (its id given when the pool recorded it before signing: an open lease). */
+  sign(claims: Omit<LeaseClaims, 'leaseUuid'> & { leaseUuid?: string }): { token: string; leaseUuid: string } {
+    const leaseUuid = claims.leaseUuid ?? randomUUID();
     const wire: Wire = { u: leaseUuid, i: claims.integrationId, b: claims.brandId, e: claims.expiresAt.getTime(), p: claims.probe ? 1 : 0 };
     if (claims.nodeId) wire.n = claims.nodeId;
     if (claims.model) wire.m = claims.model;
+    if (claims.reservation) wire.r = [claims.reservation.tokens, claims.reservation.minute.getTime(), claims.reservation.day];
+    if (claims.open) wire.o = 1;
     const payload = Buffer.from(JSON.stringify(wire)).toString('base64url');
     return { token: `kpl_${payload}.${this.mac(this.keys[0], payload)}`, leaseUuid };
   }
@@ -48,7 +56,10 @@ export class LeaseTokenSigner {
     if (!this.keys.some((key) => timingSafeEqual(Buffer.from(this.mac(key, payload)), given))) return null;
     try {
       const w = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Wire;
-      return { leaseUuid: w.u, integrationId: w.i, brandId: w.b, expiresAt: new Date(w.e), probe: w.p === 1, nodeId: w.n ?? null, model: w.m ?? null };
+      return {
+        leaseUuid: w.u, integrationId: w.i, brandId: w.b, expiresAt: new Date(w.e), probe: w.p === 1, nodeId: w.n ?? null, model: w.m ?? null,
+        reservation: w.r ? { tokens: w.r[0], minute: new Date(w.r[1]), day: w.r[2] } : null, open: w.o === 1,
+      };
     } catch {
       return null;
     }

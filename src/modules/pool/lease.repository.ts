@@ -13,7 +13,7 @@ import { RECORD_COLUMNS, rowToRecord, type IntegrationRecord } from '../keys/ind
 import { upstreamSettingsOf, type NetworkConfig, type UpstreamSettings } from '../providers/index.js';
 import { poolAt, poolInput, type PoolRules, type PoolTime, type SettleWork } from './pool-input.js';
 
-export type { ClaimItem, CountItem, PoolRules, PoolTime, ReportItem, ReturnItem, SettleWork } from './pool-input.js';
+export type { ClaimItem, CountItem, PoolRules, PoolTime, ReportItem, Reservation, ReserveItem, ReturnItem, SettleWork } from './pool-input.js';
 export type { SkippedKey } from './lease-errors.js';
 
 export type ReportRow =
@@ -33,10 +33,22 @@ export interface ClaimRow {
   encrypted: string;
 }
 
-/** What a batch answered: each report's outcome and each claim's, in the order they were given. */
+/** What a lease of a key with token or concurrency limits got: granted (1) or refused, by which limit and until when, and the key as it now stands (null: it is gone). */
+export interface ReserveRow {
+  granted: number;
+  refusal: ReserveRefusal | null;
+  refusedUntil: Date | null;
+  record: IntegrationRecord | null;
+  encrypted: string;
+}
+
+export type ReserveRefusal = 'minute_limit' | 'daily_limit' | 'token_minute_limit' | 'token_daily_limit' | 'concurrency_limit';
+
+/** What a batch answered: each report's, claim's and reservation's outcome, in the order they were given. */
 export interface SettleResult {
   reports: ReportRow[];
   claims: ClaimRow[];
+  reserves: ReserveRow[];
 }
 
 /** A key whose health or spend-limit verdict a fold changed, for its events. */
@@ -65,8 +77,9 @@ export interface GroupRow {
 }
 
 /** One statement for any batch (keypool_settle with an empty list for what it does not hold). */
-const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, a.granted, (a.key).*
-  from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::integer[]) a
+const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, a.granted,
+    a.refusal, a.refused_until, (a.key).*
+  from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::integer[]) a
   order by a.kind desc, a.item`;
 
 const FOLD_SQL = `select a.kind, a.folded, a.previous_status, a.health_reason, a.was_exceeded, (a.key).*
@@ -126,17 +139,24 @@ export class LeaseRepository {
    */
   async settle(work: SettleWork, t: PoolTime): Promise<SettleResult> {
     const input = poolInput(work, t, this.rules);
-    const values = [input.reports, input.claims, input.counts, input.returns, input.at, input.rules, input.keys];
+    const values = [input.reports, input.claims, input.reserves, input.counts, input.returns, input.at, input.rules, input.keys];
     const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_settle', text: SETTLE_SQL, values }), () => void this.retries++);
     const reports: ReportRow[] = [];
     const claimed = new Map<number, ClaimRow>();
+    const reserves: ReserveRow[] = [];
     for (const row of rows) {
       if (row.kind === 'report') reports[Number(row.item) - 1] = reportRow(row);
       else if (row.kind === 'appended') reports[Number(row.item) - 1] = appendedRow(row);
-      else claimed.set(Number(row.item) - 1, { granted: Number(row.granted), record: keyOf(row), encrypted: String(row.credentials_encrypted) });
+      else if (row.kind === 'reserve') {
+        const gone = row.id === null;
+        reserves[Number(row.item) - 1] = {
+          granted: Number(row.granted), refusal: (row.refusal as ReserveRefusal | null) ?? null, refusedUntil: (row.refused_until as Date | null) ?? null,
+          record: gone ? null : keyOf(row), encrypted: gone ? '' : String(row.credentials_encrypted),
+        };
+      } else claimed.set(Number(row.item) - 1, { granted: Number(row.granted), record: keyOf(row), encrypted: String(row.credentials_encrypted) });
     }
     // A claim of a key that is gone has no row.
-    return { reports, claims: work.claims.map((_, at) => claimed.get(at) ?? { granted: 0, record: null, encrypted: '' }) };
+    return { reports, claims: work.claims.map((_, at) => claimed.get(at) ?? { granted: 0, record: null, encrypted: '' }), reserves };
   }
 
   /**

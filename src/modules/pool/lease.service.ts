@@ -20,6 +20,7 @@ import { StatementBatcher, type BatchStats } from '../../platform/db/statement-b
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
+import { randomUUID } from 'node:crypto';
 import { toDate, toDay } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
@@ -32,13 +33,14 @@ import { Allowance } from './allowance.js';
 import { GrantedCounts } from './granted-counts.js';
 import { Headroom } from './headroom.js';
 import { KeyBook, type BookKey, type GroupProvider } from './key-book.js';
-import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal } from './lease-errors.js';
+import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal, type SkipReason } from './lease-errors.js';
 import {
-  LeaseRepository, type ClaimItem, type ClaimRow, type CountItem, type PoolTime, type ReportItem, type ReportRow, type ReturnItem, type SkippedKey,
+  LeaseRepository, type ClaimItem, type ClaimRow, type CountItem, type PoolTime, type ReportItem, type ReportRow, type Reservation, type ReserveItem,
+  type ReserveRow, type ReturnItem, type SkippedKey,
 } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { OVERLOAD_BACKOFF_MS, readSignals, statedLimits, type ReportSignals } from './provider-signals.js';
-import { isProbe, pickKey, skipReason, skipUntil, type LeaseAsk } from './selection.js';
+import { isMetered, isProbe, pickKey, reservationOf, skipReason, skipUntil, type LeaseAsk, type TokenEstimate } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 import type { UsageChanged, UsageFeed } from './usage-feed.js';
 
@@ -50,6 +52,10 @@ export interface LeaseRequest {
   batch?: boolean | null;
   /** Keys the lease must not be (a failover's earlier attempts). */
   excludeIntegrationIds?: readonly number[];
+  /** The tokens the request may use (input + output cap), reserved of a key's token limits; 0 to 100,000,000. */
+  estimatedTokens?: number | null;
+  /** The same, as the gateway counts it: the input, and an output cap clamped to what each key allows. */
+  tokens?: TokenEstimate | null;
 }
 
 export interface KeyLease {
@@ -94,9 +100,22 @@ export interface LeaseSettings {
   warn?: (message: string, error?: unknown) => void;
 }
 
-/** One item of a batch: a report, a claim of allowance, or usage counts and allowance given back. */
-type PoolWork = { report: ReportItem } | { claim: ClaimItem } | { housekeeping: { counts: CountItem[]; returns: ReturnItem[] } };
-type PoolResult = { report: ReportRow } | { claim: ClaimRow } | { housekeeping: true };
+/** One item of a batch: a report, a claim of allowance, a lease of a key with token or concurrency limits, or usage counts and allowance given back. */
+type PoolWork = { report: ReportItem } | { claim: ClaimItem } | { reserve: ReserveItem } | { housekeeping: { counts: CountItem[]; returns: ReturnItem[] } };
+type PoolResult = { report: ReportRow } | { claim: ClaimRow } | { reserve: ReserveRow } | { housekeeping: true };
+
+/** A lease the database recorded before it is signed (a key with token or concurrency limits): its id, expiry, reserved tokens, and whether it is open. */
+interface RecordedLease {
+  leaseUuid: string;
+  expiresAt: Date;
+  reservation: Reservation | null;
+  open: boolean;
+}
+
+const isTokenShort = (reason: SkipReason | null) => reason === 'token_minute_limit' || reason === 'token_daily_limit';
+
+/** The largest estimate a lease may give. */
+const MAX_ESTIMATED_TOKENS = 100_000_000;
 
 /** Whether a node exists in a brand (a brand token may attribute a lease to one of its nodes). */
 export type NodeLookup = (brandId: string, nodeId: string) => Promise<boolean>;
@@ -125,8 +144,19 @@ const FOLD_LIMIT = 5000;
  * the key that is out of date is safe: the fold heals and judges spend limits as a report would.
  */
 function appendable(record: IntegrationRecord | undefined): boolean {
-  return record !== undefined && record.healthStatus === 'healthy' && record.consecutiveFailures === 0
+  return record !== undefined && record.healthStatus === 'healthy' && record.consecutiveFailures === 0 && !isMetered(record)
     && ((record.spendLimitAmount ?? null) === null || record.spendLimitAction !== 'block');
+}
+
+/** A lease's token estimate, as the gateway gives it or as a caller's estimated_tokens (all of it input: never clamped). */
+function tokenEstimate(request: LeaseRequest): TokenEstimate | null {
+  if (request.tokens) return request.tokens;
+  const estimated = request.estimatedTokens ?? null;
+  if (estimated === null) return null;
+  if (!Number.isInteger(estimated) || estimated < 0 || estimated > MAX_ESTIMATED_TOKENS) {
+    throw new AppError('request.invalid', `${field('estimatedTokens')} must be a whole number from 0 to ${MAX_ESTIMATED_TOKENS}`);
+  }
+  return { input: estimated, output: 0 };
 }
 
 /** Counts of a key moved by a batch, as the SQL moves them: added in the same window, started over in a newer one. */
@@ -330,9 +360,11 @@ export class LeaseService {
     const reports: ReportItem[] = [];
     const counts: CountItem[] = [];
     const returns: ReturnItem[] = [];
+    const reserves: ReserveItem[] = [];
     const merged = new Map<number, ClaimItem & { waiters: number; extra: number }>();
     for (const w of work) {
       if ('report' in w) reports.push(w.report);
+      else if ('reserve' in w) reserves.push(w.reserve);
       else if ('housekeeping' in w) {
         counts.push(...w.housekeeping.counts);
         returns.push(...w.housekeeping.returns);
@@ -345,7 +377,7 @@ export class LeaseService {
     }
     const claims = [...merged.values()].map((m) => ({ integrationId: m.integrationId, n: m.probe ? 1 : m.waiters + m.extra, probe: m.probe }));
     const writtenCounts = mergeByKey(counts);
-    const result = await this.repository.settle({ reports, claims, counts: writtenCounts, returns: mergeByKey(returns) }, time);
+    const result = await this.repository.settle({ reports, claims, reserves, counts: writtenCounts, returns: mergeByKey(returns) }, time);
     for (const c of writtenCounts) {
       const key = this.book.find(c.integrationId);
       if (key) this.book.patch(c.integrationId, countsAfter(key.record, c));
@@ -363,9 +395,12 @@ export class LeaseService {
       left.set(claim.integrationId, row.granted);
       if (row.record) this.book.update(row.record, row.encrypted);
     });
+    for (const row of result.reserves) if (row.record) this.book.update(row.record, row.encrypted);
     let nextReport = 0;
+    let nextReserve = 0;
     const out = work.map((w): { result: PoolResult; time: PoolTime } => {
       if ('report' in w) return { result: { report: result.reports[nextReport++] }, time };
+      if ('reserve' in w) return { result: { reserve: result.reserves[nextReserve++] }, time };
       if ('housekeeping' in w) return { result: { housekeeping: true }, time };
       const id = w.claim.integrationId;
       const row = byKey.get(id)!;
@@ -394,26 +429,55 @@ export class LeaseService {
     if (typeof batch !== 'boolean') throw new AppError('request.invalid', `${field('batch')} must be a boolean`);
     const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId);
     const excluded = new Set(request.excludeIntegrationIds ?? []);
-    const ask: LeaseAsk = { model, batch, envAvailable: new Set(this.availableEnvironment()) };
+    const ask: LeaseAsk = { model, batch, envAvailable: new Set(this.availableEnvironment()), tokens: tokenEstimate(request) };
+    // Keys whose own lease claim refused this lease (a limit another instance used up, the concurrency limit): skipped, with the database's reason.
+    const refusedByClaim = new Map<number, SkippedKey>();
     for (let attempt = 0; ; attempt++) {
       const group = await this.book.group(brandId, providerName);
       const time = poolTime(this.clock.now());
       const keys = group.keys.filter((k) => !excluded.has(k.record.id))
         .map((k) => ({ ...k, held: this.allowance.held(k.record.id, time), headroom: this.headroom.of(k.record.id, time.now) }));
       if (keys.length === 0) return this.refusal(brandId, providerName, [], false, time.now);
-      const picked = pickKey(keys.filter((k) => skipReason(k, ask, time) === null), this.random);
+      const untried = keys.filter((k) => !refusedByClaim.has(k.record.id));
+      // A key this instance saw without room for the tokens may have got some back from another instance's report (only its claim can say): tried when no other key can serve.
+      const picked = pickKey(untried.filter((k) => skipReason(k, ask, time) === null), this.random)
+        ?? pickKey(untried.filter((k) => isTokenShort(skipReason(k, ask, time))), this.random);
       // More refused claims than keys: the keys keep changing under the pick; worth a retry in a moment.
       if (!picked || attempt > keys.length) {
         const skipped = keys.map((k): SkippedKey | null => {
           const reason = skipReason(k, ask, time);
-          if (reason === null) return null;
+          const claimed = refusedByClaim.get(k.record.id);
+          if (reason === null || (claimed && isTokenShort(reason))) return claimed ?? null;
           const variable = reason === 'environment_unset' ? (k.record.envRefs ?? []).find((name) => !ask.envAvailable.has(name)) : undefined;
-          return { integrationId: k.record.id, reason, until: skipUntil(k, reason, time), ...(variable !== undefined && { variable }) };
+          return { integrationId: k.record.id, reason, until: skipUntil(k, reason, time, ask), ...(variable !== undefined && { variable }) };
         }).filter((s): s is SkippedKey => s !== null);
         return this.refusal(brandId, providerName, skipped, picked !== null, time.now);
       }
       const id = picked.record.id;
       const probe = isProbe(picked.record);
+      if (!probe && isMetered(picked.record)) {
+        // Token and concurrency limits: each lease is counted on its own, in the database, with its estimate.
+        const withTokens = (picked.record.tokenMinuteLimit ?? picked.record.tokenDailyLimit ?? null) !== null;
+        const reserve: ReserveItem = {
+          integrationId: id, tokens: withTokens ? reservationOf(picked.record, ask.tokens) : 0, leaseUuid: randomUUID(),
+          expiresAt: new Date(this.clock.now().getTime() + this.settings.leaseTtlSeconds * 1000),
+        };
+        const { result, time: at } = await this.batches.take({ reserve });
+        const row = (result as { reserve: ReserveRow }).reserve;
+        if (row.record === null) {
+          this.book.remove(brandId, providerName, id);
+          continue;
+        }
+        if (row.granted === 0) {
+          refusedByClaim.set(id, { integrationId: id, reason: row.refusal ?? 'minute_limit', until: row.refusedUntil });
+          continue;
+        }
+        const recorded: RecordedLease = {
+          leaseUuid: reserve.leaseUuid, expiresAt: reserve.expiresAt, open: (row.record.concurrencyLimit ?? null) !== null,
+          reservation: withTokens ? { tokens: reserve.tokens, minute: at.minuteStart, day: at.today } : null,
+        };
+        return this.grant(brandId, providerName, this.book.find(id) ?? picked, false, nodeId, model, group.provider, time, recorded);
+      }
       if (probe || !this.allowance.take(id, time)) {
         const { result } = await this.batches.take({ claim: { integrationId: id, n: probe ? 1 : this.allowance.sliceSize(id, picked.record), probe } });
         const claim = (result as { claim: ClaimRow }).claim;
@@ -431,6 +495,7 @@ export class LeaseService {
   /** The lease of a key just counted: its credential opened, its token signed, its use noted for the key's usage. */
   private async grant(
     brandId: string, providerName: string, key: BookKey, probe: boolean, nodeId: string | null, model: string | null, provider: GroupProvider, time: PoolTime,
+    recorded: RecordedLease | null = null,
   ): Promise<LeaseOutcome> {
     let document: KeyDocument;
     try {
@@ -446,8 +511,11 @@ export class LeaseService {
       // The variable went away between the pick and now.
       return { kind: 'refused', providerName, skipped: [{ integrationId: key.record.id, reason: 'environment_unset', until: null, variable: resolved.unset }], retryAt: null, at: time.now };
     }
-    const expiresAt = new Date(time.now.getTime() + this.settings.leaseTtlSeconds * 1000);
-    const { token } = this.tokens.sign({ integrationId: key.record.id, brandId, expiresAt, probe, nodeId, model });
+    const expiresAt = recorded?.expiresAt ?? new Date(time.now.getTime() + this.settings.leaseTtlSeconds * 1000);
+    const { token } = this.tokens.sign({
+      integrationId: key.record.id, brandId, expiresAt, probe, nodeId, model,
+      ...(recorded && { leaseUuid: recorded.leaseUuid, reservation: recorded.reservation, open: recorded.open }),
+    });
     const id = key.record.id;
     const record = key.record;
     // The key as it stands, read only by those who ask (GraphQL, the feed's next flush): a REST lease never builds it.
@@ -541,7 +609,8 @@ export class LeaseService {
     const newLimits = (stated.minute !== null && stated.minute !== (known?.observedMinuteLimit ?? null))
       || (stated.day !== null && stated.day !== (known?.observedDailyLimit ?? null));
     // A report the provider's signals act on (a rest, a class, limits it states anew) is applied at once; a plain success is appended.
-    const append = this.foldTimer !== null && report.success && !claims.probe && signals.restUntil === null && !newLimits && appendable(known);
+    const counted = (claims.reservation ?? null) !== null || claims.open === true;
+    const append = this.foldTimer !== null && report.success && !claims.probe && !counted && signals.restUntil === null && !newLimits && appendable(known);
     const { result, time } = await this.batches.take({
       report: {
         leaseUuid: claims.leaseUuid, integrationId: claims.integrationId, brandId, nodeId: claims.nodeId, model: claims.model,
@@ -550,7 +619,7 @@ export class LeaseService {
         success: report.success, statusCode: report.statusCode ?? null, errorType: report.errorType ?? null,
         retryAfterSeconds: report.retryAfterSeconds ?? null, probe: claims.probe, costUsd: report.costUsd,
         promptTokens: report.promptTokens, completionTokens: report.completionTokens, latencyMs: report.latencyMs ?? null,
-        firstTokenMs: report.timeToFirstTokenMs ?? null,
+        firstTokenMs: report.timeToFirstTokenMs ?? null, tokensGiven: report.tokensGiven, reserved: claims.reservation ?? null, open: claims.open ?? false,
       },
     });
     const row = (result as { report: ReportRow }).report;

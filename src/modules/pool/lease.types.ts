@@ -25,6 +25,10 @@ export class LeaseKeyInput {
   @Field(() => String, { nullable: true, description: 'Only keys that allow this model are leased.' }) model?: string | null;
   @Field(() => ID, { nullable: true, description: 'The node (service, worker pool) the request is made for.' }) nodeId?: string | null;
   @Field(() => Boolean, { nullable: true, description: 'Only keys marked useForBatchApi serve this lease.' }) batch?: boolean | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The tokens the request may use (input tokens + the output cap): reserved of the key\'s token limits with the lease, then reconciled from the report\'s promptTokens and completionTokens.',
+  }) estimatedTokens?: number | null;
 }
 
 @InputType('ReportKeyUsageInput')

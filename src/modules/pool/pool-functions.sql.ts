@@ -12,13 +12,20 @@
  * - keypool_append: the batch's plain successes, appended to pool_outcome
  *   with no lock on their keys; keypool_fold folds them into their keys'
  *   spend and health, the ledger and the nodes' counters a short while later.
+ * - keypool_reserve: leases of keys with token or concurrency limits, each
+ *   counted on its own with its estimated tokens and, under a concurrency
+ *   limit, recorded as open (pool_open_lease) until its report or expiry;
+ *   keypool_report puts the reported tokens in place of the estimate.
  * - keypool_settle: a batch of everything in one statement: usage counts of
- *   leases granted, allowance given back, reports, and allowance claims.
+ *   leases granted, allowance given back, reports, allowance claims and
+ *   reservations.
  *
  * The batch functions take named inputs, as JSON (pool-input.ts builds them):
  * the items (p_reports: lease, key, brand, node, model, success, status_code,
  * error_type, retry_after, probe, cost, prompt_tokens, completion_tokens,
- * latency_ms, first_token_ms; p_claims: key, n, probe; p_counts and p_returns:
+ * latency_ms, first_token_ms, and for a reserved lease tokens_given, reserved,
+ * reserve_minute, reserve_day, open; p_claims: key, n, probe; p_reserves: key,
+ * tokens, lease, expires_at; p_counts and p_returns:
  * key, minute, minute_n, day, day_n, and for counts last_used), the instant
  * (p_at: now, minute, today, month_start, day_key, month_key) and the rules
  * (p_rules: degraded_after, unhealthy_after, rate_limit_ms, probe_base_ms,
@@ -214,8 +221,11 @@ declare
   new_today numeric;
   new_month numeric;
   exceeded boolean;
+  closed boolean;
+  actual bigint;
   done integer[] := '{}';
   p_now timestamptz := (p_at->>'now')::timestamptz;
+  p_minute timestamptz := (p_at->>'minute')::timestamptz;
   p_today date := (p_at->>'today')::date;
   p_month_start date := (p_at->>'month_start')::date;
   p_day_key text := p_at->>'day_key';
@@ -230,9 +240,10 @@ begin
   for r in select * from rows from (jsonb_to_recordset(p_reports) as (lease uuid, key integer, brand uuid, node uuid, model text,
         success boolean, status_code integer, error_type text, retry_after integer, probe boolean, cost numeric, prompt_tokens bigint,
         completion_tokens bigint, latency_ms integer, first_token_ms integer, append boolean, class text, rest_until timestamptz, detail text,
-        observed_minute integer, observed_day integer)) with ordinality
+        observed_minute integer, observed_day integer, tokens_given boolean, reserved bigint, reserve_minute timestamptz, reserve_day date,
+        open boolean)) with ordinality
       as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, first_token, append,
-        class, rest_until, detail, observed_minute, observed_day, ord)
+        class, rest_until, detail, observed_minute, observed_day, tokens_given, reserved, reserve_minute, reserve_day, open, ord)
     where not coalesce(u.append, false)
     order by u.key, u.ord
   loop
@@ -248,6 +259,13 @@ begin
     new_month := case when cur.spend_month_start = p_month_start then cur.spend_month + r.cost else r.cost end;
     exceeded := keypool_spend_over(cur.spend_limit_amount, cur.spend_limit_period, new_today, new_month,
       cur.cached_usage_today, cur.cached_usage_month, cur.billing_synced_at, p_today, p_month_start);
+    -- A lease of a key with a concurrency limit is open until its report; its reserved tokens give way to the reported ones (none reported: the estimate stays).
+    closed := false;
+    if coalesce(r.open, false) then
+      delete from pool_open_lease o where o.lease_id = r.lease;
+      closed := found;
+    end if;
+    actual := case when coalesce(r.tokens_given, false) then coalesce(r.prompt, 0) + coalesce(r.completion, 0) else coalesce(r.reserved, 0) end;
     update integration i set
       health_status = step.health_status, consecutive_failures = step.consecutive_failures, probe_failures = step.probe_failures,
       cooldown_until = step.cooldown_until, probe_due_at = step.probe_due_at,
@@ -262,6 +280,15 @@ begin
         else i.out_of_credits_until end,
       observed_minute_limit = coalesce(r.observed_minute, i.observed_minute_limit),
       observed_daily_limit = coalesce(r.observed_day, i.observed_daily_limit),
+      token_minute_count = keypool_tokens_after(i.token_minute_count, i.token_minute_window, r.reserved, r.reserve_minute, actual,
+        i.token_minute_limit is not null and coalesce(r.tokens_given, false), p_minute),
+      token_minute_window = case when r.reserved is null and i.token_minute_limit is not null and coalesce(r.tokens_given, false)
+        then greatest(i.token_minute_window, p_minute) else i.token_minute_window end,
+      token_daily_count = keypool_tokens_after(i.token_daily_count, i.token_day_window, r.reserved, r.reserve_day, actual,
+        i.token_daily_limit is not null and coalesce(r.tokens_given, false), p_today),
+      token_day_window = case when r.reserved is null and i.token_daily_limit is not null and coalesce(r.tokens_given, false)
+        then greatest(i.token_day_window, p_today) else i.token_day_window end,
+      open_leases = case when closed then greatest(0, i.open_leases - 1) else i.open_leases end,
       updated_at = p_now
     where i.id = r.key
     returning i.* into report_key;
@@ -468,6 +495,100 @@ end
 $fn$;`;
 
 /**
+ * A token count after a report (the count of the window `p_window`): a lease's reservation made in
+ * that window is replaced by what was used (`p_actual`: the reported tokens, or the reservation
+ * when none were reported); a report of a lease with no reservation (a probe, a lease from before
+ * the limit was set) adds what it used to the current window (`p_at_window`) when `p_add`. A
+ * reservation of a window that has passed changes nothing.
+ */
+const TOKENS_AFTER_SQL = `create or replace function keypool_tokens_after(
+  p_count bigint, p_window anyelement, p_reserved bigint, p_reserved_window anyelement, p_actual bigint, p_add boolean, p_at_window anyelement
+) returns bigint language sql immutable as $fn$
+  select case
+    when p_reserved is not null then case when p_window = p_reserved_window then greatest(0, p_count + p_actual - p_reserved) else p_count end
+    when p_add then case when p_window = p_at_window then p_count + p_actual when p_window is null or p_window < p_at_window then p_actual else p_count end
+    else p_count end
+$fn$;`;
+
+/**
+ * Leases of keys with token or concurrency limits, each counted on its own (no slice is held of
+ * such a key), in key order, under the key's lock taken by keypool_settle. An item (p_reserves:
+ * key, tokens, lease, expires_at) is granted when the key's request limits (claimed allowance, as
+ * keypool_settle's claims count it), its token limits (the tokens counted in the current minute
+ * and day plus this lease's estimate) and its concurrency limit (its open leases, those expired
+ * dropped) all leave room; then its request and its tokens are counted and, under a concurrency
+ * limit, the lease is open until its report or its expiry. A refused item says which limit refused
+ * it and when that limit frees up (null: an estimate larger than the whole limit never fits).
+ */
+const RESERVE_SQL = `create or replace function keypool_reserve(p_reserves jsonb, p_at jsonb)
+returns table (item integer, granted integer, refusal text, refused_until timestamptz, key integration) language plpgsql as $fn$
+declare
+  r record;
+  cur integration;
+  p_now timestamptz := (p_at->>'now')::timestamptz;
+  p_minute timestamptz := (p_at->>'minute')::timestamptz;
+  p_today date := (p_at->>'today')::date;
+  tokens_minute bigint;
+  tokens_day bigint;
+  n_open integer;
+  first_expiry timestamptz;
+begin
+  for r in select * from rows from (jsonb_to_recordset(p_reserves) as (key integer, tokens bigint, lease uuid, expires_at timestamptz)) with ordinality
+      as u(key, tokens, lease, expires_at, ord)
+    order by u.key, u.ord
+  loop
+    item := r.ord; granted := 0; refusal := null; refused_until := null; key := null;
+    select * into cur from integration i where i.id = r.key for update;
+    if not found then return next; continue; end if;
+    tokens_minute := case when cur.token_minute_window = p_minute then cur.token_minute_count else 0 end;
+    tokens_day := case when cur.token_day_window = p_today then cur.token_daily_count else 0 end;
+    n_open := cur.open_leases;
+    first_expiry := null;
+    if cur.concurrency_limit is not null then
+      delete from pool_open_lease o where o.integration_id = r.key and o.expires_at <= p_now;
+      select count(*), min(o.expires_at) into n_open, first_expiry from pool_open_lease o where o.integration_id = r.key;
+    end if;
+    refusal := case
+      when least(cur.minute_limit, cur.observed_minute_limit) <= case when cur.claim_minute = p_minute then cur.minute_claimed else 0 end then 'minute_limit'
+      when least(cur.daily_limit, cur.observed_daily_limit) <= case when cur.claim_day = p_today then cur.daily_claimed else 0 end then 'daily_limit'
+      when cur.token_minute_limit is not null and (tokens_minute >= cur.token_minute_limit or r.tokens > cur.token_minute_limit - tokens_minute)
+        then 'token_minute_limit'
+      when cur.token_daily_limit is not null and (tokens_day >= cur.token_daily_limit or r.tokens > cur.token_daily_limit - tokens_day)
+        then 'token_daily_limit'
+      when cur.concurrency_limit is not null and n_open >= cur.concurrency_limit then 'concurrency_limit'
+    end;
+    refused_until := case refusal
+      when 'minute_limit' then p_minute + interval '1 minute'
+      when 'daily_limit' then (p_today + 1)::timestamp at time zone 'UTC'
+      when 'token_minute_limit' then case when r.tokens <= cur.token_minute_limit then p_minute + interval '1 minute' end
+      when 'token_daily_limit' then case when r.tokens <= cur.token_daily_limit then (p_today + 1)::timestamp at time zone 'UTC' end
+      when 'concurrency_limit' then first_expiry
+    end;
+    if refusal is null then
+      granted := 1;
+      if cur.concurrency_limit is not null then
+        insert into pool_open_lease (lease_id, integration_id, expires_at) values (r.lease, r.key, r.expires_at);
+        n_open := n_open + 1;
+      end if;
+    end if;
+    update integration i set
+      minute_claimed = case when i.claim_minute = p_minute then i.minute_claimed + granted else granted end,
+      claim_minute = p_minute,
+      daily_claimed = case when i.claim_day = p_today then i.daily_claimed + granted else granted end,
+      claim_day = p_today,
+      token_minute_count = tokens_minute + case when granted = 1 then r.tokens else 0 end,
+      token_minute_window = p_minute,
+      token_daily_count = tokens_day + case when granted = 1 then r.tokens else 0 end,
+      token_day_window = p_today,
+      open_leases = n_open
+    where i.id = r.key
+    returning i.* into key;
+    return next;
+  end loop;
+end
+$fn$;`;
+
+/**
  * The pool's one statement per batch (leases are picked in memory; see selection.ts and
  * allowance.ts), in one commit. Every key it touches (p_keys) is locked first, in key order. Then:
  * - the leases granted from claimed allowance are written to their keys' usage (p_counts: the
@@ -480,10 +601,10 @@ $fn$;`;
  *   limit; a probe claim is granted only while the key's probe is due, and sets its next one.
  * A claim returns the key as it now stands, so the instance sees what others changed.
  */
-const SETTLE_SQL = `create or replace function keypool_settle(p_reports jsonb, p_claims jsonb, p_counts jsonb, p_returns jsonb, p_at jsonb, p_rules jsonb,
-  p_keys integer[])
+const SETTLE_SQL = `create or replace function keypool_settle(p_reports jsonb, p_claims jsonb, p_reserves jsonb, p_counts jsonb, p_returns jsonb, p_at jsonb,
+  p_rules jsonb, p_keys integer[])
 returns table (kind text, item integer, report_outcome text, previous_status text, health_reason text,
-  was_exceeded boolean, credits_flagged boolean, granted integer, key integration) language plpgsql as $fn$
+  was_exceeded boolean, credits_flagged boolean, granted integer, refusal text, refused_until timestamptz, key integration) language plpgsql as $fn$
 declare
   p_now timestamptz := (p_at->>'now')::timestamptz;
   p_minute timestamptz := (p_at->>'minute')::timestamptz;
@@ -509,11 +630,15 @@ begin
   from jsonb_to_recordset(p_returns) as r(key integer, minute timestamptz, minute_n integer, day date, day_n integer)
   where i.id = r.key;
   return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
-      r.was_exceeded, r.credits_flagged, null::integer, r.report_key
+      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, r.report_key
     from keypool_report(p_reports, p_at, p_rules) r;
   return query select 'appended'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
-      r.was_exceeded, r.credits_flagged, null::integer, r.report_key
+      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, r.report_key
     from keypool_append(p_reports, p_at) r;
+  if jsonb_array_length(p_reserves) > 0 then
+    return query select 'reserve'::text, r.item, null::text, null::text, null::text, null::boolean, null::boolean, r.granted, r.refusal, r.refused_until, r.key
+      from keypool_reserve(p_reserves, p_at) r;
+  end if;
   return query with want as (
       select * from rows from (jsonb_to_recordset(p_claims) as (key integer, n integer, probe boolean)) with ordinality as w(key, n, probe, ord)
     ), granted as (
@@ -535,10 +660,12 @@ begin
       from granted g where i.id = g.key
       returning g.ord, g.n, i
     )
-    select 'claim'::text, c.ord::integer, null::text, null::text, null::text, null::boolean, null::boolean, c.n, c.i from counted c;
+    select 'claim'::text, c.ord::integer, null::text, null::text, null::text, null::boolean, null::boolean, c.n, null::text, null::timestamptz, c.i
+    from counted c;
 end
 $fn$;`;
 
 export const POOL_FUNCTIONS_SQL: readonly string[] = [
-  REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, HEALTH_SQL, REPORT_SQL, APPEND_SQL, FOLD_SQL, SETTLE_SQL,
+  REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, HEALTH_SQL, TOKENS_AFTER_SQL, REPORT_SQL, APPEND_SQL, FOLD_SQL,
+  RESERVE_SQL, SETTLE_SQL,
 ];

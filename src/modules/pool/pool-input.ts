@@ -56,6 +56,27 @@ export interface ReportItem {
   /** Request limits the provider's headers state for the key, per minute and per day (null: not stated). */
   statedMinuteLimit: number | null;
   statedDailyLimit: number | null;
+  /** Whether the report said its tokens (if not, a reservation's estimate stands). */
+  tokensGiven: boolean;
+  /** The tokens the lease reserved, and the windows it reserved them in (null: none reserved). */
+  reserved: Reservation | null;
+  /** The lease is open under the key's concurrency limit until this report. */
+  open: boolean;
+}
+
+/** Tokens a lease reserved of its key's token limits, in the minute and day it was granted in. */
+export interface Reservation {
+  tokens: number;
+  minute: Date;
+  day: string;
+}
+
+/** A lease of a key with token or concurrency limits, counted on its own: its request, its estimated tokens, and (under a concurrency limit) the open lease. */
+export interface ReserveItem {
+  integrationId: number;
+  tokens: number;
+  leaseUuid: string;
+  expiresAt: Date;
 }
 
 
@@ -90,6 +111,7 @@ export interface PoolInput {
   keys: number[];
   reports: string;
   claims: string;
+  reserves: string;
   counts: string;
   returns: string;
   at: string;
@@ -99,6 +121,7 @@ export interface PoolInput {
 export interface SettleWork {
   reports: readonly ReportItem[];
   claims: readonly ClaimItem[];
+  reserves: readonly ReserveItem[];
   counts: readonly CountItem[];
   returns: readonly ReturnItem[];
 }
@@ -106,7 +129,7 @@ export interface SettleWork {
 export function poolInput(work: SettleWork, t: PoolTime, rules: PoolRules): PoolInput {
   // An appended report locks nothing.
   const keys = new Set<number>();
-  for (const items of [work.reports.filter((r) => !r.append), work.claims, work.counts, work.returns]) for (const item of items) keys.add(item.integrationId);
+  for (const items of [work.reports.filter((r) => !r.append), work.claims, work.reserves, work.counts, work.returns]) for (const item of items) keys.add(item.integrationId);
   return {
     keys: [...keys],
     reports: JSON.stringify(work.reports.map((r) => ({
@@ -115,9 +138,11 @@ export function poolInput(work: SettleWork, t: PoolTime, rules: PoolRules): Pool
       // A decimal string: exact to the micro-dollar (a JSON number could be read as a float).
       cost: r.costUsd, prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, latency_ms: r.latencyMs, first_token_ms: r.firstTokenMs,
       append: r.append, class: r.outcomeClass, rest_until: r.restUntil?.toISOString() ?? null, detail: r.detail,
-      observed_minute: r.statedMinuteLimit, observed_day: r.statedDailyLimit,
+      observed_minute: r.statedMinuteLimit, observed_day: r.statedDailyLimit, tokens_given: r.tokensGiven,
+      reserved: r.reserved?.tokens ?? null, reserve_minute: r.reserved?.minute.toISOString() ?? null, reserve_day: r.reserved?.day ?? null, open: r.open,
     }))),
     claims: JSON.stringify(work.claims.map((c) => ({ key: c.integrationId, n: c.n, probe: c.probe }))),
+    reserves: JSON.stringify(work.reserves.map((r) => ({ key: r.integrationId, tokens: r.tokens, lease: r.leaseUuid, expires_at: r.expiresAt.toISOString() }))),
     counts: JSON.stringify(work.counts.map((c) => ({
       key: c.integrationId, minute: c.minute.toISOString(), minute_n: c.minuteN, day: c.day, day_n: c.dayN, last_used: c.lastUsedAt.toISOString(),
     }))),

@@ -22,7 +22,43 @@ export interface LeaseAsk {
   batch: boolean;
   /** The allow-listed environment variables that are set now. */
   envAvailable: ReadonlySet<string>;
+  /** The tokens the request may use (null: not said): reserved of a key's token limits. */
+  tokens?: TokenEstimate | null;
 }
+
+/**
+ * A request's estimated tokens: its input, and the output it may produce (its max_tokens, or the
+ * gateway's default). The output part is clamped to what a key's token limits allow.
+ */
+export interface TokenEstimate {
+  input: number;
+  output: number;
+}
+
+/** Whether a key's leases are counted one by one in the database (token or concurrency limits), never from a held slice. */
+export const isMetered = (k: IntegrationRecord) =>
+  (k.tokenMinuteLimit ?? null) !== null || (k.tokenDailyLimit ?? null) !== null || (k.concurrencyLimit ?? null) !== null;
+
+/** The tokens a lease of the key reserves: the input, and the output clamped to what is left of the key's tightest token limit. */
+export function reservationOf(k: IntegrationRecord, tokens: TokenEstimate | null | undefined): number {
+  if (!tokens) return 0;
+  const limits = [k.tokenMinuteLimit, k.tokenDailyLimit].filter((l): l is number => l !== null && l !== undefined);
+  if (limits.length === 0) return tokens.input + tokens.output;
+  return tokens.input + Math.min(tokens.output, Math.max(0, Math.min(...limits) - tokens.input));
+}
+
+/** Tokens counted of the key in the current minute and day (a past window reads as 0). */
+export function tokensOf(k: IntegrationRecord, t: PoolTime): { minute: number; day: number } {
+  const minute = toDate(k.tokenMinuteWindow ?? null);
+  return {
+    minute: minute !== null && minute.getTime() === t.minuteStart.getTime() ? Number(k.tokenMinuteCount ?? 0) : 0,
+    day: toDay(k.tokenDayWindow) === t.today ? Number(k.tokenDailyCount ?? 0) : 0,
+  };
+}
+
+/** Whether a token budget has no room for `need`: spent, or too small for it. */
+const tokensShort = (limit: number | null | undefined, used: number, need: number) =>
+  limit !== null && limit !== undefined && (used >= limit || need > limit - used);
 
 /** A key as selection sees it: the stored record, and the leases this instance may still grant from its claimed allowance. */
 export interface PoolKey {
@@ -53,7 +89,9 @@ const isAfter = (v: unknown, now: Date) => {
  * lease); an environment variable it refers to is unavailable; out of credits (a 402) until its
  * time, or until a billing sync; the model not allowed; unhealthy until its recovery probe is
  * due; cooling down after a 429; spend-blocked in the current period; the minute limit, then the
- * daily limit, claimed in full in the current window (what this instance holds counts as room).
+ * daily limit, claimed in full in the current window (what this instance holds counts as room);
+ * the token minute limit, then the token daily limit, without room for the lease's tokens. (The
+ * concurrency limit is judged by the lease's claim, which counts the open leases.)
  */
 export function skipReason(key: PoolKey, ask: LeaseAsk, t: PoolTime): SkipReason | null {
   const k = key.record;
@@ -72,11 +110,17 @@ export function skipReason(key: PoolKey, ask: LeaseAsk, t: PoolTime): SkipReason
   const limits = effectiveLimits(k);
   if (limits.minute !== null && claimed.minute >= limits.minute) return 'minute_limit';
   if (limits.day !== null && claimed.day >= limits.day) return 'daily_limit';
+  if (!isMetered(k)) return null;
+  const need = reservationOf(k, ask.tokens);
+  const used = tokensOf(k, t);
+  if (tokensShort(k.tokenMinuteLimit, used.minute, need)) return 'token_minute_limit';
+  if (tokensShort(k.tokenDailyLimit, used.day, need)) return 'token_daily_limit';
+  // Open leases are counted by the database (the lease's claim): expiries free them up there.
   return null;
 }
 
 /** When a skipped key frees up by itself (null: never, or not until something else happens). */
-export function skipUntil(key: PoolKey, reason: SkipReason, t: PoolTime): Date | null {
+export function skipUntil(key: PoolKey, reason: SkipReason, t: PoolTime, ask?: LeaseAsk): Date | null {
   const k = key.record;
   switch (reason) {
     case 'out_of_credits':
@@ -95,6 +139,11 @@ export function skipUntil(key: PoolKey, reason: SkipReason, t: PoolTime): Date |
       return new Date(utcMinuteStart(t.now).getTime() + 60_000);
     case 'daily_limit':
       return new Date(new Date(`${t.today}T00:00:00.000Z`).getTime() + 86_400_000);
+    // An estimate larger than the whole limit never fits.
+    case 'token_minute_limit':
+      return reservationOf(k, ask?.tokens) > (k.tokenMinuteLimit ?? 0) ? null : new Date(utcMinuteStart(t.now).getTime() + 60_000);
+    case 'token_daily_limit':
+      return reservationOf(k, ask?.tokens) > (k.tokenDailyLimit ?? 0) ? null : new Date(new Date(`${t.today}T00:00:00.000Z`).getTime() + 86_400_000);
     default:
       return null;
   }

@@ -35,6 +35,8 @@ export interface ValidUsageReport {
   retryAfterSeconds?: number;
   promptTokens: number;
   completionTokens: number;
+  /** Whether prompt or completion tokens were given (a lease's reserved estimate stands when not). */
+  tokensGiven: boolean;
   /** The rate-limit headers given, names lower-cased. */
   headers: Record<string, string>;
   errorBody: string | null;
@@ -86,6 +88,7 @@ export function validateUsageReport(r: UsageReportInput): ValidUsageReport {
     retryAfterSeconds: wholeNumber(r.retryAfterSeconds, field('retryAfterSeconds'), 1, 86_400),
     promptTokens: wholeNumber(r.promptTokens, field('promptTokens'), 0, 100_000_000) ?? 0,
     completionTokens: wholeNumber(r.completionTokens, field('completionTokens'), 0, 100_000_000) ?? 0,
+    tokensGiven: (r.promptTokens ?? null) !== null || (r.completionTokens ?? null) !== null,
   };
 }
 

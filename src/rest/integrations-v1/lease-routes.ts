@@ -11,7 +11,7 @@ import { badRequest } from '../../platform/errors/app-error.js';
 import { isoSeconds } from '../../platform/time/dates.js';
 import { toV1Integration } from './mapping.js';
 
-const LEASE_FIELDS = ['provider_name', 'model', 'node_id', 'batch'] as const;
+const LEASE_FIELDS = ['provider_name', 'model', 'node_id', 'batch', 'estimated_tokens'] as const;
 const USAGE_FIELDS = [
   'lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'time_to_first_token_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds',
   'response_headers', 'error_body',
@@ -32,6 +32,7 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
         model: optionalStringOrNull(body, 'model'),
         nodeId: optionalStringOrNull(body, 'node_id'),
         batch: optionalBoolean(body, 'batch'),
+        estimatedTokens: passThrough<number>(body, 'estimated_tokens'),
       },
       principal.kind === 'node' ? principal.nodeId : null,
     );

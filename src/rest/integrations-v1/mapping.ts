@@ -12,11 +12,11 @@ import {
 export const UPDATABLE_FIELDS = [
   'key_label', 'is_active', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action',
   // Beyond the documents: the selection settings the Bifrost dialect shares.
-  'weight', 'models', 'blacklisted_models', 'use_for_batch_api',
+  'weight', 'models', 'blacklisted_models', 'use_for_batch_api', 'token_minute_limit', 'token_daily_limit', 'concurrency_limit',
 ] as const;
 export const CREATE_FIELDS = [
   'provider_name', 'credentials', 'key_label', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action',
-  'key_id', 'provider_config', 'weight', 'models', 'blacklisted_models', 'use_for_batch_api',
+  'key_id', 'provider_config', 'weight', 'models', 'blacklisted_models', 'use_for_batch_api', 'token_minute_limit', 'token_daily_limit', 'concurrency_limit',
 ] as const;
 
 const iso = (d: Date | null) => (d === null ? null : isoSeconds(d));
@@ -40,6 +40,13 @@ export function toV1Integration(v: IntegrationView) {
     daily_count: v.dailyCount,
     minute_limit: v.minuteLimit,
     minute_count: v.minuteCount,
+    // Beyond the documents: token and concurrency limits.
+    token_minute_limit: v.tokenMinuteLimit,
+    token_minute_count: v.tokenMinuteCount,
+    token_daily_limit: v.tokenDailyLimit,
+    token_daily_count: v.tokenDailyCount,
+    concurrency_limit: v.concurrencyLimit,
+    open_leases: v.openLeases,
     health_status: v.healthStatus,
     consecutive_failures: v.consecutiveFailures,
     last_used_at: iso(v.lastUsedAt),
@@ -71,6 +78,9 @@ function settingsFrom(body: JsonObject): IntegrationSettings {
     isPrimary: optionalBoolean(body, 'is_primary'),
     dailyLimit: passThrough<number | null>(body, 'daily_limit'),
     minuteLimit: passThrough<number | null>(body, 'minute_limit'),
+    tokenMinuteLimit: passThrough<number | null>(body, 'token_minute_limit'),
+    tokenDailyLimit: passThrough<number | null>(body, 'token_daily_limit'),
+    concurrencyLimit: passThrough<number | null>(body, 'concurrency_limit'),
     spendLimitAmount: optionalDecimalOrNull(body, 'spend_limit_amount'),
     spendLimitPeriod: passThrough<string>(body, 'spend_limit_period'),
     spendLimitAction: passThrough<string>(body, 'spend_limit_action'),

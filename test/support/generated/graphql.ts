@@ -11,6 +11,8 @@ export type CreateBrandInput = {
 export type CreateIntegrationInput = {
   /** Refused models (case-insensitive); ["*"] refuses all. */
   blacklistedModels?: Array<string> | null | undefined;
+  /** Leases in flight at once; null: no limit. */
+  concurrencyLimit?: number | null | undefined;
   /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one). */
   credentials?: Record<string, unknown> | null | undefined;
   dailyLimit?: number | null | undefined;
@@ -28,6 +30,10 @@ export type CreateIntegrationInput = {
   spendLimitAction?: SpendLimitAction | null | undefined;
   spendLimitAmount?: unknown;
   spendLimitPeriod?: SpendLimitPeriod | null | undefined;
+  /** Tokens (prompt + completion) per day; null: no limit. */
+  tokenDailyLimit?: number | null | undefined;
+  /** Tokens (prompt + completion) per minute; null: no limit. */
+  tokenMinuteLimit?: number | null | undefined;
   /** Serve batch leases (default false). */
   useForBatchApi?: boolean | null | undefined;
   /** Selection weight (default 1; 0 = never while others are eligible). */
@@ -61,6 +67,8 @@ export type IssueClientTokenInput = {
 export type LeaseKeyInput = {
   /** Only keys marked useForBatchApi serve this lease. */
   batch?: boolean | null | undefined;
+  /** The tokens the request may use (input tokens + the output cap): reserved of the key's token limits with the lease, then reconciled from the report's promptTokens and completionTokens. */
+  estimatedTokens?: number | null | undefined;
   /** Only keys that allow this model are leased. */
   model?: string | null | undefined;
   /** The node (service, worker pool) the request is made for. */
@@ -101,6 +109,8 @@ export type SpendLimitPeriod =
 export type UpdateIntegrationInput = {
   /** Refused models (case-insensitive); ["*"] refuses all. */
   blacklistedModels?: Array<string> | null | undefined;
+  /** Leases in flight at once; null: no limit. */
+  concurrencyLimit?: number | null | undefined;
   /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one). */
   credentials?: Record<string, unknown> | null | undefined;
   dailyLimit?: number | null | undefined;
@@ -115,6 +125,10 @@ export type UpdateIntegrationInput = {
   spendLimitAction?: SpendLimitAction | null | undefined;
   spendLimitAmount?: unknown;
   spendLimitPeriod?: SpendLimitPeriod | null | undefined;
+  /** Tokens (prompt + completion) per day; null: no limit. */
+  tokenDailyLimit?: number | null | undefined;
+  /** Tokens (prompt + completion) per minute; null: no limit. */
+  tokenMinuteLimit?: number | null | undefined;
   /** Serve batch leases (default false). */
   useForBatchApi?: boolean | null | undefined;
   /** Selection weight (default 1; 0 = never while others are eligible). */

@@ -15,6 +15,7 @@ import { Migration20261204140000_bifrost_clients } from './Migration202612041400
 import { Migration20261204220000_allowance_claims } from './Migration20261204220000_allowance_claims.js';
 import { Migration20261205000000_pool_outcomes } from './Migration20261205000000_pool_outcomes.js';
 import { Migration20261205010000_observed_limits } from './Migration20261205010000_observed_limits.js';
+import { Migration20261205020000_token_limits } from './Migration20261205020000_token_limits.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -33,4 +34,5 @@ export const migrationsList = [
   { name: 'Migration20261204220000_allowance_claims', class: Migration20261204220000_allowance_claims },
   { name: 'Migration20261205000000_pool_outcomes', class: Migration20261205000000_pool_outcomes },
   { name: 'Migration20261205010000_observed_limits', class: Migration20261205010000_observed_limits },
+  { name: 'Migration20261205020000_token_limits', class: Migration20261205020000_token_limits },
 ];

@@ -1,0 +1,152 @@
+/**
+ * Token and concurrency limits per key, on two instances of one database: a lease reserves its
+ * estimated tokens with its request, a report puts the tokens it used in place of the estimate,
+ * and a lease not yet reported holds one of the key's concurrent slots until its report or expiry.
+ * Concurrent leases through both instances never pass a limit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/platform/time/clock.js';
+import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
+
+const clock = new ManualClock('2026-03-10T12:00:10Z');
+let a: TestApp;
+let b: TestApp;
+let token: string;
+beforeAll(async () => {
+  a = await createTestApp({ clock });
+  b = await createPeerApp(a, { clock });
+  ({ token } = await a.createBrand('Token limits'));
+});
+afterAll(async () => {
+  await b.close();
+  await a.close();
+});
+
+let keyNumber = 0;
+/** A key of its own provider (a custom one would need a base URL): each test uses a provider no other test does. */
+async function addKey(provider: string, settings: Record<string, unknown>): Promise<number> {
+  const res = await a.rest('POST', '/api/v1/integrations', {
+    token, body: { provider_name: provider, credentials: { api_key: `key-${provider}-${keyNumber++}-0123456789abcdef` }, ...settings },
+  });
+  expect(res.status).toBe(201);
+  return res.body.integration.id;
+}
+const lease = (t: TestApp, provider: string, extra: Record<string, unknown> = {}) =>
+  t.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: provider, ...extra } });
+const report = (t: TestApp, leaseId: string, extra: Record<string, unknown> = {}) =>
+  t.rest('POST', '/api/v1/integrations/usage', { token, body: { lease_id: leaseId, success: true, ...extra } });
+const keyOf = async (id: number) => (await a.rest('GET', `/api/v1/integrations/${id}`, { token })).body.integration;
+
+describe('settings', () => {
+  it('takes, shows and clears the limits over REST and GraphQL', async () => {
+    const id = await addKey('groq', { token_minute_limit: 6000, token_daily_limit: 500000, concurrency_limit: 2 });
+    expect(await keyOf(id)).toMatchObject({
+      token_minute_limit: 6000, token_minute_count: 0, token_daily_limit: 500000, token_daily_count: 0, concurrency_limit: 2, open_leases: 0,
+    });
+    const cleared = await a.rest('PATCH', `/api/v1/integrations/${id}`, { token, body: { token_minute_limit: null, concurrency_limit: 5 } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.integration).toMatchObject({ token_minute_limit: null, token_daily_limit: 500000, concurrency_limit: 5 });
+    const gql = await a.gql(
+      `mutation($id: Int!) { updateIntegration(id: $id, input: { tokenMinuteLimit: 1000, tokenDailyLimit: null }) { tokenMinuteLimit tokenDailyLimit concurrencyLimit openLeases } }`,
+      { id }, token,
+    );
+    expect(gql.errors).toBeUndefined();
+    expect((gql.data as { updateIntegration: unknown }).updateIntegration).toEqual({ tokenMinuteLimit: 1000, tokenDailyLimit: null, concurrencyLimit: 5, openLeases: 0 });
+    await a.rest('DELETE', `/api/v1/integrations/${id}`, { token });
+  });
+
+  it('refuses a limit that is not a whole number, naming the field in the caller\'s dialect', async () => {
+    const rest = await a.rest('POST', '/api/v1/integrations', { token, body: { provider_name: 'groq', credentials: { api_key: 'gsk_bad_limit_0123456789' }, token_minute_limit: -1 } });
+    expect(rest.status).toBe(400);
+    expect(rest.body.error).toMatch(/token_minute_limit/);
+    const gql = await a.gql(`mutation { createIntegration(input: { providerName: "groq", credentials: { api_key: "gsk_bad_limit_0123456789" }, concurrencyLimit: -2 }) { id } }`, {}, token);
+    expect(gql.errors?.[0].message).toMatch(/concurrencyLimit/);
+    const estimate = await lease(a, 'groq', { estimated_tokens: 'lots' });
+    expect(estimate.status).toBe(400);
+    expect(estimate.body.error).toMatch(/estimated_tokens must be a whole number/);
+  });
+});
+
+describe('token limits', () => {
+  it('reserves the estimate, reconciles it from the report, and refuses what does not fit', async () => {
+    const id = await addKey('cerebras', { token_minute_limit: 1000 });
+    const first = await lease(a, 'cerebras', { estimated_tokens: 600 });
+    expect(first.status).toBe(200);
+    expect(await keyOf(id)).toMatchObject({ token_minute_count: 600 });
+    // 600 reserved: 500 more do not fit this minute, on either instance.
+    const refused = await lease(b, 'cerebras', { estimated_tokens: 500 });
+    expect(refused.status).toBe(429);
+    expect(refused.body.skipped).toEqual([{ integration_id: id, reason: 'token_minute_limit', until: '2026-03-10T12:01:00Z' }]);
+    // The call used 150: the rest of the estimate comes back.
+    expect((await report(a, first.body.lease.lease_id, { prompt_tokens: 100, completion_tokens: 50 })).status).toBe(200);
+    expect(await keyOf(id)).toMatchObject({ token_minute_count: 150 });
+    const second = await lease(b, 'cerebras', { estimated_tokens: 500 });
+    expect(second.status).toBe(200);
+    // A report without tokens keeps the estimate.
+    await report(b, second.body.lease.lease_id);
+    expect(await keyOf(id)).toMatchObject({ token_minute_count: 650, token_daily_count: 650 });
+    // An estimate larger than the whole limit never fits: no time to wait for.
+    const never = await lease(a, 'cerebras', { estimated_tokens: 1001 });
+    expect(never.status).toBe(429);
+    expect(never.body.skipped).toEqual([{ integration_id: id, reason: 'token_minute_limit', until: null }]);
+    expect(never.body.error).toMatch(/estimated tokens exceed its token minute limit/);
+    // A new minute starts over.
+    clock.advance(60_000);
+    expect((await lease(a, 'cerebras', { estimated_tokens: 1000 })).status).toBe(200);
+  });
+
+  it('never passes a token limit with concurrent leases through two instances', async () => {
+    const id = await addKey('mistral', { token_minute_limit: 10_000, token_daily_limit: 7_000 });
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => lease(i % 2 ? a : b, 'mistral', { estimated_tokens: 300 })));
+    const granted = results.filter((r) => r.status === 200);
+    // 7,000 a day: 23 leases of 300.
+    expect(granted.length).toBe(23);
+    expect(results.filter((r) => r.status !== 200).every((r) => r.status === 429 && r.body.skipped[0].reason === 'token_daily_limit')).toBe(true);
+    expect(await keyOf(id)).toMatchObject({ token_minute_count: 6900, token_daily_count: 6900 });
+  });
+
+  it('counts a probe\'s or an unestimated lease\'s reported tokens against the limits', async () => {
+    const id = await addKey('deepseek', { token_minute_limit: 100 });
+    const plain = await lease(a, 'deepseek');
+    expect(plain.status).toBe(200);
+    await report(a, plain.body.lease.lease_id, { prompt_tokens: 70, completion_tokens: 30 });
+    expect(await keyOf(id)).toMatchObject({ token_minute_count: 100 });
+    const refused = await lease(b, 'deepseek');
+    expect(refused.status).toBe(429);
+    expect(refused.body.skipped[0].reason).toBe('token_minute_limit');
+  });
+});
+
+describe('concurrency limits', () => {
+  it('holds a slot per lease until its report or its expiry, across instances', async () => {
+    const id = await addKey('together', { concurrency_limit: 2 });
+    const one = await lease(a, 'together');
+    const two = await lease(b, 'together');
+    expect([one.status, two.status]).toEqual([200, 200]);
+    const refused = await lease(a, 'together');
+    expect(refused.status).toBe(429);
+    expect(refused.body.skipped).toEqual([{ integration_id: id, reason: 'concurrency_limit', until: one.body.lease.expires_at }]);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await keyOf(id)).toMatchObject({ open_leases: 2 });
+    // A report frees its slot, on whichever instance.
+    expect((await report(b, one.body.lease.lease_id)).status).toBe(200);
+    const three = await lease(b, 'together');
+    expect(three.status).toBe(200);
+    // An expired lease frees its slot by itself.
+    clock.advance(10 * 60_000);
+    const four = await lease(a, 'together');
+    expect(four.status).toBe(200);
+    expect((await keyOf(id)).open_leases).toBe(1);
+  });
+
+  it('never passes the concurrency limit with concurrent leases through two instances', async () => {
+    await addKey('fireworks', { concurrency_limit: 3 });
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => lease(i % 2 ? a : b, 'fireworks')));
+    const granted = results.filter((r) => r.status === 200);
+    expect(granted.length).toBe(3);
+    // Reported, they free their slots: three more.
+    await Promise.all(granted.map((r, i) => report(i % 2 ? a : b, r.body.lease.lease_id)));
+    const again = await Promise.all(Array.from({ length: 10 }, (_, i) => lease(i % 2 ? b : a, 'fireworks')));
+    expect(again.filter((r) => r.status === 200).length).toBe(3);
+  });
+});
