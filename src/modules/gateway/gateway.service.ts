@@ -16,11 +16,14 @@ import { pipeline, type Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { retryAfterMs } from '../../platform/http/retry-after.js';
-import { MAX_ERROR_BODY_BYTES, refusalError, SIGNAL_HEADER, type KeyLease, type LeaseOutcome, type LeaseRequest, type UsageReportInput } from '../pool/index.js';
+import {
+  MAX_ERROR_BODY_BYTES, refusalError, SIGNAL_HEADER, type KeyLease, type LeaseOutcome, type LeaseRequest, type TokenEstimate, type UsageReportInput,
+} from '../pool/index.js';
 import { isProviderName, type BrandProvider, type UpstreamSettings } from '../providers/index.js';
 import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { costOf, priceOf, type PriceTable } from './prices.js';
 import { redacted, SseRelay, usageOf, type TokenUsage } from './sse-relay.js';
+import { estimateTokens, tokenCounter } from './token-estimate.js';
 import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamAuthorization, upstreamUrl } from './upstreams.js';
 
 export interface GatewaySettings {
@@ -253,10 +256,14 @@ export class GatewayService {
     const tried: number[] = [];
     let last: Failure | null = null;
     let upstream: UpstreamSettings | null = null;
+    // Counted only when a key with token limits is considered, once per call.
+    const count = await tokenCounter();
+    let estimate: TokenEstimate | undefined;
+    const tokens = () => (estimate ??= estimateTokens(count, call.endpoint, split.model, call.body));
     while (ctx.attempts < ctx.maxAttempts && performance.now() < ctx.deadline) {
       // The brand's retry backoff (its settings came with the last lease: one provider, one brand).
       if (upstream && upstream.maxRetries > 0 && !(await this.backOff(ctx, upstream.backoffInitialMs * 2 ** (ctx.attempts - 1), upstream.backoffMaxMs))) break;
-      const outcome = await this.pool.leaseKey(call.brandId, { providerName: split.provider, model: split.model, excludeIntegrationIds: tried }, call.nodeId);
+      const outcome = await this.pool.leaseKey(call.brandId, { providerName: split.provider, model: split.model, excludeIntegrationIds: tried, tokens }, call.nodeId);
       if (outcome.kind !== 'leased') {
         if (last) break;
         throw this.refusal(outcome);

@@ -10,6 +10,7 @@
  */
 export { LeaseService, type KeyLease, type LeaseOutcome, type LeaseRequest, type LeaseSettings } from './lease.service.js';
 export { refusalError } from './lease-errors.js';
+export type { TokenEstimate } from './selection.js';
 export { LeaseTokenSigner } from './lease-token.js';
 export { LeaseResolver } from './lease.resolver.js';
 export { UsageFeed, type KeyUsage, type UsageChanged } from './usage-feed.js';

@@ -54,8 +54,8 @@ export interface LeaseRequest {
   excludeIntegrationIds?: readonly number[];
   /** The tokens the request may use (input + output cap), reserved of a key's token limits; 0 to 100,000,000. */
   estimatedTokens?: number | null;
-  /** The same, as the gateway counts it: the input, and an output cap clamped to what each key allows. */
-  tokens?: TokenEstimate | null;
+  /** The same, as the gateway counts it: the input, and an output cap clamped to what each key allows (a function: counted only when a key with token limits is considered). */
+  tokens?: TokenEstimate | (() => TokenEstimate) | null;
 }
 
 export interface KeyLease {
@@ -148,15 +148,23 @@ function appendable(record: IntegrationRecord | undefined): boolean {
     && ((record.spendLimitAmount ?? null) === null || record.spendLimitAction !== 'block');
 }
 
-/** A lease's token estimate, as the gateway gives it or as a caller's estimated_tokens (all of it input: never clamped). */
-function tokenEstimate(request: LeaseRequest): TokenEstimate | null {
-  if (request.tokens) return request.tokens;
+/**
+ * A lease's token estimate, as LeaseAsk.tokens: the gateway's (counted when first read), or a
+ * caller's estimated_tokens (all of it input: never clamped).
+ */
+function tokenEstimate(request: LeaseRequest): Pick<LeaseAsk, 'tokens'> {
+  const given = request.tokens;
+  if (typeof given === 'function') {
+    let counted: TokenEstimate | undefined;
+    return { get tokens() { return (counted ??= given()); } };
+  }
+  if (given) return { tokens: given };
   const estimated = request.estimatedTokens ?? null;
-  if (estimated === null) return null;
+  if (estimated === null) return { tokens: null };
   if (!Number.isInteger(estimated) || estimated < 0 || estimated > MAX_ESTIMATED_TOKENS) {
     throw new AppError('request.invalid', `${field('estimatedTokens')} must be a whole number from 0 to ${MAX_ESTIMATED_TOKENS}`);
   }
-  return { input: estimated, output: 0 };
+  return { tokens: { input: estimated, output: 0 } };
 }
 
 /** Counts of a key moved by a batch, as the SQL moves them: added in the same window, started over in a newer one. */
@@ -429,7 +437,7 @@ export class LeaseService {
     if (typeof batch !== 'boolean') throw new AppError('request.invalid', `${field('batch')} must be a boolean`);
     const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId);
     const excluded = new Set(request.excludeIntegrationIds ?? []);
-    const ask: LeaseAsk = { model, batch, envAvailable: new Set(this.availableEnvironment()), tokens: tokenEstimate(request) };
+    const ask: LeaseAsk = { model, batch, envAvailable: new Set(this.availableEnvironment()), ...tokenEstimate(request) };
     // Keys whose own lease claim refused this lease (a limit another instance used up, the concurrency limit): skipped, with the database's reason.
     const refusedByClaim = new Map<number, SkippedKey>();
     for (let attempt = 0; ; attempt++) {
