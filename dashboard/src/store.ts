@@ -17,12 +17,17 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const month = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 
 /** A key's counts and spend as they stand now: a window that has ended since `asOf` reads as 0 (UTC minutes, days, months). */
-export function windowed(k: Key, now: number): { minuteCount: number; dailyCount: number; spendToday: string; spendMonth: string } {
+export function windowed(k: Key, now: number): {
+  minuteCount: number; dailyCount: number; tokenMinuteCount: number; tokenDailyCount: number; spendToday: string; spendMonth: string;
+} {
   const asOf = Date.parse(k.asOf);
   const sameDay = day(asOf) === day(now);
+  const sameMinute = Math.floor(asOf / MINUTE) === Math.floor(now / MINUTE);
   return {
-    minuteCount: Math.floor(asOf / MINUTE) === Math.floor(now / MINUTE) ? k.minuteCount : 0,
+    minuteCount: sameMinute ? k.minuteCount : 0,
     dailyCount: sameDay ? k.dailyCount : 0,
+    tokenMinuteCount: sameMinute ? k.tokenMinuteCount : 0,
+    tokenDailyCount: sameDay ? k.tokenDailyCount : 0,
     spendToday: sameDay ? k.spendToday : '0',
     spendMonth: month(asOf) === month(now) ? k.spendMonth : '0',
   };

@@ -160,6 +160,13 @@ describe('the dashboard at /dashboard', () => {
     await detail.getByRole('button', { name: 'Save limits' }).click();
     await detail.getByRole('status').getByText('Limits saved').waitFor({ timeout: 5000 });
     expect((await t.app.sqlPool.query('select minute_limit from integration where id = $1', [keyIds[0]])).rows[0].minute_limit).toBe(45);
+    // Token and concurrency limits, beside the request limits.
+    await detail.getByLabel('Minute tokens').fill('6000');
+    await detail.getByLabel('Calls at once').fill('4');
+    await detail.getByRole('button', { name: 'Save limits' }).click();
+    await expect.poll(async () => (await t.app.sqlPool.query('select token_minute_limit, token_daily_limit, concurrency_limit from integration where id = $1', [keyIds[0]])).rows[0])
+      .toEqual({ token_minute_limit: 6000, token_daily_limit: null, concurrency_limit: 4 });
+    await detail.getByText('0 of 4 at once').waitFor({ timeout: 5000 });
     await page.screenshot({ path: `${SHOTS}/key-detail-limits.png`, fullPage: true });
   });
 

@@ -51,12 +51,16 @@ export function KeyDetail({ k, events, session, billed, onClose }: { k: Key; eve
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const [limits, setLimits] = useState({ minute: '', daily: '', amount: '', period: 'MONTHLY', action: 'WARN' });
+  const [limits, setLimits] = useState({ minute: '', daily: '', tokenMinute: '', tokenDaily: '', concurrency: '', amount: '', period: 'MONTHLY', action: 'WARN' });
   const history = useHistory(session, k);
   const now = useNow(true);
   const counts = windowed(k, now);
   useEffect(() => {
-    setLimits({ minute: k.minuteLimit?.toString() ?? '', daily: k.dailyLimit?.toString() ?? '', amount: k.spendLimitAmount ?? '', period: k.spendLimitPeriod, action: k.spendLimitAction });
+    setLimits({
+      minute: k.minuteLimit?.toString() ?? '', daily: k.dailyLimit?.toString() ?? '', tokenMinute: k.tokenMinuteLimit?.toString() ?? '',
+      tokenDaily: k.tokenDailyLimit?.toString() ?? '', concurrency: k.concurrencyLimit?.toString() ?? '', amount: k.spendLimitAmount ?? '',
+      period: k.spendLimitPeriod, action: k.spendLimitAction,
+    });
     setConfirming(false);
   }, [k.id]);
 
@@ -83,9 +87,12 @@ export function KeyDetail({ k, events, session, billed, onClose }: { k: Key; eve
     }
   }
 
-  const text = (name: 'minute' | 'daily' | 'amount') => ({ text: limits[name], onText: (value: string) => setLimits({ ...limits, [name]: value }) });
+  const text = (name: 'minute' | 'daily' | 'tokenMinute' | 'tokenDaily' | 'concurrency' | 'amount') => ({ text: limits[name], onText: (value: string) => setLimits({ ...limits, [name]: value }) });
   const select = (name: 'period' | 'action') => ({ value: limits[name], onChange: (e: Event) => setLimits({ ...limits, [name]: (e.target as HTMLSelectElement).value }) });
-  const parsed = { minute: parseCount(limits.minute), daily: parseCount(limits.daily), amount: parseUsd(limits.amount) };
+  const parsed = {
+    minute: parseCount(limits.minute), daily: parseCount(limits.daily), tokenMinute: parseCount(limits.tokenMinute), tokenDaily: parseCount(limits.tokenDaily),
+    concurrency: parseCount(limits.concurrency), amount: parseUsd(limits.amount),
+  };
   const invalid = Object.values(parsed).some((p) => p.kind === 'invalid');
 
   return (
@@ -101,6 +108,8 @@ export function KeyDetail({ k, events, session, billed, onClose }: { k: Key; eve
         <dt>Preview</dt><dd class="mono">{preview(k)}</dd>
         <dt>State</dt><dd>{k.isActive ? 'enabled' : 'disabled'}{k.isPrimary ? ', primary' : ''}{k.outOfCredits ? ', out of credits' : ''}{k.credentialError ? `, ${k.credentialError}` : ''}</dd>
         <dt>Requests</dt><dd>{counts.minuteCount} this minute (limit {k.minuteLimit ?? 'none'}), {counts.dailyCount} today (limit {k.dailyLimit ?? 'none'})</dd>
+        <dt>Tokens</dt><dd>{counts.tokenMinuteCount} this minute (limit {k.tokenMinuteLimit ?? 'none'}), {counts.tokenDailyCount} today (limit {k.tokenDailyLimit ?? 'none'})</dd>
+        <dt>In flight</dt><dd>{k.concurrencyLimit === null ? 'no concurrency limit' : `${k.openLeases} of ${k.concurrencyLimit} at once`}</dd>
         <dt>Spend</dt><dd>{usd(counts.spendToday)} today, {usd(counts.spendMonth)} this month{k.spendLimitAmount !== null && `; limit ${usd(k.spendLimitAmount)} ${k.spendLimitPeriod.toLowerCase()} (${k.spendLimitAction.toLowerCase()})${k.spendLimitExceeded ? ', exceeded' : ''}`}</dd>
         <dt>Last used</dt><dd>{ago(k.lastUsedAt, now)}</dd>
         <dt>Billing</dt><dd>{!billed ? "keypool's own ledger (this provider has no billing API)" : k.billingError ?? (k.billingSyncedAt ? `synced ${ago(k.billingSyncedAt, now)}` : 'not synced yet')}</dd>
@@ -124,13 +133,17 @@ export function KeyDetail({ k, events, session, billed, onClose }: { k: Key; eve
           e.preventDefault();
           if (invalid) return void setError('Fix the limits marked above first: nothing was saved');
           void update({
-            minuteLimit: valueOf(parsed.minute), dailyLimit: valueOf(parsed.daily), spendLimitAmount: valueOf(parsed.amount),
+            minuteLimit: valueOf(parsed.minute), dailyLimit: valueOf(parsed.daily), tokenMinuteLimit: valueOf(parsed.tokenMinute),
+            tokenDailyLimit: valueOf(parsed.tokenDaily), concurrencyLimit: valueOf(parsed.concurrency), spendLimitAmount: valueOf(parsed.amount),
             spendLimitPeriod: limits.period as Key['spendLimitPeriod'], spendLimitAction: limits.action as Key['spendLimitAction'],
           }, 'Limits saved');
         }}
       >
         <LimitField label="Per minute" inputMode="numeric" parse={parseCount} {...text('minute')} />
         <LimitField label="Per day" inputMode="numeric" parse={parseCount} {...text('daily')} />
+        <LimitField label="Minute tokens" inputMode="numeric" parse={parseCount} {...text('tokenMinute')} />
+        <LimitField label="Daily tokens" inputMode="numeric" parse={parseCount} {...text('tokenDaily')} />
+        <LimitField label="Calls at once" inputMode="numeric" parse={parseCount} {...text('concurrency')} />
         <LimitField label="Spend limit (USD)" inputMode="decimal" parse={parseUsd} {...text('amount')} />
         <label>Period <select {...select('period')}><option value="DAILY">daily</option><option value="MONTHLY">monthly</option></select></label>
         <label>When exceeded <select {...select('action')}><option value="WARN">warn</option><option value="BLOCK">block</option></select></label>
