@@ -1,9 +1,14 @@
 /** What a provider's answer says about a key (src/modules/pool/provider-signals.ts). */
 import { describe, expect, it } from 'vitest';
-import { durationMs, nextDailyReset, readSignals, type ReportFacts } from '../../src/modules/pool/provider-signals.js';
+import { durationMs, readSignals, type ReportFacts } from '../../src/modules/pool/provider-signals.js';
+import { dayIn, isResetZone, nextDayStart, providerResetZone } from '../../src/modules/keys/reset-clock.js';
 
 const now = new Date('2026-03-10T12:00:00Z');
-const failure = (f: Partial<ReportFacts>) => readSignals({ baseProvider: 'groq', success: false, headers: {}, errorBody: null, ...f }, now);
+/** A failure of a key whose reset zone is its provider's default. */
+const failure = (f: Partial<ReportFacts>) => {
+  const baseProvider = f.baseProvider ?? 'groq';
+  return readSignals({ baseProvider, resetZone: providerResetZone(baseProvider), success: false, headers: {}, errorBody: null, ...f }, now);
+};
 const body = (value: unknown) => JSON.stringify(value);
 const at = (ms: number) => new Date(now.getTime() + ms);
 
@@ -54,6 +59,8 @@ describe('readSignals', () => {
     ] } }]);
     // Midnight in Los Angeles (PDT since 8 March): 07:00 UTC.
     expect(failure({ baseProvider: 'google_ai', statusCode: 429, errorBody: perDay })).toEqual({ outcomeClass: 'quota_exhausted', restUntil: new Date('2026-03-11T07:00:00Z'), detail: 'daily quota exhausted' });
+    // A key set to reset in another zone parks until that zone's midnight.
+    expect(failure({ baseProvider: 'google_ai', resetZone: 'Europe/Berlin', statusCode: 429, errorBody: perDay }).restUntil).toEqual(new Date('2026-03-10T23:00:00Z'));
     const perMinute = perDay.replace('PerDay', 'PerMinute');
     expect(failure({ baseProvider: 'google_ai', statusCode: 429, errorBody: perMinute })).toEqual({ outcomeClass: 'rate_limited', restUntil: at(23_000), detail: null });
     expect(failure({ statusCode: 429, errorBody: body({ error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } }) }))
@@ -61,7 +68,7 @@ describe('readSignals', () => {
   });
 
   it('rests a key after a success whose headers say a budget is spent, until it resets', () => {
-    const success = (headers: Record<string, string>) => readSignals({ baseProvider: 'groq', success: true, headers, errorBody: null }, now);
+    const success = (headers: Record<string, string>) => readSignals({ baseProvider: 'groq', resetZone: 'UTC', success: true, headers, errorBody: null }, now);
     expect(success({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '2m59.56s' })).toEqual({ outcomeClass: null, restUntil: at(179_560), detail: null });
     expect(success({ 'anthropic-ratelimit-tokens-remaining': '0', 'anthropic-ratelimit-tokens-reset': '2026-03-10T12:00:42Z' }).restUntil).toEqual(at(42_000));
     expect(success({ 'x-ratelimit-remaining-requests': '12', 'x-ratelimit-reset-requests': '2s' })).toEqual({ outcomeClass: null, restUntil: null, detail: null });
@@ -70,11 +77,19 @@ describe('readSignals', () => {
 
 describe('daily resets and durations', () => {
   it('finds the next midnight in the provider\'s zone, across a daylight-saving change', () => {
-    expect(nextDailyReset('groq', now)).toEqual(new Date('2026-03-11T00:00:00Z'));
-    expect(nextDailyReset('google_ai', new Date('2026-01-15T07:59:00Z'))).toEqual(new Date('2026-01-15T08:00:00Z'));
-    expect(nextDailyReset('google_ai', new Date('2026-01-15T08:00:00Z'))).toEqual(new Date('2026-01-16T08:00:00Z'));
+    const zone = (p: string) => providerResetZone(p);
+    expect(nextDayStart(zone('groq'), now)).toEqual(new Date('2026-03-11T00:00:00Z'));
+    expect(nextDayStart(zone('google_ai'), new Date('2026-01-15T07:59:00Z'))).toEqual(new Date('2026-01-15T08:00:00Z'));
+    expect(nextDayStart(zone('google_ai'), new Date('2026-01-15T08:00:00Z'))).toEqual(new Date('2026-01-16T08:00:00Z'));
     // 8 March 2026, 01:00 PST: the next midnight is already PDT.
-    expect(nextDailyReset('gemini', new Date('2026-03-08T09:00:00Z'))).toEqual(new Date('2026-03-09T07:00:00Z'));
+    expect(nextDayStart(zone('gemini'), new Date('2026-03-08T09:00:00Z'))).toEqual(new Date('2026-03-09T07:00:00Z'));
+    // Any IANA zone: Tokyo's midnight is 15:00 UTC; its day is the next UTC day's.
+    expect(nextDayStart('Asia/Tokyo', new Date('2026-03-10T14:59:00Z'))).toEqual(new Date('2026-03-10T15:00:00Z'));
+    expect(dayIn('Asia/Tokyo', new Date('2026-03-10T15:00:00Z'))).toBe('2026-03-11');
+    expect(dayIn('America/Los_Angeles', new Date('2026-03-10T06:59:00Z'))).toBe('2026-03-09');
+    expect(dayIn('America/Los_Angeles', new Date('2026-03-10T07:00:00Z'))).toBe('2026-03-10');
+    expect(['UTC', 'Europe/Berlin', 'America/Argentina/Buenos_Aires'].every(isResetZone)).toBe(true);
+    expect(['', 'Mars/Olympus', 'PST8PDT; drop table', 'local', 42].some(isResetZone)).toBe(false);
   });
 
   it('reads OpenAI\'s and Groq\'s durations', () => {

@@ -11,6 +11,8 @@ export type CreateIntegrationInput = {
   /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one). */
   credentials?: Record<string, unknown> | null | undefined;
   dailyLimit?: number | null | undefined;
+  /** The IANA zone the daily windows turn in, e.g. America/Los_Angeles (default: the provider's: Los Angeles for Gemini, UTC otherwise). */
+  dailyResetZone?: string | null | undefined;
   isActive?: boolean | null | undefined;
   isPrimary?: boolean | null | undefined;
   /** The Bifrost-style string id; a UUID when omitted. */
@@ -62,6 +64,8 @@ export type UpdateIntegrationInput = {
   /** Provider-specific credentials, e.g. {"api_key": "sk-..."}; a value may be "env.NAME" (an operator-allowed environment variable, read at lease time). On update it replaces the credential (a value sent back as its redacted rendering keeps the stored one). */
   credentials?: Record<string, unknown> | null | undefined;
   dailyLimit?: number | null | undefined;
+  /** The IANA zone the daily windows turn in, e.g. America/Los_Angeles (default: the provider's: Los Angeles for Gemini, UTC otherwise). */
+  dailyResetZone?: string | null | undefined;
   isActive?: boolean | null | undefined;
   isPrimary?: boolean | null | undefined;
   keyLabel?: string | null | undefined;

@@ -20,6 +20,7 @@ export { resolveDocument, type KeyDocument, type KeyView, type SecretView } from
 export { isSpendExceeded, spendPeriodKey } from './spend.js';
 export { modelAllowed } from './model-rule.js';
 export { currentCounts, nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
+export { dayIn, isResetZone, nextDayStart, providerResetZone } from './reset-clock.js';
 export type { IntegrationEvent, IntegrationChangeKind } from './integration.events.js';
 export { rotateEncryption, type RotationReport } from './key-rotation.js';
 export { checkEncryptionKeys, EncryptionKeysError } from './encryption-check.js';

@@ -7,6 +7,7 @@
 import { AppError, field, missingField } from '../../platform/errors/app-error.js';
 import { findProvider, invalidProviderMessage, KEY_CONFIGS, type ProviderView } from '../providers/index.js';
 import { parseKeyConfig, parseSecret, type KeyDocument } from './key-document.js';
+import { isResetZone } from './reset-clock.js';
 import { SPEND_LIMIT_ACTIONS, SPEND_LIMIT_PERIODS, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
 
 export interface IntegrationSettings {
@@ -24,6 +25,7 @@ export interface IntegrationSettings {
   tokenMinuteLimit?: number | null;
   tokenDailyLimit?: number | null;
   concurrencyLimit?: number | null;
+  dailyResetZone?: string;
   spendLimitAmount?: string | null;
   spendLimitPeriod?: string;
   spendLimitAction?: string;
@@ -136,6 +138,9 @@ export function validateSettings(s: IntegrationSettings): void {
   checkLimit(s.tokenMinuteLimit, field('tokenMinuteLimit'));
   checkLimit(s.tokenDailyLimit, field('tokenDailyLimit'));
   checkLimit(s.concurrencyLimit, field('concurrencyLimit'));
+  if (s.dailyResetZone !== undefined && !isResetZone(s.dailyResetZone)) {
+    throw invalid(`${field('dailyResetZone')} must be an IANA time zone, e.g. America/Los_Angeles or UTC`);
+  }
   if (s.spendLimitAmount !== undefined && s.spendLimitAmount !== null && !MONEY.test(s.spendLimitAmount)) {
     throw invalid(`${field('spendLimitAmount')} must be a non-negative amount in USD (at most 12 digits and 8 decimal places)`);
   }

@@ -61,6 +61,8 @@ export const IntegrationSchema = defineEntity({
     tokenDailyCount: p.bigint('number').default(0),
     tokenDayWindow: p.string().columnType('date').nullable(),
     concurrencyLimit: p.integer().nullable(),
+    /** The IANA zone the key's daily windows turn in (its provider's by default). */
+    dailyResetZone: p.string().length(64).default('UTC'),
     openLeases: p.integer().default(0),
     healthStatus: p.string().length(16).default('healthy'),
     consecutiveFailures: p.integer().default(0),

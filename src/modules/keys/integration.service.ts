@@ -22,6 +22,7 @@ import {
 import { spendUsage, toIntegrationView, type IntegrationView } from './integration.view.js';
 import type { CredentialVault } from './credential-vault.js';
 import { envReferencesOf, keepStoredSecrets, resolveDocument, type KeyDocument } from './key-document.js';
+import { providerResetZone } from './reset-clock.js';
 
 export interface IntegrationFilter {
   providerName?: string;
@@ -84,7 +85,7 @@ const keyIdTaken = () => new AppError('integration.duplicate', 'A key with this 
 const settingsOf = (s: IntegrationSettings): Omit<KeyChange, 'updatedAt'> => ({
   keyLabel: s.keyLabel, isActive: s.isActive, isPrimary: s.isPrimary, weight: s.weight, models: s.models, blacklistedModels: s.blacklistedModels,
   useForBatchApi: s.useForBatchApi, aliases: s.aliases, dailyLimit: s.dailyLimit, minuteLimit: s.minuteLimit,
-  tokenMinuteLimit: s.tokenMinuteLimit, tokenDailyLimit: s.tokenDailyLimit, concurrencyLimit: s.concurrencyLimit,
+  tokenMinuteLimit: s.tokenMinuteLimit, tokenDailyLimit: s.tokenDailyLimit, concurrencyLimit: s.concurrencyLimit, dailyResetZone: s.dailyResetZone,
   spendLimitAmount: s.spendLimitAmount, spendLimitPeriod: s.spendLimitPeriod, spendLimitAction: s.spendLimitAction,
 });
 /** A stored document with what an update sent laid over it: credential fields and key-config fields it names replace the stored ones. */
@@ -178,6 +179,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
         tokenMinuteLimit: input.tokenMinuteLimit ?? null,
         tokenDailyLimit: input.tokenDailyLimit ?? null,
         concurrencyLimit: input.concurrencyLimit ?? null,
+        dailyResetZone: input.dailyResetZone ?? providerResetZone(provider.base.name),
         spendLimitAmount: input.spendLimitAmount ?? null,
         spendLimitPeriod: input.spendLimitPeriod ?? 'monthly',
         spendLimitAction: input.spendLimitAction ?? 'warn',
@@ -391,6 +393,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
         tokenMinuteLimit: null,
         tokenDailyLimit: null,
         concurrencyLimit: null,
+        dailyResetZone: 'UTC',
         spendLimitAmount: null,
         spendLimitPeriod: 'monthly',
         spendLimitAction: 'warn',

@@ -47,6 +47,8 @@ export class IntegrationType {
   @Field(() => Float, { description: 'Tokens counted today, as tokenMinuteCount.' }) tokenDailyCount!: number;
   @Field(() => Int, { nullable: true, description: 'Leases of this key in flight at once (leased, not yet reported or expired); null: no limit.' }) concurrencyLimit!: number | null;
   @Field(() => Int, { description: 'Leases in flight when the pool last counted (0 for a key without a concurrency limit).' }) openLeases!: number;
+  @Field(() => String, { description: 'The IANA zone the daily windows turn in (dailyCount, tokenDailyCount, the daily limits): America/Los_Angeles for Gemini keys unless set, UTC otherwise.' })
+  dailyResetZone!: string;
   @Field(() => HealthStatusEnum) healthStatus!: HealthStatus;
   @Field(() => Int) consecutiveFailures!: number;
   @Field(() => Date, { nullable: true, description: 'Set after a 429: not leased before this time.' }) cooldownUntil!: Date | null;
@@ -105,6 +107,8 @@ export class UpdateIntegrationInput {
   @Field(() => Int, { nullable: true, description: 'Tokens (prompt + completion) per minute; null: no limit.' }) tokenMinuteLimit?: number | null;
   @Field(() => Int, { nullable: true, description: 'Tokens (prompt + completion) per day; null: no limit.' }) tokenDailyLimit?: number | null;
   @Field(() => Int, { nullable: true, description: 'Leases in flight at once; null: no limit.' }) concurrencyLimit?: number | null;
+  @Field(() => String, { nullable: true, description: 'The IANA zone the daily windows turn in, e.g. America/Los_Angeles (default: the provider\'s: Los Angeles for Gemini, UTC otherwise).' })
+  dailyResetZone?: string;
   @Field(() => DecimalScalar, { nullable: true }) spendLimitAmount?: string | null;
   @Field(() => SpendLimitPeriodEnum, { nullable: true }) spendLimitPeriod?: SpendLimitPeriod;
   @Field(() => SpendLimitActionEnum, { nullable: true }) spendLimitAction?: SpendLimitAction;

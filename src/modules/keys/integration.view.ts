@@ -6,6 +6,7 @@ import { isProviderName, PROVIDERS } from '../providers/index.js';
 import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
 import type { KeyView } from './key-document.js';
 import { currentCounts, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
+import { dayIn } from './reset-clock.js';
 import { isSpendExceeded } from './spend.js';
 import { toDate as asDate, toDay } from '../../platform/time/dates.js';
 
@@ -40,6 +41,8 @@ export interface IntegrationView {
   /** Leases of the key in flight at once (null: no limit), and how many were open when the pool last counted (unreported, unexpired). */
   concurrencyLimit: number | null;
   openLeases: number;
+  /** The IANA zone the daily windows (dailyCount, tokenDailyCount, the daily limits) turn in. */
+  dailyResetZone: string;
   /** The request limits the provider's own headers last stated, per minute and per day (null: never said). */
   observedMinuteLimit: number | null;
   observedDailyLimit: number | null;
@@ -116,6 +119,7 @@ export interface IntegrationRecord {
   tokenDayWindow?: Timestamp;
   concurrencyLimit?: number | null;
   openLeases?: number;
+  dailyResetZone?: string;
   /** The request limits the provider's own headers last stated (the pool enforces the tighter of these and the configured ones). */
   observedMinuteLimit?: number | null;
   observedDailyLimit?: number | null;
@@ -177,7 +181,7 @@ function outOfCredits(at: Date | null, until: Date | null, now: Date): { outOfCr
 
 /** The key's usage counts at `now`, as stored (a window that has passed reads as 0). */
 export const countsAt = (e: IntegrationRecord, now: Date) =>
-  currentCounts({ minuteCount: e.minuteCount, minuteWindow: asDate(e.minuteWindow ?? null), dailyCount: e.dailyCount, dayWindow: toDay(e.dayWindow) }, now);
+  currentCounts({ minuteCount: e.minuteCount, minuteWindow: asDate(e.minuteWindow ?? null), dailyCount: e.dailyCount, dayWindow: toDay(e.dayWindow) }, now, e.dailyResetZone);
 
 /** The key's token limits and the tokens counted in the current minute and day, as stored (a window that has passed reads as 0). */
 export function tokensAt(e: IntegrationRecord, now: Date) {
@@ -186,7 +190,7 @@ export function tokensAt(e: IntegrationRecord, now: Date) {
     tokenMinuteLimit: e.tokenMinuteLimit ?? null,
     tokenMinuteCount: window !== null && window.getTime() === utcMinuteStart(now).getTime() ? Number(e.tokenMinuteCount ?? 0) : 0,
     tokenDailyLimit: e.tokenDailyLimit ?? null,
-    tokenDailyCount: toDay(e.tokenDayWindow) === utcDay(now) ? Number(e.tokenDailyCount ?? 0) : 0,
+    tokenDailyCount: toDay(e.tokenDayWindow) === dayIn(e.dailyResetZone, now) ? Number(e.tokenDailyCount ?? 0) : 0,
   };
 }
 
@@ -214,6 +218,7 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     minuteLimit: e.minuteLimit ?? null,
     ...tokensAt(e, now),
     concurrencyLimit: e.concurrencyLimit ?? null,
+    dailyResetZone: e.dailyResetZone ?? 'UTC',
     openLeases: e.concurrencyLimit === null || e.concurrencyLimit === undefined ? 0 : (e.openLeases ?? 0),
     observedMinuteLimit: e.observedMinuteLimit ?? null,
     observedDailyLimit: e.observedDailyLimit ?? null,

@@ -1,6 +1,8 @@
+import { dayIn } from './reset-clock.js';
+
 /**
  * Request windows: minute_count and daily_count count leases in the current
- * UTC minute and UTC day. A counter whose window has passed reads as 0, so
+ * UTC minute and the key's day (in its reset zone: reset-clock.ts). A counter whose window has passed reads as 0, so
  * windows reset by themselves, without a cron.
  */
 export const utcMinuteStart = (now: Date) => new Date(Math.floor(now.getTime() / 60_000) * 60_000);
@@ -22,11 +24,11 @@ export interface WindowedCounters {
   dayWindow: string | null;
 }
 
-/** The counters as they stand at `now`. */
-export function currentCounts(c: WindowedCounters, now: Date): { minuteCount: number; dailyCount: number } {
+/** The counters as they stand at `now` (the day's in the key's reset zone). */
+export function currentCounts(c: WindowedCounters, now: Date, zone?: string | null): { minuteCount: number; dailyCount: number } {
   const minuteCurrent = c.minuteWindow !== null && c.minuteWindow.getTime() === utcMinuteStart(now).getTime();
   return {
     minuteCount: minuteCurrent ? c.minuteCount : 0,
-    dailyCount: c.dayWindow === utcDay(now) ? c.dailyCount : 0,
+    dailyCount: c.dayWindow === dayIn(zone, now) ? c.dailyCount : 0,
   };
 }

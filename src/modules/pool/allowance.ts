@@ -18,8 +18,12 @@
  * A slice belongs to the minute it was claimed in; when the minute turns, its
  * daily part goes back. At shutdown every slice goes back. An instance that
  * dies loses only its unused slices, until their windows end.
+ *
+ * A slice's day is its key's day in the key's reset zone: every method that names a key takes the
+ * pool's time as that key's windows count it (selection.ts timeOf); idle and all find each slice's.
  */
 import { effectiveLimits, type LimitFields } from './effective-limits.js';
+import { timeOf } from './selection.js';
 import type { PoolTime, ReturnItem } from './pool-input.js';
 
 interface Slice {
@@ -30,6 +34,8 @@ interface Slice {
   lastUse: number;
   /** A key with small limits: its unused slice goes back when idle. */
   tight: boolean;
+  /** The zone the key's days turn in (its slice's daily part belongs to its day there). */
+  zone: string | undefined;
 }
 
 /** The largest slice, and the smallest one of a roomy key. */
@@ -58,7 +64,7 @@ export class Allowance {
   /** Leases per key in the current and the previous second (a sliding estimate of this instance's demand). */
   private readonly recent = new Map<number, Rate>();
 
-  /** Leases this instance may still grant for the key in the current minute. */
+    /** Leases this instance may still grant for the key in the current minute. */
   held(integrationId: number, t: PoolTime): number {
     const slice = this.slices.get(integrationId);
     return slice && slice.minute === t.minuteStart.getTime() && slice.day === t.today ? slice.left : 0;
@@ -83,7 +89,7 @@ export class Allowance {
   }
 
   /** Leases a claim got beyond the one it was made for: held for the next leases of the key in this minute. */
-  hold(integrationId: number, n: number, limits: LimitFields, t: PoolTime, at = performance.now()): void {
+  hold(integrationId: number, n: number, limits: LimitFields & { dailyResetZone?: string }, t: PoolTime, at = performance.now()): void {
     const tight = sliceCap(limits) < 2 * ROOMY_SLICE;
     const slice = this.slices.get(integrationId);
     if (slice && slice.minute === t.minuteStart.getTime() && slice.day === t.today) {
@@ -93,7 +99,7 @@ export class Allowance {
     } else {
       // An older slice is of a past minute: the next tick gives its daily part back.
       if (slice && slice.left > 0) this.stale.push(...this.returnOf(integrationId, slice, t));
-      this.slices.set(integrationId, { minute: t.minuteStart.getTime(), day: t.today, left: n, lastUse: at, tight });
+      this.slices.set(integrationId, { minute: t.minuteStart.getTime(), day: t.today, left: n, lastUse: at, tight, zone: limits.dailyResetZone });
     }
   }
 
@@ -111,9 +117,10 @@ export class Allowance {
   }
 
   /** What goes back now: slices of a past minute, small keys' slices idle for a second, roomy keys' idle for ten. */
-  idle(t: PoolTime, at = performance.now()): ReturnItem[] {
+  idle(pool: PoolTime, at = performance.now()): ReturnItem[] {
     const back: ReturnItem[] = this.stale.splice(0);
     for (const [id, slice] of this.slices) {
+      const t = timeOf({ dailyResetZone: slice.zone }, pool);
       const current = slice.minute === t.minuteStart.getTime() && slice.day === t.today;
       if (current && at - slice.lastUse < (slice.tight ? IDLE_MS : ROOMY_IDLE_MS)) continue;
       this.slices.delete(id);
@@ -124,9 +131,9 @@ export class Allowance {
   }
 
   /** Every slice, given back (shutdown). */
-  all(t: PoolTime): ReturnItem[] {
+  all(pool: PoolTime): ReturnItem[] {
     const back = [...this.stale.splice(0)];
-    for (const [id, slice] of this.slices) if (slice.left > 0) back.push(...this.returnOf(id, slice, t));
+    for (const [id, slice] of this.slices) if (slice.left > 0) back.push(...this.returnOf(id, slice, timeOf({ dailyResetZone: slice.zone }, pool)));
     this.slices.clear();
     return back;
   }

@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { toDate, toDay } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
-  countsAt, IntegrationRepository, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
+  countsAt, IntegrationRepository, providerResetZone, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
   type CredentialVault, type EnvReferences, type HealthStatus, type IntegrationEvent, type IntegrationRecord, type IntegrationView, type KeyDocument,
   type ProviderDirectory,
 } from '../keys/index.js';
@@ -40,7 +40,7 @@ import {
 } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { OVERLOAD_BACKOFF_MS, readSignals, statedLimits, type ReportSignals } from './provider-signals.js';
-import { isMetered, isProbe, pickKey, reservationOf, skipReason, skipUntil, type LeaseAsk, type TokenEstimate } from './selection.js';
+import { isMetered, isProbe, pickKey, reservationOf, skipReason, skipUntil, timeOf, type LeaseAsk, type TokenEstimate } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 import type { UsageChanged, UsageFeed } from './usage-feed.js';
 
@@ -418,7 +418,7 @@ export class LeaseService {
     });
     for (const [id, surplus] of left) {
       const record = byKey.get(id)?.record;
-      if (surplus > 0 && record) this.allowance.hold(id, surplus, record, time);
+      if (surplus > 0 && record) this.allowance.hold(id, surplus, record, timeOf(record, time));
     }
     return out;
   }
@@ -444,7 +444,7 @@ export class LeaseService {
       const group = await this.book.group(brandId, providerName);
       const time = poolTime(this.clock.now());
       const keys = group.keys.filter((k) => !excluded.has(k.record.id))
-        .map((k) => ({ ...k, held: this.allowance.held(k.record.id, time), headroom: this.headroom.of(k.record.id, time.now) }));
+        .map((k) => ({ ...k, held: this.allowance.held(k.record.id, timeOf(k.record, time)), headroom: this.headroom.of(k.record.id, time.now) }));
       if (keys.length === 0) return this.refusal(brandId, providerName, [], false, time.now);
       const untried = keys.filter((k) => !refusedByClaim.has(k.record.id));
       // A key this instance saw without room for the tokens may have got some back from another instance's report (only its claim can say): tried when no other key can serve.
@@ -482,11 +482,11 @@ export class LeaseService {
         }
         const recorded: RecordedLease = {
           leaseUuid: reserve.leaseUuid, expiresAt: reserve.expiresAt, open: (row.record.concurrencyLimit ?? null) !== null,
-          reservation: withTokens ? { tokens: reserve.tokens, minute: at.minuteStart, day: at.today } : null,
+          reservation: withTokens ? { tokens: reserve.tokens, minute: at.minuteStart, day: timeOf(row.record, at).today } : null,
         };
         return this.grant(brandId, providerName, this.book.find(id) ?? picked, false, nodeId, model, group.provider, time, recorded);
       }
-      if (probe || !this.allowance.take(id, time)) {
+      if (probe || !this.allowance.take(id, timeOf(picked.record, time))) {
         const { result } = await this.batches.take({ claim: { integrationId: id, n: probe ? 1 : this.allowance.sliceSize(id, picked.record), probe } });
         const claim = (result as { claim: ClaimRow }).claim;
         if (claim.record === null) {
@@ -510,10 +510,10 @@ export class LeaseService {
       // Opened once per ciphertext: the book keeps it with the key's entry.
       document = key.document ??= this.vault.open(key.encrypted);
     } catch {
-      this.giveBack(this.allowance.drop(key.record.id, time));
-      return this.refuseUnreadable(brandId, key.record.id, key.record.healthStatus as HealthStatus, time);
+      this.giveBack(this.allowance.drop(key.record.id, timeOf(key.record, time)));
+      return this.refuseUnreadable(brandId, key.record.id, key.record.healthStatus as HealthStatus, timeOf(key.record, time));
     }
-    this.granted.note(key.record.id, time);
+    this.granted.note(key.record.id, timeOf(key.record, time));
     const resolved = resolveDocument(document, this.settings.envReferences.lookup);
     if ('unset' in resolved) {
       // The variable went away between the pick and now.
@@ -541,7 +541,8 @@ export class LeaseService {
   }
 
   /** The key as it stands, with the leases granted here that are not written yet. */
-  private viewOf(record: IntegrationRecord, t: PoolTime): IntegrationView {
+  private viewOf(record: IntegrationRecord, at: PoolTime): IntegrationView {
+    const t = timeOf(record, at);
     const pending = this.granted.of(record.id, t);
     if (pending.day === 0) return toIntegrationView(record, t.now);
     const stored = countsAt(record, t.now);
@@ -611,7 +612,7 @@ export class LeaseService {
     const claims = this.tokens.verify(report.leaseId);
     if (!claims || claims.brandId !== brandId || (!options.heldForCall && claims.expiresAt <= this.clock.now())) throw leaseNotFound();
     const { record: known, baseProvider } = await this.reportedKey(brandId, claims.integrationId);
-    const signals = readSignals({ baseProvider, ...report }, this.clock.now());
+    const signals = readSignals({ baseProvider, resetZone: known?.dailyResetZone ?? providerResetZone(baseProvider), ...report }, this.clock.now());
     this.headroom.note(claims.integrationId, report.headers, this.clock.now());
     const stated = statedLimits(baseProvider, report.headers);
     const newLimits = (stated.minute !== null && stated.minute !== (known?.observedMinuteLimit ?? null))
@@ -670,7 +671,7 @@ export class LeaseService {
    */
   private async beyondTheKey(brandId: string, record: IntegrationRecord, signals: ReportSignals, newLimits: boolean, time: PoolTime): Promise<void> {
     if (newLimits) {
-      const returns = this.allowance.drop(record.id, time);
+      const returns = this.allowance.drop(record.id, timeOf(record, time));
       if (returns.length > 0) await this.batches.take({ housekeeping: { counts: [], returns } });
       this.book.drop(brandId, record.providerName);
     }

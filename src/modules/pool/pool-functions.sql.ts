@@ -285,9 +285,9 @@ begin
       token_minute_window = case when r.reserved is null and i.token_minute_limit is not null and coalesce(r.tokens_given, false)
         then greatest(i.token_minute_window, p_minute) else i.token_minute_window end,
       token_daily_count = keypool_tokens_after(i.token_daily_count, i.token_day_window, r.reserved, r.reserve_day, actual,
-        i.token_daily_limit is not null and coalesce(r.tokens_given, false), p_today),
+        i.token_daily_limit is not null and coalesce(r.tokens_given, false), (p_now at time zone i.daily_reset_zone)::date),
       token_day_window = case when r.reserved is null and i.token_daily_limit is not null and coalesce(r.tokens_given, false)
-        then greatest(i.token_day_window, p_today) else i.token_day_window end,
+        then greatest(i.token_day_window, (p_now at time zone i.daily_reset_zone)::date) else i.token_day_window end,
       open_leases = case when closed then greatest(0, i.open_leases - 1) else i.open_leases end,
       updated_at = p_now
     where i.id = r.key
@@ -527,7 +527,7 @@ declare
   cur integration;
   p_now timestamptz := (p_at->>'now')::timestamptz;
   p_minute timestamptz := (p_at->>'minute')::timestamptz;
-  p_today date := (p_at->>'today')::date;
+  key_today date;
   tokens_minute bigint;
   tokens_day bigint;
   n_open integer;
@@ -540,8 +540,10 @@ begin
     item := r.ord; granted := 0; refusal := null; refused_until := null; key := null;
     select * into cur from integration i where i.id = r.key for update;
     if not found then return next; continue; end if;
+    -- The key's day, in its reset zone.
+    key_today := (p_now at time zone cur.daily_reset_zone)::date;
     tokens_minute := case when cur.token_minute_window = p_minute then cur.token_minute_count else 0 end;
-    tokens_day := case when cur.token_day_window = p_today then cur.token_daily_count else 0 end;
+    tokens_day := case when cur.token_day_window = key_today then cur.token_daily_count else 0 end;
     n_open := cur.open_leases;
     first_expiry := null;
     if cur.concurrency_limit is not null then
@@ -550,7 +552,7 @@ begin
     end if;
     refusal := case
       when least(cur.minute_limit, cur.observed_minute_limit) <= case when cur.claim_minute = p_minute then cur.minute_claimed else 0 end then 'minute_limit'
-      when least(cur.daily_limit, cur.observed_daily_limit) <= case when cur.claim_day = p_today then cur.daily_claimed else 0 end then 'daily_limit'
+      when least(cur.daily_limit, cur.observed_daily_limit) <= case when cur.claim_day = key_today then cur.daily_claimed else 0 end then 'daily_limit'
       when cur.token_minute_limit is not null and (tokens_minute >= cur.token_minute_limit or r.tokens > cur.token_minute_limit - tokens_minute)
         then 'token_minute_limit'
       when cur.token_daily_limit is not null and (tokens_day >= cur.token_daily_limit or r.tokens > cur.token_daily_limit - tokens_day)
@@ -559,9 +561,9 @@ begin
     end;
     refused_until := case refusal
       when 'minute_limit' then p_minute + interval '1 minute'
-      when 'daily_limit' then (p_today + 1)::timestamp at time zone 'UTC'
+      when 'daily_limit' then (key_today + 1)::timestamp at time zone cur.daily_reset_zone
       when 'token_minute_limit' then case when r.tokens <= cur.token_minute_limit then p_minute + interval '1 minute' end
-      when 'token_daily_limit' then case when r.tokens <= cur.token_daily_limit then (p_today + 1)::timestamp at time zone 'UTC' end
+      when 'token_daily_limit' then case when r.tokens <= cur.token_daily_limit then (key_today + 1)::timestamp at time zone cur.daily_reset_zone end
       when 'concurrency_limit' then first_expiry
     end;
     if refusal is null then
@@ -574,12 +576,12 @@ begin
     update integration i set
       minute_claimed = case when i.claim_minute = p_minute then i.minute_claimed + granted else granted end,
       claim_minute = p_minute,
-      daily_claimed = case when i.claim_day = p_today then i.daily_claimed + granted else granted end,
-      claim_day = p_today,
+      daily_claimed = case when i.claim_day = key_today then i.daily_claimed + granted else granted end,
+      claim_day = key_today,
       token_minute_count = tokens_minute + case when granted = 1 then r.tokens else 0 end,
       token_minute_window = p_minute,
       token_daily_count = tokens_day + case when granted = 1 then r.tokens else 0 end,
-      token_day_window = p_today,
+      token_day_window = key_today,
       open_leases = n_open
     where i.id = r.key
     returning i.* into key;
@@ -646,15 +648,15 @@ begin
         when w.probe and not (l.health_status = 'unhealthy' and l.probe_due_at <= p_now) then 0
         else greatest(0, least(w.n,
           coalesce(least(l.minute_limit, l.observed_minute_limit) - case when l.claim_minute = p_minute then l.minute_claimed else 0 end, w.n),
-          coalesce(least(l.daily_limit, l.observed_daily_limit) - case when l.claim_day = p_today then l.daily_claimed else 0 end, w.n)))
+          coalesce(least(l.daily_limit, l.observed_daily_limit) - case when l.claim_day = (p_now at time zone l.daily_reset_zone)::date then l.daily_claimed else 0 end, w.n)))
         end as n
       from want w join integration l on l.id = w.key
     ), counted as (
       update integration i set
         minute_claimed = case when i.claim_minute = p_minute then i.minute_claimed + g.n else g.n end,
         claim_minute = p_minute,
-        daily_claimed = case when i.claim_day = p_today then i.daily_claimed + g.n else g.n end,
-        claim_day = p_today,
+        daily_claimed = case when i.claim_day = (p_now at time zone i.daily_reset_zone)::date then i.daily_claimed + g.n else g.n end,
+        claim_day = (p_now at time zone i.daily_reset_zone)::date,
         probe_due_at = case when g.probe and g.n > 0
           then p_now + keypool_probe_wait(i.probe_failures, p_probe_base_ms, p_probe_max_ms) else i.probe_due_at end
       from granted g where i.id = g.key

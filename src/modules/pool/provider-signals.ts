@@ -7,8 +7,8 @@
  *   key or account is suspended, deactivated, disabled or revoked: out at once, until a recovery
  *   probe succeeds, with the reason in the health event.
  * - quota exhausted: a 429 whose body says a daily quota is spent (Gemini's `QuotaFailure` with a
- *   `…PerDay…` quota, OpenAI's `insufficient_quota`): resting until the provider's next daily reset
- *   (midnight America/Los_Angeles for Gemini, UTC midnight for the others).
+ *   `…PerDay…` quota, OpenAI's `insufficient_quota`): resting until the key's next daily reset
+ *   (midnight in its reset zone: America/Los_Angeles for Gemini unless set, UTC for the others).
  * - rate limited: a 429 otherwise: resting for the stated delay, the longest of `Retry-After`,
  *   Gemini's `RetryInfo.retryDelay` and the reset of an exhausted `x-ratelimit-*` /
  *   `anthropic-ratelimit-*` budget (the configured cooldown when none says). A rest is only ever
@@ -24,6 +24,7 @@
  * (statedLimits): the pool enforces the tighter of it and the key's configured limit.
  */
 
+import { nextDayStart } from '../keys/index.js';
 import { parseProviderBody, providerError, providerMessage } from '../providers/index.js';
 
 export type OutcomeClass = 'credential_dead' | 'quota_exhausted' | 'rate_limited' | 'overloaded';
@@ -40,6 +41,8 @@ export interface ReportSignals {
 export interface ReportFacts {
   /** The catalog provider the key's provider is, or is built on. */
   baseProvider: string;
+  /** The IANA zone the key's daily windows reset in (its provider's, unless set). */
+  resetZone: string;
   success: boolean;
   statusCode?: number;
   errorType?: string;
@@ -102,7 +105,7 @@ export function readSignals(f: ReportFacts, now: Date): ReportSignals {
     return { outcomeClass: 'overloaded', restUntil: new Date(now.getTime() + Math.min(stated || OVERLOAD_BACKOFF_MS, MAX_REST_MS)), detail: `HTTP ${status} overloaded` };
   }
   if (status === 429 || f.errorType === 'rate_limited') {
-    if (dailyQuotaSpent(body, text)) return { outcomeClass: 'quota_exhausted', restUntil: nextDailyReset(f.baseProvider, now), detail: 'daily quota exhausted' };
+    if (dailyQuotaSpent(body, text)) return { outcomeClass: 'quota_exhausted', restUntil: nextDayStart(f.resetZone, now), detail: 'daily quota exhausted' };
     const delays = [
       f.retryAfterSeconds !== undefined ? f.retryAfterSeconds * 1000 : null,
       retryAfterHeader(f.headers['retry-after'], now),
@@ -205,22 +208,3 @@ function exhaustedBudgetReset(headers: Readonly<Record<string, string>>, now: Da
   return latest === null ? null : new Date(latest);
 }
 
-/** The IANA zone a provider's daily quotas reset in. */
-export const dailyResetZone = (baseProvider: string): string => (baseProvider === 'google_ai' || baseProvider === 'gemini' || baseProvider === 'vertex' ? 'America/Los_Angeles' : 'UTC');
-
-/** The next midnight in the provider's reset zone, as an instant. */
-export function nextDailyReset(baseProvider: string, now: Date): Date {
-  const zone = dailyResetZone(baseProvider);
-  const local = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-  const [y, m, d] = local.split('-').map(Number);
-  // Midnight of the next local day, at the zone's offset then (found from the offset at a guess, then checked once for a DST change).
-  const guess = Date.UTC(y, m - 1, d + 1) - offsetMs(zone, now);
-  return new Date(Date.UTC(y, m - 1, d + 1) - offsetMs(zone, new Date(guess)));
-}
-
-/** The zone's offset from UTC at an instant, in milliseconds (-8 h for Los Angeles in winter). */
-function offsetMs(zone: string, at: Date): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
-  return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 3_600_000 + Number(match[3]) * 60_000) : 0;
-}

@@ -10,7 +10,7 @@
  * unused: a key with room is eligible here, and the claim that follows is
  * what keeps the limit exact.
  */
-import { modelAllowed, utcMinuteStart, type IntegrationRecord } from '../keys/index.js';
+import { dayIn, modelAllowed, nextDayStart, utcMinuteStart, type IntegrationRecord } from '../keys/index.js';
 import { toDate, toDay } from '../../platform/time/dates.js';
 import { effectiveLimits } from './effective-limits.js';
 import type { SkipReason } from './lease-errors.js';
@@ -33,6 +33,15 @@ export interface LeaseAsk {
 export interface TokenEstimate {
   input: number;
   output: number;
+}
+
+/**
+ * The pool's time as a key's windows count it: its day is the day in its reset zone (the same
+ * object for a key that resets at UTC midnight).
+ */
+export function timeOf(k: Pick<IntegrationRecord, 'dailyResetZone'>, t: PoolTime): PoolTime {
+  const zone = k.dailyResetZone;
+  return !zone || zone === 'UTC' ? t : { ...t, today: dayIn(zone, t.now) };
 }
 
 /** Whether a key's leases are counted one by one in the database (token or concurrency limits), never from a held slice. */
@@ -93,8 +102,9 @@ const isAfter = (v: unknown, now: Date) => {
  * the token minute limit, then the token daily limit, without room for the lease's tokens. (The
  * concurrency limit is judged by the lease's claim, which counts the open leases.)
  */
-export function skipReason(key: PoolKey, ask: LeaseAsk, t: PoolTime): SkipReason | null {
+export function skipReason(key: PoolKey, ask: LeaseAsk, at: PoolTime): SkipReason | null {
   const k = key.record;
+  const t = timeOf(k, at);
   if (!k.isActive) return 'inactive';
   if (k.credentialError) return 'credential_unreadable';
   if (ask.batch && !k.useForBatchApi) return 'not_batch';
@@ -138,12 +148,12 @@ export function skipUntil(key: PoolKey, reason: SkipReason, t: PoolTime, ask?: L
     case 'minute_limit':
       return new Date(utcMinuteStart(t.now).getTime() + 60_000);
     case 'daily_limit':
-      return new Date(new Date(`${t.today}T00:00:00.000Z`).getTime() + 86_400_000);
+      return nextDayStart(k.dailyResetZone, t.now);
     // An estimate larger than the whole limit never fits.
     case 'token_minute_limit':
       return reservationOf(k, ask?.tokens) > (k.tokenMinuteLimit ?? 0) ? null : new Date(utcMinuteStart(t.now).getTime() + 60_000);
     case 'token_daily_limit':
-      return reservationOf(k, ask?.tokens) > (k.tokenDailyLimit ?? 0) ? null : new Date(new Date(`${t.today}T00:00:00.000Z`).getTime() + 86_400_000);
+      return reservationOf(k, ask?.tokens) > (k.tokenDailyLimit ?? 0) ? null : nextDayStart(k.dailyResetZone, t.now);
     default:
       return null;
   }

@@ -12,11 +12,11 @@ import {
 export const UPDATABLE_FIELDS = [
   'key_label', 'is_active', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action',
   // Beyond the documents: the selection settings the Bifrost dialect shares.
-  'weight', 'models', 'blacklisted_models', 'use_for_batch_api', 'token_minute_limit', 'token_daily_limit', 'concurrency_limit',
+  'weight', 'models', 'blacklisted_models', 'use_for_batch_api', 'token_minute_limit', 'token_daily_limit', 'concurrency_limit', 'daily_reset_zone',
 ] as const;
 export const CREATE_FIELDS = [
   'provider_name', 'credentials', 'key_label', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action',
-  'key_id', 'provider_config', 'weight', 'models', 'blacklisted_models', 'use_for_batch_api', 'token_minute_limit', 'token_daily_limit', 'concurrency_limit',
+  'key_id', 'provider_config', 'weight', 'models', 'blacklisted_models', 'use_for_batch_api', 'token_minute_limit', 'token_daily_limit', 'concurrency_limit', 'daily_reset_zone',
 ] as const;
 
 const iso = (d: Date | null) => (d === null ? null : isoSeconds(d));
@@ -47,6 +47,7 @@ export function toV1Integration(v: IntegrationView) {
     token_daily_count: v.tokenDailyCount,
     concurrency_limit: v.concurrencyLimit,
     open_leases: v.openLeases,
+    daily_reset_zone: v.dailyResetZone,
     health_status: v.healthStatus,
     consecutive_failures: v.consecutiveFailures,
     last_used_at: iso(v.lastUsedAt),
@@ -81,6 +82,7 @@ function settingsFrom(body: JsonObject): IntegrationSettings {
     tokenMinuteLimit: passThrough<number | null>(body, 'token_minute_limit'),
     tokenDailyLimit: passThrough<number | null>(body, 'token_daily_limit'),
     concurrencyLimit: passThrough<number | null>(body, 'concurrency_limit'),
+    dailyResetZone: passThrough<string>(body, 'daily_reset_zone'),
     spendLimitAmount: optionalDecimalOrNull(body, 'spend_limit_amount'),
     spendLimitPeriod: passThrough<string>(body, 'spend_limit_period'),
     spendLimitAction: passThrough<string>(body, 'spend_limit_action'),
@@ -95,7 +97,7 @@ export function parseCreateBody(body: JsonObject): CreateIntegrationInput {
   rejectUnknownFields(body, CREATE_FIELDS);
   if (body.provider_name === undefined) throw badRequest('provider_name is required');
   if (typeof body.provider_name !== 'string') throw badRequest('provider_name must be a string');
-  for (const name of ['spend_limit_period', 'spend_limit_action', 'weight', 'blacklisted_models', 'use_for_batch_api'] as const) {
+  for (const name of ['spend_limit_period', 'spend_limit_action', 'weight', 'blacklisted_models', 'use_for_batch_api', 'daily_reset_zone'] as const) {
     if (body[name] === null) throw badRequest(`${name} must not be null`);
   }
   return {
@@ -112,7 +114,7 @@ export function parseUpdateBody(body: JsonObject): IntegrationSettings {
     if (fixed in body) throw badRequest(`${fixed} cannot be updated. To change it, delete the integration and create a new one`);
   }
   rejectUnknownFields(body, UPDATABLE_FIELDS);
-  for (const name of ['is_active', 'is_primary', 'spend_limit_period', 'spend_limit_action', 'weight', 'blacklisted_models', 'use_for_batch_api'] as const) {
+  for (const name of ['is_active', 'is_primary', 'spend_limit_period', 'spend_limit_action', 'weight', 'blacklisted_models', 'use_for_batch_api', 'daily_reset_zone'] as const) {
     if (body[name] === null) throw badRequest(`${name} must not be null`);
   }
   return settingsFrom(body);

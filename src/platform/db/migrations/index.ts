@@ -16,6 +16,7 @@ import { Migration20261204220000_allowance_claims } from './Migration20261204220
 import { Migration20261205000000_pool_outcomes } from './Migration20261205000000_pool_outcomes.js';
 import { Migration20261205010000_observed_limits } from './Migration20261205010000_observed_limits.js';
 import { Migration20261205020000_token_limits } from './Migration20261205020000_token_limits.js';
+import { Migration20261205030000_reset_zones } from './Migration20261205030000_reset_zones.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -35,4 +36,5 @@ export const migrationsList = [
   { name: 'Migration20261205000000_pool_outcomes', class: Migration20261205000000_pool_outcomes },
   { name: 'Migration20261205010000_observed_limits', class: Migration20261205010000_observed_limits },
   { name: 'Migration20261205020000_token_limits', class: Migration20261205020000_token_limits },
+  { name: 'Migration20261205030000_reset_zones', class: Migration20261205030000_reset_zones },
 ];
