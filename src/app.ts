@@ -20,7 +20,7 @@ import { mountFavicon } from './platform/http/favicon.js';
 import { systemClock, type Clock } from './platform/time/clock.js';
 import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, type Revocation } from './modules/brands/index.js';
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
-import { checkEncryptionKeys, CredentialVault, IntegrationEventLog, IntegrationRepository, IntegrationService, RecordingEventBus, type IntegrationEvent } from './modules/keys/index.js';
+import { checkEncryptionKeys, CredentialVault, IntegrationEventLog, IntegrationRepository, IntegrationService, QuotaGroupService, RecordingEventBus, type IntegrationEvent } from './modules/keys/index.js';
 import { ProviderConfigRepository, ProviderService } from './modules/providers/index.js';
 import { GatewayService, KeyChecker, type GatewayTrace } from './modules/gateway/index.js';
 import { SQL_DEFINITIONS } from './sql-definitions.js';
@@ -163,6 +163,7 @@ export function buildServices(
     nodeCredentials,
     providers,
     integrations,
+    quotaGroups: new QuotaGroupService(sqlPool, clock, (brandId) => leases.keysChanged(brandId)),
     billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences, billingAdapters(config.billing, upstreamGuard), observers.warn),
     usage: new UsageService(sqlPool, clock, () => leases.foldOutcomes()),
     leases,

@@ -6,6 +6,7 @@ import type { BrandService } from './modules/brands/brand.service.js';
 import type { RevocationList } from './modules/brands/revocations.js';
 import type { IntegrationEvent } from './modules/keys/integration.events.js';
 import type { IntegrationService } from './modules/keys/integration.service.js';
+import type { QuotaGroupService } from './modules/keys/quota-group.service.js';
 import type { IntegrationEventLog } from './modules/keys/integration-event-log.js';
 import type { LeaseService } from './modules/pool/lease.service.js';
 import type { ProviderService } from './modules/providers/provider.service.js';
@@ -25,6 +26,7 @@ export interface Services {
   nodeCredentials: NodeCredentialService;
   providers: ProviderService;
   integrations: IntegrationService;
+  quotaGroups: QuotaGroupService;
   billing: BillingSync;
   usage: UsageService;
   leases: LeaseService;

@@ -8,7 +8,7 @@ import { DateTimeISOResolver } from 'graphql-scalars';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { BrandResolver } from '../modules/brands/index.js';
-import { IntegrationEventsResolver, IntegrationResolver } from '../modules/keys/index.js';
+import { IntegrationEventsResolver, IntegrationResolver, QuotaGroupResolver } from '../modules/keys/index.js';
 import { ProviderResolver } from '../modules/providers/index.js';
 import { LeaseResolver, UsageFeedResolver } from '../modules/pool/index.js';
 import { NodeResolver } from '../modules/nodes/index.js';
@@ -17,7 +17,8 @@ import type { ContainerType } from 'type-graphql';
 import type { Services } from '../services.js';
 import { authChecker } from './auth-checker.js';
 
-export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, LeaseResolver, IntegrationEventsResolver, UsageFeedResolver, NodeResolver, BillingResolver] as const;
+export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, QuotaGroupResolver, LeaseResolver, IntegrationEventsResolver, UsageFeedResolver, NodeResolver, BillingResolver,
+] as const;
 
 /** Each resolver with the services it is given (type-graphql asks this container for them). */
 function resolverContainer(s: Services): ContainerType {
@@ -25,6 +26,7 @@ function resolverContainer(s: Services): ContainerType {
     [BrandResolver, new BrandResolver(s.brands)],
     [ProviderResolver, new ProviderResolver(s.providers)],
     [IntegrationResolver, new IntegrationResolver(s.integrations)],
+    [QuotaGroupResolver, new QuotaGroupResolver(s.quotaGroups)],
     [LeaseResolver, new LeaseResolver(s.leases)],
     [IntegrationEventsResolver, new IntegrationEventsResolver(s.eventLog)],
     [UsageFeedResolver, new UsageFeedResolver()],

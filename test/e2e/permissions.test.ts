@@ -57,6 +57,11 @@ const REST: { route: string; needs: Needed; call: (ids: Ids) => { method: string
   { route: 'PUT /api/providers/:provider/keys/:key_id', needs: 'integrations.write', call: () => ({ method: 'PUT', path: '/api/providers/groq/keys/nope', body: { value: 'gsk_x' } }) },
   { route: 'DELETE /api/providers/:provider/keys/:key_id', needs: 'integrations.write', call: () => ({ method: 'DELETE', path: '/api/providers/groq/keys/nope' }) },
   { route: 'GET /api/keys', needs: 'integrations.read', call: () => ({ method: 'GET', path: '/api/keys' }) },
+  { route: 'GET /api/v1/quota-groups', needs: 'integrations.read', call: () => ({ method: 'GET', path: '/api/v1/quota-groups' }) },
+  { route: 'POST /api/v1/quota-groups', needs: 'integrations.write', call: () => ({ method: 'POST', path: '/api/v1/quota-groups', body: { name: `g${String(Math.random()).slice(2)}` } }) },
+  { route: 'GET /api/v1/quota-groups/:name', needs: 'integrations.read', call: () => ({ method: 'GET', path: '/api/v1/quota-groups/nope' }) },
+  { route: 'PATCH /api/v1/quota-groups/:name', needs: 'integrations.write', call: () => ({ method: 'PATCH', path: '/api/v1/quota-groups/nope', body: { minute_limit: 5 } }) },
+  { route: 'DELETE /api/v1/quota-groups/:name', needs: 'integrations.write', call: () => ({ method: 'DELETE', path: '/api/v1/quota-groups/nope' }) },
 ];
 
 /** GraphQL: root field → an operation using it → what it needs. */
@@ -78,6 +83,10 @@ const GRAPHQL: Record<string, { needs: Needed; query: (ids: Ids) => string }> = 
   'Mutation.createIntegration': { needs: 'integrations.write', query: () => `mutation { createIntegration(input: { providerName: "groq", credentials: { api_key: "gsk_gql_${Math.random()}" } }) { id } }` },
   'Mutation.updateIntegration': { needs: 'integrations.write', query: (ids) => `mutation { updateIntegration(id: ${ids.integrationId}, input: { keyLabel: "y" }) { id } }` },
   'Mutation.deleteIntegration': { needs: 'integrations.write', query: () => 'mutation { deleteIntegration(id: 999999) { id } }' },
+  'Query.quotaGroups': { needs: 'integrations.read', query: () => '{ quotaGroups { name } }' },
+  'Mutation.createQuotaGroup': { needs: 'integrations.write', query: () => `mutation { createQuotaGroup(name: "g${String(Math.random()).slice(2)}") { name } }` },
+  'Mutation.updateQuotaGroup': { needs: 'integrations.write', query: () => 'mutation { updateQuotaGroup(name: "nope", input: { minuteLimit: 5 }) { name } }' },
+  'Mutation.deleteQuotaGroup': { needs: 'integrations.write', query: () => 'mutation { deleteQuotaGroup(name: "nope") { name } }' },
   'Mutation.leaseKey': { needs: 'integrations.lease', query: () => 'mutation { leaseKey(input: { providerName: "groq" }) { leaseId } }' },
   'Mutation.reportKeyUsage': { needs: 'integrations.lease', query: () => 'mutation { reportKeyUsage(input: { leaseId: "kpl_x.y", success: true }) { id } }' },
   'Mutation.createNode': { needs: 'nodes.write', query: () => `mutation { createNode(input: { name: "g${Math.random()}" }) { id } }` },

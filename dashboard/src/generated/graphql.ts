@@ -24,6 +24,8 @@ export type CreateIntegrationInput = {
   /** The provider's key config (the contents of azure_key_config, vertex_key_config, …); see Provider.keyConfigField. */
   providerConfig?: Record<string, unknown> | null | undefined;
   providerName: string;
+  /** The quota group (of this brand) the key draws from; null: none. */
+  quotaGroup?: string | null | undefined;
   spendLimitAction?: SpendLimitAction | null | undefined;
   spendLimitAmount?: string | null | undefined;
   spendLimitPeriod?: SpendLimitPeriod | null | undefined;
@@ -74,6 +76,8 @@ export type UpdateIntegrationInput = {
   models?: Array<string> | null | undefined;
   /** The provider's key config (the contents of azure_key_config, vertex_key_config, …); see Provider.keyConfigField. */
   providerConfig?: Record<string, unknown> | null | undefined;
+  /** The quota group (of this brand) the key draws from; null: none. */
+  quotaGroup?: string | null | undefined;
   spendLimitAction?: SpendLimitAction | null | undefined;
   spendLimitAmount?: string | null | undefined;
   spendLimitPeriod?: SpendLimitPeriod | null | undefined;

@@ -25,6 +25,9 @@ export type { IntegrationEvent, IntegrationChangeKind } from './integration.even
 export { rotateEncryption, type RotationReport } from './key-rotation.js';
 export { checkEncryptionKeys, EncryptionKeysError } from './encryption-check.js';
 export { IntegrationResolver } from './integration.resolver.js';
+export { QuotaGroupResolver } from './quota-group.resolver.js';
+export { QuotaGroupService } from './quota-group.service.js';
+export type { CreateQuotaGroupInput, QuotaGroupSettings, QuotaGroupView } from './quota-group.js';
 export { IntegrationEventsResolver } from './integration-events.resolver.js';
 export { createIntegrationEventCodec } from './integration-event-codec.js';
 export { IntegrationEventLog, RecordingEventBus, type RecordedEvent } from './integration-event-log.js';

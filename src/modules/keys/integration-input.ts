@@ -26,6 +26,8 @@ export interface IntegrationSettings {
   tokenDailyLimit?: number | null;
   concurrencyLimit?: number | null;
   dailyResetZone?: string;
+  /** The quota group of the brand the key draws from (null: none). */
+  quotaGroup?: string | null;
   spendLimitAmount?: string | null;
   spendLimitPeriod?: string;
   spendLimitAction?: string;
@@ -42,6 +44,10 @@ export interface CreateIntegrationInput extends IntegrationSettings {
 }
 
 const invalid = (message: string) => new AppError('request.invalid', message);
+
+/** A quota group's name: what it must be, as a message's end. */
+export const QUOTA_GROUP_NAME_RULE = 'must be 1 to 64 letters, digits, dots, dashes or underscores';
+export const isQuotaGroupName = (name: unknown): name is string => typeof name === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(name);
 const MAX_LIMIT = 2_147_483_647;
 const MONEY = /^\d{1,12}(\.\d{1,8})?$/;
 const WEIGHT = /^\d{1,6}(\.\d{1,6})?$/;
@@ -138,6 +144,7 @@ export function validateSettings(s: IntegrationSettings): void {
   checkLimit(s.tokenMinuteLimit, field('tokenMinuteLimit'));
   checkLimit(s.tokenDailyLimit, field('tokenDailyLimit'));
   checkLimit(s.concurrencyLimit, field('concurrencyLimit'));
+  if (s.quotaGroup !== undefined && s.quotaGroup !== null && !isQuotaGroupName(s.quotaGroup)) throw invalid(`${field('quotaGroup')} ${QUOTA_GROUP_NAME_RULE}`);
   if (s.dailyResetZone !== undefined && !isResetZone(s.dailyResetZone)) {
     throw invalid(`${field('dailyResetZone')} must be an IANA time zone, e.g. America/Los_Angeles or UTC`);
   }

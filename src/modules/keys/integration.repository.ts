@@ -236,6 +236,12 @@ export class IntegrationRepository {
     return rows.length === 0;
   }
 
+  /** Whether the brand has the quota group, locked (shared) for the rest of the transaction. */
+  async lockQuotaGroup(db: Queryable, brandId: string, name: string): Promise<boolean> {
+    const { rows } = await db.query('select 1 from quota_group where brand_id = $1 and name = $2 for key share', [brandId, name]);
+    return rows.length > 0;
+  }
+
   /** Judges a key's spend limit as it now stands (the same SQL as reports and syncs) and stores the verdict. */
   async judgeSpend(db: Queryable, id: number, now: Date): Promise<StoredKey> {
     const today = utcDay(now);

@@ -12,7 +12,7 @@ const asType = (v: IntegrationView) => v as unknown as IntegrationType;
 function withoutNulls<T extends object>(input: T, keep: readonly string[]): T {
   return Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== null || keep.includes(k))) as T;
 }
-const NULLABLE_SETTINGS = ['keyLabel', 'models', 'dailyLimit', 'minuteLimit', 'tokenMinuteLimit', 'tokenDailyLimit', 'concurrencyLimit', 'spendLimitAmount'] as const;
+const NULLABLE_SETTINGS = ['keyLabel', 'models', 'dailyLimit', 'minuteLimit', 'tokenMinuteLimit', 'tokenDailyLimit', 'concurrencyLimit', 'quotaGroup', 'spendLimitAmount'] as const;
 
 @Resolver(() => IntegrationType)
 export class IntegrationResolver {

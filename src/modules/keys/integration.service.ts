@@ -86,6 +86,7 @@ const settingsOf = (s: IntegrationSettings): Omit<KeyChange, 'updatedAt'> => ({
   keyLabel: s.keyLabel, isActive: s.isActive, isPrimary: s.isPrimary, weight: s.weight, models: s.models, blacklistedModels: s.blacklistedModels,
   useForBatchApi: s.useForBatchApi, aliases: s.aliases, dailyLimit: s.dailyLimit, minuteLimit: s.minuteLimit,
   tokenMinuteLimit: s.tokenMinuteLimit, tokenDailyLimit: s.tokenDailyLimit, concurrencyLimit: s.concurrencyLimit, dailyResetZone: s.dailyResetZone,
+  quotaGroup: s.quotaGroup,
   spendLimitAmount: s.spendLimitAmount, spendLimitPeriod: s.spendLimitPeriod, spendLimitAction: s.spendLimitAction,
 });
 /** A stored document with what an update sent laid over it: credential fields and key-config fields it names replace the stored ones. */
@@ -155,6 +156,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
       if (options.uniqueName) await this.claimName(db, brandId, input.keyLabel ?? null, null);
       await this.refuseDuplicate(db, brandId, provider.name, doc, null);
       if (await this.keys.keyIdTaken(db, brandId, keyId)) throw keyIdTaken();
+      await this.checkQuotaGroup(db, brandId, input.quotaGroup);
       const key = await this.keys.insert(db, {
         keyId,
         brandId,
@@ -180,6 +182,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
         tokenDailyLimit: input.tokenDailyLimit ?? null,
         concurrencyLimit: input.concurrencyLimit ?? null,
         dailyResetZone: input.dailyResetZone ?? providerResetZone(provider.base.name),
+        quotaGroup: input.quotaGroup ?? null,
         spendLimitAmount: input.spendLimitAmount ?? null,
         spendLimitPeriod: input.spendLimitPeriod ?? 'monthly',
         spendLimitAction: input.spendLimitAction ?? 'warn',
@@ -246,6 +249,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
     const { view, spendChanged, wasExceeded } = await this.write(async (db) => {
       const key = await this.findKey(db, brandId, { id }, { lock: true, withCredential: replacing });
       if (!key) throw notFound();
+      await this.checkQuotaGroup(db, brandId, patch.quotaGroup);
       const now = this.clock.now();
       const change: KeyChange = { ...settingsOf(patch), updatedAt: now };
       if (replacing) Object.assign(change, await this.replaceSecrets(db, brandId, key, credentials, providerConfig));
@@ -273,6 +277,14 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
     const doc = keepStoredSecrets(given, stored, toIntegrationView(key, this.clock.now()).keyView);
     checkKeyDocument(provider.base, doc);
     return this.reseal(db, brandId, provider.name, key, doc);
+  }
+
+  /** A key may only join a quota group its brand has (locked until the write commits, so it is not deleted meanwhile). */
+  private async checkQuotaGroup(db: Queryable, brandId: string, name: string | null | undefined): Promise<void> {
+    if (name === undefined || name === null) return;
+    if (!(await this.keys.lockQuotaGroup(db, brandId, name))) {
+      throw new AppError('request.invalid', `${field('quotaGroup')} names no quota group of this brand: create it first (POST /api/v1/quota-groups or createQuotaGroup)`);
+    }
   }
 
   /** A key its provider refuses (KEYPOOL_VALIDATE_KEYS) is a 400 that says what the provider answered. */
@@ -394,6 +406,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
         tokenDailyLimit: null,
         concurrencyLimit: null,
         dailyResetZone: 'UTC',
+        quotaGroup: null,
         spendLimitAmount: null,
         spendLimitPeriod: 'monthly',
         spendLimitAction: 'warn',

@@ -49,6 +49,7 @@ export class IntegrationType {
   @Field(() => Int, { description: 'Leases in flight when the pool last counted (0 for a key without a concurrency limit).' }) openLeases!: number;
   @Field(() => String, { description: 'The IANA zone the daily windows turn in (dailyCount, tokenDailyCount, the daily limits): America/Los_Angeles for Gemini keys unless set, UTC otherwise.' })
   dailyResetZone!: string;
+  @Field(() => String, { nullable: true, description: 'The quota group the key draws from: its limits hold for all its keys together (null: none).' }) quotaGroup!: string | null;
   @Field(() => HealthStatusEnum) healthStatus!: HealthStatus;
   @Field(() => Int) consecutiveFailures!: number;
   @Field(() => Date, { nullable: true, description: 'Set after a 429: not leased before this time.' }) cooldownUntil!: Date | null;
@@ -109,6 +110,7 @@ export class UpdateIntegrationInput {
   @Field(() => Int, { nullable: true, description: 'Leases in flight at once; null: no limit.' }) concurrencyLimit?: number | null;
   @Field(() => String, { nullable: true, description: 'The IANA zone the daily windows turn in, e.g. America/Los_Angeles (default: the provider\'s: Los Angeles for Gemini, UTC otherwise).' })
   dailyResetZone?: string;
+  @Field(() => String, { nullable: true, description: 'The quota group (of this brand) the key draws from; null: none.' }) quotaGroup?: string | null;
   @Field(() => DecimalScalar, { nullable: true }) spendLimitAmount?: string | null;
   @Field(() => SpendLimitPeriodEnum, { nullable: true }) spendLimitPeriod?: SpendLimitPeriod;
   @Field(() => SpendLimitActionEnum, { nullable: true }) spendLimitAction?: SpendLimitAction;

@@ -43,6 +43,8 @@ export interface IntegrationView {
   openLeases: number;
   /** The IANA zone the daily windows (dailyCount, tokenDailyCount, the daily limits) turn in. */
   dailyResetZone: string;
+  /** The quota group the key draws from (null: none). */
+  quotaGroup: string | null;
   /** The request limits the provider's own headers last stated, per minute and per day (null: never said). */
   observedMinuteLimit: number | null;
   observedDailyLimit: number | null;
@@ -120,6 +122,7 @@ export interface IntegrationRecord {
   concurrencyLimit?: number | null;
   openLeases?: number;
   dailyResetZone?: string;
+  quotaGroup?: string | null;
   /** The request limits the provider's own headers last stated (the pool enforces the tighter of these and the configured ones). */
   observedMinuteLimit?: number | null;
   observedDailyLimit?: number | null;
@@ -219,6 +222,7 @@ export function toIntegrationView(e: IntegrationRecord, now: Date): IntegrationV
     ...tokensAt(e, now),
     concurrencyLimit: e.concurrencyLimit ?? null,
     dailyResetZone: e.dailyResetZone ?? 'UTC',
+    quotaGroup: e.quotaGroup ?? null,
     openLeases: e.concurrencyLimit === null || e.concurrencyLimit === undefined ? 0 : (e.openLeases ?? 0),
     observedMinuteLimit: e.observedMinuteLimit ?? null,
     observedDailyLimit: e.observedDailyLimit ?? null,

@@ -65,6 +65,7 @@ export const KEY_COLUMNS = {
   token_day_window: state,
   concurrency_limit: setting,
   daily_reset_zone: setting,
+  quota_group: setting,
   open_leases: state,
   observed_minute_limit: state,
   observed_daily_limit: state,

@@ -5,7 +5,8 @@ import { isoSeconds } from '../../platform/time/dates.js';
 /** Why a key could not serve a lease: the values keypool_skip_reason gives, in its order. */
 export type SkipReason =
   | 'inactive' | 'credential_unreadable' | 'not_batch' | 'environment_unset' | 'out_of_credits' | 'model_not_allowed'
-  | 'unhealthy' | 'cooling_down' | 'spend_blocked' | 'minute_limit' | 'daily_limit' | 'token_minute_limit' | 'token_daily_limit' | 'concurrency_limit';
+  | 'unhealthy' | 'cooling_down' | 'spend_blocked' | 'minute_limit' | 'daily_limit' | 'token_minute_limit' | 'token_daily_limit' | 'concurrency_limit'
+  | 'group_minute_limit' | 'group_daily_limit' | 'group_token_minute_limit' | 'group_token_daily_limit';
 
 export interface SkippedKey {
   integrationId: number;
@@ -14,9 +15,11 @@ export interface SkippedKey {
   until: Date | null;
   /** The unavailable environment variable, for environment_unset. */
   variable?: string;
+  /** The quota group whose limit was reached, for the group_* reasons. */
+  group?: string;
 }
 
-const DESCRIPTIONS: Record<SkipReason, (until: Date | null, variable?: string) => string> = {
+const DESCRIPTIONS: Record<SkipReason, (until: Date | null, variable?: string, group?: string) => string> = {
   inactive: () => 'inactive',
   credential_unreadable: () => 'credential cannot be decrypted with the configured keys',
   not_batch: () => 'not a batch key (use_for_batch_api is false)',
@@ -28,19 +31,23 @@ const DESCRIPTIONS: Record<SkipReason, (until: Date | null, variable?: string) =
   token_minute_limit: (t) => (t ? `token minute limit reached until ${isoSeconds(t)}` : 'the estimated tokens exceed its token minute limit'),
   token_daily_limit: (t) => (t ? `token daily limit reached until ${isoSeconds(t)}` : 'the estimated tokens exceed its token daily limit'),
   concurrency_limit: (t) => (t ? `concurrency limit reached (the first open lease expires ${isoSeconds(t)})` : 'concurrency limit reached'),
+  group_minute_limit: (t, _v, g) => `quota group ${g} minute limit reached until ${isoSeconds(t!)}`,
+  group_daily_limit: (t, _v, g) => `quota group ${g} daily limit reached until ${isoSeconds(t!)}`,
+  group_token_minute_limit: (t, _v, g) => (t ? `quota group ${g} token minute limit reached until ${isoSeconds(t)}` : `the estimated tokens exceed quota group ${g}'s token minute limit`),
+  group_token_daily_limit: (t, _v, g) => (t ? `quota group ${g} token daily limit reached until ${isoSeconds(t)}` : `the estimated tokens exceed quota group ${g}'s token daily limit`),
   cooling_down: (t) => `cooling down after a 429 until ${isoSeconds(t!)}`,
   unhealthy: (t) => (t ? `unhealthy (recovery probe due ${isoSeconds(t)})` : 'unhealthy'),
   spend_blocked: (t) => `spend limit exceeded (blocked until ${isoSeconds(t!)})`,
 };
 
 export function noKeyAvailable(providerName: string, skipped: SkippedKey[], retryAt: Date | null, now: Date): AppError {
-  const reasons = skipped.map((s) => `#${s.integrationId} ${DESCRIPTIONS[s.reason](s.until, s.variable)}`).join('; ');
+  const reasons = skipped.map((s) => `#${s.integrationId} ${DESCRIPTIONS[s.reason](s.until, s.variable, s.group)}`).join('; ');
   const retryAfterSeconds = retryAt ? Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000)) : null;
   const when = retryAt ? `earliest retry at ${isoSeconds(retryAt)} (in ${retryAfterSeconds} s)` : 'no key frees up by itself';
   return new AppError('lease.no_key_available', `No ${providerName} key is available: ${reasons}; ${when}`, {
     retryAfterSeconds,
     retryAt: retryAt && isoSeconds(retryAt),
-    skipped: skipped.map((s) => ({ integrationId: s.integrationId, reason: s.reason, until: s.until && isoSeconds(s.until), ...(s.variable && { variable: s.variable }) })),
+    skipped: skipped.map((s) => ({ integrationId: s.integrationId, reason: s.reason, until: s.until && isoSeconds(s.until), ...(s.variable && { variable: s.variable }), ...(s.group && { group: s.group }) })),
   });
 }
 

@@ -22,7 +22,7 @@ export interface LeaseClaims {
   open?: boolean;
 }
 
-type Wire = { u: string; i: number; b: string; e: number; p: 0 | 1; n?: string; m?: string; r?: [number, number, string]; o?: 1 };
+type Wire = { u: string; i: number; b: string; e: number; p: 0 | 1; n?: string; m?: string; r?: [number, number, string] | [number, number, string, string]; o?: 1 };
 
 const derive = (secret: string) => Buffer.from(hkdfSync('sha256', Buffer.from(secret), Buffer.alloc(0), 'keypool/lease/v1', 32));
 
@@ -39,7 +39,8 @@ export class LeaseTokenSigner {
     const wire: Wire = { u: leaseUuid, i: claims.integrationId, b: claims.brandId, e: claims.expiresAt.getTime(), p: claims.probe ? 1 : 0 };
     if (claims.nodeId) wire.n = claims.nodeId;
     if (claims.model) wire.m = claims.model;
-    if (claims.reservation) wire.r = [claims.reservation.tokens, claims.reservation.minute.getTime(), claims.reservation.day];
+    const reserved = claims.reservation;
+    if (reserved) wire.r = reserved.group ? [reserved.tokens, reserved.minute.getTime(), reserved.day, reserved.group] : [reserved.tokens, reserved.minute.getTime(), reserved.day];
     if (claims.open) wire.o = 1;
     const payload = Buffer.from(JSON.stringify(wire)).toString('base64url');
     return { token: `kpl_${payload}.${this.mac(this.keys[0], payload)}`, leaseUuid };
@@ -58,7 +59,7 @@ export class LeaseTokenSigner {
       const w = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Wire;
       return {
         leaseUuid: w.u, integrationId: w.i, brandId: w.b, expiresAt: new Date(w.e), probe: w.p === 1, nodeId: w.n ?? null, model: w.m ?? null,
-        reservation: w.r ? { tokens: w.r[0], minute: new Date(w.r[1]), day: w.r[2] } : null, open: w.o === 1,
+        reservation: w.r ? { tokens: w.r[0], minute: new Date(w.r[1]), day: w.r[2], group: w.r[3] ?? null } : null, open: w.o === 1,
       };
     } catch {
       return null;

@@ -36,13 +36,16 @@ export interface ClaimRow {
 /** What a lease of a key with token or concurrency limits got: granted (1) or refused, by which limit and until when, and the key as it now stands (null: it is gone). */
 export interface ReserveRow {
   granted: number;
+  /** The tokens reserved (the estimate with its output clamped), when granted. */
+  reserved: number | null;
   refusal: ReserveRefusal | null;
   refusedUntil: Date | null;
   record: IntegrationRecord | null;
   encrypted: string;
 }
 
-export type ReserveRefusal = 'minute_limit' | 'daily_limit' | 'token_minute_limit' | 'token_daily_limit' | 'concurrency_limit';
+export type ReserveRefusal = 'minute_limit' | 'daily_limit' | 'token_minute_limit' | 'token_daily_limit' | 'concurrency_limit'
+  | 'group_minute_limit' | 'group_daily_limit' | 'group_token_minute_limit' | 'group_token_daily_limit';
 
 /** What a batch answered: each report's, claim's and reservation's outcome, in the order they were given. */
 export interface SettleResult {
@@ -78,7 +81,7 @@ export interface GroupRow {
 
 /** One statement for any batch (keypool_settle with an empty list for what it does not hold). */
 const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, a.granted,
-    a.refusal, a.refused_until, (a.key).*
+    a.refusal, a.refused_until, a.reserved, (a.key).*
   from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::integer[]) a
   order by a.kind desc, a.item`;
 
@@ -150,7 +153,7 @@ export class LeaseRepository {
       else if (row.kind === 'reserve') {
         const gone = row.id === null;
         reserves[Number(row.item) - 1] = {
-          granted: Number(row.granted), refusal: (row.refusal as ReserveRefusal | null) ?? null, refusedUntil: (row.refused_until as Date | null) ?? null,
+          granted: Number(row.granted), reserved: row.reserved === null ? null : Number(row.reserved), refusal: (row.refusal as ReserveRefusal | null) ?? null, refusedUntil: (row.refused_until as Date | null) ?? null,
           record: gone ? null : keyOf(row), encrypted: gone ? '' : String(row.credentials_encrypted),
         };
       } else claimed.set(Number(row.item) - 1, { granted: Number(row.granted), record: keyOf(row), encrypted: String(row.credentials_encrypted) });

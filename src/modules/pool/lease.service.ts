@@ -40,7 +40,7 @@ import {
 } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { OVERLOAD_BACKOFF_MS, readSignals, statedLimits, type ReportSignals } from './provider-signals.js';
-import { isMetered, isProbe, pickKey, reservationOf, skipReason, skipUntil, timeOf, type LeaseAsk, type TokenEstimate } from './selection.js';
+import { isMetered, isProbe, pickKey, skipReason, skipUntil, timeOf, type LeaseAsk, type TokenEstimate } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 import type { UsageChanged, UsageFeed } from './usage-feed.js';
 
@@ -464,10 +464,9 @@ export class LeaseService {
       const id = picked.record.id;
       const probe = isProbe(picked.record);
       if (!probe && isMetered(picked.record)) {
-        // Token and concurrency limits: each lease is counted on its own, in the database, with its estimate.
-        const withTokens = (picked.record.tokenMinuteLimit ?? picked.record.tokenDailyLimit ?? null) !== null;
+        // Token and concurrency limits, a quota group: each lease is counted on its own, in the database, with its estimate.
         const reserve: ReserveItem = {
-          integrationId: id, tokens: withTokens ? reservationOf(picked.record, ask.tokens) : 0, leaseUuid: randomUUID(),
+          integrationId: id, input: ask.tokens?.input ?? 0, output: ask.tokens?.output ?? 0, leaseUuid: randomUUID(),
           expiresAt: new Date(this.clock.now().getTime() + this.settings.leaseTtlSeconds * 1000),
         };
         const { result, time: at } = await this.batches.take({ reserve });
@@ -477,12 +476,17 @@ export class LeaseService {
           continue;
         }
         if (row.granted === 0) {
-          refusedByClaim.set(id, { integrationId: id, reason: row.refusal ?? 'minute_limit', until: row.refusedUntil });
+          const refused: SkippedKey = { integrationId: id, reason: row.refusal ?? 'minute_limit', until: row.refusedUntil };
+          const quotaGroup = row.record.quotaGroup ?? null;
+          if (quotaGroup !== null && refused.reason.startsWith('group_')) {
+            // The group's limit holds for every key of it: none of them is tried again for this lease.
+            for (const k of keys) if (k.record.quotaGroup === quotaGroup && !refusedByClaim.has(k.record.id)) refusedByClaim.set(k.record.id, { ...refused, integrationId: k.record.id, group: quotaGroup });
+          } else refusedByClaim.set(id, refused);
           continue;
         }
         const recorded: RecordedLease = {
           leaseUuid: reserve.leaseUuid, expiresAt: reserve.expiresAt, open: (row.record.concurrencyLimit ?? null) !== null,
-          reservation: withTokens ? { tokens: reserve.tokens, minute: at.minuteStart, day: timeOf(row.record, at).today } : null,
+          reservation: { tokens: row.reserved ?? 0, minute: at.minuteStart, day: timeOf(row.record, at).today, group: row.record.quotaGroup ?? null },
         };
         return this.grant(brandId, providerName, this.book.find(id) ?? picked, false, nodeId, model, group.provider, time, recorded);
       }

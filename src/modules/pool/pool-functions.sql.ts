@@ -42,6 +42,20 @@
  */
 
 /** A type the report function returns one of per item. */
+/**
+ * An earlier draft of this version's reserve and settle functions returned no reservation (a
+ * function's result type cannot be replaced): they are dropped to be created anew.
+ */
+const DROP_DRAFTS_SQL = `do $$
+begin
+  if exists (select 1 from pg_proc where proname = 'keypool_settle' and pronargs = 8 and not ('reserved' = any(proargnames))) then
+    drop function keypool_settle(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, integer[]);
+  end if;
+  if exists (select 1 from pg_proc where proname = 'keypool_reserve' and not ('reserved' = any(proargnames))) then
+    drop function keypool_reserve(jsonb, jsonb);
+  end if;
+end $$;`;
+
 const REPORT_RESULT_TYPE_SQL = `do $$
 begin
   if not exists (select 1 from pg_type where typname = 'keypool_health_step') then
@@ -241,9 +255,9 @@ begin
         success boolean, status_code integer, error_type text, retry_after integer, probe boolean, cost numeric, prompt_tokens bigint,
         completion_tokens bigint, latency_ms integer, first_token_ms integer, append boolean, class text, rest_until timestamptz, detail text,
         observed_minute integer, observed_day integer, tokens_given boolean, reserved bigint, reserve_minute timestamptz, reserve_day date,
-        open boolean)) with ordinality
+        open boolean, quota_group text)) with ordinality
       as u(lease, key, brand, node, model, success, status_code, error_type, retry_after, probe, cost, prompt, completion, latency, first_token, append,
-        class, rest_until, detail, observed_minute, observed_day, tokens_given, reserved, reserve_minute, reserve_day, open, ord)
+        class, rest_until, detail, observed_minute, observed_day, tokens_given, reserved, reserve_minute, reserve_day, open, quota_group, ord)
     where not coalesce(u.append, false)
     order by u.key, u.ord
   loop
@@ -292,6 +306,20 @@ begin
       updated_at = p_now
     where i.id = r.key
     returning i.* into report_key;
+    -- The group the lease reserved of (or, with none reserved, the key's group now) counts the tokens the same way.
+    if coalesce(r.quota_group, cur.quota_group) is not null and (r.reserved is not null or coalesce(r.tokens_given, false)) then
+      update quota_group g set
+        token_minute_count = keypool_tokens_after(g.token_minute_count, g.token_minute_window, r.reserved, r.reserve_minute, actual,
+          g.token_minute_limit is not null and coalesce(r.tokens_given, false), p_minute),
+        token_minute_window = case when r.reserved is null and g.token_minute_limit is not null then greatest(g.token_minute_window, p_minute)
+          else g.token_minute_window end,
+        -- The group's day of the reservation: the day its minute falls in, in the group's zone.
+        token_daily_count = keypool_tokens_after(g.token_daily_count, g.token_day_window, r.reserved, (r.reserve_minute at time zone g.daily_reset_zone)::date, actual,
+          g.token_daily_limit is not null and coalesce(r.tokens_given, false), (p_now at time zone g.daily_reset_zone)::date),
+        token_day_window = case when r.reserved is null and g.token_daily_limit is not null then greatest(g.token_day_window, (p_now at time zone g.daily_reset_zone)::date)
+          else g.token_day_window end
+      where g.brand_id = cur.brand_id and g.name = coalesce(r.quota_group, cur.quota_group);
+    end if;
     insert into usage_daily as u (brand_id, integration_id, provider_name, node_id, model, day, requests,
       successes, rate_limited, server_errors, auth_errors, client_errors, timeouts, network_errors,
       prompt_tokens, completion_tokens, cost_usd, latency_ms_sum, latency_ms_max, latency_reports,
@@ -511,39 +539,58 @@ const TOKENS_AFTER_SQL = `create or replace function keypool_tokens_after(
 $fn$;`;
 
 /**
- * Leases of keys with token or concurrency limits, each counted on its own (no slice is held of
- * such a key), in key order, under the key's lock taken by keypool_settle. An item (p_reserves:
- * key, tokens, lease, expires_at) is granted when the key's request limits (claimed allowance, as
- * keypool_settle's claims count it), its token limits (the tokens counted in the current minute
- * and day plus this lease's estimate) and its concurrency limit (its open leases, those expired
- * dropped) all leave room; then its request and its tokens are counted and, under a concurrency
- * limit, the lease is open until its report or its expiry. A refused item says which limit refused
- * it and when that limit frees up (null: an estimate larger than the whole limit never fits).
+ * Leases of keys with token or concurrency limits or a quota group, each counted on its own (no
+ * slice is held of such a key), in key order, under the locks keypool_settle took (keys, then
+ * their groups). An item (p_reserves: key, input, output, lease, expires_at) reserves the input
+ * tokens and the output clamped to the tightest token limit of the key and its group. It is
+ * granted when the key's request limits (claimed allowance, as keypool_settle's claims count it),
+ * its token limits (the tokens counted in the current minute and day plus the reservation), its
+ * concurrency limit (its open leases, those expired dropped) and its group's request and token
+ * limits all leave room; then its request and its tokens are counted on the key and the group
+ * and, under a concurrency limit, the lease is open until its report or its expiry. A refused item
+ * says which limit refused it and when that limit frees up (null: an input larger than a whole
+ * token limit never fits). Days are the key's and the group's, each in its own reset zone.
  */
 const RESERVE_SQL = `create or replace function keypool_reserve(p_reserves jsonb, p_at jsonb)
-returns table (item integer, granted integer, refusal text, refused_until timestamptz, key integration) language plpgsql as $fn$
+returns table (item integer, granted integer, refusal text, refused_until timestamptz, reserved bigint, key integration) language plpgsql as $fn$
 declare
   r record;
   cur integration;
+  grp quota_group;
   p_now timestamptz := (p_at->>'now')::timestamptz;
   p_minute timestamptz := (p_at->>'minute')::timestamptz;
   key_today date;
+  group_today date;
   tokens_minute bigint;
   tokens_day bigint;
+  group_minute bigint;
+  group_day bigint;
+  tightest bigint;
   n_open integer;
   first_expiry timestamptz;
 begin
-  for r in select * from rows from (jsonb_to_recordset(p_reserves) as (key integer, tokens bigint, lease uuid, expires_at timestamptz)) with ordinality
-      as u(key, tokens, lease, expires_at, ord)
+  for r in select * from rows from (jsonb_to_recordset(p_reserves) as (key integer, input bigint, output bigint, lease uuid, expires_at timestamptz))
+      with ordinality as u(key, input, output, lease, expires_at, ord)
     order by u.key, u.ord
   loop
-    item := r.ord; granted := 0; refusal := null; refused_until := null; key := null;
+    item := r.ord; granted := 0; refusal := null; refused_until := null; reserved := null; key := null;
     select * into cur from integration i where i.id = r.key for update;
     if not found then return next; continue; end if;
-    -- The key's day, in its reset zone.
+    grp := null;
+    if cur.quota_group is not null then
+      -- Locked by keypool_settle, with every group of the batch, in name order.
+      select * into grp from quota_group g where g.brand_id = cur.brand_id and g.name = cur.quota_group for update;
+    end if;
+    -- The key's day and the group's, each in its reset zone.
     key_today := (p_now at time zone cur.daily_reset_zone)::date;
+    group_today := (p_now at time zone coalesce(grp.daily_reset_zone, 'UTC'))::date;
     tokens_minute := case when cur.token_minute_window = p_minute then cur.token_minute_count else 0 end;
     tokens_day := case when cur.token_day_window = key_today then cur.token_daily_count else 0 end;
+    group_minute := case when grp.token_minute_window = p_minute then grp.token_minute_count else 0 end;
+    group_day := case when grp.token_day_window = group_today then grp.token_daily_count else 0 end;
+    -- The estimate: the input, and the output clamped to the tightest token limit of the key and its group.
+    tightest := least(cur.token_minute_limit, cur.token_daily_limit, grp.token_minute_limit, grp.token_daily_limit);
+    reserved := r.input + case when tightest is null then r.output else least(r.output, greatest(0, tightest - r.input)) end;
     n_open := cur.open_leases;
     first_expiry := null;
     if cur.concurrency_limit is not null then
@@ -553,18 +600,28 @@ begin
     refusal := case
       when least(cur.minute_limit, cur.observed_minute_limit) <= case when cur.claim_minute = p_minute then cur.minute_claimed else 0 end then 'minute_limit'
       when least(cur.daily_limit, cur.observed_daily_limit) <= case when cur.claim_day = key_today then cur.daily_claimed else 0 end then 'daily_limit'
-      when cur.token_minute_limit is not null and (tokens_minute >= cur.token_minute_limit or r.tokens > cur.token_minute_limit - tokens_minute)
+      when cur.token_minute_limit is not null and (tokens_minute >= cur.token_minute_limit or reserved > cur.token_minute_limit - tokens_minute)
         then 'token_minute_limit'
-      when cur.token_daily_limit is not null and (tokens_day >= cur.token_daily_limit or r.tokens > cur.token_daily_limit - tokens_day)
+      when cur.token_daily_limit is not null and (tokens_day >= cur.token_daily_limit or reserved > cur.token_daily_limit - tokens_day)
         then 'token_daily_limit'
       when cur.concurrency_limit is not null and n_open >= cur.concurrency_limit then 'concurrency_limit'
+      when grp.minute_limit <= case when grp.claim_minute = p_minute then grp.minute_claimed else 0 end then 'group_minute_limit'
+      when grp.daily_limit <= case when grp.claim_day = group_today then grp.daily_claimed else 0 end then 'group_daily_limit'
+      when grp.token_minute_limit is not null and (group_minute >= grp.token_minute_limit or reserved > grp.token_minute_limit - group_minute)
+        then 'group_token_minute_limit'
+      when grp.token_daily_limit is not null and (group_day >= grp.token_daily_limit or reserved > grp.token_daily_limit - group_day)
+        then 'group_token_daily_limit'
     end;
     refused_until := case refusal
       when 'minute_limit' then p_minute + interval '1 minute'
       when 'daily_limit' then (key_today + 1)::timestamp at time zone cur.daily_reset_zone
-      when 'token_minute_limit' then case when r.tokens <= cur.token_minute_limit then p_minute + interval '1 minute' end
-      when 'token_daily_limit' then case when r.tokens <= cur.token_daily_limit then (key_today + 1)::timestamp at time zone cur.daily_reset_zone end
+      when 'token_minute_limit' then case when reserved <= cur.token_minute_limit then p_minute + interval '1 minute' end
+      when 'token_daily_limit' then case when reserved <= cur.token_daily_limit then (key_today + 1)::timestamp at time zone cur.daily_reset_zone end
       when 'concurrency_limit' then first_expiry
+      when 'group_minute_limit' then p_minute + interval '1 minute'
+      when 'group_daily_limit' then (group_today + 1)::timestamp at time zone grp.daily_reset_zone
+      when 'group_token_minute_limit' then case when reserved <= grp.token_minute_limit then p_minute + interval '1 minute' end
+      when 'group_token_daily_limit' then case when reserved <= grp.token_daily_limit then (group_today + 1)::timestamp at time zone grp.daily_reset_zone end
     end;
     if refusal is null then
       granted := 1;
@@ -572,15 +629,25 @@ begin
         insert into pool_open_lease (lease_id, integration_id, expires_at) values (r.lease, r.key, r.expires_at);
         n_open := n_open + 1;
       end if;
+      if grp.name is not null then
+        update quota_group g set
+          minute_claimed = case when g.claim_minute = p_minute then g.minute_claimed + 1 else 1 end, claim_minute = p_minute,
+          daily_claimed = case when g.claim_day = group_today then g.daily_claimed + 1 else 1 end, claim_day = group_today,
+          token_minute_count = group_minute + reserved, token_minute_window = p_minute,
+          token_daily_count = group_day + reserved, token_day_window = group_today
+        where g.brand_id = grp.brand_id and g.name = grp.name;
+      end if;
+    else
+      reserved := null;
     end if;
     update integration i set
       minute_claimed = case when i.claim_minute = p_minute then i.minute_claimed + granted else granted end,
       claim_minute = p_minute,
       daily_claimed = case when i.claim_day = key_today then i.daily_claimed + granted else granted end,
       claim_day = key_today,
-      token_minute_count = tokens_minute + case when granted = 1 then r.tokens else 0 end,
+      token_minute_count = tokens_minute + coalesce(reserved, 0),
       token_minute_window = p_minute,
-      token_daily_count = tokens_day + case when granted = 1 then r.tokens else 0 end,
+      token_daily_count = tokens_day + coalesce(reserved, 0),
       token_day_window = key_today,
       open_leases = n_open
     where i.id = r.key
@@ -606,7 +673,8 @@ $fn$;`;
 const SETTLE_SQL = `create or replace function keypool_settle(p_reports jsonb, p_claims jsonb, p_reserves jsonb, p_counts jsonb, p_returns jsonb, p_at jsonb,
   p_rules jsonb, p_keys integer[])
 returns table (kind text, item integer, report_outcome text, previous_status text, health_reason text,
-  was_exceeded boolean, credits_flagged boolean, granted integer, refusal text, refused_until timestamptz, key integration) language plpgsql as $fn$
+  was_exceeded boolean, credits_flagged boolean, granted integer, refusal text, refused_until timestamptz, reserved bigint, key integration)
+language plpgsql as $fn$
 declare
   p_now timestamptz := (p_at->>'now')::timestamptz;
   p_minute timestamptz := (p_at->>'minute')::timestamptz;
@@ -615,6 +683,13 @@ declare
   p_probe_max_ms double precision := (p_rules->>'probe_max_ms')::double precision;
 begin
   perform 1 from integration i where i.id = any(p_keys) order by i.id for update;
+  -- The quota groups of the keys a reservation or a report counts tokens on, in name order (after every key: one order for every batch).
+  if jsonb_array_length(p_reserves) > 0 or jsonb_path_exists(p_reports, '$[*] ? (@.quota_group != null)') then
+    perform 1 from quota_group g
+      where (g.brand_id, g.name) in (select i.brand_id, i.quota_group from integration i where i.id = any(p_keys) and i.quota_group is not null)
+        or (g.brand_id, g.name) in (select u.brand, u.quota_group from jsonb_to_recordset(p_reports) as u(brand uuid, quota_group text) where u.quota_group is not null)
+      order by g.brand_id, g.name for update;
+  end if;
   update integration i set
     minute_count = case when i.minute_window = c.minute then i.minute_count + c.minute_n
       when i.minute_window is null or i.minute_window < c.minute then c.minute_n else i.minute_count end,
@@ -632,13 +707,14 @@ begin
   from jsonb_to_recordset(p_returns) as r(key integer, minute timestamptz, minute_n integer, day date, day_n integer)
   where i.id = r.key;
   return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
-      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, r.report_key
+      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, null::bigint, r.report_key
     from keypool_report(p_reports, p_at, p_rules) r;
   return query select 'appended'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
-      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, r.report_key
+      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, null::bigint, r.report_key
     from keypool_append(p_reports, p_at) r;
   if jsonb_array_length(p_reserves) > 0 then
-    return query select 'reserve'::text, r.item, null::text, null::text, null::text, null::boolean, null::boolean, r.granted, r.refusal, r.refused_until, r.key
+    return query select 'reserve'::text, r.item, null::text, null::text, null::text, null::boolean, null::boolean, r.granted, r.refusal, r.refused_until,
+        r.reserved, r.key
       from keypool_reserve(p_reserves, p_at) r;
   end if;
   return query with want as (
@@ -662,12 +738,12 @@ begin
       from granted g where i.id = g.key
       returning g.ord, g.n, i
     )
-    select 'claim'::text, c.ord::integer, null::text, null::text, null::text, null::boolean, null::boolean, c.n, null::text, null::timestamptz, c.i
+    select 'claim'::text, c.ord::integer, null::text, null::text, null::text, null::boolean, null::boolean, c.n, null::text, null::timestamptz, null::bigint, c.i
     from counted c;
 end
 $fn$;`;
 
 export const POOL_FUNCTIONS_SQL: readonly string[] = [
-  REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, HEALTH_SQL, TOKENS_AFTER_SQL, REPORT_SQL, APPEND_SQL, FOLD_SQL,
+  DROP_DRAFTS_SQL, REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, HEALTH_SQL, TOKENS_AFTER_SQL, REPORT_SQL, APPEND_SQL, FOLD_SQL,
   RESERVE_SQL, SETTLE_SQL,
 ];

@@ -64,17 +64,21 @@ export interface ReportItem {
   open: boolean;
 }
 
-/** Tokens a lease reserved of its key's token limits, in the minute and day it was granted in. */
+/** Tokens a lease reserved of its key's token limits (and its quota group's), in the minute and the key's day it was granted in. */
 export interface Reservation {
   tokens: number;
   minute: Date;
   day: string;
+  /** The key's quota group when the lease was granted (its tokens are reconciled there too). */
+  group?: string | null;
 }
 
 /** A lease of a key with token or concurrency limits, counted on its own: its request, its estimated tokens, and (under a concurrency limit) the open lease. */
 export interface ReserveItem {
   integrationId: number;
-  tokens: number;
+  /** The estimate: the input, and the output cap the database clamps to the tightest token limit of the key and its group. */
+  input: number;
+  output: number;
   leaseUuid: string;
   expiresAt: Date;
 }
@@ -140,9 +144,12 @@ export function poolInput(work: SettleWork, t: PoolTime, rules: PoolRules): Pool
       append: r.append, class: r.outcomeClass, rest_until: r.restUntil?.toISOString() ?? null, detail: r.detail,
       observed_minute: r.statedMinuteLimit, observed_day: r.statedDailyLimit, tokens_given: r.tokensGiven,
       reserved: r.reserved?.tokens ?? null, reserve_minute: r.reserved?.minute.toISOString() ?? null, reserve_day: r.reserved?.day ?? null, open: r.open,
+      quota_group: r.reserved?.group ?? null,
     }))),
     claims: JSON.stringify(work.claims.map((c) => ({ key: c.integrationId, n: c.n, probe: c.probe }))),
-    reserves: JSON.stringify(work.reserves.map((r) => ({ key: r.integrationId, tokens: r.tokens, lease: r.leaseUuid, expires_at: r.expiresAt.toISOString() }))),
+    reserves: JSON.stringify(work.reserves.map((r) => ({
+      key: r.integrationId, input: r.input, output: r.output, lease: r.leaseUuid, expires_at: r.expiresAt.toISOString(),
+    }))),
     counts: JSON.stringify(work.counts.map((c) => ({
       key: c.integrationId, minute: c.minute.toISOString(), minute_n: c.minuteN, day: c.day, day_n: c.dayN, last_used: c.lastUsedAt.toISOString(),
     }))),

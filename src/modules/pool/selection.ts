@@ -44,9 +44,9 @@ export function timeOf(k: Pick<IntegrationRecord, 'dailyResetZone'>, t: PoolTime
   return !zone || zone === 'UTC' ? t : { ...t, today: dayIn(zone, t.now) };
 }
 
-/** Whether a key's leases are counted one by one in the database (token or concurrency limits), never from a held slice. */
+/** Whether a key's leases are counted one by one in the database (token or concurrency limits, a quota group), never from a held slice. */
 export const isMetered = (k: IntegrationRecord) =>
-  (k.tokenMinuteLimit ?? null) !== null || (k.tokenDailyLimit ?? null) !== null || (k.concurrencyLimit ?? null) !== null;
+  (k.tokenMinuteLimit ?? null) !== null || (k.tokenDailyLimit ?? null) !== null || (k.concurrencyLimit ?? null) !== null || (k.quotaGroup ?? null) !== null;
 
 /** The tokens a lease of the key reserves: the input, and the output clamped to what is left of the key's tightest token limit. */
 export function reservationOf(k: IntegrationRecord, tokens: TokenEstimate | null | undefined): number {

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   'integration.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'integration.duplicate': { graphql: 'CONFLICT', http: 409 },
   'integration.key_refused': { graphql: 'BAD_USER_INPUT', http: 400 },
+  'quota_group.not_found': { graphql: 'NOT_FOUND', http: 404 },
+  'quota_group.duplicate': { graphql: 'CONFLICT', http: 409 },
   'lease.not_found': { graphql: 'NOT_FOUND', http: 404 },
   'lease.already_reported': { graphql: 'CONFLICT', http: 409 },
   'lease.no_key_available': { graphql: 'NO_KEY_AVAILABLE', http: 429 },

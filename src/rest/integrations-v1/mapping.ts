@@ -12,11 +12,11 @@ import {
 export const UPDATABLE_FIELDS = [
   'key_label', 'is_active', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action',
   // Beyond the documents: the selection settings the Bifrost dialect shares.
-  'weight', 'models', 'blacklisted_models', 'use_for_batch_api', 'token_minute_limit', 'token_daily_limit', 'concurrency_limit', 'daily_reset_zone',
+  'weight', 'models', 'blacklisted_models', 'use_for_batch_api', 'token_minute_limit', 'token_daily_limit', 'concurrency_limit', 'daily_reset_zone', 'quota_group',
 ] as const;
 export const CREATE_FIELDS = [
   'provider_name', 'credentials', 'key_label', 'is_primary', 'daily_limit', 'minute_limit', 'spend_limit_amount', 'spend_limit_period', 'spend_limit_action',
-  'key_id', 'provider_config', 'weight', 'models', 'blacklisted_models', 'use_for_batch_api', 'token_minute_limit', 'token_daily_limit', 'concurrency_limit', 'daily_reset_zone',
+  'key_id', 'provider_config', 'weight', 'models', 'blacklisted_models', 'use_for_batch_api', 'token_minute_limit', 'token_daily_limit', 'concurrency_limit', 'daily_reset_zone', 'quota_group',
 ] as const;
 
 const iso = (d: Date | null) => (d === null ? null : isoSeconds(d));
@@ -48,6 +48,7 @@ export function toV1Integration(v: IntegrationView) {
     concurrency_limit: v.concurrencyLimit,
     open_leases: v.openLeases,
     daily_reset_zone: v.dailyResetZone,
+    quota_group: v.quotaGroup,
     health_status: v.healthStatus,
     consecutive_failures: v.consecutiveFailures,
     last_used_at: iso(v.lastUsedAt),
@@ -83,6 +84,7 @@ function settingsFrom(body: JsonObject): IntegrationSettings {
     tokenDailyLimit: passThrough<number | null>(body, 'token_daily_limit'),
     concurrencyLimit: passThrough<number | null>(body, 'concurrency_limit'),
     dailyResetZone: passThrough<string>(body, 'daily_reset_zone'),
+    quotaGroup: passThrough<string | null>(body, 'quota_group'),
     spendLimitAmount: optionalDecimalOrNull(body, 'spend_limit_amount'),
     spendLimitPeriod: passThrough<string>(body, 'spend_limit_period'),
     spendLimitAction: passThrough<string>(body, 'spend_limit_action'),

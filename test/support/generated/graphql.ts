@@ -29,6 +29,8 @@ export type CreateIntegrationInput = {
   /** The provider's key config (the contents of azure_key_config, vertex_key_config, …); see Provider.keyConfigField. */
   providerConfig?: Record<string, unknown> | null | undefined;
   providerName: string;
+  /** The quota group (of this brand) the key draws from; null: none. */
+  quotaGroup?: string | null | undefined;
   spendLimitAction?: SpendLimitAction | null | undefined;
   spendLimitAmount?: unknown;
   spendLimitPeriod?: SpendLimitPeriod | null | undefined;
@@ -126,6 +128,8 @@ export type UpdateIntegrationInput = {
   models?: Array<string> | null | undefined;
   /** The provider's key config (the contents of azure_key_config, vertex_key_config, …); see Provider.keyConfigField. */
   providerConfig?: Record<string, unknown> | null | undefined;
+  /** The quota group (of this brand) the key draws from; null: none. */
+  quotaGroup?: string | null | undefined;
   spendLimitAction?: SpendLimitAction | null | undefined;
   spendLimitAmount?: unknown;
   spendLimitPeriod?: SpendLimitPeriod | null | undefined;

@@ -17,6 +17,7 @@ import { Migration20261205000000_pool_outcomes } from './Migration20261205000000
 import { Migration20261205010000_observed_limits } from './Migration20261205010000_observed_limits.js';
 import { Migration20261205020000_token_limits } from './Migration20261205020000_token_limits.js';
 import { Migration20261205030000_reset_zones } from './Migration20261205030000_reset_zones.js';
+import { Migration20261205040000_quota_groups } from './Migration20261205040000_quota_groups.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -37,4 +38,5 @@ export const migrationsList = [
   { name: 'Migration20261205010000_observed_limits', class: Migration20261205010000_observed_limits },
   { name: 'Migration20261205020000_token_limits', class: Migration20261205020000_token_limits },
   { name: 'Migration20261205030000_reset_zones', class: Migration20261205030000_reset_zones },
+  { name: 'Migration20261205040000_quota_groups', class: Migration20261205040000_quota_groups },
 ];
