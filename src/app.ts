@@ -38,7 +38,7 @@ import { OPENAI_DIALECT } from './rest/openai/errors.js';
 import { createGatewayMetrics } from './rest/openai/metrics.js';
 import { mountDashboard } from './rest/dashboard/plugin.js';
 import { installAccessControl } from './rest/access.js';
-import { KeyChangeBus, keyChangesOf, LeaseService, LeaseTokenSigner, UsageFeed, usageSeenBy, type UsageChanged } from './modules/pool/index.js';
+import { CapacityService, KeyChangeBus, keyChangesOf, LeaseService, LeaseTokenSigner, UsageFeed, usageSeenBy, type UsageChanged } from './modules/pool/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
@@ -167,6 +167,7 @@ export function buildServices(
     billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences, billingAdapters(config.billing, upstreamGuard), observers.warn),
     usage: new UsageService(sqlPool, clock, () => leases.foldOutcomes()),
     leases,
+    capacity: new CapacityService(sqlPool, clock, () => leases.writeGrantedCounts()),
     usageFeed,
     usageChanges: buses.usage,
     eventLog,

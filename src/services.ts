@@ -9,6 +9,7 @@ import type { IntegrationService } from './modules/keys/integration.service.js';
 import type { QuotaGroupService } from './modules/keys/quota-group.service.js';
 import type { IntegrationEventLog } from './modules/keys/integration-event-log.js';
 import type { LeaseService } from './modules/pool/lease.service.js';
+import type { CapacityService } from './modules/pool/capacity.service.js';
 import type { ProviderService } from './modules/providers/provider.service.js';
 import type { BillingSync } from './modules/spend/billing-sync.js';
 import type { UsageService } from './modules/spend/usage.service.js';
@@ -30,6 +31,7 @@ export interface Services {
   billing: BillingSync;
   usage: UsageService;
   leases: LeaseService;
+  capacity: CapacityService;
   gateway: GatewayService;
   events: EventBus<IntegrationEvent>;
   usageFeed: UsageFeed;

@@ -124,7 +124,7 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: (notic
   } else if (section === 'events') view = <EventList events={s.events} empty="No events since the page opened: they appear here as they happen." />;
   else if (section === 'usage') view = <Usage session={session} />;
   else if (section === 'add') view = <AddKey providers={providers} session={session} onAdded={open} />;
-  else view = <Overview keys={keys} />;
+  else view = <Overview keys={keys} session={session} />;
 
   const link = (target: string, label: string) => <a href={`#/${target}`} aria-current={section === target ? 'page' : undefined}>{label}</a>;
   return (

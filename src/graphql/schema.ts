@@ -10,14 +10,14 @@ import { buildSchema } from 'type-graphql';
 import { BrandResolver } from '../modules/brands/index.js';
 import { IntegrationEventsResolver, IntegrationResolver, QuotaGroupResolver } from '../modules/keys/index.js';
 import { ProviderResolver } from '../modules/providers/index.js';
-import { LeaseResolver, UsageFeedResolver } from '../modules/pool/index.js';
+import { CapacityResolver, LeaseResolver, UsageFeedResolver } from '../modules/pool/index.js';
 import { NodeResolver } from '../modules/nodes/index.js';
 import { BillingResolver } from '../modules/spend/index.js';
 import type { ContainerType } from 'type-graphql';
 import type { Services } from '../services.js';
 import { authChecker } from './auth-checker.js';
 
-export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, QuotaGroupResolver, LeaseResolver, IntegrationEventsResolver, UsageFeedResolver, NodeResolver, BillingResolver,
+export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, QuotaGroupResolver, LeaseResolver, CapacityResolver, IntegrationEventsResolver, UsageFeedResolver, NodeResolver, BillingResolver,
 ] as const;
 
 /** Each resolver with the services it is given (type-graphql asks this container for them). */
@@ -28,6 +28,7 @@ function resolverContainer(s: Services): ContainerType {
     [IntegrationResolver, new IntegrationResolver(s.integrations)],
     [QuotaGroupResolver, new QuotaGroupResolver(s.quotaGroups)],
     [LeaseResolver, new LeaseResolver(s.leases)],
+    [CapacityResolver, new CapacityResolver(s.capacity)],
     [IntegrationEventsResolver, new IntegrationEventsResolver(s.eventLog)],
     [UsageFeedResolver, new UsageFeedResolver()],
     [NodeResolver, new NodeResolver(s.nodes, s.nodeCredentials)],

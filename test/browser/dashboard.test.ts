@@ -92,6 +92,9 @@ describe('the dashboard at /dashboard', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('status').first().innerText(), { timeout: 15_000 }).toBe('Live');
     await page.getByRole('region', { name: 'Groq overview' }).waitFor();
+    // What is left, from the capacity query: two keys of 30 a minute, one of them without a daily limit.
+    await expect.poll(() => page.getByRole('region', { name: 'Groq overview' }).innerText(), { timeout: 10_000 })
+      .toMatch(/Left this minute\s+\d+ requests, tokens unlimited\s+Left today\s+unlimited/);
     await page.screenshot({ path: `${SHOTS}/overview.png`, fullPage: true });
     await page.getByRole('link', { name: 'Keys' }).click();
     for (const id of keyIds) await row(page, id).waitFor();

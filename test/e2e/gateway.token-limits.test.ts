@@ -78,6 +78,20 @@ describe('through the gateway', () => {
     expect(fake.requests.filter((r) => r.key === b.apiKey)).toHaveLength(1);
   });
 
+  it('answers with the pool\'s own rate-limit headers for the provider', async () => {
+    const b = await brandWithKey('groq', { minuteLimit: 30, tokenMinuteLimit: 9000 });
+    fake.behave(b.apiKey, { kind: 'ok', usage: { prompt_tokens: 10, completion_tokens: 10 } });
+    // The headers come from a copy at most a second old: the first answers may go without them.
+    const headers = async () => (await b.client.chat.completions.create({ model: 'groq/llama-3.1-8b-instant', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 50 }).withResponse()).response.headers;
+    await expect.poll(async () => (await headers()).get('x-ratelimit-limit-requests'), { timeout: 5000, interval: 200 }).toBe('30');
+    const last = await headers();
+    const remaining = Number(last.get('x-ratelimit-remaining-requests'));
+    expect(remaining).toBeGreaterThanOrEqual(0);
+    expect(remaining).toBeLessThan(30);
+    expect(last.get('x-ratelimit-limit-tokens')).toBe('9000');
+    expect(last.get('x-ratelimit-reset-requests')).toMatch(/^\d+s$/);
+  });
+
   it('holds a concurrent slot for the whole call, and frees it when the call ends', async () => {
     const b = await brandWithKey('openai', { concurrencyLimit: 1 });
     fake.behave(b.apiKey, { kind: 'ok', firstEventAfterMs: 800 });

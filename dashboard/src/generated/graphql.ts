@@ -162,6 +162,11 @@ export type DashboardDeleteKeyMutationVariables = Exact<{
 
 export type DashboardDeleteKeyMutation = { deleteIntegration: { id: number } };
 
+export type DashboardCapacityQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardCapacityQuery = { capacity: Array<{ providerName: string, requestsRunOutAt: string | null, tokensRunOutAt: string | null, requestsThisMinute: { limit: number | null, remaining: number | null }, requestsToday: { limit: number | null, remaining: number | null, resetsAt: string }, tokensThisMinute: { limit: number | null, remaining: number | null }, tokensToday: { limit: number | null, remaining: number | null } }> };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -578,3 +583,29 @@ export const DashboardDeleteKeyDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DashboardDeleteKeyMutation, DashboardDeleteKeyMutationVariables>;
+export const DashboardCapacityDocument = new TypedDocumentString(`
+    query DashboardCapacity {
+  capacity {
+    providerName
+    requestsThisMinute {
+      limit
+      remaining
+    }
+    requestsToday {
+      limit
+      remaining
+      resetsAt
+    }
+    tokensThisMinute {
+      limit
+      remaining
+    }
+    tokensToday {
+      limit
+      remaining
+    }
+    requestsRunOutAt
+    tokensRunOutAt
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardCapacityQuery, DashboardCapacityQueryVariables>;

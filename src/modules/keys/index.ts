@@ -27,7 +27,7 @@ export { checkEncryptionKeys, EncryptionKeysError } from './encryption-check.js'
 export { IntegrationResolver } from './integration.resolver.js';
 export { QuotaGroupResolver } from './quota-group.resolver.js';
 export { QuotaGroupService } from './quota-group.service.js';
-export type { CreateQuotaGroupInput, QuotaGroupSettings, QuotaGroupView } from './quota-group.js';
+export { QuotaGroupRepository, type CreateQuotaGroupInput, type QuotaGroupSettings, type QuotaGroupView } from './quota-group.js';
 export { IntegrationEventsResolver } from './integration-events.resolver.js';
 export { createIntegrationEventCodec } from './integration-event-codec.js';
 export { IntegrationEventLog, RecordingEventBus, type RecordedEvent } from './integration-event-log.js';

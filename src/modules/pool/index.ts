@@ -10,6 +10,9 @@
  */
 export { LeaseService, type KeyLease, type LeaseOutcome, type LeaseRequest, type LeaseSettings } from './lease.service.js';
 export { refusalError } from './lease-errors.js';
+export { CapacityService } from './capacity.service.js';
+export { CapacityResolver } from './capacity.resolver.js';
+export type { Budget, ProviderCapacity } from './capacity.js';
 export type { TokenEstimate } from './selection.js';
 export { LeaseTokenSigner } from './lease-token.js';
 export { LeaseResolver } from './lease.resolver.js';

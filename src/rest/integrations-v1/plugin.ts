@@ -11,6 +11,7 @@ import { mountBillingRoutesV1 } from './billing-routes.js';
 import { V1_DIALECT } from './errors.js';
 import { mountLeaseRoutesV1 } from './lease-routes.js';
 import { mountNodeRoutesV1 } from './node-routes.js';
+import { mountCapacityRoutesV1 } from './capacity-routes.js';
 import { mountQuotaGroupRoutesV1 } from './quota-group-routes.js';
 import { mountIntegrationsV1 } from './routes.js';
 
@@ -21,4 +22,5 @@ export const integrationsV1Plugin = (services: Services): FastifyPluginAsync => 
   mountIntegrationsV1(v1, services);
   mountBillingRoutesV1(v1, services);
   mountQuotaGroupRoutesV1(v1, services);
+  mountCapacityRoutesV1(v1, services);
 };

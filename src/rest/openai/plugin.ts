@@ -13,6 +13,7 @@ import { accessOf } from '../access.js';
 import { installErrorHandlers } from '../error-handler.js';
 import { requireObjectBody } from '../request-fields.js';
 import { OPENAI_DIALECT } from './errors.js';
+import { rateLimitHeaders } from './rate-limit-headers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -52,6 +53,9 @@ export const openAiGatewayPlugin = (services: Services, maxRequestBytes: number)
       .header('content-type', answer.contentType)
       .header('x-keypool-integration-id', String(answer.integrationId))
       .header('x-keypool-attempts', String(answer.attempts));
+    // The pool's remaining allowance for the provider (the upstream's own rate-limit headers are not passed on: they speak for one key).
+    const provider = typeof body.model === 'string' ? body.model.slice(0, Math.max(0, body.model.indexOf('/'))) : '';
+    reply.headers(rateLimitHeaders(services.capacity.recent(brandId, provider), services.clock.now()));
     if (answer.retryAfter !== null) reply.header('retry-after', answer.retryAfter);
     if (!Buffer.isBuffer(answer.body)) reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
     return reply.send(answer.body);
