@@ -85,6 +85,11 @@ describe('token limits', () => {
     // A report without tokens keeps the estimate.
     await report(b, second.body.lease.lease_id);
     expect(await keyOf(id)).toMatchObject({ token_minute_count: 650, token_daily_count: 650 });
+    // A request the provider refused (a 4xx: here the caller's 400, which costs the key nothing) used none: its estimate comes back.
+    const third = await lease(a, 'cerebras', { estimated_tokens: 300 });
+    expect(await keyOf(id)).toMatchObject({ token_minute_count: 950 });
+    await report(a, third.body.lease.lease_id, { success: false, status_code: 400 });
+    expect(await keyOf(id)).toMatchObject({ token_minute_count: 650 });
     // An estimate larger than the whole limit never fits: no time to wait for.
     const never = await lease(a, 'cerebras', { estimated_tokens: 1001 });
     expect(never.status).toBe(429);

@@ -273,13 +273,16 @@ begin
     new_month := case when cur.spend_month_start = p_month_start then cur.spend_month + r.cost else r.cost end;
     exceeded := keypool_spend_over(cur.spend_limit_amount, cur.spend_limit_period, new_today, new_month,
       cur.cached_usage_today, cur.cached_usage_month, cur.billing_synced_at, p_today, p_month_start);
-    -- A lease of a key with a concurrency limit is open until its report; its reserved tokens give way to the reported ones (none reported: the estimate stays).
+    -- A lease of a key with a concurrency limit is open until its report; its reserved tokens give way to the reported ones (none reported: the
+    -- estimate stays, but for a request the provider refused with a 4xx, which used none).
     closed := false;
     if coalesce(r.open, false) then
       delete from pool_open_lease o where o.lease_id = r.lease;
       closed := found;
     end if;
-    actual := case when coalesce(r.tokens_given, false) then coalesce(r.prompt, 0) + coalesce(r.completion, 0) else coalesce(r.reserved, 0) end;
+    actual := case when coalesce(r.tokens_given, false) then coalesce(r.prompt, 0) + coalesce(r.completion, 0)
+      when not r.success and r.status_code between 400 and 499 then 0
+      else coalesce(r.reserved, 0) end;
     update integration i set
       health_status = step.health_status, consecutive_failures = step.consecutive_failures, probe_failures = step.probe_failures,
       cooldown_until = step.cooldown_until, probe_due_at = step.probe_due_at,
