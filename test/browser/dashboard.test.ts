@@ -170,6 +170,7 @@ describe('the dashboard at /dashboard', () => {
     await expect.poll(async () => (await t.app.sqlPool.query('select token_minute_limit, token_daily_limit, concurrency_limit from integration where id = $1', [keyIds[0]])).rows[0])
       .toEqual({ token_minute_limit: 6000, token_daily_limit: null, concurrency_limit: 4 });
     await detail.getByText('0 of 4 at once').waitFor({ timeout: 5000 });
+    await detail.getByText('reset at midnight UTC').waitFor();
     await page.screenshot({ path: `${SHOTS}/key-detail-limits.png`, fullPage: true });
   });
 

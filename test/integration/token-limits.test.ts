@@ -110,6 +110,20 @@ describe('token limits', () => {
     expect(await keyOf(id)).toMatchObject({ token_minute_count: 6900, token_daily_count: 6900 });
   });
 
+  it('takes the estimate on GraphQL\'s leaseKey too, and says why it refused', async () => {
+    const id = await addKey('sambanova', { token_minute_limit: 500 });
+    const leaseKey = (t: TestApp, estimatedTokens: number) =>
+      t.gql('mutation($n: Int) { leaseKey(input: { providerName: "sambanova", estimatedTokens: $n }) { leaseId integration { tokenMinuteCount } } }', { n: estimatedTokens }, token);
+    const granted = await leaseKey(a, 400);
+    expect(granted.errors).toBeUndefined();
+    expect((granted.data as { leaseKey: { integration: unknown } }).leaseKey.integration).toEqual({ tokenMinuteCount: 400 });
+    const refused = await leaseKey(b, 200);
+    expect(refused.errors?.[0].extensions?.code).toBe('NO_KEY_AVAILABLE');
+    expect(refused.errors?.[0].message).toMatch(new RegExp(`#${id} token minute limit reached until 2026-03-10T12:0\\d:00Z`));
+    const negative = await leaseKey(a, -1);
+    expect(negative.errors?.[0].message).toBe('estimatedTokens must be a whole number from 0 to 100000000');
+  });
+
   it('counts a probe\'s or an unestimated lease\'s reported tokens against the limits', async () => {
     const id = await addKey('deepseek', { token_minute_limit: 100 });
     const plain = await lease(a, 'deepseek');

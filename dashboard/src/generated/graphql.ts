@@ -91,14 +91,14 @@ export type UpdateIntegrationInput = {
   weight?: string | null | undefined;
 };
 
-export type KeyFieldsFragment = { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string };
+export type KeyFieldsFragment = { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, dailyResetZone: string, quotaGroup: string | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string };
 
 export type DashboardKeysQueryVariables = Exact<{
   offset: number;
 }>;
 
 
-export type DashboardKeysQuery = { integrations: { total: number, items: Array<{ id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string }> } };
+export type DashboardKeysQuery = { integrations: { total: number, items: Array<{ id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, dailyResetZone: string, quotaGroup: string | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string }> } };
 
 export type DashboardProvidersQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -128,17 +128,17 @@ export type DashboardKeyEventsQuery = { integrationEvents: Array<{ id: string, t
 export type DashboardHealthSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardHealthSubscription = { integrationHealthChanged: { at: string, previousStatus: HealthStatus, status: HealthStatus, reason: string, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } } };
+export type DashboardHealthSubscription = { integrationHealthChanged: { at: string, previousStatus: HealthStatus, status: HealthStatus, reason: string, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, dailyResetZone: string, quotaGroup: string | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } } };
 
 export type DashboardSpendSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardSpendSubscription = { spendLimitChanged: { at: string, exceeded: boolean, previousExceeded: boolean, usage: string, amount: string | null, period: SpendLimitPeriod, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } } };
+export type DashboardSpendSubscription = { spendLimitChanged: { at: string, exceeded: boolean, previousExceeded: boolean, usage: string, amount: string | null, period: SpendLimitPeriod, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, dailyResetZone: string, quotaGroup: string | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } } };
 
 export type DashboardChangesSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardChangesSubscription = { integrationChanged: { at: string, kind: IntegrationChangeKind, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } } };
+export type DashboardChangesSubscription = { integrationChanged: { at: string, kind: IntegrationChangeKind, integration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, dailyResetZone: string, quotaGroup: string | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } } };
 
 export type DashboardUpdateKeyMutationVariables = Exact<{
   id: number;
@@ -146,14 +146,14 @@ export type DashboardUpdateKeyMutationVariables = Exact<{
 }>;
 
 
-export type DashboardUpdateKeyMutation = { updateIntegration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } };
+export type DashboardUpdateKeyMutation = { updateIntegration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, dailyResetZone: string, quotaGroup: string | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } };
 
 export type DashboardCreateKeyMutationVariables = Exact<{
   input: CreateIntegrationInput;
 }>;
 
 
-export type DashboardCreateKeyMutation = { createIntegration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } };
+export type DashboardCreateKeyMutation = { createIntegration: { id: number, providerName: string, providerLabel: string, keyLabel: string | null, keyPreview: Record<string, unknown>, healthStatus: HealthStatus, consecutiveFailures: number, cooldownUntil: string | null, probeDueAt: string | null, isActive: boolean, isPrimary: boolean, priority: number, minuteCount: number, minuteLimit: number | null, dailyCount: number, dailyLimit: number | null, tokenMinuteCount: number, tokenMinuteLimit: number | null, tokenDailyCount: number, tokenDailyLimit: number | null, concurrencyLimit: number | null, openLeases: number, dailyResetZone: string, quotaGroup: string | null, spendToday: string, spendMonth: string, spendLimitAmount: string | null, spendLimitPeriod: SpendLimitPeriod, spendLimitAction: SpendLimitAction, spendLimitExceeded: boolean, outOfCredits: boolean, credentialError: string | null, lastUsedAt: string | null, billingSyncedAt: string | null, billingError: string | null, keyless: boolean, lastError: string | null, lastErrorAt: string | null, asOf: string } };
 
 export type DashboardDeleteKeyMutationVariables = Exact<{
   id: number;
@@ -209,6 +209,8 @@ export const KeyFieldsFragmentDoc = new TypedDocumentString(`
   tokenDailyLimit
   concurrencyLimit
   openLeases
+  dailyResetZone
+  quotaGroup
   spendToday
   spendMonth
   spendLimitAmount
@@ -258,6 +260,8 @@ export const DashboardKeysDocument = new TypedDocumentString(`
   tokenDailyLimit
   concurrencyLimit
   openLeases
+  dailyResetZone
+  quotaGroup
   spendToday
   spendMonth
   spendLimitAmount
@@ -368,6 +372,8 @@ export const DashboardHealthDocument = new TypedDocumentString(`
   tokenDailyLimit
   concurrencyLimit
   openLeases
+  dailyResetZone
+  quotaGroup
   spendToday
   spendMonth
   spendLimitAmount
@@ -421,6 +427,8 @@ export const DashboardSpendDocument = new TypedDocumentString(`
   tokenDailyLimit
   concurrencyLimit
   openLeases
+  dailyResetZone
+  quotaGroup
   spendToday
   spendMonth
   spendLimitAmount
@@ -470,6 +478,8 @@ export const DashboardChangesDocument = new TypedDocumentString(`
   tokenDailyLimit
   concurrencyLimit
   openLeases
+  dailyResetZone
+  quotaGroup
   spendToday
   spendMonth
   spendLimitAmount
@@ -515,6 +525,8 @@ export const DashboardUpdateKeyDocument = new TypedDocumentString(`
   tokenDailyLimit
   concurrencyLimit
   openLeases
+  dailyResetZone
+  quotaGroup
   spendToday
   spendMonth
   spendLimitAmount
@@ -560,6 +572,8 @@ export const DashboardCreateKeyDocument = new TypedDocumentString(`
   tokenDailyLimit
   concurrencyLimit
   openLeases
+  dailyResetZone
+  quotaGroup
   spendToday
   spendMonth
   spendLimitAmount

@@ -110,6 +110,8 @@ export function KeyDetail({ k, events, session, billed, onClose }: { k: Key; eve
         <dt>Requests</dt><dd>{counts.minuteCount} this minute (limit {k.minuteLimit ?? 'none'}), {counts.dailyCount} today (limit {k.dailyLimit ?? 'none'})</dd>
         <dt>Tokens</dt><dd>{counts.tokenMinuteCount} this minute (limit {k.tokenMinuteLimit ?? 'none'}), {counts.tokenDailyCount} today (limit {k.tokenDailyLimit ?? 'none'})</dd>
         <dt>In flight</dt><dd>{k.concurrencyLimit === null ? 'no concurrency limit' : `${k.openLeases} of ${k.concurrencyLimit} at once`}</dd>
+        <dt>Days</dt><dd>reset at midnight {k.dailyResetZone === 'UTC' ? 'UTC' : `in ${k.dailyResetZone}`}</dd>
+        <dt>Quota group</dt><dd>{k.quotaGroup ?? 'none (its own limits only)'}</dd>
         <dt>Spend</dt><dd>{usd(counts.spendToday)} today, {usd(counts.spendMonth)} this month{k.spendLimitAmount !== null && `; limit ${usd(k.spendLimitAmount)} ${k.spendLimitPeriod.toLowerCase()} (${k.spendLimitAction.toLowerCase()})${k.spendLimitExceeded ? ', exceeded' : ''}`}</dd>
         <dt>Last used</dt><dd>{ago(k.lastUsedAt, now)}</dd>
         <dt>Billing</dt><dd>{!billed ? "keypool's own ledger (this provider has no billing API)" : k.billingError ?? (k.billingSyncedAt ? `synced ${ago(k.billingSyncedAt, now)}` : 'not synced yet')}</dd>
