@@ -5,22 +5,19 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/time/clock.js';
-import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
+import { startTwoInstances, type TestApp, type TwoInstances } from '../support/harness.js';
 
 // Ten minutes into the UTC day.
 const clock = new ManualClock('2026-03-10T00:10:00Z');
 let a: TestApp;
 let b: TestApp;
 let token: string;
+let instances: TwoInstances;
 beforeAll(async () => {
-  a = await createTestApp({ clock });
-  b = await createPeerApp(a, { clock });
-  ({ token } = await a.createBrand('Capacity'));
+  instances = await startTwoInstances('Capacity', clock);
+  ({ a, b, token } = instances);
 });
-afterAll(async () => {
-  await b.close();
-  await a.close();
-});
+afterAll(() => instances.close());
 
 let seq = 0;
 const addKey = async (provider: string, settings: Record<string, unknown>) =>

@@ -6,21 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/time/clock.js';
-import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
+import { startTwoInstances, type TestApp, type TwoInstances } from '../support/harness.js';
 
 const clock = new ManualClock('2026-03-10T12:00:05Z');
 let a: TestApp;
 let b: TestApp;
 let token: string;
+let instances: TwoInstances;
 beforeAll(async () => {
-  a = await createTestApp({ clock });
-  b = await createPeerApp(a, { clock });
-  ({ token } = await a.createBrand('Quota groups'));
+  instances = await startTwoInstances('Quota groups', clock);
+  ({ a, b, token } = instances);
 });
-afterAll(async () => {
-  await b.close();
-  await a.close();
-});
+afterAll(() => instances.close());
 
 let seq = 0;
 async function addKeys(provider: string, n: number, settings: Record<string, unknown>): Promise<number[]> {

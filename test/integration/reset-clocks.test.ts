@@ -6,22 +6,19 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/time/clock.js';
-import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
+import { startTwoInstances, type TestApp, type TwoInstances } from '../support/harness.js';
 
 // 23:30 in Los Angeles (PDT, UTC-7) on 9 March; 06:30 UTC on 10 March.
 const clock = new ManualClock('2026-03-10T06:30:00Z');
 let a: TestApp;
 let b: TestApp;
 let token: string;
+let instances: TwoInstances;
 beforeAll(async () => {
-  a = await createTestApp({ clock });
-  b = await createPeerApp(a, { clock });
-  ({ token } = await a.createBrand('Reset clocks'));
+  instances = await startTwoInstances('Reset clocks', clock);
+  ({ a, b, token } = instances);
 });
-afterAll(async () => {
-  await b.close();
-  await a.close();
-});
+afterAll(() => instances.close());
 
 const lease = (t: TestApp, provider: string, extra: Record<string, unknown> = {}) =>
   t.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: provider, ...extra } });

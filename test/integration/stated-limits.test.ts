@@ -5,21 +5,18 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/time/clock.js';
-import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
+import { startTwoInstances, type TestApp, type TwoInstances } from '../support/harness.js';
 
 const clock = new ManualClock('2026-03-10T12:00:00Z');
 let a: TestApp;
 let b: TestApp;
 let token: string;
+let instances: TwoInstances;
 beforeAll(async () => {
-  a = await createTestApp({ clock });
-  b = await createPeerApp(a, { clock });
-  ({ token } = await a.createBrand('Stated limits'));
+  instances = await startTwoInstances('Stated limits', clock);
+  ({ a, b, token } = instances);
 });
-afterAll(async () => {
-  await b.close();
-  await a.close();
-});
+afterAll(() => instances.close());
 
 const lease = (t: TestApp, provider: string) => t.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: provider } });
 const limitsOf = async (id: number) =>

@@ -6,21 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/time/clock.js';
-import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
+import { startTwoInstances, type TestApp, type TwoInstances } from '../support/harness.js';
 
 const clock = new ManualClock('2026-03-10T12:00:10Z');
 let a: TestApp;
 let b: TestApp;
 let token: string;
+let instances: TwoInstances;
 beforeAll(async () => {
-  a = await createTestApp({ clock });
-  b = await createPeerApp(a, { clock });
-  ({ token } = await a.createBrand('Token limits'));
+  instances = await startTwoInstances('Token limits', clock);
+  ({ a, b, token } = instances);
 });
-afterAll(async () => {
-  await b.close();
-  await a.close();
-});
+afterAll(() => instances.close());
 
 let keyNumber = 0;
 /** A key of its own provider (a custom one would need a base URL): each test uses a provider no other test does. */

@@ -114,5 +114,21 @@ export function createPeerApp(first: TestApp, options: TestAppOptions = {}): Pro
   });
 }
 
+/** Two instances of one deployment on one clock, and a brand on them (the pool's two-instance tests). */
+export interface TwoInstances {
+  a: TestApp;
+  b: TestApp;
+  token: string;
+  /** Closes both, the peer first. */
+  close(): Promise<void>;
+}
+
+export async function startTwoInstances(brandName: string, clock: ManualClock): Promise<TwoInstances> {
+  const a = await createTestApp({ clock });
+  const b = await createPeerApp(a, { clock });
+  const { token } = await a.createBrand(brandName);
+  return { a, b, token, close: async () => { await b.close(); await a.close(); } };
+}
+
 /** A node credential as an HTTP Basic authorization (api_key:secret). */
 export const basicAuth = (c: { api_key: string; secret: string }) => `Basic ${Buffer.from(`${c.api_key}:${c.secret}`).toString('base64')}`;
