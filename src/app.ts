@@ -35,6 +35,7 @@ import { IGNORED_FIELDS_HEADER } from './rest/bifrost/lenient-body.js';
 import { mountCors } from './platform/http/cors.js';
 import { openAiGatewayPlugin } from './rest/openai/plugin.js';
 import { OPENAI_DIALECT } from './rest/openai/errors.js';
+import { ANTHROPIC_DIALECT } from './rest/openai/anthropic-errors.js';
 import { createGatewayMetrics } from './rest/openai/metrics.js';
 import { mountDashboard } from './rest/dashboard/plugin.js';
 import { installAccessControl } from './rest/access.js';
@@ -176,7 +177,8 @@ export function buildServices(
 }
 
 /** Each REST dialect owns a URL prefix: its plugin is registered there (the router's own errors look it up here). */
-const dialects = new Dialects([V1_DIALECT, BIFROST_DIALECT, OPENAI_DIALECT]);
+// Anthropic's route lies under the gateway's /v1: its dialect comes first.
+const dialects = new Dialects([V1_DIALECT, BIFROST_DIALECT, ANTHROPIC_DIALECT, OPENAI_DIALECT]);
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;

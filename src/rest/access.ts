@@ -24,6 +24,8 @@ declare module 'fastify' {
     permission?: RoutePermission;
     /** The route also takes a node credential as `Bearer <api_key>:<secret>` (the OpenAI SDKs' one API key string). */
     credentialAsBearer?: boolean;
+    /** A header that carries the caller's credential where a provider's SDK puts its API key (Anthropic's `x-api-key`), read when there is no Authorization header. */
+    apiKeyHeader?: string;
   }
   interface FastifyRequest {
     access?: RestAccess;
@@ -32,9 +34,12 @@ declare module 'fastify' {
 
 /** Authenticates a request and checks one permission; throws the 401/403 a client should see. */
 export async function authorize(request: FastifyRequest, services: Services, permission: KeypoolPermission): Promise<RestAccess> {
-  const auth = await services.authenticator.authenticate(request.headers.authorization, { credentialAsBearer: request.routeOptions.config.credentialAsBearer, clientAddress: request.ip });
+  const auth = await services.authenticator.authenticate(credentialHeader(request), { credentialAsBearer: request.routeOptions.config.credentialAsBearer, clientAddress: request.ip });
   if (auth.kind === 'anonymous') {
-    throw new AppError('auth.unauthenticated', 'Missing Authorization header: send Authorization: Bearer <client_token> (or Basic <api_key:secret>)');
+    const named = request.routeOptions.config.apiKeyHeader;
+    throw new AppError('auth.unauthenticated', named
+      ? `Missing credential: send ${named}: <client_token> (your SDK's API key), or Authorization: Bearer <client_token>`
+      : 'Missing Authorization header: send Authorization: Bearer <client_token> (or Basic <api_key:secret>)');
   }
   if (auth.kind === 'rejected' && auth.retryAfterSeconds !== undefined) throw throttled(auth.retryAfterSeconds);
   if (auth.kind === 'rejected') {
@@ -49,6 +54,14 @@ export async function authorize(request: FastifyRequest, services: Services, per
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The Authorization header, or the route's API-key header as a bearer token (what a provider's SDK sends as its key is keypool's credential). */
+function credentialHeader(request: FastifyRequest): string | undefined {
+  const named = request.routeOptions.config.apiKeyHeader;
+  if (request.headers.authorization !== undefined || !named) return request.headers.authorization;
+  const value = request.headers[named];
+  return typeof value === 'string' && value !== '' ? `Bearer ${value}` : undefined;
+}
 
 /** Too many failed secrets for a credential or from an address: 429, with when to come back. */
 export const throttled = (retryAfterSeconds: number) =>

@@ -75,6 +75,8 @@ describe('through the gateway', () => {
     expect(refused).toBeInstanceOf(OpenAI.APIError);
     expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
     expect((refused as InstanceType<typeof OpenAI.APIError>).message).toMatch(/estimated tokens exceed its token minute limit/);
+    // A refusal is keypool's time alone, and says so too.
+    expect(Number((refused as InstanceType<typeof OpenAI.APIError>).headers?.get('x-keypool-overhead-ms'))).toBeGreaterThan(0);
     expect(fake.requests.filter((r) => r.key === b.apiKey)).toHaveLength(1);
   });
 

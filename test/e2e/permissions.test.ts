@@ -33,6 +33,8 @@ const REST: { route: string; needs: Needed; call: (ids: Ids) => { method: string
   { route: 'POST /api/v1/integrations/usage', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/api/v1/integrations/usage', body: { lease_id: 'kpl_x.y', success: true } }) },
   { route: 'POST /v1/chat/completions', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/chat/completions', body: { model: 'groq/llama-3.1-8b-instant', messages: [] } }) },
   { route: 'POST /v1/embeddings', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/embeddings', body: { model: 'groq/nomic-embed', input: 'x' } }) },
+  { route: 'POST /v1/responses', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/responses', body: { model: 'groq/llama-3.1-8b-instant', input: 'x' } }) },
+  { route: 'POST /v1/messages', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/messages', body: { model: 'claude-sonnet-4-5', max_tokens: 5, messages: [] } }) },
   { route: 'GET /v1/models', needs: 'integrations.lease', call: () => ({ method: 'GET', path: '/v1/models' }) },
   { route: 'POST /api/v1/integrations/verify', needs: 'nodes.read', call: () => ({ method: 'POST', path: '/api/v1/integrations/verify', body: { api_key: 'kpn_x', secret: 'x' } }) },
   { route: 'POST /api/v1/nodes', needs: 'nodes.write', call: () => ({ method: 'POST', path: '/api/v1/nodes', body: { name: `n${Math.random()}` } }) },
@@ -152,9 +154,11 @@ describe.each(REST.map((r) => [`${r.route} (${r.needs})`, r] as const))('REST %s
     const message = `Forbidden: needs ${entry.needs}`;
     const body = (call.path.startsWith('/api/') && !call.path.startsWith('/api/v1/'))
       ? { is_bifrost_error: false, status_code: 403, error: { message }, extra_fields: {} }
-      : call.path.startsWith('/v1/')
-        ? { error: { message, type: 'permission_error', param: null, code: 'insufficient_permissions' } }
-        : { success: false, error: message };
+      : call.path === '/v1/messages'
+        ? { type: 'error', error: { type: 'permission_error', message } }
+        : call.path.startsWith('/v1/')
+          ? { error: { message, type: 'permission_error', param: null, code: 'insufficient_permissions' } }
+          : { success: false, error: message };
     expect(refused, JSON.stringify(refused.body)).toMatchObject({ status: 403, body });
     const allowed = await t.rest(call.method, call.path, { body: entry.call(ids).body, headers: { authorization: await holding([entry.needs]) } });
     expect([401, 403], JSON.stringify(allowed.body)).not.toContain(allowed.status);

@@ -111,6 +111,8 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       const embedding = r.body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
       return json(200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model, usage: { prompt_tokens: usage.prompt_tokens, total_tokens: usage.prompt_tokens } });
     }
+    if (r.path.endsWith('/messages')) return anthropicMessage(r, res, usage, b.content ?? 'Hello there');
+    if (r.path.endsWith('/responses')) return openAiResponse(r, res, usage, b.content ?? 'Hello there');
     if (r.body.stream !== true) return json(200, completion(model, usage, b.content ?? 'Hello there'));
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const words = (b.content ?? 'Hello there').split(' ');
@@ -143,6 +145,52 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       server.close(() => resolve());
     }),
   };
+}
+
+/** Anthropic's Messages API: a message (a tool_use block when tools are offered), or its SSE event sequence. */
+function anthropicMessage(r: UpstreamRequest, res: ServerResponse, usage: { prompt_tokens: number; completion_tokens: number }, content: string) {
+  const model = String(r.body.model);
+  const tool = Array.isArray(r.body.tools) && r.body.tools.length > 0 ? (r.body.tools[0] as { name: string }) : null;
+  const block = tool ? { type: 'tool_use', id: 'toolu_01', name: tool.name, input: { city: 'Paris' } } : { type: 'text', text: content };
+  const message = {
+    id: 'msg_01', type: 'message', role: 'assistant', model, content: [block], stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null,
+    usage: { input_tokens: usage.prompt_tokens - 10, cache_read_input_tokens: 10, cache_creation_input_tokens: 0, output_tokens: usage.completion_tokens },
+  };
+  if (r.body.stream !== true) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify(message));
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  send('message_start', { message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } } });
+  send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+  send('ping', {});
+  for (const [i, word] of content.split(' ').entries()) send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: i === 0 ? word : ` ${word}` } });
+  send('content_block_stop', { index: 0 });
+  send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.completion_tokens } });
+  send('message_stop', {});
+  res.end();
+}
+
+/** OpenAI's Responses API: a response object, or its SSE events (the usage in response.completed). */
+function openAiResponse(r: UpstreamRequest, res: ServerResponse, usage: { prompt_tokens: number; completion_tokens: number }, content: string) {
+  const model = String(r.body.model);
+  const message = { type: 'message', id: 'msg_01', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: content, annotations: [] }] };
+  const response = {
+    id: 'resp_01', object: 'response', created_at: 1_700_000_000, status: 'completed', model, output: [message], parallel_tool_calls: true, tool_choice: 'auto', tools: [],
+    usage: { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+  };
+  if (r.body.stream !== true) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify(response));
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  let seq = 0;
+  const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
+  send('response.created', { response: { ...response, status: 'in_progress', output: [], usage: null } });
+  for (const word of content.split(' ')) send('response.output_text.delta', { item_id: 'msg_01', output_index: 0, content_index: 0, delta: `${word} ` });
+  send('response.completed', { response });
+  res.end();
 }
 
 export function completion(model: string, usage: { prompt_tokens: number; completion_tokens: number }, content: string) {

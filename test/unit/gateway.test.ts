@@ -5,7 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import { costOf, parsePriceTable, priceOf } from '../../src/modules/gateway/prices.js';
 import { isMetadataAddress, isNonPublicAddress, UpstreamGuard } from '../../src/platform/http/upstream-guard.js';
 import { splitModel, upstreamBaseUrl } from '../../src/modules/gateway/upstreams.js';
-import { SseRelay, type SseRelayOptions } from '../../src/modules/gateway/sse-relay.js';
+import { SseRelay, type SseRelayOptions, type StreamEventReader } from '../../src/modules/gateway/sse-relay.js';
+import { WIRE_FORMATS } from '../../src/modules/gateway/wire-formats.js';
 
 describe('prices', () => {
   it('computes costs exactly, to 12 decimals, without floating point', () => {
@@ -120,7 +121,8 @@ describe('the upstream guard', () => {
 describe('the SSE relay', () => {
   async function relay(chunks: (string | Buffer)[], forwardUsage: boolean, options: Partial<SseRelayOptions> = {}) {
     let oversizeCalls = 0;
-    const r = new SseRelay({ forwardUsageChunk: forwardUsage, maxEventBytes: 1024 * 1024, secret: null, onOversizeEvent: () => oversizeCalls++, ...options });
+    const readEvent: StreamEventReader = (data, sofar) => WIRE_FORMATS['chat/completions'].streamEvent(data, sofar, forwardUsage);
+    const r = new SseRelay({ readEvent, maxEventBytes: 1024 * 1024, secret: null, onOversizeEvent: () => oversizeCalls++, ...options });
     let out = '';
     r.on('data', (c: Buffer) => (out += c.toString()));
     await pipeline(Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))), r);

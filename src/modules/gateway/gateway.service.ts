@@ -1,5 +1,6 @@
 /**
- * The OpenAI-compatible gateway's work for one call: lease a key (the pool's
+ * The gateway's work for one call, in any of its wire formats (wire-formats.ts:
+ * OpenAI chat, embeddings and Responses, Anthropic Messages): lease a key (the pool's
  * own rules and limits), forward the request with it, hand the answer back
  * (a stream passes through event by event) and report the outcome when the
  * response has ended — status, latency, tokens, cost — so health and spend
@@ -22,9 +23,12 @@ import {
 import { isProviderName, type BrandProvider, type UpstreamSettings } from '../providers/index.js';
 import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { costOf, priceOf, type PriceTable } from './prices.js';
-import { redacted, SseRelay, usageOf, type TokenUsage } from './sse-relay.js';
+import { redacted, SseRelay, type TokenUsage } from './sse-relay.js';
 import { estimateTokens, tokenCounter } from './token-estimate.js';
-import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamAuthorization, upstreamUrl } from './upstreams.js';
+import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamUrl } from './upstreams.js';
+import { WIRE_FORMATS, type GatewayEndpoint, type PassedHeaders, type WireFormat } from './wire-formats.js';
+
+export type { GatewayEndpoint } from './wire-formats.js';
 
 export interface GatewaySettings {
   /** Keys tried for one call, at most. */
@@ -45,14 +49,14 @@ export interface GatewaySettings {
   prices: PriceTable;
 }
 
-export type GatewayEndpoint = 'chat/completions' | 'embeddings';
-
 export interface GatewayCall {
   brandId: string;
   /** The caller's node, for a node credential or node token. */
   nodeId: string | null;
   endpoint: GatewayEndpoint;
   body: Record<string, unknown>;
+  /** The caller's headers the wire format passes on (anthropic-version, anthropic-beta), lower-case names. */
+  headers?: PassedHeaders;
   /** Aborted when the caller goes away: the upstream request is cancelled. */
   signal: AbortSignal;
 }
@@ -65,6 +69,12 @@ export interface GatewayAnswer {
   body: Buffer | Readable;
   integrationId: number;
   attempts: number;
+  /**
+   * Milliseconds of the call spent in keypool until the answer's head was ready: the lease and the
+   * forward's setup, and reading a whole answer's usage; not the upstream's time (its failed attempts
+   * and the brand's retry backoff included).
+   */
+  keypoolMs: number;
 }
 
 /** What the gateway did for one call, for metrics and logs. */
@@ -105,6 +115,7 @@ type Attempt = { kind: 'answer'; answer: GatewayAnswer } | { kind: 'failed'; fai
 
 interface CallContext {
   call: GatewayCall;
+  format: WireFormat;
   provider: string;
   model: string;
   stream: boolean;
@@ -114,6 +125,8 @@ interface CallContext {
   attempts: number;
   /** The most attempts this call may make: keypool's, or more when the brand set network_config.max_retries. */
   maxAttempts: number;
+  /** Time spent waiting on upstreams and backoffs (performance.now() milliseconds): not keypool's. */
+  waitedMs: number;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -200,22 +213,13 @@ const headerOf = (headers: Record<string, string | string[] | undefined>, name: 
   return value === undefined ? null : Array.isArray(value) ? value[0] : value;
 };
 
-/**
- * The body's shape, as far as every OpenAI-compatible API agrees on it: checked before a lease,
- * so a request no upstream could take spends no key's allowance. The rest is the upstream's to judge.
- */
-function checkShape(call: GatewayCall): void {
-  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (call.endpoint === 'chat/completions') {
-    const { messages } = call.body;
-    if (messages === undefined || messages === null) throw badRequest('messages is required: a list of { role, content } objects', { param: 'messages' });
-    if (!Array.isArray(messages) || !messages.every(isObject)) throw badRequest('messages must be a list of { role, content } objects', { param: 'messages' });
-  } else if (call.endpoint === 'embeddings') {
-    const { input } = call.body;
-    if (input === undefined || input === null || input === '') throw badRequest('input is required: a string, or a list of strings or of token lists', { param: 'input' });
-    if (typeof input !== 'string' && !Array.isArray(input)) throw badRequest('input must be a string, or a list of strings or of token lists', { param: 'input' });
-  }
-}
+/** keypool's own milliseconds in a call that ended in an error after an upstream was tried (the error body does not carry it). */
+const errorOverheads = new WeakMap<object, number>();
+export const keypoolMsOf = (error: unknown): number | null => (typeof error === 'object' && error !== null ? errorOverheads.get(error) ?? null : null);
+
+/** The leased key's secret as the upstream takes it (none for a keyless endpoint). */
+const apiKeyOf = (credentials: Record<string, unknown>): string | null =>
+  (typeof credentials.api_key === 'string' && credentials.api_key !== '' ? credentials.api_key : null);
 
 export class GatewayService {
   /** One connection pool per upstream policy: the operator's URLs, and every other (a brand's, the catalog's). */
@@ -236,22 +240,22 @@ export class GatewayService {
   }
 
   async call(call: GatewayCall): Promise<GatewayAnswer> {
+    const format = WIRE_FORMATS[call.endpoint];
+    const anthropic = format.family === 'anthropic';
     const name = call.body.model;
-    if (name === undefined || name === null || name === '') throw badRequest('model is required: name it provider/model, e.g. groq/llama-3.1-8b-instant', { param: 'model' });
+    const example = anthropic ? 'claude-sonnet-4-5, or anthropic/claude-sonnet-4-5' : 'groq/llama-3.1-8b-instant';
+    if (name === undefined || name === null || name === '') throw badRequest(`model is required: name it ${anthropic ? '' : 'provider/model, '}e.g. ${example}`, { param: 'model' });
     if (typeof name !== 'string') throw badRequest('model must be a string', { param: 'model' });
-    if (call.body.stream !== undefined && call.body.stream !== null && typeof call.body.stream !== 'boolean') throw badRequest('stream must be a boolean', { param: 'stream' });
-    const options = call.body.stream_options;
-    if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
-      throw badRequest('stream_options must be an object, e.g. { "include_usage": true }', { param: 'stream_options' });
-    }
-    const split = splitModel(name);
-    if (!split) throw modelNotFound('name it provider/model, e.g. groq/llama-3.1-8b-instant');
-    await this.checkProvider(call.brandId, split.provider);
-    checkShape(call);
-    const stream = call.body.stream === true && call.endpoint === 'chat/completions';
+    // Anthropic's clients name a bare model: it goes to the brand's anthropic keys.
+    const split = anthropic && !name.includes('/') ? { provider: 'anthropic', model: name } : splitModel(name);
+    if (!split) throw modelNotFound(`name it provider/model, e.g. ${example}`);
+    await this.checkProvider(call.brandId, split.provider, format);
+    const stream = format.streams(call.body);
+    format.checkShape(call.body);
     const ctx: CallContext = {
-      call, provider: split.provider, model: split.model, stream, callerWantsUsage: (options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
-      started: performance.now(), deadline: performance.now() + this.settings.timeoutMs, attempts: 0, maxAttempts: this.settings.maxAttempts,
+      call, format, provider: split.provider, model: split.model, stream,
+      callerWantsUsage: (call.body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
+      started: performance.now(), deadline: performance.now() + this.settings.timeoutMs, attempts: 0, maxAttempts: this.settings.maxAttempts, waitedMs: 0,
     };
     const tried: number[] = [];
     let last: Failure | null = null;
@@ -300,6 +304,16 @@ export class GatewayService {
   private async backOff(ctx: CallContext, wantedMs: number, maxMs: number): Promise<boolean> {
     const ms = Math.min(wantedMs, maxMs);
     if (performance.now() + ms >= ctx.deadline) return false;
+    const waitStarted = performance.now();
+    try {
+      return await this.wait(ctx, ms);
+    } finally {
+      ctx.waitedMs += performance.now() - waitStarted;
+    }
+  }
+
+  /** Waits `ms`, or until the caller goes away (false then). */
+  private async wait(ctx: CallContext, ms: number): Promise<boolean> {
     const { signal } = ctx.call;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -323,14 +337,17 @@ export class GatewayService {
     await Promise.all([this.agents.metadata.close(), this.agents.public.close()]);
   }
 
-  private async checkProvider(brandId: string, provider: string): Promise<void> {
+  private async checkProvider(brandId: string, provider: string, format: WireFormat): Promise<void> {
     let base = provider;
     if (!isProviderName(provider)) {
       const custom = await this.providers.findProvider(brandId, provider);
       if (!custom) throw modelNotFound('its provider (the part before the first "/") is neither a catalog provider nor one of this brand\'s custom providers');
       base = custom.base.name;
     }
-    if (!supportsOpenAi(base)) throw notOpenAiCompatible(provider);
+    if (format.family === 'anthropic' && base !== 'anthropic') {
+      throw badRequest(`/v1/messages goes to Anthropic's API: the model's provider must be anthropic (or a custom provider built on it), not ${isProviderName(provider) ? provider : 'this one'}`, { param: 'model' });
+    }
+    if (format.family === 'openai' && !supportsOpenAi(base)) throw notOpenAiCompatible(provider);
   }
 
   private refusal(outcome: Exclude<LeaseOutcome, { kind: 'leased' }>): AppError {
@@ -351,7 +368,7 @@ export class GatewayService {
     try {
       ({ url, policy } = upstreamUrl(
         { providerName: ctx.provider, baseProvider: lease.baseProvider, brandBaseUrl: lease.baseUrl, credentials: lease.credentials },
-        this.settings.baseUrls, call.endpoint, this.guard,
+        this.settings.baseUrls, ctx.format.path, this.guard,
       ));
     } catch (e) {
       const forbidden = forbiddenUpstream(e);
@@ -364,14 +381,14 @@ export class GatewayService {
       throw e instanceof AppError ? e : badRequest(`The ${ctx.provider} upstream URL is not usable: ${(e as Error).message}`);
     }
     // The key's alias for the model, when it has one (Bifrost's key aliases: a deployment's own name).
-    const body: Record<string, unknown> = { ...call.body, model: lease.aliases[ctx.model] ?? ctx.model };
-    if (ctx.stream) body.stream_options = { ...(call.body.stream_options as object | undefined), include_usage: true };
+    const body = ctx.format.upstreamBody(call.body, lease.aliases[ctx.model] ?? ctx.model, ctx.stream);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: ctx.stream ? 'text/event-stream' : 'application/json' };
     for (const [name, value] of Object.entries(lease.extraHeaders)) if (!HOP_HEADERS.test(name)) headers[name.toLowerCase()] = value;
-    const authorization = upstreamAuthorization(lease.credentials);
-    if (authorization) headers.authorization = authorization;
+    Object.assign(headers, ctx.format.keyHeaders(apiKeyOf(lease.credentials), call.headers ?? {}));
 
     let status: number;
+    const sent = performance.now();
+    let answered: number | null = null;
     try {
       const res = await request(url, {
         method: 'POST', headers, body: JSON.stringify(body), dispatcher: this.agents[policy], signal: call.signal,
@@ -379,28 +396,32 @@ export class GatewayService {
         bodyTimeout: lease.upstream.idleTimeoutMs ?? this.settings.idleTimeoutMs,
       });
       status = res.statusCode;
+      answered = performance.now();
       const contentType = headerOf(res.headers, 'content-type') ?? 'application/json';
       const retryAfter = headerOf(res.headers, 'retry-after');
       const responseHeaders = rateLimitHeaders(res.headers);
       if (status >= 200 && status < 300 && ctx.stream && contentType.startsWith('text/event-stream')) {
+        ctx.waitedMs += answered - sent;
         return { kind: 'answer', answer: this.relay(ctx, lease, res.body, status, contentType, started, responseHeaders) };
       }
       const payload = await readBounded(res.body, this.settings.maxResponseBytes, ctx.deadline);
+      // The upstream's time: until its whole answer had arrived.
+      ctx.waitedMs += performance.now() - sent;
       if (status >= 200 && status < 300) {
-        const usage = this.usageIn(payload);
+        const usage = this.usageIn(ctx, payload);
         report({ success: true, statusCode: status, responseHeaders, ...this.spend(ctx, usage) });
         this.trace(ctx, 'success', status, null);
-        return { kind: 'answer', answer: { status, contentType, retryAfter, body: scrubbed(payload, lease.credentials), integrationId, attempts: ctx.attempts } };
+        return { kind: 'answer', answer: { status, contentType, retryAfter, body: scrubbed(payload, lease.credentials), integrationId, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx) } };
       }
-      const answered = scrubbed(payload, lease.credentials);
+      const refused = scrubbed(payload, lease.credentials);
       report({
         success: false, statusCode: status, retryAfterSeconds: status === 429 ? retryAfterSeconds(retryAfter, Date.now()) : undefined,
-        responseHeaders, errorBody: errorBodyOf(answered),
+        responseHeaders, errorBody: errorBodyOf(refused),
       });
-      const failure: Failure = { kind: 'http', status, contentType, retryAfter, body: answered, integrationId };
+      const failure: Failure = { kind: 'http', status, contentType, retryAfter, body: refused, integrationId };
       if (status === 429 || status >= 500) return { kind: 'failed', failure, retry: true };
       this.trace(ctx, 'upstream_error', status, null);
-      return { kind: 'answer', answer: { ...failure, attempts: ctx.attempts } };
+      return { kind: 'answer', answer: { ...failure, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx) } };
     } catch (e) {
       if (call.signal.aborted) {
         report({ success: false, statusCode: 499, errorType: 'client_error' });
@@ -416,6 +437,7 @@ export class GatewayService {
         report({ success: false, errorType: 'client_error' });
         throw new AppError('gateway.upstream_unreachable', `The ${ctx.provider} upstream's answer was too large: ${e.message}`, { attempts: ctx.attempts, integrationId });
       }
+      if (answered === null) ctx.waitedMs += performance.now() - sent;
       const timeout = isTimeout(e);
       report({ success: false, errorType: timeout ? 'timeout' : 'network' });
       return { kind: 'failed', failure: { kind: timeout ? 'timeout' : 'network', message: (e as Error).message, integrationId }, retry: true };
@@ -427,7 +449,7 @@ export class GatewayService {
     ctx: CallContext, lease: KeyLease, upstream: Readable, status: number, contentType: string, started: number, responseHeaders: Record<string, string>,
   ): GatewayAnswer {
     const relay = new SseRelay({
-      forwardUsageChunk: ctx.callerWantsUsage, maxEventBytes: this.settings.maxEventBytes, secret: secretOf(lease.credentials),
+      readEvent: (data, sofar) => ctx.format.streamEvent(data, sofar, ctx.callerWantsUsage), maxEventBytes: this.settings.maxEventBytes, secret: secretOf(lease.credentials),
       onOversizeEvent: () => upstream.destroy(),
     });
     pipeline(upstream, relay, (error) => {
@@ -451,7 +473,12 @@ export class GatewayService {
         this.trace(ctx, timeout ? 'timeout' : 'network', status, ttft);
       }
     });
-    return { status, contentType, retryAfter: null, body: relay, integrationId: lease.integrationId, attempts: ctx.attempts };
+    return { status, contentType, retryAfter: null, body: relay, integrationId: lease.integrationId, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx) };
+  }
+
+  /** The call's time so far, less what it spent waiting on upstreams and backoffs. */
+  private keypoolMs(ctx: CallContext): number {
+    return Math.max(0, performance.now() - ctx.started - ctx.waitedMs);
   }
 
   private failed(ctx: CallContext, last: Failure, tried: number[]): GatewayAnswer {
@@ -459,18 +486,22 @@ export class GatewayService {
     const details = { attempts: ctx.attempts, integrationId: last.integrationId };
     if (last.kind === 'http') {
       this.trace(ctx, 'upstream_error', last.status, null);
-      return { status: last.status, contentType: last.contentType, retryAfter: last.retryAfter, body: last.body, integrationId: last.integrationId, attempts: ctx.attempts };
+      return {
+        status: last.status, contentType: last.contentType, retryAfter: last.retryAfter, body: last.body, integrationId: last.integrationId, attempts: ctx.attempts,
+        keypoolMs: this.keypoolMs(ctx),
+      };
     }
     this.trace(ctx, last.kind, null, null);
-    if (last.kind === 'timeout') {
-      throw new AppError('gateway.upstream_timeout', `The ${ctx.provider} upstream did not answer in time (${ctx.attempts} attempt(s), keys ${keys})`, details);
-    }
-    throw new AppError('gateway.upstream_unreachable', `The ${ctx.provider} upstream could not be reached (${ctx.attempts} attempt(s), keys ${keys}): ${last.message}`, details);
+    const error = last.kind === 'timeout'
+      ? new AppError('gateway.upstream_timeout', `The ${ctx.provider} upstream did not answer in time (${ctx.attempts} attempt(s), keys ${keys})`, details)
+      : new AppError('gateway.upstream_unreachable', `The ${ctx.provider} upstream could not be reached (${ctx.attempts} attempt(s), keys ${keys}): ${last.message}`, details);
+    errorOverheads.set(error, this.keypoolMs(ctx));
+    throw error;
   }
 
-  private usageIn(payload: Buffer): TokenUsage | null {
+  private usageIn(ctx: CallContext, payload: Buffer): TokenUsage | null {
     try {
-      return usageOf(JSON.parse(payload.toString('utf8')));
+      return ctx.format.usage(JSON.parse(payload.toString('utf8')));
     } catch {
       return null;
     }

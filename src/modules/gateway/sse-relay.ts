@@ -1,10 +1,10 @@
 /**
- * The relay of a streamed completion: Server-Sent Events pass through event
- * by event, as they arrive, while the relay notes when the first one came
- * (time to first token) and the token counts of the `usage` chunk. When
- * keypool asked for that chunk itself (the caller did not set
- * stream_options.include_usage), the chunk is kept from the caller, who would
- * not expect a chunk without choices.
+ * The relay of a streamed answer: Server-Sent Events pass through event by
+ * event, as they arrive, while the relay notes when the first one came (time
+ * to first token) and, through the call's wire format (wire-formats.ts), the
+ * token usage its events carry. An event the format keeps from the caller
+ * (OpenAI's usage-only chunk, when keypool asked for it and the caller did
+ * not) is dropped.
  *
  * Its work is linear in the bytes received: text is decoded as a stream (a
  * character split across two chunks arrives whole), each piece is searched
@@ -25,22 +25,16 @@ export interface TokenUsage {
 const EVENT_END = /\r?\n\r?\n/;
 const LONGEST_END = 3; // characters of a marker that may already be pending before its last one arrives
 
-/** `usage` of an OpenAI response or chunk, when it has token counts. */
-export function usageOf(body: unknown): TokenUsage | null {
-  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
-  if (!usage || typeof usage.prompt_tokens !== 'number') return null;
-  const tokens = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? Math.min(n, 100_000_000) : 0);
-  return { promptTokens: tokens(usage.prompt_tokens), completionTokens: tokens(usage.completion_tokens) };
-}
-
 /** The text with every occurrence of `secret` replaced (an upstream that echoes the key it was called with). */
 export function redacted(text: string, secret: string | null): string {
   return secret !== null && text.includes(secret) ? text.split(secret).join('[redacted]') : text;
 }
 
+/** How a wire format reads one event's data: the usage after it, and whether the caller gets it. */
+export type StreamEventReader = (data: unknown, sofar: TokenUsage | null) => { usage: TokenUsage | null; keep: boolean };
+
 export interface SseRelayOptions {
-  /** The caller asked for the usage chunk itself (stream_options.include_usage). */
-  forwardUsageChunk: boolean;
+  readEvent: StreamEventReader;
   /** The largest single event relayed. */
   maxEventBytes: number;
   /** The leased key, taken out of any event that carries it (null: nothing to redact). */
@@ -123,7 +117,7 @@ export class SseRelay extends Transform {
     this.push(null);
   }
 
-  /** Notes the usage an event carries; false for the usage-only chunk the caller did not ask for. */
+  /** Notes the usage an event carries (only events that mention usage are parsed); false for an event the format keeps from the caller. */
   private keep(event: string): boolean {
     if (!event.includes('"usage"')) return true;
     const data = event.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
@@ -133,10 +127,8 @@ export class SseRelay extends Transform {
     } catch {
       return true;
     }
-    const usage = usageOf(parsed);
-    if (!usage) return true;
-    this.usage = usage;
-    const choices = (parsed as { choices?: unknown[] }).choices;
-    return this.options.forwardUsageChunk || (Array.isArray(choices) && choices.length > 0);
+    const read = this.options.readEvent(parsed, this.usage);
+    this.usage = read.usage;
+    return read.keep;
   }
 }

@@ -36,7 +36,7 @@ export function tokenCounter(): Promise<Count> {
 /** Whether the model is one of OpenAI's (counted without a margin). */
 const isOpenAiModel = (model: string) => /^(gpt-|o\d|chatgpt-|text-embedding-|davinci|babbage)/i.test(model.replace(/^openai\//i, ''));
 
-/** The request's input tokens and output cap, for the chat, completion and embedding endpoints. */
+/** The request's input tokens and output cap, for every endpoint: OpenAI chat, embeddings and Responses, Anthropic Messages. */
 export function estimateTokens(count: Count, endpoint: string, model: string, body: Record<string, unknown>): TokenEstimate {
   let input = 0;
   const text = (value: unknown) => {
@@ -53,6 +53,13 @@ export function estimateTokens(count: Count, endpoint: string, model: string, bo
     text(body.input);
     return { input: scaled(input, model), output: 0 };
   }
+  // Anthropic's system prompt and OpenAI Responses' instructions and input, beside the messages.
+  if (body.system !== undefined) text(body.system);
+  if (typeof body.instructions === 'string') input += count(body.instructions);
+  if (endpoint === 'responses') {
+    if (typeof body.input === 'string') input += count(body.input);
+    else if (Array.isArray(body.input)) for (const item of body.input) if (item && typeof item === 'object') text((item as { content?: unknown }).content ?? JSON.stringify(item));
+  }
   if (Array.isArray(body.messages)) {
     for (const message of body.messages) {
       if (!message || typeof message !== 'object') continue;
@@ -67,7 +74,7 @@ export function estimateTokens(count: Count, endpoint: string, model: string, bo
   if (body.tools !== undefined) text(JSON.stringify(body.tools));
   if (body.functions !== undefined) text(JSON.stringify(body.functions));
   if (body.response_format !== undefined) text(JSON.stringify(body.response_format));
-  const cap = [body.max_completion_tokens, body.max_tokens].find((v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0);
+  const cap = [body.max_completion_tokens, body.max_tokens, body.max_output_tokens].find((v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0);
   const choices = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 1 ? body.n : 1;
   return { input: scaled(input, model), output: (cap ?? DEFAULT_OUTPUT_TOKENS) * choices };
 }

@@ -109,12 +109,6 @@ export function upstreamUrl(
   return { url, policy };
 }
 
-/** The key as the upstream expects it: `Authorization: Bearer <api_key>`; none for a keyless or key-less self-hosted endpoint. */
-export function upstreamAuthorization(credentials: Record<string, unknown>): string | null {
-  const key = credentials.api_key;
-  return typeof key === 'string' && key !== '' ? `Bearer ${key}` : null;
-}
-
 /** `groq/llama-3.1-8b-instant` → provider `groq`, model `llama-3.1-8b-instant` (a model may hold more slashes). */
 export function splitModel(name: string): { provider: string; model: string } | null {
   const slash = name.indexOf('/');

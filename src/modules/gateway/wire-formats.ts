@@ -1,0 +1,167 @@
+/**
+ * The wire formats the gateway speaks, one per endpoint: where a call goes under the leased key's
+ * base URL, how the key is presented, which body shape is checked before a lease, whether the
+ * call streams, and where its token usage is — in a whole answer and in a stream's events. The
+ * gateway's lease, failover, limits, report and ledger are the same for every one.
+ *
+ * - OpenAI chat completions and embeddings, to OpenAI-compatible upstreams;
+ * - OpenAI Responses (`/v1/responses`), to OpenAI-compatible upstreams that have it;
+ * - Anthropic Messages (`/v1/messages`), to Anthropic's own API (`x-api-key`, `anthropic-version`).
+ */
+import { badRequest } from '../../platform/errors/app-error.js';
+import type { TokenUsage } from './sse-relay.js';
+
+export type GatewayEndpoint = 'chat/completions' | 'embeddings' | 'responses' | 'messages';
+
+/** The caller's headers a wire format passes to the upstream (Anthropic's version and beta flags). */
+export type PassedHeaders = Record<string, string>;
+
+export interface WireFormat {
+  /** The upstream path under the key's base URL. */
+  path: string;
+  /** Which upstreams speak it: OpenAI-compatible ones, or Anthropic's own API. */
+  family: 'openai' | 'anthropic';
+  /** The caller's headers passed on (lower-case names). */
+  passHeaders: readonly string[];
+  /** A body no upstream could take: a 400 before any key's allowance is spent. */
+  checkShape(body: Record<string, unknown>): void;
+  streams(body: Record<string, unknown>): boolean;
+  /** The body as sent upstream: the key's model name, and (OpenAI chat streams) the usage chunk asked for. */
+  upstreamBody(body: Record<string, unknown>, model: string, stream: boolean): Record<string, unknown>;
+  /** The key as the upstream takes it, and the headers the format needs. */
+  keyHeaders(apiKey: string | null, passed: PassedHeaders): Record<string, string>;
+  /** A whole answer's token usage. */
+  usage(answer: unknown): TokenUsage | null;
+  /**
+   * One streamed event's data (parsed JSON), with the usage known so far: the usage after it, and
+   * whether the caller gets the event (OpenAI's usage-only chunk is dropped when the caller did not ask for it).
+   */
+  streamEvent(data: unknown, sofar: TokenUsage | null, callerWantsUsage: boolean): { usage: TokenUsage | null; keep: boolean };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const count = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? Math.min(n, 100_000_000) : 0);
+const bearer = (apiKey: string | null): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
+
+/** `usage` of an OpenAI chat completion, embedding or chunk, when it has token counts. */
+export function openAiUsage(body: unknown): TokenUsage | null {
+  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
+  if (!usage || typeof usage.prompt_tokens !== 'number') return null;
+  return { promptTokens: count(usage.prompt_tokens), completionTokens: count(usage.completion_tokens) };
+}
+
+/** `usage` of an OpenAI Responses object (`input_tokens`, `output_tokens`). */
+function responsesUsage(body: unknown): TokenUsage | null {
+  const usage = (body as { usage?: { input_tokens?: unknown; output_tokens?: unknown } } | null)?.usage;
+  if (!usage || typeof usage.input_tokens !== 'number') return null;
+  return { promptTokens: count(usage.input_tokens), completionTokens: count(usage.output_tokens) };
+}
+
+/** Anthropic's usage: input (cache reads and writes included, as they count against its limits) and output tokens. */
+function anthropicUsage(usage: unknown, sofar: TokenUsage | null): TokenUsage | null {
+  if (!isObject(usage)) return sofar;
+  const input = ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'].some((f) => typeof usage[f] === 'number')
+    ? count(usage.input_tokens) + count(usage.cache_creation_input_tokens) + count(usage.cache_read_input_tokens)
+    : sofar?.promptTokens ?? 0;
+  const output = typeof usage.output_tokens === 'number' ? count(usage.output_tokens) : sofar?.completionTokens ?? 0;
+  return { promptTokens: input, completionTokens: output };
+}
+
+const streamFlag = (body: Record<string, unknown>) => {
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw badRequest('stream must be a boolean', { param: 'stream' });
+  return body.stream === true;
+};
+
+const CHAT: WireFormat = {
+  path: 'chat/completions',
+  family: 'openai',
+  passHeaders: [],
+  checkShape(body) {
+    const options = body.stream_options;
+    if (options !== undefined && options !== null && !isObject(options)) throw badRequest('stream_options must be an object, e.g. { "include_usage": true }', { param: 'stream_options' });
+    const { messages } = body;
+    if (messages === undefined || messages === null) throw badRequest('messages is required: a list of { role, content } objects', { param: 'messages' });
+    if (!Array.isArray(messages) || !messages.every(isObject)) throw badRequest('messages must be a list of { role, content } objects', { param: 'messages' });
+  },
+  streams: streamFlag,
+  upstreamBody(body, model, stream) {
+    const out: Record<string, unknown> = { ...body, model };
+    if (stream) out.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
+    return out;
+  },
+  keyHeaders: (apiKey) => bearer(apiKey),
+  usage: openAiUsage,
+  streamEvent(data, sofar, callerWantsUsage) {
+    const usage = openAiUsage(data);
+    if (!usage) return { usage: sofar, keep: true };
+    const choices = (data as { choices?: unknown[] }).choices;
+    return { usage, keep: callerWantsUsage || (Array.isArray(choices) && choices.length > 0) };
+  },
+};
+
+const EMBEDDINGS: WireFormat = {
+  ...CHAT,
+  path: 'embeddings',
+  checkShape(body) {
+    const { input } = body;
+    if (input === undefined || input === null || input === '') throw badRequest('input is required: a string, or a list of strings or of token lists', { param: 'input' });
+    if (typeof input !== 'string' && !Array.isArray(input)) throw badRequest('input must be a string, or a list of strings or of token lists', { param: 'input' });
+  },
+  streams: () => false,
+  upstreamBody: (body, model) => ({ ...body, model }),
+};
+
+const RESPONSES: WireFormat = {
+  ...CHAT,
+  path: 'responses',
+  checkShape(body) {
+    const { input } = body;
+    if (input === undefined || input === null || input === '') throw badRequest('input is required: a string, or a list of input items', { param: 'input' });
+    if (typeof input !== 'string' && !(Array.isArray(input) && input.every(isObject))) throw badRequest('input must be a string, or a list of input items (objects)', { param: 'input' });
+    if (body.previous_response_id !== undefined && body.previous_response_id !== null) {
+      // A stored response lives with the key that made it: another key of the pool could not find it.
+      throw badRequest('previous_response_id is not supported through the pool: send the conversation in input instead', { param: 'previous_response_id' });
+    }
+  },
+  upstreamBody: (body, model) => ({ ...body, model }),
+  usage: responsesUsage,
+  streamEvent(data, sofar) {
+    // The usage comes with the final event, response.completed (or .incomplete), inside its response.
+    const response = (data as { response?: unknown } | null)?.response;
+    return { usage: responsesUsage(response) ?? sofar, keep: true };
+  },
+};
+
+/** The Anthropic API version sent when the caller names none. */
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+const MESSAGES: WireFormat = {
+  path: 'messages',
+  family: 'anthropic',
+  passHeaders: ['anthropic-version', 'anthropic-beta'],
+  checkShape(body) {
+    const { messages, max_tokens: maxTokens } = body;
+    if (messages === undefined || messages === null) throw badRequest('messages is required: a list of { role, content } objects', { param: 'messages' });
+    if (!Array.isArray(messages) || !messages.every(isObject)) throw badRequest('messages must be a list of { role, content } objects', { param: 'messages' });
+    if (maxTokens === undefined || maxTokens === null) throw badRequest('max_tokens is required: the most tokens the answer may have', { param: 'max_tokens' });
+    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) throw badRequest('max_tokens must be a whole number of at least 1', { param: 'max_tokens' });
+  },
+  streams: streamFlag,
+  upstreamBody: (body, model) => ({ ...body, model }),
+  keyHeaders: (apiKey, passed) => ({ ...(apiKey && { 'x-api-key': apiKey }), 'anthropic-version': passed['anthropic-version'] ?? ANTHROPIC_VERSION, ...(passed['anthropic-beta'] && { 'anthropic-beta': passed['anthropic-beta'] }) }),
+  usage: (answer) => anthropicUsage((answer as { usage?: unknown } | null)?.usage, null),
+  streamEvent(data, sofar) {
+    // message_start carries the input tokens (and the first output count), message_delta the output so far.
+    const d = data as { type?: unknown; message?: { usage?: unknown }; usage?: unknown } | null;
+    if (d?.type === 'message_start') return { usage: anthropicUsage(d.message?.usage, sofar), keep: true };
+    if (d?.type === 'message_delta') return { usage: anthropicUsage(d.usage, sofar), keep: true };
+    return { usage: sofar, keep: true };
+  },
+};
+
+export const WIRE_FORMATS: Record<GatewayEndpoint, WireFormat> = {
+  'chat/completions': CHAT,
+  embeddings: EMBEDDINGS,
+  responses: RESPONSES,
+  messages: MESSAGES,
+};

@@ -1,0 +1,157 @@
+/**
+ * The gateway in the providers' own protocols, with their official clients unmodified but for the
+ * base URL and the API key: Anthropic Messages (`@anthropic-ai/sdk`: create, stream, tool use,
+ * errors in Anthropic's body) to the brand's anthropic keys, and OpenAI Responses (`openai`:
+ * create and stream) to OpenAI-compatible keys — through the same lease, report and ledger as
+ * chat completions, each answer saying keypool's own time in x-keypool-overhead-ms.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/harness.js';
+import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+
+let t: TestApp;
+let fake: FakeOpenAi;
+let seq = 0;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAi();
+  t = await createTestApp({
+    config: {
+      gateway: {
+        maxAttempts: 3, timeoutMs: 20_000, attemptTimeoutMs: 5_000, connectTimeoutMs: 2_000, idleTimeoutMs: 5_000,
+        maxRequestBytes: 256 * 1024, maxResponseBytes: 1024 * 1024, maxEventBytes: 1024 * 1024,
+        baseUrls: { anthropic: fake.url, openai: fake.url }, prices: {},
+      },
+    },
+  });
+});
+afterAll(async () => {
+  await t?.close();
+  await fake?.close();
+});
+
+async function brandWithKeys(provider: string, count: number) {
+  const brand = await t.createBrand(`native ${++seq}`);
+  const keys: { id: number; apiKey: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const apiKey = `sk-native-${seq}-${i}-${'x'.repeat(16)}`;
+    keys.push({ id: (await t.app.services.integrations.createIntegration(brand.brandId, { providerName: provider, credentials: { api_key: apiKey } })).id, apiKey });
+  }
+  return { ...brand, keys };
+}
+
+async function ledger(id: number) {
+  await t.app.services.gateway.settled();
+  await t.app.services.leases.foldOutcomes();
+  const { rows } = await t.app.sqlPool.query('select requests::int, successes::int, rate_limited::int, prompt_tokens::int, completion_tokens::int from usage_daily where integration_id = $1', [id]);
+  return rows[0];
+}
+
+describe('Anthropic Messages, with @anthropic-ai/sdk', () => {
+  const claude = (token: string) => new Anthropic({ apiKey: token, baseURL: t.url, maxRetries: 0 });
+
+  it('creates a message on the brand\'s anthropic key, passing Anthropic\'s headers and reporting its usage', async () => {
+    const b = await brandWithKeys('anthropic', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', usage: { prompt_tokens: 40, completion_tokens: 12 }, content: 'Bonjour' });
+    const { data, response } = await claude(b.token).messages.create(
+      { model: 'claude-sonnet-4-5', max_tokens: 100, system: 'Be brief.', messages: [{ role: 'user', content: 'Say hello in French' }] },
+      { headers: { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'prompt-caching-2024-07-31' } },
+    ).withResponse();
+    expect(data.content).toEqual([{ type: 'text', text: 'Bonjour' }]);
+    expect(Number(response.headers.get('x-keypool-overhead-ms'))).toBeGreaterThan(0);
+    expect(response.headers.get('x-keypool-integration-id')).toBe(String(b.keys[0].id));
+    const upstream = fake.requests.at(-1)!;
+    expect(upstream.path).toBe('/v1/messages');
+    // The leased key in x-api-key (never the caller's token), Anthropic's headers passed on.
+    expect(upstream.headers['x-api-key']).toBe(b.keys[0].apiKey);
+    expect(upstream.headers.authorization).toBeUndefined();
+    expect(upstream.headers['anthropic-version']).toBe('2023-06-01');
+    expect(upstream.headers['anthropic-beta']).toBe('prompt-caching-2024-07-31');
+    // Input counts the cache reads (30 + 10).
+    expect(await ledger(b.keys[0].id)).toMatchObject({ requests: 1, successes: 1, prompt_tokens: 40, completion_tokens: 12 });
+  });
+
+  it('streams Anthropic\'s event sequence through, with the usage from message_start and message_delta', async () => {
+    const b = await brandWithKeys('anthropic', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', usage: { prompt_tokens: 25, completion_tokens: 7 }, content: 'one two three' });
+    const stream = claude(b.token).messages.stream({ model: 'anthropic/claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'Count' }] });
+    const types: string[] = [];
+    stream.on('streamEvent', (event) => types.push(event.type));
+    const message = await stream.finalMessage();
+    expect(message.content).toEqual([{ type: 'text', text: 'one two three' }]);
+    expect(types[0]).toBe('message_start');
+    expect(types.at(-1)).toBe('message_stop');
+    expect(await ledger(b.keys[0].id)).toMatchObject({ successes: 1, prompt_tokens: 25, completion_tokens: 7 });
+  });
+
+  it('passes tools and tool use through', async () => {
+    const b = await brandWithKeys('anthropic', 1);
+    const message = await claude(b.token).messages.create({
+      model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: [{ name: 'get_weather', description: 'The weather in a city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
+    });
+    expect(message.stop_reason).toBe('tool_use');
+    expect(message.content[0]).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
+  });
+
+  it('fails over on Anthropic\'s 529 without a health penalty, and answers errors in Anthropic\'s body', async () => {
+    const b = await brandWithKeys('anthropic', 2);
+    fake.behave(b.keys[0].apiKey, { kind: 'status', status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
+    fake.behave(b.keys[1].apiKey, { kind: 'status', status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
+    const overloaded = await claude(b.token).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(overloaded).toBeInstanceOf(Anthropic.APIError);
+    expect((overloaded as InstanceType<typeof Anthropic.APIError>).status).toBe(529);
+    await t.app.services.gateway.settled();
+    const { rows } = await t.app.sqlPool.query('select health_status, consecutive_failures from integration where id = $1', [b.keys[0].id]);
+    expect(rows[0]).toEqual({ health_status: 'healthy', consecutive_failures: 0 });
+
+    const noMaxTokens = await claude(b.token).messages.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] } as never).catch((e: unknown) => e);
+    expect(noMaxTokens).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((noMaxTokens as InstanceType<typeof Anthropic.BadRequestError>).error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens is required: the most tokens the answer may have' } });
+
+    const wrongProvider = await claude(b.token).messages.create({ model: 'groq/llama-3.1-8b-instant', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect((wrongProvider as InstanceType<typeof Anthropic.BadRequestError>).message).toMatch(/the model's provider must be anthropic/);
+
+    const badToken = await new Anthropic({ apiKey: 'not-a-token', baseURL: t.url, maxRetries: 0 }).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(badToken).toBeInstanceOf(Anthropic.AuthenticationError);
+    const none = await fetch(`${t.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'Missing credential: send x-api-key: <client_token> (your SDK\'s API key), or Authorization: Bearer <client_token>' } });
+  });
+});
+
+describe('OpenAI Responses, with openai', () => {
+  const openai = (token: string) => new OpenAI({ apiKey: token, baseURL: `${t.url}/v1`, maxRetries: 0 });
+
+  it('creates a response and reports its usage', async () => {
+    const b = await brandWithKeys('openai', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', usage: { prompt_tokens: 18, completion_tokens: 6 }, content: 'Hello from responses' });
+    const { data, response } = await openai(b.token).responses.create({ model: 'openai/gpt-4.1-mini', input: 'Say hello' }).withResponse();
+    expect(data.output_text).toBe('Hello from responses');
+    expect(response.headers.get('x-keypool-overhead-ms')).toMatch(/^\d+\.\d{2}$/);
+    expect(fake.requests.at(-1)!.path).toBe('/v1/responses');
+    expect(fake.requests.at(-1)!.body.model).toBe('gpt-4.1-mini');
+    expect(await ledger(b.keys[0].id)).toMatchObject({ successes: 1, prompt_tokens: 18, completion_tokens: 6 });
+  });
+
+  it('streams the response events, with the usage from response.completed', async () => {
+    const b = await brandWithKeys('openai', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', usage: { prompt_tokens: 9, completion_tokens: 3 }, content: 'a b c' });
+    const stream = await openai(b.token).responses.create({ model: 'openai/gpt-4.1-mini', input: [{ role: 'user', content: 'Go' }], stream: true });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    expect(types).toEqual(['response.created', 'response.output_text.delta', 'response.output_text.delta', 'response.output_text.delta', 'response.completed']);
+    expect(await ledger(b.keys[0].id)).toMatchObject({ successes: 1, prompt_tokens: 9, completion_tokens: 3 });
+  });
+
+  it('refuses what the pool cannot serve, in OpenAI\'s body', async () => {
+    const b = await brandWithKeys('openai', 1);
+    const stored = await openai(b.token).responses.create({ model: 'openai/gpt-4.1-mini', input: 'more', previous_response_id: 'resp_x' }).catch((e: unknown) => e);
+    expect(stored).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((stored as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/previous_response_id is not supported through the pool/);
+    const noInput = await fetch(`${t.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${b.token}` }, body: JSON.stringify({ model: 'openai/gpt-4.1-mini' }) });
+    expect(await noInput.json()).toEqual({ error: { message: 'input is required: a string, or a list of input items', type: 'invalid_request_error', param: 'input', code: 'request.invalid' } });
+  });
+});
