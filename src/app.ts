@@ -33,9 +33,10 @@ import { integrationsV1Plugin } from './rest/integrations-v1/plugin.js';
 import { bifrostPlugin } from './rest/bifrost/routes.js';
 import { IGNORED_FIELDS_HEADER } from './rest/bifrost/lenient-body.js';
 import { mountCors } from './platform/http/cors.js';
-import { openAiGatewayPlugin } from './rest/openai/plugin.js';
+import { geminiGatewayPlugin, openAiGatewayPlugin } from './rest/openai/plugin.js';
 import { OPENAI_DIALECT } from './rest/openai/errors.js';
 import { ANTHROPIC_DIALECT } from './rest/openai/anthropic-errors.js';
+import { GEMINI_DIALECT } from './rest/openai/gemini-routes.js';
 import { createGatewayMetrics } from './rest/openai/metrics.js';
 import { mountDashboard } from './rest/dashboard/plugin.js';
 import { installAccessControl } from './rest/access.js';
@@ -178,7 +179,7 @@ export function buildServices(
 
 /** Each REST dialect owns a URL prefix: its plugin is registered there (the router's own errors look it up here). */
 // Anthropic's route lies under the gateway's /v1: its dialect comes first.
-const dialects = new Dialects([V1_DIALECT, BIFROST_DIALECT, ANTHROPIC_DIALECT, OPENAI_DIALECT]);
+const dialects = new Dialects([V1_DIALECT, BIFROST_DIALECT, ANTHROPIC_DIALECT, OPENAI_DIALECT, GEMINI_DIALECT]);
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
@@ -193,8 +194,15 @@ export async function createApp(options: AppOptions): Promise<App> {
         ? false
         : {
             level: config.logLevel,
-            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-            serializers: { err: loggableError },
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.headers["x-goog-api-key"]'], censor: '[redacted]' },
+            // A credential may come as ?key= (Gemini's clients): never in a log line.
+            serializers: {
+              err: loggableError,
+              req: (req: { method: string; url: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+                method: req.method, url: req.url.replace(/([?&]key=)[^&#]*/gi, '$1[redacted]'), hostname: req.hostname, remoteAddress: req.ip,
+                remotePort: req.socket?.remotePort,
+              }),
+            },
             // process.stdout rather than pino's own file descriptor writer, so main.ts can keep a
             // closed pipe (whoever read the log went away) from ending the process.
             stream: options.logger?.stream ?? process.stdout,
@@ -296,6 +304,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   await fastify.register(integrationsV1Plugin(services), { prefix: V1_DIALECT.prefix });
   await fastify.register(bifrostPlugin(services), { prefix: BIFROST_DIALECT.prefix });
   await fastify.register(openAiGatewayPlugin(services, config.gateway.maxRequestBytes), { prefix: OPENAI_DIALECT.prefix });
+  await fastify.register(geminiGatewayPlugin(services, config.gateway.maxRequestBytes), { prefix: GEMINI_DIALECT.prefix });
   const dashboard = mountDashboard(fastify);
   const schema = await buildKeypoolSchema(services);
   await mountApollo(fastify, schema, services, config.graphqlLimits);

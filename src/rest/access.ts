@@ -26,6 +26,8 @@ declare module 'fastify' {
     credentialAsBearer?: boolean;
     /** A header that carries the caller's credential where a provider's SDK puts its API key (Anthropic's `x-api-key`), read when there is no Authorization header. */
     apiKeyHeader?: string;
+    /** The same in a query parameter (Gemini's `?key=`), read when neither header is there. */
+    apiKeyQuery?: string;
   }
   interface FastifyRequest {
     access?: RestAccess;
@@ -36,9 +38,9 @@ declare module 'fastify' {
 export async function authorize(request: FastifyRequest, services: Services, permission: KeypoolPermission): Promise<RestAccess> {
   const auth = await services.authenticator.authenticate(credentialHeader(request), { credentialAsBearer: request.routeOptions.config.credentialAsBearer, clientAddress: request.ip });
   if (auth.kind === 'anonymous') {
-    const named = request.routeOptions.config.apiKeyHeader;
+    const { apiKeyHeader: named, apiKeyQuery } = request.routeOptions.config;
     throw new AppError('auth.unauthenticated', named
-      ? `Missing credential: send ${named}: <client_token> (your SDK's API key), or Authorization: Bearer <client_token>`
+      ? `Missing credential: send ${named}: <client_token> (your SDK's API key)${apiKeyQuery ? `, ?${apiKeyQuery}=<client_token>` : ''}, or Authorization: Bearer <client_token>`
       : 'Missing Authorization header: send Authorization: Bearer <client_token> (or Basic <api_key:secret>)');
   }
   if (auth.kind === 'rejected' && auth.retryAfterSeconds !== undefined) throw throttled(auth.retryAfterSeconds);
@@ -57,10 +59,12 @@ const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** The Authorization header, or the route's API-key header as a bearer token (what a provider's SDK sends as its key is keypool's credential). */
 function credentialHeader(request: FastifyRequest): string | undefined {
-  const named = request.routeOptions.config.apiKeyHeader;
-  if (request.headers.authorization !== undefined || !named) return request.headers.authorization;
-  const value = request.headers[named];
-  return typeof value === 'string' && value !== '' ? `Bearer ${value}` : undefined;
+  const { apiKeyHeader, apiKeyQuery } = request.routeOptions.config;
+  if (request.headers.authorization !== undefined) return request.headers.authorization;
+  const value = apiKeyHeader ? request.headers[apiKeyHeader] : undefined;
+  if (typeof value === 'string' && value !== '') return `Bearer ${value}`;
+  const query = apiKeyQuery ? (request.query as Record<string, unknown> | undefined)?.[apiKeyQuery] : undefined;
+  return typeof query === 'string' && query !== '' ? `Bearer ${query}` : undefined;
 }
 
 /** Too many failed secrets for a credential or from an address: 429, with when to come back. */

@@ -13,7 +13,7 @@ export interface Dialect {
 }
 
 /** The URL spaces of keypool's REST dialects and the gateway: every route there declares a permission, every input there is guarded. */
-export const API_URLS = /^\/(api|v1)\//;
+export const API_URLS = /^\/(api|v1|v1beta)\//;
 
 const owns = (prefix: string, url: string) => url === prefix || url.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || url.startsWith(`${prefix}?`);
 

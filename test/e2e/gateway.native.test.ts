@@ -6,6 +6,7 @@
  * chat completions, each answer saying keypool's own time in x-keypool-overhead-ms.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/harness.js';
@@ -14,15 +15,18 @@ import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 let t: TestApp;
 let fake: FakeOpenAi;
 let seq = 0;
+const logLines: string[] = [];
 
 beforeAll(async () => {
   fake = await startFakeOpenAi();
   t = await createTestApp({
+    logLines,
     config: {
+      logLevel: 'info',
       gateway: {
         maxAttempts: 3, timeoutMs: 20_000, attemptTimeoutMs: 5_000, connectTimeoutMs: 2_000, idleTimeoutMs: 5_000,
         maxRequestBytes: 256 * 1024, maxResponseBytes: 1024 * 1024, maxEventBytes: 1024 * 1024,
-        baseUrls: { anthropic: fake.url, openai: fake.url }, prices: {},
+        baseUrls: { anthropic: fake.url, openai: fake.url, google_ai: `${fake.origin}/v1beta/openai` }, prices: {},
       },
     },
   });
@@ -119,6 +123,71 @@ describe('Anthropic Messages, with @anthropic-ai/sdk', () => {
     const none = await fetch(`${t.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(none.status).toBe(401);
     expect(await none.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'Missing credential: send x-api-key: <client_token> (your SDK\'s API key), or Authorization: Bearer <client_token>' } });
+  });
+});
+
+describe('Gemini, with @google/genai', () => {
+  const genai = (token: string, apiVersion?: string) => new GoogleGenAI({ apiKey: token, httpOptions: { baseUrl: t.url, ...(apiVersion && { apiVersion }) } });
+
+  it('generates content on the brand\'s google_ai key, with the key in x-goog-api-key and usageMetadata reported', async () => {
+    const b = await brandWithKeys('google_ai', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', usage: { prompt_tokens: 11, completion_tokens: 4 }, content: 'Hi from Gemini' });
+    const answer = await genai(b.token, 'v1beta').models.generateContent({ model: 'gemini-2.0-flash', contents: 'Say hi' });
+    expect(answer.text).toBe('Hi from Gemini');
+    const upstream = fake.requests.at(-1)!;
+    expect(upstream.path).toBe('/v1beta/models/gemini-2.0-flash:generateContent');
+    expect(upstream.headers['x-goog-api-key']).toBe(b.keys[0].apiKey);
+    expect(await ledger(b.keys[0].id)).toMatchObject({ successes: 1, prompt_tokens: 11, completion_tokens: 4 });
+    // The caller's keypool credential never reaches a log line (the SDK sends it in x-goog-api-key).
+    expect(logLines.join('\n')).not.toContain(b.token);
+  });
+
+  it('streams (alt=sse), counts tokens and embeds, on the API version the SDK is set to', async () => {
+    const b = await brandWithKeys('google_ai', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', usage: { prompt_tokens: 6, completion_tokens: 3 }, content: 'x y z' });
+    let text = '';
+    for await (const chunk of await genai(b.token).models.generateContentStream({ model: 'gemini-2.0-flash', contents: 'Go' })) text += chunk.text ?? '';
+    expect(text).toBe('x y z');
+    // The SDK's own default version, passed on as it came.
+    expect(fake.requests.at(-1)!.path).toMatch(/^\/v1(beta)?\/models\/gemini-2\.0-flash:streamGenerateContent\?alt=sse$/);
+    expect(await ledger(b.keys[0].id)).toMatchObject({ successes: 1, prompt_tokens: 6, completion_tokens: 3 });
+    expect((await genai(b.token, 'v1').models.countTokens({ model: 'gemini-2.0-flash', contents: 'count me' })).totalTokens).toBe(6);
+    expect(fake.requests.at(-1)!.path).toBe('/v1/models/gemini-2.0-flash:countTokens');
+    expect((await genai(b.token, 'v1beta').models.countTokens({ model: 'gemini-2.0-flash', contents: 'count me' })).totalTokens).toBe(6);
+    expect(fake.requests.at(-1)!.path).toBe('/v1beta/models/gemini-2.0-flash:countTokens');
+    const embedded = await genai(b.token).models.embedContent({ model: 'text-embedding-004', contents: 'embed me' });
+    expect(embedded.embeddings?.[0].values).toEqual([0.1, 0.2, 0.3]);
+  });
+
+  it('relays the JSON-array stream, with the credential in ?key= kept out of the logs', async () => {
+    const b = await brandWithKeys('google_ai', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', usage: { prompt_tokens: 8, completion_tokens: 2 }, content: 'a b' });
+    const res = await fetch(`${t.url}/v1beta/models/gemini-2.0-flash:streamGenerateContent?key=${b.token}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    });
+    expect(res.status).toBe(200);
+    const items = JSON.parse(await res.text()) as { candidates: { content: { parts: { text: string }[] } }[] }[];
+    expect(items.map((i) => i.candidates[0].content.parts[0].text).join('')).toBe('a b');
+    expect(await ledger(b.keys[0].id)).toMatchObject({ successes: 1, prompt_tokens: 8, completion_tokens: 2 });
+    expect(logLines.join('\n')).not.toContain(b.token);
+  });
+
+  it('answers errors in Gemini\'s body', async () => {
+    const b = await brandWithKeys('google_ai', 1);
+    const post = (path: string, body: unknown, headers: Record<string, string> = { 'x-goog-api-key': b.token }) =>
+      fetch(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const noContents = await post('/v1beta/models/gemini-2.0-flash:generateContent', {});
+    expect(noContents.status).toBe(400);
+    expect(await noContents.json()).toEqual({ error: { code: 400, message: 'contents is required: a list of { role, parts } objects', status: 'INVALID_ARGUMENT' } });
+    const badMethod = await post('/v1beta/models/gemini-2.0-flash:predict', {});
+    expect((await badMethod.json()).error.message).toMatch(/^The method must be one of models\/\{model\}:generateContent/);
+    const noKey = await post('/v1beta/models/gemini-2.0-flash:generateContent', { contents: [] }, {});
+    expect(noKey.status).toBe(401);
+    expect((await noKey.json()).error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED' });
+    const anthropic = await post('/v1beta/models/anthropic/claude-x:generateContent', { contents: [] });
+    expect((await anthropic.json()).error.message).toMatch(/the model's provider must be google_ai or gemini/);
+    const listed = await fetch(`${t.url}/v1beta/models`, { headers: { 'x-goog-api-key': b.token } });
+    expect(await listed.json()).toEqual({ models: [] });
   });
 });
 

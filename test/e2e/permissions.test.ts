@@ -34,6 +34,9 @@ const REST: { route: string; needs: Needed; call: (ids: Ids) => { method: string
   { route: 'POST /v1/chat/completions', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/chat/completions', body: { model: 'groq/llama-3.1-8b-instant', messages: [] } }) },
   { route: 'POST /v1/embeddings', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/embeddings', body: { model: 'groq/nomic-embed', input: 'x' } }) },
   { route: 'POST /v1/responses', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/responses', body: { model: 'groq/llama-3.1-8b-instant', input: 'x' } }) },
+  { route: 'POST /v1beta/models/*', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1beta/models/gemini-2.0-flash:generateContent', body: { contents: [] } }) },
+  { route: 'POST /v1/models/*', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/models/gemini-2.0-flash:countTokens', body: { contents: [] } }) },
+  { route: 'GET /v1beta/models', needs: 'integrations.lease', call: () => ({ method: 'GET', path: '/v1beta/models' }) },
   { route: 'POST /v1/messages', needs: 'integrations.lease', call: () => ({ method: 'POST', path: '/v1/messages', body: { model: 'claude-sonnet-4-5', max_tokens: 5, messages: [] } }) },
   { route: 'GET /v1/models', needs: 'integrations.lease', call: () => ({ method: 'GET', path: '/v1/models' }) },
   { route: 'POST /api/v1/integrations/verify', needs: 'nodes.read', call: () => ({ method: 'POST', path: '/api/v1/integrations/verify', body: { api_key: 'kpn_x', secret: 'x' } }) },
@@ -156,6 +159,8 @@ describe.each(REST.map((r) => [`${r.route} (${r.needs})`, r] as const))('REST %s
       ? { is_bifrost_error: false, status_code: 403, error: { message }, extra_fields: {} }
       : call.path === '/v1/messages'
         ? { type: 'error', error: { type: 'permission_error', message } }
+        : call.path.startsWith('/v1beta/') || call.path.startsWith('/v1/models/')
+          ? { error: { code: 403, message, status: 'PERMISSION_DENIED' } }
         : call.path.startsWith('/v1/')
           ? { error: { message, type: 'permission_error', param: null, code: 'insufficient_permissions' } }
           : { success: false, error: message };
@@ -224,9 +229,11 @@ describe('a body nested 100,000 levels deep', () => {
     const message = 'The JSON body nests deeper than 64 levels of objects and arrays';
     const body = (call.path.startsWith('/api/') && !call.path.startsWith('/api/v1/'))
       ? { is_bifrost_error: false, status_code: 400, error: { message }, extra_fields: {} }
-      : call.path.startsWith('/v1/')
-        ? { error: { message, type: 'invalid_request_error' } }
-        : { success: false, error: message };
+      : call.path.startsWith('/v1beta/') || call.path.startsWith('/v1/models/')
+        ? { error: { code: 400, message, status: 'INVALID_ARGUMENT' } }
+        : call.path.startsWith('/v1/')
+          ? { error: { message, type: 'invalid_request_error' } }
+          : { success: false, error: message };
     expect(res, JSON.stringify(res.body)).toMatchObject({ status: 400, body });
   });
 });

@@ -61,7 +61,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     req.on('end', () => {
       const auth = req.headers.authorization ?? '';
       // Anthropic's own API takes the key in x-api-key.
-      const key = auth.startsWith('Bearer ') ? auth.slice(7) : String(req.headers['x-api-key'] ?? '');
+      const key = auth.startsWith('Bearer ') ? auth.slice(7) : String(req.headers['x-api-key'] ?? req.headers['x-goog-api-key'] ?? '');
       let body: Record<string, any> = {};
       try {
         body = JSON.parse(raw);
@@ -112,6 +112,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       return json(200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model, usage: { prompt_tokens: usage.prompt_tokens, total_tokens: usage.prompt_tokens } });
     }
     if (r.path.endsWith('/messages')) return anthropicMessage(r, res, usage, b.content ?? 'Hello there');
+    if (/\/models\/[^/]+:\w+/.test(r.path)) return gemini(r, res, usage, b.content ?? 'Hello there');
     if (r.path.endsWith('/responses')) return openAiResponse(r, res, usage, b.content ?? 'Hello there');
     if (r.body.stream !== true) return json(200, completion(model, usage, b.content ?? 'Hello there'));
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -170,6 +171,35 @@ function anthropicMessage(r: UpstreamRequest, res: ServerResponse, usage: { prom
   send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.completion_tokens } });
   send('message_stop', {});
   res.end();
+}
+
+/** Gemini's own API: generateContent, streamGenerateContent (SSE with alt=sse, else a JSON array), countTokens, embedContent. */
+function gemini(r: UpstreamRequest, res: ServerResponse, usage: { prompt_tokens: number; completion_tokens: number }, content: string) {
+  const method = /:(\w+)/.exec(r.path)![1];
+  const json = (value: unknown) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(value));
+  };
+  if (method === 'countTokens') return json({ totalTokens: usage.prompt_tokens });
+  if (method === 'embedContent') return json({ embedding: { values: [0.1, 0.2, 0.3] } });
+  if (method === 'batchEmbedContents') return json({ embeddings: (r.body.requests as unknown[]).map(() => ({ values: [0.1, 0.2, 0.3] })) });
+  const usageMetadata = { promptTokenCount: usage.prompt_tokens, candidatesTokenCount: usage.completion_tokens, totalTokenCount: usage.prompt_tokens + usage.completion_tokens };
+  const item = (text: string, last: boolean) => ({
+    candidates: [{ content: { role: 'model', parts: [{ text }] }, index: 0, ...(last && { finishReason: 'STOP' }) }],
+    ...(last && { usageMetadata }), modelVersion: 'gemini-2.0-flash',
+  });
+  if (method === 'generateContent') return json(item(content, true));
+  const words = content.split(' ');
+  const items = words.map((w, i) => item(i === 0 ? w : ` ${w}`, i === words.length - 1));
+  if (r.path.includes('alt=sse')) {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const it of items) res.write(`data: ${JSON.stringify(it)}\r\n\r\n`);
+    return res.end();
+  }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write('[');
+  items.forEach((it, i) => res.write(`${i > 0 ? ',\r\n' : ''}${JSON.stringify(it)}`));
+  res.end(']');
 }
 
 /** OpenAI's Responses API: a response object, or its SSE events (the usage in response.completed). */

@@ -23,7 +23,7 @@ import {
 import { isProviderName, type BrandProvider, type UpstreamSettings } from '../providers/index.js';
 import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { costOf, priceOf, type PriceTable } from './prices.js';
-import { redacted, SseRelay, type TokenUsage } from './sse-relay.js';
+import { JsonArrayRelay, redacted, SseRelay, type TokenUsage } from './sse-relay.js';
 import { estimateTokens, tokenCounter } from './token-estimate.js';
 import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamUrl } from './upstreams.js';
 import { WIRE_FORMATS, type GatewayEndpoint, type PassedHeaders, type WireFormat } from './wire-formats.js';
@@ -57,6 +57,8 @@ export interface GatewayCall {
   body: Record<string, unknown>;
   /** The caller's headers the wire format passes on (anthropic-version, anthropic-beta), lower-case names. */
   headers?: PassedHeaders;
+  /** Gemini's calls name the model in the URL, with the API version and whether a stream is SSE (alt=sse). */
+  route?: { model: string; apiVersion: string; sse: boolean };
   /** Aborted when the caller goes away: the upstream request is cancelled. */
   signal: AbortSignal;
 }
@@ -116,6 +118,8 @@ type Attempt = { kind: 'answer'; answer: GatewayAnswer } | { kind: 'failed'; fai
 interface CallContext {
   call: GatewayCall;
   format: WireFormat;
+  /** The provider was not named (a bare Gemini model): google_ai, else the brand's gemini keys. */
+  providerDefaulted: boolean;
   provider: string;
   model: string;
   stream: boolean;
@@ -241,19 +245,20 @@ export class GatewayService {
 
   async call(call: GatewayCall): Promise<GatewayAnswer> {
     const format = WIRE_FORMATS[call.endpoint];
-    const anthropic = format.family === 'anthropic';
-    const name = call.body.model;
-    const example = anthropic ? 'claude-sonnet-4-5, or anthropic/claude-sonnet-4-5' : 'groq/llama-3.1-8b-instant';
-    if (name === undefined || name === null || name === '') throw badRequest(`model is required: name it ${anthropic ? '' : 'provider/model, '}e.g. ${example}`, { param: 'model' });
+    const native = format.family !== 'openai';
+    const name = call.route?.model ?? call.body.model;
+    const example = { anthropic: 'claude-sonnet-4-5, or anthropic/claude-sonnet-4-5', gemini: 'gemini-2.0-flash', openai: 'groq/llama-3.1-8b-instant' }[format.family];
+    if (name === undefined || name === null || name === '') throw badRequest(`model is required: name it ${native ? '' : 'provider/model, '}e.g. ${example}`, { param: 'model' });
     if (typeof name !== 'string') throw badRequest('model must be a string', { param: 'model' });
-    // Anthropic's clients name a bare model: it goes to the brand's anthropic keys.
-    const split = anthropic && !name.includes('/') ? { provider: 'anthropic', model: name } : splitModel(name);
+    // Anthropic's and Google's clients name a bare model: it goes to the brand's anthropic keys, or its google_ai (else gemini) keys.
+    const defaulted = native && !name.includes('/');
+    const split = defaulted ? { provider: format.family === 'anthropic' ? 'anthropic' : 'google_ai', model: name } : splitModel(name);
     if (!split) throw modelNotFound(`name it provider/model, e.g. ${example}`);
     await this.checkProvider(call.brandId, split.provider, format);
     const stream = format.streams(call.body);
     format.checkShape(call.body);
     const ctx: CallContext = {
-      call, format, provider: split.provider, model: split.model, stream,
+      call, format, providerDefaulted: defaulted, provider: split.provider, model: split.model, stream,
       callerWantsUsage: (call.body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
       started: performance.now(), deadline: performance.now() + this.settings.timeoutMs, attempts: 0, maxAttempts: this.settings.maxAttempts, waitedMs: 0,
     };
@@ -267,7 +272,12 @@ export class GatewayService {
     while (ctx.attempts < ctx.maxAttempts && performance.now() < ctx.deadline) {
       // The brand's retry backoff (its settings came with the last lease: one provider, one brand).
       if (upstream && upstream.maxRetries > 0 && !(await this.backOff(ctx, upstream.backoffInitialMs * 2 ** (ctx.attempts - 1), upstream.backoffMaxMs))) break;
-      const outcome = await this.pool.leaseKey(call.brandId, { providerName: split.provider, model: split.model, excludeIntegrationIds: tried, tokens }, call.nodeId);
+      let outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens }, call.nodeId);
+      if (outcome.kind === 'no_keys' && ctx.providerDefaulted && ctx.provider === 'google_ai') {
+        // A bare Gemini model and no google_ai keys: the brand's gemini keys (Bifrost's name for the same API).
+        ctx.provider = 'gemini';
+        outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens }, call.nodeId);
+      }
       if (outcome.kind !== 'leased') {
         if (last) break;
         throw this.refusal(outcome);
@@ -286,13 +296,15 @@ export class GatewayService {
 
   /**
    * The models the brand can reach through the gateway, as `provider/model`: what its active
-   * keys of OpenAI-compatible providers can serve, by the pool's model rule; `provider/*` when a
-   * key allows every model (any model name of that provider may be asked for).
+   * keys of OpenAI-compatible providers (or of the catalog providers given) can serve, by the
+   * pool's model rule; `provider/*` when a key allows every model (any model name of that provider
+   * may be asked for).
    */
-  async models(brandId: string): Promise<GatewayModel[]> {
+  async models(brandId: string, baseProviders?: readonly string[]): Promise<GatewayModel[]> {
     const names = new Map<string, string>();
     for (const { providerName, baseProvider, model } of await this.keys.reachableModels(brandId)) {
-      if (supportsOpenAi(baseProvider)) names.set(`${providerName}/${model}`.toLowerCase(), `${providerName}/${model}`);
+      const served = baseProviders ? baseProviders.includes(baseProvider) : supportsOpenAi(baseProvider);
+      if (served) names.set(`${providerName}/${model}`.toLowerCase(), `${providerName}/${model}`);
     }
     return [...names.values()].sort().map((id) => ({ id, ownedBy: id.slice(0, id.indexOf('/')) }));
   }
@@ -347,6 +359,9 @@ export class GatewayService {
     if (format.family === 'anthropic' && base !== 'anthropic') {
       throw badRequest(`/v1/messages goes to Anthropic's API: the model's provider must be anthropic (or a custom provider built on it), not ${isProviderName(provider) ? provider : 'this one'}`, { param: 'model' });
     }
+    if (format.family === 'gemini' && base !== 'google_ai' && base !== 'gemini') {
+      throw badRequest(`Gemini's routes go to Google's API: the model's provider must be google_ai or gemini (or a custom provider built on one), not ${isProviderName(provider) ? provider : 'this one'}`, { param: 'model' });
+    }
     if (format.family === 'openai' && !supportsOpenAi(base)) throw notOpenAiCompatible(provider);
   }
 
@@ -368,7 +383,8 @@ export class GatewayService {
     try {
       ({ url, policy } = upstreamUrl(
         { providerName: ctx.provider, baseProvider: lease.baseProvider, brandBaseUrl: lease.baseUrl, credentials: lease.credentials },
-        this.settings.baseUrls, ctx.format.path, this.guard,
+        this.settings.baseUrls, ctx.format.path({ model: lease.aliases[ctx.model] ?? ctx.model, apiVersion: call.route?.apiVersion ?? 'v1beta', sse: call.route?.sse ?? true }),
+        this.guard, ctx.format.rebase,
       ));
     } catch (e) {
       const forbidden = forbiddenUpstream(e);
@@ -400,9 +416,10 @@ export class GatewayService {
       const contentType = headerOf(res.headers, 'content-type') ?? 'application/json';
       const retryAfter = headerOf(res.headers, 'retry-after');
       const responseHeaders = rateLimitHeaders(res.headers);
-      if (status >= 200 && status < 300 && ctx.stream && contentType.startsWith('text/event-stream')) {
+      const jsonArray = ctx.format.jsonArrayStream?.({ model: ctx.model, apiVersion: call.route?.apiVersion ?? 'v1beta', sse: call.route?.sse ?? true }) ?? false;
+      if (status >= 200 && status < 300 && ctx.stream && (jsonArray || contentType.startsWith('text/event-stream'))) {
         ctx.waitedMs += answered - sent;
-        return { kind: 'answer', answer: this.relay(ctx, lease, res.body, status, contentType, started, responseHeaders) };
+        return { kind: 'answer', answer: this.relay(ctx, lease, res.body, status, contentType, started, responseHeaders, jsonArray) };
       }
       const payload = await readBounded(res.body, this.settings.maxResponseBytes, ctx.deadline);
       // The upstream's time: until its whole answer had arrived.
@@ -447,17 +464,20 @@ export class GatewayService {
   /** A streamed answer: relayed event by event; reported when it ends, however it ends. */
   private relay(
     ctx: CallContext, lease: KeyLease, upstream: Readable, status: number, contentType: string, started: number, responseHeaders: Record<string, string>,
+    jsonArray = false,
   ): GatewayAnswer {
-    const relay = new SseRelay({
-      readEvent: (data, sofar) => ctx.format.streamEvent(data, sofar, ctx.callerWantsUsage), maxEventBytes: this.settings.maxEventBytes, secret: secretOf(lease.credentials),
-      onOversizeEvent: () => upstream.destroy(),
-    });
+    const relay = jsonArray
+      ? new JsonArrayRelay({ usageOf: (item) => ctx.format.usage(item), secret: secretOf(lease.credentials) })
+      : new SseRelay({
+        readEvent: (data, sofar) => ctx.format.streamEvent(data, sofar, ctx.callerWantsUsage), maxEventBytes: this.settings.maxEventBytes, secret: secretOf(lease.credentials),
+        onOversizeEvent: () => upstream.destroy(),
+      });
     pipeline(upstream, relay, (error) => {
       const latencyMs = Math.round(performance.now() - started);
       const ttft = relay.firstEventAt === null ? null : relay.firstEventAt - started;
       // The upstream's own time to first token, from the attempt's start (the lease before it is keypool's).
       const base = { leaseId: lease.leaseId, latencyMs, timeToFirstTokenMs: ttft === null ? null : Math.min(latencyMs, Math.round(ttft)) };
-      if (relay.oversize) {
+      if (relay instanceof SseRelay && relay.oversize) {
         this.log(`gateway: the ${ctx.provider} upstream sent an event larger than ${this.settings.maxEventBytes} bytes; the stream was ended`);
         this.report(ctx.call.brandId, { ...base, success: false, errorType: 'server_error' });
         this.trace(ctx, 'upstream_error', status, ttft);

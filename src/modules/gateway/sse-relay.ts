@@ -119,7 +119,8 @@ export class SseRelay extends Transform {
 
   /** Notes the usage an event carries (only events that mention usage are parsed); false for an event the format keeps from the caller. */
   private keep(event: string): boolean {
-    if (!event.includes('"usage"')) return true;
+    // "usage" (OpenAI, Anthropic), "usageMetadata" (Gemini): any other event is passed on unparsed.
+    if (!event.includes('"usage')) return true;
     const data = event.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
     let parsed: unknown;
     try {
@@ -130,5 +131,65 @@ export class SseRelay extends Transform {
     const read = this.options.readEvent(parsed, this.usage);
     this.usage = read.usage;
     return read.keep;
+  }
+}
+
+/** How much of a JSON-array stream's end is kept to read its usage from. */
+const ARRAY_TAIL_BYTES = 64 * 1024;
+
+export interface JsonArrayRelayOptions {
+  /** The usage an item of the array carries (Gemini's usageMetadata), or null. */
+  usageOf: (item: unknown) => TokenUsage | null;
+  /** The leased key, taken out of any piece that carries it. */
+  secret: string | null;
+}
+
+/**
+ * The relay of a stream that is one JSON array written piece by piece (Gemini's
+ * streamGenerateContent without alt=sse): the pieces pass through as they come; the usage is read,
+ * when the array ends, from the last `usageMetadata` in its last 64 KiB (the final item carries
+ * the totals).
+ */
+export class JsonArrayRelay extends Transform {
+  usage: TokenUsage | null = null;
+  firstEventAt: number | null = null;
+  private readonly decoder = new StringDecoder('utf8');
+  private tail = '';
+
+  constructor(private readonly options: JsonArrayRelayOptions) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.firstEventAt ??= performance.now();
+    const text = this.decoder.write(chunk);
+    this.tail = (this.tail + text).slice(-ARRAY_TAIL_BYTES);
+    done(null, redacted(text, this.options.secret));
+  }
+
+  override _flush(done: TransformCallback): void {
+    const rest = this.decoder.end();
+    this.tail += rest;
+    this.usage = this.lastUsage();
+    done(null, rest === '' ? undefined : redacted(rest, this.options.secret));
+  }
+
+  /** The object after the last `"usageMetadata":`, read by matching its braces. */
+  private lastUsage(): TokenUsage | null {
+    const at = this.tail.lastIndexOf('"usageMetadata"');
+    const open = at < 0 ? -1 : this.tail.indexOf('{', at);
+    if (open < 0) return null;
+    let depth = 0;
+    for (let i = open; i < this.tail.length; i++) {
+      if (this.tail[i] === '{') depth++;
+      else if (this.tail[i] === '}' && --depth === 0) {
+        try {
+          return this.options.usageOf({ usageMetadata: JSON.parse(this.tail.slice(open, i + 1)) });
+        } catch {
+          return null;
+        }
+      }
+    }
+    return null;
   }
 }

@@ -101,9 +101,11 @@ export function upstreamBaseUrl(target: UpstreamTarget, operatorBaseUrls: Readon
  */
 export function upstreamUrl(
   target: UpstreamTarget, operatorBaseUrls: Readonly<Record<string, string>>, path: string, guard: UpstreamGuard,
+  /** The API's base from the OpenAI one, where they differ (Gemini's native API). */
+  rebase: (openAiBase: string) => string = (base) => base,
 ): { url: URL; policy: UpstreamPolicy } {
   const base = upstreamBaseUrl(target, operatorBaseUrls);
-  const url = new URL(`${base.url}/${path}`);
+  const url = new URL(`${rebase(base.url)}/${path}`);
   const policy: UpstreamPolicy = base.configuredBy === 'operator' ? 'metadata' : 'public';
   guard.assertAllowed(url, policy);
   return { url, policy };

@@ -11,16 +11,29 @@
 import { badRequest } from '../../platform/errors/app-error.js';
 import type { TokenUsage } from './sse-relay.js';
 
-export type GatewayEndpoint = 'chat/completions' | 'embeddings' | 'responses' | 'messages';
+export type GatewayEndpoint =
+  | 'chat/completions' | 'embeddings' | 'responses' | 'messages'
+  | 'gemini:generateContent' | 'gemini:streamGenerateContent' | 'gemini:countTokens' | 'gemini:embedContent' | 'gemini:batchEmbedContents';
+
+/** What a call's upstream path is made of: the model, and (Gemini) the API version and whether the stream is SSE. */
+export interface PathParts {
+  model: string;
+  apiVersion: string;
+  sse: boolean;
+}
 
 /** The caller's headers a wire format passes to the upstream (Anthropic's version and beta flags). */
 export type PassedHeaders = Record<string, string>;
 
 export interface WireFormat {
-  /** The upstream path under the key's base URL. */
-  path: string;
-  /** Which upstreams speak it: OpenAI-compatible ones, or Anthropic's own API. */
-  family: 'openai' | 'anthropic';
+  /** The upstream path under the key's base URL (for Gemini, under its native base: see rebase). */
+  path(parts: PathParts): string;
+  /** Which upstreams speak it: OpenAI-compatible ones, Anthropic's own API, Google's Gemini API. */
+  family: 'openai' | 'anthropic' | 'gemini';
+  /** The API's base from the provider's OpenAI base URL, where they differ (Gemini's native API is its OpenAI one's parent). */
+  rebase?(openAiBase: string): string;
+  /** The stream is a JSON array (Gemini without alt=sse), not Server-Sent Events. */
+  jsonArrayStream?(parts: PathParts): boolean;
   /** The caller's headers passed on (lower-case names). */
   passHeaders: readonly string[];
   /** A body no upstream could take: a 400 before any key's allowance is spent. */
@@ -73,7 +86,7 @@ const streamFlag = (body: Record<string, unknown>) => {
 };
 
 const CHAT: WireFormat = {
-  path: 'chat/completions',
+  path: () => 'chat/completions',
   family: 'openai',
   passHeaders: [],
   checkShape(body) {
@@ -101,7 +114,7 @@ const CHAT: WireFormat = {
 
 const EMBEDDINGS: WireFormat = {
   ...CHAT,
-  path: 'embeddings',
+  path: () => 'embeddings',
   checkShape(body) {
     const { input } = body;
     if (input === undefined || input === null || input === '') throw badRequest('input is required: a string, or a list of strings or of token lists', { param: 'input' });
@@ -113,7 +126,7 @@ const EMBEDDINGS: WireFormat = {
 
 const RESPONSES: WireFormat = {
   ...CHAT,
-  path: 'responses',
+  path: () => 'responses',
   checkShape(body) {
     const { input } = body;
     if (input === undefined || input === null || input === '') throw badRequest('input is required: a string, or a list of input items', { param: 'input' });
@@ -136,7 +149,7 @@ const RESPONSES: WireFormat = {
 export const ANTHROPIC_VERSION = '2023-06-01';
 
 const MESSAGES: WireFormat = {
-  path: 'messages',
+  path: () => 'messages',
   family: 'anthropic',
   passHeaders: ['anthropic-version', 'anthropic-beta'],
   checkShape(body) {
@@ -159,9 +172,51 @@ const MESSAGES: WireFormat = {
   },
 };
 
+/** Gemini's usageMetadata: the prompt, and the candidates with the model's thoughts (both are output it is billed for). */
+export function geminiUsage(body: unknown): TokenUsage | null {
+  const usage = (body as { usageMetadata?: Record<string, unknown> } | null)?.usageMetadata;
+  if (!isObject(usage) || typeof usage.promptTokenCount !== 'number') return null;
+  return { promptTokens: count(usage.promptTokenCount), completionTokens: count(usage.candidatesTokenCount) + count(usage.thoughtsTokenCount) };
+}
+
+/** Gemini's methods on a model: the native API is the parent of its OpenAI-compatible one (…/v1beta/openai). */
+const gemini = (method: string, check: (body: Record<string, unknown>) => void, streams = false): WireFormat => ({
+  path: ({ model, apiVersion, sse }) => `${apiVersion}/models/${encodeURIComponent(model)}:${method}${streams && sse ? '?alt=sse' : ''}`,
+  family: 'gemini',
+  rebase: (openAiBase) => openAiBase.replace(/\/v1(beta)?\/openai$/, ''),
+  jsonArrayStream: ({ sse }) => streams && !sse,
+  passHeaders: [],
+  checkShape: check,
+  streams: () => streams,
+  upstreamBody: (body) => body,
+  keyHeaders: (apiKey): Record<string, string> => (apiKey ? { 'x-goog-api-key': apiKey } : {}),
+  usage: geminiUsage,
+  streamEvent: (data, sofar) => ({ usage: geminiUsage(data) ?? sofar, keep: true }),
+});
+
+const needsContents = (body: Record<string, unknown>) => {
+  const { contents } = body;
+  if (contents === undefined || contents === null) throw badRequest('contents is required: a list of { role, parts } objects', { param: 'contents' });
+  if (!Array.isArray(contents) || !contents.every(isObject)) throw badRequest('contents must be a list of { role, parts } objects', { param: 'contents' });
+};
+const needsContent = (body: Record<string, unknown>) => {
+  if (!isObject(body.content)) throw badRequest('content is required: a { parts } object', { param: 'content' });
+};
+
 export const WIRE_FORMATS: Record<GatewayEndpoint, WireFormat> = {
   'chat/completions': CHAT,
   embeddings: EMBEDDINGS,
   responses: RESPONSES,
   messages: MESSAGES,
+  'gemini:generateContent': gemini('generateContent', needsContents),
+  'gemini:streamGenerateContent': gemini('streamGenerateContent', needsContents, true),
+  // countTokens takes contents, or a whole generateContentRequest.
+  'gemini:countTokens': gemini('countTokens', (body) => (isObject(body.generateContentRequest) ? undefined : needsContents(body))),
+  'gemini:embedContent': gemini('embedContent', needsContent),
+  // What @google/genai's embedContent calls: one request per content.
+  'gemini:batchEmbedContents': gemini('batchEmbedContents', (body) => {
+    if (!Array.isArray(body.requests) || body.requests.length === 0 || !body.requests.every(isObject)) {
+      throw badRequest('requests is required: a list of { model, content } objects', { param: 'requests' });
+    }
+  }),
 };
