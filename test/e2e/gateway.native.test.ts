@@ -191,6 +191,99 @@ describe('Gemini, with @google/genai', () => {
   });
 });
 
+describe('translation: OpenAI chat completions to Anthropic and Gemini, with openai', () => {
+  const openai = (token: string) => new OpenAI({ apiKey: token, baseURL: `${t.url}/v1`, maxRetries: 0 });
+  const weather = [{ type: 'function' as const, function: { name: 'get_weather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+
+  it('sends a chat to anthropic/… as a Messages request and answers it as a chat completion, tools included', async () => {
+    const b = await brandWithKeys('anthropic', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', usage: { prompt_tokens: 30, completion_tokens: 9 }, content: 'Hello from Claude' });
+    const answer = await openai(b.token).chat.completions.create({
+      model: 'anthropic/claude-sonnet-4-5', max_tokens: 200, temperature: 0.2, stop: ['END'],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'Look:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+      ],
+    });
+    expect(answer.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'Hello from Claude' }, finish_reason: 'stop' });
+    expect(answer.usage).toEqual({ prompt_tokens: 30, completion_tokens: 9, total_tokens: 39 });
+    const sent = fake.requests.at(-1)!;
+    expect(sent.path).toBe('/v1/messages');
+    expect(sent.body).toEqual({
+      model: 'claude-sonnet-4-5', max_tokens: 200, temperature: 0.2, stop_sequences: ['END'], system: 'Be brief.',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Look:' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }],
+    });
+    // A tool call and its result, round trip.
+    const called = await openai(b.token).chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: weather, tool_choice: 'required' });
+    expect(called.choices[0].finish_reason).toBe('tool_calls');
+    expect(called.choices[0].message.tool_calls).toEqual([{ id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }]);
+    expect(fake.requests.at(-1)!.body).toMatchObject({ tools: [{ name: 'get_weather', input_schema: { type: 'object' } }], tool_choice: { type: 'any' }, max_tokens: 4096 });
+    await openai(b.token).chat.completions.create({
+      model: 'anthropic/claude-sonnet-4-5', tools: weather,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }, called.choices[0].message, { role: 'tool', tool_call_id: 'toolu_01', content: 'sunny' }],
+    });
+    expect(fake.requests.at(-1)!.body.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: { city: 'Paris' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: 'sunny' }] },
+    ]);
+  });
+
+  it('streams Anthropic\'s events as chat chunks, with the usage chunk when asked', async () => {
+    const b = await brandWithKeys('anthropic', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', usage: { prompt_tokens: 20, completion_tokens: 5 }, content: 'one two' });
+    const stream = await openai(b.token).chat.completions.create({ model: 'anthropic/claude-haiku-4-5', messages: [{ role: 'user', content: 'Count' }], stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let finish: string | null = null;
+    let usage: unknown = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage ?? usage;
+    }
+    expect({ text, finish, usage }).toEqual({ text: 'one two', finish: 'stop', usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 } });
+    expect(await ledger(b.keys[0].id)).toMatchObject({ successes: 1, prompt_tokens: 20, completion_tokens: 5 });
+  });
+
+  it('sends a chat to google_ai/… as generateContent and answers it as a chat completion, plain and streamed', async () => {
+    const b = await brandWithKeys('google_ai', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'ok', usage: { prompt_tokens: 12, completion_tokens: 4 }, content: 'Hi there friend' });
+    const answer = await openai(b.token).chat.completions.create({
+      model: 'google_ai/gemini-2.0-flash', max_completion_tokens: 64, response_format: { type: 'json_object' },
+      messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }],
+    });
+    expect(answer.choices[0]).toMatchObject({ message: { content: 'Hi there friend' }, finish_reason: 'stop' });
+    expect(answer.usage).toEqual({ prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 });
+    const sent = fake.requests.at(-1)!;
+    expect(sent.path).toBe('/v1beta/models/gemini-2.0-flash:generateContent');
+    expect(sent.body).toEqual({
+      contents: [{ role: 'user', parts: [{ text: 'Hi' }] }], systemInstruction: { parts: [{ text: 'Be kind.' }] },
+      generationConfig: { maxOutputTokens: 64, responseMimeType: 'application/json' },
+    });
+    const stream = await openai(b.token).chat.completions.create({ model: 'google_ai/gemini-2.0-flash', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Hi there friend');
+    expect(fake.requests.at(-1)!.path).toBe('/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse');
+    expect(await ledger(b.keys[0].id)).toMatchObject({ successes: 2, prompt_tokens: 24, completion_tokens: 8 });
+  });
+
+  it('refuses what it does not translate with a 400 that says so, and passes a provider\'s error on in OpenAI\'s body', async () => {
+    const b = await brandWithKeys('anthropic', 1);
+    const refused = await openai(b.token).chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }], n: 2 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/n is not translated to Anthropic's API: leave it out, or call POST \/v1\/messages directly/);
+    const g = await brandWithKeys('google_ai', 1);
+    const remote = await openai(g.token).chat.completions.create({
+      model: 'google_ai/gemini-2.0-flash', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }],
+    }).catch((e: unknown) => e);
+    expect((remote as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/Gemini takes images inline: send a data: URL/);
+    fake.behave(b.keys[0].apiKey, { kind: 'status', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long' } } });
+    const upstream = await openai(b.token).chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect((upstream as InstanceType<typeof OpenAI.BadRequestError>).error).toEqual({ message: 'prompt is too long', type: 'invalid_request_error', param: null, code: 'invalid_request_error' });
+  });
+});
+
 describe('OpenAI Responses, with openai', () => {
   const openai = (token: string) => new OpenAI({ apiKey: token, baseURL: `${t.url}/v1`, maxRetries: 0 });
 

@@ -26,7 +26,7 @@ import { costOf, priceOf, type PriceTable } from './prices.js';
 import { JsonArrayRelay, redacted, SseRelay, type TokenUsage } from './sse-relay.js';
 import { estimateTokens, tokenCounter } from './token-estimate.js';
 import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamUrl } from './upstreams.js';
-import { WIRE_FORMATS, type GatewayEndpoint, type PassedHeaders, type WireFormat } from './wire-formats.js';
+import { translatedChat, WIRE_FORMATS, type GatewayEndpoint, type PassedHeaders, type WireFormat } from './wire-formats.js';
 
 export type { GatewayEndpoint } from './wire-formats.js';
 
@@ -244,7 +244,7 @@ export class GatewayService {
   }
 
   async call(call: GatewayCall): Promise<GatewayAnswer> {
-    const format = WIRE_FORMATS[call.endpoint];
+    let format = WIRE_FORMATS[call.endpoint];
     const native = format.family !== 'openai';
     const name = call.route?.model ?? call.body.model;
     const example = { anthropic: 'claude-sonnet-4-5, or anthropic/claude-sonnet-4-5', gemini: 'gemini-2.0-flash', openai: 'groq/llama-3.1-8b-instant' }[format.family];
@@ -254,7 +254,9 @@ export class GatewayService {
     const defaulted = native && !name.includes('/');
     const split = defaulted ? { provider: format.family === 'anthropic' ? 'anthropic' : 'google_ai', model: name } : splitModel(name);
     if (!split) throw modelNotFound(`name it provider/model, e.g. ${example}`);
-    await this.checkProvider(call.brandId, split.provider, format);
+    const base = await this.checkProvider(call.brandId, split.provider, format);
+    // A chat completion to Anthropic or Gemini goes to the provider's own API, translated (translate.ts).
+    if (call.endpoint === 'chat/completions') format = translatedChat(base, format.streams(call.body)) ?? format;
     const stream = format.streams(call.body);
     format.checkShape(call.body);
     const ctx: CallContext = {
@@ -349,7 +351,8 @@ export class GatewayService {
     await Promise.all([this.agents.metadata.close(), this.agents.public.close()]);
   }
 
-  private async checkProvider(brandId: string, provider: string, format: WireFormat): Promise<void> {
+  /** The catalog provider the model's provider is (or is built on), when the format can reach it. */
+  private async checkProvider(brandId: string, provider: string, format: WireFormat): Promise<string> {
     let base = provider;
     if (!isProviderName(provider)) {
       const custom = await this.providers.findProvider(brandId, provider);
@@ -363,6 +366,7 @@ export class GatewayService {
       throw badRequest(`Gemini's routes go to Google's API: the model's provider must be google_ai or gemini (or a custom provider built on one), not ${isProviderName(provider) ? provider : 'this one'}`, { param: 'model' });
     }
     if (format.family === 'openai' && !supportsOpenAi(base)) throw notOpenAiCompatible(provider);
+    return base;
   }
 
   private refusal(outcome: Exclude<LeaseOutcome, { kind: 'leased' }>): AppError {
@@ -428,14 +432,17 @@ export class GatewayService {
         const usage = this.usageIn(ctx, payload);
         report({ success: true, statusCode: status, responseHeaders, ...this.spend(ctx, usage) });
         this.trace(ctx, 'success', status, null);
-        return { kind: 'answer', answer: { status, contentType, retryAfter, body: scrubbed(payload, lease.credentials), integrationId, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx) } };
+        const body = this.translated(ctx, payload, (json) => ctx.format.answer?.(json, String(call.body.model)));
+        return { kind: 'answer', answer: { status, contentType: body.contentType ?? contentType, retryAfter, body: scrubbed(body.payload, lease.credentials), integrationId, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx) } };
       }
       const refused = scrubbed(payload, lease.credentials);
       report({
         success: false, statusCode: status, retryAfterSeconds: status === 429 ? retryAfterSeconds(retryAfter, Date.now()) : undefined,
         responseHeaders, errorBody: errorBodyOf(refused),
       });
-      const failure: Failure = { kind: 'http', status, contentType, retryAfter, body: refused, integrationId };
+      // The caller gets the failure in its own protocol's body (the report has the provider's words).
+      const passed = this.translated(ctx, refused, (json) => ctx.format.errorAnswer?.(json, status));
+      const failure: Failure = { kind: 'http', status, contentType: passed.contentType ?? contentType, retryAfter, body: passed.payload, integrationId };
       if (status === 429 || status >= 500) return { kind: 'failed', failure, retry: true };
       this.trace(ctx, 'upstream_error', status, null);
       return { kind: 'answer', answer: { ...failure, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx) } };
@@ -470,7 +477,7 @@ export class GatewayService {
       ? new JsonArrayRelay({ usageOf: (item) => ctx.format.usage(item), secret: secretOf(lease.credentials) })
       : new SseRelay({
         readEvent: (data, sofar) => ctx.format.streamEvent(data, sofar, ctx.callerWantsUsage), maxEventBytes: this.settings.maxEventBytes, secret: secretOf(lease.credentials),
-        onOversizeEvent: () => upstream.destroy(),
+        onOversizeEvent: () => upstream.destroy(), translate: ctx.format.translateStream?.(String(ctx.call.body.model), ctx.callerWantsUsage),
       });
     pipeline(upstream, relay, (error) => {
       const latencyMs = Math.round(performance.now() - started);
@@ -493,7 +500,23 @@ export class GatewayService {
         this.trace(ctx, timeout ? 'timeout' : 'network', status, ttft);
       }
     });
-    return { status, contentType, retryAfter: null, body: relay, integrationId: lease.integrationId, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx) };
+    return {
+      status, contentType: ctx.format.translateStream ? 'text/event-stream' : contentType, retryAfter: null, body: relay, integrationId: lease.integrationId, attempts: ctx.attempts,
+      keypoolMs: this.keypoolMs(ctx),
+    };
+  }
+
+  /** A whole upstream body in the caller's protocol, when the format translates (else as it came). */
+  private translated(ctx: CallContext, payload: Buffer, translate: (json: unknown) => unknown): { payload: Buffer; contentType: string | null } {
+    if (!ctx.format.answer) return { payload, contentType: null };
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      json = null;
+    }
+    const out = translate(json);
+    return out === undefined ? { payload, contentType: null } : { payload: Buffer.from(JSON.stringify(out)), contentType: 'application/json' };
   }
 
   /** The call's time so far, less what it spent waiting on upstreams and backoffs. */

@@ -15,6 +15,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
+import type { StreamTranslator } from './translate.js';
 
 export interface TokenUsage {
   promptTokens: number;
@@ -35,6 +36,8 @@ export type StreamEventReader = (data: unknown, sofar: TokenUsage | null) => { u
 
 export interface SseRelayOptions {
   readEvent: StreamEventReader;
+  /** A translated stream (translate.ts): every event's data goes through it, and what it writes is relayed instead. */
+  translate?: StreamTranslator;
   /** The largest single event relayed. */
   maxEventBytes: number;
   /** The leased key, taken out of any event that carries it (null: nothing to redact). */
@@ -69,7 +72,10 @@ export class SseRelay extends Transform {
     if (!this.oversize) {
       this.splitEvents(this.decoder.end());
       const rest = this.pending.join('');
-      if (rest !== '' && this.keep(rest)) this.push(redacted(rest, this.options.secret));
+      if (this.options.translate) {
+        const last = rest === '' ? '' : this.translated(rest);
+        this.push(redacted(last + this.options.translate.end().map((line) => `${line}\n\n`).join(''), this.options.secret));
+      } else if (rest !== '' && this.keep(rest)) this.push(redacted(rest, this.options.secret));
     }
     done();
   }
@@ -85,7 +91,8 @@ export class SseRelay extends Transform {
       // The marker may begin in the tail, already pending: the event is what precedes it.
       const pendingText = this.pending.join('');
       const event = pendingText.slice(0, pendingText.length - this.tail.length) + scan.slice(0, end.index);
-      if (this.keep(event)) out += `${redacted(event, this.options.secret)}\n\n`;
+      if (this.options.translate) out += redacted(this.translated(event), this.options.secret);
+      else if (this.keep(event)) out += `${redacted(event, this.options.secret)}\n\n`;
       rest = scan.slice(end.index + end[0].length);
       this.pending = [];
       this.pendingBytes = 0;
@@ -115,6 +122,20 @@ export class SseRelay extends Transform {
     this.once('end', () => this.options.onOversizeEvent());
     this.push(`event: error\ndata: ${JSON.stringify(error)}\n\n`);
     this.push(null);
+  }
+
+  /** A translated stream's output for one upstream event (its usage noted). */
+  private translated(event: string): string {
+    const data = event.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
+    if (data === '' || data === '[DONE]') return '';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      return '';
+    }
+    this.usage = this.options.readEvent(parsed, this.usage).usage;
+    return this.options.translate!.event(parsed).map((line) => `${line}\n\n`).join('');
   }
 
   /** Notes the usage an event carries (only events that mention usage are parsed); false for an event the format keeps from the caller. */

@@ -10,6 +10,7 @@
  */
 import { badRequest } from '../../platform/errors/app-error.js';
 import type { TokenUsage } from './sse-relay.js';
+import { anthropicStream, anthropicToChat, chatToAnthropic, chatToGemini, errorToChat, geminiStream, geminiToChat, type StreamTranslator } from './translate.js';
 
 export type GatewayEndpoint =
   | 'chat/completions' | 'embeddings' | 'responses' | 'messages'
@@ -50,6 +51,12 @@ export interface WireFormat {
    * whether the caller gets the event (OpenAI's usage-only chunk is dropped when the caller did not ask for it).
    */
   streamEvent(data: unknown, sofar: TokenUsage | null, callerWantsUsage: boolean): { usage: TokenUsage | null; keep: boolean };
+  /** A translated format (translate.ts): the upstream's whole answer as the caller's protocol's. */
+  answer?(upstream: unknown, callerModel: string): unknown;
+  /** …and an upstream error body as the caller's protocol's. */
+  errorAnswer?(upstream: unknown, status: number): unknown;
+  /** …and its stream, event by event. */
+  translateStream?(callerModel: string, callerWantsUsage: boolean): StreamTranslator;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -202,6 +209,36 @@ const needsContents = (body: Record<string, unknown>) => {
 const needsContent = (body: Record<string, unknown>) => {
   if (!isObject(body.content)) throw badRequest('content is required: a { parts } object', { param: 'content' });
 };
+
+/** OpenAI chat completions to Anthropic's Messages API, and its answers back (translate.ts). */
+const CHAT_VIA_ANTHROPIC: WireFormat = {
+  ...MESSAGES,
+  passHeaders: [],
+  checkShape: CHAT.checkShape,
+  upstreamBody: (body, model) => chatToAnthropic(body, model),
+  answer: anthropicToChat,
+  errorAnswer: errorToChat,
+  translateStream: anthropicStream,
+};
+
+/** OpenAI chat completions to Gemini's generateContent (a stream as SSE), and its answers back (translate.ts). */
+const CHAT_VIA_GEMINI: WireFormat = {
+  ...gemini('generateContent', CHAT.checkShape),
+  path: ({ model, apiVersion }) => `${apiVersion}/models/${encodeURIComponent(model)}:generateContent`,
+  streams: streamFlag,
+  upstreamBody: (body) => chatToGemini(body),
+  answer: geminiToChat,
+  errorAnswer: errorToChat,
+  translateStream: geminiStream,
+};
+const CHAT_VIA_GEMINI_STREAM: WireFormat = { ...CHAT_VIA_GEMINI, path: ({ model, apiVersion }) => `${apiVersion}/models/${encodeURIComponent(model)}:streamGenerateContent?alt=sse` };
+
+/** The format of a chat completion to a provider whose own API it is translated to (none: the provider's OpenAI-compatible API). */
+export function translatedChat(baseProvider: string, stream: boolean): WireFormat | null {
+  if (baseProvider === 'anthropic') return CHAT_VIA_ANTHROPIC;
+  if (baseProvider === 'google_ai' || baseProvider === 'gemini') return stream ? CHAT_VIA_GEMINI_STREAM : CHAT_VIA_GEMINI;
+  return null;
+}
 
 export const WIRE_FORMATS: Record<GatewayEndpoint, WireFormat> = {
   'chat/completions': CHAT,
