@@ -19,9 +19,11 @@ const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-    const answer = await request(`${upstream}${req.url!.replace(/^\/v1/, '')}`, {
+    // The OpenAI-style routes (/v1/…) under the upstream's OpenAI base; Gemini's native ones (/v1beta/…) under its origin.
+    const target = req.url!.startsWith('/v1/') ? `${upstream}${req.url!.replace(/^\/v1/, '')}` : `${new URL(upstream).origin}${req.url}`;
+    const answer = await request(target, {
       method: 'POST', dispatcher: agent,
-      headers: { 'content-type': 'application/json', authorization: 'Bearer gsk-bare-proxy' },
+      headers: { 'content-type': 'application/json', authorization: 'Bearer gsk-bare-proxy', 'x-api-key': 'sk-ant-bare-proxy', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({ ...body, model: String(body.model).split('/').slice(1).join('/') }),
     });
     const type = String(answer.headers['content-type'] ?? 'application/json');

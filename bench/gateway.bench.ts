@@ -52,7 +52,10 @@ function leaseOnly(keypoolUrl: string, token: () => string): Work {
 
 const upstream = await startChild('bench/fake-upstream.ts', 'upstream');
 const bare = await startChild('bench/bare-proxy.ts', 'proxy', [upstream.url]);
-const server = await startServer({ KEYPOOL_GATEWAY_BASE_URLS: `groq=${upstream.url}` });
+const upstreamOrigin = new URL(upstream.url).origin;
+const server = await startServer({
+  KEYPOOL_GATEWAY_BASE_URLS: `groq=${upstream.url},openai=${upstream.url},anthropic=${upstream.url},google_ai=${upstreamOrigin}/v1beta/openai`,
+});
 try {
   const tokens: string[] = [];
   for (let b = 0; b < BRANDS; b++) {
@@ -62,6 +65,14 @@ try {
       const res = await fetch(`${server.url}/api/v1/integrations`, {
         method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ provider_name: 'groq', credentials: { api_key: `gsk-bench-${b}-${k}-0123456789` } }),
+      });
+      if (res.status !== 201) throw new Error(`creating a key: ${res.status} ${await res.text()}`);
+    }
+    // One key of each provider the native protocols go to.
+    for (const provider of ['openai', 'anthropic', 'google_ai']) {
+      const res = await fetch(`${server.url}/api/v1/integrations`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ provider_name: provider, credentials: { api_key: `${provider}-bench-${b}-0123456789abcdef` } }),
       });
       if (res.status !== 201) throw new Error(`creating a key: ${res.status} ${await res.text()}`);
     }
@@ -112,6 +123,35 @@ try {
   row(`direct, streamed at ${PACED_RATE}/s: first byte`, fixed.directStream, '');
   row(`through keypool, streamed at ${PACED_RATE}/s: first byte`, fixed.viaStream, added(fixed.viaStream, fixed.directStream));
   row(`${BARE}, streamed at ${PACED_RATE}/s: first byte`, fixed.bareStream, added(fixed.bareStream, fixed.directStream));
+
+  // The providers' own protocols (and a translated chat), through keypool and through the bare proxy, at the fixed rate.
+  const protocols: { name: string; path: string; body: object }[] = [
+    { name: 'OpenAI Responses', path: '/v1/responses', body: { model: 'openai/gpt-4.1-mini', input: 'hi' } },
+    { name: 'Anthropic Messages', path: '/v1/messages', body: { model: 'anthropic/claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] } },
+    { name: 'Gemini generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', body: { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] } },
+  ];
+  const post = (origin: string, path: string, body: object, token: () => string): Work => async () => {
+    const t0 = performance.now();
+    const res = await request(`${origin}${path}`, {
+      method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token()}` }, body: JSON.stringify(body),
+    });
+    await res.body.dump();
+    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+    return [performance.now() - t0];
+  };
+  const bareOrigin = new URL(bare.url).origin;
+  console.log(`\nthe providers' own protocols at ${PACED_RATE}/s, each through keypool and through the bare proxy`);
+  console.log('| phase | calls/s | p50 ms | p99 ms | vs the bare proxy | errors | CPU cores: keypool (or the bare proxy) / PostgreSQL / load generator |');
+  console.log('|---|---:|---:|---:|---|---:|---|');
+  for (const p of protocols) {
+    const through = post(server.url, p.path, p.body, anyToken);
+    const proxied = post(bareOrigin, p.path, p.body, () => 'unused');
+    await paced(server, through, PACED_RATE, 2); // warm-up
+    const via = await paced(server, through, PACED_RATE, DURATION_S);
+    const plain = await paced(bareCpu, proxied, PACED_RATE, DURATION_S);
+    row(`${p.name} through keypool`, via, added(via, plain));
+    row(`${p.name}, bare proxy`, plain, '');
+  }
 } finally {
   await server.stop();
   upstream.stop();
