@@ -90,6 +90,24 @@ describe('Anthropic Messages, with @anthropic-ai/sdk', () => {
     expect(await ledger(b.keys[0].id)).toMatchObject({ successes: 1, prompt_tokens: 25, completion_tokens: 7 });
   });
 
+  it('passes an error event inside a stream on, and reports the call as that failure; a stream cut mid-event ends as a network error', async () => {
+    const b = await brandWithKeys('anthropic', 1);
+    fake.behave(b.keys[0].apiKey, { kind: 'anthropic_error_event' });
+    const failed = await claude(b.token).messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).finalMessage().catch((e: unknown) => e);
+    expect(String(failed)).toMatch(/Overloaded/);
+    expect(await ledger(b.keys[0].id)).toMatchObject({ requests: 1, successes: 0 });
+    // Overloaded: the key's health is untouched.
+    const { rows } = await t.app.sqlPool.query('select health_status, consecutive_failures from integration where id = $1', [b.keys[0].id]);
+    expect(rows[0]).toEqual({ health_status: 'healthy', consecutive_failures: 0 });
+    const c = await brandWithKeys('anthropic', 1);
+    fake.behave(c.keys[0].apiKey, { kind: 'cut_after_first_event' });
+    const cut = await claude(c.token).messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).finalMessage().catch((e: unknown) => e);
+    expect(cut).toBeInstanceOf(Error);
+    await t.app.services.gateway.settled();
+    const { rows: ledgerRows } = await t.app.sqlPool.query('select network_errors::int from usage_daily where integration_id = $1', [c.keys[0].id]);
+    expect(ledgerRows[0]).toEqual({ network_errors: 1 });
+  });
+
   it('passes tools and tool use through', async () => {
     const b = await brandWithKeys('anthropic', 1);
     const message = await claude(b.token).messages.create({

@@ -24,7 +24,9 @@ export type UpstreamBehaviour =
   /** Streams one event, then cuts the connection. */
   | { kind: 'cut_after_first_event' }
   /** Streams one event, then holds the stream open until the caller goes away. */
-  | { kind: 'hold_after_first_event' };
+  | { kind: 'hold_after_first_event' }
+  /** Anthropic's stream: message_start, then an `event: error` (overloaded), then the end. */
+  | { kind: 'anthropic_error_event' };
 
 export interface UpstreamRequest {
   path: string;
@@ -97,6 +99,11 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(`data: ${JSON.stringify(chunk('c1', model, { role: 'assistant', content: 'Hel' }))}\n\n`);
         if (b.kind === 'cut_after_first_event') setTimeout(() => res.socket?.destroy(), 20).unref();
+        return;
+      case 'anthropic_error_event':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_e', type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: 5, output_tokens: 1 } } })}\n\n`);
+        res.end(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`);
         return;
       case 'ok':
         break;

@@ -488,6 +488,11 @@ export class GatewayService {
         this.log(`gateway: the ${ctx.provider} upstream sent an event larger than ${this.settings.maxEventBytes} bytes; the stream was ended`);
         this.report(ctx.call.brandId, { ...base, success: false, errorType: 'server_error' });
         this.trace(ctx, 'upstream_error', status, ttft);
+      } else if (!error && relay instanceof SseRelay && relay.errorEvent !== null) {
+        // The provider's words go with the report (an "overloaded_error" costs the key nothing).
+        const overloaded = /overloaded/i.test(relay.errorEvent);
+        this.report(ctx.call.brandId, { ...base, success: false, statusCode: overloaded ? 529 : 500, errorBody: errorBodyOf(Buffer.from(relay.errorEvent)), ...this.spend(ctx, relay.usage) });
+        this.trace(ctx, 'upstream_error', status, ttft);
       } else if (!error) {
         this.report(ctx.call.brandId, { ...base, success: true, statusCode: status, responseHeaders, ...this.spend(ctx, relay.usage) });
         this.trace(ctx, 'success', status, ttft);

@@ -32,7 +32,7 @@ export function redacted(text: string, secret: string | null): string {
 }
 
 /** How a wire format reads one event's data: the usage after it, and whether the caller gets it. */
-export type StreamEventReader = (data: unknown, sofar: TokenUsage | null) => { usage: TokenUsage | null; keep: boolean };
+export type StreamEventReader = (data: unknown, sofar: TokenUsage | null) => { usage: TokenUsage | null; keep: boolean; failed?: boolean };
 
 export interface SseRelayOptions {
   readEvent: StreamEventReader;
@@ -48,6 +48,8 @@ export interface SseRelayOptions {
 
 export class SseRelay extends Transform {
   usage: TokenUsage | null = null;
+  /** An error event the upstream sent inside its stream (Anthropic's `event: error`), as it came: the call is reported as that failure. */
+  errorEvent: string | null = null;
   firstEventAt: number | null = null;
   /** An event was larger than maxEventBytes: the caller got an error event and the stream ended. */
   oversize = false;
@@ -134,14 +136,16 @@ export class SseRelay extends Transform {
     } catch {
       return '';
     }
-    this.usage = this.options.readEvent(parsed, this.usage).usage;
+    const read = this.options.readEvent(parsed, this.usage);
+    this.usage = read.usage;
+    if (read.failed) this.errorEvent = data;
     return this.options.translate!.event(parsed).map((line) => `${line}\n\n`).join('');
   }
 
   /** Notes the usage an event carries (only events that mention usage are parsed); false for an event the format keeps from the caller. */
   private keep(event: string): boolean {
-    // "usage" (OpenAI, Anthropic), "usageMetadata" (Gemini): any other event is passed on unparsed.
-    if (!event.includes('"usage')) return true;
+    // "usage" (OpenAI, Anthropic), "usageMetadata" (Gemini), an error event: any other event is passed on unparsed.
+    if (!event.includes('"usage') && !event.includes('"error"')) return true;
     const data = event.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
     let parsed: unknown;
     try {
@@ -151,6 +155,7 @@ export class SseRelay extends Transform {
     }
     const read = this.options.readEvent(parsed, this.usage);
     this.usage = read.usage;
+    if (read.failed) this.errorEvent = data;
     return read.keep;
   }
 }

@@ -50,7 +50,7 @@ export interface WireFormat {
    * One streamed event's data (parsed JSON), with the usage known so far: the usage after it, and
    * whether the caller gets the event (OpenAI's usage-only chunk is dropped when the caller did not ask for it).
    */
-  streamEvent(data: unknown, sofar: TokenUsage | null, callerWantsUsage: boolean): { usage: TokenUsage | null; keep: boolean };
+  streamEvent(data: unknown, sofar: TokenUsage | null, callerWantsUsage: boolean): { usage: TokenUsage | null; keep: boolean; failed?: boolean };
   /** A translated format (translate.ts): the upstream's whole answer as the caller's protocol's. */
   answer?(upstream: unknown, callerModel: string): unknown;
   /** …and an upstream error body as the caller's protocol's. */
@@ -175,6 +175,8 @@ const MESSAGES: WireFormat = {
     const d = data as { type?: unknown; message?: { usage?: unknown }; usage?: unknown } | null;
     if (d?.type === 'message_start') return { usage: anthropicUsage(d.message?.usage, sofar), keep: true };
     if (d?.type === 'message_delta') return { usage: anthropicUsage(d.usage, sofar), keep: true };
+    // An error inside the stream (an overloaded API mid-answer): passed on, and the call is that failure.
+    if (d?.type === 'error') return { usage: sofar, keep: true, failed: true };
     return { usage: sofar, keep: true };
   },
 };
