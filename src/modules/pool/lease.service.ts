@@ -284,8 +284,12 @@ export class LeaseService {
     this.book.clear();
   }
 
-  /** Writes the leases granted here to their keys' usage now (before a read of keys, so it shows them). */
+  /**
+   * Writes the leases granted here to their keys' usage now (before a read of keys, so it shows
+   * them), after the timer's batch in flight, if any (it holds counts drained before this call).
+   */
   async writeGrantedCounts(): Promise<void> {
+    await this.housekeeping;
     if (this.granted.size === 0) return;
     const counts = this.granted.drain();
     try {
