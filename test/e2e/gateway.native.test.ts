@@ -9,6 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayTestSettings } from '../support/config.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 
@@ -23,11 +24,7 @@ beforeAll(async () => {
     logLines,
     config: {
       logLevel: 'info',
-      gateway: {
-        maxAttempts: 3, timeoutMs: 20_000, attemptTimeoutMs: 5_000, connectTimeoutMs: 2_000, idleTimeoutMs: 5_000,
-        maxRequestBytes: 256 * 1024, maxResponseBytes: 1024 * 1024, maxEventBytes: 1024 * 1024,
-        baseUrls: { anthropic: fake.url, openai: fake.url, google_ai: `${fake.origin}/v1beta/openai` }, prices: {},
-      },
+      gateway: gatewayTestSettings({ baseUrls: { anthropic: fake.url, openai: fake.url, google_ai: `${fake.origin}/v1beta/openai` } }),
     },
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { collectEvents } from '../support/events.js';
+import { gatewayTestSettings } from '../support/config.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 
@@ -23,12 +24,11 @@ beforeAll(async () => {
     logLines,
     config: {
       logLevel: 'trace',
-      gateway: {
-        maxAttempts: 3, timeoutMs: 20_000, attemptTimeoutMs: 1_500, connectTimeoutMs: 2_000, idleTimeoutMs: 5_000,
-        maxRequestBytes: 64 * 1024, maxResponseBytes: 1024 * 1024, maxEventBytes: 1024 * 1024,
+      gateway: gatewayTestSettings({
+        attemptTimeoutMs: 1_500, maxRequestBytes: 64 * 1024,
         baseUrls: { groq: fake.url, mistral: fake.url, together: fake.url },
         prices: { 'groq/llama-3.1-8b-instant': { prompt: '0.05', completion: '0.08' }, 'mistral/*': { prompt: '2', completion: '6' } },
-      },
+      }),
     },
   });
 });

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { gatewayTestSettings } from '../support/config.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { DEFAULT_OUTPUT_TOKENS, estimateTokens } from '../../src/modules/gateway/token-estimate.js';
@@ -20,11 +21,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAi();
   t = await createTestApp({
     config: {
-      gateway: {
-        maxAttempts: 3, timeoutMs: 20_000, attemptTimeoutMs: 5_000, connectTimeoutMs: 2_000, idleTimeoutMs: 5_000,
-        maxRequestBytes: 256 * 1024, maxResponseBytes: 1024 * 1024, maxEventBytes: 1024 * 1024,
-        baseUrls: { groq: fake.url, openai: fake.url }, prices: {},
-      },
+      gateway: gatewayTestSettings({ baseUrls: { groq: fake.url, openai: fake.url } }),
     },
   });
 });

@@ -4,6 +4,15 @@ import { FernetRing } from '../../src/platform/crypto/fernet-ring.js';
 
 export const TEST_ADMIN_TOKEN = 'kp_admin_test_token_0123456789';
 
+/** The gateway's settings for a test against local fakes: short timeouts, small bodies; `overrides` win (base URLs, prices, …). */
+export function gatewayTestSettings(overrides: Partial<Config['gateway']> = {}): Config['gateway'] {
+  return {
+    maxAttempts: 3, timeoutMs: 20_000, attemptTimeoutMs: 5_000, connectTimeoutMs: 2_000, idleTimeoutMs: 5_000,
+    maxRequestBytes: 256 * 1024, maxResponseBytes: 1024 * 1024, maxEventBytes: 1024 * 1024, baseUrls: {}, prices: {},
+    ...overrides,
+  };
+}
+
 /** A complete, valid config for an app under test; `overrides` win. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
