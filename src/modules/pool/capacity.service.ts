@@ -5,7 +5,7 @@
  */
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { QuotaGroupRepository, rowToRecord } from '../keys/index.js';
+import { QuotaGroupRepository, RECORD_COLUMNS, rowToRecord } from '../keys/index.js';
 import { capacityOf, type ProviderCapacity } from './capacity.js';
 
 /** How long the gateway's copy of a brand's capacity is used before it is read again. */
@@ -27,7 +27,8 @@ export class CapacityService {
     await this.beforeRead();
     const now = this.clock.now();
     const [{ rows }, groups] = await Promise.all([
-      this.pool.query<Record<string, unknown>>('select * from integration where brand_id = $1 and is_active and credential_error is null order by id', [brandId]),
+      // The record's columns only: never the sealed credential (read every second per brand the gateway serves).
+      this.pool.query<Record<string, unknown>>(`select ${RECORD_COLUMNS.join(', ')} from integration where brand_id = $1 and is_active and credential_error is null order by id`, [brandId]),
       this.groups.list(this.pool, brandId, now),
     ]);
     const providers = capacityOf(rows.map(rowToRecord), groups, now);
