@@ -18,7 +18,7 @@ import { Agent, request } from 'undici';
 import { AppError, badRequest } from '../../platform/errors/app-error.js';
 import { retryAfterMs } from '../../platform/http/retry-after.js';
 import {
-  MAX_ERROR_BODY_BYTES, refusalError, SIGNAL_HEADER, type KeyLease, type LeaseOutcome, type LeaseRequest, type TokenEstimate, type UsageReportInput,
+  MAX_ERROR_BODY_BYTES, refusalError, SIGNAL_HEADER, type KeyLease, type LeaseOutcome, type LeaseRequest, type RouteStep, type TokenEstimate, type UsageReportInput,
 } from '../pool/index.js';
 import { isProviderName, type BrandProvider, type UpstreamSettings } from '../providers/index.js';
 import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
@@ -71,6 +71,8 @@ export interface GatewayAnswer {
   body: Buffer | Readable;
   integrationId: number;
   attempts: number;
+  /** The routing story of the call's last lease, in short (x-keypool-route): `#12 chosen; #3 cooling_down; #5 eligible`. */
+  route: string;
   /**
    * Milliseconds of the call spent in keypool until the answer's head was ready: the lease and the
    * forward's setup, and reading a whole answer's usage; not the upstream's time (its failed attempts
@@ -131,6 +133,8 @@ interface CallContext {
   maxAttempts: number;
   /** Time spent waiting on upstreams and backoffs (performance.now() milliseconds): not keypool's. */
   waitedMs: number;
+  /** The last lease's routing story, in short. */
+  route: string;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -217,6 +221,18 @@ const headerOf = (headers: Record<string, string | string[] | undefined>, name: 
   return value === undefined ? null : Array.isArray(value) ? value[0] : value;
 };
 
+/** The most keys x-keypool-route names (the rest are counted). */
+const ROUTE_HEADER_KEYS = 16;
+
+/** A lease's routing story in one header line; keys an earlier attempt of the call tried are named as such. */
+function routeSummary(route: readonly RouteStep[], tried: readonly number[]): string {
+  const parts = [
+    ...tried.map((id) => `#${id} tried`),
+    ...route.map((s) => `#${s.integrationId} ${s.outcome === 'skipped' ? s.reason : s.outcome}`),
+  ];
+  return parts.length > ROUTE_HEADER_KEYS ? `${parts.slice(0, ROUTE_HEADER_KEYS).join('; ')}; +${parts.length - ROUTE_HEADER_KEYS} more` : parts.join('; ');
+}
+
 /** keypool's own milliseconds in a call that ended in an error after an upstream was tried (the error body does not carry it). */
 const errorOverheads = new WeakMap<object, number>();
 export const keypoolMsOf = (error: unknown): number | null => (typeof error === 'object' && error !== null ? errorOverheads.get(error) ?? null : null);
@@ -262,7 +278,7 @@ export class GatewayService {
     const ctx: CallContext = {
       call, format, providerDefaulted: defaulted, provider: split.provider, model: split.model, stream,
       callerWantsUsage: (call.body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
-      started: performance.now(), deadline: performance.now() + this.settings.timeoutMs, attempts: 0, maxAttempts: this.settings.maxAttempts, waitedMs: 0,
+      started: performance.now(), deadline: performance.now() + this.settings.timeoutMs, attempts: 0, maxAttempts: this.settings.maxAttempts, waitedMs: 0, route: '',
     };
     const tried: number[] = [];
     let last: Failure | null = null;
@@ -274,17 +290,18 @@ export class GatewayService {
     while (ctx.attempts < ctx.maxAttempts && performance.now() < ctx.deadline) {
       // The brand's retry backoff (its settings came with the last lease: one provider, one brand).
       if (upstream && upstream.maxRetries > 0 && !(await this.backOff(ctx, upstream.backoffInitialMs * 2 ** (ctx.attempts - 1), upstream.backoffMaxMs))) break;
-      let outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens }, call.nodeId);
+      let outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens, explain: true }, call.nodeId);
       if (outcome.kind === 'no_keys' && ctx.providerDefaulted && ctx.provider === 'google_ai') {
         // A bare Gemini model and no google_ai keys: the brand's gemini keys (Bifrost's name for the same API).
         ctx.provider = 'gemini';
-        outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens }, call.nodeId);
+        outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens, explain: true }, call.nodeId);
       }
       if (outcome.kind !== 'leased') {
         if (last) break;
         throw this.refusal(outcome);
       }
       upstream = outcome.lease.upstream;
+      ctx.route = routeSummary(outcome.lease.route ?? [], tried);
       ctx.maxAttempts = Math.max(this.settings.maxAttempts, upstream.maxRetries + 1);
       ctx.attempts++;
       tried.push(outcome.lease.integrationId);
@@ -433,7 +450,7 @@ export class GatewayService {
         report({ success: true, statusCode: status, responseHeaders, ...this.spend(ctx, usage) });
         this.trace(ctx, 'success', status, null);
         const body = this.translated(ctx, payload, (json) => ctx.format.answer?.(json, String(call.body.model)));
-        return { kind: 'answer', answer: { status, contentType: body.contentType ?? contentType, retryAfter, body: scrubbed(body.payload, lease.credentials), integrationId, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx) } };
+        return { kind: 'answer', answer: { status, contentType: body.contentType ?? contentType, retryAfter, body: scrubbed(body.payload, lease.credentials), integrationId, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx), route: ctx.route } };
       }
       const refused = scrubbed(payload, lease.credentials);
       report({
@@ -445,7 +462,7 @@ export class GatewayService {
       const failure: Failure = { kind: 'http', status, contentType: passed.contentType ?? contentType, retryAfter, body: passed.payload, integrationId };
       if (status === 429 || status >= 500) return { kind: 'failed', failure, retry: true };
       this.trace(ctx, 'upstream_error', status, null);
-      return { kind: 'answer', answer: { ...failure, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx) } };
+      return { kind: 'answer', answer: { ...failure, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx), route: ctx.route } };
     } catch (e) {
       if (call.signal.aborted) {
         report({ success: false, statusCode: 499, errorType: 'client_error' });
@@ -507,7 +524,7 @@ export class GatewayService {
     });
     return {
       status, contentType: ctx.format.translateStream ? 'text/event-stream' : contentType, retryAfter: null, body: relay, integrationId: lease.integrationId, attempts: ctx.attempts,
-      keypoolMs: this.keypoolMs(ctx),
+      keypoolMs: this.keypoolMs(ctx), route: ctx.route,
     };
   }
 
@@ -532,11 +549,13 @@ export class GatewayService {
   private failed(ctx: CallContext, last: Failure, tried: number[]): GatewayAnswer {
     const keys = tried.map((id) => `#${id}`).join(', ');
     const details = { attempts: ctx.attempts, integrationId: last.integrationId };
+    // A failed call's routing story stays in the log (the answer carries it too, in x-keypool-route).
+    this.log(`gateway: a ${ctx.provider} call failed after ${ctx.attempts} attempt(s); route: ${ctx.route}`);
     if (last.kind === 'http') {
       this.trace(ctx, 'upstream_error', last.status, null);
       return {
         status: last.status, contentType: last.contentType, retryAfter: last.retryAfter, body: last.body, integrationId: last.integrationId, attempts: ctx.attempts,
-        keypoolMs: this.keypoolMs(ctx),
+        keypoolMs: this.keypoolMs(ctx), route: ctx.route,
       };
     }
     this.trace(ctx, last.kind, null, null);

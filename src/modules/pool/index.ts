@@ -8,7 +8,7 @@
  * overshot; a credential is decrypted only here; a lease is reported at most
  * once. Builds on keys/. Callers: app.ts, graphql/, rest/, gateway/.
  */
-export { LeaseService, type KeyLease, type LeaseOutcome, type LeaseRequest, type LeaseSettings } from './lease.service.js';
+export { LeaseService, type KeyLease, type LeaseOutcome, type LeaseRequest, type LeaseSettings, type RouteStep } from './lease.service.js';
 export { refusalError } from './lease-errors.js';
 export { CapacityService } from './capacity.service.js';
 export { CapacityResolver } from './capacity.resolver.js';

@@ -19,7 +19,7 @@ export class LeaseResolver {
   async leaseKey(@Arg('input', () => LeaseKeyInput) input: LeaseKeyInput, @CurrentBrandPrincipal() principal: BrandPrincipal): Promise<KeyLeaseType | null> {
     const outcome = await this.leases.leaseKey(principal.brandId, input, principal.kind === 'node' ? principal.nodeId : null);
     if (outcome.kind !== 'leased') throw refusalError(outcome);
-    return outcome.lease as unknown as KeyLeaseType;
+    return { ...outcome.lease, route: outcome.lease.route ?? null } as unknown as KeyLeaseType;
   }
 
   @Authorized('integrations.lease')

@@ -40,7 +40,7 @@ import {
 } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { OVERLOAD_BACKOFF_MS, readSignals, statedLimits, type ReportSignals } from './provider-signals.js';
-import { isMetered, isProbe, pickKey, skipReason, skipUntil, timeOf, type LeaseAsk, type TokenEstimate } from './selection.js';
+import { isMetered, isProbe, pickKey, skipReason, skipUntil, timeOf, type LeaseAsk, type PoolKey, type TokenEstimate } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 import type { UsageChanged, UsageFeed } from './usage-feed.js';
 
@@ -54,6 +54,8 @@ export interface LeaseRequest {
   excludeIntegrationIds?: readonly number[];
   /** The tokens the request may use (input + output cap), reserved of a key's token limits; 0 to 100,000,000. */
   estimatedTokens?: number | null;
+  /** Return the lease's routing story: every key of the provider and why it was chosen or passed over. */
+  explain?: boolean | null;
   /** The same, as the gateway counts it: the input, and an output cap clamped to what each key allows (a function: counted only when a key with token limits is considered). */
   tokens?: TokenEstimate | (() => TokenEstimate) | null;
 }
@@ -77,6 +79,26 @@ export interface KeyLease {
   /** The brand's network options for the provider that the gateway honours (timeouts, retries). */
   upstream: UpstreamSettings;
   expiresAt: Date;
+  /** With `explain`: the keys of the provider in the pool's order, the chosen one first. */
+  route?: RouteStep[];
+}
+
+/**
+ * One key's part in a lease (explain): chosen; eligible but not drawn; or skipped, with the reason
+ * and when it frees up. The figures the pick ranks by come with it (a due probe first, then
+ * positive weights, priority, healthy before degraded, then the weighted draw, each weight times
+ * the key's headroom).
+ */
+export interface RouteStep {
+  integrationId: number;
+  outcome: 'chosen' | 'eligible' | 'skipped';
+  reason: SkipReason | null;
+  until: Date | null;
+  priority: number;
+  weight: string;
+  healthStatus: string;
+  headroom: number;
+  quotaGroup: string | null;
 }
 
 /** What a lease request comes to: a key, a refusal (why each key was skipped, when to retry), or no keys at all. */
@@ -146,6 +168,26 @@ const FOLD_LIMIT = 5000;
 function appendable(record: IntegrationRecord | undefined): boolean {
   return record !== undefined && record.healthStatus === 'healthy' && record.consecutiveFailures === 0 && !isMetered(record)
     && ((record.spendLimitAmount ?? null) === null || record.spendLimitAction !== 'block');
+}
+
+/**
+ * The routing story of a lease granted on `chosen`: the chosen key, then the other eligible ones
+ * by priority and weight (one weighted draw decided among them), then the skipped ones with why.
+ */
+function routeOf(keys: readonly (PoolKey & { headroom?: number })[], chosen: number, ask: LeaseAsk, t: PoolTime, refusedByClaim: ReadonlyMap<number, SkippedKey>): RouteStep[] {
+  const steps = keys.map((k): RouteStep => {
+    const r = k.record;
+    const skipped = r.id === chosen ? null : refusedByClaim.get(r.id) ?? (() => {
+      const reason = skipReason(k, ask, t);
+      return reason === null ? null : { integrationId: r.id, reason, until: skipUntil(k, reason, t, ask) };
+    })();
+    return {
+      integrationId: r.id, outcome: r.id === chosen ? 'chosen' : skipped ? 'skipped' : 'eligible', reason: skipped?.reason ?? null, until: skipped?.until ?? null,
+      priority: r.priority, weight: String(r.weight), healthStatus: r.healthStatus, headroom: k.headroom ?? 1, quotaGroup: r.quotaGroup ?? null,
+    };
+  });
+  const rank = { chosen: 0, eligible: 1, skipped: 2 } as const;
+  return steps.sort((a, b) => rank[a.outcome] - rank[b.outcome] || b.priority - a.priority || Number(b.weight) - Number(a.weight) || a.integrationId - b.integrationId);
 }
 
 /**
@@ -439,6 +481,8 @@ export class LeaseService {
     if (model !== null && (model.length === 0 || model.length > 255)) throw new AppError('request.invalid', `${field('model')} must be 1 to 255 characters`);
     const batch = request.batch ?? false;
     if (typeof batch !== 'boolean') throw new AppError('request.invalid', `${field('batch')} must be a boolean`);
+    const explain = request.explain ?? false;
+    if (typeof explain !== 'boolean') throw new AppError('request.invalid', `${field('explain')} must be a boolean`);
     const nodeId = await this.attributeTo(brandId, request.nodeId ?? null, actorNodeId);
     const excluded = new Set(request.excludeIntegrationIds ?? []);
     const ask: LeaseAsk = { model, batch, envAvailable: new Set(this.availableEnvironment()), ...tokenEstimate(request) };
@@ -492,7 +536,8 @@ export class LeaseService {
           leaseUuid: reserve.leaseUuid, expiresAt: reserve.expiresAt, open: (row.record.concurrencyLimit ?? null) !== null,
           reservation: { tokens: row.reserved ?? 0, minute: at.minuteStart, day: timeOf(row.record, at).today, group: row.record.quotaGroup ?? null },
         };
-        return this.grant(brandId, providerName, this.book.find(id) ?? picked, false, nodeId, model, group.provider, time, recorded);
+        return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? picked, false, nodeId, model, group.provider, time, recorded),
+          explain && (() => routeOf(keys, id, ask, time, refusedByClaim)));
       }
       if (probe || !this.allowance.take(id, timeOf(picked.record, time))) {
         const { result } = await this.batches.take({ claim: { integrationId: id, n: probe ? 1 : this.allowance.sliceSize(id, picked.record), probe } });
@@ -504,8 +549,15 @@ export class LeaseService {
         if (claim.granted === 0) continue;
         this.allowance.claimed(id);
       }
-      return this.grant(brandId, providerName, this.book.find(id) ?? picked, probe, nodeId, model, group.provider, time);
+      return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? picked, probe, nodeId, model, group.provider, time),
+        explain && (() => routeOf(keys, id, ask, time, refusedByClaim)));
     }
+  }
+
+  /** A granted lease with its routing story, when asked for. */
+  private withRoute(outcome: LeaseOutcome, route: false | (() => RouteStep[])): LeaseOutcome {
+    if (route && outcome.kind === 'leased') outcome.lease.route = route();
+    return outcome;
   }
 
   /** The lease of a key just counted: its credential opened, its token signed, its use noted for the key's usage. */

@@ -11,7 +11,7 @@ import { badRequest } from '../../platform/errors/app-error.js';
 import { isoSeconds } from '../../platform/time/dates.js';
 import { toV1Integration } from './mapping.js';
 
-const LEASE_FIELDS = ['provider_name', 'model', 'node_id', 'batch', 'estimated_tokens'] as const;
+const LEASE_FIELDS = ['provider_name', 'model', 'node_id', 'batch', 'estimated_tokens', 'explain'] as const;
 const USAGE_FIELDS = [
   'lease_id', 'success', 'status_code', 'error_type', 'latency_ms', 'time_to_first_token_ms', 'cost_usd', 'prompt_tokens', 'completion_tokens', 'retry_after_seconds',
   'response_headers', 'error_body',
@@ -33,6 +33,7 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
         nodeId: optionalStringOrNull(body, 'node_id'),
         batch: optionalBoolean(body, 'batch'),
         estimatedTokens: passThrough<number>(body, 'estimated_tokens'),
+        explain: optionalBoolean(body, 'explain'),
       },
       principal.kind === 'node' ? principal.nodeId : null,
     );
@@ -47,6 +48,12 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
         credentials: lease.credentials,
         base_url: lease.baseUrl,
         expires_at: isoSeconds(lease.expiresAt),
+        ...(lease.route && {
+          route: lease.route.map((s) => ({
+            integration_id: s.integrationId, outcome: s.outcome, reason: s.reason, until: s.until && isoSeconds(s.until), priority: s.priority,
+            weight: Number(s.weight), health_status: s.healthStatus, headroom: s.headroom, quota_group: s.quotaGroup,
+          })),
+        }),
       },
     };
   });

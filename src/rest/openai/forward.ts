@@ -62,7 +62,8 @@ export const forwarder = (services: Services) =>
         .header('content-type', answer.contentType)
         .header('x-keypool-integration-id', String(answer.integrationId))
         .header('x-keypool-attempts', String(answer.attempts))
-        .header('x-keypool-overhead-ms', (before + answer.keypoolMs).toFixed(2));
+        .header('x-keypool-overhead-ms', (before + answer.keypoolMs).toFixed(2))
+        .header('x-keypool-route', answer.route);
       // The pool's remaining allowance for the provider (the upstream's own rate-limit headers are not passed on: they speak for one key).
       reply.headers(rateLimitHeaders(services.capacity.recent(brandId, providerOf(call, body)), services.clock.now()));
       if (answer.retryAfter !== null) reply.header('retry-after', answer.retryAfter);

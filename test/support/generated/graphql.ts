@@ -73,6 +73,8 @@ export type LeaseKeyInput = {
   batch?: boolean | null | undefined;
   /** The tokens the request may use (input tokens + the output cap): reserved of the key's token limits with the lease, then reconciled from the report's promptTokens and completionTokens. */
   estimatedTokens?: number | null | undefined;
+  /** Return the lease's routing story in route. */
+  explain?: boolean | null | undefined;
   /** Only keys that allow this model are leased. */
   model?: string | null | undefined;
   /** The node (service, worker pool) the request is made for. */
