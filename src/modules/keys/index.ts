@@ -19,7 +19,7 @@ export { isServerVariable, type EnvReferences } from './env-references.js';
 export { resolveDocument, type KeyDocument, type KeyView, type SecretView } from './key-document.js';
 export { isSpendExceeded, spendPeriodKey } from './spend.js';
 export { modelAllowed } from './model-rule.js';
-export { currentCounts, nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
+export { countInDay, countInMinute, currentCounts, nextUtcDay, nextUtcMinute, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
 export { dayIn, isResetZone, nextDayStart, providerResetZone } from './reset-clock.js';
 export type { IntegrationEvent, IntegrationChangeKind } from './integration.events.js';
 export { rotateEncryption, type RotationReport } from './key-rotation.js';

@@ -5,8 +5,7 @@
 import { isProviderName, PROVIDERS } from '../providers/index.js';
 import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
 import type { KeyView } from './key-document.js';
-import { currentCounts, utcDay, utcMinuteStart, utcMonthStart } from './limits.js';
-import { dayIn } from './reset-clock.js';
+import { countInDay, countInMinute, currentCounts, utcDay, utcMonthStart } from './limits.js';
 import { isSpendExceeded } from './spend.js';
 import { toDate as asDate, toDay } from '../../platform/time/dates.js';
 
@@ -188,12 +187,11 @@ export const countsAt = (e: IntegrationRecord, now: Date) =>
 
 /** The key's token limits and the tokens counted in the current minute and day, as stored (a window that has passed reads as 0). */
 export function tokensAt(e: IntegrationRecord, now: Date) {
-  const window = asDate(e.tokenMinuteWindow ?? null);
   return {
     tokenMinuteLimit: e.tokenMinuteLimit ?? null,
-    tokenMinuteCount: window !== null && window.getTime() === utcMinuteStart(now).getTime() ? Number(e.tokenMinuteCount ?? 0) : 0,
+    tokenMinuteCount: countInMinute(e.tokenMinuteWindow, e.tokenMinuteCount, now),
     tokenDailyLimit: e.tokenDailyLimit ?? null,
-    tokenDailyCount: toDay(e.tokenDayWindow) === dayIn(e.dailyResetZone, now) ? Number(e.tokenDailyCount ?? 0) : 0,
+    tokenDailyCount: countInDay(e.tokenDayWindow, e.tokenDailyCount, e.dailyResetZone, now),
   };
 }
 

@@ -9,10 +9,10 @@
  */
 import { AppError, field } from '../../platform/errors/app-error.js';
 import type { Queryable } from '../../platform/db/sql-pool.js';
-import { toDate as asDate, toDay } from '../../platform/time/dates.js';
+import { toDate as asDate } from '../../platform/time/dates.js';
 import { isQuotaGroupName, QUOTA_GROUP_NAME_RULE } from './integration-input.js';
-import { utcMinuteStart } from './limits.js';
-import { dayIn, isResetZone } from './reset-clock.js';
+import { countInDay, countInMinute } from './limits.js';
+import { isResetZone } from './reset-clock.js';
 
 export interface QuotaGroupView {
   name: string;
@@ -113,10 +113,8 @@ export class QuotaGroupRepository {
 
 function viewOf(row: Record<string, unknown>, now: Date): QuotaGroupView {
   const zone = String(row.daily_reset_zone);
-  const minute = utcMinuteStart(now).getTime();
-  const today = dayIn(zone, now);
-  const inMinute = (window: unknown, n: unknown) => (asDate(window as Date | null)?.getTime() === minute ? Number(n) : 0);
-  const inDay = (window: unknown, n: unknown) => (toDay(window as Date | string | null) === today ? Number(n) : 0);
+  const inMinute = (window: unknown, n: unknown) => countInMinute(window as Date | null, n, now);
+  const inDay = (window: unknown, n: unknown) => countInDay(window as Date | string | null, n, zone, now);
   return {
     name: String(row.name),
     minuteLimit: (row.minute_limit as number | null) ?? null,

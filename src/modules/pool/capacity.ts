@@ -9,8 +9,7 @@
  * its keys' together, so a group's keys are never counted as extra capacity. A key or group
  * without a limit of a window leaves that window unlimited (null).
  */
-import { dayIn, nextDayStart, utcMinuteStart, type IntegrationRecord, type QuotaGroupView } from '../keys/index.js';
-import { toDate, toDay } from '../../platform/time/dates.js';
+import { countInDay, countInMinute, nextDayStart, utcMinuteStart, type IntegrationRecord, type QuotaGroupView } from '../keys/index.js';
 import { effectiveLimits } from './effective-limits.js';
 
 /** One window's figures: its limit (null: none), what is used, what is left (null: unlimited), and when it next resets. */
@@ -74,24 +73,22 @@ interface Window {
   group: (g: QuotaGroupView) => Held;
 }
 
-const inMinute = (window: unknown, n: unknown, now: Date) => (toDate(window as Date | null)?.getTime() === utcMinuteStart(now).getTime() ? Number(n ?? 0) : 0);
-const inDay = (window: unknown, n: unknown, zone: string | undefined, now: Date) => (toDay(window as Date | string | null) === dayIn(zone, now) ? Number(n ?? 0) : 0);
 
 const WINDOWS: Record<'requestsThisMinute' | 'requestsToday' | 'tokensThisMinute' | 'tokensToday', Window> = {
   requestsThisMinute: {
-    key: (k, now) => ({ limit: effectiveLimits(k).minute, used: inMinute(k.claimMinute, k.minuteClaimed, now) }),
+    key: (k, now) => ({ limit: effectiveLimits(k).minute, used: countInMinute(k.claimMinute, k.minuteClaimed, now) }),
     group: (g) => ({ limit: g.minuteLimit, used: g.minuteCount }),
   },
   requestsToday: {
-    key: (k, now) => ({ limit: effectiveLimits(k).day, used: inDay(k.claimDay, k.dailyClaimed, k.dailyResetZone, now) }),
+    key: (k, now) => ({ limit: effectiveLimits(k).day, used: countInDay(k.claimDay, k.dailyClaimed, k.dailyResetZone, now) }),
     group: (g) => ({ limit: g.dailyLimit, used: g.dailyCount }),
   },
   tokensThisMinute: {
-    key: (k, now) => ({ limit: k.tokenMinuteLimit ?? null, used: inMinute(k.tokenMinuteWindow, k.tokenMinuteCount, now) }),
+    key: (k, now) => ({ limit: k.tokenMinuteLimit ?? null, used: countInMinute(k.tokenMinuteWindow, k.tokenMinuteCount, now) }),
     group: (g) => ({ limit: g.tokenMinuteLimit, used: g.tokenMinuteCount }),
   },
   tokensToday: {
-    key: (k, now) => ({ limit: k.tokenDailyLimit ?? null, used: inDay(k.tokenDayWindow, k.tokenDailyCount, k.dailyResetZone, now) }),
+    key: (k, now) => ({ limit: k.tokenDailyLimit ?? null, used: countInDay(k.tokenDayWindow, k.tokenDailyCount, k.dailyResetZone, now) }),
     group: (g) => ({ limit: g.tokenDailyLimit, used: g.tokenDailyCount }),
   },
 };
@@ -126,8 +123,8 @@ export function capacityOf(keys: readonly IntegrationRecord[], groups: readonly 
       const minutes = Math.max(1, (now.getTime() - (nextDayStart(k.dailyResetZone, now).getTime() - 86_400_000)) / 60_000);
       return sum + count(k) / minutes;
     }, 0);
-    const requestsPerMinute = perMinute((k) => inDay(k.dayWindow, k.dailyCount, k.dailyResetZone, now));
-    const tokensPerMinute = perMinute((k) => inDay(k.tokenDayWindow, k.tokenDailyCount, k.dailyResetZone, now));
+    const requestsPerMinute = perMinute((k) => countInDay(k.dayWindow, k.dailyCount, k.dailyResetZone, now));
+    const tokensPerMinute = perMinute((k) => countInDay(k.tokenDayWindow, k.tokenDailyCount, k.dailyResetZone, now));
     const runOut = (left: number | null, rate: number) => {
       if (left === null || rate <= 0) return null;
       const at = now.getTime() + (left / rate) * 60_000;
