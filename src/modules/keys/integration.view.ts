@@ -5,7 +5,8 @@
 import { isProviderName, PROVIDERS } from '../providers/index.js';
 import type { HealthStatus, SpendLimitAction, SpendLimitPeriod } from './integration.entity.js';
 import type { KeyView } from './key-document.js';
-import { countInDay, countInMinute, currentCounts, utcDay, utcMonthStart } from './limits.js';
+import { currentCounts, utcDay, utcMonthStart } from './limits.js';
+import { countInDay, countInMinute } from './reset-clock.js';
 import { isSpendExceeded } from './spend.js';
 import { toDate as asDate, toDay } from '../../platform/time/dates.js';
 

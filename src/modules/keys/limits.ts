@@ -1,4 +1,3 @@
-import { toDate, toDay } from '../../platform/time/dates.js';
 import { dayIn } from './reset-clock.js';
 
 /**
@@ -17,16 +16,6 @@ export const utcMonthStart = (now: Date) => `${now.toISOString().slice(0, 7)}-01
 export const nextUtcMinute = (now: Date) => new Date(utcMinuteStart(now).getTime() + 60_000);
 
 export const nextUtcDay = (now: Date) => new Date(`${utcDay(now)}T00:00:00.000Z`).getTime() + 86_400_000;
-
-type Stored = Date | string | null | undefined;
-
-/** A count kept with the UTC minute it is for: the count while that minute lasts, 0 after. */
-export const countInMinute = (window: Stored, count: unknown, now: Date): number =>
-  (toDate(window)?.getTime() === utcMinuteStart(now).getTime() ? Number(count ?? 0) : 0);
-
-/** A count kept with the day it is for (in `zone`, UTC when none): the count while that day lasts, 0 after. */
-export const countInDay = (window: Stored, count: unknown, zone: string | null | undefined, now: Date): number =>
-  (toDay(window) === dayIn(zone, now) ? Number(count ?? 0) : 0);
 
 export interface WindowedCounters {
   minuteCount: number;

@@ -11,8 +11,7 @@ import { AppError, field } from '../../platform/errors/app-error.js';
 import type { Queryable } from '../../platform/db/sql-pool.js';
 import { toDate as asDate } from '../../platform/time/dates.js';
 import { isQuotaGroupName, QUOTA_GROUP_NAME_RULE } from './integration-input.js';
-import { countInDay, countInMinute } from './limits.js';
-import { isResetZone } from './reset-clock.js';
+import { countInDay, countInMinute, isResetZone } from './reset-clock.js';
 
 export interface QuotaGroupView {
   name: string;

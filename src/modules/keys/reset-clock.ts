@@ -5,6 +5,8 @@
  * group may name another zone). Minute windows are UTC minutes for every key.
  */
 
+import { toDate, toDay } from '../../platform/time/dates.js';
+
 /** The zone a new key's daily windows reset in, by the catalog provider it is (or is built on). */
 export const providerResetZone = (baseProvider: string): string =>
   (baseProvider === 'google_ai' || baseProvider === 'gemini' || baseProvider === 'vertex' ? 'America/Los_Angeles' : 'UTC');
@@ -61,3 +63,14 @@ export function isResetZone(name: unknown): name is string {
     return false;
   }
 }
+
+/** A window as stored: a timestamp or a date, as node-postgres gives it. */
+type Stored = Date | string | null | undefined;
+
+/** A count kept with the UTC minute it is for: the count while that minute lasts, 0 after. */
+export const countInMinute = (window: Stored, count: unknown, now: Date): number =>
+  (toDate(window)?.getTime() === Math.floor(now.getTime() / 60_000) * 60_000 ? Number(count ?? 0) : 0);
+
+/** A count kept with the day it is for (in `zone`, UTC when none): the count while that day lasts, 0 after. */
+export const countInDay = (window: Stored, count: unknown, zone: string | null | undefined, now: Date): number =>
+  (toDay(window) === dayIn(zone, now) ? Number(count ?? 0) : 0);
