@@ -23,7 +23,8 @@ import {
 import { isProviderName, type BrandProvider, type UpstreamSettings } from '../providers/index.js';
 import { forbiddenUpstream, type UpstreamGuard, type UpstreamPolicy } from '../../platform/http/upstream-guard.js';
 import { costOf, priceOf, type PriceTable } from './prices.js';
-import { JsonArrayRelay, redacted, SseRelay, type TokenUsage } from './sse-relay.js';
+import type { TokenUsage } from './provider-usage.js';
+import { JsonArrayRelay, redacted, SseRelay } from './sse-relay.js';
 import { estimateTokens, tokenCounter } from './token-estimate.js';
 import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamUrl } from './upstreams.js';
 import { translatedChat, WIRE_FORMATS, type GatewayEndpoint, type PassedHeaders, type WireFormat } from './wire-formats.js';
@@ -73,6 +74,8 @@ export interface GatewayAnswer {
   attempts: number;
   /** The routing story of the call's last lease, in short (x-keypool-route): `#12 chosen; #3 cooling_down; #5 eligible`. */
   route: string;
+  /** The provider the call went to (a bare Gemini model's: google_ai, or gemini when the brand has no google_ai key). */
+  provider: string;
   /**
    * Milliseconds of the call spent in keypool until the answer's head was ready: the lease and the
    * forward's setup, and reading a whole answer's usage; not the upstream's time (its failed attempts
@@ -450,7 +453,7 @@ export class GatewayService {
         report({ success: true, statusCode: status, responseHeaders, ...this.spend(ctx, usage) });
         this.trace(ctx, 'success', status, null);
         const body = this.translated(ctx, payload, (json) => ctx.format.answer?.(json, String(call.body.model)));
-        return { kind: 'answer', answer: { status, contentType: body.contentType ?? contentType, retryAfter, body: scrubbed(body.payload, lease.credentials), integrationId, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx), route: ctx.route } };
+        return { kind: 'answer', answer: { status, contentType: body.contentType ?? contentType, retryAfter, body: scrubbed(body.payload, lease.credentials), integrationId, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx), route: ctx.route, provider: ctx.provider } };
       }
       const refused = scrubbed(payload, lease.credentials);
       report({
@@ -462,7 +465,7 @@ export class GatewayService {
       const failure: Failure = { kind: 'http', status, contentType: passed.contentType ?? contentType, retryAfter, body: passed.payload, integrationId };
       if (status === 429 || status >= 500) return { kind: 'failed', failure, retry: true };
       this.trace(ctx, 'upstream_error', status, null);
-      return { kind: 'answer', answer: { ...failure, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx), route: ctx.route } };
+      return { kind: 'answer', answer: { ...failure, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx), route: ctx.route, provider: ctx.provider } };
     } catch (e) {
       if (call.signal.aborted) {
         report({ success: false, statusCode: 499, errorType: 'client_error' });
@@ -524,7 +527,7 @@ export class GatewayService {
     });
     return {
       status, contentType: ctx.format.translateStream ? 'text/event-stream' : contentType, retryAfter: null, body: relay, integrationId: lease.integrationId, attempts: ctx.attempts,
-      keypoolMs: this.keypoolMs(ctx), route: ctx.route,
+      keypoolMs: this.keypoolMs(ctx), route: ctx.route, provider: ctx.provider,
     };
   }
 
@@ -555,7 +558,7 @@ export class GatewayService {
       this.trace(ctx, 'upstream_error', last.status, null);
       return {
         status: last.status, contentType: last.contentType, retryAfter: last.retryAfter, body: last.body, integrationId: last.integrationId, attempts: ctx.attempts,
-        keypoolMs: this.keypoolMs(ctx), route: ctx.route,
+        keypoolMs: this.keypoolMs(ctx), route: ctx.route, provider: ctx.provider,
       };
     }
     this.trace(ctx, last.kind, null, null);

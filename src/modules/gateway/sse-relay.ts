@@ -15,12 +15,9 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
+import type { TokenUsage } from './provider-usage.js';
 import type { StreamTranslator } from './translate.js';
 
-export interface TokenUsage {
-  promptTokens: number;
-  completionTokens: number;
-}
 
 /** An event ends with a blank line; the longest end marker is "\r\n\r\n". */
 const EVENT_END = /\r?\n\r?\n/;

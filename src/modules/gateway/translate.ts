@@ -11,6 +11,7 @@
  * (UNTRANSLATED), never dropped silently.
  */
 import { badRequest } from '../../platform/errors/app-error.js';
+import { anthropicUsage, geminiUsage, openAiShape, type TokenUsage } from './provider-usage.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -125,13 +126,8 @@ export function chatToAnthropic(body: Json, model: string): Json {
 
 const ANTHROPIC_FINISH: Record<string, string> = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter' };
 
-/** Anthropic's usage as OpenAI's (input with cache reads and writes). */
-function anthropicUsage(u: unknown): Json | undefined {
-  if (!isObject(u)) return undefined;
-  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
-  const prompt = n(u.input_tokens) + n(u.cache_read_input_tokens) + n(u.cache_creation_input_tokens);
-  return { prompt_tokens: prompt, completion_tokens: n(u.output_tokens), total_tokens: prompt + n(u.output_tokens) };
-}
+/** A provider's usage, read by provider-usage.ts, as OpenAI's `usage` (none when it said none). */
+const usageOf = (u: TokenUsage | null): Json | undefined => (u ? openAiShape(u) : undefined);
 
 /** Anthropic's message as an OpenAI chat completion. */
 export function anthropicToChat(message: unknown, model: string): Json {
@@ -142,13 +138,15 @@ export function anthropicToChat(message: unknown, model: string): Json {
   return {
     id: `chatcmpl-${String(m.id ?? 'anthropic')}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model,
     choices: [{ index: 0, message: { role: 'assistant', content: text === '' && calls.length > 0 ? null : text, ...(calls.length > 0 && { tool_calls: calls }) }, logprobs: null, finish_reason: ANTHROPIC_FINISH[String(m.stop_reason)] ?? 'stop' }],
-    usage: anthropicUsage(m.usage),
+    usage: usageOf(anthropicUsage(m.usage, null)),
   };
 }
 
 /** A provider's error body as OpenAI's, its message kept. */
 export function errorToChat(body: unknown, status: number): Json {
-  const error = isObject(body) ? (isObject(body.error) ? body.error : Array.isArray(body) && isObject(body[0]) && isObject(body[0].error) ? body[0].error : null) : Array.isArray(body) && isObject(body[0]) && isObject(body[0].error) ? body[0].error : null;
+  // Gemini may wrap its error in a list.
+  const root = Array.isArray(body) ? body[0] : body;
+  const error = isObject(root) && isObject(root.error) ? root.error : null;
   const message = error && typeof error.message === 'string' ? error.message : `The upstream answered HTTP ${status}`;
   return { error: { message, type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: error?.type ?? error?.status ?? null } };
 }
@@ -165,8 +163,7 @@ const chunkLine = (id: string, model: string, delta: Json, finish: string | null
 /** Anthropic's stream events as OpenAI chunks (the usage chunk only when the caller asked for it). */
 export function anthropicStream(model: string, includeUsage: boolean): StreamTranslator {
   let id = 'chatcmpl-anthropic';
-  let usage: Json | undefined;
-  let input: Json = {};
+  let usage: TokenUsage | null = null;
   const toolIndex = new Map<number, number>();
   return {
     event(data) {
@@ -175,7 +172,7 @@ export function anthropicStream(model: string, includeUsage: boolean): StreamTra
         case 'message_start': {
           const message = isObject(d.message) ? d.message : {};
           id = `chatcmpl-${String(message.id ?? 'anthropic')}`;
-          input = isObject(message.usage) ? message.usage : {};
+          usage = anthropicUsage(message.usage, null);
           return [chunkLine(id, model, { role: 'assistant', content: '' })];
         }
         case 'content_block_start': {
@@ -192,7 +189,7 @@ export function anthropicStream(model: string, includeUsage: boolean): StreamTra
           return [];
         }
         case 'message_delta': {
-          usage = anthropicUsage({ ...input, ...(isObject(d.usage) ? d.usage : {}) });
+          usage = anthropicUsage(d.usage, usage);
           const stop = isObject(d.delta) ? d.delta.stop_reason : null;
           return [chunkLine(id, model, {}, ANTHROPIC_FINISH[String(stop)] ?? 'stop')];
         }
@@ -200,7 +197,7 @@ export function anthropicStream(model: string, includeUsage: boolean): StreamTra
           return [];
       }
     },
-    end: () => [...(includeUsage && usage ? [chunkLine(id, model, {}, null, usage)] : []), 'data: [DONE]'],
+    end: () => [...(includeUsage && usage ? [chunkLine(id, model, {}, null, openAiShape(usage))] : []), 'data: [DONE]'],
   };
 }
 
@@ -282,12 +279,6 @@ export function chatToGemini(body: Json): Json {
 
 const GEMINI_FINISH: Record<string, string> = { STOP: 'stop', MAX_TOKENS: 'length', SAFETY: 'content_filter', RECITATION: 'content_filter', PROHIBITED_CONTENT: 'content_filter', BLOCKLIST: 'content_filter', SPII: 'content_filter' };
 
-function geminiUsage(u: unknown): Json | undefined {
-  if (!isObject(u)) return undefined;
-  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
-  const output = n(u.candidatesTokenCount) + n(u.thoughtsTokenCount);
-  return { prompt_tokens: n(u.promptTokenCount), completion_tokens: output, total_tokens: n(u.promptTokenCount) + output };
-}
 
 /** The text and function calls of Gemini's first candidate, and its finish reason. */
 function candidateOf(response: unknown): { text: string; calls: Json[]; finish: string | null } {
@@ -311,7 +302,7 @@ export function geminiToChat(response: unknown, model: string): Json {
     id: `chatcmpl-${String((response as Json | null)?.responseId ?? 'gemini')}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model,
     choices: [{ index: 0, message: { role: 'assistant', content: text === '' && tool.length > 0 ? null : text, ...(tool.length > 0 && { tool_calls: tool }) }, logprobs: null,
       finish_reason: tool.length > 0 ? 'tool_calls' : GEMINI_FINISH[String(finish)] ?? 'stop' }],
-    usage: geminiUsage((response as Json | null)?.usageMetadata),
+    usage: usageOf(geminiUsage(response)),
   };
 }
 
@@ -320,7 +311,7 @@ export function geminiStream(model: string, includeUsage: boolean): StreamTransl
   const id = 'chatcmpl-gemini';
   let started = false;
   let calls = 0;
-  let usage: Json | undefined;
+  let usage: TokenUsage | null = null;
   return {
     event(data) {
       const out: string[] = [];
@@ -334,10 +325,10 @@ export function geminiStream(model: string, includeUsage: boolean): StreamTransl
         out.push(chunkLine(id, model, { tool_calls: toolCalls(fresh, calls) }));
         calls += fresh.length;
       }
-      usage = geminiUsage((data as Json | null)?.usageMetadata) ?? usage;
+      usage = geminiUsage(data) ?? usage;
       if (finish) out.push(chunkLine(id, model, {}, calls > 0 ? 'tool_calls' : GEMINI_FINISH[finish] ?? 'stop'));
       return out;
     },
-    end: () => [...(includeUsage && usage ? [chunkLine(id, model, {}, null, usage)] : []), 'data: [DONE]'],
+    end: () => [...(includeUsage && usage ? [chunkLine(id, model, {}, null, openAiShape(usage))] : []), 'data: [DONE]'],
   };
 }

@@ -9,7 +9,7 @@
  * - Anthropic Messages (`/v1/messages`), to Anthropic's own API (`x-api-key`, `anthropic-version`).
  */
 import { badRequest } from '../../platform/errors/app-error.js';
-import type { TokenUsage } from './sse-relay.js';
+import { anthropicUsage, geminiUsage, openAiUsage, responsesUsage, type TokenUsage } from './provider-usage.js';
 import { anthropicStream, anthropicToChat, chatToAnthropic, chatToGemini, errorToChat, geminiStream, geminiToChat, type StreamTranslator } from './translate.js';
 
 export type GatewayEndpoint =
@@ -60,32 +60,7 @@ export interface WireFormat {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const count = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? Math.min(n, 100_000_000) : 0);
 const bearer = (apiKey: string | null): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
-
-/** `usage` of an OpenAI chat completion, embedding or chunk, when it has token counts. */
-export function openAiUsage(body: unknown): TokenUsage | null {
-  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
-  if (!usage || typeof usage.prompt_tokens !== 'number') return null;
-  return { promptTokens: count(usage.prompt_tokens), completionTokens: count(usage.completion_tokens) };
-}
-
-/** `usage` of an OpenAI Responses object (`input_tokens`, `output_tokens`). */
-function responsesUsage(body: unknown): TokenUsage | null {
-  const usage = (body as { usage?: { input_tokens?: unknown; output_tokens?: unknown } } | null)?.usage;
-  if (!usage || typeof usage.input_tokens !== 'number') return null;
-  return { promptTokens: count(usage.input_tokens), completionTokens: count(usage.output_tokens) };
-}
-
-/** Anthropic's usage: input (cache reads and writes included, as they count against its limits) and output tokens. */
-function anthropicUsage(usage: unknown, sofar: TokenUsage | null): TokenUsage | null {
-  if (!isObject(usage)) return sofar;
-  const input = ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'].some((f) => typeof usage[f] === 'number')
-    ? count(usage.input_tokens) + count(usage.cache_creation_input_tokens) + count(usage.cache_read_input_tokens)
-    : sofar?.promptTokens ?? 0;
-  const output = typeof usage.output_tokens === 'number' ? count(usage.output_tokens) : sofar?.completionTokens ?? 0;
-  return { promptTokens: input, completionTokens: output };
-}
 
 const streamFlag = (body: Record<string, unknown>) => {
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw badRequest('stream must be a boolean', { param: 'stream' });
@@ -180,13 +155,6 @@ const MESSAGES: WireFormat = {
     return { usage: sofar, keep: true };
   },
 };
-
-/** Gemini's usageMetadata: the prompt, and the candidates with the model's thoughts (both are output it is billed for). */
-export function geminiUsage(body: unknown): TokenUsage | null {
-  const usage = (body as { usageMetadata?: Record<string, unknown> } | null)?.usageMetadata;
-  if (!isObject(usage) || typeof usage.promptTokenCount !== 'number') return null;
-  return { promptTokens: count(usage.promptTokenCount), completionTokens: count(usage.candidatesTokenCount) + count(usage.thoughtsTokenCount) };
-}
 
 /** Gemini's methods on a model: the native API is the parent of its OpenAI-compatible one (…/v1beta/openai). */
 const gemini = (method: string, check: (body: Record<string, unknown>) => void, streams = false): WireFormat => ({

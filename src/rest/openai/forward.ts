@@ -10,7 +10,7 @@ import { keypoolMsOf, type GatewayEndpoint } from '../../modules/gateway/index.j
 import type { Services } from '../../services.js';
 import { accessOf } from '../access.js';
 import { requireObjectBody } from '../request-fields.js';
-import { rateLimitHeaders } from './rate-limit-headers.js';
+import { poolRateLimitHeaders } from './rate-limit-headers.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,14 +23,6 @@ declare module 'fastify' {
 export interface RouteCall {
   endpoint: GatewayEndpoint;
   route?: { model: string; apiVersion: string; sse: boolean };
-}
-
-/** The provider the pool's rate-limit headers are for: the model's (its part before the first "/"), or the native route's own. */
-function providerOf(call: RouteCall, body: Record<string, unknown>): string {
-  const model = call.route?.model ?? body.model;
-  if (typeof model !== 'string') return '';
-  if (model.includes('/')) return model.slice(0, model.indexOf('/'));
-  return call.endpoint === 'messages' ? 'anthropic' : call.route ? 'google_ai' : '';
 }
 
 export const forwarder = (services: Services) =>
@@ -65,7 +57,7 @@ export const forwarder = (services: Services) =>
         .header('x-keypool-overhead-ms', (before + answer.keypoolMs).toFixed(2))
         .header('x-keypool-route', answer.route);
       // The pool's remaining allowance for the provider (the upstream's own rate-limit headers are not passed on: they speak for one key).
-      reply.headers(rateLimitHeaders(services.capacity.recent(brandId, providerOf(call, body)), services.clock.now()));
+      reply.headers(poolRateLimitHeaders(services.capacity.recent(brandId, answer.provider), services.clock.now()));
       if (answer.retryAfter !== null) reply.header('retry-after', answer.retryAfter);
       if (!Buffer.isBuffer(answer.body)) reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
       return reply.send(answer.body);

@@ -21,7 +21,7 @@ const tighter = (minute: Budget, day: Budget): Budget | null => {
   return limited.length === 0 ? null : limited.reduce((a, b) => (b.remaining! < a.remaining! ? b : a));
 };
 
-export function rateLimitHeaders(capacity: ProviderCapacity | null, now: Date): Record<string, string> {
+export function poolRateLimitHeaders(capacity: ProviderCapacity | null, now: Date): Record<string, string> {
   if (!capacity) return {};
   const headers: Record<string, string> = {};
   for (const [name, minute, day] of [['requests', capacity.requestsThisMinute, capacity.requestsToday], ['tokens', capacity.tokensThisMinute, capacity.tokensToday]] as const) {
