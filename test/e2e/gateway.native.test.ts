@@ -201,6 +201,10 @@ describe('Gemini, with @google/genai', () => {
     expect((await noKey.json()).error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED' });
     const anthropic = await post('/v1beta/models/anthropic/claude-x:generateContent', { contents: [] });
     expect((await anthropic.json()).error.message).toMatch(/the model's provider must be google_ai or gemini/);
+    // A model name holding an encoded "%" is the model's, passed on encoded (never a 500).
+    const percent = await post('/v1beta/models/gem%25ini:generateContent', { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+    expect(percent.status).toBe(200);
+    expect(fake.requests.at(-1)!.path).toBe('/v1beta/models/gem%25ini:generateContent');
     const listed = await fetch(`${t.url}/v1beta/models`, { headers: { 'x-goog-api-key': b.token } });
     expect(await listed.json()).toEqual({ models: [] });
   });

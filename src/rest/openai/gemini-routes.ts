@@ -42,7 +42,8 @@ function routeCall(request: FastifyRequest, apiVersion: string): RouteCall {
   const endpoint = colon > 0 ? METHODS[rest.slice(colon + 1)] : undefined;
   if (!endpoint) throw badRequest(`The method must be one of ${Object.keys(METHODS).map((m) => `models/{model}:${m}`).join(', ')}`);
   const query = request.query as Record<string, unknown>;
-  return { endpoint, route: { model: decodeURIComponent(rest.slice(0, colon)), apiVersion, sse: query.alt === 'sse' } };
+  // The router has decoded the path already (decoding it again would fail on a "%" the model name holds).
+  return { endpoint, route: { model: rest.slice(0, colon), apiVersion, sse: query.alt === 'sse' } };
 }
 
 /** The routes, on a context whose URLs start with the API version (`/v1beta`, or the gateway's `/v1`) and that renders errors in GEMINI_DIALECT's body. */
