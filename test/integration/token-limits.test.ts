@@ -4,6 +4,7 @@
  * and a lease not yet reported holds one of the key's concurrent slots until its report or expiry.
  * Concurrent leases through both instances never pass a limit.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/time/clock.js';
 import { startTwoInstances, type TestApp, type TwoInstances } from '../support/harness.js';
@@ -164,5 +165,47 @@ describe('concurrency limits', () => {
     await Promise.all(granted.map((r, i) => report(i % 2 ? a : b, r.body.lease.lease_id)));
     const again = await Promise.all(Array.from({ length: 10 }, (_, i) => lease(i % 2 ? b : a, 'fireworks')));
     expect(again.filter((r) => r.status === 200).length).toBe(3);
+  });
+});
+
+describe('when the database drops every connection mid-load', () => {
+  it('answers every lease and report with a success, a refusal or a 503, never passes a limit, and serves again', async () => {
+    const id = await addKey('nebius', { token_minute_limit: 3000, concurrency_limit: 4 });
+    const admin = new pg.Client({ connectionString: a.databaseUrl });
+    await admin.connect();
+    try {
+      const cycles = Array.from({ length: 40 }, async (_, i) => {
+        const t = i % 2 ? a : b;
+        const leased = await lease(t, 'nebius', { estimated_tokens: 100 });
+        if (leased.status !== 200) return [leased.status];
+        const reported = await report(t, leased.body.lease.lease_id, { prompt_tokens: 60, completion_tokens: 20 });
+        return [leased.status, reported.status];
+      });
+      // Every backend but ours goes, again and again, while the cycles run.
+      let done = false;
+      const all = Promise.all(cycles).finally(() => (done = true));
+      let terminated = 0;
+      while (!done) {
+        terminated += (await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`)).rowCount ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const statuses = (await all).flat();
+      expect(terminated).toBeGreaterThan(0);
+      expect(statuses.every((s) => s === 200 || s === 429 || s === 503), JSON.stringify(statuses)).toBe(true);
+    } finally {
+      await admin.end();
+    }
+    // The key never held more than its limits: open leases within the concurrency limit, tokens within the minute's.
+    const { rows } = await a.app.sqlPool.query('select open_leases, token_minute_count::int from integration where id = $1', [id]);
+    expect(rows[0].open_leases).toBeLessThanOrEqual(4);
+    expect(rows[0].token_minute_count).toBeLessThanOrEqual(3000);
+    // Both instances serve the key again (a lease a dropped connection left open frees up at its expiry).
+    clock.advance(10 * 60_000);
+    for (const t of [a, b]) {
+      const again = await lease(t, 'nebius', { estimated_tokens: 100 });
+      expect(again.status, JSON.stringify(again.body)).toBe(200);
+      expect((await report(t, again.body.lease.lease_id, { prompt_tokens: 50, completion_tokens: 10 })).status).toBe(200);
+    }
   });
 });
