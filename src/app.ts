@@ -51,6 +51,9 @@ import { BIFROST_DIALECT } from './rest/bifrost/errors.js';
 import { installInputGuard } from './rest/input-guard.js';
 import { installJsonBodyParser } from './rest/json-body.js';
 import { loggableError } from './platform/errors/loggable-error.js';
+import { FernetRing } from './platform/crypto/fernet-ring.js';
+import { AuditLog } from './modules/audit/index.js';
+import { AlertDispatcher, AlertOutbox, AlertService, AlertWatch, AlertWebhookService } from './modules/alerts/index.js';
 import type { Services } from './services.js';
 
 export interface App {
@@ -64,6 +67,9 @@ export interface App {
   databaseUrl: string;
   /** Billing sync, spend re-arming and pruning on a timer (tests may run a tick themselves). */
   background: BackgroundWork;
+  /** Sends alert deliveries; judges the timed alert rules (tests may run a round themselves). */
+  alertDispatcher: AlertDispatcher;
+  alertWatch: AlertWatch;
   /** Listens on config.port/host; resolves to the base URL. */
   listen(): Promise<string>;
   /** Stops accepting, closes WebSockets (1001), drains requests, closes the database. */
@@ -103,6 +109,8 @@ export interface Buses {
 export interface Observers {
   warn: (message: string, error?: unknown) => void;
   gatewayTrace: (trace: GatewayTrace) => void;
+  /** An alert was queued (the dispatcher looks at once). */
+  alertQueued?: () => void;
 }
 
 export function buildServices(
@@ -115,12 +123,14 @@ export function buildServices(
   random: () => number = Math.random,
 ): Services {
   const eventLog = new IntegrationEventLog(sqlPool);
+  const audit = new AuditLog(sqlPool);
+  const alerts = new AlertService(sqlPool, new AlertOutbox(), eventLog, audit, clock, () => observers.alertQueued?.());
   const tokens = new ClientTokenSigner(config.jwtSecrets);
   const upstreamGuard = new UpstreamGuard(config.allowedUpstreams);
   const vault = new CredentialVault(config.encryptionKeys);
   // Every integration event published here drops the key book's copy of that provider's keys at once
   // (the same events from other instances do so through the codec, as they arrive).
-  const events = new KeyChangeBus(new RecordingEventBus(buses.events, eventLog, observers.warn), (brandId, provider) => leases.keysChanged(brandId, provider));
+  const events = new KeyChangeBus(new RecordingEventBus(buses.events, alerts, observers.warn), (brandId, provider) => leases.keysChanged(brandId, provider));
   const revocations: RevocationList = new RevocationList(buses.revocations, () => brands.listRevokedTokenIds());
   const brands = new BrandService(orm.em, tokens, revocations, clock);
   const nodeTokens = new NodeTokenSigner(config.jwtSecrets);
@@ -173,6 +183,9 @@ export function buildServices(
     usageFeed,
     usageChanges: buses.usage,
     eventLog,
+    audit,
+    alerts,
+    alertWebhooks: new AlertWebhookService(sqlPool, new FernetRing(config.encryptionKeys), upstreamGuard, clock),
     gateway: new GatewayService(leases, providers, keys, config.gateway, upstreamGuard, observers.warn, observers.gatewayTrace),
   };
 }
@@ -270,7 +283,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const services = buildServices(orm, sqlPool, config, clock, { events, revocations: revocationBus, usage: usageBus }, {
     warn: (message, error) => fastify.log.warn({ err: error }, message),
     gatewayTrace: (trace) => gatewayMetrics.observe(trace),
+    alertQueued: () => alertDispatcher.kick(),
   }, options.random);
+  const warn = (message: string, error?: unknown) => fastify.log.warn({ err: error }, message);
+  const alertDispatcher = new AlertDispatcher(sqlPool, new AlertOutbox(), new FernetRing(config.encryptionKeys), new UpstreamGuard(config.allowedUpstreams), clock, config.alerts, warn);
+  const alertWatch = new AlertWatch(sqlPool, new AlertOutbox(), services.capacity, clock, config.alerts.watchIntervalMs, warn, () => alertDispatcher.kick());
   await events.start();
   await revocationBus.start();
   await usageBus.start();
@@ -309,12 +326,20 @@ export async function createApp(options: AppOptions): Promise<App> {
   const schema = await buildKeypoolSchema(services);
   await mountApollo(fastify, schema, services, config.graphqlLimits);
 
-  const background = new BackgroundWork(sqlPool, new IntegrationRepository(sqlPool), services.billing, services.events, clock, config, (message, error) => fastify.log.warn({ err: error }, message), services.eventLog);
+  const background = new BackgroundWork(sqlPool, new IntegrationRepository(sqlPool), services.billing, services.events, clock, config, (message, error) => fastify.log.warn({ err: error }, message), [
+    { retentionDays: config.eventRetentionDays, prune: (olderThan) => services.eventLog.prune(olderThan) },
+    { retentionDays: config.auditRetentionDays, prune: (olderThan) => services.audit.prune(olderThan) },
+    { retentionDays: config.eventRetentionDays, prune: (olderThan) => new AlertOutbox().prune(sqlPool, olderThan) },
+  ]);
   background.start();
+  alertDispatcher.start();
+  alertWatch.start();
 
   let closing: Promise<void> | null = null;
   return {
     background,
+    alertDispatcher,
+    alertWatch,
     fastify,
     routes,
     services,
@@ -339,6 +364,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       closing ??= (async () => {
         // Syncs in flight finish (bounded) while the database is still there.
         await background.stop(5000);
+        await alertWatch.close();
+        await alertDispatcher.close();
         await ws?.close();
         await fastify.close();
         // The reports of gateway calls that have just ended reach the database before it closes.

@@ -17,6 +17,8 @@ import type { GatewayService } from './modules/gateway/gateway.service.js';
 import type { EventBus } from './platform/events/event-bus.js';
 import type { UsageChanged, UsageFeed } from './modules/pool/usage-feed.js';
 import type { Clock } from './platform/time/clock.js';
+import type { AuditLog } from './modules/audit/index.js';
+import type { AlertService, AlertWebhookService } from './modules/alerts/index.js';
 
 export interface Services {
   clock: Clock;
@@ -39,4 +41,9 @@ export interface Services {
   eventLog: IntegrationEventLog;
   /** Keys whose usage changed, coalesced (the dashboard's live counts). */
   usageChanges: EventBus<UsageChanged>;
+  /** Who changed what, when, from where. */
+  audit: AuditLog;
+  alertWebhooks: AlertWebhookService;
+  /** Alert deliveries: listed, replayed, tested. */
+  alerts: AlertService;
 }

@@ -9,6 +9,7 @@ import { parsePriceTable } from '../modules/gateway/prices.js';
 import { isServerVariable, type EnvReferences } from '../modules/keys/env-references.js';
 import type { HealthConfig } from '../modules/pool/health-settings.js';
 import type { BillingConfig } from '../modules/spend/billing-settings.js';
+import type { AlertSettings } from '../modules/alerts/alert-dispatcher.js';
 import type { GatewaySettings } from '../modules/gateway/gateway.service.js';
 import type { UpstreamAllowList } from '../platform/http/upstream-guard.js';
 import { isIP } from 'node:net';
@@ -48,6 +49,10 @@ export interface Config {
   billing: BillingConfig;
   /** Days of key event history kept (integrationEvents). */
   eventRetentionDays: number;
+  /** Days of the audit trail kept (KEYPOOL_AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
+  /** Alert deliveries: how often each instance looks for due ones, one attempt's time limit, the attempts before one is given up, the first retry's delay (doubling after). How often the timed rules are judged. */
+  alerts: AlertSettings;
   /** How often keys whose usage changed are published to watching dashboards. */
   usageFeedIntervalMs: number;
   /** The longest an instance leases from its copy of a brand's provider's keys before reading them again (KEYPOOL_POOL_REFRESH_MS). */
@@ -154,6 +159,12 @@ const envSchema = z.object({
   KEYPOOL_POOL_REFRESH_MS: integer(50, 3_600_000).default(30_000),
   KEYPOOL_POOL_FOLD_MS: integer(0, 60_000).default(1000),
   KEYPOOL_EVENT_RETENTION_DAYS: integer(1, 3650).default(30),
+  KEYPOOL_AUDIT_RETENTION_DAYS: integer(1, 3650).default(365),
+  KEYPOOL_ALERT_DISPATCH_MS: integer(50, 60_000).default(1000),
+  KEYPOOL_ALERT_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  KEYPOOL_ALERT_MAX_ATTEMPTS: integer(1, 100).default(12),
+  KEYPOOL_ALERT_RETRY_MS: integer(10, 3_600_000).default(5000),
+  KEYPOOL_ALERT_WATCH_MS: integer(100, 3_600_000).default(15_000),
   KEYPOOL_GATEWAY_MAX_ATTEMPTS: integer(1, 10).default(3),
   KEYPOOL_GATEWAY_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
   KEYPOOL_GATEWAY_ATTEMPT_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
@@ -327,6 +338,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     foldIntervalMs: e.KEYPOOL_POOL_FOLD_MS,
     keyCheck: { enabled: e.KEYPOOL_VALIDATE_KEYS === 'on', timeoutMs: e.KEYPOOL_VALIDATE_KEYS_TIMEOUT_MS },
     eventRetentionDays: e.KEYPOOL_EVENT_RETENTION_DAYS,
+    auditRetentionDays: e.KEYPOOL_AUDIT_RETENTION_DAYS,
+    alerts: {
+      dispatchIntervalMs: e.KEYPOOL_ALERT_DISPATCH_MS, timeoutMs: e.KEYPOOL_ALERT_TIMEOUT_MS, maxAttempts: e.KEYPOOL_ALERT_MAX_ATTEMPTS,
+      retryBaseMs: e.KEYPOOL_ALERT_RETRY_MS, watchIntervalMs: e.KEYPOOL_ALERT_WATCH_MS,
+    },
     gateway: {
       maxAttempts: e.KEYPOOL_GATEWAY_MAX_ATTEMPTS,
       timeoutMs: e.KEYPOOL_GATEWAY_TIMEOUT_MS,

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Authentication } from '../platform/auth/principal.js';
 import { databaseUnavailable, isDatabaseUnavailable } from '../platform/errors/database-errors.js';
 import type { Services } from '../services.js';
+import { noteActingPrincipal } from '../platform/auth/request-actor.js';
 
 export interface GraphQLContext {
   auth: Authentication;
@@ -14,7 +15,9 @@ export interface GraphQLContext {
  */
 export async function authenticateForGraphQL(services: Services, header: string | undefined, clientAddress: string | null = null): Promise<Authentication> {
   try {
-    return await services.authenticator.authenticate(header, { clientAddress });
+    const auth = await services.authenticator.authenticate(header, { clientAddress });
+    if (auth.kind === 'authenticated') noteActingPrincipal(auth.principal);
+    return auth;
   } catch (e) {
     if (!isDatabaseUnavailable(e)) throw e;
     const unavailable = databaseUnavailable();

@@ -13,11 +13,14 @@ import { ProviderResolver } from '../modules/providers/index.js';
 import { CapacityResolver, LeaseResolver, UsageFeedResolver } from '../modules/pool/index.js';
 import { NodeResolver } from '../modules/nodes/index.js';
 import { BillingResolver } from '../modules/spend/index.js';
+import { AuditResolver } from '../modules/audit/index.js';
+import { AlertResolver } from '../modules/alerts/index.js';
 import type { ContainerType } from 'type-graphql';
 import type { Services } from '../services.js';
 import { authChecker } from './auth-checker.js';
 
 export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, QuotaGroupResolver, LeaseResolver, CapacityResolver, IntegrationEventsResolver, UsageFeedResolver, NodeResolver, BillingResolver,
+  AuditResolver, AlertResolver,
 ] as const;
 
 /** Each resolver with the services it is given (type-graphql asks this container for them). */
@@ -33,6 +36,8 @@ function resolverContainer(s: Services): ContainerType {
     [UsageFeedResolver, new UsageFeedResolver()],
     [NodeResolver, new NodeResolver(s.nodes, s.nodeCredentials)],
     [BillingResolver, new BillingResolver(s.usage, s.billing)],
+    [AuditResolver, new AuditResolver(s.audit)],
+    [AlertResolver, new AlertResolver(s.alertWebhooks, s.alerts)],
   ]);
   return { get: (resolver) => instances.get(resolver) };
 }

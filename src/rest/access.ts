@@ -10,6 +10,7 @@ import { INVALID_CREDENTIALS, isAllowed, type KeypoolPermission, type Principal 
 import { AppError } from '../platform/errors/app-error.js';
 import type { Services } from '../services.js';
 import { API_URLS } from './dialects.js';
+import { noteActingPrincipal, runAsRequest } from '../platform/auth/request-actor.js';
 
 export type BrandPrincipal = Exclude<Principal, { kind: 'admin' }>;
 export type RoutePermission = KeypoolPermission | 'public' | ((request: FastifyRequest) => KeypoolPermission);
@@ -48,6 +49,7 @@ export async function authorize(request: FastifyRequest, services: Services, per
     throw new AppError('auth.unauthenticated', auth.scheme === 'basic' ? capitalize(INVALID_CREDENTIALS) : `Invalid client token: ${auth.reason}`);
   }
   const principal = auth.principal;
+  noteActingPrincipal(principal);
   if (principal.kind === 'admin') {
     throw new AppError('auth.forbidden', 'This route needs a brand client token; the admin token is not scoped to a brand');
   }
@@ -74,6 +76,12 @@ export const throttled = (retryAfterSeconds: number) =>
 /** Installs the check; returns the guarded routes as they are registered. */
 export function installAccessControl(fastify: FastifyInstance, services: Services): { method: string; url: string }[] {
   const guarded: { method: string; url: string }[] = [];
+  // Each request (GraphQL's too) runs in its own scope from here on, so whatever it changes is
+  // recorded as its caller's, from its address. First of the preHandlers, after the body is read.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const userAgent = request.headers['user-agent'];
+    runAsRequest({ ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200) : null }, done);
+  });
   fastify.addHook('onRoute', (route) => {
     if (!API_URLS.test(route.url)) return;
     if (route.config?.permission === undefined) throw new Error(`${String(route.method)} ${route.url} declares no permission (config.permission)`);

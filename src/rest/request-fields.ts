@@ -64,3 +64,19 @@ export function queryBoolean(value: string | undefined, name: string): boolean |
   if (value !== 'true' && value !== 'false') throw badRequest(`${name} must be true or false`);
   return value === 'true';
 }
+
+/** One string query parameter (a repeated one is refused). */
+export function queryString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw badRequest(`${name} must be given once`);
+  return value;
+}
+
+/** An RFC 3339 time in a query parameter. */
+export function queryTime(value: unknown, name: string): Date | undefined {
+  const text = queryString(value, name);
+  if (text === undefined) return undefined;
+  const at = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text) ? new Date(text) : null;
+  if (!at || Number.isNaN(at.getTime())) throw badRequest(`${name} must be a time such as 2026-12-05T10:00:00Z`);
+  return at;
+}

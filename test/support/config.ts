@@ -43,6 +43,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     foldIntervalMs: 1000,
     keyCheck: { enabled: false, timeoutMs: 5000 },
     eventRetentionDays: 30,
+    auditRetentionDays: 365,
+    // Alerts are looked for often and retried soon, so a test waits for them briefly; the timed rules are judged when a test asks.
+    alerts: { dispatchIntervalMs: 100, timeoutMs: 2000, maxAttempts: 5, retryBaseMs: 100, watchIntervalMs: 3_600_000 },
     gateway: {
       maxAttempts: 3, timeoutMs: 60_000, attemptTimeoutMs: 30_000, connectTimeoutMs: 5_000, idleTimeoutMs: 60_000,
       maxRequestBytes: 4 * 1024 * 1024, maxResponseBytes: 64 * 1024 * 1024, maxEventBytes: 1024 * 1024, baseUrls: {}, prices: {},

@@ -27,8 +27,9 @@ function detailsOf(event: IntegrationEvent): Record<string, unknown> {
 export class IntegrationEventLog {
   constructor(private readonly db: Queryable) {}
 
-  async record(event: IntegrationEvent): Promise<void> {
-    await this.db.query('insert into integration_event (brand_id, integration_id, type, at, payload) values ($1, $2, $3, $4, $5)', [
+  /** Writes one event (`db`: a caller's transaction, where what the event raises is written too). */
+  async record(event: IntegrationEvent, db: Queryable = this.db): Promise<void> {
+    await db.query('insert into integration_event (brand_id, integration_id, type, at, payload) values ($1, $2, $3, $4, $5)', [
       event.brandId, event.integration.id, event.type, event.at, JSON.stringify(detailsOf(event)),
     ]);
   }
@@ -51,7 +52,7 @@ export class IntegrationEventLog {
 export class RecordingEventBus extends ForwardingEventBus<IntegrationEvent> {
   constructor(
     live: EventBus<IntegrationEvent>,
-    private readonly log: IntegrationEventLog,
+    private readonly log: Pick<IntegrationEventLog, 'record'>,
     private readonly warn: (message: string, error?: unknown) => void,
   ) {
     super(live);

@@ -1,6 +1,6 @@
-/** A brand's quota groups: list, read, create, change and delete (quota-group.ts has the rules and the SQL). */
+/** A brand's quota groups: list, read, create, change and delete (quota-group.ts has the rules and the SQL). Each write is a transaction of its own, so the audit trail records its actor. */
 import { AppError, field } from '../../platform/errors/app-error.js';
-import type { SqlPool } from '../../platform/db/sql-pool.js';
+import { inTransaction, type SqlPool } from '../../platform/db/sql-pool.js';
 import type { Clock } from '../../platform/time/clock.js';
 import {
   QuotaGroupRepository, quotaGroupNotFound, validateQuotaGroupName, validateQuotaGroupSettings,
@@ -28,7 +28,7 @@ export class QuotaGroupService {
   async create(brandId: string, input: CreateQuotaGroupInput): Promise<QuotaGroupView> {
     const name = validateQuotaGroupName(input.name);
     validateQuotaGroupSettings(input);
-    if (!(await this.groups.insert(this.pool, brandId, { ...input, name }, this.clock.now()))) {
+    if (!(await inTransaction(this.pool, (db) => this.groups.insert(db, brandId, { ...input, name }, this.clock.now())))) {
       throw new AppError('quota_group.duplicate', `This brand already has a quota group named by ${field('name')}`);
     }
     return this.get(brandId, name);
@@ -36,14 +36,14 @@ export class QuotaGroupService {
 
   async update(brandId: string, name: string, settings: QuotaGroupSettings): Promise<QuotaGroupView> {
     validateQuotaGroupSettings(settings);
-    if (!(await this.groups.update(this.pool, brandId, validateQuotaGroupName(name), settings, this.clock.now()))) throw quotaGroupNotFound();
+    if (!(await inTransaction(this.pool, (db) => this.groups.update(db, brandId, validateQuotaGroupName(name), settings, this.clock.now())))) throw quotaGroupNotFound();
     return this.get(brandId, name);
   }
 
   /** Deletes the group (its keys stay, ungrouped) and returns it as it was. */
   async delete(brandId: string, name: string): Promise<QuotaGroupView> {
     const group = await this.get(brandId, name);
-    if (!(await this.groups.delete(this.pool, brandId, name))) throw quotaGroupNotFound();
+    if (!(await inTransaction(this.pool, (db) => this.groups.delete(db, brandId, name)))) throw quotaGroupNotFound();
     this.membersChanged(brandId);
     return group;
   }

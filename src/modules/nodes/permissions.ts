@@ -1,7 +1,7 @@
 /**
  * Permissions are free-form dotted names (`payments.read`), so keypool can hold
  * the permissions of other systems and hand them back through verify; keypool
- * enforces its own six. `*` is only ever a whole last segment and grants
+ * enforces its own nine. `*` is only ever a whole last segment and grants
  * everything below what comes before it: `integrations.*` grants
  * `integrations.read`, `*` grants everything. Matching is segment by segment,
  * so a `*` anywhere else (as a credential stored before this rule may hold)
@@ -14,6 +14,9 @@ export const KEYPOOL_PERMISSIONS = [
   'events.subscribe',
   'nodes.read',
   'nodes.write',
+  'alerts.read',
+  'alerts.write',
+  'audit.read',
 ] as const;
 
 export type KeypoolPermission = (typeof KEYPOOL_PERMISSIONS)[number];

@@ -9,7 +9,7 @@ import type { BackgroundSettings } from './billing-settings.js';
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { spendUsage, toIntegrationView, utcDay, type IntegrationEvent, type IntegrationEventLog, type IntegrationRepository } from '../keys/index.js';
+import { spendUsage, toIntegrationView, utcDay, type IntegrationEvent, type IntegrationRepository } from '../keys/index.js';
 import type { BillingSync } from './billing-sync.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -27,7 +27,8 @@ export class BackgroundWork {
     private readonly clock: Clock,
     private readonly config: BackgroundSettings,
     private readonly log: (message: string, error: unknown) => void,
-    private readonly eventLog: Pick<IntegrationEventLog, 'prune'> | null = null,
+    /** What is kept for a number of days (event history, audit trail, alert deliveries), pruned hourly. */
+    private readonly retained: readonly { retentionDays: number; prune(olderThan: Date): Promise<void> }[] = [],
   ) {}
 
   start(): void {
@@ -87,6 +88,6 @@ export class BackgroundWork {
     await this.pool.query('delete from reported_lease where reported_at < $1', [new Date(now.getTime() - 2 * this.config.leaseTtlSeconds * 1000)]);
     const oldest = new Date(Date.parse(`${utcDay(now)}T00:00:00Z`) - this.config.usageRetentionDays * 86_400_000).toISOString().slice(0, 10);
     await this.pool.query('delete from usage_daily where day < $1::date', [oldest]);
-    await this.eventLog?.prune(new Date(now.getTime() - this.config.eventRetentionDays * 86_400_000));
+    for (const kept of this.retained) await kept.prune(new Date(now.getTime() - kept.retentionDays * 86_400_000));
   }
 }

@@ -6,6 +6,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
 import { migrationsList } from './migrations/index.js';
+import { ActorSubscriber } from './actor-subscriber.js';
 
 /** The entities the ORM describes: the modules own them, the composition root hands them over (src/entities.ts). */
 export type Entities = NonNullable<Options['entities']>;
@@ -19,6 +20,8 @@ export function ormOptions(databaseUrl: string, entities: Entities, poolMax = 20
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
+    // A request's actor reaches every transaction the ORM begins for it (the audit trail reads it there).
+    subscribers: [new ActorSubscriber()],
     discovery: { warnWhenNoEntities: true },
     dynamicImportProvider: (id: string) => import(id),
     allowGlobalContext: false,

@@ -15,6 +15,7 @@
  */
 import pg from 'pg';
 import { isDatabaseUnavailable } from '../errors/database-errors.js';
+import { actorStatement } from '../auth/request-actor.js';
 
 export type SqlPool = pg.Pool;
 
@@ -34,12 +35,16 @@ export function createSqlPool(databaseUrl: string, max = 16): SqlPool {
 /** A lost connection fails the statement in flight; the pool replaces the client. */
 function ignoreConnectionError(): void {}
 
-/** Runs `work` in one transaction on one client; rolls back on any error. */
+/**
+ * Runs `work` in one transaction on one client; rolls back on any error. A transaction a request
+ * opens carries its actor (set in the same round trip as `begin`), for the audit trail.
+ */
 export async function inTransaction<T>(pool: SqlPool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('begin');
+    const actor = actorStatement((value) => client.escapeLiteral(value));
+    await client.query(actor ? `begin; ${actor}` : 'begin');
     const result = await work(client);
     await client.query('commit');
     return result;

@@ -14,6 +14,8 @@ import { mountNodeRoutesV1 } from './node-routes.js';
 import { mountCapacityRoutesV1 } from './capacity-routes.js';
 import { mountQuotaGroupRoutesV1 } from './quota-group-routes.js';
 import { mountIntegrationsV1 } from './routes.js';
+import { mountAuditRoutesV1 } from './audit-routes.js';
+import { mountAlertRoutesV1 } from './alert-routes.js';
 
 export const integrationsV1Plugin = (services: Services): FastifyPluginAsync => async (v1) => {
   installErrorHandlers(v1, V1_DIALECT.errorBody);
@@ -23,4 +25,6 @@ export const integrationsV1Plugin = (services: Services): FastifyPluginAsync => 
   mountBillingRoutesV1(v1, services);
   mountQuotaGroupRoutesV1(v1, services);
   mountCapacityRoutesV1(v1, services);
+  mountAuditRoutesV1(v1, services);
+  mountAlertRoutesV1(v1, services);
 };

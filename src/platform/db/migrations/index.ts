@@ -18,6 +18,8 @@ import { Migration20261205010000_observed_limits } from './Migration202612050100
 import { Migration20261205020000_token_limits } from './Migration20261205020000_token_limits.js';
 import { Migration20261205030000_reset_zones } from './Migration20261205030000_reset_zones.js';
 import { Migration20261205040000_quota_groups } from './Migration20261205040000_quota_groups.js';
+import { Migration20261205050000_audit_log } from './Migration20261205050000_audit_log.js';
+import { Migration20261205060000_alerts } from './Migration20261205060000_alerts.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -39,4 +41,6 @@ export const migrationsList = [
   { name: 'Migration20261205020000_token_limits', class: Migration20261205020000_token_limits },
   { name: 'Migration20261205030000_reset_zones', class: Migration20261205030000_reset_zones },
   { name: 'Migration20261205040000_quota_groups', class: Migration20261205040000_quota_groups },
+  { name: 'Migration20261205050000_audit_log', class: Migration20261205050000_audit_log },
+  { name: 'Migration20261205060000_alerts', class: Migration20261205060000_alerts },
 ];
