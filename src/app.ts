@@ -176,7 +176,7 @@ export function buildServices(
     providers,
     integrations,
     quotaGroups: new QuotaGroupService(sqlPool, clock, (brandId) => leases.keysChanged(brandId)),
-    billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences, billingAdapters(config.billing, upstreamGuard), observers.warn),
+    billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences, billingAdapters(config.billing, upstreamGuard), observers.warn, Math.random, audit),
     usage: new UsageService(sqlPool, clock, () => leases.foldOutcomes()),
     leases,
     capacity: new CapacityService(sqlPool, clock, () => leases.writeGrantedCounts()),

@@ -58,6 +58,7 @@ export class AlertService {
     };
     const delivery = await inTransaction(this.pool, async (db) => {
       if (!(await this.outbox.enqueueTo(db, brandId, webhookId, alert, this.clock.now()))) throw webhookNotFound();
+      await this.audit.record(db, { brandId, resource: 'alert_webhook', resourceId: webhookId, action: 'test_queued' });
       const page = await this.outbox.list(db, brandId, { webhookId }, 1, 0);
       return page.items[0];
     });

@@ -5,6 +5,7 @@
 import { AppError } from '../../platform/errors/app-error.js';
 import { checkPage, type Page } from '../../platform/input/pages.js';
 import type { Queryable } from '../../platform/db/sql-pool.js';
+import { currentActor } from '../../platform/auth/request-actor.js';
 
 export const AUDIT_RESOURCES = ['integration', 'provider', 'quota_group', 'node', 'node_credential', 'client_token', 'brand', 'alert_webhook'] as const;
 export const AUDIT_ACTOR_KINDS = ['admin', 'brand_token', 'node_credential', 'system'] as const;
@@ -99,9 +100,12 @@ export class AuditLog {
     return Number(rows[0].n);
   }
 
-  /** Records an operator's action inside the transaction that does it (`db`), as the transaction's actor. */
+  /** Records an operator's action as the request in scope's (`db`: the transaction that does it, or the pool). */
   async record(db: Queryable, action: AuditAction): Promise<void> {
-    await db.query('select keypool_audit_record($1, $2, $3, $4, $5)', [action.brandId, action.resource, action.resourceId, action.action, JSON.stringify(action.changes ?? {})]);
+    const actor = currentActor();
+    await db.query('select keypool_audit_record($1, $2, $3, $4, $5, $6)', [
+      action.brandId, action.resource, action.resourceId, action.action, JSON.stringify(action.changes ?? {}), actor && JSON.stringify(actor),
+    ]);
   }
 
   async prune(olderThan: Date): Promise<void> {

@@ -62,12 +62,12 @@ const ACTOR_LABEL_SQL = `create or replace function keypool_actor_label(p_actor 
   end
 $fn$;`;
 
-/** One audit entry, with the actor of the transaction (none: the system). */
+/** One audit entry, with the actor given, or else the transaction's (none: the system). */
 const AUDIT_RECORD_SQL = `create or replace function keypool_audit_record(
-  p_brand uuid, p_resource text, p_resource_id text, p_action text, p_changes jsonb
+  p_brand uuid, p_resource text, p_resource_id text, p_action text, p_changes jsonb, p_actor jsonb default null
 ) returns void language plpgsql as $fn$
 declare
-  v_actor jsonb := nullif(current_setting('keypool.actor', true), '')::jsonb;
+  v_actor jsonb := coalesce(p_actor, nullif(current_setting('keypool.actor', true), '')::jsonb);
 begin
   insert into audit_entry (brand_id, actor_kind, actor_id, actor_label, source_ip, user_agent, resource, resource_id, action, changes)
   values (p_brand, coalesce(v_actor ->> 'kind', 'system'), v_actor ->> 'id', keypool_actor_label(v_actor), v_actor ->> 'ip',

@@ -132,14 +132,15 @@ export class NodeCredentialService {
   /** Revokes these credentials and their descendants in one statement, then tells every instance. */
   private async revokeLines(em: EntityManager, brandId: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    const rows: { id: string }[] = await em.getConnection().execute(
+    // In a transaction of the ORM's, so the audit trail records the request's actor.
+    const rows: { id: string }[] = await em.transactional((tx) => tx.getConnection().execute(
       `with recursive line as (
          select id from node_credential where id in (?) and brand_id = ?
          union select c.id from node_credential c join line on c.parent_id = line.id
        )
        update node_credential set revoked_at = ? where id in (select id from line) and revoked_at is null returning id`,
-      [ids, brandId, this.clock.now()],
-    );
+      [ids, brandId, this.clock.now()], 'all', tx.getTransactionContext(),
+    ));
     for (const { id } of rows) await this.revocations.revoke({ kind: 'node_credential', id, reason: 'revoked' });
   }
 

@@ -18,6 +18,7 @@ import {
   type BillingClaim, type BillingFigures, type CredentialVault, type IntegrationEvent, type IntegrationRecord, type IntegrationRepository, type IntegrationView,
 } from '../keys/index.js';
 import { BillingError, billingAdapters, type BillingAdapter } from './billing-adapters.js';
+import type { AuditLog } from '../audit/index.js';
 
 /** A second on-demand sync within this time answers from the first instead of calling the provider again. */
 export const FRESH_MS = 10_000;
@@ -42,6 +43,8 @@ export class BillingSync {
     private readonly warn: (message: string, error?: unknown) => void = () => {},
     /** The sync interval's jitter draws, in [0, 1): Math.random unless a test fixes it. */
     private readonly random: () => number = Math.random,
+    /** Where a sync asked for by hand is recorded. */
+    private readonly audit: Pick<AuditLog, 'record'> | null = null,
   ) {
     this.adapters = adapters ?? billingAdapters(config);
   }
@@ -74,6 +77,7 @@ export class BillingSync {
       const claimed = await this.integrations.claimForBilling({ onlyId: id }, 1, now, this.claimEnd(now));
       if (claimed.length === 1) {
         await this.syncClaimed(claimed[0]);
+        await this.audit?.record(this.integrations.pool, { brandId, resource: 'integration', resourceId: String(id), action: 'billing_synced' });
         return toIntegrationView(await this.loadKey(brandId, id), this.clock.now());
       }
       // Another instance (or call) is syncing it: wait for its result.
