@@ -21,7 +21,8 @@ export interface AlertSettings {
   watchIntervalMs: number;
 }
 
-const BATCH = 20;
+/** Attempts in flight at once per instance: a receiver that hangs holds at most these. */
+export const MAX_IN_FLIGHT = 20;
 const MAX_RETRY_MS = 3_600_000;
 
 /** When the attempt after `attempts` failed ones is made; null: give up. */
@@ -36,6 +37,8 @@ export class AlertDispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private readonly agent: Agent;
+  private readonly attempting = new Set<Promise<void>>();
+  private closed = false;
   /** Attempts in flight now (for tests and /metrics). */
   inFlight = 0;
   /** Attempts made by this instance, by result. */
@@ -77,14 +80,26 @@ export class AlertDispatcher {
       });
   }
 
-  /** One round: claims what is due and sends it, until nothing is. */
+  /**
+   * One round: claims what is due, as many as there are free places in flight, and starts them;
+   * each attempt that ends looks again. A round never waits for a receiver.
+   */
   async round(): Promise<void> {
-    for (;;) {
-      const due = await this.outbox.claimDue(this.pool, this.clock.now(), BATCH, this.settings.timeoutMs + 5000);
-      if (due.length === 0) return;
-      await Promise.all(due.map((d) => this.attempt(d)));
-      if (!this.timer) return;
+    const free = MAX_IN_FLIGHT - this.inFlight;
+    if (free <= 0 || this.closed) return;
+    const due = await this.outbox.claimDue(this.pool, this.clock.now(), free, this.settings.timeoutMs + 5000);
+    for (const d of due) {
+      const attempt = this.attempt(d).finally(() => {
+        this.attempting.delete(attempt);
+        if (!this.closed) this.kick();
+      });
+      this.attempting.add(attempt);
     }
+  }
+
+  /** Waits for the attempts in flight (tests). */
+  async settled(): Promise<void> {
+    while (this.running || this.attempting.size > 0) await Promise.all([this.running, ...this.attempting]);
   }
 
   private async attempt(d: DueDelivery): Promise<void> {
@@ -124,11 +139,14 @@ export class AlertDispatcher {
     }
   }
 
+  /** Stops; attempts in flight are cut (their claims expire, and another instance or the next start sends them again). */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
-    await this.agent.close();
+    await this.agent.destroy();
+    await Promise.all(this.attempting);
   }
 }
 
