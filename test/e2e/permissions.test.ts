@@ -103,6 +103,7 @@ const GRAPHQL: Record<string, { needs: Needed; query: (ids: Ids) => string }> = 
   'Mutation.createQuotaGroup': { needs: 'integrations.write', query: () => `mutation { createQuotaGroup(name: "g${String(Math.random()).slice(2)}") { name } }` },
   'Mutation.updateQuotaGroup': { needs: 'integrations.write', query: () => 'mutation { updateQuotaGroup(name: "nope", input: { minuteLimit: 5 }) { name } }' },
   'Mutation.deleteQuotaGroup': { needs: 'integrations.write', query: () => 'mutation { deleteQuotaGroup(name: "nope") { name } }' },
+  'Query.events': { needs: 'integrations.read', query: () => '{ events { lastId } }' },
   'Query.auditLog': { needs: 'audit.read', query: () => '{ auditLog { total } }' },
   'Query.alertWebhooks': { needs: 'alerts.read', query: () => '{ alertWebhooks { id } }' },
   'Query.alertDeliveries': { needs: 'alerts.read', query: () => '{ alertDeliveries { total } }' },

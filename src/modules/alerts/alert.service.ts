@@ -23,15 +23,16 @@ export class AlertService {
     private readonly queued: () => void = () => {},
   ) {}
 
-  /** Records an event in the history; when it raises an alert, its deliveries are written in the same transaction. */
-  async record(event: IntegrationEvent): Promise<void> {
+  /** Records an event in the history (its id there); when it raises an alert, its deliveries are written in the same transaction. */
+  async record(event: IntegrationEvent): Promise<string> {
     const alert = alertOfEvent(event);
     if (alert === null) return this.eventLog.record(event);
-    const count = await inTransaction(this.pool, async (db) => {
-      await this.eventLog.record(event, db);
-      return this.outbox.enqueue(db, event.brandId, alert, this.clock.now());
+    const { id, count } = await inTransaction(this.pool, async (db) => {
+      const recorded = await this.eventLog.record(event, db);
+      return { id: recorded, count: await this.outbox.enqueue(db, event.brandId, alert, this.clock.now()) };
     });
     if (count > 0) this.queued();
+    return id;
   }
 
   deliveries(brandId: string, filter: { webhookId?: string | null; status?: string | null }, limit?: number, offset?: number): Promise<Page<DeliveryView>> {

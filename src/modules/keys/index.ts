@@ -30,4 +30,4 @@ export { QuotaGroupService } from './quota-group.service.js';
 export { QuotaGroupRepository, type CreateQuotaGroupInput, type QuotaGroupSettings, type QuotaGroupView } from './quota-group.js';
 export { IntegrationEventsResolver } from './integration-events.resolver.js';
 export { createIntegrationEventCodec } from './integration-event-codec.js';
-export { IntegrationEventLog, RecordingEventBus, type RecordedEvent } from './integration-event-log.js';
+export { IntegrationEventLog, RecordingEventBus, MAX_REPLAY, type HistoryFilter, type RecordedEvent } from './integration-event-log.js';

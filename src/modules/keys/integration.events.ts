@@ -9,6 +9,8 @@ interface EventBase {
   brandId: string;
   integration: IntegrationView;
   at: Date;
+  /** Its place in the brand's event history (set once recorded; absent when the history could not be written). */
+  id?: string;
 }
 
 export type IntegrationEvent =

@@ -63,3 +63,40 @@ export function eventStream<E, T>(bus: EventBus<E>, select: (event: E) => T | nu
     },
   };
 }
+
+/**
+ * A stream that first gives what the subscriber missed (`missed`, read from a history after the
+ * live subscription is in place, so nothing falls between the two), then the live events, each
+ * once: a live event already given from the history (the same id) is skipped.
+ */
+export function resumableStream<E, T extends { id?: string }>(
+  bus: EventBus<E>, select: (event: E) => T | null, missed: () => Promise<T[]>, maxQueued = MAX_QUEUED_EVENTS,
+): AsyncIterableIterator<T> {
+  const live = eventStream(bus, select, maxQueued);
+  let backlog: T[] | null = null;
+  const given = new Set<string>();
+  const iterator: AsyncIterableIterator<T> = {
+    async next(): Promise<IteratorResult<T>> {
+      if (backlog === null) {
+        try {
+          backlog = await missed();
+        } catch (e) {
+          await live.return!();
+          throw e;
+        }
+        for (const value of backlog) if (value.id !== undefined) given.add(value.id);
+      }
+      if (backlog.length > 0) return { value: backlog.shift()!, done: false };
+      for (;;) {
+        const result = await live.next();
+        if (result.done || result.value.id === undefined || !given.has(result.value.id)) return result;
+      }
+    },
+    return: () => live.return!(),
+    throw: (error?: unknown) => live.throw!(error),
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

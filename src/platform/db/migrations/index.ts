@@ -20,6 +20,7 @@ import { Migration20261205030000_reset_zones } from './Migration20261205030000_r
 import { Migration20261205040000_quota_groups } from './Migration20261205040000_quota_groups.js';
 import { Migration20261205050000_audit_log } from './Migration20261205050000_audit_log.js';
 import { Migration20261205060000_alerts } from './Migration20261205060000_alerts.js';
+import { Migration20261205070000_event_history } from './Migration20261205070000_event_history.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -43,4 +44,5 @@ export const migrationsList = [
   { name: 'Migration20261205040000_quota_groups', class: Migration20261205040000_quota_groups },
   { name: 'Migration20261205050000_audit_log', class: Migration20261205050000_audit_log },
   { name: 'Migration20261205060000_alerts', class: Migration20261205060000_alerts },
+  { name: 'Migration20261205070000_event_history', class: Migration20261205070000_event_history },
 ];
