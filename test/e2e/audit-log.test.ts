@@ -79,6 +79,16 @@ const STEPS: Step[] = [
   { name: 'DELETE /api/v1/alert-webhooks/:id', run: () => rest('DELETE', `/api/v1/alert-webhooks/${ids.webhook}`), expect: { resource: 'alert_webhook', action: 'deleted' } },
   { name: 'DELETE /api/v1/nodes/:id/integrations/:credentialId', run: () => rest('DELETE', `/api/v1/nodes/${ids.node}/integrations/${ids.rolled.id}`),
     expect: { resource: 'node_credential', action: 'updated' } },
+  { name: 'POST /api/v1/integrations/:id/reset-cooldown', run: async () => {
+    const leased = (await rest('POST', '/api/v1/integrations/lease', { provider_name: 'groq' })).body.lease;
+    await rest('POST', '/api/v1/integrations/usage', { lease_id: leased.lease_id, success: false, status_code: 429, error_type: 'rate_limited', retry_after_seconds: 60 });
+    return rest('POST', `/api/v1/integrations/${ids.key}/reset-cooldown`);
+  }, expect: { resource: 'integration', action: 'cooldown_reset' } },
+  { name: 'POST /api/v1/integrations/:id/reprobe', run: async () => {
+    const leased = (await rest('POST', '/api/v1/integrations/lease', { provider_name: 'groq' })).body.lease;
+    await rest('POST', '/api/v1/integrations/usage', { lease_id: leased.lease_id, success: false, status_code: 401, error_type: 'auth_error' });
+    return rest('POST', `/api/v1/integrations/${ids.key}/reprobe`);
+  }, expect: { resource: 'integration', action: 'reprobe_requested' } },
   { name: 'DELETE /api/v1/integrations/:id', run: () => rest('DELETE', `/api/v1/integrations/${ids.key}`), expect: { resource: 'integration', action: 'deleted', changes: { key_label: { old: 'second', new: null } } } },
   { name: 'DELETE /api/v1/nodes/:id', run: () => rest('DELETE', `/api/v1/nodes/${ids.node}`), expect: { resource: 'node', action: 'deleted' } },
   // GraphQL
@@ -86,6 +96,16 @@ const STEPS: Step[] = [
     expect: { resource: 'integration', action: 'created' } },
   { name: 'Mutation.updateIntegration', run: () => gql(`mutation { updateIntegration(id: ${ids.gqlKey}, input: { dailyLimit: 9 }) { id } }`), expect: { resource: 'integration', action: 'updated', changes: { daily_limit: { old: null, new: 9 } } } },
   { name: 'Mutation.syncBilling', run: () => gql(`mutation { syncBilling(integrationId: ${ids.gqlKey}) { id } }`), expect: { resource: 'integration', action: 'billing_synced' } },
+  { name: 'Mutation.resetIntegrationCooldown', run: async () => {
+    const leased = (await rest('POST', '/api/v1/integrations/lease', { provider_name: 'cerebras' })).body.lease;
+    await rest('POST', '/api/v1/integrations/usage', { lease_id: leased.lease_id, success: false, status_code: 429, error_type: 'rate_limited', retry_after_seconds: 60 });
+    return gql(`mutation { resetIntegrationCooldown(id: ${ids.gqlKey}) { id } }`);
+  }, expect: { resource: 'integration', action: 'cooldown_reset' } },
+  { name: 'Mutation.reprobeIntegration', run: async () => {
+    const leased = (await rest('POST', '/api/v1/integrations/lease', { provider_name: 'cerebras' })).body.lease;
+    await rest('POST', '/api/v1/integrations/usage', { lease_id: leased.lease_id, success: false, status_code: 403, error_type: 'auth_error' });
+    return gql(`mutation { reprobeIntegration(id: ${ids.gqlKey}) { id } }`);
+  }, expect: { resource: 'integration', action: 'reprobe_requested' } },
   { name: 'Mutation.deleteIntegration', run: () => gql(`mutation { deleteIntegration(id: ${ids.gqlKey}) { id } }`), expect: { resource: 'integration', action: 'deleted' } },
   { name: 'Mutation.createProvider', run: () => gql('mutation { createProvider(name: "gqlcustom", input: { customProviderConfig: { base_provider_type: "openai" }, networkConfig: { base_url: "http://127.0.0.1:9" } }) { name } }'), expect: { resource: 'provider', action: 'created' } },
   { name: 'Mutation.updateProvider', run: () => gql('mutation { updateProvider(name: "gqlcustom", input: { networkConfig: { base_url: "http://127.0.0.1:9", max_retries: 3 } }) { name } }'), expect: { resource: 'provider', action: 'updated' } },

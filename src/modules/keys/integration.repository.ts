@@ -65,6 +65,9 @@ interface KeyIdentity {
 export type NewKey = Required<IntegrationSettings> & KeyIdentity & { updatedAt: Date };
 
 /** What a change may write: settings, a new sealed credential, and the marks a change clears. */
+/** What an operator may do to a key's recovery by hand. */
+export type KeyRecovery = 'cooldown_reset' | 'reprobe_requested';
+
 export interface KeyChange extends IntegrationSettings, Partial<Pick<KeyIdentity, 'priority' | 'envRefs' | 'credentialsEncrypted' | 'credentialFingerprint' | 'keyPreview' | 'keyView'>> {
   credentialError?: null;
   outOfCreditsAt?: null;
@@ -205,6 +208,13 @@ export class IntegrationRepository {
       sets.push(`${column} = $${values.push(columnValue(column, value))}`);
     }
     const { rows } = await db.query<Record<string, unknown>>(`update integration set ${sets.join(', ')} where id = $1 returning ${COLUMNS}`, values);
+    return rowToRecord(rows[0]) as StoredKey;
+  }
+
+  /** An operator's hand on a key's recovery: its cooldown ends now, or its probe is due now. */
+  async recover(db: Queryable, id: number, action: KeyRecovery, now: Date): Promise<StoredKey> {
+    const set = action === 'cooldown_reset' ? 'cooldown_until = null' : 'probe_due_at = $2';
+    const { rows } = await db.query<Record<string, unknown>>(`update integration set ${set} where id = $1 returning ${COLUMNS}`, action === 'cooldown_reset' ? [id] : [id, now]);
     return rowToRecord(rows[0]) as StoredKey;
   }
 

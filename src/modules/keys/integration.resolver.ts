@@ -69,4 +69,16 @@ export class IntegrationResolver {
   async deleteIntegration(@Arg('id', () => Int) id: number, @CurrentBrandId() brandId: string): Promise<IntegrationType> {
     return asType(await this.integrationService.deleteIntegration(brandId, id));
   }
+
+  @Authorized('integrations.write')
+  @Mutation(() => IntegrationType, { description: 'Ends the key\'s cooldown now (a 429\'s rest, a provider-wide backoff); recorded in the audit trail.' })
+  async resetIntegrationCooldown(@Arg('id', () => Int) id: number, @CurrentBrandId() brandId: string): Promise<IntegrationType> {
+    return asType(await this.integrationService.recover(brandId, id, 'cooldown_reset'));
+  }
+
+  @Authorized('integrations.write')
+  @Mutation(() => IntegrationType, { description: 'Makes an unhealthy key\'s probe due now: the next lease tries it. Recorded in the audit trail.' })
+  async reprobeIntegration(@Arg('id', () => Int) id: number, @CurrentBrandId() brandId: string): Promise<IntegrationType> {
+    return asType(await this.integrationService.recover(brandId, id, 'reprobe_requested'));
+  }
 }

@@ -13,7 +13,7 @@ import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
 import { assertKeysAllowed, invalidProviderMessage, type BrandProvider, type ProviderKeys } from '../providers/index.js';
 import { HEALTH_STATUSES, type HealthStatus } from './integration.entity.js';
-import type { IntegrationRepository, KeyAddress, KeyChange, StoredKey } from './integration.repository.js';
+import type { IntegrationRepository, KeyAddress, KeyChange, KeyRecovery, StoredKey } from './integration.repository.js';
 import type { IntegrationChangeKind, IntegrationEvent } from './integration.events.js';
 import {
   checkKeyDocument, parseKeyDocument, validateKeyId, validateSettings,
@@ -23,6 +23,7 @@ import { spendUsage, toIntegrationView, type IntegrationView } from './integrati
 import type { CredentialVault } from './credential-vault.js';
 import { envReferencesOf, keepStoredSecrets, resolveDocument, type KeyDocument } from './key-document.js';
 import { providerResetZone } from './reset-clock.js';
+import type { AuditLog } from '../audit/index.js';
 
 export interface IntegrationFilter {
   providerName?: string;
@@ -121,6 +122,42 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
   /** What must happen before a read of keys shows them as they are. */
   readAfter(work: () => Promise<void>): void {
     this.beforeRead = work;
+  }
+
+  /** Where an operator's hand on a key (a cooldown reset, a probe asked for) is recorded. */
+  private audit: Pick<AuditLog, 'record'> | null = null;
+
+  auditWith(audit: Pick<AuditLog, 'record'>): void {
+    this.audit = audit;
+  }
+
+  /**
+   * Ends a key's cooldown now (`cooldown_reset`: a 429's rest, a provider-wide backoff), or makes
+   * an unhealthy key's probe due now (`reprobe_requested`: the next lease tries it, and its answer
+   * heals the key or sends it back). Recorded in the audit trail; every instance reads the key again.
+   */
+  async recover(brandId: string, id: number, action: KeyRecovery): Promise<IntegrationView> {
+    await this.beforeRead();
+    const view = await this.write(async (db) => {
+      const key = await this.findKey(db, brandId, { id }, { lock: true });
+      if (!key) throw notFound();
+      const now = this.clock.now();
+      const before = toIntegrationView(key, now);
+      if (action === 'cooldown_reset' && !(before.cooldownUntil && before.cooldownUntil > now)) {
+        throw new AppError('request.invalid', 'This key is not cooling down: there is no cooldown to reset');
+      }
+      if (action === 'reprobe_requested' && before.healthStatus !== 'unhealthy') {
+        throw new AppError('request.invalid', `Only an unhealthy key is probed: this key is ${before.healthStatus}`);
+      }
+      const after = toIntegrationView(await this.keys.recover(db, key.id, action, now), now);
+      const changes = action === 'cooldown_reset'
+        ? { cooldown_until: { old: before.cooldownUntil, new: null } }
+        : { probe_due_at: { old: before.probeDueAt, new: after.probeDueAt } };
+      await this.audit?.record(db, { brandId, resource: 'integration', resourceId: String(key.id), action, changes });
+      return after;
+    });
+    await this.publishChange(brandId, view, 'UPDATED', false);
+    return view;
   }
 
   /** Asks the provider about each new key before it is added (KEYPOOL_VALIDATE_KEYS); unset: keys are added unchecked. */

@@ -65,4 +65,13 @@ export function mountIntegrationsV1(fastify: FastifyInstance, services: Services
     await services.integrations.deleteIntegration(brandId, positiveIntegerParam(request.params.id, 'id'));
     return { success: true };
   });
+
+  // An operator's hand on a key's recovery (beyond the documents): end its cooldown, or probe it with the next lease.
+  for (const [path, action] of [['reset-cooldown', 'cooldown_reset'], ['reprobe', 'reprobe_requested']] as const) {
+    fastify.post<{ Params: { id: string } }>(`/integrations/:id/${path}`, { config: { permission: 'integrations.write' } }, async (request) => {
+      const { brandId } = accessOf(request);
+      const integration = await services.integrations.recover(brandId, positiveIntegerParam(request.params.id, 'id'), action);
+      return { success: true, integration: toV1Integration(integration) };
+    });
+  }
 }
