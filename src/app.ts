@@ -52,6 +52,8 @@ import { installInputGuard } from './rest/input-guard.js';
 import { installJsonBodyParser } from './rest/json-body.js';
 import { loggableError } from './platform/errors/loggable-error.js';
 import { FernetRing } from './platform/crypto/fernet-ring.js';
+import { startTracing } from './platform/telemetry/tracing.js';
+import { installRequestSpans } from './platform/telemetry/request-spans.js';
 import { AuditLog } from './modules/audit/index.js';
 import { AlertDispatcher, AlertOutbox, AlertService, AlertWatch, AlertWebhookService } from './modules/alerts/index.js';
 import type { Services } from './services.js';
@@ -198,6 +200,7 @@ const dialects = new Dialects([V1_DIALECT, BIFROST_DIALECT, ANTHROPIC_DIALECT, O
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
+  const tracing = startTracing(config.tracing);
   const fastify = Fastify({
     bodyLimit: MAX_BODY_BYTES,
     // A trailing slash names the same route (scripts that build URLs by joining paths add one).
@@ -306,6 +309,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     encodings: ['br', 'gzip'],
     brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
   });
+  if (tracing) installRequestSpans(fastify);
   await mountCors(fastify, config.corsOrigins, [IGNORED_FIELDS_HEADER]);
   installErrorHandlers(fastify);
   installJsonBodyParser(fastify);
@@ -380,6 +384,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await orm.close();
         await sqlPool.end();
         await cluster?.stop();
+        await tracing?.shutdown();
       })();
       return closing;
     },

@@ -10,6 +10,7 @@ import { isServerVariable, type EnvReferences } from '../modules/keys/env-refere
 import type { HealthConfig } from '../modules/pool/health-settings.js';
 import type { BillingConfig } from '../modules/spend/billing-settings.js';
 import type { AlertSettings } from '../modules/alerts/alert-dispatcher.js';
+import type { TracingSettings } from '../platform/telemetry/tracing.js';
 import type { GatewaySettings } from '../modules/gateway/gateway.service.js';
 import type { UpstreamAllowList } from '../platform/http/upstream-guard.js';
 import { isIP } from 'node:net';
@@ -49,6 +50,8 @@ export interface Config {
   billing: BillingConfig;
   /** Days of key event history kept (integrationEvents). */
   eventRetentionDays: number;
+  /** OpenTelemetry traces (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set). */
+  tracing: TracingSettings;
   /** Days of the audit trail kept (KEYPOOL_AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
   /** Alert deliveries: how often each instance looks for due ones, one attempt's time limit, the attempts before one is given up, the first retry's delay (doubling after). How often the timed rules are judged. */
@@ -128,6 +131,9 @@ const envSchema = z.object({
     .pipe(z.array(z.string().min(32, { message: 'each secret must be at least 32 characters' })).min(1))
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url('must be the collector\'s base URL, e.g. http://localhost:4318').refine((u) => /^https?:/.test(u), 'must be an http or https URL').optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(200).default('keypool'),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().max(8000).optional(),
   KEYPOOL_LEASE_TTL_SECONDS: integer(1, 86_400).default(300),
   KEYPOOL_DEGRADED_AFTER: integer(1, 1000).default(3),
   KEYPOOL_UNHEALTHY_AFTER: integer(1, 1000).default(6),
@@ -269,6 +275,27 @@ const REQUIRED_WITH_DATABASE_URL = ['KEYPOOL_ADMIN_TOKEN', 'KEYPOOL_ENCRYPTION_K
  * secrets are generated once and kept in the data dir (mode 0600); with it
  * set, a missing secret is an error naming the variable.
  */
+/** OTEL_EXPORTER_OTLP_HEADERS as the specification writes it: `name=value,name2=value2`, values percent-encoded. */
+function parseOtlpHeaders(text: string | undefined, problems: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (text === undefined) return headers;
+  for (const [i, pair] of text.split(',').entries()) {
+    const at = pair.indexOf('=');
+    const name = pair.slice(0, at).trim();
+    if (at < 1 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+      // Its value is never repeated: it may be a collector's API key.
+      problems.push(`OTEL_EXPORTER_OTLP_HEADERS entry ${i + 1} must be name=value`);
+      continue;
+    }
+    try {
+      headers[name.toLowerCase()] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      problems.push(`OTEL_EXPORTER_OTLP_HEADERS entry ${i + 1} has a malformed percent-encoding`);
+    }
+  }
+  return headers;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blankToUndefined = Object.fromEntries(
     Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]),
@@ -291,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const prices = loadPrices(e.KEYPOOL_GATEWAY_PRICES_FILE, problems);
+  const otlpHeaders = parseOtlpHeaders(e.OTEL_EXPORTER_OTLP_HEADERS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   if (!e.DATABASE_URL) generated = loadOrCreateDataDirSecrets(dataDir);
 
@@ -339,6 +367,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyCheck: { enabled: e.KEYPOOL_VALIDATE_KEYS === 'on', timeoutMs: e.KEYPOOL_VALIDATE_KEYS_TIMEOUT_MS },
     eventRetentionDays: e.KEYPOOL_EVENT_RETENTION_DAYS,
     auditRetentionDays: e.KEYPOOL_AUDIT_RETENTION_DAYS,
+    tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null, serviceName: e.OTEL_SERVICE_NAME, headers: otlpHeaders },
     alerts: {
       dispatchIntervalMs: e.KEYPOOL_ALERT_DISPATCH_MS, timeoutMs: e.KEYPOOL_ALERT_TIMEOUT_MS, maxAttempts: e.KEYPOOL_ALERT_MAX_ATTEMPTS,
       retryBaseMs: e.KEYPOOL_ALERT_RETRY_MS, watchIntervalMs: e.KEYPOOL_ALERT_WATCH_MS,

@@ -44,6 +44,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     keyCheck: { enabled: false, timeoutMs: 5000 },
     eventRetentionDays: 30,
     auditRetentionDays: 365,
+    tracing: { endpoint: null, serviceName: 'keypool-test', headers: {} },
     // Alerts are looked for often and retried soon, so a test waits for them briefly; the timed rules are judged when a test asks.
     alerts: { dispatchIntervalMs: 100, timeoutMs: 2000, maxAttempts: 5, retryBaseMs: 100, watchIntervalMs: 3_600_000 },
     gateway: {

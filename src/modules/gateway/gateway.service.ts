@@ -28,6 +28,8 @@ import { JsonArrayRelay, redacted, SseRelay } from './sse-relay.js';
 import { estimateTokens, tokenCounter } from './token-estimate.js';
 import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamUrl } from './upstreams.js';
 import { translatedChat, WIRE_FORMATS, type GatewayEndpoint, type PassedHeaders, type WireFormat } from './wire-formats.js';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { tracer } from '../../platform/telemetry/spans.js';
 
 export type { GatewayEndpoint } from './wire-formats.js';
 
@@ -247,6 +249,8 @@ const apiKeyOf = (credentials: Record<string, unknown>): string | null =>
 export class GatewayService {
   /** One connection pool per upstream policy: the operator's URLs, and every other (a brand's, the catalog's). */
   private readonly agents: Record<UpstreamPolicy, Agent>;
+  /** Each attempt's upstream span, by its lease, until the attempt is reported. */
+  private readonly spans = new Map<string, Span>();
   private readonly reports = new Set<Promise<void>>();
 
   constructor(
@@ -401,6 +405,11 @@ export class GatewayService {
     const { call } = ctx;
     const integrationId = lease.integrationId;
     const started = performance.now();
+    // The upstream call's span: ended by the attempt's report, however and whenever the attempt ends.
+    this.spans.set(lease.leaseId, tracer().startSpan('keypool.upstream', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'gen_ai.system': ctx.provider, 'gen_ai.request.model': ctx.model, 'keypool.integration_id': integrationId, 'keypool.attempt': ctx.attempts, 'keypool.stream': ctx.stream },
+    }));
     const report = (outcome: Omit<UsageReportInput, 'leaseId'>) => this.report(call.brandId, { leaseId: lease.leaseId, latencyMs: Math.round(performance.now() - started), ...outcome });
     let url: URL;
     let policy: UpstreamPolicy;
@@ -585,6 +594,19 @@ export class GatewayService {
   }
 
   private report(brandId: string, input: UsageReportInput): void {
+    const span = this.spans.get(input.leaseId);
+    if (span) {
+      this.spans.delete(input.leaseId);
+      if (input.statusCode != null) span.setAttribute('http.response.status_code', input.statusCode);
+      if (input.timeToFirstTokenMs != null) span.setAttribute('keypool.time_to_first_token_ms', input.timeToFirstTokenMs);
+      if (input.promptTokens != null) span.setAttribute('gen_ai.usage.input_tokens', input.promptTokens);
+      if (input.completionTokens != null) span.setAttribute('gen_ai.usage.output_tokens', input.completionTokens);
+      if (!input.success) {
+        span.setAttribute('error.type', input.errorType ?? `http_${input.statusCode ?? 'error'}`);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    }
     const done = this.pool.reportUsage(brandId, input, { heldForCall: true }).then(
       () => undefined,
       (e: unknown) => this.log('gateway: a lease could not be reported', e),

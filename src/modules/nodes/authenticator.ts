@@ -13,6 +13,7 @@ import type { Grantor } from './node-credential.service.js';
 import type { NodeTokenSigner } from './node-token.js';
 import { grants } from './permissions.js';
 import type { Authentication, Principal } from '../../platform/auth/principal.js';
+import { inSpan } from '../../platform/telemetry/spans.js';
 
 export type { Authentication, Principal };
 
@@ -52,6 +53,15 @@ export class Authenticator {
    * string an OpenAI SDK sends as its API key (the gateway's routes).
    */
   async authenticate(header: string | undefined | null, options: { credentialAsBearer?: boolean; clientAddress?: string | null } = {}): Promise<Authentication> {
+    return inSpan('keypool.authenticate', {}, async (span) => {
+      const auth = await this.authenticateHeader(header, options);
+      span.setAttribute('keypool.auth.outcome', auth.kind);
+      if (auth.kind === 'authenticated') span.setAttribute('keypool.principal.kind', auth.principal.kind);
+      return auth;
+    });
+  }
+
+  private async authenticateHeader(header: string | undefined | null, options: { credentialAsBearer?: boolean; clientAddress?: string | null }): Promise<Authentication> {
     if (header === undefined || header === null || header === '') return { kind: 'anonymous' };
     const address = options.clientAddress ?? null;
     const basic = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);

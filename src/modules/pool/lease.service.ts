@@ -43,6 +43,7 @@ import { OVERLOAD_BACKOFF_MS, readSignals, statedLimits, type ReportSignals } fr
 import { isMetered, isProbe, pickKey, skipReason, skipUntil, timeOf, type LeaseAsk, type PoolKey, type TokenEstimate } from './selection.js';
 import { validateUsageReport, type UsageReportInput } from './usage-input.js';
 import type { UsageChanged, UsageFeed } from './usage-feed.js';
+import { inSpan } from '../../platform/telemetry/spans.js';
 
 export interface LeaseRequest {
   providerName: string;
@@ -475,6 +476,16 @@ export class LeaseService {
    * credential), or to the node a brand token names.
    */
   async leaseKey(brandId: string, request: LeaseRequest, actorNodeId: string | null = null): Promise<LeaseOutcome> {
+    const attributes = { 'keypool.provider': String(request.providerName), 'keypool.model': request.model ?? '', 'keypool.excluded_keys': request.excludeIntegrationIds?.length ?? 0 };
+    return inSpan('keypool.lease', attributes, async (span) => {
+      const outcome = await this.leaseUntraced(brandId, request, actorNodeId);
+      span.setAttribute('keypool.lease.outcome', outcome.kind);
+      if (outcome.kind === 'leased') span.setAttribute('keypool.integration_id', outcome.lease.integrationId);
+      return outcome;
+    });
+  }
+
+  private async leaseUntraced(brandId: string, request: LeaseRequest, actorNodeId: string | null): Promise<LeaseOutcome> {
     const providerName = request.providerName;
     if (typeof providerName !== 'string' || !PROVIDER_NAME.test(providerName)) throw new AppError('provider.unknown', invalidProviderMessage());
     const model = request.model ?? null;
@@ -668,6 +679,15 @@ export class LeaseService {
    * tokens and cost count like any other's).
    */
   async reportUsage(brandId: string, input: UsageReportInput, options: { heldForCall?: boolean } = {}): Promise<IntegrationView> {
+    return inSpan('keypool.report', { 'keypool.report.success': input.success === true }, async (span) => {
+      const view = await this.reportUntraced(brandId, input, options);
+      span.setAttribute('keypool.integration_id', view.id);
+      span.setAttribute('keypool.health_status', view.healthStatus);
+      return view;
+    });
+  }
+
+  private async reportUntraced(brandId: string, input: UsageReportInput, options: { heldForCall?: boolean }): Promise<IntegrationView> {
     const report = validateUsageReport(input);
     const claims = this.tokens.verify(report.leaseId);
     if (!claims || claims.brandId !== brandId || (!options.heldForCall && claims.expiresAt <= this.clock.now())) throw leaseNotFound();
