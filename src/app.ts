@@ -22,7 +22,7 @@ import { BrandService, ClientTokenSigner, RevocationList, REVOCATIONS_CHANNEL, t
 import { Authenticator, CredentialLookup, NodeCredentialService, NodeService, NodeTokenSigner } from './modules/nodes/index.js';
 import { checkEncryptionKeys, CredentialVault, IntegrationEventLog, IntegrationRepository, IntegrationService, QuotaGroupService, RecordingEventBus, type IntegrationEvent } from './modules/keys/index.js';
 import { ProviderConfigRepository, ProviderService } from './modules/providers/index.js';
-import { GatewayService, KeyChecker, type GatewayTrace } from './modules/gateway/index.js';
+import { GatewayFailureLog, GatewayService, KeyChecker, type GatewayTrace } from './modules/gateway/index.js';
 import { SQL_DEFINITIONS } from './sql-definitions.js';
 import { BackgroundWork, BILLING_PROVIDERS, billingAdapters, BillingSync, UsageService } from './modules/spend/index.js';
 import { UpstreamGuard } from './platform/http/upstream-guard.js';
@@ -126,6 +126,7 @@ export function buildServices(
 ): Services {
   const eventLog = new IntegrationEventLog(sqlPool);
   const audit = new AuditLog(sqlPool);
+  const gatewayFailures = new GatewayFailureLog(sqlPool);
   const alerts = new AlertService(sqlPool, new AlertOutbox(), eventLog, audit, clock, () => observers.alertQueued?.());
   const tokens = new ClientTokenSigner(config.jwtSecrets);
   const upstreamGuard = new UpstreamGuard(config.allowedUpstreams);
@@ -189,7 +190,8 @@ export function buildServices(
     audit,
     alerts,
     alertWebhooks: new AlertWebhookService(sqlPool, new FernetRing(config.encryptionKeys), upstreamGuard, clock),
-    gateway: new GatewayService(leases, providers, keys, config.gateway, upstreamGuard, observers.warn, observers.gatewayTrace),
+    gatewayFailures,
+    gateway: new GatewayService(leases, providers, keys, config.gateway, upstreamGuard, observers.warn, observers.gatewayTrace, gatewayFailures),
   };
 }
 
@@ -335,6 +337,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     { retentionDays: config.eventRetentionDays, prune: (olderThan) => services.eventLog.prune(olderThan) },
     { retentionDays: config.auditRetentionDays, prune: (olderThan) => services.audit.prune(olderThan) },
     { retentionDays: config.eventRetentionDays, prune: (olderThan) => new AlertOutbox().prune(sqlPool, olderThan) },
+    { retentionDays: config.eventRetentionDays, prune: (olderThan) => services.gatewayFailures.prune(olderThan) },
   ]);
   background.start();
   alertDispatcher.start();

@@ -13,7 +13,7 @@ import type { CapacityService } from './modules/pool/capacity.service.js';
 import type { ProviderService } from './modules/providers/provider.service.js';
 import type { BillingSync } from './modules/spend/billing-sync.js';
 import type { UsageService } from './modules/spend/usage.service.js';
-import type { GatewayService } from './modules/gateway/gateway.service.js';
+import type { GatewayFailureLog, GatewayService } from './modules/gateway/index.js';
 import type { EventBus } from './platform/events/event-bus.js';
 import type { UsageChanged, UsageFeed } from './modules/pool/usage-feed.js';
 import type { Clock } from './platform/time/clock.js';
@@ -46,4 +46,6 @@ export interface Services {
   alertWebhooks: AlertWebhookService;
   /** Alert deliveries: listed, replayed, tested. */
   alerts: AlertService;
+  /** Gateway calls keypool could not serve, with their routes. */
+  gatewayFailures: GatewayFailureLog;
 }

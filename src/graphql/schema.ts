@@ -15,12 +15,13 @@ import { NodeResolver } from '../modules/nodes/index.js';
 import { BillingResolver } from '../modules/spend/index.js';
 import { AuditResolver } from '../modules/audit/index.js';
 import { AlertResolver } from '../modules/alerts/index.js';
+import { GatewayFailureResolver } from '../modules/gateway/index.js';
 import type { ContainerType } from 'type-graphql';
 import type { Services } from '../services.js';
 import { authChecker } from './auth-checker.js';
 
 export const RESOLVERS = [BrandResolver, ProviderResolver, IntegrationResolver, QuotaGroupResolver, LeaseResolver, CapacityResolver, IntegrationEventsResolver, UsageFeedResolver, NodeResolver, BillingResolver,
-  AuditResolver, AlertResolver,
+  AuditResolver, AlertResolver, GatewayFailureResolver,
 ] as const;
 
 /** Each resolver with the services it is given (type-graphql asks this container for them). */
@@ -38,6 +39,7 @@ function resolverContainer(s: Services): ContainerType {
     [BillingResolver, new BillingResolver(s.usage, s.billing)],
     [AuditResolver, new AuditResolver(s.audit)],
     [AlertResolver, new AlertResolver(s.alertWebhooks, s.alerts)],
+    [GatewayFailureResolver, new GatewayFailureResolver(s.gatewayFailures)],
   ]);
   return { get: (resolver) => instances.get(resolver) };
 }

@@ -65,3 +65,28 @@ it('tells a gateway caller the route in x-keypool-route, a failover\'s earlier k
   expect(failedOver.status).toBe(200);
   expect(failedOver.headers.get('x-keypool-route')).toBe(`#${keys[0].id} tried; #${keys[1].id} chosen; #${keys[2].id} inactive`);
 });
+
+it('keeps every gateway call keypool could not serve with its route, over REST and GraphQL', async () => {
+  const call = () => fetch(`${t.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ model: 'groq/llama-3.1-8b-instant', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  fake.behave(keys[0].apiKey, { kind: 'status', status: 503 });
+  fake.behave(keys[1].apiKey, { kind: 'status', status: 502 });
+  const failed = await call();
+  expect(failed.status).toBe(502);
+  // Then no key can be leased at all.
+  await t.rest('PATCH', `/api/v1/integrations/${keys[0].id}`, { token, body: { is_active: false } });
+  await t.rest('PATCH', `/api/v1/integrations/${keys[1].id}`, { token, body: { is_active: false } });
+  expect((await call()).status).toBe(429);
+  await t.app.services.gateway.settled();
+  const kept = await t.rest('GET', '/api/v1/gateway-failures', { token });
+  expect(kept.body).toMatchObject({ success: true, total: 2 });
+  expect(kept.body.failures[0]).toMatchObject({
+    endpoint: 'chat/completions', provider_name: 'groq', model: 'llama-3.1-8b-instant', outcome: 'no_key', status: null, attempts: 0,
+    route: `#${keys[0].id} inactive; #${keys[1].id} inactive; #${keys[2].id} inactive`,
+  });
+  expect(kept.body.failures[1]).toMatchObject({ outcome: 'upstream_error', status: 502, attempts: 2, route: `#${keys[0].id} tried; #${keys[1].id} chosen; #${keys[2].id} inactive` });
+  const gql = await t.gql<any, Record<string, never>>('{ gatewayFailures(limit: 1) { total items { outcome route } } }', {}, token);
+  expect(gql.data.gatewayFailures).toEqual({ total: 2, items: [{ outcome: 'no_key', route: kept.body.failures[0].route }] });
+});

@@ -30,6 +30,7 @@ import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamUrl } from './
 import { translatedChat, WIRE_FORMATS, type GatewayEndpoint, type PassedHeaders, type WireFormat } from './wire-formats.js';
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { tracer } from '../../platform/telemetry/spans.js';
+import type { GatewayFailureLog } from './failure-log.js';
 
 export type { GatewayEndpoint } from './wire-formats.js';
 
@@ -230,10 +231,11 @@ const headerOf = (headers: Record<string, string | string[] | undefined>, name: 
 const ROUTE_HEADER_KEYS = 16;
 
 /** A lease's routing story in one header line; keys an earlier attempt of the call tried are named as such. */
-function routeSummary(route: readonly RouteStep[], tried: readonly number[]): string {
+function routeSummary(route: readonly RouteStep[], tried: readonly number[], more: readonly string[] = []): string {
   const parts = [
     ...tried.map((id) => `#${id} tried`),
     ...route.map((s) => `#${s.integrationId} ${s.outcome === 'skipped' ? s.reason : s.outcome}`),
+    ...more,
   ];
   return parts.length > ROUTE_HEADER_KEYS ? `${parts.slice(0, ROUTE_HEADER_KEYS).join('; ')}; +${parts.length - ROUTE_HEADER_KEYS} more` : parts.join('; ');
 }
@@ -261,6 +263,8 @@ export class GatewayService {
     private readonly guard: UpstreamGuard,
     private readonly log: (message: string, error?: unknown) => void = () => {},
     private readonly observe: (trace: GatewayTrace) => void = () => {},
+    /** Where the calls keypool could not serve are kept, with their routes. */
+    private readonly failures: Pick<GatewayFailureLog, 'record'> | null = null,
   ) {
     const agent = (policy: UpstreamPolicy) => new Agent({ connect: { timeout: settings.connectTimeoutMs, lookup: guard.lookup(policy) }, keepAliveTimeout: 10_000 });
     this.agents = { metadata: agent('metadata'), public: agent('public') };
@@ -305,6 +309,8 @@ export class GatewayService {
       }
       if (outcome.kind !== 'leased') {
         if (last) break;
+        const skipped = outcome.kind === 'refused' ? outcome.skipped.map((s) => `#${s.integrationId} ${s.reason}`) : [];
+        this.keepFailure(ctx, 'no_key', null, routeSummary([], tried, skipped) || `no ${ctx.provider} keys`);
         throw this.refusal(outcome);
       }
       upstream = outcome.lease.upstream;
@@ -561,8 +567,9 @@ export class GatewayService {
   private failed(ctx: CallContext, last: Failure, tried: number[]): GatewayAnswer {
     const keys = tried.map((id) => `#${id}`).join(', ');
     const details = { attempts: ctx.attempts, integrationId: last.integrationId };
-    // A failed call's routing story stays in the log (the answer carries it too, in x-keypool-route).
+    // A failed call's routing story stays in the log and the failures kept (the answer carries it too, in x-keypool-route).
     this.log(`gateway: a ${ctx.provider} call failed after ${ctx.attempts} attempt(s); route: ${ctx.route}`);
+    this.keepFailure(ctx, last.kind === 'http' ? 'upstream_error' : last.kind, last.kind === 'http' ? last.status : null, ctx.route);
     if (last.kind === 'http') {
       this.trace(ctx, 'upstream_error', last.status, null);
       return {
@@ -591,6 +598,16 @@ export class GatewayService {
     if (!usage) return {};
     const price = priceOf(this.settings.prices, ctx.provider, ctx.model);
     return { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costUsd: price ? costOf(price, usage.promptTokens, usage.completionTokens) : null };
+  }
+
+  /** Keeps a call keypool could not serve, off the caller's path (closing waits for it as for reports). */
+  private keepFailure(ctx: CallContext, outcome: string, status: number | null, route: string): void {
+    if (!this.failures) return;
+    const done = this.failures.record(ctx.call.brandId, {
+      at: new Date(), endpoint: ctx.call.endpoint, providerName: ctx.provider, model: ctx.model, outcome, status, attempts: ctx.attempts, route,
+    }).catch((e: unknown) => this.log('gateway: a failed call could not be kept', e));
+    this.reports.add(done);
+    void done.finally(() => this.reports.delete(done));
   }
 
   private report(brandId: string, input: UsageReportInput): void {

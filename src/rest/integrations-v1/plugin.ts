@@ -16,6 +16,7 @@ import { mountQuotaGroupRoutesV1 } from './quota-group-routes.js';
 import { mountIntegrationsV1 } from './routes.js';
 import { mountAuditRoutesV1 } from './audit-routes.js';
 import { mountAlertRoutesV1 } from './alert-routes.js';
+import { mountGatewayFailureRoutesV1 } from './gateway-failure-routes.js';
 
 export const integrationsV1Plugin = (services: Services): FastifyPluginAsync => async (v1) => {
   installErrorHandlers(v1, V1_DIALECT.errorBody);
@@ -27,4 +28,5 @@ export const integrationsV1Plugin = (services: Services): FastifyPluginAsync => 
   mountCapacityRoutesV1(v1, services);
   mountAuditRoutesV1(v1, services);
   mountAlertRoutesV1(v1, services);
+  mountGatewayFailureRoutesV1(v1, services);
 };
