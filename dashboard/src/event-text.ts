@@ -15,7 +15,7 @@ export function spendEvent(base: Base, e: { exceeded: boolean; previousExceeded:
 
 export const changeEvent = (base: Base, kind: string): Omit<FeedEvent, 'seq'> => ({ ...base, kind: 'key', tag: kind.toUpperCase(), text: `key ${kind.toLowerCase()}` });
 
-type Recorded = DashboardKeyEventsQuery['integrationEvents'][number];
+type Recorded = Pick<DashboardKeyEventsQuery['integrationEvents'][number], 'type' | 'at' | 'details'>;
 
 /** A recorded event of one key, in the words a live one has. */
 export function recordedEvent(r: Recorded, key: { id: number; providerName: string; label: string }): Omit<FeedEvent, 'seq'> {

@@ -8,12 +8,14 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Client } from 'graphql-ws';
 import { ApiError, gql, isAuthError, loadSession, openLive, saveSession, subscribe, type ConnectionState, type Session } from './api';
 import {
-  DashboardChangesDocument, DashboardHealthDocument, DashboardKeysDocument, DashboardProvidersDocument, DashboardSpendDocument, DashboardUsageChangesDocument,
-  type DashboardProvidersQuery,
+  DashboardChangesDocument, DashboardEventsSinceDocument, DashboardHealthDocument, DashboardKeysDocument, DashboardLatestEventDocument, DashboardProvidersDocument,
+  DashboardSpendDocument, DashboardUsageChangesDocument, type DashboardProvidersQuery,
 } from './generated/graphql';
 import { store, useStore, type Key } from './store';
 import { keyName } from './format';
-import { changeEvent, healthEvent, spendEvent } from './event-text';
+import { changeEvent, healthEvent, recordedEvent, spendEvent } from './event-text';
+import { Alerts } from './views/alerts';
+import { Audit } from './views/audit';
 import { SignIn } from './views/sign-in';
 import { Overview } from './views/overview';
 import { KeysTable } from './views/keys';
@@ -38,21 +40,36 @@ function follow(client: Client): () => void {
   const stops = [
     subscribe(client, DashboardHealthDocument, ({ integrationHealthChanged: e }) => {
       store.upsert(e.integration);
-      store.addEvent(healthEvent(base(e.at, e.integration), e));
+      store.addEvent(healthEvent(base(e.at, e.integration), e), e.id);
     }),
     subscribe(client, DashboardSpendDocument, ({ spendLimitChanged: e }) => {
       store.upsert(e.integration);
-      store.addEvent(spendEvent(base(e.at, e.integration), e));
+      store.addEvent(spendEvent(base(e.at, e.integration), e), e.id);
     }),
     // Counts, spend, last use and cooldowns of every lease and report, a few times a second at most.
     subscribe(client, DashboardUsageChangesDocument, ({ integrationUsageChanged }) => store.patchUsage(integrationUsageChanged)),
     subscribe(client, DashboardChangesDocument, ({ integrationChanged: e }) => {
       if (e.kind === 'DELETED') store.remove(e.integration.id);
       else store.upsert(e.integration);
-      store.addEvent(changeEvent(base(e.at, e.integration), e.kind));
+      store.addEvent(changeEvent(base(e.at, e.integration), e.kind), e.id);
     }),
   ];
   return () => stops.forEach((stop) => stop());
+}
+
+/** What happened while the socket was down: the events recorded after the last one seen, in order. */
+async function catchUp(session: Session): Promise<void> {
+  for (let page = 0; page < 10 && store.lastEventId !== null; page++) {
+    const { events } = await gql(session, DashboardEventsSinceDocument, { since: store.lastEventId });
+    for (const r of events.items) {
+      const k = store.keys.get(r.integrationId);
+      const d = r.details as { providerName?: string; keyLabel?: string | null };
+      // The key as the event showed it (as a live event's snapshot does), else as it is now.
+      const who = { id: r.integrationId, providerName: String(d.providerName ?? k?.providerName ?? ''), label: d.keyLabel ?? (k ? keyName(k) : `#${r.integrationId}`) };
+      store.addEvent(recordedEvent(r, who), r.id);
+    }
+    if (events.items.length < 500) return;
+  }
 }
 
 const CONNECTION_WORDS: Record<ConnectionState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', refused: 'Signed out' };
@@ -94,7 +111,12 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: (notic
         setConnection(state);
         if (state === 'refused') onSignOut(`Signed out: ${detail}`);
       },
-      onConnected: () => void refresh(),
+      onConnected: () => {
+        void refresh();
+        // The first connection starts following at the newest event; a reconnection fetches what came after the last one seen.
+        if (store.lastEventId === null) void gql(session, DashboardLatestEventDocument).then(({ latestEventId }) => store.startFollowingAt(latestEventId), () => {});
+        else void catchUp(session).catch(() => {});
+      },
     });
     const unfollow = follow(client);
     return () => {
@@ -123,6 +145,8 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: (notic
     );
   } else if (section === 'events') view = <EventList events={s.events} empty="No events since the page opened: they appear here as they happen." />;
   else if (section === 'usage') view = <Usage session={session} />;
+  else if (section === 'alerts') view = <Alerts session={session} />;
+  else if (section === 'audit') view = <Audit session={session} />;
   else if (section === 'add') view = <AddKey providers={providers} session={session} onAdded={open} />;
   else view = <Overview keys={keys} session={session} />;
 
@@ -131,7 +155,7 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: (notic
     <>
       <header class="top">
         <strong>keypool</strong>
-        <nav aria-label="Views">{link('overview', 'Overview')}{link('keys', 'Keys')}{link('events', 'Events')}{link('usage', 'Usage')}{link('add', 'Add a key')}</nav>
+        <nav aria-label="Views">{link('overview', 'Overview')}{link('keys', 'Keys')}{link('events', 'Events')}{link('usage', 'Usage')}{link('alerts', 'Alerts')}{link('audit', 'Audit')}{link('add', 'Add a key')}</nav>
         <span class={`connection conn-${connection}`} role="status" aria-live="polite">{CONNECTION_WORDS[connection]}</span>
         <span class="muted">{session.label}</span>
         <button type="button" onClick={() => onSignOut()}>Sign out</button>

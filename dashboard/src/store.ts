@@ -90,9 +90,24 @@ export class Store {
     this.changed();
   }
 
-  addEvent(event: Omit<FeedEvent, 'seq'>): void {
+  /** The newest event id seen (live or fetched): after a reconnect, what came after it is fetched. */
+  lastEventId: string | null = null;
+  private readonly seenIds = new Set<string>();
+
+  /** Adds an event to the feed; one with an id already shown is not shown twice. */
+  addEvent(event: Omit<FeedEvent, 'seq'>, id?: string | null): void {
+    if (id) {
+      if (this.seenIds.has(id)) return;
+      this.seenIds.add(id);
+      if (this.lastEventId === null || BigInt(id) > BigInt(this.lastEventId)) this.lastEventId = id;
+    }
     this.events = [{ ...event, seq: ++this.seq }, ...this.events.slice(0, MAX_EVENTS - 1)];
     this.changed();
+  }
+
+  /** Where following starts when no event has been seen yet. */
+  startFollowingAt(id: string | null): void {
+    if (this.lastEventId === null) this.lastEventId = id ?? '0';
   }
 
   clear(): void {
@@ -100,6 +115,8 @@ export class Store {
     this.rollover = null;
     this.keys = new Map();
     this.events = [];
+    this.lastEventId = null;
+    this.seenIds.clear();
     this.loaded = false;
     this.changed();
   }

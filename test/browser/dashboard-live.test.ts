@@ -120,6 +120,28 @@ describe('a key\'s details', () => {
     expect(texts[1]).toMatch(/DEGRADED\s+Mistral live \(mistral\) healthy → degraded/);
     expect(texts.at(-1)).toMatch(/CREATED\s+Mistral live \(mistral\) key created/);
     await page.screenshot({ path: `${SHOTS}/key-detail-history.png`, fullPage: true });
+    // The operator asks for a probe now: the next lease tries the key, and the audit trail says who asked.
+    await detail.getByRole('button', { name: 'Probe now' }).click();
+    await expect.poll(() => detail.getByRole('status').innerText()).toBe('Probe due now: the next lease tries the key');
+    await expect.poll(facts).toMatch(/Next probe\s+due: the next lease tries it/);
+    await page.goto(`${t.url}/dashboard#/audit`);
+    const audit = page.getByRole('table', { name: 'Changes, newest first' });
+    await expect.poll(() => audit.innerText(), { timeout: 10_000 }).toMatch(new RegExp(`client token\\s+127\\.0\\.0\\.1\\s+integration ${mistral} reprobe requested\\s+probe_due_at "[^"]+" → "[^"]+"`));
+    await page.close();
+  });
+
+  it('resets a 429\'s cooldown from the key\'s details', async () => {
+    const pool = poolClient(t, brand.token);
+    const id = await pool.addKey('cerebras', { key_label: 'Cerebras cooled' });
+    const lease = await pool.leaseOk('cerebras');
+    await pool.report({ leaseId: lease.leaseId, success: false, statusCode: 429, retryAfterSeconds: 900 });
+    const page = await openSignedIn(`#/keys/${id}`);
+    const detail = page.getByRole('region', { name: 'Key Cerebras cooled' });
+    await detail.waitFor({ timeout: 15_000 });
+    await expect.poll(() => detail.locator('.facts').innerText()).toMatch(/Cooldown\s+until/);
+    await detail.getByRole('button', { name: 'Reset cooldown' }).click();
+    await expect.poll(() => detail.locator('.facts').innerText()).toMatch(/Cooldown\s+none/);
+    expect((await pool.lease('cerebras')).data?.leaseKey).toBeTruthy();
     await page.close();
   });
 });

@@ -245,6 +245,9 @@ describe('the dashboard at /dashboard', () => {
     await expect.poll(() => watcher.getByRole('status').first().innerText(), { timeout: 60_000 }).toBe('Live');
     await expect.poll(() => row(watcher, keyIds[1]).innerText(), { timeout: 10_000 }).toContain('renamed while away');
     expect(await watcher.evaluate(() => (window as any).__sockets.length)).toBeGreaterThanOrEqual(2);
+    // The event it missed is in the feed too: fetched from the history after the last event id it saw.
+    await watcher.goto(`${t.url}/dashboard#/events`);
+    await expect.poll(() => watcher.locator('.events').innerText(), { timeout: 10_000 }).toContain('renamed while away (groq) key updated');
     await watcher.close();
   });
 

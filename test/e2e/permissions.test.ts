@@ -109,6 +109,7 @@ const GRAPHQL: Record<string, { needs: Needed; query: (ids: Ids) => string }> = 
   'Mutation.resetIntegrationCooldown': { needs: 'integrations.write', query: (ids) => `mutation { resetIntegrationCooldown(id: ${ids.integrationId}) { id } }` },
   'Mutation.reprobeIntegration': { needs: 'integrations.write', query: (ids) => `mutation { reprobeIntegration(id: ${ids.integrationId}) { id } }` },
   'Query.gatewayFailures': { needs: 'integrations.read', query: () => '{ gatewayFailures { total } }' },
+  'Query.latestEventId': { needs: 'integrations.read', query: () => '{ latestEventId }' },
   'Query.events': { needs: 'integrations.read', query: () => '{ events { lastId } }' },
   'Query.auditLog': { needs: 'audit.read', query: () => '{ auditLog { total } }' },
   'Query.alertWebhooks': { needs: 'alerts.read', query: () => '{ alertWebhooks { id } }' },

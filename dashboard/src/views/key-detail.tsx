@@ -5,7 +5,9 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, gql, type Session } from '../api';
-import { DashboardDeleteKeyDocument, DashboardKeyEventsDocument, DashboardUpdateKeyDocument, type UpdateIntegrationInput } from '../generated/graphql';
+import {
+  DashboardDeleteKeyDocument, DashboardKeyEventsDocument, DashboardReprobeDocument, DashboardResetCooldownDocument, DashboardUpdateKeyDocument, type UpdateIntegrationInput,
+} from '../generated/graphql';
 import { store, useNow, windowed, type FeedEvent, type Key } from '../store';
 import { ago, countdown, keyName, preview, time, usd } from '../format';
 import { recordedEvent } from '../event-text';
@@ -76,6 +78,21 @@ export function KeyDetail({ k, events, session, billed, onClose }: { k: Key; eve
     }
   }
 
+  /** An operator's hand on the key's recovery (recorded in the audit trail). */
+  async function recover(kind: 'cooldown' | 'probe') {
+    setError(null);
+    setDone(null);
+    try {
+      const key = kind === 'cooldown'
+        ? (await gql(session, DashboardResetCooldownDocument, { id: k.id })).resetIntegrationCooldown
+        : (await gql(session, DashboardReprobeDocument, { id: k.id })).reprobeIntegration;
+      store.upsert(key);
+      setDone(kind === 'cooldown' ? 'Cooldown reset: the key is leased again' : 'Probe due now: the next lease tries the key');
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    }
+  }
+
   async function remove() {
     setError(null);
     try {
@@ -119,6 +136,8 @@ export function KeyDetail({ k, events, session, billed, onClose }: { k: Key; eve
       <div class="actions">
         <button type="button" onClick={() => update({ isActive: !k.isActive }, k.isActive ? 'Disabled' : 'Enabled')}>{k.isActive ? 'Disable' : 'Enable'}</button>
         <button type="button" onClick={() => update({ isPrimary: !k.isPrimary }, k.isPrimary ? 'No longer primary' : 'Made primary')}>{k.isPrimary ? 'Remove primary' : 'Make primary'}</button>
+        {k.cooldownUntil && Date.parse(k.cooldownUntil) > now && <button type="button" onClick={() => recover('cooldown')}>Reset cooldown</button>}
+        {k.healthStatus === 'UNHEALTHY' && <button type="button" onClick={() => recover('probe')}>Probe now</button>}
         {confirming ? (
           <span role="group" aria-label="Confirm deletion">
             Delete {keyName(k)} for good? <button type="button" class="danger" onClick={remove}>Yes, delete</button> <button type="button" onClick={() => setConfirming(false)}>Cancel</button>

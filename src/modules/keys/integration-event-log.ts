@@ -73,6 +73,12 @@ export class IntegrationEventLog {
     return (await this.rowsAfter(brandId, sinceId, filter, limit)).map(toRecorded);
   }
 
+  /** The id of the brand's newest event (where a page opened now starts following), or null. */
+  async latestId(brandId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ id: string | null }>('select max(id)::text as id from integration_event where brand_id = $1', [brandId]);
+    return rows[0].id;
+  }
+
   /** The same, as the events subscribers were given (a subscription that resumes). */
   async replay(brandId: string, sinceId: string, filter: HistoryFilter): Promise<IntegrationEvent[]> {
     const rows = await this.rowsAfter(brandId, sinceId, filter, MAX_REPLAY);

@@ -75,7 +75,13 @@ export const MAX_HISTORY = 100;
 
 @Resolver()
 export class IntegrationEventsResolver {
-  constructor(private readonly history: Pick<IntegrationEventLog, 'recent' | 'after'>) {}
+  constructor(private readonly history: Pick<IntegrationEventLog, 'recent' | 'after' | 'latestId'>) {}
+
+  @Authorized('integrations.read')
+  @Query(() => ID, { nullable: true, description: 'The id of the brand\'s newest event: a page that starts following now asks events(since:) from it after a reconnect.' })
+  latestEventId(@CurrentBrandId() brandId: string): Promise<string | null> {
+    return this.history.latestId(brandId);
+  }
 
   @Authorized('integrations.read')
   @Query(() => EventHistoryPageType, {
