@@ -3,6 +3,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { CurrentBrandId } from '../../platform/auth/principal-args.js';
 import { graphqlEnum } from '../../platform/schema/graphql-enum.js';
+import { pageTypeOf } from '../../platform/schema/page-type.js';
 import { ALERT_RULES, WEBHOOK_FORMATS, type AlertRule, type WebhookFormat } from './alert.js';
 import { DELIVERY_STATUSES, MAX_DELIVERY_PAGE, type DeliveryStatus, type DeliveryView } from './alert-outbox.js';
 import type { AlertService } from './alert.service.js';
@@ -48,13 +49,8 @@ export class AlertDeliveryType {
   @Field(() => Date, { nullable: true }) deliveredAt!: Date | null;
 }
 
-@ObjectType('AlertDeliveryPage')
-export class AlertDeliveryPageType {
-  @Field(() => [AlertDeliveryType]) items!: DeliveryView[];
-  @Field(() => Int) total!: number;
-  @Field(() => Int) limit!: number;
-  @Field(() => Int) offset!: number;
-}
+export const AlertDeliveryPageType = pageTypeOf(AlertDeliveryType, 'AlertDeliveryPage');
+export type AlertDeliveryPageType = InstanceType<typeof AlertDeliveryPageType>;
 
 @InputType('AlertWebhookInput', { description: 'Create: name and url are required. Update: omitted fields stay as they are.' })
 export class AlertWebhookInput {
@@ -98,7 +94,7 @@ export class AlertResolver {
     @Arg('limit', () => Int, { defaultValue: 50 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
   ): Promise<AlertDeliveryPageType> {
-    return this.alerts.deliveries(brandId, { webhookId, status }, limit, offset);
+    return this.alerts.deliveries(brandId, { webhookId, status }, limit, offset) as Promise<AlertDeliveryPageType>;
   }
 
   @Authorized('alerts.write')

@@ -2,7 +2,8 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Field, ID, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { CurrentBrandId } from '../../platform/auth/principal-args.js';
-import { MAX_AUDIT_PAGE, type AuditEntry, type AuditLog } from './audit-log.js';
+import { pageTypeOf } from '../../platform/schema/page-type.js';
+import { MAX_AUDIT_PAGE, type AuditLog } from './audit-log.js';
 
 @ObjectType('AuditEntry', { description: 'One change: who made it, to what, when and from where. Secrets are never recorded, only that they changed.' })
 export class AuditEntryType {
@@ -19,13 +20,8 @@ export class AuditEntryType {
   @Field(() => GraphQLJSONObject, { description: 'Each changed field (column name): { old, new }, or { changed: true } for a secret.' }) changes!: Record<string, unknown>;
 }
 
-@ObjectType('AuditPage')
-export class AuditPageType {
-  @Field(() => [AuditEntryType]) items!: AuditEntry[];
-  @Field(() => Int) total!: number;
-  @Field(() => Int) limit!: number;
-  @Field(() => Int) offset!: number;
-}
+export const AuditPageType = pageTypeOf(AuditEntryType, 'AuditPage');
+export type AuditPageType = InstanceType<typeof AuditPageType>;
 
 @InputType('AuditFilter', { description: 'Every field given must match.' })
 export class AuditFilterInput {
@@ -53,6 +49,6 @@ export class AuditResolver {
     @Arg('limit', () => Int, { defaultValue: 50 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
   ): Promise<AuditPageType> {
-    return this.audit.list(brandId, filter ?? {}, limit, offset);
+    return this.audit.list(brandId, filter ?? {}, limit, offset) as Promise<AuditPageType>;
   }
 }

@@ -1,7 +1,8 @@
 /** GraphQL: the gateway calls keypool could not serve, with their routes (failure-log.ts). */
 import { Arg, Authorized, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { CurrentBrandId } from '../../platform/auth/principal-args.js';
-import { MAX_FAILURE_PAGE, type GatewayFailure, type GatewayFailureLog } from './failure-log.js';
+import { pageTypeOf } from '../../platform/schema/page-type.js';
+import { MAX_FAILURE_PAGE, type GatewayFailureLog } from './failure-log.js';
 
 @ObjectType('GatewayFailure', { description: 'A gateway call keypool could not serve, and why: its routing story.' })
 export class GatewayFailureType {
@@ -16,13 +17,8 @@ export class GatewayFailureType {
   @Field(() => String, { description: 'As x-keypool-route says it: "#3 tried; #5 cooling_down; …".' }) route!: string;
 }
 
-@ObjectType('GatewayFailurePage')
-export class GatewayFailurePageType {
-  @Field(() => [GatewayFailureType]) items!: GatewayFailure[];
-  @Field(() => Int) total!: number;
-  @Field(() => Int) limit!: number;
-  @Field(() => Int) offset!: number;
-}
+export const GatewayFailurePageType = pageTypeOf(GatewayFailureType, 'GatewayFailurePage');
+export type GatewayFailurePageType = InstanceType<typeof GatewayFailurePageType>;
 
 @Resolver()
 export class GatewayFailureResolver {
