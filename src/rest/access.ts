@@ -76,9 +76,11 @@ export const throttled = (retryAfterSeconds: number) =>
 /** Installs the check; returns the guarded routes as they are registered. */
 export function installAccessControl(fastify: FastifyInstance, services: Services): { method: string; url: string }[] {
   const guarded: { method: string; url: string }[] = [];
-  // Each request (GraphQL's too) runs in its own scope from here on, so whatever it changes is
-  // recorded as its caller's, from its address. First of the preHandlers, after the body is read.
+  // Each request that may change something (GraphQL's too) runs in its own scope from here on, so
+  // whatever it changes is recorded as its caller's, from its address. First of the preHandlers,
+  // after the body is read. A read (GET, HEAD, OPTIONS) changes nothing and skips it.
   fastify.addHook('preHandler', (request, _reply, done) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return done();
     const userAgent = request.headers['user-agent'];
     runAsRequest({ ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200) : null }, done);
   });

@@ -29,7 +29,7 @@ import { estimateTokens, tokenCounter } from './token-estimate.js';
 import { notOpenAiCompatible, splitModel, supportsOpenAi, upstreamUrl } from './upstreams.js';
 import { translatedChat, WIRE_FORMATS, type GatewayEndpoint, type PassedHeaders, type WireFormat } from './wire-formats.js';
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
-import { tracer } from '../../platform/telemetry/spans.js';
+import { isTracing, tracer } from '../../platform/telemetry/spans.js';
 import type { GatewayFailureLog } from './failure-log.js';
 
 export type { GatewayEndpoint } from './wire-formats.js';
@@ -412,7 +412,7 @@ export class GatewayService {
     const integrationId = lease.integrationId;
     const started = performance.now();
     // The upstream call's span: ended by the attempt's report, however and whenever the attempt ends.
-    this.spans.set(lease.leaseId, tracer().startSpan('keypool.upstream', {
+    if (isTracing()) this.spans.set(lease.leaseId, tracer().startSpan('keypool.upstream', {
       kind: SpanKind.CLIENT,
       attributes: { 'gen_ai.system': ctx.provider, 'gen_ai.request.model': ctx.model, 'keypool.integration_id': integrationId, 'keypool.attempt': ctx.attempts, 'keypool.stream': ctx.stream },
     }));
