@@ -80,7 +80,8 @@ export class AlertOutbox {
   /**
    * A timed rule's condition for one webhook and subject: when it changes (firing, or resolved
    * after firing), the state and the delivery are written in one statement. Instances judging
-   * the same change at once write it once: only the one whose state update lands queues it.
+   * the same change at once write it once: only the one whose state update lands queues it. A
+   * webhook paused, or no longer wanting the rule, gets the state's change but no delivery.
    */
   async judge(db: Queryable, brandId: string, webhookId: string, subject: string, firing: boolean, alert: Alert, now: Date): Promise<boolean> {
     const { rowCount } = await db.query(
@@ -90,7 +91,8 @@ export class AlertOutbox {
            where alert_state.firing is distinct from excluded.firing
          returning firing, (xmax = 0) as inserted)
        insert into alert_delivery (id, webhook_id, brand_id, rule, payload, next_attempt_at, created_at)
-       select gen_random_uuid(), $6, $1, $2, $7, $5, $5 from flipped where flipped.firing or not flipped.inserted`,
+       select gen_random_uuid(), $6, $1, $2, $7, $5, $5 from flipped
+       where (flipped.firing or not flipped.inserted) and exists (select 1 from alert_webhook w where w.id = $6 and w.is_active and $2 = any(w.rules))`,
       [brandId, alert.rule, `${webhookId}/${subject}`, firing, now, webhookId, JSON.stringify(alert)],
     );
     return (rowCount ?? 0) > 0;
