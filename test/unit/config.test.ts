@@ -37,6 +37,20 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/KEYPOOL_JWT_SECRET is required/);
   });
 
+  it('reads the cockpit\'s settings: traces off by default, the OTLP endpoint and headers, retention and alert timings, naming what is wrong without its value', () => {
+    const defaults = loadConfig(external);
+    expect(defaults.tracing).toEqual({ endpoint: null, serviceName: 'keypool', headers: {} });
+    expect(defaults.auditRetentionDays).toBe(365);
+    expect(defaults.alerts).toEqual({ dispatchIntervalMs: 1000, timeoutMs: 5000, maxAttempts: 12, retryBaseMs: 5000, watchIntervalMs: 15_000 });
+    const traced = loadConfig({ ...external, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'pool-eu', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=abc%3D1,X-Team=core' });
+    expect(traced.tracing).toEqual({ endpoint: 'http://collector:4318', serviceName: 'pool-eu', headers: { 'api-key': 'abc=1', 'x-team': 'core' } });
+    const problems = problemsOf({ ...external, OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://collector:4318', KEYPOOL_ALERT_MAX_ATTEMPTS: '0' });
+    expect(problems.some((p) => p.startsWith('OTEL_EXPORTER_OTLP_ENDPOINT') && p.includes('http'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('KEYPOOL_ALERT_MAX_ATTEMPTS'))).toBe(true);
+    const headers = problemsOf({ ...external, OTEL_EXPORTER_OTLP_HEADERS: 'api-key=secret-value,novalue' });
+    expect(headers).toEqual(['OTEL_EXPORTER_OTLP_HEADERS entry 2 must be name=value']);
+  });
+
   it('reports every wrong value at once', () => {
     const problems = problemsOf({ ...external, PORT: 'abc', KEYPOOL_ENCRYPTION_KEYS: 'not-a-key', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
     expect(problems.some((p) => p.startsWith('PORT') && p.includes('whole number'))).toBe(true);
