@@ -172,6 +172,23 @@ describe('the rules, end to end', () => {
     await rest('DELETE', `/api/v1/integrations/${id}`);
   });
 
+  it('key_unavailable: a key parked out of credits (a 402) fires once with the class and the provider\'s words, and resolves when it is back', async () => {
+    const { id, apiKey } = await addKey('fireworks');
+    const leased = await lease('fireworks');
+    expect((await rest('POST', '/api/v1/integrations/usage', { lease_id: leased.lease_id, success: false, status_code: 402, error_type: 'client_error' })).status).toBe(200);
+    await t.app.alertWatch.judgeAll();
+    await t.app.alertWatch.judgeAll();
+    const parked = await until(async () => alertsOf('key_unavailable').filter((a) => a.integration_id === id), (a) => a.length >= 1);
+    expect(parked).toMatchObject([{ state: 'firing', details: { class: 'out_of_credits', lastError: 'HTTP 402' } }]);
+    expect(parked[0].title).toMatch(/^fireworks key #\d+ is parked: out of credits/);
+    // The operator tops the account up and enables the key again: the mark goes, and the alert resolves.
+    await rest('PATCH', `/api/v1/integrations/${id}`, { is_active: true });
+    await t.app.alertWatch.judgeAll();
+    const both = await until(async () => alertsOf('key_unavailable').filter((a) => a.integration_id === id || a.details?.subject === `key ${id} parked`), (a) => a.length >= 2);
+    expect(both.map((a) => a.state)).toEqual(['firing', 'resolved']);
+    expect(JSON.stringify(both)).not.toContain(apiKey);
+  });
+
   it('spend_limit: a key that crosses its blocking limit raises one alert saying it was blocked', async () => {
     const { id } = await addKey('together', { spend_limit_amount: 0.5, spend_limit_period: 'daily', spend_limit_action: 'block' });
     const leased = await lease('together');

@@ -21,8 +21,10 @@ export interface AlertSettings {
   watchIntervalMs: number;
 }
 
-/** Attempts in flight at once per instance: a receiver that hangs holds at most these. */
+/** Attempts in flight at once per instance. */
 export const MAX_IN_FLIGHT = 20;
+/** Attempts in flight at once to one webhook, across instances: a receiver that hangs holds at most these. */
+export const MAX_IN_FLIGHT_PER_WEBHOOK = 4;
 const MAX_RETRY_MS = 3_600_000;
 
 /** When the attempt after `attempts` failed ones is made; null: give up. */
@@ -87,7 +89,7 @@ export class AlertDispatcher {
   async round(): Promise<void> {
     const free = MAX_IN_FLIGHT - this.inFlight;
     if (free <= 0 || this.closed) return;
-    const due = await this.outbox.claimDue(this.pool, this.clock.now(), free, this.settings.timeoutMs + 5000);
+    const due = await this.outbox.claimDue(this.pool, this.clock.now(), free, this.settings.timeoutMs + 5000, MAX_IN_FLIGHT_PER_WEBHOOK);
     for (const d of due) {
       const attempt = this.attempt(d).finally(() => {
         this.attempting.delete(attempt);

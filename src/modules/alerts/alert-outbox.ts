@@ -104,17 +104,26 @@ export class AlertOutbox {
     return new Set(rows.map((r) => `${r.rule} ${r.subject}`));
   }
 
-  /** Claims up to `limit` due deliveries for `claimMs`, counting the attempt. */
-  async claimDue(db: Queryable, now: Date, limit: number, claimMs: number): Promise<DueDelivery[]> {
+  /**
+   * Claims up to `limit` due deliveries for `claimMs`, counting the attempt; at most
+   * `perWebhook` of one webhook are in flight at once (across instances), so a receiver that
+   * hangs holds that many places, not every place.
+   */
+  async claimDue(db: Queryable, now: Date, limit: number, claimMs: number, perWebhook: number): Promise<DueDelivery[]> {
     const { rows } = await db.query<{ id: string; brand_id: string; payload: Alert; attempts: number; url: string; format: WebhookFormat; secret_encrypted: string }>(
-      `with due as (
-         select d.id from alert_delivery d
-         where d.status = 'pending' and d.next_attempt_at <= $1 and (d.claimed_until is null or d.claimed_until <= $1)
-         order by d.next_attempt_at limit $2 for update skip locked)
+      `with candidates as (
+         select d.id, d.next_attempt_at, row_number() over (partition by d.webhook_id order by d.next_attempt_at) as place,
+           (select count(*) from alert_delivery c where c.webhook_id = d.webhook_id and c.status = 'pending' and c.claimed_until > $1) as busy
+         from alert_delivery d
+         where d.status = 'pending' and d.next_attempt_at <= $1 and (d.claimed_until is null or d.claimed_until <= $1)),
+       due as (
+         select d.id from alert_delivery d join candidates c on c.id = d.id
+         where c.place + c.busy <= $4
+         order by c.next_attempt_at limit $2 for update of d skip locked)
        update alert_delivery d set claimed_until = $3, attempts = d.attempts + 1
        from due, alert_webhook w where d.id = due.id and w.id = d.webhook_id
        returning d.id, d.brand_id, d.payload, d.attempts, w.url, w.format, w.secret_encrypted`,
-      [now, limit, new Date(now.getTime() + claimMs)],
+      [now, limit, new Date(now.getTime() + claimMs), perWebhook],
     );
     return rows.map((r) => ({ id: r.id, brandId: r.brand_id, alert: r.payload, attempts: r.attempts, url: r.url, format: r.format, secretEncrypted: r.secret_encrypted }));
   }

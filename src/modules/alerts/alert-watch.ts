@@ -1,6 +1,7 @@
 /**
- * The timed alert rules, judged on a timer on every instance: a provider with keys none of which
- * is available (inactive, unreadable, out of credits, unhealthy, cooling down, spend-blocked);
+ * The timed alert rules, judged on a timer on every instance: a key parked (out of credits, or
+ * resting longer than PARKED_AFTER_MS: a spent daily quota, a long Retry-After); a provider with
+ * keys none of which is available (inactive, unreadable, out of credits, unhealthy, cooling down, spend-blocked);
  * a provider whose requests or tokens left today fall under a webhook's threshold; a key whose
  * provider's figure for today's spend differs from keypool's own by more than a webhook's
  * threshold. Each condition is kept per webhook and subject, so it fires once when it begins and
@@ -8,7 +9,7 @@
  */
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { TIMED_RULES, type Alert, type AlertRule } from './alert.js';
+import { PARKED_AFTER_MS, TIMED_RULES, type Alert, type AlertRule } from './alert.js';
 import type { AlertOutbox } from './alert-outbox.js';
 
 /** What the watch reads of a provider's capacity (pool/capacity.ts). */
@@ -81,6 +82,18 @@ export class AlertWatch {
     const at = now.toISOString();
     const forProvider = (w: WatchedWebhook, provider: string) => w.provider_names === null || w.provider_names.includes(provider);
 
+    if (wants('key_unavailable').length > 0) {
+      for (const k of await this.parked(brandId, now)) {
+        const name = `${k.provider_name} key ${k.key_label ? `"${k.key_label}"` : `#${k.id}`}`;
+        const why = k.out_of_credits ? 'out of credits' : `resting until ${k.until?.toISOString() ?? 'its reset'}`;
+        const alert: Alert = {
+          rule: 'key_unavailable', state: 'firing', providerName: k.provider_name, integrationId: k.id, keyLabel: k.key_label, at,
+          title: `${name} is parked: ${why}${k.last_error ? ` (last error: ${k.last_error})` : ''}`,
+          details: { class: k.out_of_credits ? 'out_of_credits' : 'parked', until: k.until?.toISOString() ?? null, lastError: k.last_error },
+        };
+        for (const w of wants('key_unavailable')) if (forProvider(w, k.provider_name)) conditions.push({ webhookId: w.id, subject: `key ${k.id} parked`, firing: true, alert });
+      }
+    }
     if (wants('provider_unavailable').length > 0) {
       for (const p of await this.availability(brandId, now)) {
         const alert: Alert = {
@@ -141,13 +154,27 @@ export class AlertWatch {
       queued = (await this.outbox.judge(this.pool, brandId, c.webhookId, c.subject, c.firing, c.alert, now)) || queued;
     }
     for (const key of firing) {
-      const [rule, rest] = key.split(' ', 2) as [AlertRule, string];
+      const rule = key.slice(0, key.indexOf(' ')) as AlertRule;
+      const rest = key.slice(key.indexOf(' ') + 1);
       const [webhookId, subject] = [rest.slice(0, rest.indexOf('/')), rest.slice(rest.indexOf('/') + 1)];
       if (!TIMED_RULES.includes(rule)) continue;
-      const alert: Alert = { rule, state: 'resolved', providerName: null, integrationId: null, keyLabel: null, at: now.toISOString(), title: `${rule.replace('_', ' ')} for ${subject} ended: it is no longer watched`, details: {} };
+      const alert: Alert = { rule, state: 'resolved', providerName: null, integrationId: null, keyLabel: null, at: now.toISOString(), title: `${rule.replace('_', ' ')} ended: ${subject}`, details: { subject } };
       queued = (await this.outbox.judge(this.pool, brandId, webhookId, subject, false, alert, now)) || queued;
     }
     if (queued) this.queued();
+  }
+
+  /** The brand's keys parked now: out of credits, or resting past PARKED_AFTER_MS. */
+  private async parked(brandId: string, now: Date) {
+    const { rows } = await this.pool.query<{ id: number; provider_name: string; key_label: string | null; last_error: string | null; out_of_credits: boolean; until: Date | null }>(
+      `select id, provider_name, key_label, last_error,
+         out_of_credits_at is not null and coalesce(out_of_credits_until > $2, true) as out_of_credits,
+         case when out_of_credits_at is not null and coalesce(out_of_credits_until > $2, true) then out_of_credits_until else cooldown_until end as until
+       from integration where brand_id = $1 and is_active and (
+         (out_of_credits_at is not null and coalesce(out_of_credits_until > $2, true)) or cooldown_until > $3)`,
+      [brandId, now, new Date(now.getTime() + PARKED_AFTER_MS)],
+    );
+    return rows;
   }
 
   private async availability(brandId: string, now: Date): Promise<{ provider: string; keys: number; available: number }[]> {

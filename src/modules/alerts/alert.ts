@@ -7,7 +7,11 @@ import type { IntegrationEvent } from '../keys/index.js';
 
 export const ALERT_RULES = ['key_unavailable', 'provider_unavailable', 'capacity_low', 'spend_limit', 'billing_drift'] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
-export const TIMED_RULES: readonly AlertRule[] = ['provider_unavailable', 'capacity_low', 'billing_drift'];
+/** Judged on a timer (key_unavailable too, for a key parked: out of credits, or resting past PARKED_AFTER_MS). */
+export const TIMED_RULES: readonly AlertRule[] = ['key_unavailable', 'provider_unavailable', 'capacity_low', 'billing_drift'];
+
+/** A rest longer than this is a parked key (a spent daily quota, a long Retry-After), not a passing 429. */
+export const PARKED_AFTER_MS = 10 * 60_000;
 
 export const WEBHOOK_FORMATS = ['json', 'slack', 'discord'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
