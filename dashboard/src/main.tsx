@@ -16,6 +16,7 @@ import { keyName } from './format';
 import { changeEvent, healthEvent, recordedEvent, spendEvent } from './event-text';
 import { Alerts } from './views/alerts';
 import { Audit } from './views/audit';
+import { GatewayFailures } from './views/gateway-failures';
 import { SignIn } from './views/sign-in';
 import { Overview } from './views/overview';
 import { KeysTable } from './views/keys';
@@ -143,7 +144,14 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: (notic
         <KeysTable keys={keys} billed={billed} onOpen={open} />
       </>
     );
-  } else if (section === 'events') view = <EventList events={s.events} empty="No events since the page opened: they appear here as they happen." />;
+  } else if (section === 'events') {
+    view = (
+      <>
+        <EventList events={s.events} empty="No events since the page opened: they appear here as they happen." />
+        <GatewayFailures session={session} />
+      </>
+    );
+  }
   else if (section === 'usage') view = <Usage session={session} />;
   else if (section === 'alerts') view = <Alerts session={session} />;
   else if (section === 'audit') view = <Audit session={session} />;

@@ -33,6 +33,23 @@ async function openSignedIn(hash: string): Promise<Page> {
   return page;
 }
 
+describe('the events view', () => {
+  it('lists the gateway calls keypool could not serve, with their routes', async () => {
+    await t.rest('POST', '/api/v1/integrations', { token: brand.token, body: { provider_name: 'groq', key_label: 'spent', credentials: { api_key: 'gsk_dashboard_failure_0123456789' }, minute_limit: 1 } });
+    expect((await t.rest('POST', '/api/v1/integrations/lease', { token: brand.token, body: { provider_name: 'groq' } })).status).toBe(200);
+    const res = await fetch(`${t.url}/v1/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${brand.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'groq/llama-3.1-8b-instant', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(429);
+    await t.app.services.gateway.settled();
+    const page = await openSignedIn('#/events');
+    const failures = page.getByRole('table', { name: 'Failed gateway calls, newest first' });
+    await expect.poll(() => failures.innerText(), { timeout: 15_000 }).toMatch(/chat\/completions groq\/llama-3\.1-8b-instant\s+no key\s+0\s+#\d+ minute_limit/);
+    await page.close();
+  });
+});
+
 describe('the alerts view', () => {
   it('adds an alert webhook, shows its secret once, sends a test and lists the delivery', async () => {
     const receiver = await startWebhookReceiver();

@@ -271,6 +271,11 @@ export type DashboardAuditQueryVariables = Exact<{
 
 export type DashboardAuditQuery = { auditLog: { total: number, items: Array<{ id: string, at: string, actorKind: string, actorLabel: string | null, sourceIp: string | null, resource: string, resourceId: string, action: string, changes: Record<string, unknown> }> } };
 
+export type DashboardGatewayFailuresQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardGatewayFailuresQuery = { gatewayFailures: { total: number, items: Array<{ id: string, at: string, endpoint: string, providerName: string, model: string, outcome: string, status: number | null, attempts: number, route: string }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -939,3 +944,21 @@ export const DashboardAuditDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DashboardAuditQuery, DashboardAuditQueryVariables>;
+export const DashboardGatewayFailuresDocument = new TypedDocumentString(`
+    query DashboardGatewayFailures {
+  gatewayFailures(limit: 20) {
+    total
+    items {
+      id
+      at
+      endpoint
+      providerName
+      model
+      outcome
+      status
+      attempts
+      route
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardGatewayFailuresQuery, DashboardGatewayFailuresQueryVariables>;
