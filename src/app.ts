@@ -58,6 +58,9 @@ import { AuditLog } from './modules/audit/index.js';
 import { AlertDispatcher, AlertOutbox, AlertService, AlertWatch, AlertWebhookService } from './modules/alerts/index.js';
 import type { Services } from './services.js';
 
+/** The outbox's statements (it holds no state: each caller gives it the pool or its transaction). */
+const ALERT_OUTBOX = new AlertOutbox();
+
 export interface App {
   fastify: FastifyInstance;
   /** Every REST route under /api with the permission it declares (the permission table test reads it). */
@@ -127,7 +130,7 @@ export function buildServices(
   const eventLog = new IntegrationEventLog(sqlPool);
   const audit = new AuditLog(sqlPool);
   const gatewayFailures = new GatewayFailureLog(sqlPool);
-  const alerts = new AlertService(sqlPool, new AlertOutbox(), eventLog, audit, clock, () => observers.alertQueued?.());
+  const alerts = new AlertService(sqlPool, ALERT_OUTBOX, eventLog, audit, clock, () => observers.alertQueued?.());
   const tokens = new ClientTokenSigner(config.jwtSecrets);
   const upstreamGuard = new UpstreamGuard(config.allowedUpstreams);
   const vault = new CredentialVault(config.encryptionKeys);
@@ -292,8 +295,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     alertQueued: () => alertDispatcher.kick(),
   }, options.random);
   const warn = (message: string, error?: unknown) => fastify.log.warn({ err: error }, message);
-  const alertDispatcher = new AlertDispatcher(sqlPool, new AlertOutbox(), new FernetRing(config.encryptionKeys), new UpstreamGuard(config.allowedUpstreams), clock, config.alerts, warn);
-  const alertWatch = new AlertWatch(sqlPool, new AlertOutbox(), services.capacity, clock, config.alerts.watchIntervalMs, warn, () => alertDispatcher.kick());
+  const alertDispatcher = new AlertDispatcher(sqlPool, ALERT_OUTBOX, new FernetRing(config.encryptionKeys), new UpstreamGuard(config.allowedUpstreams), clock, config.alerts, warn);
+  const alertWatch = new AlertWatch(sqlPool, ALERT_OUTBOX, services.capacity, clock, config.alerts.watchIntervalMs, warn, () => alertDispatcher.kick());
   await events.start();
   await revocationBus.start();
   await usageBus.start();
@@ -336,7 +339,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const background = new BackgroundWork(sqlPool, new IntegrationRepository(sqlPool), services.billing, services.events, clock, config, (message, error) => fastify.log.warn({ err: error }, message), [
     { retentionDays: config.eventRetentionDays, prune: (olderThan) => services.eventLog.prune(olderThan) },
     { retentionDays: config.auditRetentionDays, prune: (olderThan) => services.audit.prune(olderThan) },
-    { retentionDays: config.eventRetentionDays, prune: (olderThan) => new AlertOutbox().prune(sqlPool, olderThan) },
+    { retentionDays: config.eventRetentionDays, prune: (olderThan) => ALERT_OUTBOX.prune(sqlPool, olderThan) },
     { retentionDays: config.eventRetentionDays, prune: (olderThan) => services.gatewayFailures.prune(olderThan) },
   ]);
   background.start();

@@ -6,6 +6,7 @@
  * rows are taken again) and records each attempt: delivered, or retried later, or given up.
  */
 import { AppError } from '../../platform/errors/app-error.js';
+import { isUuid } from '../brands/index.js';
 import { checkPage, type Page } from '../../platform/input/pages.js';
 import type { Queryable } from '../../platform/db/sql-pool.js';
 import type { Alert, AlertRule, WebhookFormat } from './alert.js';
@@ -40,7 +41,6 @@ export interface DueDelivery {
 }
 
 export const deliveryNotFound = () => new AppError('alert_delivery.not_found', 'Alert delivery not found');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The webhooks of the brand that want an alert: active, of its rule, of its provider (or of every provider). */
 const WANTING = `w.brand_id = $1 and w.is_active and $2::text = any(w.rules) and (w.provider_names is null or $3::text is null or $3::text = any(w.provider_names))`;
@@ -68,7 +68,7 @@ export class AlertOutbox {
 
   /** Queues `alert` for one webhook of the brand (a test delivery); false when the brand has no such webhook. */
   async enqueueTo(db: Queryable, brandId: string, webhookId: string, alert: Alert, now: Date): Promise<boolean> {
-    if (!UUID.test(webhookId)) return false;
+    if (!isUuid(webhookId)) return false;
     const { rowCount } = await db.query(
       `insert into alert_delivery (id, webhook_id, brand_id, rule, payload, next_attempt_at, created_at)
        select gen_random_uuid(), w.id, w.brand_id, $3, $4, $5, $5 from alert_webhook w where w.brand_id = $1 and w.id = $2`,
@@ -146,7 +146,7 @@ export class AlertOutbox {
     if (filter.status != null && !(DELIVERY_STATUSES as readonly string[]).includes(filter.status)) {
       throw new AppError('request.invalid', `status must be one of ${DELIVERY_STATUSES.join(', ')}`);
     }
-    if (filter.webhookId != null && !UUID.test(filter.webhookId)) return { items: [], total: 0, limit, offset };
+    if (filter.webhookId != null && !isUuid(filter.webhookId)) return { items: [], total: 0, limit, offset };
     const { rows } = await db.query<DeliveryRow & { total: string }>(
       `select id, webhook_id, rule, payload, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at, count(*) over () as total
        from alert_delivery where brand_id = $1 and ($2::uuid is null or webhook_id = $2) and ($3::text is null or status = $3)
@@ -157,7 +157,7 @@ export class AlertOutbox {
   }
 
   async find(db: Queryable, brandId: string, id: string): Promise<DeliveryView | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const { rows } = await db.query<DeliveryRow>(
       'select id, webhook_id, rule, payload, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at from alert_delivery where brand_id = $1 and id = $2',
       [brandId, id],
@@ -167,7 +167,7 @@ export class AlertOutbox {
 
   /** Sends a delivery again now, with the same id (the receiver may know it), whatever its status. */
   async replay(db: Queryable, brandId: string, id: string, now: Date): Promise<boolean> {
-    if (!UUID.test(id)) return false;
+    if (!isUuid(id)) return false;
     const { rowCount } = await db.query(
       `update alert_delivery set status = 'pending', next_attempt_at = $3, claimed_until = null, delivered_at = null where brand_id = $1 and id = $2`,
       [brandId, id, now],

@@ -5,6 +5,7 @@
  * operator allow-listed it) and shown only by its origin, as a Slack or Discord URL is a secret.
  */
 import { randomUUID } from 'node:crypto';
+import { isUuid } from '../brands/index.js';
 import { AppError, badRequest, field } from '../../platform/errors/app-error.js';
 import { inTransaction, type Queryable, type SqlPool } from '../../platform/db/sql-pool.js';
 import type { FernetRing } from '../../platform/crypto/fernet-ring.js';
@@ -45,7 +46,6 @@ export interface AlertWebhookView {
 
 export const MAX_WEBHOOKS_PER_BRAND = 50;
 export const webhookNotFound = () => new AppError('alert_webhook.not_found', 'Alert webhook not found');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COLUMNS = 'id, name, url, format, rules, provider_names, capacity_threshold_percent, billing_drift_usd::text as billing_drift_usd, is_active, created_at, updated_at';
 
 interface WebhookRow {
@@ -81,7 +81,7 @@ export class AlertWebhookService {
   }
 
   async get(brandId: string, id: string): Promise<AlertWebhookView> {
-    if (!UUID.test(id)) throw webhookNotFound();
+    if (!isUuid(id)) throw webhookNotFound();
     const { rows } = await this.pool.query<WebhookRow>(`select ${COLUMNS} from alert_webhook where brand_id = $1 and id = $2`, [brandId, id]);
     if (rows.length === 0) throw webhookNotFound();
     return toView(rows[0]);
@@ -109,7 +109,7 @@ export class AlertWebhookService {
   }
 
   async update(brandId: string, id: string, patch: AlertWebhookSettings): Promise<AlertWebhookView> {
-    if (!UUID.test(id)) throw webhookNotFound();
+    if (!isUuid(id)) throw webhookNotFound();
     const s = this.checkSettings(patch);
     const sets: string[] = [];
     const params: unknown[] = [brandId, id, this.clock.now()];

@@ -36,7 +36,8 @@ export function createIntegrationEventCodec(
   };
 }
 
-function reviveView(view: IntegrationView): IntegrationView {
+/** A view that went through JSON, with its dates as Dates again. */
+export function reviveView(view: IntegrationView): IntegrationView {
   const revived = { ...view } as Record<string, unknown>;
   for (const key of VIEW_DATES) {
     const value = revived[key];

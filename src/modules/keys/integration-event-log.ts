@@ -10,6 +10,7 @@ import type { Queryable } from '../../platform/db/sql-pool.js';
 import { ForwardingEventBus, type EventBus } from '../../platform/events/event-bus.js';
 import type { IntegrationEvent } from './integration.events.js';
 import type { IntegrationView } from './integration.view.js';
+import { reviveView } from './integration-event-codec.js';
 
 /** One recorded event: what a subscriber saw, without the key's snapshot. */
 export interface RecordedEvent {
@@ -28,7 +29,6 @@ export interface HistoryFilter {
 }
 
 export const MAX_REPLAY = 1000;
-const VIEW_DATES = ['cooldownUntil', 'probeDueAt', 'lastUsedAt', 'billingSyncedAt', 'billingErrorAt', 'outOfCreditsUntil', 'createdAt', 'updatedAt', 'asOf', 'lastErrorAt'] as const;
 
 function detailsOf(event: IntegrationEvent): Record<string, unknown> {
   const { brandId: _brand, integration, at: _at, type: _type, id: _id, ...details } = event;
@@ -41,12 +41,6 @@ const toRecorded = (r: EventRow): RecordedEvent => {
   const { integration: _snapshot, ...details } = r.payload;
   return { id: r.id, integrationId: r.integration_id, type: r.type, at: r.at, details };
 };
-
-function reviveView(view: IntegrationView): IntegrationView {
-  const revived = { ...view } as Record<string, unknown>;
-  for (const key of VIEW_DATES) if (typeof revived[key] === 'string') revived[key] = new Date(revived[key] as string);
-  return revived as unknown as IntegrationView;
-}
 
 export class IntegrationEventLog {
   constructor(private readonly db: Queryable) {}
