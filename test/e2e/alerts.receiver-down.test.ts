@@ -6,6 +6,7 @@
  * leases with and without the hung receiver are printed (no timed assertion).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { FAST_ALERTS } from '../support/config.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -14,7 +15,7 @@ let brand: { brandId: string; token: string };
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  t = await createTestApp({ config: { alerts: { dispatchIntervalMs: 100, timeoutMs: 30_000, maxAttempts: 5, retryBaseMs: 100, watchIntervalMs: 3_600_000 } } });
+  t = await createTestApp({ config: { alerts: { ...FAST_ALERTS, timeoutMs: 30_000 } } });
   brand = await t.createBrand('Receiver down');
   receiver = await startWebhookReceiver();
   receiver.answerWith('hang');

@@ -10,7 +10,7 @@ import { Webhook } from 'standardwebhooks';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { openRouterKey, startFakeBilling, type FakeBilling } from '../support/fake-billing.js';
-import { testConfig } from '../support/config.js';
+import { FAST_ALERTS, testConfig } from '../support/config.js';
 
 let t: TestApp;
 let brand: { brandId: string; token: string };
@@ -19,7 +19,7 @@ let billing: FakeBilling;
 
 beforeAll(async () => {
   billing = await startFakeBilling('Bearer');
-  t = await createTestApp({ config: { billing: { ...testConfig().billing, enabled: true, tickMs: 3_600_000, timeoutMs: 2000, openrouterUrl: billing.url } } });
+  t = await createTestApp({ config: { alerts: FAST_ALERTS, billing: { ...testConfig().billing, enabled: true, tickMs: 3_600_000, timeoutMs: 2000, openrouterUrl: billing.url } } });
   brand = await t.createBrand('Alerts');
   receiver = await startWebhookReceiver();
 });

@@ -13,6 +13,13 @@ export function gatewayTestSettings(overrides: Partial<Config['gateway']> = {}):
   };
 }
 
+/**
+ * Alert deliveries looked for every 100 ms and retried soon, for the tests of retries and
+ * replays (every other test's instances look once a second, as in production, so dozens of
+ * idle test instances do not poll the database ten times a second each).
+ */
+export const FAST_ALERTS = { dispatchIntervalMs: 100, timeoutMs: 2000, maxAttempts: 5, retryBaseMs: 100, watchIntervalMs: 3_600_000 };
+
 /** A complete, valid config for an app under test; `overrides` win. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
@@ -45,8 +52,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     eventRetentionDays: 30,
     auditRetentionDays: 365,
     tracing: { endpoint: null, serviceName: 'keypool-test', headers: {} },
-    // Alerts are looked for often and retried soon, so a test waits for them briefly; the timed rules are judged when a test asks.
-    alerts: { dispatchIntervalMs: 100, timeoutMs: 2000, maxAttempts: 5, retryBaseMs: 100, watchIntervalMs: 3_600_000 },
+    // Due alerts are looked for as often as in production (a new one is sent at once); the timed rules are judged when a test asks.
+    alerts: { ...FAST_ALERTS, dispatchIntervalMs: 1000 },
     gateway: {
       maxAttempts: 3, timeoutMs: 60_000, attemptTimeoutMs: 30_000, connectTimeoutMs: 5_000, idleTimeoutMs: 60_000,
       maxRequestBytes: 4 * 1024 * 1024, maxResponseBytes: 64 * 1024 * 1024, maxEventBytes: 1024 * 1024, baseUrls: {}, prices: {},
