@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
+import { SETTLE_SQL } from '../src/modules/pool/lease.repository.js';
 import { createBrandToken, fmt, startServer } from './support.js';
 
 const BRANDS = 20;
@@ -49,7 +50,7 @@ try {
     const randomKeys = (n: number) => Array.from({ length: n }, () => keys[Math.floor(Math.random() * keys.length)]);
 
     const at = JSON.stringify({ now: now.toISOString(), minute: minute.toISOString(), today, month_start: monthStart, day_key: today, month_key: monthStart.slice(0, 7) });
-    const rules = JSON.stringify({ degraded_after: 3, unhealthy_after: 6, rate_limit_ms: 60_000, probe_base_ms: 30_000, probe_max_ms: 3_600_000, credit_providers: [], env_available: [] });
+    const rules = JSON.stringify({ degraded_after: 3, unhealthy_after: 6, rate_limit_ms: 60_000, probe_base_ms: 30_000, probe_max_ms: 3_600_000, credit_providers: [], env_available: [], appended_spend: true });
     /** One report of a lease of each key, as the service sends it (appended: a plain success the batch appends). */
     const reportsOf = (keysOf: number[], success = true, append = false) => JSON.stringify(keysOf.map((key) => ({
       lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success, status_code: success ? 200 : 503, error_type: null,
@@ -63,7 +64,7 @@ try {
     const distinctKeys = (n: number) => [...new Set(randomKeys(n * 3))].slice(0, n);
     const settle = (parts: { claims?: unknown[]; counts?: unknown[] }) => ({
       name: 'settle',
-      text: 'select count(*) from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::integer[])',
+      text: SETTLE_SQL,
       values: ['[]', JSON.stringify(parts.claims ?? []), '[]', JSON.stringify(parts.counts ?? []), '[]', at, rules,
         [...(parts.claims ?? []), ...(parts.counts ?? [])].map((item) => (item as { key: number }).key)],
     });
@@ -107,7 +108,7 @@ try {
     // fold is off (KEYPOOL_POOL_FOLD_MS=0), so the outcomes pending are the ones each measurement leaves.
     const appendCall = (keysOf: number[]) => ({
       name: 'append',
-      text: 'select count(*) from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::integer[])',
+      text: SETTLE_SQL,
       values: [reportsOf(keysOf, true, true), '[]', '[]', '[]', '[]', at, rules, []],
     });
     const foldCall = { name: 'fold', text: 'select count(*) from keypool_fold($1::jsonb, $2::integer)', values: [at, 100_000] };

@@ -26,7 +26,8 @@ export async function startServer(extraEnv: Record<string, string> = {}, options
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keypool-bench-'));
   const port = await freePort();
   const { DATABASE_URL: _ignored, ...env } = process.env;
-  const nodeArgs = [...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []), '--import', 'tsx', 'src/main.ts'];
+  // BENCH_SERVER_PROF=<dir>: a V8 CPU profile of each server; BENCH_DIST=1: servers run from the build (`npm run build` first), so a profile names lines.
+  const nodeArgs = [...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []), ...(process.env.BENCH_DIST ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'])];
   const [command, args] = options.cpus ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const child = spawn(command, args, {
     env: { ...env, KEYPOOL_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', ...extraEnv },

@@ -29,6 +29,8 @@ declare module 'fastify' {
     apiKeyHeader?: string;
     /** The same in a query parameter (Gemini's `?key=`), read when neither header is there. */
     apiKeyQuery?: string;
+    /** false: the route never changes a setting the audit trail records (the pool's leases and reports), so it runs in no audit scope. */
+    audited?: boolean;
   }
   interface FastifyRequest {
     access?: RestAccess;
@@ -78,9 +80,10 @@ export function installAccessControl(fastify: FastifyInstance, services: Service
   const guarded: { method: string; url: string }[] = [];
   // Each request that may change something (GraphQL's too) runs in its own scope from here on, so
   // whatever it changes is recorded as its caller's, from its address. First of the preHandlers,
-  // after the body is read. A read (GET, HEAD, OPTIONS) changes nothing and skips it.
+  // after the body is read. A read (GET, HEAD, OPTIONS) changes nothing and skips it, as do the
+  // pool's hot routes, which change no audited setting (`audited: false`).
   fastify.addHook('preHandler', (request, _reply, done) => {
-    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return done();
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS' || request.routeOptions.config.audited === false) return done();
     const userAgent = request.headers['user-agent'];
     runAsRequest({ ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200) : null }, done);
   });

@@ -7,6 +7,7 @@
  * once would have. Two instances of one deployment, real PostgreSQL; their fold timers are slowed
  * so each fold here is the test's (or a read's).
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrationEvent } from '../../src/modules/keys/index.js';
@@ -87,6 +88,28 @@ describe('appended reports', () => {
     expect((await report(a, third, { success: true, cost_usd: 0.125 })).status).toBe(200);
     const nodeRead = await b.rest('GET', `/api/v1/nodes/${node}`, { token });
     expect(nodeRead.body.node.usage).toMatchObject({ leases: 3, spend_today: 0.875 });
+  });
+
+  it('answer with the spend in columns of their own, and in a key row to a caller of the version before (a rolling upgrade)', async () => {
+    const id = await keys.addKey('parasail');
+    const now = clock.now();
+    const today = now.toISOString().slice(0, 10);
+    const at = JSON.stringify({ now: now.toISOString(), minute: now.toISOString(), today, month_start: `${today.slice(0, 8)}01`, day_key: today, month_key: today.slice(0, 7) });
+    const rules = { degraded_after: 3, unhealthy_after: 6, rate_limit_ms: 60_000, probe_base_ms: 30_000, probe_max_ms: 3_600_000, credit_providers: [] };
+    const settle = async (cost: string, appendedSpend: boolean) => (await sql.query(
+      `select a.kind, a.report_outcome, a.appended_today::text, a.appended_month::text, (a.key).id, (a.key).spend_today::text
+       from keypool_settle($1::jsonb, '[]', '[]', '[]', '[]', $2::jsonb, $3::jsonb, '{}') a`,
+      [JSON.stringify([{ lease: randomUUID(), key: id, brand: brandId, node: null, model: 'm', cost, prompt_tokens: 1, completion_tokens: 1, latency_ms: 5, first_token_ms: null, append: true }]),
+        at, JSON.stringify(appendedSpend ? { ...rules, appended_spend: true } : rules)])).rows[0];
+    // This version: the spend alone, no key row to build, send or parse.
+    expect(await settle('0.5', true)).toMatchObject({ kind: 'appended', report_outcome: 'reported', id: null, spend_today: null });
+    expect(Number((await settle('0.25', true)).appended_today)).toBe(0.75);
+    // The version before reads the spend from the key row (its id and spend), and the new columns are past the ones it names.
+    const before = await settle('0.125', false);
+    expect(before).toMatchObject({ kind: 'appended', report_outcome: 'reported', id });
+    expect(Number(before.spend_today)).toBe(0.875);
+    await a.app.services.leases.foldOutcomes();
+    expect(await stored(id)).toMatchObject({ spend_today: '0.875' });
   });
 
   it('hold spend exactly over hundreds of concurrent reports through two instances, folded meanwhile by both', async () => {

@@ -79,9 +79,9 @@ export interface GroupRow {
   upstream: UpstreamSettings;
 }
 
-/** One statement for any batch (keypool_settle with an empty list for what it does not hold). */
-const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, a.granted,
-    a.refusal, a.refused_until, a.reserved, (a.key).*
+/** One statement for any batch (keypool_settle with an empty list for what it does not hold); bench:pool-sql measures it as it is. */
+export const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_status, a.health_reason, a.was_exceeded, a.credits_flagged, a.granted,
+    a.refusal, a.refused_until, a.reserved, a.appended_today, a.appended_month, a.appended_period, (a.key).*
   from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::integer[]) a
   order by a.kind desc, a.item`;
 
@@ -149,7 +149,7 @@ export class LeaseRepository {
     const reserves: ReserveRow[] = [];
     for (const row of rows) {
       if (row.kind === 'report') reports[Number(row.item) - 1] = reportRow(row);
-      else if (row.kind === 'appended') reports[Number(row.item) - 1] = appendedRow(row);
+      else if (row.kind === 'appended') reports[Number(row.item) - 1] = appendedRow(row, work.reports[Number(row.item) - 1].integrationId, t);
       else if (row.kind === 'reserve') {
         const gone = row.id === null;
         reserves[Number(row.item) - 1] = {
@@ -208,10 +208,17 @@ function keyOf(row: Record<string, unknown>): IntegrationRecord {
 const stringMap = (value: unknown): Record<string, string> =>
   typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) : {};
 
-function appendedRow(row: Record<string, unknown>): ReportRow {
+/** An appended report's row: its key's spend now (of today and this month: the batch's day and month) and the limit's verdict, in columns of its own. */
+function appendedRow(row: Record<string, unknown>, integrationId: number, t: PoolTime): ReportRow {
   if (row.report_outcome !== 'reported') return reportRow(row);
-  const { spendToday, spendDay, spendMonth, spendMonthStart, spendLimitExceeded, spendExceededPeriod } = keyOf(row);
-  return { outcome: 'appended', integrationId: Number(row.id), spend: { spendToday, spendDay, spendMonth, spendMonthStart, spendLimitExceeded, spendExceededPeriod } };
+  return {
+    outcome: 'appended',
+    integrationId,
+    spend: {
+      spendToday: String(row.appended_today), spendDay: t.today, spendMonth: String(row.appended_month), spendMonthStart: t.monthStart,
+      spendLimitExceeded: row.was_exceeded === true, spendExceededPeriod: (row.appended_period as string | null) ?? null,
+    },
+  };
 }
 
 function reportRow(row: Record<string, unknown>): ReportRow {

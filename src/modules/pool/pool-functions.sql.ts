@@ -29,7 +29,8 @@
  * key, minute, minute_n, day, day_n, and for counts last_used), the instant
  * (p_at: now, minute, today, month_start, day_key, month_key) and the rules
  * (p_rules: degraded_after, unhealthy_after, rate_limit_ms, probe_base_ms,
- * probe_max_ms, credit_providers). Every time comes from the service's clock,
+ * probe_max_ms, credit_providers, and appended_spend: appended reports answer
+ * with their spend in columns of their own rather than in a key row). Every time comes from the service's clock,
  * so tests drive it. Applied (create or replace) after the migrations at every
  * start.
  *
@@ -43,8 +44,10 @@
 
 /** A type the report function returns one of per item. */
 /**
- * An earlier draft of this version's reserve and settle functions returned no reservation (a
- * function's result type cannot be replaced): they are dropped to be created anew.
+ * Earlier versions of the batch functions whose result type (or arguments) changed since are
+ * dropped to be created anew (a function's result type cannot be replaced): the reserve and
+ * settle functions of a draft that returned no reservation, and the settle and append functions
+ * from before appended reports could answer with their spend alone.
  */
 const DROP_DRAFTS_SQL = `do $$
 begin
@@ -54,6 +57,11 @@ begin
   if exists (select 1 from pg_proc where proname = 'keypool_reserve' and not ('reserved' = any(proargnames))) then
     drop function keypool_reserve(jsonb, jsonb);
   end if;
+  -- Before appended reports answered with their spend alone: settle returned no such columns, and append took no choice of answer.
+  if exists (select 1 from pg_proc where proname = 'keypool_settle' and pronargs = 8 and not ('appended_today' = any(proargnames))) then
+    drop function keypool_settle(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, integer[]);
+  end if;
+  drop function if exists keypool_append(jsonb, jsonb);
 end $$;`;
 
 const REPORT_RESULT_TYPE_SQL = `do $$
@@ -367,9 +375,9 @@ $fn$;`;
  * with every outcome not yet folded counted in, and the spend limit's verdict on it; the rest is
  * the caller's copy); the verdict is stored, and its event published, by the fold.
  */
-const APPEND_SQL = `create or replace function keypool_append(p_reports jsonb, p_at jsonb)
+const APPEND_SQL = `create or replace function keypool_append(p_reports jsonb, p_at jsonb, p_key_rows boolean)
 returns table (report_item integer, report_outcome text, report_key integration, previous_status text, health_reason text,
-  was_exceeded boolean, credits_flagged boolean) language plpgsql as $fn$
+  was_exceeded boolean, credits_flagged boolean, spend_today numeric, spend_month numeric, exceeded_period text) language plpgsql as $fn$
 begin
   -- PL/pgSQL keeps the statement's plan for the session (a SQL function would plan it on every call).
   if not jsonb_path_exists(p_reports, '$[*] ? (@.append == true)') then return; end if;
@@ -403,12 +411,14 @@ begin
   )
   select item.ord::integer,
     case when known.lease is null then 'not_found' when fresh.lease_id is null or not known.first then 'already_reported' else 'reported' end,
-    -- Only what the report changed (the caller has the rest of the key): its id and spend, and the spend limit's verdict.
-    case when fresh.lease_id is not null and known.first then jsonb_populate_record(null::integration, jsonb_build_object(
+    -- Only what the report changed (the caller has the rest of the key): its spend and the spend limit's verdict, as columns; as a
+    -- key row (its id and those fields) only for a caller of the version before, which reads them there.
+    case when p_key_rows and fresh.lease_id is not null and known.first then jsonb_populate_record(null::integration, jsonb_build_object(
       'id', k.id, 'spend_today', s.today, 'spend_day', (p_at->>'today')::date, 'spend_month', s.month,
       'spend_month_start', (p_at->>'month_start')::date, 'spend_limit_exceeded', s.exceeded,
       'spend_exceeded_period', case when s.exceeded then keypool_spend_period(k.spend_limit_period, p_at->>'day_key', p_at->>'month_key') end)) end,
-    k.health_status::text, null::text, s.exceeded, false
+    k.health_status::text, null::text, s.exceeded, false, s.today, s.month,
+    case when s.exceeded then keypool_spend_period(k.spend_limit_period, p_at->>'day_key', p_at->>'month_key') end
   from item
     left join known on known.ord = item.ord
     left join fresh on fresh.lease_id = item.lease::text
@@ -676,7 +686,8 @@ $fn$;`;
 const SETTLE_SQL = `create or replace function keypool_settle(p_reports jsonb, p_claims jsonb, p_reserves jsonb, p_counts jsonb, p_returns jsonb, p_at jsonb,
   p_rules jsonb, p_keys integer[])
 returns table (kind text, item integer, report_outcome text, previous_status text, health_reason text,
-  was_exceeded boolean, credits_flagged boolean, granted integer, refusal text, refused_until timestamptz, reserved bigint, key integration)
+  was_exceeded boolean, credits_flagged boolean, granted integer, refusal text, refused_until timestamptz, reserved bigint, key integration,
+  appended_today numeric, appended_month numeric, appended_period text)
 language plpgsql as $fn$
 declare
   p_now timestamptz := (p_at->>'now')::timestamptz;
@@ -709,15 +720,20 @@ begin
     daily_claimed = case when i.claim_day = r.day then greatest(0, i.daily_claimed - r.day_n) else i.daily_claimed end
   from jsonb_to_recordset(p_returns) as r(key integer, minute timestamptz, minute_n integer, day date, day_n integer)
   where i.id = r.key;
-  return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
-      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, null::bigint, r.report_key
-    from keypool_report(p_reports, p_at, p_rules) r;
+  -- Reports applied at once, when the batch has any (the function's set-up costs as much as a few reports).
+  if exists (select 1 from jsonb_array_elements(p_reports) e where not coalesce((e->>'append')::boolean, false)) then
+    return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
+        r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, null::bigint, r.report_key, null::numeric, null::numeric, null::text
+      from keypool_report(p_reports, p_at, p_rules) r;
+  end if;
+  -- Appended reports answer with their spend as columns (the caller has the rest of the key); p_rules.appended_spend absent: the
+  -- version before, which reads it from a key row.
   return query select 'appended'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
-      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, null::bigint, r.report_key
-    from keypool_append(p_reports, p_at) r;
+      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, null::bigint, r.report_key, r.spend_today, r.spend_month, r.exceeded_period
+    from keypool_append(p_reports, p_at, not coalesce((p_rules->>'appended_spend')::boolean, false)) r;
   if jsonb_array_length(p_reserves) > 0 then
     return query select 'reserve'::text, r.item, null::text, null::text, null::text, null::boolean, null::boolean, r.granted, r.refusal, r.refused_until,
-        r.reserved, r.key
+        r.reserved, r.key, null::numeric, null::numeric, null::text
       from keypool_reserve(p_reserves, p_at) r;
   end if;
   return query with want as (
@@ -741,7 +757,8 @@ begin
       from granted g where i.id = g.key
       returning g.ord, g.n, i
     )
-    select 'claim'::text, c.ord::integer, null::text, null::text, null::text, null::boolean, null::boolean, c.n, null::text, null::timestamptz, null::bigint, c.i
+    select 'claim'::text, c.ord::integer, null::text, null::text, null::text, null::boolean, null::boolean, c.n, null::text, null::timestamptz, null::bigint, c.i,
+      null::numeric, null::numeric, null::text
     from counted c;
 end
 $fn$;`;

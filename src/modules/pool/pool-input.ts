@@ -157,7 +157,7 @@ export function poolInput(work: SettleWork, t: PoolTime, rules: PoolRules): Pool
     at: poolAt(t),
     rules: JSON.stringify({
       degraded_after: rules.degradedAfter, unhealthy_after: rules.unhealthyAfter, rate_limit_ms: rules.rateLimitCooldownMs,
-      probe_base_ms: rules.probeBaseMs, probe_max_ms: rules.probeMaxMs, credit_providers: rules.creditProviders,
+      probe_base_ms: rules.probeBaseMs, probe_max_ms: rules.probeMaxMs, credit_providers: rules.creditProviders, appended_spend: true,
     }),
   };
 }

@@ -18,8 +18,9 @@ const USAGE_FIELDS = [
 ] as const;
 
 export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services): void {
-  // The hot path: answers are far below the compression threshold, so no compression hooks run.
-  fastify.post('/integrations/lease', { config: { permission: 'integrations.lease' }, compress: false }, async (request) => {
+  // The hot path: answers are far below the compression threshold, so no compression hooks run, and a lease or a report changes
+  // no audited setting, so neither runs in an audit scope.
+  fastify.post('/integrations/lease', { config: { permission: 'integrations.lease', audited: false }, compress: false }, async (request) => {
     const { brandId, principal } = accessOf(request);
     const body = requireObjectBody(request.body);
     rejectUnknownFields(body, LEASE_FIELDS);
@@ -58,7 +59,7 @@ export function mountLeaseRoutesV1(fastify: FastifyInstance, services: Services)
     };
   });
 
-  fastify.post('/integrations/usage', { config: { permission: 'integrations.lease' }, compress: false }, async (request) => {
+  fastify.post('/integrations/usage', { config: { permission: 'integrations.lease', audited: false }, compress: false }, async (request) => {
     const { brandId } = accessOf(request);
     const body = requireObjectBody(request.body);
     rejectUnknownFields(body, USAGE_FIELDS);
