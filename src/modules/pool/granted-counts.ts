@@ -1,7 +1,7 @@
 /**
  * Leases granted here from claimed allowance, not yet written to their keys'
  * usage (minute_count, daily_count, last_used_at): the pool writes them with
- * its next batch, at least every few hundred milliseconds, and before any read
+ * its timer's batch, at least once a second, and before any read
  * of keys on this instance. Per key, the count of its latest minute and of the
  * day; a minute (or day) that turns before its counts are written keeps only
  * the newer window's (a key's usage figures, never its limits, which claims

@@ -115,8 +115,10 @@ export interface LeaseSettings {
   random?: () => number;
   /** The longest the key book uses a brand's provider before reading it again (bounds how long a change that published no event goes unseen here). */
   bookMaxAgeMs: number;
-  /** How often leases granted here are written to their keys' usage and idle allowance goes back. */
+  /** How often idle allowance goes back. */
   settleIntervalMs?: number;
+  /** How often leases granted here are written to their keys' usage (at the latest; a read of keys here writes them first). */
+  countsIntervalMs?: number;
   /** How often appended reports are folded into their keys (0: every report is applied at once). */
   foldIntervalMs?: number;
   /** Where the pool's background work reports a failure. */
@@ -153,6 +155,8 @@ function poolTime(now: Date): PoolTime {
 
 const CONTENDED_RETRY_MS = 1000;
 const SETTLE_INTERVAL_MS = 200;
+/** Usage counts go to their keys once a second (or with allowance given back): one row write per busy key and second, not five. */
+const COUNTS_INTERVAL_MS = 1000;
 const FOLD_INTERVAL_MS = 1000;
 /** Within this long, 429s from half a provider's keys (three at least) are one limit on the provider. */
 const MANY_RATE_LIMITED_WINDOW_MS = 10_000;
@@ -260,6 +264,8 @@ export class LeaseService {
   /** Folds run one after another here; the timer's waits for none. */
   private folding: Promise<void> = Promise.resolve();
   private foldQueued = false;
+  /** When the timer last wrote usage counts (performance.now()). */
+  private countsWrittenAt = Number.NEGATIVE_INFINITY;
   /** The keys of each brand's provider that were rate limited lately, and when (manyRateLimited). */
   private readonly rateLimited = new Map<string, Map<number, number>>();
 
@@ -389,11 +395,19 @@ export class LeaseService {
     await this.foldOutcomes().catch((e: unknown) => this.warn('pool: folding reports at shutdown failed', e));
   }
 
-  /** The timer's work: usage counts of leases granted, and allowance idle or of a past minute, written in one batch. */
+  /**
+   * The timer's work: allowance idle or of a past minute given back, and the usage counts of leases
+   * granted, once their interval has passed or with allowance given back, in one batch.
+   */
   private tick(): Promise<void> {
-    const returns = this.allowance.idle(poolTime(this.clock.now()));
-    if (returns.length === 0 && this.granted.size === 0) return this.housekeeping;
-    const counts = this.granted.drain();
+    const time = poolTime(this.clock.now());
+    const returns = this.allowance.idle(time);
+    // Paced by the process's own time: the pool's clock may be a test's, standing still.
+    const elapsed = performance.now();
+    const countsDue = this.granted.size > 0 && (returns.length > 0 || elapsed - this.countsWrittenAt >= (this.settings.countsIntervalMs ?? COUNTS_INTERVAL_MS));
+    if (returns.length === 0 && !countsDue) return this.housekeeping;
+    if (countsDue) this.countsWrittenAt = elapsed;
+    const counts = countsDue ? this.granted.drain() : [];
     this.housekeeping = this.batches.take({ housekeeping: { counts, returns } }).then(
       () => {},
       (e: unknown) => {
