@@ -1,6 +1,6 @@
 import { Arg, Authorized, Mutation, Resolver } from 'type-graphql';
 import { CurrentBrandId, CurrentBrandPrincipal, type BrandPrincipal } from '../../platform/auth/principal-args.js';
-import type { LeaseService } from './lease.service.js';
+import type { KeyLease, LeaseService, RouteStep } from './lease.service.js';
 import { IntegrationType } from '../keys/index.js';
 import { refusalError } from './lease-errors.js';
 import { KeyLeaseType, LeaseKeyInput, ReportKeyUsageInput } from './lease.types.js';
@@ -19,7 +19,10 @@ export class LeaseResolver {
   async leaseKey(@Arg('input', () => LeaseKeyInput) input: LeaseKeyInput, @CurrentBrandPrincipal() principal: BrandPrincipal): Promise<KeyLeaseType | null> {
     const outcome = await this.leases.leaseKey(principal.brandId, input, principal.kind === 'node' ? principal.nodeId : null);
     if (outcome.kind !== 'leased') throw refusalError(outcome);
-    return { ...outcome.lease, route: outcome.lease.route ?? null } as unknown as KeyLeaseType;
+    // The lease itself, not a copy: a spread would read its `integration` getter, building the key's view for an operation that may not select it.
+    const lease: Omit<KeyLease, 'route'> & { route?: RouteStep[] | null } = outcome.lease;
+    lease.route ??= null;
+    return lease as unknown as KeyLeaseType;
   }
 
   @Authorized('integrations.lease')
