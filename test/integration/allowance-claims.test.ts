@@ -55,6 +55,24 @@ describe('allowance claims', () => {
     expect((await a.rest('GET', `/api/v1/integrations/${id}`, { token })).body.integration.minute_count).toBe(40);
   });
 
+  it('write a busy key\'s usage counts once a second, not with every tick of the timer', async () => {
+    const id = await keys.addKey('fireworks');
+    // Leases all along for 1.6 s (the timer ticks every 200 ms), the key's stored count sampled meanwhile.
+    const writes: number[] = [];
+    let last = (await state(id)).minute_count;
+    const until = performance.now() + 1600;
+    while (performance.now() < until) {
+      expect(await leasedId(a, 'fireworks')).toBe(id);
+      const now = (await state(id)).minute_count;
+      if (now !== last) writes.push(now);
+      last = now;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // At most one write at the first tick and one a second later (a slow machine only writes fewer); every 200 ms would be seven.
+    expect(writes.length).toBeGreaterThanOrEqual(1);
+    expect(writes.length).toBeLessThanOrEqual(3);
+  });
+
   it('claim a small free-tier key one lease at a time, so another instance is never kept from it', async () => {
     const id = await keys.addKey('xai', { minute_limit: 3 });
     expect(await leasedId(a, 'xai')).toBe(id);

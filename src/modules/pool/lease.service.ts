@@ -115,10 +115,8 @@ export interface LeaseSettings {
   random?: () => number;
   /** The longest the key book uses a brand's provider before reading it again (bounds how long a change that published no event goes unseen here). */
   bookMaxAgeMs: number;
-  /** How often idle allowance goes back. */
+  /** How often idle allowance goes back (leases granted here are written to their keys' usage every COUNTS_INTERVAL_MS, or with it). */
   settleIntervalMs?: number;
-  /** How often leases granted here are written to their keys' usage (at the latest; a read of keys here writes them first). */
-  countsIntervalMs?: number;
   /** How often appended reports are folded into their keys (0: every report is applied at once). */
   foldIntervalMs?: number;
   /** Where the pool's background work reports a failure. */
@@ -404,7 +402,7 @@ export class LeaseService {
     const returns = this.allowance.idle(time);
     // Paced by the process's own time: the pool's clock may be a test's, standing still.
     const elapsed = performance.now();
-    const countsDue = this.granted.size > 0 && (returns.length > 0 || elapsed - this.countsWrittenAt >= (this.settings.countsIntervalMs ?? COUNTS_INTERVAL_MS));
+    const countsDue = this.granted.size > 0 && (returns.length > 0 || elapsed - this.countsWrittenAt >= COUNTS_INTERVAL_MS);
     if (returns.length === 0 && !countsDue) return this.housekeeping;
     if (countsDue) this.countsWrittenAt = elapsed;
     const counts = countsDue ? this.granted.drain() : [];
