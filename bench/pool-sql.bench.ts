@@ -4,7 +4,8 @@
  * keypool process in the measurement): the fixed cost of a statement and of a
  * commit, allowance claims, usage counts and the report function (successes,
  * then failures) and appended successes per item at batch sizes 1, 10 and 30,
- * then the fold of appended reports per outcome, by how many each key has. 240 keys of one provider in 20 brands, as
+ * then the fold of appended reports per outcome, by how many each key has, and a second's outcomes
+ * folded at once or in the service's chunks. 240 keys of one provider in 20 brands, as
  * bench:scale spreads its load. Prints figures; asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
 import { SETTLE_SQL } from '../src/modules/pool/lease.repository.js';
+import { FOLD_LIMIT } from '../src/modules/pool/lease.service.js';
 import { createBrandToken, fmt, startServer } from './support.js';
 
 const BRANDS = 20;
@@ -145,6 +147,34 @@ try {
     console.log('| outcomes per key | CPU ms per outcome |');
     console.log('|---:|---:|');
     for (const perKey of [1, 6, 30]) console.log(`| ${perKey} | ${fmt(await foldCost(perKey, Math.ceil(150 / perKey)), 3)} |`);
+
+    // A second's outcomes of a busy deployment (4 per key over the 240 keys), folded in one transaction or in the service's chunks
+    // in key order: a chunk holds fewer keys' locks for a shorter while (the wall time of the longest is how long a batch may wait).
+    const chunked = async (limit: number) => {
+      let used = 0;
+      let longest = 0;
+      let wall = 0;
+      let chunks = 0;
+      const rounds = 5;
+      for (let round = 0; round < rounds; round++) {
+        for (let k = 0; k < 4; k++) for (let i = 0; i < keys.length; i += 30) await db.query(appendCall(keys.slice(i, i + 30)));
+        for (;;) {
+          const before = cpuMs();
+          const started = performance.now();
+          const { rows } = await db.query({ name: 'fold-chunk', text: 'select a.folded from keypool_fold($1::jsonb, $2::integer) a', values: [at, limit] });
+          longest = Math.max(longest, performance.now() - started);
+          wall += performance.now() - started;
+          used += cpuMs() - before;
+          chunks++;
+          if (Number(rows[0].folded) < limit) break;
+        }
+      }
+      return `| ${limit === 100_000 ? 'all at once' : `chunks of ${limit}`} | ${fmt(chunks / rounds, 1)} | ${fmt(used / (rounds * keys.length * 4), 4)} | ${fmt(wall / chunks, 1)} / ${fmt(longest, 1)} |`;
+    };
+    console.log(`\nkeypool_fold of a second's outcomes (4 per key, ${keys.length} keys)`);
+    console.log('| fold | transactions | CPU ms per outcome | transaction, ms (wall): mean / longest |');
+    console.log('|---|---:|---:|---:|');
+    for (const limit of [100_000, FOLD_LIMIT, 128, 64]) console.log(await chunked(limit));
   } finally {
     await db.end();
   }

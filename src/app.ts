@@ -321,7 +321,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   installInputGuard(fastify);
   const registry = mountMetrics(
     fastify,
-    { subscriptions: () => events.listenerCount() + usageBus.listenerCount(), websockets: () => ws?.clientCount() ?? 0, poolBatchRetries: () => services.leases.batchRetries, poolBatches: () => services.leases.batchStats, credentialFailures: () => services.authenticator.credentialFailures },
+    { subscriptions: () => events.listenerCount() + usageBus.listenerCount(), websockets: () => ws?.clientCount() ?? 0, poolBatchRetries: () => services.leases.batchRetries, poolBatches: () => services.leases.batchStats, poolFolds: () => services.leases.foldStats, credentialFailures: () => services.authenticator.credentialFailures },
     config.metricsToken,
   );
   gatewayMetrics.register(registry);

@@ -55,6 +55,21 @@ const stored = async (id: number) => (await sql.query(
      spend_limit_exceeded from integration where id = $1`, [id])).rows[0];
 const ledger = async (id: number) => (await sql.query(
   'select coalesce(sum(requests), 0)::int as requests, coalesce(trim_scale(sum(cost_usd)), 0)::text as cost from usage_daily where integration_id = $1', [id])).rows[0];
+/** The pool functions' instant (p_at) at `now`. */
+const atOf = (now: Date) => {
+  const today = now.toISOString().slice(0, 10);
+  return JSON.stringify({ now: now.toISOString(), minute: now.toISOString(), today, month_start: `${today.slice(0, 8)}01`, day_key: today, month_key: today.slice(0, 7) });
+};
+/** `n` plain successes of the key appended in one batch statement, as the service sends them. */
+const appendOutcomes = (id: number, n: number, cost: string) => sql.query(
+  `select count(*) from keypool_settle($1::jsonb, '[]', '[]', '[]', '[]', $2::jsonb, $3::jsonb, '{}')`,
+  [JSON.stringify(Array.from({ length: n }, () => ({
+    lease: randomUUID(), key: id, brand: brandId, node: null, model: 'm', cost, prompt_tokens: 1, completion_tokens: 1, latency_ms: 5, first_token_ms: null, append: true,
+  }))), atOf(clock.now()), JSON.stringify({ degraded_after: 3, unhealthy_after: 6, rate_limit_ms: 60_000, probe_base_ms: 30_000, probe_max_ms: 3_600_000, credit_providers: [], appended_spend: true })]);
+const pendingOf = async (ids: number[]) => {
+  const { rows } = await sql.query('select integration_id as id, count(*)::int as n from pool_outcome where integration_id = any($1) group by 1', [ids]);
+  return ids.map((id) => rows.find((r) => r.id === id)?.n ?? 0);
+};
 /** Micro-dollars as a decimal string, exact. */
 const usd = (micros: number) => (micros / 1e6).toFixed(6).replace(/\.?0+$/, '');
 
@@ -201,6 +216,49 @@ describe('appended reports', () => {
     // The block holds: the limited key is skipped.
     const refused = await a.rest('POST', '/api/v1/integrations/lease', { token, body: { provider_name: 'openrouter' } });
     expect(refused.status).toBe(429);
+  });
+
+  it('are folded a chunk of whole keys at a time, in key order, and a read folds every chunk', async () => {
+    const first = await keys.addKey('cohere');
+    const second = await keys.addKey('huggingface');
+    expect(first).toBeLessThan(second);
+    // 100 outcomes of each key, appended as the service appends them (the batch statement), the second key's first.
+    for (const id of [second, first]) await appendOutcomes(id, 100, '0.001');
+    // One fold transaction takes 128 outcomes in key order: every outcome of the first key, and 28 of the second.
+    const folded = (await sql.query('select a.folded from keypool_fold($1::jsonb, 128) a', [atOf(clock.now())])).rows[0].folded;
+    expect(folded).toBe(128);
+    expect(await pendingOf([first, second])).toEqual([0, 72]);
+    expect(await stored(first)).toMatchObject({ spend_today: '0.1' });
+    // A read folds chunk after chunk until none is left.
+    expect((await b.rest('GET', `/api/v1/integrations/${second}`, { token })).body.integration).toMatchObject({ spend_today: 0.1 });
+    expect(await pendingOf([first, second])).toEqual([0, 0]);
+    expect(await ledger(second)).toEqual({ requests: 100, cost: '0.1' });
+  });
+
+  it('are folded by one instance\'s timer per interval, however many instances run', async () => {
+    const id = await keys.addKey('github_models');
+    const c = await createPeerApp(a, { clock, config: { foldIntervalMs: 300 } });
+    const d = await createPeerApp(a, { clock, config: { foldIntervalMs: 300 } });
+    try {
+      const turns = () => c.app.services.leases.foldStats.turns + d.app.services.leases.foldStats.turns;
+      const before = turns();
+      // Something to fold at every tick, for three seconds: ten intervals, twenty ticks of the two timers.
+      const until = performance.now() + 3000;
+      while (performance.now() < until) {
+        await appendOutcomes(id, 1, '0.01');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // A turn is taken at most once per 240 ms (80% of the interval) by the database's clock: 13 in 3 s at most; every tick folding would be 20.
+      const taken = turns() - before;
+      expect(taken).toBeGreaterThanOrEqual(5);
+      expect(taken).toBeLessThanOrEqual(13);
+      expect(c.app.services.leases.foldStats.reports + d.app.services.leases.foldStats.reports).toBeGreaterThan(0);
+    } finally {
+      await d.close();
+      await c.close();
+    }
+    await a.app.services.leases.foldOutcomes();
+    expect(await pending()).toBe(0);
   });
 
   it('flip a `warn` spend limit at the fold, by the timer, with its event once', async () => {

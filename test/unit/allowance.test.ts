@@ -94,6 +94,18 @@ describe('leases granted from a slice, until written to the key\'s usage', () =>
     expect(counts.of(8, t0).day).toBe(0);
   });
 
+  it('are drained a share of the keys at a time when asked, the others staying noted (so a batch holds fewer key locks)', () => {
+    const counts = new GrantedCounts();
+    for (const id of [10, 11, 15, 16]) counts.note(id, t0);
+    const share = counts.drain((id) => id % 5 === 0);
+    expect(share.map((item) => item.integrationId)).toEqual([10, 15]);
+    expect(counts.size).toBe(2);
+    // Both the drained and the noted still count in their keys' views until written.
+    expect([10, 11].map((id) => counts.of(id, t0).day)).toEqual([1, 1]);
+    expect(counts.drain().map((item) => item.integrationId)).toEqual([11, 16]);
+    expect(counts.size).toBe(0);
+  });
+
   it('keep only the newer minute\'s count when the minute turns before they are written, and the whole day\'s', () => {
     const counts = new GrantedCounts();
     counts.note(7, t0);

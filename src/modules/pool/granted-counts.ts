@@ -1,7 +1,7 @@
 /**
  * Leases granted here from claimed allowance, not yet written to their keys'
  * usage (minute_count, daily_count, last_used_at): the pool writes them with
- * its timer's batch, at least once a second, and before any read
+ * its timer's batches, a share of the keys at each tick and each key once a second, and before any read
  * of keys on this instance. Per key, the count of its latest minute and of the
  * day; a minute (or day) that turns before its counts are written keeps only
  * the newer window's (a key's usage figures, never its limits, which claims
@@ -48,10 +48,11 @@ export class GrantedCounts {
     return this.pending.size;
   }
 
-  /** Everything noted, to write now (counted by `of` until `written`). */
-  drain(): CountItem[] {
-    const items = [...this.pending.values()];
-    this.pending.clear();
+  /** What is noted (of the keys `which` picks, or of every key), to write now (counted by `of` until `written`). */
+  drain(which?: (integrationId: number) => boolean): CountItem[] {
+    const items = which ? [...this.pending.values()].filter((item) => which(item.integrationId)) : [...this.pending.values()];
+    if (which) for (const item of items) this.pending.delete(item.integrationId);
+    else this.pending.clear();
     for (const item of items) {
       let forKey = this.writing.get(item.integrationId);
       if (!forKey) this.writing.set(item.integrationId, (forKey = new Set()));

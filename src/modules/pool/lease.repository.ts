@@ -88,6 +88,10 @@ export const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_s
 const FOLD_SQL = `select a.kind, a.folded, a.previous_status, a.health_reason, a.was_exceeded, (a.key).*
   from keypool_fold($1::jsonb, $2::integer) a`;
 
+/** A timer's turn to fold: none taken within $1 ms, and something to fold (an idle deployment writes nothing). */
+const FOLD_DUE_SQL = `insert into pool_fold_clock as c (folded_at) select clock_timestamp() where exists (select 1 from pool_outcome)
+  on conflict (id) do update set folded_at = excluded.folded_at where c.folded_at <= clock_timestamp() - $1::integer * interval '1 millisecond'`;
+
 const GROUP_SQL = `select i.*, nullif(pc.network_config->>'base_url', '') as base_url,
     case when pc.custom then pc.base_provider_type end as base_provider_type, pc.network_config
   from integration i
@@ -181,6 +185,16 @@ export class LeaseRepository {
    * Folds up to `limit` appended outcomes (of any instance; those another fold holds are skipped)
    * into their keys, the usage ledger and the nodes' counters, in one transaction.
    */
+  /**
+   * Whether a fold timer's turn has come: no timer of any instance folded within `ms` (by the
+   * database's clock), and there is something to fold. Taking the turn marks it, so of several
+   * instances' timers one folds.
+   */
+  async foldDue(ms: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query({ name: 'keypool_fold_due', text: FOLD_DUE_SQL, values: [ms] });
+    return rowCount === 1;
+  }
+
   async fold(t: PoolTime, limit: number): Promise<FoldResult> {
     const values = [poolAt(t), limit];
     const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_fold', text: FOLD_SQL, values }), () => void this.retries++);

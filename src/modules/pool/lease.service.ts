@@ -156,10 +156,25 @@ const SETTLE_INTERVAL_MS = 200;
 /** Usage counts go to their keys once a second (or with allowance given back): one row write per busy key and second, not five. */
 const COUNTS_INTERVAL_MS = 1000;
 const FOLD_INTERVAL_MS = 1000;
+/** What the folds of this instance did since start. */
+export interface FoldStats {
+  /** Fold timer turns this instance took (of every instance's timers, one folds per interval). */
+  turns: number;
+  /** Fold transactions: each folds a chunk of whole keys' appended reports, in key order. */
+  transactions: number;
+  /** Appended reports folded into their keys. */
+  reports: number;
+}
+
 /** Within this long, 429s from half a provider's keys (three at least) are one limit on the provider. */
 const MANY_RATE_LIMITED_WINDOW_MS = 10_000;
-/** Appended outcomes folded in one transaction at most (a fold with more to do runs again at once). */
-const FOLD_LIMIT = 5000;
+/**
+ * Appended outcomes folded in one transaction at most, in key order (a fold with more to do runs
+ * again at once): a batch that needs a key the fold holds waits for one such chunk.
+ */
+export const FOLD_LIMIT = 128;
+/** A fold timer folds when no instance's timer did within this share of its interval (one fold per interval for the deployment). */
+const FOLD_DUE_SHARE = 0.8;
 
 /**
  * Whether a success on this key may be appended and folded later, not applied at once: the key is
@@ -262,8 +277,13 @@ export class LeaseService {
   /** Folds run one after another here; the timer's waits for none. */
   private folding: Promise<void> = Promise.resolve();
   private foldQueued = false;
-  /** When the timer last wrote usage counts (performance.now()). */
-  private countsWrittenAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Usage counts are written in turns, the keys of one share at each tick (each key once per
+   * COUNTS_INTERVAL_MS), so no batch holds every busy key's lock at once.
+   */
+  private readonly countShares: number;
+  private readonly folds: FoldStats = { turns: 0, transactions: 0, reports: 0 };
+  private countTurn = 0;
   /** The keys of each brand's provider that were rate limited lately, and when (manyRateLimited). */
   private readonly rateLimited = new Map<string, Map<number, number>>();
 
@@ -290,10 +310,12 @@ export class LeaseService {
     // Concurrent reports, claims and counts, of any brands, share one statement; each batch is timed when it runs.
     this.batches = new StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>((work) => this.settle(work), { isShared: isDatabaseUnavailable });
     this.book = new KeyBook((brandId, providerName) => this.repository.loadGroup(brandId, providerName), settings.bookMaxAgeMs);
-    this.timer = setInterval(() => void this.tick(), settings.settleIntervalMs ?? SETTLE_INTERVAL_MS);
+    const settleMs = settings.settleIntervalMs ?? SETTLE_INTERVAL_MS;
+    this.countShares = Math.max(1, Math.round(COUNTS_INTERVAL_MS / settleMs));
+    this.timer = setInterval(() => void this.tick(), settleMs);
     this.timer.unref();
     const foldMs = settings.foldIntervalMs ?? FOLD_INTERVAL_MS;
-    this.foldTimer = foldMs > 0 ? setInterval(() => void this.foldOutcomes().catch((e: unknown) => this.warn('pool: folding reports failed', e)), foldMs) : null;
+    this.foldTimer = foldMs > 0 ? setInterval(() => void this.timedFold(foldMs).catch((e: unknown) => this.warn('pool: folding reports failed', e)), foldMs) : null;
     this.foldTimer?.unref();
   }
 
@@ -305,6 +327,11 @@ export class LeaseService {
   /** Pool batches run since start (reports, claims of allowance, usage counts), the items they held, and their time (for /metrics). */
   get batchStats(): Readonly<BatchStats> {
     return this.batches.stats;
+  }
+
+  /** Folds run here since start (for /metrics): the timer's turns taken, the transactions (a chunk of keys each), the reports folded. */
+  get foldStats(): Readonly<FoldStats> {
+    return this.folds;
   }
 
   /** Keys of a brand's provider changed (written here, or an event from any instance said so): the next lease reads them again. */
@@ -368,6 +395,8 @@ export class LeaseService {
       for (;;) {
         const time = poolTime(this.clock.now());
         const result = await this.repository.fold(time, FOLD_LIMIT);
+        this.folds.transactions++;
+        this.folds.reports += result.folded;
         for (const key of result.changed) {
           this.book.update(key.record, key.encrypted);
           const view = toIntegrationView(key.record, time.now);
@@ -379,6 +408,19 @@ export class LeaseService {
     };
     this.folding = this.folding.then(run, run);
     return this.folding;
+  }
+
+  /**
+   * The timer's fold: only when no instance's timer folded within most of the interval, so a
+   * deployment folds about once per interval however many instances it runs (each fold adds up
+   * more outcomes per key, and holds the keys' locks once). An instance that stops leaves the turn
+   * to the others at their next tick; a read folds at once, whoever's turn it is.
+   */
+  private async timedFold(intervalMs: number): Promise<void> {
+    if (this.foldQueued) return;
+    if (!(await this.repository.foldDue(Math.floor(intervalMs * FOLD_DUE_SHARE)))) return;
+    this.folds.turns++;
+    await this.foldOutcomes();
   }
 
   /** Writes what is pending and gives back every slice this instance holds (shutdown), and waits for it. */
@@ -400,12 +442,11 @@ export class LeaseService {
   private tick(): Promise<void> {
     const time = poolTime(this.clock.now());
     const returns = this.allowance.idle(time);
-    // Paced by the process's own time: the pool's clock may be a test's, standing still.
-    const elapsed = performance.now();
-    const countsDue = this.granted.size > 0 && (returns.length > 0 || elapsed - this.countsWrittenAt >= COUNTS_INTERVAL_MS);
-    if (returns.length === 0 && !countsDue) return this.housekeeping;
-    if (countsDue) this.countsWrittenAt = elapsed;
-    const counts = countsDue ? this.granted.drain() : [];
+    // Paced by the timer's ticks (the process's own time: the pool's clock may be a test's, standing still). With allowance
+    // given back, every count goes with it.
+    const turn = this.countTurn++ % this.countShares;
+    const counts = this.granted.size === 0 ? [] : this.granted.drain(returns.length > 0 ? undefined : (id) => id % this.countShares === turn);
+    if (returns.length === 0 && counts.length === 0) return this.housekeeping;
     this.housekeeping = this.batches.take({ housekeeping: { counts, returns } }).then(
       () => {},
       (e: unknown) => {

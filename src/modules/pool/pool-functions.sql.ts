@@ -436,7 +436,9 @@ $fn$;`;
  * Folds appended outcomes (up to p_limit, those no other fold holds, of any instance) into their
  * keys, the usage ledger and their nodes' counters, in one transaction: the outcomes leave
  * pool_outcome in the same commit that counts them, so none is lost or counted twice. Keys are
- * locked in key order, then nodes in node order, as keypool_settle does.
+ * locked in key order, then nodes in node order, as keypool_settle does. The outcomes are taken in
+ * key order, so one fold holds a run of keys with all their outcomes, and a fold of many outcomes
+ * is several short ones (a batch that needs a key waits for one chunk, not for every key's).
  * - Spend: each key's and node's today and month, by the day and month each outcome was reported
  *   in (an outcome of a day that has ended is in the ledger, not in today's spend), and the spend
  *   limit judged again (a limit set since the report was appended is honoured here).
@@ -458,7 +460,7 @@ declare
   p_month_key text := p_at->>'month_key';
 begin
   with t as (
-    delete from pool_outcome o where o.ctid = any(array(select ctid from pool_outcome limit p_limit for update skip locked))
+    delete from pool_outcome o where o.ctid = any(array(select ctid from pool_outcome order by integration_id limit p_limit for update skip locked))
     returning o.*
   )
   select array_agg(t) into taken from t;
@@ -672,11 +674,12 @@ $fn$;`;
 
 /**
  * The pool's one statement per batch (leases are picked in memory; see selection.ts and
- * allowance.ts), in one commit. Every key it touches (p_keys) is locked first, in key order. Then:
+ * allowance.ts), in one commit. The appended reports first (keypool_append: no key locked), then every
+ * other key it touches (p_keys) is locked, in key order. Then:
  * - the leases granted from claimed allowance are written to their keys' usage (p_counts: the
  *   counts of their latest minute and of the day, the last use);
  * - allowance an instance gives back is taken off what was claimed (p_returns);
- * - the reports (keypool_report);
+ * - the reports applied at once (keypool_report);
  * - each claim (p_claims: key, n, probe) is granted what the key's limits (each the tighter of the
  *   configured one and the one its provider's headers last stated) leave unclaimed (at most n) in
  *   the current minute and day, so the claims of every instance together never pass a
@@ -696,6 +699,12 @@ declare
   p_probe_base_ms double precision := (p_rules->>'probe_base_ms')::double precision;
   p_probe_max_ms double precision := (p_rules->>'probe_max_ms')::double precision;
 begin
+  -- Appended reports first: they lock no key, so the keys below are held for the rest of the batch only. (They answer with their
+  -- spend as columns, the caller having the rest of the key; p_rules.appended_spend absent: the version before, which reads it from
+  -- a key row.)
+  return query select 'appended'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
+      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, null::bigint, r.report_key, r.spend_today, r.spend_month, r.exceeded_period
+    from keypool_append(p_reports, p_at, not coalesce((p_rules->>'appended_spend')::boolean, false)) r;
   perform 1 from integration i where i.id = any(p_keys) order by i.id for update;
   -- The quota groups of the keys a reservation or a report counts tokens on, in name order (after every key: one order for every batch).
   if jsonb_array_length(p_reserves) > 0 or jsonb_path_exists(p_reports, '$[*] ? (@.quota_group != null)') then
@@ -726,11 +735,6 @@ begin
         r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, null::bigint, r.report_key, null::numeric, null::numeric, null::text
       from keypool_report(p_reports, p_at, p_rules) r;
   end if;
-  -- Appended reports answer with their spend as columns (the caller has the rest of the key); p_rules.appended_spend absent: the
-  -- version before, which reads it from a key row.
-  return query select 'appended'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
-      r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, null::bigint, r.report_key, r.spend_today, r.spend_month, r.exceeded_period
-    from keypool_append(p_reports, p_at, not coalesce((p_rules->>'appended_spend')::boolean, false)) r;
   if jsonb_array_length(p_reserves) > 0 then
     return query select 'reserve'::text, r.item, null::text, null::text, null::text, null::boolean, null::boolean, r.granted, r.refusal, r.refused_until,
         r.reserved, r.key, null::numeric, null::numeric, null::text

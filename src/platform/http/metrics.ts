@@ -16,6 +16,8 @@ export interface LiveGauges {
   poolBatchRetries: () => number;
   /** Pool batches run since start, the items they held (reports, allowance claims, usage counts), and their time. */
   poolBatches: () => Readonly<BatchStats>;
+  /** Folds of appended reports run here since start: timer turns taken, transactions, reports folded. */
+  poolFolds: () => Readonly<{ turns: number; transactions: number; reports: number }>;
   /** Failed node-credential secrets since start, and attempts refused for too many of them. */
   credentialFailures: () => Readonly<{ failures: number; throttled: number }>;
 }
@@ -69,6 +71,20 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
       collect() {
         this.reset();
         this.inc(live.poolBatches()[field]);
+      },
+    });
+  }
+  const folds: [string, string, 'turns' | 'transactions' | 'reports'][] = [
+    ['keypool_pool_fold_turns_total', 'Fold timer turns this instance took (of every instance\'s timers, one folds appended reports per interval)', 'turns'],
+    ['keypool_pool_fold_transactions_total', 'Fold transactions run here (timer turns, reads, shutdown), each a chunk of whole keys in key order', 'transactions'],
+    ['keypool_pool_folded_reports_total', 'Appended reports this instance folded into their keys, the usage ledger and their nodes', 'reports'],
+  ];
+  for (const [name, help, field] of folds) {
+    new Counter({
+      name, help, registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(live.poolFolds()[field]);
       },
     });
   }

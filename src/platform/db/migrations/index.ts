@@ -22,6 +22,7 @@ import { Migration20261205050000_audit_log } from './Migration20261205050000_aud
 import { Migration20261205060000_alerts } from './Migration20261205060000_alerts.js';
 import { Migration20261205070000_event_history } from './Migration20261205070000_event_history.js';
 import { Migration20261205080000_gateway_failures } from './Migration20261205080000_gateway_failures.js';
+import { Migration20261205090000_fold_clock } from './Migration20261205090000_fold_clock.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -47,4 +48,5 @@ export const migrationsList = [
   { name: 'Migration20261205060000_alerts', class: Migration20261205060000_alerts },
   { name: 'Migration20261205070000_event_history', class: Migration20261205070000_event_history },
   { name: 'Migration20261205080000_gateway_failures', class: Migration20261205080000_gateway_failures },
+  { name: 'Migration20261205090000_fold_clock', class: Migration20261205090000_fold_clock },
 ];
