@@ -55,6 +55,17 @@ describe('allowance claims', () => {
     expect((await a.rest('GET', `/api/v1/integrations/${id}`, { token })).body.integration.minute_count).toBe(40);
   });
 
+  it('claim a roomy key\'s next slice from the timer when its slice is nearly used up, so its next leases need no claim of their own', async () => {
+    const id = await keys.addKey('nvidia_nim');
+    const claimed = async () => (await sql.query('select daily_claimed from integration where id = $1', [id])).rows[0].daily_claimed as number;
+    // A first claim of four (no demand yet), three of them granted: one left, a quarter of the next slice (two seconds of demand: six).
+    for (let i = 0; i < 3; i++) expect(await leasedId(a, 'nvidia_nim')).toBe(id);
+    // No lease asks for it: the timer claims the next slice, 4 + 6 (had the minute turned meanwhile, the old slice's one unused lease
+    // would have gone back first: 9). Without it, the key's fourth lease would claim, and this would stay at 4.
+    await expect.poll(claimed, { timeout: 2000 }).toBeGreaterThanOrEqual(9);
+    expect(await claimed()).toBeLessThanOrEqual(10);
+  });
+
   it('write a busy key\'s usage counts once a second, not with every tick of the timer', async () => {
     const id = await keys.addKey('fireworks');
     // Leases all along for 1.6 s (the timer ticks every 200 ms), the key's stored count sampled meanwhile.

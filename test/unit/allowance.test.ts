@@ -67,6 +67,29 @@ describe('a held slice', () => {
     expect(a.all(timeAt('2026-03-02T00:00:00.000Z'))).toEqual([]);
   });
 
+  it('of a roomy key in use is claimed again ahead once down to a quarter of the next claim, or ended with its minute; a small key\'s never, nor an idle one', () => {
+    const a = new Allowance();
+    const small = { minuteLimit: 100, dailyLimit: null };
+    // Not leased lately: nothing to claim ahead.
+    expect(a.refill(1, none, t0, 0)).toBe(0);
+    a.hold(1, 3, none, t0, 0);
+    a.hold(2, 3, small, t0, 0);
+    for (const at of [10, 20]) {
+      a.take(1, t0, at);
+      a.take(2, t0, at);
+    }
+    // One left of key 1 and a claim would be four (two leases this second, the floor of four): claimed ahead.
+    expect(a.refill(1, none, t0, 30)).toBe(4);
+    expect(a.refill(2, small, t0, 30)).toBe(0);
+    a.hold(1, 4, none, t0, 40);
+    expect(a.refill(1, none, t0, 50)).toBe(0);
+    // The minute turned: what is held is of the past minute.
+    expect(a.refill(1, none, timeAt('2026-03-01T10:01:00.000Z'), 60)).toBe(4);
+    // Ten seconds without a lease: the slice is idle (it goes back), nothing is claimed ahead.
+    expect(a.refill(1, none, timeAt('2026-03-01T10:01:00.000Z'), 10_050)).toBe(0);
+    expect(a.inUse()).toEqual([1, 2]);
+  });
+
   it('all goes back at shutdown', () => {
     const a = new Allowance();
     a.hold(1, 3, none, t0, 0);

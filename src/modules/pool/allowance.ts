@@ -15,6 +15,8 @@
  *   of demand, at most 64, and keeps what it has not granted until the minute
  *   turns or ten seconds pass without a lease, so most leases of it never wait
  *   on the database.
+ * A roomy key in use has its next slice claimed by the timer once its slice is down to a quarter
+ * (or ended with its minute), so its leases keep being granted without a wait.
  * A slice belongs to the minute it was claimed in; when the minute turns, its
  * daily part goes back. At shutdown every slice goes back. An instance that
  * dies loses only its unused slices, until their windows end.
@@ -86,6 +88,25 @@ export class Allowance {
     const demand = Math.ceil(this.demand(integrationId, at) * SLICE_SECONDS);
     const floor = cap >= 2 * ROOMY_SLICE ? ROOMY_SLICE : 1;
     return Math.max(1, Math.min(cap, Math.max(floor, demand)));
+  }
+
+  /**
+   * How many leases to claim for the key ahead of its next lease (0: none): a roomy key whose
+   * slice was leased from within the time a roomy slice is kept idle, and is down to a quarter of
+   * the claim the key would make now, or ended with its minute. The timer claims them (before it
+   * gives back slices of a past minute), so a key in use keeps being leased from memory; a small
+   * key never is (its allowance stays free for other instances).
+   */
+  refill(integrationId: number, limits: LimitFields, t: PoolTime, at = performance.now()): number {
+    const slice = this.slices.get(integrationId);
+    if (!slice || slice.tight || at - slice.lastUse >= ROOMY_IDLE_MS || sliceCap(limits) < 2 * ROOMY_SLICE) return 0;
+    const size = this.sliceSize(integrationId, limits, at);
+    return this.held(integrationId, t) * 4 <= size ? size : 0;
+  }
+
+  /** The keys this instance holds a slice of (refill's candidates). */
+  inUse(): number[] {
+    return [...this.slices.keys()];
   }
 
   /** Leases a claim got beyond the one it was made for: held for the next leases of the key in this minute. */

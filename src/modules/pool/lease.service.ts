@@ -124,7 +124,13 @@ export interface LeaseSettings {
 }
 
 /** One item of a batch: a report, a claim of allowance, a lease of a key with token or concurrency limits, or usage counts and allowance given back. */
-type PoolWork = { report: ReportItem } | { claim: ClaimItem } | { reserve: ReserveItem } | { housekeeping: { counts: CountItem[]; returns: ReturnItem[] } };
+type PoolWork = { report: ReportItem } | { claim: ClaimItem } | { reserve: ReserveItem } | { housekeeping: Housekeeping };
+/** The timer's work: usage counts written, allowance given back, and slices claimed ahead for keys in steady use (`refills`, held on arrival). */
+interface Housekeeping {
+  counts: CountItem[];
+  returns: ReturnItem[];
+  refills?: ClaimItem[];
+}
 type PoolResult = { report: ReportRow } | { claim: ClaimRow } | { reserve: ReserveRow } | { housekeeping: true };
 
 /** A lease the database recorded before it is signed (a key with token or concurrency limits): its id, expiry, reserved tokens, and whether it is open. */
@@ -436,18 +442,21 @@ export class LeaseService {
   }
 
   /**
-   * The timer's work: allowance idle or of a past minute given back, and the usage counts of leases
-   * granted, once their interval has passed or with allowance given back, in one batch.
+   * The timer's work, in one batch: allowance idle or of a past minute given back, the usage counts
+   * of leases granted (each key's once per COUNTS_INTERVAL_MS, or with allowance given back), and the
+   * next slice of each roomy key in steady use whose slice is nearly used up or ended with its minute.
    */
   private tick(): Promise<void> {
     const time = poolTime(this.clock.now());
+    // Claimed ahead before slices of a past minute go back (a key in use when the minute turned is claimed for the new one).
+    const refills = this.refills(time);
     const returns = this.allowance.idle(time);
     // Paced by the timer's ticks (the process's own time: the pool's clock may be a test's, standing still). With allowance
     // given back, every count goes with it.
     const turn = this.countTurn++ % this.countShares;
     const counts = this.granted.size === 0 ? [] : this.granted.drain(returns.length > 0 ? undefined : (id) => id % this.countShares === turn);
-    if (returns.length === 0 && counts.length === 0) return this.housekeeping;
-    this.housekeeping = this.batches.take({ housekeeping: { counts, returns } }).then(
+    if (returns.length === 0 && counts.length === 0 && refills.length === 0) return this.housekeeping;
+    this.housekeeping = this.batches.take({ housekeeping: { counts, returns, refills } }).then(
       () => {},
       (e: unknown) => {
         // Counts are noted again for the next batch; allowance not given back stays claimed until its window ends (never past a limit).
@@ -456,6 +465,26 @@ export class LeaseService {
       },
     );
     return this.housekeeping;
+  }
+
+  /**
+   * Slices to claim ahead: keys this instance holds a slice of, in use, that a lease could take now
+   * (selection's rule, with no allowance held) and whose slice is down to a quarter or ended with
+   * its minute (allowance.ts refill).
+   */
+  private refills(time: PoolTime): ClaimItem[] {
+    const out: ClaimItem[] = [];
+    let ask: LeaseAsk | undefined;
+    for (const id of this.allowance.inUse()) {
+      const key = this.book.find(id);
+      if (!key || isMetered(key.record) || isProbe(key.record)) continue;
+      const t = timeOf(key.record, time);
+      const n = this.allowance.refill(id, key.record, t);
+      if (n === 0) continue;
+      ask ??= { model: null, batch: false, envAvailable: new Set(this.availableEnvironment()) };
+      if (skipReason({ record: key.record, held: 0 }, ask, time) === null) out.push({ integrationId: id, n, probe: false });
+    }
+    return out;
   }
 
   /**
@@ -476,6 +505,12 @@ export class LeaseService {
       else if ('housekeeping' in w) {
         counts.push(...w.housekeeping.counts);
         returns.push(...w.housekeeping.returns);
+        // A slice claimed ahead: no lease waits on it, all of it is held.
+        for (const refill of w.housekeeping.refills ?? []) {
+          const seen = merged.get(refill.integrationId);
+          if (seen) seen.extra = Math.max(seen.extra, refill.n);
+          else merged.set(refill.integrationId, { ...refill, waiters: 0, extra: refill.n });
+        }
       } else {
         const claim = w.claim;
         const seen = merged.get(claim.integrationId);
