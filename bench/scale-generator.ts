@@ -1,7 +1,8 @@
 /**
  * One load-generator process of `npm run bench:scale`: `clients` loops against
  * the instances' URLs (round robin), doing one kind of work for `seconds`, then
- * one JSON line on stdout: units done, errors, per-request latencies (a sample),
+ * one JSON line on stdout: units done, errors, per-request latencies (a sample; the process's first
+ * units warm it up first, done and reported but not timed, counted apart as warmUnits),
  * and, for cycles, the micro-dollars reported per key (the spend check), acknowledged and in
  * doubt (a report sent whose answer never came).
  *
@@ -41,10 +42,14 @@ const inDoubt = new Map<number, number>();
 const latencies: number[] = [];
 /** Of the cycles' requests, the leases' latencies alone (a lease waits on the database only when its key's claimed slice ran out). */
 const leaseLatencies: number[] = [];
+/** The first units of a process warm it up (its code compiled, its connections open): done, reported, but not timed. */
+const WARM_UNITS = 20;
+let warming = true;
 const timed = async <T>(work: () => Promise<T>, alsoIn?: number[]): Promise<T> => {
   const t0 = performance.now();
   const out = await work();
   const ms = performance.now() - t0;
+  if (warming) return out;
   if (latencies.length < 200_000) latencies.push(ms);
   if (alsoIn && alsoIn.length < 200_000) alsoIn.push(ms);
   return out;
@@ -89,6 +94,14 @@ async function unit(): Promise<void> {
 
 let units = 0;
 let errors = 0;
+let warmUnits = 0;
+for (; warmUnits < WARM_UNITS; warmUnits++) {
+  await unit().catch((e: unknown) => {
+    errors++;
+    if (process.env.BENCH_VERBOSE) console.error(e);
+  });
+}
+warming = false;
 const end = performance.now() + job.seconds * 1000;
 const run = () => unit().then(() => void units++, (e) => {
   errors++;
@@ -112,7 +125,7 @@ if (job.rate) {
 const step = Math.max(1, Math.floor(latencies.length / 20_000));
 const leaseStep = Math.max(1, Math.floor(leaseLatencies.length / 20_000));
 process.stdout.write(`${JSON.stringify({
-  units, errors, latencies: latencies.filter((_, i) => i % step === 0), leaseLatencies: leaseLatencies.filter((_, i) => i % leaseStep === 0),
+  units, warmUnits, errors, latencies: latencies.filter((_, i) => i % step === 0), leaseLatencies: leaseLatencies.filter((_, i) => i % leaseStep === 0),
   reported: [...reported], inDoubt: [...inDoubt],
 })}\n`);
 await dispatcher.close();

@@ -6,7 +6,7 @@
  * (BENCH_SERVER_CPUS / BENCH_GENERATOR_CPUS, e.g. "0-9" and "10-15").
  *
  * Per K, in one run: `{ __typename }`, the REST cycle and the GraphQL cycle at
- * saturation, then the REST cycle at 100/s; each with its rate, p50/p99 per
+ * saturation, then the REST cycle at 100/s (after three seconds at that rate, not counted); each with its rate, p50/p99 per
  * request, CPU ms per operation for the keypool processes and for PostgreSQL
  * (from /proc), commits and row writes (inserted, updated, deleted) per
  * operation, and row-lock waits per operation
@@ -41,7 +41,7 @@ const SERVER_ENV: Record<string, string> = process.env.BENCH_FOLD_MS ? { KEYPOOL
 const GENERATOR_CPUS = process.env.BENCH_GENERATOR_CPUS;
 
 type Kind = 'typename' | 'rest' | 'graphql' | 'lease';
-interface GeneratorResult { units: number; errors: number; latencies: number[]; leaseLatencies?: number[]; reported: [number, number][]; inDoubt: [number, number][] }
+interface GeneratorResult { units: number; warmUnits: number; errors: number; latencies: number[]; leaseLatencies?: number[]; reported: [number, number][]; inDoubt: [number, number][] }
 
 async function post(url: string, token: string, body: unknown): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
@@ -119,13 +119,15 @@ async function phase(
   let pgSeconds = 0;
   for (const [pid, used] of after.postgres) if (pid !== own) pgSeconds += used - (before.postgres.get(pid) ?? 0);
   const units = results.reduce((n, r) => n + r.units, 0);
+  // The generators' warm-up units are not timed and not in the rate, but the processes' CPU, commits and writes are theirs too.
+  const ops = units + results.reduce((n, r) => n + r.warmUnits, 0);
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const leaseLatencies = results.flatMap((r) => r.leaseLatencies ?? []).sort((a, b) => a - b);
   return {
     name, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99),
     leaseP50: percentile(leaseLatencies, 50), leaseP99: percentile(leaseLatencies, 99), errors: results.reduce((n, r) => n + r.errors, 0),
-    serverMs: ((after.servers - before.servers) * 1000) / units, pgMs: (pgSeconds * 1000) / units, commits: commits / units, rowWrites: (countersAfter.writes - countersBefore.writes) / units,
-    lockWaitMs: (lockSamples * 10) / units, reported: results.flatMap((r) => r.reported), inDoubt: results.flatMap((r) => r.inDoubt ?? []),
+    serverMs: ((after.servers - before.servers) * 1000) / ops, pgMs: (pgSeconds * 1000) / ops, commits: commits / ops, rowWrites: (countersAfter.writes - countersBefore.writes) / ops,
+    lockWaitMs: (lockSamples * 10) / ops, reported: results.flatMap((r) => r.reported), inDoubt: results.flatMap((r) => r.inDoubt ?? []),
   };
 }
 
@@ -225,12 +227,14 @@ async function run(k: number): Promise<boolean> {
       const typename = await phase('{ __typename }', 'typename', servers, db, tokens, PROVIDERS);
       const rest = await phase('REST lease + report', 'rest', servers, db, tokens, PROVIDERS);
       const graphql = await phase('GraphQL leaseKey + reportKeyUsage', 'graphql', servers, db, tokens, PROVIDERS);
+      // Three seconds at the rate first, not counted: the figures are of a steady 100/s, not of the saturation phases' tail.
+      const pacedWarmUp = await phase('warm-up', 'rest', servers, db, tokens, PROVIDERS, { rate: 100, seconds: 3 });
       const paced = await phase('REST cycle at 100/s', 'rest', servers, db, tokens, PROVIDERS, { rate: 100 });
       // The lease alone: the cycle less this is what a report costs.
       const leaseOnly = await phase('REST lease alone', 'lease', servers, db, tokens, PROVIDERS);
 
       // Spend: every key's spend this month against what the generators reported for it.
-      const reported = sum([...warmUp.reported, ...rest.reported, ...graphql.reported, ...paced.reported]);
+      const reported = sum([...warmUp.reported, ...rest.reported, ...graphql.reported, ...pacedWarmUp.reported, ...paced.reported]);
       const spend = await spendByKey(db);
       let mismatches = 0;
       for (const [id, micros] of spend) if (micros !== (reported.get(id) ?? 0)) mismatches++;
