@@ -253,6 +253,15 @@ describe('appended reports', () => {
       expect(taken).toBeGreaterThanOrEqual(5);
       expect(taken).toBeLessThanOrEqual(13);
       expect(c.app.services.leases.foldStats.reports + d.app.services.leases.foldStats.reports).toBeGreaterThan(0);
+      // Each instance's /metrics counts its own turns, transactions and reports folded.
+      const scraped = await Promise.all([c, d].map(async (t) => {
+        const text = await (await fetch(`${t.url}/metrics`)).text();
+        const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+        return { turns: value('keypool_pool_fold_turns_total'), transactions: value('keypool_pool_fold_transactions_total'), reports: value('keypool_pool_folded_reports_total') };
+      }));
+      expect(scraped[0].turns + scraped[1].turns).toBeGreaterThanOrEqual(taken);
+      expect(scraped[0].transactions + scraped[1].transactions).toBeGreaterThanOrEqual(scraped[0].turns + scraped[1].turns);
+      expect(scraped[0].reports + scraped[1].reports).toBeGreaterThan(0);
     } finally {
       await d.close();
       await c.close();

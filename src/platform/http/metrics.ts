@@ -31,6 +31,19 @@ function metricsGuard(token: string | null) {
   return (header: string | undefined) => header !== undefined && timingSafeEqual(digest(header), expected);
 }
 
+/** Counters of what the app counts itself (name, help, the count now), read at each scrape. */
+function liveCounters(registry: Registry, counters: [name: string, help: string, read: () => number][]): void {
+  for (const [name, help, read] of counters) {
+    new Counter({
+      name, help, registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+}
+
 export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: string | null = null): Registry {
   const allowed = metricsGuard(token);
   const registry = new Registry();
@@ -51,56 +64,17 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
       this.set(live.websockets());
     },
   });
-  new Counter({
-    name: 'keypool_pool_batch_retries_total',
-    help: 'Lease and report batches run again after losing a deadlock or a serialization conflict',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(live.poolBatchRetries());
-    },
-  });
-  const batches: [string, string, keyof BatchStats][] = [
-    ['keypool_pool_batches_total', 'Pool batches run: reports, allowance claims and usage counts (each one statement and one commit)', 'batches'],
-    ['keypool_pool_batch_items_total', 'Reports, allowance claims and usage counts those batches held (items / batches: the mean batch size)', 'items'],
-    ['keypool_pool_batch_seconds_total', 'Time from a batch\'s start to every item\'s outcome (seconds / batches: the mean batch time)', 'seconds'],
-  ];
-  for (const [name, help, field] of batches) {
-    new Counter({
-      name, help, registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(live.poolBatches()[field]);
-      },
-    });
-  }
-  const folds: [string, string, 'turns' | 'transactions' | 'reports'][] = [
-    ['keypool_pool_fold_turns_total', 'Fold timer turns this instance took (of every instance\'s timers, one folds appended reports per interval)', 'turns'],
-    ['keypool_pool_fold_transactions_total', 'Fold transactions run here (timer turns, reads, shutdown), each a chunk of whole keys in key order', 'transactions'],
-    ['keypool_pool_folded_reports_total', 'Appended reports this instance folded into their keys, the usage ledger and their nodes', 'reports'],
-  ];
-  for (const [name, help, field] of folds) {
-    new Counter({
-      name, help, registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(live.poolFolds()[field]);
-      },
-    });
-  }
-  const failures: [string, string, 'failures' | 'throttled'][] = [
-    ['keypool_auth_failures_total', 'Node-credential authentications with a wrong secret, an unknown or malformed api_key, or a revoked or expired credential', 'failures'],
-    ['keypool_auth_throttled_total', 'Node-credential authentications refused (429) after too many failures for that credential or address', 'throttled'],
-  ];
-  for (const [name, help, field] of failures) {
-    new Counter({
-      name, help, registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(live.credentialFailures()[field]);
-      },
-    });
-  }
+  liveCounters(registry, [
+    ['keypool_pool_batch_retries_total', 'Lease and report batches run again after losing a deadlock or a serialization conflict', () => live.poolBatchRetries()],
+    ['keypool_pool_batches_total', 'Pool batches run: reports, allowance claims and usage counts (each one statement and one commit)', () => live.poolBatches().batches],
+    ['keypool_pool_batch_items_total', 'Reports, allowance claims and usage counts those batches held (items / batches: the mean batch size)', () => live.poolBatches().items],
+    ['keypool_pool_batch_seconds_total', 'Time from a batch\'s start to every item\'s outcome (seconds / batches: the mean batch time)', () => live.poolBatches().seconds],
+    ['keypool_pool_fold_turns_total', 'Fold timer turns this instance took (of every instance\'s timers, one folds appended reports per interval)', () => live.poolFolds().turns],
+    ['keypool_pool_fold_transactions_total', 'Fold transactions run here (timer turns, reads, shutdown), each a chunk of whole keys in key order', () => live.poolFolds().transactions],
+    ['keypool_pool_folded_reports_total', 'Appended reports this instance folded into their keys, the usage ledger and their nodes', () => live.poolFolds().reports],
+    ['keypool_auth_failures_total', 'Node-credential authentications with a wrong secret, an unknown or malformed api_key, or a revoked or expired credential', () => live.credentialFailures().failures],
+    ['keypool_auth_throttled_total', 'Node-credential authentications refused (429) after too many failures for that credential or address', () => live.credentialFailures().throttled],
+  ]);
   const inFlight = new Gauge({
     name: 'keypool_http_requests_in_flight',
     help: 'HTTP requests received (headers read) and not yet answered',
