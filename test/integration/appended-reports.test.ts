@@ -229,9 +229,11 @@ describe('appended reports', () => {
     expect(folded).toBe(128);
     expect(await pendingOf([first, second])).toEqual([0, 72]);
     expect(await stored(first)).toMatchObject({ spend_today: '0.1' });
-    // A read folds chunk after chunk until none is left.
+    // A read folds chunk after chunk until none is left: here one chunk, and nothing more (a read folds once).
+    const before = b.app.services.leases.foldStats.transactions;
     expect((await b.rest('GET', `/api/v1/integrations/${second}`, { token })).body.integration).toMatchObject({ spend_today: 0.1 });
     expect(await pendingOf([first, second])).toEqual([0, 0]);
+    expect(b.app.services.leases.foldStats.transactions - before).toBe(1);
     expect(await ledger(second)).toEqual({ requests: 100, cost: '0.1' });
   });
 

@@ -260,7 +260,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
   }
 
   async getIntegration(brandId: string, id: number): Promise<IntegrationView> {
-    await this.beforeRead();
+    // findIntegration writes what is pending first (once: each time is a fold's round trip).
     const view = await this.findIntegration(brandId, id);
     if (!view) throw notFound();
     return view;
