@@ -160,7 +160,7 @@ export function buildServices(
     providers,
     usageFeed,
   );
-  integrations.readAfter(() => leases.writePending());
+  integrations.readAfter((ids) => leases.writePending(ids));
   integrations.auditWith(audit);
   // A new key is checked with its provider's free call when the operator turned it on (the gateway knows where each provider is).
   const keyChecker = config.keyCheck.enabled ? new KeyChecker(upstreamGuard, { baseUrls: config.gateway.baseUrls, timeoutMs: config.keyCheck.timeoutMs }) : null;

@@ -237,6 +237,23 @@ describe('appended reports', () => {
     expect(await ledger(second)).toEqual({ requests: 100, cost: '0.1' });
   });
 
+  it('are folded for a read of one key, that key\'s alone; a read of many keys folds every key\'s', async () => {
+    const read = await keys.addKey('fal_ai');
+    const other = await keys.addKey('replicate');
+    await appendOutcomes(read, 3, '0.25');
+    await appendOutcomes(other, 2, '0.5');
+    const one = await b.rest('GET', `/api/v1/integrations/${read}`, { token });
+    expect(one.body.integration).toMatchObject({ spend_today: 0.75 });
+    expect(await pendingOf([read, other])).toEqual([0, 2]);
+    // GraphQL's read of one key the same way.
+    await appendOutcomes(read, 1, '0.25');
+    expect((await b.gql<{ integration: { spendToday: string } }, Record<string, never>>(`{ integration(id: ${read}) { spendToday } }`, {}, token)).data?.integration.spendToday).toBe('1');
+    expect(await pendingOf([read, other])).toEqual([0, 2]);
+    const list = await b.rest('GET', '/api/v1/integrations?provider_name=replicate', { token });
+    expect(list.body.integrations.find((k: { id: number }) => k.id === other)).toMatchObject({ spend_today: 1 });
+    expect(await pendingOf([read, other])).toEqual([0, 0]);
+  });
+
   it('are folded by one instance\'s timer per interval, however many instances run', async () => {
     const id = await keys.addKey('github_models');
     const c = await createPeerApp(a, { clock, config: { foldIntervalMs: 300 } });

@@ -116,11 +116,15 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
     private readonly env: EnvReferences,
   ) {}
 
-  /** Runs before every read of keys and every change of their settings (the pool writes the usage of leases it granted and folds the reports it appended first, so reads show them). */
-  private beforeRead: () => Promise<void> = async () => {};
+  /**
+   * Runs before every read of keys and every change of their settings (the pool writes the usage of
+   * leases it granted and folds the reports it appended first, so reads show them): of the keys
+   * named, for a read of those alone, or of every key.
+   */
+  private beforeRead: (ids?: readonly number[]) => Promise<void> = async () => {};
 
   /** What must happen before a read of keys shows them as they are. */
-  readAfter(work: () => Promise<void>): void {
+  readAfter(work: (ids?: readonly number[]) => Promise<void>): void {
     this.beforeRead = work;
   }
 
@@ -254,7 +258,8 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
   }
 
   async findIntegration(brandId: string, id: number): Promise<IntegrationView | null> {
-    await this.beforeRead();
+    // One key: only its pending usage and reports are written first.
+    await this.beforeRead([id]);
     const key = await this.findKey(this.keys.pool, brandId, { id });
     return key && toIntegrationView(key, this.clock.now());
   }

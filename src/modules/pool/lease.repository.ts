@@ -86,7 +86,7 @@ export const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_s
   order by a.kind desc, a.item`;
 
 const FOLD_SQL = `select a.kind, a.folded, a.previous_status, a.health_reason, a.was_exceeded, (a.key).*
-  from keypool_fold($1::jsonb, $2::integer) a`;
+  from keypool_fold($1::jsonb, $2::integer, $3::integer[]) a`;
 
 /** A timer's turn to fold: none taken within $1 ms, and something to fold (an idle deployment writes nothing). */
 const FOLD_DUE_SQL = `insert into pool_fold_clock as c (folded_at) select clock_timestamp() where exists (select 1 from pool_outcome)
@@ -195,8 +195,9 @@ export class LeaseRepository {
     return rowCount === 1;
   }
 
-  async fold(t: PoolTime, limit: number): Promise<FoldResult> {
-    const values = [poolAt(t), limit];
+  /** Folds up to `limit` appended outcomes, of the keys named (a read of those alone), or of every key. */
+  async fold(t: PoolTime, limit: number, keys: readonly number[] | null = null): Promise<FoldResult> {
+    const values = [poolAt(t), limit, keys];
     const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_fold', text: FOLD_SQL, values }), () => void this.retries++);
     const result: FoldResult = { folded: 0, changed: [] };
     for (const row of rows) {

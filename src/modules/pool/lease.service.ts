@@ -35,8 +35,8 @@ import { Headroom } from './headroom.js';
 import { KeyBook, type BookKey, type GroupProvider } from './key-book.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal, type SkipReason } from './lease-errors.js';
 import {
-  LeaseRepository, type ClaimItem, type ClaimRow, type CountItem, type PoolTime, type ReportItem, type ReportRow, type Reservation, type ReserveItem,
-  type ReserveRow, type ReturnItem, type SkippedKey,
+  LeaseRepository, type ClaimItem, type ClaimRow, type CountItem, type FoldResult, type PoolTime, type ReportItem, type ReportRow, type Reservation,
+  type ReserveItem, type ReserveRow, type ReturnItem, type SkippedKey,
 } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { OVERLOAD_BACKOFF_MS, readSignals, statedLimits, type ReportSignals } from './provider-signals.js';
@@ -366,12 +366,14 @@ export class LeaseService {
 
   /**
    * Writes the leases granted here to their keys' usage now (before a read of keys, so it shows
-   * them), after the timer's batch in flight, if any (it holds counts drained before this call).
+   * them; of the keys named, or of every key), after the timer's batch in flight, if any (it holds
+   * counts drained before this call).
    */
-  async writeGrantedCounts(): Promise<void> {
+  async writeGrantedCounts(keys?: readonly number[]): Promise<void> {
     await this.housekeeping;
     if (this.granted.size === 0) return;
-    const counts = this.granted.drain();
+    const counts = this.granted.drain(keys && ((id) => keys.includes(id)));
+    if (counts.length === 0) return;
     try {
       await this.batches.take({ housekeeping: { counts, returns: [] } });
     } catch (e) {
@@ -382,11 +384,23 @@ export class LeaseService {
 
   /**
    * Writes what reads of keys, usage and nodes must show first: the leases granted here, and every
-   * appended report (of any instance) folded.
+   * appended report (of any instance) folded. A read of some keys alone (one key by its id) names
+   * them: only theirs are written and folded, so it waits for a round trip of its own, not for a
+   * fold of every key's reports.
    */
-  async writePending(): Promise<void> {
-    await this.writeGrantedCounts();
-    await this.foldOutcomes();
+  async writePending(keys?: readonly number[]): Promise<void> {
+    await this.writeGrantedCounts(keys);
+    if (keys) await this.foldKeys(keys);
+    else await this.foldOutcomes();
+  }
+
+  /** Folds the appended reports of these keys (after a fold of this instance in flight, which may hold some of them). */
+  private async foldKeys(keys: readonly number[]): Promise<void> {
+    await this.folding.catch(() => {});
+    for (;;) {
+      const result = await this.foldOnce(keys);
+      if (result.folded < FOLD_LIMIT) return;
+    }
   }
 
   /**
@@ -399,21 +413,27 @@ export class LeaseService {
     const run = async () => {
       this.foldQueued = false;
       for (;;) {
-        const time = poolTime(this.clock.now());
-        const result = await this.repository.fold(time, FOLD_LIMIT);
-        this.folds.transactions++;
-        this.folds.reports += result.folded;
-        for (const key of result.changed) {
-          this.book.update(key.record, key.encrypted);
-          const view = toIntegrationView(key.record, time.now);
-          this.feed?.note(key.brandId, view.id, () => view);
-          await this.publishReportEvents(key.brandId, view, { outcome: 'reported', ...key, creditsFlagged: false }, time.now);
-        }
+        const result = await this.foldOnce(null);
         if (result.folded < FOLD_LIMIT) return;
       }
     };
     this.folding = this.folding.then(run, run);
     return this.folding;
+  }
+
+  /** One fold transaction (of these keys' reports, or of any key's), its changes to keys taken in and announced. */
+  private async foldOnce(keys: readonly number[] | null): Promise<FoldResult> {
+    const time = poolTime(this.clock.now());
+    const result = await this.repository.fold(time, FOLD_LIMIT, keys);
+    this.folds.transactions++;
+    this.folds.reports += result.folded;
+    for (const key of result.changed) {
+      this.book.update(key.record, key.encrypted);
+      const view = toIntegrationView(key.record, time.now);
+      this.feed?.note(key.brandId, view.id, () => view);
+      await this.publishReportEvents(key.brandId, view, { outcome: 'reported', ...key, creditsFlagged: false }, time.now);
+    }
+    return result;
   }
 
   /**

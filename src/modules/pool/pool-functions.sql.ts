@@ -433,8 +433,8 @@ end
 $fn$;`;
 
 /**
- * Folds appended outcomes (up to p_limit, those no other fold holds, of any instance) into their
- * keys, the usage ledger and their nodes' counters, in one transaction: the outcomes leave
+ * Folds appended outcomes (up to p_limit, those no other fold holds, of any instance; of the keys
+ * p_keys names, or of every key when it is null) into their keys, the usage ledger and their nodes' counters, in one transaction: the outcomes leave
  * pool_outcome in the same commit that counts them, so none is lost or counted twice. Keys are
  * locked in key order, then nodes in node order, as keypool_settle does. The outcomes are taken in
  * key order, so one fold holds a run of keys with all their outcomes, and a fold of many outcomes
@@ -449,7 +449,7 @@ $fn$;`;
  * ledger and their node (a report acknowledged before a delete counts); those of a brand deleted
  * meanwhile go with it.
  */
-const FOLD_SQL = `create or replace function keypool_fold(p_at jsonb, p_limit integer)
+const FOLD_SQL = `create or replace function keypool_fold(p_at jsonb, p_limit integer, p_keys integer[])
 returns table (kind text, folded integer, key integration, previous_status text, health_reason text, was_exceeded boolean)
 language plpgsql as $fn$
 declare
@@ -460,7 +460,8 @@ declare
   p_month_key text := p_at->>'month_key';
 begin
   with t as (
-    delete from pool_outcome o where o.ctid = any(array(select ctid from pool_outcome order by integration_id limit p_limit for update skip locked))
+    delete from pool_outcome o where o.ctid = any(array(select ctid from pool_outcome where p_keys is null or integration_id = any(p_keys)
+      order by integration_id limit p_limit for update skip locked))
     returning o.*
   )
   select array_agg(t) into taken from t;
@@ -536,6 +537,11 @@ begin
     where (f.heals and f.was_status <> 'healthy') or f.was_exceeded <> (f.i).spend_limit_exceeded;
 end
 $fn$;`;
+
+/** Every key's outcomes (p_keys null): the fold as the version before called it, and as timers and reads of many keys call it. */
+const FOLD_ALL_SQL = `create or replace function keypool_fold(p_at jsonb, p_limit integer)
+returns table (kind text, folded integer, key integration, previous_status text, health_reason text, was_exceeded boolean)
+language sql as $fn$ select * from keypool_fold(p_at, p_limit, null::integer[]) $fn$;`;
 
 /**
  * A token count after a report (the count of the window `p_window`): a lease's reservation made in
@@ -769,5 +775,5 @@ $fn$;`;
 
 export const POOL_FUNCTIONS_SQL: readonly string[] = [
   DROP_DRAFTS_SQL, REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, HEALTH_SQL, TOKENS_AFTER_SQL, REPORT_SQL, APPEND_SQL, FOLD_SQL,
-  RESERVE_SQL, SETTLE_SQL,
+  RESERVE_SQL, SETTLE_SQL, FOLD_ALL_SQL,
 ];
