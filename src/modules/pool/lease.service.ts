@@ -397,10 +397,12 @@ export class LeaseService {
   /** Folds the appended reports of these keys (after a fold of this instance in flight, which may hold some of them). */
   private async foldKeys(keys: readonly number[]): Promise<void> {
     await this.folding.catch(() => {});
-    for (;;) {
-      const result = await this.foldOnce(keys);
-      if (result.folded < FOLD_LIMIT) return;
-    }
+    await this.foldUntilDone(keys);
+  }
+
+  /** Fold transactions (of these keys' reports, or of any key's) until one comes back short of a chunk: none is left. */
+  private async foldUntilDone(keys: readonly number[] | null): Promise<void> {
+    for (;;) if ((await this.foldOnce(keys)).folded < FOLD_LIMIT) return;
   }
 
   /**
@@ -412,10 +414,7 @@ export class LeaseService {
     this.foldQueued = true;
     const run = async () => {
       this.foldQueued = false;
-      for (;;) {
-        const result = await this.foldOnce(null);
-        if (result.folded < FOLD_LIMIT) return;
-      }
+      await this.foldUntilDone(null);
     };
     this.folding = this.folding.then(run, run);
     return this.folding;
@@ -519,6 +518,12 @@ export class LeaseService {
     const returns: ReturnItem[] = [];
     const reserves: ReserveItem[] = [];
     const merged = new Map<number, ClaimItem & { waiters: number; extra: number }>();
+    /** One claim of a key per batch: a lease for each waiter, plus the largest slice one of them asked to hold. */
+    const want = (claim: ClaimItem, waiters: 0 | 1) => {
+      const seen = merged.get(claim.integrationId);
+      if (seen) Object.assign(seen, { waiters: seen.waiters + waiters, extra: Math.max(seen.extra, claim.n - waiters), probe: seen.probe || claim.probe });
+      else merged.set(claim.integrationId, { ...claim, waiters, extra: claim.n - waiters });
+    };
     for (const w of work) {
       if ('report' in w) reports.push(w.report);
       else if ('reserve' in w) reserves.push(w.reserve);
@@ -526,17 +531,8 @@ export class LeaseService {
         counts.push(...w.housekeeping.counts);
         returns.push(...w.housekeeping.returns);
         // A slice claimed ahead: no lease waits on it, all of it is held.
-        for (const refill of w.housekeeping.refills ?? []) {
-          const seen = merged.get(refill.integrationId);
-          if (seen) seen.extra = Math.max(seen.extra, refill.n);
-          else merged.set(refill.integrationId, { ...refill, waiters: 0, extra: refill.n });
-        }
-      } else {
-        const claim = w.claim;
-        const seen = merged.get(claim.integrationId);
-        if (seen) Object.assign(seen, { waiters: seen.waiters + 1, extra: Math.max(seen.extra, claim.n - 1), probe: seen.probe || claim.probe });
-        else merged.set(claim.integrationId, { ...claim, waiters: 1, extra: claim.n - 1 });
-      }
+        for (const refill of w.housekeeping.refills ?? []) want(refill, 0);
+      } else want(w.claim, 1);
     }
     const claims = [...merged.values()].map((m) => ({ integrationId: m.integrationId, n: m.probe ? 1 : m.waiters + m.extra, probe: m.probe }));
     const writtenCounts = mergeByKey(counts);

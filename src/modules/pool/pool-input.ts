@@ -136,22 +136,22 @@ export function poolInput(work: SettleWork, t: PoolTime, rules: PoolRules): Pool
   for (const items of [work.reports.filter((r) => !r.append), work.claims, work.reserves, work.counts, work.returns]) for (const item of items) keys.add(item.integrationId);
   return {
     keys: [...keys],
-    // An appended report carries only what keypool_append reads (a plain success: no signal, no reservation).
-    reports: JSON.stringify(work.reports.map((r) => r.append
-      ? {
-        lease: r.leaseUuid, key: r.integrationId, brand: r.brandId, node: r.nodeId, model: r.model, cost: r.costUsd, prompt_tokens: r.promptTokens,
-        completion_tokens: r.completionTokens, latency_ms: r.latencyMs, first_token_ms: r.firstTokenMs, append: true,
-      }
-      : {
-        lease: r.leaseUuid, key: r.integrationId, brand: r.brandId, node: r.nodeId, model: r.model, success: r.success,
-        status_code: r.statusCode, error_type: r.errorType, retry_after: r.retryAfterSeconds, probe: r.probe,
+    reports: JSON.stringify(work.reports.map((r) => {
+      const usage = {
+        lease: r.leaseUuid, key: r.integrationId, brand: r.brandId, node: r.nodeId, model: r.model,
         // A decimal string: exact to the micro-dollar (a JSON number could be read as a float).
         cost: r.costUsd, prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, latency_ms: r.latencyMs, first_token_ms: r.firstTokenMs,
+      };
+      // An appended report carries only what keypool_append reads (a plain success: no signal, no reservation).
+      if (r.append) return { ...usage, append: true };
+      return {
+        ...usage, success: r.success, status_code: r.statusCode, error_type: r.errorType, retry_after: r.retryAfterSeconds, probe: r.probe,
         append: false, class: r.outcomeClass, rest_until: r.restUntil?.toISOString() ?? null, detail: r.detail,
         observed_minute: r.statedMinuteLimit, observed_day: r.statedDailyLimit, tokens_given: r.tokensGiven,
         reserved: r.reserved?.tokens ?? null, reserve_minute: r.reserved?.minute.toISOString() ?? null, reserve_day: r.reserved?.day ?? null, open: r.open,
         quota_group: r.reserved?.group ?? null,
-      })),
+      };
+    })),
     claims: JSON.stringify(work.claims.map((c) => ({ key: c.integrationId, n: c.n, probe: c.probe }))),
     reserves: JSON.stringify(work.reserves.map((r) => ({
       key: r.integrationId, input: r.input, output: r.output, lease: r.leaseUuid, expires_at: r.expiresAt.toISOString(),
