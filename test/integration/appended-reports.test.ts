@@ -125,6 +125,17 @@ describe('appended reports', () => {
     expect(Number(before.spend_today)).toBe(0.875);
     await a.app.services.leases.foldOutcomes();
     expect(await stored(id)).toMatchObject({ spend_today: '0.875' });
+    // Two reports of the key in one batch, one appended before it: each answers with the spend after the batch (the folded
+    // spend, the outcome pending from before, and both of this batch's).
+    await settle('0.0625', true);
+    const { rows } = await sql.query(
+      `select a.appended_today::text, a.appended_month::text from keypool_settle($1::jsonb, '[]', '[]', '[]', '[]', $2::jsonb, $3::jsonb, '{}') a order by a.item`,
+      [JSON.stringify(['0.03125', '0.03125'].map((cost) => ({
+        lease: randomUUID(), key: id, brand: brandId, node: null, model: 'm', cost, prompt_tokens: 1, completion_tokens: 1, latency_ms: 5, first_token_ms: null, append: true,
+      }))), at, JSON.stringify({ ...rules, appended_spend: true })]);
+    expect(rows.map((r) => [Number(r.appended_today), Number(r.appended_month)])).toEqual([[1, 1], [1, 1]]);
+    await a.app.services.leases.foldOutcomes();
+    expect(await stored(id)).toMatchObject({ spend_today: '1', spend_month: '1' });
   });
 
   it('hold spend exactly over hundreds of concurrent reports through two instances, folded meanwhile by both', async () => {

@@ -378,6 +378,10 @@ $fn$;`;
 const APPEND_SQL = `create or replace function keypool_append(p_reports jsonb, p_at jsonb, p_key_rows boolean)
 returns table (report_item integer, report_outcome text, report_key integration, previous_status text, health_reason text,
   was_exceeded boolean, credits_flagged boolean, spend_today numeric, spend_month numeric, exceeded_period text) language plpgsql as $fn$
+declare
+  p_now timestamptz := (p_at->>'now')::timestamptz;
+  p_today date := (p_at->>'today')::date;
+  p_month_start date := (p_at->>'month_start')::date;
 begin
   -- PL/pgSQL keeps the statement's plan for the session (a SQL function would plan it on every call).
   if not jsonb_path_exists(p_reports, '$[*] ? (@.append == true)') then return; end if;
@@ -387,48 +391,55 @@ begin
       as u(lease, key, brand, node, model, cost, prompt, completion, latency, first_token, append, ord)
     where u.append
   ), known as (
-    -- A lease given twice in one batch is reported by its first item only.
-    select item.*, k.provider_name, row_number() over (partition by item.lease order by item.ord) = 1 as first
-    from item join integration k on k.id = item.key and k.brand_id = item.brand
+    -- Each item's key read once (by its id: the limit keeps the planner from scanning every key to hash them), with what the answer
+    -- needs of it. A lease given twice in one batch is reported by its first item only.
+    select item.*, k.provider_name, k.health_status, k.spend_limit_amount, k.spend_limit_period, k.cached_usage_today, k.cached_usage_month,
+      k.billing_synced_at, case when k.spend_day = p_today then k.spend_today else 0 end as key_today,
+      case when k.spend_month_start = p_month_start then k.spend_month else 0 end as key_month,
+      row_number() over (partition by item.lease order by item.ord) = 1 as first
+    from item cross join lateral (select k.* from integration k where k.id = item.key limit 1) k
+    where k.brand_id = item.brand
   ), fresh as (
     insert into reported_lease (lease_id, integration_id, reported_at)
-    select known.lease, known.key, (p_at->>'now')::timestamptz from known where known.first
+    select known.lease, known.key, p_now from known where known.first
     on conflict do nothing
     returning lease_id
   ), added as (
     insert into pool_outcome (integration_id, brand_id, provider_name, node_id, model, day, month_start, reported_at, cost_usd, prompt_tokens,
       completion_tokens, latency_ms, first_token_ms)
-    select known.key, known.brand, known.provider_name, known.node, lower(coalesce(known.model, '')), (p_at->>'today')::date, (p_at->>'month_start')::date,
-      (p_at->>'now')::timestamptz, known.cost, known.prompt, known.completion, known.latency, known.first_token
+    select known.key, known.brand, known.provider_name, known.node, lower(coalesce(known.model, '')), p_today, p_month_start,
+      p_now, known.cost, known.prompt, known.completion, known.latency, known.first_token
     from known join fresh on fresh.lease_id = known.lease::text where known.first
     returning integration_id, cost_usd
-  ), pending as (
-    select k.id, (select coalesce(sum(o.cost_usd), 0) from pool_outcome o where o.integration_id = k.id and o.day = (p_at->>'today')::date)
-        + (select coalesce(sum(a.cost_usd), 0) from added a where a.integration_id = k.id) as today,
-      (select coalesce(sum(o.cost_usd), 0) from pool_outcome o where o.integration_id = k.id and o.month_start = (p_at->>'month_start')::date)
-        + (select coalesce(sum(a.cost_usd), 0) from added a where a.integration_id = k.id) as month
-    from integration k where k.id in (select known.key from known)
+  ), pending as materialized (
+    -- What is not folded yet, per key: the outcomes appended before (each key's found by its index) and this batch's (not visible to
+    -- this statement's scan of the table), all of them today's and this month's. Materialized: worked out once per key, not once
+    -- per item joined to it.
+    select k.id, o.today + coalesce(a.cost, 0) as today, o.month + coalesce(a.cost, 0) as month
+    from (select distinct known.key as id from known) k
+      cross join lateral (select coalesce(sum(o.cost_usd) filter (where o.day = p_today), 0) as today,
+          coalesce(sum(o.cost_usd) filter (where o.month_start = p_month_start), 0) as month
+        from pool_outcome o where o.integration_id = k.id) o
+      left join (select added.integration_id as id, sum(added.cost_usd) as cost from added group by added.integration_id) a on a.id = k.id
   )
   select item.ord::integer,
     case when known.lease is null then 'not_found' when fresh.lease_id is null or not known.first then 'already_reported' else 'reported' end,
     -- Only what the report changed (the caller has the rest of the key): its spend and the spend limit's verdict, as columns; as a
     -- key row (its id and those fields) only for a caller of the version before, which reads them there.
     case when p_key_rows and fresh.lease_id is not null and known.first then jsonb_populate_record(null::integration, jsonb_build_object(
-      'id', k.id, 'spend_today', s.today, 'spend_day', (p_at->>'today')::date, 'spend_month', s.month,
-      'spend_month_start', (p_at->>'month_start')::date, 'spend_limit_exceeded', s.exceeded,
-      'spend_exceeded_period', case when s.exceeded then keypool_spend_period(k.spend_limit_period, p_at->>'day_key', p_at->>'month_key') end)) end,
-    k.health_status::text, null::text, s.exceeded, false, s.today, s.month,
-    case when s.exceeded then keypool_spend_period(k.spend_limit_period, p_at->>'day_key', p_at->>'month_key') end
+      'id', known.key, 'spend_today', s.today, 'spend_day', p_today, 'spend_month', s.month,
+      'spend_month_start', p_month_start, 'spend_limit_exceeded', s.exceeded,
+      'spend_exceeded_period', case when s.exceeded then keypool_spend_period(known.spend_limit_period, p_at->>'day_key', p_at->>'month_key') end)) end,
+    known.health_status::text, null::text, s.exceeded, false, s.today, s.month,
+    case when s.exceeded then keypool_spend_period(known.spend_limit_period, p_at->>'day_key', p_at->>'month_key') end
   from item
     left join known on known.ord = item.ord
     left join fresh on fresh.lease_id = item.lease::text
-    left join integration k on k.id = known.key
     left join pending p on p.id = known.key
     -- The spend as it now stands, and a warn limit's verdict on it (stored, with its event, by the fold).
-    left join lateral (select t.today, t.month, keypool_spend_over(k.spend_limit_amount, k.spend_limit_period, t.today, t.month,
-        k.cached_usage_today, k.cached_usage_month, k.billing_synced_at, (p_at->>'today')::date, (p_at->>'month_start')::date) as exceeded
-      from (select (case when k.spend_day = (p_at->>'today')::date then k.spend_today else 0 end) + p.today as today,
-        (case when k.spend_month_start = (p_at->>'month_start')::date then k.spend_month else 0 end) + p.month as month) t) s on true;
+    left join lateral (select t.today, t.month, keypool_spend_over(known.spend_limit_amount, known.spend_limit_period, t.today, t.month,
+        known.cached_usage_today, known.cached_usage_month, known.billing_synced_at, p_today, p_month_start) as exceeded
+      from (select known.key_today + coalesce(p.today, 0) as today, known.key_month + coalesce(p.month, 0) as month) t) s on true;
 end
 $fn$;`;
 
@@ -711,7 +722,10 @@ begin
   return query select 'appended'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
       r.was_exceeded, r.credits_flagged, null::integer, null::text, null::timestamptz, null::bigint, r.report_key, r.spend_today, r.spend_month, r.exceeded_period
     from keypool_append(p_reports, p_at, not coalesce((p_rules->>'appended_spend')::boolean, false)) r;
-  perform 1 from integration i where i.id = any(p_keys) order by i.id for update;
+  -- Each part runs only when the batch has some of it (a statement on nothing still costs its execution, and most batches are appends).
+  if cardinality(p_keys) > 0 then
+    perform 1 from integration i where i.id = any(p_keys) order by i.id for update;
+  end if;
   -- The quota groups of the keys a reservation or a report counts tokens on, in name order (after every key: one order for every batch).
   if jsonb_array_length(p_reserves) > 0 or jsonb_path_exists(p_reports, '$[*] ? (@.quota_group != null)') then
     perform 1 from quota_group g
@@ -719,22 +733,26 @@ begin
         or (g.brand_id, g.name) in (select u.brand, u.quota_group from jsonb_to_recordset(p_reports) as u(brand uuid, quota_group text) where u.quota_group is not null)
       order by g.brand_id, g.name for update;
   end if;
-  update integration i set
-    minute_count = case when i.minute_window = c.minute then i.minute_count + c.minute_n
-      when i.minute_window is null or i.minute_window < c.minute then c.minute_n else i.minute_count end,
-    minute_window = greatest(i.minute_window, c.minute),
-    daily_count = case when i.day_window = c.day then i.daily_count + c.day_n
-      when i.day_window is null or i.day_window < c.day then c.day_n else i.daily_count end,
-    day_window = greatest(i.day_window, c.day),
-    last_used_at = greatest(i.last_used_at, c.last_used),
-    updated_at = greatest(i.updated_at, c.last_used)
-  from jsonb_to_recordset(p_counts) as c(key integer, minute timestamptz, minute_n integer, day date, day_n integer, last_used timestamptz)
-  where i.id = c.key;
-  update integration i set
-    minute_claimed = case when i.claim_minute = r.minute then greatest(0, i.minute_claimed - r.minute_n) else i.minute_claimed end,
-    daily_claimed = case when i.claim_day = r.day then greatest(0, i.daily_claimed - r.day_n) else i.daily_claimed end
-  from jsonb_to_recordset(p_returns) as r(key integer, minute timestamptz, minute_n integer, day date, day_n integer)
-  where i.id = r.key;
+  if jsonb_array_length(p_counts) > 0 then
+    update integration i set
+      minute_count = case when i.minute_window = c.minute then i.minute_count + c.minute_n
+        when i.minute_window is null or i.minute_window < c.minute then c.minute_n else i.minute_count end,
+      minute_window = greatest(i.minute_window, c.minute),
+      daily_count = case when i.day_window = c.day then i.daily_count + c.day_n
+        when i.day_window is null or i.day_window < c.day then c.day_n else i.daily_count end,
+      day_window = greatest(i.day_window, c.day),
+      last_used_at = greatest(i.last_used_at, c.last_used),
+      updated_at = greatest(i.updated_at, c.last_used)
+    from jsonb_to_recordset(p_counts) as c(key integer, minute timestamptz, minute_n integer, day date, day_n integer, last_used timestamptz)
+    where i.id = c.key;
+  end if;
+  if jsonb_array_length(p_returns) > 0 then
+    update integration i set
+      minute_claimed = case when i.claim_minute = r.minute then greatest(0, i.minute_claimed - r.minute_n) else i.minute_claimed end,
+      daily_claimed = case when i.claim_day = r.day then greatest(0, i.daily_claimed - r.day_n) else i.daily_claimed end
+    from jsonb_to_recordset(p_returns) as r(key integer, minute timestamptz, minute_n integer, day date, day_n integer)
+    where i.id = r.key;
+  end if;
   -- Reports applied at once, when the batch has any (the function's set-up alone costs about as much as applying one report).
   if exists (select 1 from jsonb_array_elements(p_reports) e where not coalesce((e->>'append')::boolean, false)) then
     return query select 'report'::text, r.report_item, r.report_outcome, r.previous_status, r.health_reason,
@@ -746,6 +764,7 @@ begin
         r.reserved, r.key, null::numeric, null::numeric, null::text
       from keypool_reserve(p_reserves, p_at) r;
   end if;
+  if jsonb_array_length(p_claims) = 0 then return; end if;
   return query with want as (
       select * from rows from (jsonb_to_recordset(p_claims) as (key integer, n integer, probe boolean)) with ordinality as w(key, n, probe, ord)
     ), granted as (
