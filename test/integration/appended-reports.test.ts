@@ -300,6 +300,38 @@ describe('appended reports', () => {
     expect(await pending()).toBe(0);
   });
 
+  it('leave their table vacuumed by the timer once its folds have deleted a thousand of them', async () => {
+    const id = await keys.addKey('ai21');
+    // Nothing left over from the tests before: the timer below folds only what this test appends.
+    await a.app.services.leases.foldOutcomes();
+    const c = await createPeerApp(a, { clock, config: { foldIntervalMs: 200 } });
+    const vacuumCount = async () => Number((await sql.query("select vacuum_count from pg_stat_user_tables where relname = 'pool_outcome'")).rows[0].vacuum_count);
+    const until = async (check: () => Promise<boolean> | boolean) => {
+      const end = performance.now() + 10_000;
+      while (!(await check())) {
+        if (performance.now() > end) throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      const vacuumsBefore = await vacuumCount();
+      // 500 folded by the timer: short of the threshold, no vacuum.
+      for (let i = 0; i < 5; i++) await appendOutcomes(id, 100, '0.001');
+      await until(async () => (await pending()) === 0);
+      expect(c.app.services.leases.foldStats.vacuums).toBe(0);
+      // 600 more: past it, one vacuum, after the turn that crossed it.
+      for (let i = 0; i < 6; i++) await appendOutcomes(id, 100, '0.001');
+      await until(() => c.app.services.leases.foldStats.vacuums === 1);
+      // PostgreSQL's own count of the table's vacuums (its statistics reach the view within a second or so).
+      await until(async () => (await vacuumCount()) > vacuumsBefore);
+      const text = await (await fetch(`${c.url}/metrics`)).text();
+      expect(text).toMatch(/^keypool_pool_outcome_vacuums_total 1$/m);
+      expect(await stored(id)).toMatchObject({ spend_today: '1.1' });
+    } finally {
+      await c.close();
+    }
+  });
+
   it('flip a `warn` spend limit at the fold, by the timer, with its event once', async () => {
     const c = await createPeerApp(a, { clock, config: { foldIntervalMs: 100 } });
     try {

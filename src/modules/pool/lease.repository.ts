@@ -182,10 +182,6 @@ export class LeaseRepository {
   }
 
   /**
-   * Folds up to `limit` appended outcomes (of any instance; those another fold holds are skipped)
-   * into their keys, the usage ledger and the nodes' counters, in one transaction.
-   */
-  /**
    * Whether a fold timer's turn has come: no timer of any instance folded within `ms` (by the
    * database's clock), and there is something to fold. Taking the turn marks it, so of several
    * instances' timers one folds.
@@ -195,7 +191,20 @@ export class LeaseRepository {
     return rowCount === 1;
   }
 
-  /** Folds up to `limit` appended outcomes, of the keys named (a read of those alone), or of every key. */
+  /**
+   * Clears the outcomes folds deleted out of pool_outcome (its dead rows, which every append's scan
+   * of a key's outcomes and every fold would step over until autovacuum's next visit, a minute or
+   * more away). Skipped when another instance is at it.
+   */
+  async vacuumOutcomes(): Promise<void> {
+    await this.pool.query('vacuum (skip_locked) pool_outcome');
+  }
+
+  /**
+   * Folds up to `limit` appended outcomes (of any instance; those another fold holds are skipped),
+   * of the keys named (a read of those alone) or of every key, into their keys, the usage ledger
+   * and the nodes' counters, in one transaction.
+   */
   async fold(t: PoolTime, limit: number, keys: readonly number[] | null = null): Promise<FoldResult> {
     const values = [poolAt(t), limit, keys];
     const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_fold', text: FOLD_SQL, values }), () => void this.retries++);

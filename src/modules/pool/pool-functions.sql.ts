@@ -377,7 +377,11 @@ $fn$;`;
  */
 const APPEND_SQL = `create or replace function keypool_append(p_reports jsonb, p_at jsonb, p_key_rows boolean)
 returns table (report_item integer, report_outcome text, report_key integration, previous_status text, health_reason text,
-  was_exceeded boolean, credits_flagged boolean, spend_today numeric, spend_month numeric, exceeded_period text) language plpgsql as $fn$
+  was_exceeded boolean, credits_flagged boolean, spend_today numeric, spend_month numeric, exceeded_period text) language plpgsql
+-- Each key's outcomes by the index, always: pool_outcome is emptied by every fold, so its statistics (taken whenever it was last
+-- vacuumed or analyzed, often just after a fold) may say it is empty, and a plan kept for the session would then scan the whole
+-- table once per key as it fills again.
+set enable_seqscan = off as $fn$
 declare
   p_now timestamptz := (p_at->>'now')::timestamptz;
   p_today date := (p_at->>'today')::date;
@@ -462,7 +466,9 @@ $fn$;`;
  */
 const FOLD_SQL = `create or replace function keypool_fold(p_at jsonb, p_limit integer, p_keys integer[])
 returns table (kind text, folded integer, key integration, previous_status text, health_reason text, was_exceeded boolean)
-language plpgsql as $fn$
+-- By the indexes, always (as keypool_append): pool_outcome's statistics may say it is empty, and a fold touches a few rows of the
+-- brands, nodes and keys whatever their tables' size.
+language plpgsql set enable_seqscan = off as $fn$
 declare
   taken pool_outcome[];
   p_today date := (p_at->>'today')::date;

@@ -16,8 +16,8 @@ export interface LiveGauges {
   poolBatchRetries: () => number;
   /** Pool batches run since start, the items they held (reports, allowance claims, usage counts), and their time. */
   poolBatches: () => Readonly<BatchStats>;
-  /** Folds of appended reports run here since start: timer turns taken, transactions, reports folded. */
-  poolFolds: () => Readonly<{ turns: number; transactions: number; reports: number }>;
+  /** Folds of appended reports run here since start: timer turns taken, transactions, reports folded, vacuums of their table. */
+  poolFolds: () => Readonly<{ turns: number; transactions: number; reports: number; vacuums: number }>;
   /** Failed node-credential secrets since start, and attempts refused for too many of them. */
   credentialFailures: () => Readonly<{ failures: number; throttled: number }>;
 }
@@ -72,6 +72,7 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
     ['keypool_pool_fold_turns_total', 'Fold timer turns this instance took (of every instance\'s timers, one folds appended reports per interval)', () => live.poolFolds().turns],
     ['keypool_pool_fold_transactions_total', 'Fold transactions run here (timer turns, reads, shutdown), each a chunk of whole keys in key order', () => live.poolFolds().transactions],
     ['keypool_pool_folded_reports_total', 'Appended reports this instance folded into their keys, the usage ledger and their nodes', () => live.poolFolds().reports],
+    ['keypool_pool_outcome_vacuums_total', 'Vacuums of the appended reports\' table this instance ran after its fold turns (the rows folds deleted, cleared)', () => live.poolFolds().vacuums],
     ['keypool_auth_failures_total', 'Node-credential authentications with a wrong secret, an unknown or malformed api_key, or a revoked or expired credential', () => live.credentialFailures().failures],
     ['keypool_auth_throttled_total', 'Node-credential authentications refused (429) after too many failures for that credential or address', () => live.credentialFailures().throttled],
   ]);
