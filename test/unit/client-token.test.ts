@@ -20,4 +20,15 @@ describe('ClientTokenSigner', () => {
     expect((await signer.verify(token, now)).kind).toBe('valid');
     expect(await signer.verify(token, new Date('2026-03-01T01:00:01Z'))).toEqual({ kind: 'rejected', reason: 'token has expired' });
   });
+
+  it('remembers a token only once it verified, and only within its validity (the authenticator looks there before its admin comparison)', async () => {
+    const signer = new ClientTokenSigner([oldSecret]);
+    const token = await signer.sign('brand-1', 'token-1', now, inAnHour);
+    expect(signer.remembered(token, now)).toBeNull();
+    expect(await signer.verify(`${token}x`, now)).toMatchObject({ kind: 'rejected' });
+    expect(signer.remembered(`${token}x`, now)).toBeNull();
+    await signer.verify(token, now);
+    expect(signer.remembered(token, now)).toEqual({ kind: 'valid', brandId: 'brand-1', tokenId: 'token-1', expiresAt: inAnHour });
+    expect(signer.remembered(token, inAnHour)).toBeNull();
+  });
 });

@@ -44,9 +44,15 @@ export class ClientTokenSigner {
       .sign(this.keys[0]);
   }
 
-  async verify(token: string, now: Date): Promise<TokenCheck> {
+  /** The check of a token verified here before and still within its validity, or null (verify it). */
+  remembered(token: string, now: Date): TokenCheck | null {
     const cached = this.verified.get(token);
-    if (cached && now.getTime() >= cached.notBeforeMs && now.getTime() < cached.expiresAtMs) return valid(cached);
+    return cached && now.getTime() >= cached.notBeforeMs && now.getTime() < cached.expiresAtMs ? valid(cached) : null;
+  }
+
+  async verify(token: string, now: Date): Promise<TokenCheck> {
+    const remembered = this.remembered(token, now);
+    if (remembered) return remembered;
     const check = await this.verifySignature(token, now);
     if (check.kind === 'valid') {
       if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
