@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
 import { poolClient } from '../support/pool.js';
+import { ManualClock } from '../../src/platform/time/clock.js';
 
 let a: TestApp;
 let b: TestApp;
@@ -64,6 +65,42 @@ describe('allowance claims', () => {
     // would have gone back first: 9). Without it, the key's fourth lease would claim, and this would stay at 4.
     await expect.poll(claimed, { timeout: 2000 }).toBeGreaterThanOrEqual(9);
     expect(await claimed()).toBeLessThanOrEqual(10);
+  });
+
+  it('claim the new minute\'s slices of the keys in use a share at each tick of the timer when the minute turns, not all in one batch', async () => {
+    const clock = new ManualClock('2026-03-10T12:00:30Z');
+    const c = await createPeerApp(a, { clock });
+    try {
+      const providers = ['openrouter', 'groq', 'mistral', 'cerebras', 'together', 'cohere', 'sambanova', 'huggingface', 'github_models', 'ai21'];
+      const ids: number[] = [];
+      for (const provider of providers) ids.push(await keys.addKey(provider));
+      // Every key in use on this instance: a slice of this minute each.
+      for (let round = 0; round < 3; round++) {
+        for (const providerName of providers) expect((await c.app.services.leases.leaseKey(brandId, { providerName })).kind).toBe('leased');
+      }
+      const minuteOf = async () => new Map((await sql.query<{ id: number; claim_minute: Date }>(
+        'select id, claim_minute from integration where id = any($1)', [ids])).rows.map((r) => [r.id, r.claim_minute.getTime()]));
+      const next = new Date('2026-03-10T12:01:00Z').getTime();
+      expect([...(await minuteOf()).values()].every((m) => m < next)).toBe(true);
+      clock.set('2026-03-10T12:01:00Z');
+      // No lease from here on: what claims the new minute is the timer, ahead of the keys' next leases.
+      let first: number[] | null = null;
+      const end = performance.now() + 5000;
+      for (;;) {
+        const claimed = [...(await minuteOf())].filter(([, m]) => m === next).map(([id]) => id);
+        if (first === null && claimed.length > 0) first = claimed;
+        if (claimed.length === ids.length || performance.now() > end) {
+          expect(claimed.sort()).toEqual([...ids].sort());
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // The first tick after the turn claimed one share of them (a fifth: the keys whose id is its turn's), not every key.
+      expect(first!.length).toBeLessThan(ids.length);
+      expect(new Set(first!.map((id) => id % 5)).size).toBe(1);
+    } finally {
+      await c.close();
+    }
   });
 
   it('write a busy key\'s usage counts once a second, not with every tick of the timer', async () => {

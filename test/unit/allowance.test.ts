@@ -67,6 +67,21 @@ describe('a held slice', () => {
     expect(a.all(timeAt('2026-03-02T00:00:00.000Z'))).toEqual([]);
   });
 
+  it('of a past minute goes back when its key is due (the timer spreads a minute\'s turn over its ticks); an idle one whenever', () => {
+    const a = new Allowance();
+    a.hold(1, 3, none, t0, 0);
+    a.hold(2, 3, none, t0, 0);
+    a.hold(3, 2, { minuteLimit: 100, dailyLimit: null }, t0, 0);
+    const next = timeAt('2026-03-01T10:01:00.000Z');
+    expect([1, 2].map((id) => a.outlived(id, next))).toEqual([true, true]);
+    expect(a.outlived(1, t0)).toBe(false);
+    // Key 3 is idle past a second (a small key): it goes back though not due; of 1 and 2, only the due one.
+    expect(a.idle(next, 1_500, (id) => id === 2).map((r) => r.integrationId)).toEqual([2, 3]);
+    expect(a.inUse()).toEqual([1]);
+    expect(a.idle(next, 1_700, (id) => id === 1)).toEqual([{ integrationId: 1, minute: t0.minuteStart, minuteN: 0, day: '2026-03-01', dayN: 3 }]);
+    expect(a.inUse()).toEqual([]);
+  });
+
   it('of a roomy key in use is claimed again ahead once down to a quarter of the next claim, or ended with its minute; a small key\'s never, nor an idle one', () => {
     const a = new Allowance();
     const small = { minuteLimit: 100, dailyLimit: null };

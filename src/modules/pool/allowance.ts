@@ -104,6 +104,12 @@ export class Allowance {
     return this.held(integrationId, t) * 4 <= size ? size : 0;
   }
 
+  /** Whether the key's slice belongs to a minute (or day) that has ended. */
+  outlived(integrationId: number, t: PoolTime): boolean {
+    const slice = this.slices.get(integrationId);
+    return slice !== undefined && (slice.minute !== t.minuteStart.getTime() || slice.day !== t.today);
+  }
+
   /** The keys this instance holds a slice of (refill's candidates). */
   inUse(): number[] {
     return [...this.slices.keys()];
@@ -137,13 +143,18 @@ export class Allowance {
     return slice && slice.left > 0 ? this.returnOf(integrationId, slice, t) : [];
   }
 
-  /** What goes back now: slices of a past minute, small keys' slices idle for a second, roomy keys' idle for ten. */
-  idle(pool: PoolTime, at = performance.now()): ReturnItem[] {
+  /**
+   * What goes back now: small keys' slices idle for a second, roomy keys' idle for ten, and slices
+   * of a past minute of the keys `due` now (the timer spreads those over its ticks, so the turn of a
+   * minute is not one batch of every key in use; a lease meanwhile claims the new minute's itself).
+   */
+  idle(pool: PoolTime, at = performance.now(), due: (integrationId: number) => boolean = () => true): ReturnItem[] {
     const back: ReturnItem[] = this.stale.splice(0);
     for (const [id, slice] of this.slices) {
       const t = timeOf({ dailyResetZone: slice.zone }, pool);
       const current = slice.minute === t.minuteStart.getTime() && slice.day === t.today;
       if (current && at - slice.lastUse < (slice.tight ? IDLE_MS : ROOMY_IDLE_MS)) continue;
+      if (!current && !due(id)) continue;
       this.slices.delete(id);
       if (slice.left > 0) back.push(...this.returnOf(id, slice, t));
     }

@@ -482,13 +482,16 @@ export class LeaseService {
    */
   private tick(): Promise<void> {
     const time = poolTime(this.clock.now());
-    // Claimed ahead before slices of a past minute go back (a key in use when the minute turned is claimed for the new one).
-    const refills = this.refills(time);
-    const returns = this.allowance.idle(time);
-    // Paced by the timer's ticks (the process's own time: the pool's clock may be a test's, standing still). With allowance
-    // given back, every count goes with it.
+    // The keys of one share are due at each tick, each key once per COUNTS_INTERVAL_MS: their usage counts, and when a minute
+    // turns, their slices of the past minute (claimed again ahead, then given back), so no batch holds every busy key at once.
+    // Paced by the timer's ticks (the process's own time: the pool's clock may be a test's, standing still).
     const turn = this.countTurn++ % this.countShares;
-    const counts = this.granted.size === 0 ? [] : this.granted.drain(returns.length > 0 ? undefined : (id) => id % this.countShares === turn);
+    const due = (id: number) => id % this.countShares === turn;
+    // Claimed ahead before slices of a past minute go back (a key in use when the minute turned is claimed for the new one).
+    const refills = this.refills(time, due);
+    const returns = this.allowance.idle(time, undefined, due);
+    // With allowance given back, every count goes with it.
+    const counts = this.granted.size === 0 ? [] : this.granted.drain(returns.length > 0 ? undefined : due);
     if (returns.length === 0 && counts.length === 0 && refills.length === 0) return this.housekeeping;
     this.housekeeping = this.batches.take({ housekeeping: { counts, returns, refills } }).then(
       () => {},
@@ -503,16 +506,17 @@ export class LeaseService {
 
   /**
    * Slices to claim ahead: keys this instance holds a slice of, in use, that a lease could take now
-   * (selection's rule, with no allowance held) and whose slice is down to a quarter or ended with
-   * its minute (allowance.ts refill).
+   * (selection's rule, with no allowance held) and whose slice is down to a quarter, or ended with
+   * its minute and the key is `due` (allowance.ts refill).
    */
-  private refills(time: PoolTime): ClaimItem[] {
+  private refills(time: PoolTime, due: (integrationId: number) => boolean): ClaimItem[] {
     const out: ClaimItem[] = [];
     let ask: LeaseAsk | undefined;
     for (const id of this.allowance.inUse()) {
       const key = this.book.find(id);
       if (!key || isMetered(key.record) || isProbe(key.record)) continue;
       const t = timeOf(key.record, time);
+      if (!due(id) && this.allowance.outlived(id, t)) continue;
       const n = this.allowance.refill(id, key.record, t);
       if (n === 0) continue;
       ask ??= { model: null, batch: false, envAvailable: new Set(this.availableEnvironment()) };
