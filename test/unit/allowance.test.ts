@@ -71,11 +71,11 @@ describe('a held slice', () => {
     const a = new Allowance();
     a.hold(1, 3, none, t0, 0);
     a.hold(2, 3, none, t0, 0);
-    a.hold(3, 2, { minuteLimit: 100, dailyLimit: null }, t0, 0);
     const next = timeAt('2026-03-01T10:01:00.000Z');
+    a.hold(3, 2, { minuteLimit: 100, dailyLimit: null }, next, 0);
     expect([1, 2].map((id) => a.outlived(id, next))).toEqual([true, true]);
     expect(a.outlived(1, t0)).toBe(false);
-    // Key 3 is idle past a second (a small key): it goes back though not due; of 1 and 2, only the due one.
+    // Key 3 (a small key, of this minute) is idle past a second: it goes back though not due; of 1 and 2, only the due one.
     expect(a.idle(next, 1_500, (id) => id === 2).map((r) => r.integrationId)).toEqual([2, 3]);
     expect(a.inUse()).toEqual([1]);
     expect(a.idle(next, 1_700, (id) => id === 1)).toEqual([{ integrationId: 1, minute: t0.minuteStart, minuteN: 0, day: '2026-03-01', dayN: 3 }]);
