@@ -160,7 +160,7 @@ export function buildServices(
     providers,
     usageFeed,
   );
-  integrations.readAfter((ids) => leases.writePending(ids));
+  integrations.readAfter((scope) => leases.writePending(scope));
   integrations.auditWith(audit);
   // A new key is checked with its provider's free call when the operator turned it on (the gateway knows where each provider is).
   const keyChecker = config.keyCheck.enabled ? new KeyChecker(upstreamGuard, { baseUrls: config.gateway.baseUrls, timeoutMs: config.keyCheck.timeoutMs }) : null;
@@ -171,7 +171,7 @@ export function buildServices(
       return outcome.verdict === 'refused' ? outcome.answer : null;
     });
   }
-  nodes.readAfter(() => leases.foldOutcomes());
+  nodes.readAfter((brandId) => leases.foldPending({ brandId }));
   return {
     clock,
     events,
@@ -184,9 +184,9 @@ export function buildServices(
     integrations,
     quotaGroups: new QuotaGroupService(sqlPool, clock, (brandId) => leases.keysChanged(brandId)),
     billing: new BillingSync(keys, vault, events, clock, config.billing, config.envReferences, billingAdapters(config.billing, upstreamGuard), observers.warn, Math.random, audit),
-    usage: new UsageService(sqlPool, clock, () => leases.foldOutcomes()),
+    usage: new UsageService(sqlPool, clock, (brandId) => leases.foldPending({ brandId })),
     leases,
-    capacity: new CapacityService(sqlPool, clock, () => leases.writeGrantedCounts()),
+    capacity: new CapacityService(sqlPool, clock, (brandId) => leases.writeGrantedCounts({ brandId })),
     usageFeed,
     usageChanges: buses.usage,
     eventLog,

@@ -61,10 +61,10 @@ const atOf = (now: Date) => {
   return JSON.stringify({ now: now.toISOString(), minute: now.toISOString(), today, month_start: `${today.slice(0, 8)}01`, day_key: today, month_key: today.slice(0, 7) });
 };
 /** `n` plain successes of the key appended in one batch statement, as the service sends them. */
-const appendOutcomes = (id: number, n: number, cost: string) => sql.query(
+const appendOutcomes = (id: number, n: number, cost: string, brand = brandId) => sql.query(
   `select count(*) from keypool_settle($1::jsonb, '[]', '[]', '[]', '[]', $2::jsonb, $3::jsonb, '{}')`,
   [JSON.stringify(Array.from({ length: n }, () => ({
-    lease: randomUUID(), key: id, brand: brandId, node: null, model: 'm', cost, prompt_tokens: 1, completion_tokens: 1, latency_ms: 5, first_token_ms: null, append: true,
+    lease: randomUUID(), key: id, brand, node: null, model: 'm', cost, prompt_tokens: 1, completion_tokens: 1, latency_ms: 5, first_token_ms: null, append: true,
   }))), atOf(clock.now()), JSON.stringify({ degraded_after: 3, unhealthy_after: 6, rate_limit_ms: 60_000, probe_base_ms: 30_000, probe_max_ms: 3_600_000, credit_providers: [], appended_spend: true })]);
 const pendingOf = async (ids: number[]) => {
   const { rows } = await sql.query('select integration_id as id, count(*)::int as n from pool_outcome where integration_id = any($1) group by 1', [ids]);
@@ -263,6 +263,28 @@ describe('appended reports', () => {
     const list = await b.rest('GET', '/api/v1/integrations?provider_name=replicate', { token });
     expect(list.body.integrations.find((k: { id: number }) => k.id === other)).toMatchObject({ spend_today: 1 });
     expect(await pendingOf([read, other])).toEqual([0, 0]);
+  });
+
+  it('are folded for a read of a brand\'s keys, usage or nodes, that brand\'s alone: another tenant\'s wait for the timer or their own reads', async () => {
+    const other = await a.createBrand('Appended, another tenant');
+    const mine = await keys.addKey('huggingface');
+    const theirs = await poolClient(a, other.token).addKey('huggingface');
+    await appendOutcomes(mine, 2, '0.5');
+    await appendOutcomes(theirs, 3, '0.25', other.brandId);
+    const list = await b.rest('GET', '/api/v1/integrations?provider_name=huggingface', { token });
+    expect(list.body.integrations.find((k: { id: number }) => k.id === mine)).toMatchObject({ spend_today: 1 });
+    expect(await pendingOf([mine, theirs])).toEqual([0, 3]);
+    await appendOutcomes(mine, 1, '0.5');
+    expect((await b.rest('GET', `/api/v1/usage?integration_id=${mine}`, { token })).status).toBe(200);
+    expect((await b.rest('GET', '/api/v1/nodes', { token })).status).toBe(200);
+    expect(await pendingOf([mine, theirs])).toEqual([0, 3]);
+    expect(await ledger(mine)).toEqual({ requests: 3, cost: '1.5' });
+    // The other tenant's read of its usage folds its own.
+    const usage = await b.rest('GET', `/api/v1/usage?integration_id=${theirs}`, { token: other.token });
+    expect(usage.status).toBe(200);
+    expect(JSON.stringify(usage.body)).toMatch(/"requests":3/);
+    expect(await pendingOf([mine, theirs])).toEqual([0, 0]);
+    expect(await stored(theirs)).toMatchObject({ spend_today: '0.75' });
   });
 
   it('are folded by one instance\'s timer per interval, however many instances run', async () => {

@@ -8,7 +8,7 @@
  * app.ts, graphql/, rest/, the CLI.
  */
 export { IntegrationSchema, ReportedLeaseSchema, type HealthStatus, type SpendLimitAction, type SpendLimitPeriod } from './integration.entity.js';
-export { IntegrationService, type IntegrationFilter, type IntegrationPage, type ProviderDirectory, type ProviderKeyInput, type KeySummary, type WriteOptions } from './integration.service.js';
+export { IntegrationService, type ReadScope, type IntegrationFilter, type IntegrationPage, type ProviderDirectory, type ProviderKeyInput, type KeySummary, type WriteOptions } from './integration.service.js';
 export { HealthStatusEnum, IntegrationType } from './integration.types.js';
 export { validateProvider, type CreateIntegrationInput, type IntegrationSettings } from './integration-input.js';
 export { RECORD_COLUMNS } from './key-columns.js';

@@ -25,6 +25,12 @@ import { envReferencesOf, keepStoredSecrets, resolveDocument, type KeyDocument }
 import { providerResetZone } from './reset-clock.js';
 import type { AuditLog } from '../audit/index.js';
 
+/** What a read must see written first (the pool's pending usage and reports): a brand's keys, or some of them. */
+export interface ReadScope {
+  brandId: string;
+  keys?: readonly number[];
+}
+
 export interface IntegrationFilter {
   providerName?: string;
   healthStatus?: string;
@@ -119,12 +125,12 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
   /**
    * Runs before every read of keys and every change of their settings (the pool writes the usage of
    * leases it granted and folds the reports it appended first, so reads show them): of the keys
-   * named, for a read of those alone, or of every key.
+   * named, for a read of those alone, or of every key of the brand.
    */
-  private beforeRead: (ids?: readonly number[]) => Promise<void> = async () => {};
+  private beforeRead: (scope: ReadScope) => Promise<void> = async () => {};
 
   /** What must happen before a read of keys shows them as they are. */
-  readAfter(work: (ids?: readonly number[]) => Promise<void>): void {
+  readAfter(work: (scope: ReadScope) => Promise<void>): void {
     this.beforeRead = work;
   }
 
@@ -141,7 +147,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
    * heals the key or sends it back). Recorded in the audit trail; every instance reads the key again.
    */
   async recover(brandId: string, id: number, action: KeyRecovery): Promise<IntegrationView> {
-    await this.beforeRead();
+    await this.beforeRead({ brandId, keys: [id] });
     const view = await this.write(async (db) => {
       const key = await this.findKey(db, brandId, { id }, { lock: true });
       if (!key) throw notFound();
@@ -238,7 +244,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
   }
 
   async listIntegrations(brandId: string, filter: IntegrationFilter, limit = DEFAULT_PAGE_SIZE, offset = 0): Promise<IntegrationPage> {
-    await this.beforeRead();
+    await this.beforeRead({ brandId });
     if (filter.providerName !== undefined) await this.resolveProvider(brandId, filter.providerName);
     if (filter.healthStatus !== undefined && !HEALTH_STATUSES.includes(filter.healthStatus as HealthStatus)) {
       throw new AppError('request.invalid', `health_status must be one of ${HEALTH_STATUSES.join(', ')}`);
@@ -251,7 +257,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
 
   /** Every key of one provider (not a keyless endpoint), oldest first. */
   async listProviderKeys(brandId: string, providerName: string): Promise<IntegrationView[]> {
-    await this.beforeRead();
+    await this.beforeRead({ brandId });
     const rows = await this.keys.providerKeys(this.keys.pool, brandId, providerName, { keyless: false, limit: MAX_PROVIDER_KEYS });
     const now = this.clock.now();
     return rows.map((r) => toIntegrationView(r, now));
@@ -259,7 +265,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
 
   async findIntegration(brandId: string, id: number): Promise<IntegrationView | null> {
     // One key: only its pending usage and reports are written first.
-    await this.beforeRead([id]);
+    await this.beforeRead({ brandId, keys: [id] });
     const key = await this.findKey(this.keys.pool, brandId, { id });
     return key && toIntegrationView(key, this.clock.now());
   }
@@ -273,7 +279,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
 
   /** A key of one provider by its string id. */
   async findProviderKey(brandId: string, providerName: string, keyId: string): Promise<IntegrationView | null> {
-    await this.beforeRead();
+    await this.beforeRead({ brandId });
     const key = await this.findKey(this.keys.pool, brandId, { providerName, keyId });
     return key && toIntegrationView(key, this.clock.now());
   }
@@ -286,8 +292,8 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
     const { credentials, providerConfig, ...patch } = update;
     validateSettings(patch);
     const replacing = credentials !== undefined || providerConfig !== undefined;
-    // A spend limit is judged on every report acknowledged before it (appended ones folded first).
-    await this.beforeRead();
+    // A spend limit is judged on every report acknowledged before it (the key's appended ones folded first).
+    await this.beforeRead({ brandId, keys: [id] });
     const { view, spendChanged, wasExceeded } = await this.write(async (db) => {
       const key = await this.findKey(db, brandId, { id }, { lock: true, withCredential: replacing });
       if (!key) throw notFound();
@@ -381,7 +387,7 @@ export class IntegrationService implements Omit<ProviderKeys, 'settingsChanged'>
 
   /** Every key of the brand (not keyless endpoints), oldest first: Bifrost's GET /api/keys. */
   async listKeySummaries(brandId: string): Promise<KeySummary[]> {
-    await this.beforeRead();
+    await this.beforeRead({ brandId });
     return this.keys.keySummaries(brandId, MAX_PROVIDER_KEYS);
   }
 

@@ -62,11 +62,11 @@ export class NodeService {
     private readonly clock: Clock,
   ) {}
 
-  /** Runs before every read of nodes' counters (the pool folds the reports it appended first, so reads show them). */
-  private beforeRead: () => Promise<void> = async () => {};
+  /** Runs before every read of a brand's nodes' counters (the pool folds the brand's reports it appended first, so reads show them). */
+  private beforeRead: (brandId: string) => Promise<void> = async () => {};
 
-  /** What must happen before a read of nodes shows their counters as they are. */
-  readAfter(work: () => Promise<void>): void {
+  /** What must happen before a read of a brand's nodes shows their counters as they are. */
+  readAfter(work: (brandId: string) => Promise<void>): void {
     this.beforeRead = work;
   }
 
@@ -83,13 +83,13 @@ export class NodeService {
 
   async listNodes(brandId: string, limit = DEFAULT_NODE_PAGE, offset = 0): Promise<NodePage> {
     checkPage(limit, offset, MAX_NODE_PAGE);
-    await this.beforeRead();
+    await this.beforeRead(brandId);
     const [rows, total] = await this.em.fork().findAndCount(NodeSchema, { brand: brandId }, { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset });
     return { items: rows.map((r) => this.toView(r)), total, limit, offset };
   }
 
   async findNode(brandId: string, id: string): Promise<NodeView | null> {
-    await this.beforeRead();
+    await this.beforeRead(brandId);
     const node = await this.findEntity(this.em.fork(), brandId, id);
     return node && this.toView(node);
   }

@@ -18,13 +18,13 @@ export class CapacityService {
   constructor(
     private readonly pool: SqlPool,
     private readonly clock: Clock,
-    /** What must be written before a read (the leases granted here). */
-    private readonly beforeRead: () => Promise<void> = async () => {},
+    /** What must be written before a read of a brand's keys (the leases granted here). */
+    private readonly beforeRead: (brandId: string) => Promise<void> = async () => {},
   ) {}
 
   /** Every provider of the brand with a key, by name. */
   async ofBrand(brandId: string): Promise<ProviderCapacity[]> {
-    await this.beforeRead();
+    await this.beforeRead(brandId);
     const now = this.clock.now();
     const [{ rows }, groups] = await Promise.all([
       // The record's columns only: never the sealed credential (read every second per brand the gateway serves).

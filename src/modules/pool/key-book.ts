@@ -86,6 +86,12 @@ export class KeyBook {
     return name === undefined ? 0 : this.groups.get(name)?.group.keys.length ?? 0;
   }
 
+  /** The brand of a key the book has held (null: never held here). */
+  brandOf(integrationId: number): string | null {
+    const name = this.groupOf.get(integrationId);
+    return name === undefined ? null : name.slice(0, name.indexOf('/'));
+  }
+
   /** The brand's settings of the provider of a key the book holds (null: not held). */
   providerOf(integrationId: number): GroupProvider | null {
     const name = this.groupOf.get(integrationId);

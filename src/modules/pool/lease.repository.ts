@@ -64,6 +64,9 @@ export interface FoldedKey {
   wasExceeded: boolean;
 }
 
+/** Whose appended outcomes a fold takes: these keys', or one brand's (null: any key's). */
+export type FoldTarget = { keys: readonly number[] } | { brandId: string };
+
 /** What one fold did: how many appended outcomes it folded, and the keys it changed beyond their spend. */
 export interface FoldResult {
   folded: number;
@@ -87,6 +90,10 @@ export const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_s
 
 const FOLD_SQL = `select a.kind, a.folded, a.previous_status, a.health_reason, a.was_exceeded, (a.key).*
   from keypool_fold($1::jsonb, $2::integer, $3::integer[]) a`;
+
+/** A brand's outcomes: of the keys it has outcomes of (a key deleted since included; the table is small, folded every second). */
+const FOLD_BRAND_SQL = `select a.kind, a.folded, a.previous_status, a.health_reason, a.was_exceeded, (a.key).*
+  from keypool_fold($1::jsonb, $2::integer, array(select distinct o.integration_id from pool_outcome o where o.brand_id = $3::uuid)) a`;
 
 /** A timer's turn to fold: none taken within $1 ms, and something to fold (an idle deployment writes nothing). */
 const FOLD_DUE_SQL = `insert into pool_fold_clock as c (folded_at) select clock_timestamp() where exists (select 1 from pool_outcome)
@@ -202,12 +209,15 @@ export class LeaseRepository {
 
   /**
    * Folds up to `limit` appended outcomes (of any instance; those another fold holds are skipped),
-   * of the keys named (a read of those alone) or of every key, into their keys, the usage ledger
-   * and the nodes' counters, in one transaction.
+   * of the keys named (a read of those alone), of a brand (a read of its keys, usage or nodes), or
+   * of every key (the timer), into their keys, the usage ledger and the nodes' counters, in one
+   * transaction.
    */
-  async fold(t: PoolTime, limit: number, keys: readonly number[] | null = null): Promise<FoldResult> {
-    const values = [poolAt(t), limit, keys];
-    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_fold', text: FOLD_SQL, values }), () => void this.retries++);
+  async fold(t: PoolTime, limit: number, target: FoldTarget | null = null): Promise<FoldResult> {
+    const query = target && 'brandId' in target
+      ? { name: 'keypool_fold_brand', text: FOLD_BRAND_SQL, values: [poolAt(t), limit, target.brandId] }
+      : { name: 'keypool_fold', text: FOLD_SQL, values: [poolAt(t), limit, target?.keys ?? null] };
+    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>(query), () => void this.retries++);
     const result: FoldResult = { folded: 0, changed: [] };
     for (const row of rows) {
       if (row.kind === 'folded') result.folded = Number(row.folded);

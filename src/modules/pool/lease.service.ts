@@ -36,7 +36,7 @@ import { KeyBook, type BookKey, type GroupProvider } from './key-book.js';
 import { credentialUnreadable, leaseAlreadyReported, leaseNotFound, type LeaseRefusal, type SkipReason } from './lease-errors.js';
 import {
   LeaseRepository, type ClaimItem, type ClaimRow, type CountItem, type FoldResult, type PoolTime, type ReportItem, type ReportRow, type Reservation,
-  type ReserveItem, type ReserveRow, type ReturnItem, type SkippedKey,
+  type ReserveItem, type ReserveRow, type ReturnItem, type SkippedKey, type FoldTarget,
 } from './lease.repository.js';
 import type { LeaseTokenSigner } from './lease-token.js';
 import { OVERLOAD_BACKOFF_MS, readSignals, statedLimits, type ReportSignals } from './provider-signals.js';
@@ -162,6 +162,12 @@ const SETTLE_INTERVAL_MS = 200;
 /** Usage counts go to their keys once a second (or with allowance given back): one row write per busy key and second, not five. */
 const COUNTS_INTERVAL_MS = 1000;
 const FOLD_INTERVAL_MS = 1000;
+/** What a read must see written first: a brand's keys, or some of them (a read of one key by its id). */
+export interface PendingScope {
+  brandId: string;
+  keys?: readonly number[];
+}
+
 /** What the folds of this instance did since start. */
 export interface FoldStats {
   /** Fold timer turns this instance took (of every instance's timers, one folds per interval). */
@@ -376,13 +382,13 @@ export class LeaseService {
 
   /**
    * Writes the leases granted here to their keys' usage now (before a read of keys, so it shows
-   * them; of the keys named, or of every key), after the timer's batch in flight, if any (it holds
-   * counts drained before this call).
+   * them; of the keys in scope, or of every key), after the timer's batch in flight, if any (it
+   * holds counts drained before this call).
    */
-  async writeGrantedCounts(keys?: readonly number[]): Promise<void> {
+  async writeGrantedCounts(scope?: PendingScope): Promise<void> {
     await this.housekeeping;
     if (this.granted.size === 0) return;
-    const counts = this.granted.drain(keys && ((id) => keys.includes(id)));
+    const counts = this.granted.drain(scope && this.inScope(scope));
     if (counts.length === 0) return;
     try {
       await this.batches.take({ housekeeping: { counts, returns: [] } });
@@ -393,26 +399,36 @@ export class LeaseService {
   }
 
   /**
-   * Writes what reads of keys, usage and nodes must show first: the leases granted here, and every
-   * appended report (of any instance) folded. A read of some keys alone (one key by its id) names
-   * them: only theirs are written and folded, so it waits for a round trip of its own, not for a
-   * fold of every key's reports.
+   * Writes what a read of a brand's keys must show first: the leases granted here, and the brand's
+   * appended reports (of any instance) folded. A read of some keys alone (one key by its id) names
+   * them: only theirs are written and folded. Either way a read waits for its own round trips, not
+   * for a fold of every tenant's reports.
    */
-  async writePending(keys?: readonly number[]): Promise<void> {
-    await this.writeGrantedCounts(keys);
-    if (keys) await this.foldKeys(keys);
-    else await this.foldOutcomes();
+  async writePending(scope: PendingScope): Promise<void> {
+    await this.writeGrantedCounts(scope);
+    await this.foldPending(scope);
   }
 
-  /** Folds the appended reports of these keys (after a fold of this instance in flight, which may hold some of them). */
-  private async foldKeys(keys: readonly number[]): Promise<void> {
+  /**
+   * Folds the appended reports in scope (the keys named, or every key of the brand, those deleted
+   * since included: a usage or node read counts them), after a fold of this instance in flight,
+   * which may hold some of them.
+   */
+  async foldPending(scope: PendingScope): Promise<void> {
     await this.folding.catch(() => {});
-    await this.foldUntilDone(keys);
+    await this.foldUntilDone(scope.keys ? { keys: scope.keys } : { brandId: scope.brandId });
   }
 
-  /** Fold transactions (of these keys' reports, or of any key's) until one comes back short of a chunk: none is left. */
-  private async foldUntilDone(keys: readonly number[] | null): Promise<void> {
-    for (;;) if ((await this.foldOnce(keys)).folded < FOLD_LIMIT) return;
+  /** Whether a key is in a read's scope (by its brand as the key book knows it; a key it never held counts in every brand's). */
+  private inScope(scope: PendingScope): (integrationId: number) => boolean {
+    const { keys, brandId } = scope;
+    if (keys) return (id) => keys.includes(id);
+    return (id) => (this.book.brandOf(id) ?? brandId) === brandId;
+  }
+
+  /** Fold transactions (of the outcomes in scope, or of any key's) until one comes back short of a chunk: none is left. */
+  private async foldUntilDone(target: FoldTarget | null): Promise<void> {
+    for (;;) if ((await this.foldOnce(target)).folded < FOLD_LIMIT) return;
   }
 
   /**
@@ -430,10 +446,10 @@ export class LeaseService {
     return this.folding;
   }
 
-  /** One fold transaction (of these keys' reports, or of any key's), its changes to keys taken in and announced. */
-  private async foldOnce(keys: readonly number[] | null): Promise<FoldResult> {
+  /** One fold transaction (of the outcomes in scope, or of any key's), its changes to keys taken in and announced. */
+  private async foldOnce(target: FoldTarget | null): Promise<FoldResult> {
     const time = poolTime(this.clock.now());
-    const result = await this.repository.fold(time, FOLD_LIMIT, keys);
+    const result = await this.repository.fold(time, FOLD_LIMIT, target);
     this.folds.transactions++;
     this.folds.reports += result.folded;
     this.foldedSinceVacuum += result.folded;

@@ -77,8 +77,8 @@ export class UsageService {
   constructor(
     private readonly pool: SqlPool,
     private readonly clock: Clock,
-    /** Runs before every read of the ledger (the pool folds the reports it appended first, so reads show them). */
-    private readonly beforeRead: () => Promise<void> = async () => {},
+    /** Runs before every read of a brand's ledger (the pool folds the brand's reports it appended first, so reads show them). */
+    private readonly beforeRead: (brandId: string) => Promise<void> = async () => {},
   ) {}
 
   async usage(brandId: string, q: UsageQuery): Promise<UsageReport> {
@@ -107,7 +107,7 @@ export class UsageService {
     if (q.model !== undefined) filter('model', q.model.toLowerCase());
     const select = groupBy.flatMap((g) => GROUPS[g].select);
     const group = groupBy.flatMap((g) => GROUPS[g].group);
-    await this.beforeRead();
+    await this.beforeRead(brandId);
     const { rows } = await this.pool.query<Record<string, unknown>>(
       `select ${[...select,
         'sum(requests)::bigint as requests', 'sum(successes)::bigint as successes', 'sum(rate_limited)::bigint as rate_limited',
