@@ -141,6 +141,11 @@ interface RecordedLease {
   open: boolean;
 }
 
+/** A key of the group as a lease weighs it: the book's entry, and what selection reads of it now. */
+interface CandidateKey extends PoolKey {
+  key: BookKey;
+}
+
 const isTokenShort = (reason: SkipReason | null) => reason === 'token_minute_limit' || reason === 'token_daily_limit';
 
 /** The largest estimate a lease may give. */
@@ -149,12 +154,20 @@ const MAX_ESTIMATED_TOKENS = 100_000_000;
 /** Whether a node exists in a brand (a brand token may attribute a lease to one of its nodes). */
 export type NodeLookup = (brandId: string, nodeId: string) => Promise<boolean>;
 
-/** The pool's clock reading for `now`: its UTC minute, day and month, and the spend periods' keys. */
+/** The last UTC minute poolTime was asked for, and what follows from it (every field but `now` turns with the minute). */
+let lastMinute: { minute: number; time: Omit<PoolTime, 'now'> } | null = null;
+
+/** The pool's clock reading for `now`: its UTC minute, day and month, and the spend periods' keys (worked out once a minute). */
 function poolTime(now: Date): PoolTime {
-  return {
-    now, minuteStart: utcMinuteStart(now), today: utcDay(now), monthStart: utcMonthStart(now),
-    dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now),
-  };
+  const minute = Math.floor(now.getTime() / 60_000);
+  if (lastMinute?.minute !== minute) {
+    lastMinute = {
+      minute,
+      time: { minuteStart: utcMinuteStart(now), today: utcDay(now), monthStart: utcMonthStart(now), dayKey: spendPeriodKey('daily', now), monthKey: spendPeriodKey('monthly', now) },
+    };
+  }
+  const t = lastMinute.time;
+  return { now, minuteStart: t.minuteStart, today: t.today, monthStart: t.monthStart, dayKey: t.dayKey, monthKey: t.monthKey };
 }
 
 const CONTENDED_RETRY_MS = 1000;
@@ -641,8 +654,11 @@ export class LeaseService {
     for (let attempt = 0; ; attempt++) {
       const group = await this.book.group(brandId, providerName);
       const time = poolTime(this.clock.now());
-      const keys = group.keys.filter((k) => !excluded.has(k.record.id))
-        .map((k) => ({ ...k, held: this.allowance.held(k.record.id, timeOf(k.record, time)), headroom: this.headroom.of(k.record.id, time.now) }));
+      const keys: CandidateKey[] = [];
+      for (const key of group.keys) {
+        const id = key.record.id;
+        if (!excluded.has(id)) keys.push({ key, record: key.record, held: this.allowance.held(id, timeOf(key.record, time)), headroom: this.headroom.of(id, time.now) });
+      }
       if (keys.length === 0) return this.refusal(brandId, providerName, [], false, time.now);
       const untried = keys.filter((k) => !refusedByClaim.has(k.record.id));
       // A key this instance saw without room for the tokens may have got some back from another instance's report (only its claim can say): tried when no other key can serve.
@@ -686,7 +702,7 @@ export class LeaseService {
           leaseUuid: reserve.leaseUuid, expiresAt: reserve.expiresAt, open: (row.record.concurrencyLimit ?? null) !== null,
           reservation: { tokens: row.reserved ?? 0, minute: at.minuteStart, day: timeOf(row.record, at).today, group: row.record.quotaGroup ?? null },
         };
-        return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? picked, false, nodeId, model, group.provider, time, recorded),
+        return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? picked.key, false, nodeId, model, group.provider, time, recorded),
           explain && (() => routeOf(keys, id, ask, time, refusedByClaim)));
       }
       if (probe || !this.allowance.take(id, timeOf(picked.record, time))) {
@@ -699,7 +715,7 @@ export class LeaseService {
         if (claim.granted === 0) continue;
         this.allowance.claimed(id);
       }
-      return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? picked, probe, nodeId, model, group.provider, time),
+      return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? picked.key, probe, nodeId, model, group.provider, time),
         explain && (() => routeOf(keys, id, ask, time, refusedByClaim)));
     }
   }
