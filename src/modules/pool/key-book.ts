@@ -103,7 +103,8 @@ export class KeyBook {
     const group = name === undefined ? undefined : this.groups.get(name)?.group;
     const key = group?.keys.find((k) => k.record.id === integrationId);
     if (!key) return null;
-    key.record = { ...key.record, ...fields };
+    // In place: the entry is the book's own (a lease or a view reads it when it needs it, never keeps a copy to compare).
+    Object.assign(key.record, fields);
     return key.record;
   }
 
