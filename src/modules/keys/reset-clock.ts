@@ -21,14 +21,14 @@ const formatter = (zone: string) => {
 /** Each zone's day for the last UTC minute asked (every zone's days turn on a UTC minute's start). */
 const lastDay = new Map<string, { minute: number; day: string }>();
 
-/** The day (YYYY-MM-DD) `now` falls in, in the zone. */
+/** The day (YYYY-MM-DD) `now` falls in, in the zone (UTC when none is named). */
 export function dayIn(zone: string | null | undefined, now: Date): string {
-  if (!zone || zone === 'UTC') return now.toISOString().slice(0, 10);
+  const name = zone || 'UTC';
   const minute = Math.floor(now.getTime() / 60_000);
-  const seen = lastDay.get(zone);
+  const seen = lastDay.get(name);
   if (seen?.minute === minute) return seen.day;
-  const day = formatter(zone).format(now);
-  lastDay.set(zone, { minute, day });
+  const day = name === 'UTC' ? now.toISOString().slice(0, 10) : formatter(name).format(now);
+  lastDay.set(name, { minute, day });
   return day;
 }
 
