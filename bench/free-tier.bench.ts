@@ -1,7 +1,7 @@
 /**
  * npm run bench:free-tier — provider-shaped limits against request limits alone, in one run.
  *
- * A local fake provider (OpenAI's wire format, as Google AI's OpenAI-compatible endpoint) holds
+ * A local fake provider (Gemini's generateContent, where the gateway sends a `google_ai/…` chat call) holds
  * its keys to free-tier limits the way Gemini does: per key 20 requests and 6,000 tokens a minute
  * and 150 requests a day; three of its six keys belong to one project whose quota (200 requests a
  * day, 12,000 tokens a minute) they share; days reset at midnight in Los Angeles; answers carry
@@ -80,8 +80,8 @@ function fakeProvider(clock: ManualClock, random: () => number) {
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
       stats.calls++;
-      const key = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
-      const body = JSON.parse(raw) as { messages: { content: string }[]; max_tokens?: number };
+      const key = String(req.headers['x-goog-api-key'] ?? '');
+      const body = JSON.parse(raw) as { contents: { parts: { text?: string }[] }[]; generationConfig?: { maxOutputTokens?: number } };
       const now = clock.now();
       const minute = Math.floor(now.getTime() / 60_000);
       const day = dayIn(ZONE, now);
@@ -91,15 +91,16 @@ function fakeProvider(clock: ManualClock, random: () => number) {
       if (k.day !== day) Object.assign(k, { day, daily: 0 });
       if (project.minute !== minute) Object.assign(project, { minute, tokens: 0 });
       if (project.day !== day) Object.assign(project, { day, daily: 0 });
-      const input = Math.ceil(body.messages.reduce((n, m) => n + countTokens(m.content), 0) * 1.15) + 3;
-      const cap = body.max_tokens ?? 1024;
+      const text = body.contents.flatMap((c) => c.parts.map((p) => p.text ?? '')).join('');
+      const input = Math.ceil(countTokens(text) * 1.15) + 3;
+      const cap = body.generationConfig?.maxOutputTokens ?? 1024;
       const secondsLeft = 60 - (Math.floor(now.getTime() / 1000) % 60);
       const refuse = (quotaId: string, perDay: boolean) => {
         stats.rateLimited++;
         const details: object[] = [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId }] }];
         if (!perDay) details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${secondsLeft}s` });
         res.writeHead(429, { 'content-type': 'application/json' });
-        res.end(JSON.stringify([{ error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED', details } }]));
+        res.end(JSON.stringify({ error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED', details } }));
       };
       if (k.daily >= LIMITS.rpd) return refuse('GenerateRequestsPerDayPerProjectPerModel-FreeTier', true);
       if (isProject(key) && project.daily >= LIMITS.projectRpd) return refuse('GenerateRequestsPerDayPerProjectPerModel-FreeTier', true);
@@ -111,7 +112,7 @@ function fakeProvider(clock: ManualClock, random: () => number) {
       if (random() < OVERLOAD_RATE) {
         stats.overloaded++;
         res.writeHead(503, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify([{ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } }]));
+        return res.end(JSON.stringify({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } }));
       }
       const output = Math.min(cap, 40 + Math.floor(random() * 300));
       k.requests++;
@@ -129,9 +130,9 @@ function fakeProvider(clock: ManualClock, random: () => number) {
         'x-ratelimit-reset-tokens': `${secondsLeft}s`,
       });
       res.end(JSON.stringify({
-        id: 'c', object: 'chat.completion', created: 0, model: 'gemini-2.0-flash',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output },
+        candidates: [{ content: { role: 'model', parts: [{ text: 'ok' }] }, finishReason: 'STOP', index: 0 }],
+        usageMetadata: { promptTokenCount: input, candidatesTokenCount: output, totalTokenCount: input + output },
+        modelVersion: 'gemini-2.0-flash',
       }));
     });
   });
