@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
-import { SETTLE_SQL } from '../src/modules/pool/lease.repository.js';
+import { APPEND_SQL, SETTLE_SQL } from '../src/modules/pool/lease.repository.js';
 import { FOLD_LIMIT } from '../src/modules/pool/lease.service.js';
 import { createBrandToken, fmt, startServer } from './support.js';
 
@@ -106,12 +106,13 @@ try {
     // Failures last: they make keys degraded, then unhealthy.
     console.log(`| keypool_report, failures (a health transition now and then) | ${await perItem((n) => reportCall(n, false))} |`);
 
-    // Appended reports (keypool_append through keypool_settle) and their fold (keypool_fold), on the same keys. The server's own
+    // Appended reports (keypool_append, as a batch of them alone goes) and their fold (keypool_fold), on the same keys. The server's own
     // fold is off (KEYPOOL_POOL_FOLD_MS=0), so the outcomes pending are the ones each measurement leaves.
+    // As the service sends a batch of appended reports alone (the statement around keypool_append alone).
     const appendCall = (keysOf: number[]) => ({
       name: 'append',
-      text: SETTLE_SQL,
-      values: [reportsOf(keysOf, true, true), '[]', '[]', '[]', '[]', at, rules, []],
+      text: APPEND_SQL,
+      values: [reportsOf(keysOf, true, true), at],
     });
     const foldCall = { name: 'fold', text: 'select count(*) from keypool_fold($1::jsonb, $2::integer)', values: [at, 100_000] };
     await db.query(foldCall);
@@ -128,7 +129,7 @@ try {
       }
       appendCells.push(fmt(used / (calls * n), 3));
     }
-    console.log(`| keypool_settle, appended successes (no key locked; up to 2,000 outcomes pending) | ${appendCells.join(' | ')} |`);
+    console.log(`| keypool_append, a batch of appended successes alone (no key locked; up to 2,000 outcomes pending) | ${appendCells.join(' | ')} |`);
     /** Folding `perKey` outcomes of each of 30 keys: CPU ms per outcome (the appends are not counted). */
     const foldCost = async (perKey: number, rounds: number) => {
       let used = 0;

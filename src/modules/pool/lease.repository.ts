@@ -88,6 +88,17 @@ export const SETTLE_SQL = `select a.kind, a.item, a.report_outcome, a.previous_s
   from keypool_settle($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::integer[]) a
   order by a.kind desc, a.item`;
 
+/**
+ * A batch of appended reports alone (most batches at load): keypool_append by itself, as
+ * keypool_settle would call it, without the batch function's own set-up around it (about 0.07 ms
+ * of PostgreSQL's time a batch); its rows are the appended ones of SETTLE_SQL, less the key's
+ * columns, which an appended report does not answer with.
+ */
+export const APPEND_SQL = `select 'appended'::text as kind, a.report_item as item, a.report_outcome, a.was_exceeded, a.spend_today as appended_today,
+    a.spend_month as appended_month, a.exceeded_period as appended_period
+  from keypool_append($1::jsonb, $2::jsonb, false) a
+  order by a.report_item`;
+
 const FOLD_SQL = `select a.kind, a.folded, a.previous_status, a.health_reason, a.was_exceeded, (a.key).*
   from keypool_fold($1::jsonb, $2::integer, $3::integer[]) a`;
 
@@ -153,8 +164,12 @@ export class LeaseRepository {
    */
   async settle(work: SettleWork, t: PoolTime): Promise<SettleResult> {
     const input = poolInput(work, t, this.rules);
-    const values = [input.reports, input.claims, input.reserves, input.counts, input.returns, input.at, input.rules, input.keys];
-    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>({ name: 'keypool_settle', text: SETTLE_SQL, values }), () => void this.retries++);
+    const appendsAlone = work.claims.length === 0 && work.reserves.length === 0 && work.counts.length === 0 && work.returns.length === 0
+      && work.reports.length > 0 && work.reports.every((r) => r.append);
+    const query = appendsAlone
+      ? { name: 'keypool_append', text: APPEND_SQL, values: [input.reports, input.at] }
+      : { name: 'keypool_settle', text: SETTLE_SQL, values: [input.reports, input.claims, input.reserves, input.counts, input.returns, input.at, input.rules, input.keys] };
+    const { rows } = await retryingDeadlocks(() => this.pool.query<Record<string, unknown>>(query), () => void this.retries++);
     const reports: ReportRow[] = [];
     const claimed = new Map<number, ClaimRow>();
     const reserves: ReserveRow[] = [];
