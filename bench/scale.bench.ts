@@ -131,13 +131,19 @@ async function phase(
   };
 }
 
-/** A read of keys through a live instance: it folds every appended report first (any instance's). */
+/**
+ * A read of every brand's keys through a live instance: each folds its brand's appended reports
+ * first (any instance's), so after it every report acknowledged so far is in its key's spend.
+ */
 async function readThrough(servers: BenchServer[], tokens: string[]): Promise<void> {
-  for (const server of servers) {
-    const res = await fetch(`${server.url}/api/v1/integrations?limit=1`, { headers: { authorization: `Bearer ${tokens[0]}` } }).catch(() => null);
-    if (res?.ok) return;
+  for (const token of tokens) {
+    let read = false;
+    for (const server of servers) {
+      const res = await fetch(`${server.url}/api/v1/integrations?limit=1`, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+      if ((read = res?.ok === true)) break;
+    }
+    if (!read) throw new Error('no instance answered a read');
   }
-  throw new Error('no instance answered a read');
 }
 
 /** Every key's spend this month, in micro-dollars (after a read through an instance, so appended reports are folded). */
