@@ -246,6 +246,8 @@ declare
   closed boolean;
   actual bigint;
   done integer[] := '{}';
+  -- Whether a report taken names a node (its counters are updated after the loop, locked in node order).
+  any_node boolean := false;
   p_now timestamptz := (p_at->>'now')::timestamptz;
   p_minute timestamptz := (p_at->>'minute')::timestamptz;
   p_today date := (p_at->>'today')::date;
@@ -343,6 +345,7 @@ begin
       coalesce(r.first_token, 0), coalesce(r.first_token, 0), (r.first_token is not null)::int)
     ${LEDGER_ADDS};
     done := done || r.ord::integer;
+    any_node := any_node or r.node is not null;
     report_outcome := 'reported';
     previous_status := cur.health_status;
     health_reason := step.reason;
@@ -351,6 +354,7 @@ begin
     credits_flagged := r.status_code = 402 and cur.out_of_credits_at is null;
     return next;
   end loop;
+  if not any_node then return; end if;
   perform 1 from node n where n.id in (select u.node from rows from (jsonb_to_recordset(p_reports) as (node uuid)) with ordinality as u(node, ord)
     where u.ord = any(done)) order by n.id for update;
   update node n set lease_count = n.lease_count + a.reports, failure_count = n.failure_count + a.failures,
