@@ -7,7 +7,7 @@
  * calls a second (BENCH_ROUNDS, default 3; BENCH_RATE, default 100). Prints figures; asserts nothing.
  */
 import { Agent, request } from 'undici';
-import { createBrandToken, fmt, percentile, startServer } from './support.js';
+import { fmt, percentile, seedBrands, startServer } from './support.js';
 
 const PROVIDERS = ['groq', 'mistral', 'cerebras'];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -22,16 +22,7 @@ async function post(url: string, token: string, body: unknown): Promise<any> {
 
 const server = await startServer();
 try {
-  const tokens: string[] = [];
-  for (let b = 0; b < 20; b++) {
-    const token = await createBrandToken(server, `latency-${b}`);
-    tokens.push(token);
-    for (const provider of PROVIDERS) {
-      for (let n = 0; n < 4; n++) {
-        await post(`${server.url}/api/v1/integrations`, token, { provider_name: provider, credentials: { api_key: `${provider}-latency-${b}-${n}-0123456789` }, minute_limit: 100_000, daily_limit: 10_000_000 });
-      }
-    }
-  }
+  const tokens = await seedBrands(server, 'latency', { brands: 20, providers: PROVIDERS, keysPerProvider: 4, settings: { minute_limit: 100_000, daily_limit: 10_000_000 } });
   type Kind = 'REST lease (of the cycle)' | '{ __typename }';
   /** `seconds` at RATE/s of one kind of request: the latencies of the leases (for cycles) or of the requests. */
   const paced = async (kind: Kind, seconds: number): Promise<number[]> => {

@@ -19,7 +19,7 @@ import { cpus } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
-import { createBrandToken, fmt, startServer } from './support.js';
+import { fmt, seedBrands, startServer } from './support.js';
 
 const PROVIDERS = ['groq', 'mistral', 'cerebras'];
 const CORES = cpus().length;
@@ -62,19 +62,7 @@ const pinPostgres = () => {
 
 const server = await startServer({}, { cpus: SERVER_CPUS });
 try {
-  const tokens: string[] = [];
-  for (let b = 0; b < 20; b++) {
-    const token = await createBrandToken(server, `profile-${b}`);
-    tokens.push(token);
-    for (const provider of PROVIDERS) {
-      for (let n = 0; n < 4; n++) {
-        await fetch(`${server.url}/api/v1/integrations`, {
-          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ provider_name: provider, credentials: { api_key: `${provider}-profile-${b}-${n}-0123456789` }, minute_limit: 100_000, daily_limit: 10_000_000 }),
-        });
-      }
-    }
-  }
+  const tokens = await seedBrands(server, 'profile', { brands: 20, providers: PROVIDERS, keysPerProvider: 4, settings: { minute_limit: 100_000, daily_limit: 10_000_000 } });
   const { pgPassword } = JSON.parse(readFileSync(`${server.dataDir}/secrets.json`, 'utf8'));
   const cluster = await startEmbeddedPostgres({ dataDir: server.dataDir, password: pgPassword, log: () => {} });
   const db = new pg.Client({ connectionString: cluster.url });

@@ -25,7 +25,7 @@ import { cpus } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
-import { createBrandToken, fmt, percentile, startServer, type BenchServer } from './support.js';
+import { createBrandToken, fmt, percentile, seedBrands, startServer, type BenchServer } from './support.js';
 
 const BRANDS = 20;
 const PROVIDERS = ['groq', 'mistral', 'cerebras'];
@@ -208,19 +208,10 @@ async function run(k: number): Promise<boolean> {
   const servers = [first];
   try {
     for (let i = 1; i < k; i++) servers.push(await startServer(SERVER_ENV, { dataDir: first.dataDir, cpus: SERVER_CPUS }));
-    const tokens: string[] = [];
-    for (let b = 0; b < BRANDS; b++) {
-      const token = await createBrandToken(first, `scale-${b}`);
-      tokens.push(token);
-      for (const provider of PROVIDERS) {
-        for (let n = 0; n < KEYS_PER_PROVIDER; n++) {
-          await post(`${first.url}/api/v1/integrations`, token, {
-            provider_name: provider, credentials: { api_key: `${provider}-scale-${b}-${n}-0123456789` },
-            minute_limit: 100_000, daily_limit: 10_000_000, spend_limit_amount: 1_000_000_000, spend_limit_period: 'monthly', spend_limit_action: 'warn',
-          });
-        }
-      }
-    }
+    const tokens = await seedBrands(first, 'scale', {
+      brands: BRANDS, providers: PROVIDERS, keysPerProvider: KEYS_PER_PROVIDER,
+      settings: { minute_limit: 100_000, daily_limit: 10_000_000, spend_limit_amount: 1_000_000_000, spend_limit_period: 'monthly', spend_limit_action: 'warn' },
+    });
     // The instances' embedded cluster (already running: this only finds it).
     const { pgPassword } = JSON.parse(readFileSync(`${first.dataDir}/secrets.json`, 'utf8'));
     const cluster = await startEmbeddedPostgres({ dataDir: first.dataDir, password: pgPassword, log: () => {} });

@@ -78,6 +78,31 @@ export async function createBrandToken(server: BenchServer, name: string): Promi
   return issueClientToken.token;
 }
 
+/**
+ * `brands` brands, each with `keysPerProvider` keys of every provider named, created through the REST
+ * API with `settings` (limits, a spend limit); the brands' client tokens, in order. The workload of
+ * bench:scale, bench:latency and bench:profile.
+ */
+export async function seedBrands(
+  server: BenchServer, prefix: string, options: { brands: number; providers: readonly string[]; keysPerProvider: number; settings: Record<string, unknown> },
+): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let b = 0; b < options.brands; b++) {
+    const token = await createBrandToken(server, `${prefix}-${b}`);
+    tokens.push(token);
+    for (const provider of options.providers) {
+      for (let n = 0; n < options.keysPerProvider; n++) {
+        const res = await fetch(`${server.url}/api/v1/integrations`, {
+          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ provider_name: provider, credentials: { api_key: `${provider}-${prefix}-${b}-${n}-0123456789` }, ...options.settings }),
+        });
+        if (!res.ok) throw new Error(`adding a key: ${res.status} ${await res.text()}`);
+      }
+    }
+  }
+  return tokens;
+}
+
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /**
