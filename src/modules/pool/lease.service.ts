@@ -26,7 +26,7 @@ import { isUuid } from '../brands/index.js';
 import {
   countsAt, IntegrationRepository, providerResetZone, spendPeriodKey, toIntegrationView, utcDay, utcMinuteStart, utcMonthStart, resolveDocument, spendUsage,
   type CredentialVault, type EnvReferences, type HealthStatus, type IntegrationEvent, type IntegrationRecord, type IntegrationView, type KeyDocument,
-  type ProviderDirectory,
+  type ProviderDirectory, type ReadScope,
 } from '../keys/index.js';
 import { invalidProviderMessage, isProviderName, PROVIDER_NAME, type UpstreamSettings } from '../providers/index.js';
 import { Allowance } from './allowance.js';
@@ -175,12 +175,6 @@ const SETTLE_INTERVAL_MS = 200;
 /** Usage counts go to their keys once a second (or with allowance given back): one row write per busy key and second, not five. */
 const COUNTS_INTERVAL_MS = 1000;
 const FOLD_INTERVAL_MS = 1000;
-/** What a read must see written first: a brand's keys, or some of them (a read of one key by its id). */
-export interface PendingScope {
-  brandId: string;
-  keys?: readonly number[];
-}
-
 /** What the folds of this instance did since start. */
 export interface FoldStats {
   /** Fold timer turns this instance took (of every instance's timers, one folds per interval). */
@@ -398,7 +392,7 @@ export class LeaseService {
    * them; of the keys in scope, or of every key), after the timer's batch in flight, if any (it
    * holds counts drained before this call).
    */
-  async writeGrantedCounts(scope?: PendingScope): Promise<void> {
+  async writeGrantedCounts(scope?: ReadScope): Promise<void> {
     await this.housekeeping;
     if (this.granted.size === 0) return;
     const counts = this.granted.drain(scope && this.inScope(scope));
@@ -417,7 +411,7 @@ export class LeaseService {
    * them: only theirs are written and folded. Either way a read waits for its own round trips, not
    * for a fold of every tenant's reports.
    */
-  async writePending(scope: PendingScope): Promise<void> {
+  async writePending(scope: ReadScope): Promise<void> {
     await this.writeGrantedCounts(scope);
     await this.foldPending(scope);
   }
@@ -427,13 +421,13 @@ export class LeaseService {
    * since included: a usage or node read counts them), after a fold of this instance in flight,
    * which may hold some of them.
    */
-  async foldPending(scope: PendingScope): Promise<void> {
+  async foldPending(scope: ReadScope): Promise<void> {
     await this.folding.catch(() => {});
     await this.foldUntilDone(scope.keys ? { keys: scope.keys } : { brandId: scope.brandId });
   }
 
   /** Whether a key is in a read's scope (by its brand as the key book knows it; a key it never held counts in every brand's). */
-  private inScope(scope: PendingScope): (integrationId: number) => boolean {
+  private inScope(scope: ReadScope): (integrationId: number) => boolean {
     const { keys, brandId } = scope;
     if (keys) return (id) => keys.includes(id);
     return (id) => (this.book.brandOf(id) ?? brandId) === brandId;
