@@ -5,10 +5,13 @@
  * commit, allowance claims, usage counts and the report function (successes,
  * then failures) and appended successes per item at batch sizes 1, 10 and 30,
  * then the fold of appended reports per outcome, by how many each key has, and a second's outcomes
- * folded at once or in the service's chunks. 240 keys of one provider in 20 brands, as
- * bench:scale spreads its load. Prints figures; asserts nothing.
+ * folded at once or in the service's chunks; last, appends at steady state, with ten minutes of
+ * reported leases' ids held (BENCH_REPORTED, default 1,200,000: ten minutes at 2,000 reports/s),
+ * the ids time-ordered as the service issues them and random as they were before. 240 keys of one
+ * provider in 20 brands, as bench:scale spreads its load. Prints figures; asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
@@ -54,8 +57,8 @@ try {
     const at = JSON.stringify({ now: now.toISOString(), minute: minute.toISOString(), today, month_start: monthStart, day_key: today, month_key: monthStart.slice(0, 7) });
     const rules = JSON.stringify({ degraded_after: 3, unhealthy_after: 6, rate_limit_ms: 60_000, probe_base_ms: 30_000, probe_max_ms: 3_600_000, credit_providers: [], env_available: [], appended_spend: true });
     /** One report of a lease of each key, as the service sends it (appended: a plain success the batch appends). */
-    const reportsOf = (keysOf: number[], success = true, append = false) => JSON.stringify(keysOf.map((key) => ({
-      lease: randomUUID(), key, brand: brandOf.get(key), node: null, model: 'm', success, status_code: success ? 200 : 503, error_type: null,
+    const reportsOf = (keysOf: number[], success = true, append = false, lease: () => string = timeOrderedUuid) => JSON.stringify(keysOf.map((key) => ({
+      lease: lease(), key, brand: brandOf.get(key), node: null, model: 'm', success, status_code: success ? 200 : 503, error_type: null,
       retry_after: null, probe: false, cost: '0.001234', prompt_tokens: 812, completion_tokens: 96, latency_ms: 420, first_token_ms: null, append,
     })));
     const reportCall = (n: number, success = true) => ({
@@ -109,10 +112,10 @@ try {
     // Appended reports (keypool_append, as a batch of them alone goes) and their fold (keypool_fold), on the same keys. The server's own
     // fold is off (KEYPOOL_POOL_FOLD_MS=0), so the outcomes pending are the ones each measurement leaves.
     // As the service sends a batch of appended reports alone (the statement around keypool_append alone).
-    const appendCall = (keysOf: number[]) => ({
+    const appendCall = (keysOf: number[], lease?: () => string) => ({
       name: 'append',
       text: APPEND_SQL,
-      values: [reportsOf(keysOf, true, true), at],
+      values: [reportsOf(keysOf, true, true, lease), at],
     });
     const foldCall = { name: 'fold', text: 'select count(*) from keypool_fold($1::jsonb, $2::integer)', values: [at, 100_000] };
     await db.query(foldCall);
@@ -176,6 +179,43 @@ try {
     console.log('| fold | transactions | CPU ms per outcome | transaction, ms (wall): mean / longest |');
     console.log('|---|---:|---:|---:|');
     for (const limit of [100_000, FOLD_LIMIT, 128, 64]) console.log(await chunked(limit));
+
+    // Steady state: reported_lease keeps every reported lease's id until the lease is long expired (twice the lease TTL, ten minutes by
+    // default). Each report inserts one id; where it lands in the index decides how many pages a report dirties, and every page
+    // dirtied first after a checkpoint goes to the WAL whole.
+    const wal = async () => Number((await db.query<{ b: string }>(`select pg_current_wal_lsn() - '0/0' as b`)).rows[0].b);
+    const steady = async (lease: () => string) => {
+      await db.query('checkpoint');
+      let used = 0;
+      const walBefore = await wal();
+      const batches = 600;
+      for (let i = 0; i < batches; i++) {
+        if (i % 200 === 0) await db.query(foldCall);
+        const before = cpuMs();
+        await db.query(appendCall(randomKeys(10), lease));
+        used += cpuMs() - before;
+      }
+      return `${fmt(used / (batches * 10), 3)} | ${fmt(((await wal()) - walBefore) / (batches * 10), 0)}`;
+    };
+    const held = Number(process.env.BENCH_REPORTED ?? 1_200_000);
+    /** The table holding `held` ids of the past ten minutes, as leases of one kind leave them, then appends with ids of that kind. */
+    const holding = async (ids: 'ordered' | 'random') => {
+      await db.query('truncate reported_lease');
+      // Time-ordered (version 7): 48 bits of milliseconds, then random bits; random (version 4): PostgreSQL's own.
+      await db.query(`insert into reported_lease (lease_id, integration_id, reported_at)
+        select ${ids === 'ordered' ? `(lpad(to_hex($1::bigint + g::bigint * 600000 / $2), 12, '0') || '7' || substr(md5(g::text), 1, 3) || '8' || substr(md5(g::text), 4, 15))::uuid` : 'gen_random_uuid()'},
+          0, now() from generate_series(1, $2::integer) g where $1::bigint > 0`, [Date.now() - 600_000, held]);
+      await db.query('vacuum analyze reported_lease');
+      return steady(ids === 'ordered' ? timeOrderedUuid : randomUUID);
+    };
+    const rows = [
+      `| none (a new deployment) | ${await steady(timeOrderedUuid)} | ${await steady(randomUUID)} |`,
+      `| ${fmt(held, 0)} | ${await holding('ordered')} | ${await holding('random')} |`,
+    ];
+    console.log('\nkeypool_append at steady state, batches of 10 (a fold every 2,000 outcomes), just after a checkpoint');
+    console.log('| reported leases held | time-ordered ids (the service\'s): CPU ms per report | WAL bytes per report | random ids (before): CPU ms per report | WAL bytes per report |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const row of rows) console.log(row);
   } finally {
     await db.end();
   }

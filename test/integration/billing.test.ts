@@ -349,13 +349,14 @@ describe('the usage ledger', () => {
          ($1, 999001, 'groq', '', (($2::date) - 401), 1), ($1, 999001, 'groq', '', (($2::date) - 399), 1)`,
       [brand.id, '2026-03-10'],
     );
-    await pool.query(`insert into reported_lease (lease_id, integration_id, reported_at) values ('old-lease', 999001, $1), ('new-lease', 999001, $2)`, [
-      new Date(clock.now().getTime() - 3600_000), clock.now(),
+    const [oldLease, newLease] = ['0190a3c2-0000-7000-8000-000000000001', '0190a3c2-0000-7000-8000-000000000002'];
+    await pool.query(`insert into reported_lease (lease_id, integration_id, reported_at) values ($3, 999001, $1), ($4, 999001, $2)`, [
+      new Date(clock.now().getTime() - 3600_000), clock.now(), oldLease, newLease,
     ]);
     await t.app.background.prune();
     const { rows: days } = await pool.query(`select to_char(day, 'YYYY-MM-DD') as day from usage_daily where integration_id = 999001`);
     expect(days).toEqual([{ day: '2025-02-04' }]);
     const { rows: leases } = await pool.query(`select lease_id from reported_lease where integration_id = 999001`);
-    expect(leases).toEqual([{ lease_id: 'new-lease' }]);
+    expect(leases).toEqual([{ lease_id: newLease }]);
   });
 });

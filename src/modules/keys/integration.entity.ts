@@ -128,7 +128,7 @@ export const ReportedLeaseSchema = defineEntity({
   name: 'ReportedLease',
   tableName: 'reported_lease',
   properties: {
-    leaseId: p.string().length(64).primary(),
+    leaseId: p.uuid().primary(),
     integrationId: p.integer(),
     reportedAt: timestamptz(),
   },

@@ -20,7 +20,7 @@ import { StatementBatcher, type BatchStats } from '../../platform/db/statement-b
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { randomUUID } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { toDate, toDay } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
@@ -674,7 +674,7 @@ export class LeaseService {
       if (!probe && isMetered(picked.record)) {
         // Token and concurrency limits, a quota group: each lease is counted on its own, in the database, with its estimate.
         const reserve: ReserveItem = {
-          integrationId: id, input: ask.tokens?.input ?? 0, output: ask.tokens?.output ?? 0, leaseUuid: randomUUID(),
+          integrationId: id, input: ask.tokens?.input ?? 0, output: ask.tokens?.output ?? 0, leaseUuid: timeOrderedUuid(),
           expiresAt: new Date(this.clock.now().getTime() + this.settings.leaseTtlSeconds * 1000),
         };
         const { result, time: at } = await this.batches.take({ reserve });

@@ -417,7 +417,7 @@ begin
       completion_tokens, latency_ms, first_token_ms)
     select known.key, known.brand, known.provider_name, known.node, lower(coalesce(known.model, '')), p_today, p_month_start,
       p_now, known.cost, known.prompt, known.completion, known.latency, known.first_token
-    from known join fresh on fresh.lease_id = known.lease::text where known.first
+    from known join fresh on fresh.lease_id = known.lease where known.first
     returning integration_id, cost_usd
   ), pending as materialized (
     -- What is not folded yet, per key: the outcomes appended before (each key's found by its index) and this batch's (not visible to
@@ -442,7 +442,7 @@ begin
     case when s.exceeded then keypool_spend_period(known.spend_limit_period, p_at->>'day_key', p_at->>'month_key') end
   from item
     left join known on known.ord = item.ord
-    left join fresh on fresh.lease_id = item.lease::text
+    left join fresh on fresh.lease_id = item.lease
     left join pending p on p.id = known.key
     -- The spend as it now stands, and a warn limit's verdict on it (stored, with its event, by the fold).
     left join lateral (select t.today, t.month, keypool_spend_over(known.spend_limit_amount, known.spend_limit_period, t.today, t.month,

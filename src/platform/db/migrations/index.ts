@@ -23,6 +23,7 @@ import { Migration20261205060000_alerts } from './Migration20261205060000_alerts
 import { Migration20261205070000_event_history } from './Migration20261205070000_event_history.js';
 import { Migration20261205080000_gateway_failures } from './Migration20261205080000_gateway_failures.js';
 import { Migration20261205090000_fold_clock } from './Migration20261205090000_fold_clock.js';
+import { Migration20261205100000_reported_lease_uuid } from './Migration20261205100000_reported_lease_uuid.js';
 
 export const migrationsList = [
   { name: 'Migration20261122203702_initial', class: Migration20261122203702_initial },
@@ -49,4 +50,5 @@ export const migrationsList = [
   { name: 'Migration20261205070000_event_history', class: Migration20261205070000_event_history },
   { name: 'Migration20261205080000_gateway_failures', class: Migration20261205080000_gateway_failures },
   { name: 'Migration20261205090000_fold_clock', class: Migration20261205090000_fold_clock },
+  { name: 'Migration20261205100000_reported_lease_uuid', class: Migration20261205100000_reported_lease_uuid },
 ];
