@@ -11,7 +11,7 @@
  * provider in 20 brands, as bench:scale spreads its load. Prints figures; asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { v7 as timeOrderedUuid } from 'uuid';
+import { timeOrderedUuid } from '../src/platform/crypto/time-ordered-uuid.js';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';

@@ -4,7 +4,7 @@
  * costs no insert. Only a reported lease is written, to refuse a second report.
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { v7 as timeOrderedUuid } from 'uuid';
+import { timeOrderedUuid } from '../../platform/crypto/time-ordered-uuid.js';
 import type { Reservation } from './pool-input.js';
 
 export interface LeaseClaims {

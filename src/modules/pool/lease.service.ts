@@ -20,7 +20,7 @@ import { StatementBatcher, type BatchStats } from '../../platform/db/statement-b
 import type { SqlPool } from '../../platform/db/sql-pool.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { Clock } from '../../platform/time/clock.js';
-import { v7 as timeOrderedUuid } from 'uuid';
+import { timeOrderedUuid } from '../../platform/crypto/time-ordered-uuid.js';
 import { toDate, toDay } from '../../platform/time/dates.js';
 import { isUuid } from '../brands/index.js';
 import {
