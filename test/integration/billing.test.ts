@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/time/clock.js';
+import { timeOrderedUuid } from '../../src/platform/crypto/time-ordered-uuid.js';
 import { collectEvents } from '../support/events.js';
 import { startFakeBilling, openRouterKey, type FakeBilling } from '../support/fake-billing.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
@@ -358,5 +359,24 @@ describe('the usage ledger', () => {
     expect(days).toEqual([{ day: '2025-02-04' }]);
     const { rows: leases } = await pool.query(`select lease_id from reported_lease where integration_id = 999001`);
     expect(leases).toEqual([{ lease_id: newLease }]);
+  });
+
+  it('prunes the ids of leases reported over twice the lease TTL ago by the time in the id, every minute, leaving older kinds of id to the hourly prune', async () => {
+    const pool = t.app.services.usage['pool'];
+    const now = clock.now().getTime();
+    const ttlMs = t.config.leaseTtlSeconds * 1000;
+    // [issued, reported]: long ago; issued long ago and reported within the TTL (kept until twice the TTL has passed); recently.
+    const rows = [[now - 3 * ttlMs, now - 3 * ttlMs + 1000], [now - 2 * ttlMs - 1000, now - ttlMs - 5000], [now - 1000, now - 500]].map(([issued, reported]) => [timeOrderedUuid(issued), new Date(reported)]);
+    // Random ids (leases issued before ids were time-ordered), reported long ago: the greatest such id is left to the hourly prune;
+    // the least, reported recently, is below every time-ordered floor and still kept by both, for its report time.
+    const [late, low] = ['ffffffff-ffff-4fff-bfff-ffffffffffff', '00000000-0000-4000-8000-000000000000'];
+    for (const [id, reported] of [...rows, [late, new Date(now - 3 * ttlMs)], [low, new Date(now - 1000)]]) {
+      await pool.query('insert into reported_lease (lease_id, integration_id, reported_at) values ($1, 999002, $2)', [id, reported]);
+    }
+    const held = async () => (await pool.query(`select lease_id from reported_lease where integration_id = 999002 order by lease_id`)).rows.map((r: { lease_id: string }) => r.lease_id);
+    await t.app.background.pruneReportedLeases();
+    expect(await held()).toEqual([low, rows[1][0], rows[2][0], late]);
+    await t.app.background.prune();
+    expect(await held()).toEqual([low, rows[1][0], rows[2][0]]);
   });
 });
