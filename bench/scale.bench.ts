@@ -11,7 +11,8 @@
  * (from /proc), commits and row writes (inserted, updated, deleted) per
  * operation, and row-lock waits per operation
  * (backends seen waiting on a lock, sampled every 10 ms from pg_stat_activity,
- * times the sampling interval). Then the checks: every key's spend against
+ * times the sampling interval); for the REST cycle, the calls and self time of each of the pool's
+ * SQL functions per cycle (track_functions), at saturation and at 100/s. Then the checks: every key's spend against
  * what the generators reported (exact, in micro-dollars), and a limit check —
  * keys with minute_limit 40 hammered through every instance, leases granted
  * per key never more than 40. With two instances or more, last, the REST
@@ -80,7 +81,7 @@ function cpuNow(pids: number[]): { servers: number; postgres: Map<string, number
   return { servers, postgres };
 }
 
-interface PhaseFigures { name: string; rate: number; p50: number; p99: number; leaseP50: number; leaseP99: number; errors: number; serverMs: number; pgMs: number; commits: number; rowWrites: number; lockWaitMs: number; reported: [number, number][]; inDoubt: [number, number][] }
+interface PhaseFigures { name: string; rate: number; p50: number; p99: number; leaseP50: number; leaseP99: number; errors: number; serverMs: number; pgMs: number; commits: number; rowWrites: number; lockWaitMs: number; functions: Map<string, { calls: number; selfMs: number }>; reported: [number, number][]; inDoubt: [number, number][] }
 
 async function phase(
   name: string, kind: Kind, servers: BenchServer[], db: pg.Client, tokens: string[], providers: string[],
@@ -90,7 +91,11 @@ async function phase(
   const urls = servers.map((s) => s.url);
   const countersOf = async () => {
     const { rows } = await db.query('select xact_commit, tup_inserted + tup_updated + tup_deleted as writes from pg_stat_database where datname = current_database()');
-    return { commits: Number(rows[0].xact_commit), writes: Number(rows[0].writes) };
+    // The pool's functions, as every backend last reported them (pg_stat_clear_snapshot: this transaction's reads are not a snapshot of the first).
+    await db.query('select pg_stat_clear_snapshot()');
+    const { rows: functions } = await db.query<{ funcname: string; calls: string; self_time: number }>(
+      "select funcname, calls, self_time from pg_stat_user_functions where funcname like 'keypool\\_%'");
+    return { commits: Number(rows[0].xact_commit), writes: Number(rows[0].writes), functions: new Map(functions.map((f) => [f.funcname, { calls: Number(f.calls), selfMs: f.self_time }])) };
   };
   let lockSamples = 0;
   let sampling = true;
@@ -127,7 +132,12 @@ async function phase(
     name, rate: units / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99),
     leaseP50: percentile(leaseLatencies, 50), leaseP99: percentile(leaseLatencies, 99), errors: results.reduce((n, r) => n + r.errors, 0),
     serverMs: ((after.servers - before.servers) * 1000) / ops, pgMs: (pgSeconds * 1000) / ops, commits: commits / ops, rowWrites: (countersAfter.writes - countersBefore.writes) / ops,
-    lockWaitMs: (lockSamples * 10) / ops, reported: results.flatMap((r) => r.reported), inDoubt: results.flatMap((r) => r.inDoubt ?? []),
+    lockWaitMs: (lockSamples * 10) / ops,
+    functions: new Map([...countersAfter.functions].map(([name, f]) => {
+      const was = countersBefore.functions.get(name) ?? { calls: 0, selfMs: 0 };
+      return [name, { calls: (f.calls - was.calls) / ops, selfMs: (f.selfMs - was.selfMs) / ops }];
+    })),
+    reported: results.flatMap((r) => r.reported), inDoubt: results.flatMap((r) => r.inDoubt ?? []),
   };
 }
 
@@ -217,6 +227,9 @@ async function run(k: number): Promise<boolean> {
     const cluster = await startEmbeddedPostgres({ dataDir: first.dataDir, password: pgPassword, log: () => {} });
     const db = new pg.Client({ connectionString: cluster.url });
     await db.connect();
+    // PostgreSQL's time in the pool's functions, per phase (calls and self time per operation).
+    await db.query("alter system set track_functions = 'pl'");
+    await db.query('select pg_reload_conf()');
     try {
       const warmUp = await phase('warm-up', 'rest', servers, db, tokens, PROVIDERS, { seconds: 2 });
       // GraphQL warmed up too: a first, cold `{ __typename }` phase would cost more and flatter every ratio below.
@@ -262,6 +275,10 @@ async function run(k: number): Promise<boolean> {
       for (const p of [typename, rest, graphql, paced, leaseOnly]) {
         console.log(`| ${p.name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} / ${fmt(p.p99, 1)} | ${fmt(p.rate / typename.rate, 2)} | ${fmt(p.serverMs, 3)} / ${fmt(p.pgMs, 3)} | ${fmt((p.serverMs + p.pgMs) / base, 2)} | ${fmt(p.commits, 2)} | ${fmt(p.rowWrites, 2)} | ${fmt(p.lockWaitMs, 3)} | ${p.errors} |`);
       }
+      const calls = (p: PhaseFigures) => [...p.functions].filter(([, f]) => f.calls >= 0.0005).sort((a, b) => b[1].selfMs - a[1].selfMs)
+        .map(([name, f]) => `${name} ${fmt(f.calls, 3)} / ${fmt(f.selfMs, 3)}`).join(', ');
+      console.log(`pool functions per REST cycle at saturation (calls / self wall ms): ${calls(rest)}`);
+      console.log(`pool functions per REST cycle at 100/s (calls / self wall ms): ${calls(paced)}`);
       console.log(`leases within the cycles, p50 / p99 ms: ${fmt(rest.leaseP50, 2)} / ${fmt(rest.leaseP99, 2)} at saturation, ${fmt(paced.leaseP50, 2)} / ${fmt(paced.leaseP99, 2)} at 100 cycles/s`);
       console.log(`spend: ${spend.size} keys, ${mismatches} not equal to what was reported; limit: ${[...grants.values()].reduce((a, b) => a + b, 0)} of 400 leases granted on 4 keys of minute_limit 40, ${overshoot} keys over${sameMinute ? '' : ' (the minute turned during the check: a key may rightly have 80)'}`);
       const checks = mismatches === 0 && (overshoot === 0 || !sameMinute);
