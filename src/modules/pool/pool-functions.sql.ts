@@ -718,7 +718,12 @@ const SETTLE_SQL = `create or replace function keypool_settle(p_reports jsonb, p
 returns table (kind text, item integer, report_outcome text, previous_status text, health_reason text,
   was_exceeded boolean, credits_flagged boolean, granted integer, refusal text, refused_until timestamptz, reserved bigint, key integration,
   appended_today numeric, appended_month numeric, appended_period text)
-language plpgsql as $fn$
+-- The batch's keys by their index, always: its claims, counts and returns join a handful of keys to integration, and a planner that
+-- takes the table for small (its statistics are as stale as its last analyze) and the batch for a hundred rows scanned the whole
+-- table to hash it, twice for a claim: each of those joins is also bounded by the batch's keys (p_keys, one index scan for them).
+-- Generic plans, always: a plan made for the batch's own keys looks cheaper than the generic one (which cannot know how many keys
+-- p_keys holds), so PostgreSQL would plan every statement again on every call.
+language plpgsql set enable_seqscan = off set plan_cache_mode = force_generic_plan as $fn$
 declare
   p_now timestamptz := (p_at->>'now')::timestamptz;
   p_minute timestamptz := (p_at->>'minute')::timestamptz;
@@ -754,14 +759,14 @@ begin
       last_used_at = greatest(i.last_used_at, c.last_used),
       updated_at = greatest(i.updated_at, c.last_used)
     from jsonb_to_recordset(p_counts) as c(key integer, minute timestamptz, minute_n integer, day date, day_n integer, last_used timestamptz)
-    where i.id = c.key;
+    where i.id = c.key and i.id = any(p_keys);
   end if;
   if jsonb_array_length(p_returns) > 0 then
     update integration i set
       minute_claimed = case when i.claim_minute = r.minute then greatest(0, i.minute_claimed - r.minute_n) else i.minute_claimed end,
       daily_claimed = case when i.claim_day = r.day then greatest(0, i.daily_claimed - r.day_n) else i.daily_claimed end
     from jsonb_to_recordset(p_returns) as r(key integer, minute timestamptz, minute_n integer, day date, day_n integer)
-    where i.id = r.key;
+    where i.id = r.key and i.id = any(p_keys);
   end if;
   -- Reports applied at once, when the batch has any (the function's set-up alone costs about as much as applying one report).
   if exists (select 1 from jsonb_array_elements(p_reports) e where not coalesce((e->>'append')::boolean, false)) then
@@ -784,7 +789,7 @@ begin
           coalesce(least(l.minute_limit, l.observed_minute_limit) - case when l.claim_minute = p_minute then l.minute_claimed else 0 end, w.n),
           coalesce(least(l.daily_limit, l.observed_daily_limit) - case when l.claim_day = (p_now at time zone l.daily_reset_zone)::date then l.daily_claimed else 0 end, w.n)))
         end as n
-      from want w join integration l on l.id = w.key
+      from want w join integration l on l.id = w.key and l.id = any(p_keys)
     ), counted as (
       update integration i set
         minute_claimed = case when i.claim_minute = p_minute then i.minute_claimed + g.n else g.n end,
@@ -793,7 +798,7 @@ begin
         claim_day = (p_now at time zone i.daily_reset_zone)::date,
         probe_due_at = case when g.probe and g.n > 0
           then p_now + keypool_probe_wait(i.probe_failures, p_probe_base_ms, p_probe_max_ms) else i.probe_due_at end
-      from granted g where i.id = g.key
+      from granted g where i.id = g.key and i.id = any(p_keys)
       returning g.ord, g.n, i
     )
     select 'claim'::text, c.ord::integer, null::text, null::text, null::text, null::boolean, null::boolean, c.n, null::text, null::timestamptz, null::bigint, c.i,
