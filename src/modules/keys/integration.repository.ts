@@ -290,7 +290,9 @@ export class IntegrationRepository {
 
   /** One key of the brand as stored, or null. */
   async find(brandId: string, id: number): Promise<IntegrationRecord | null> {
-    const { rows } = await this.pool.query<Record<string, unknown>>('select * from integration where id = $1 and brand_id = $2', [id, brandId]);
+    // By its id, the brand checked on the row found: given both, the planner may take the brand's index and read all its keys.
+    const { rows } = await this.pool.query<Record<string, unknown>>(
+      'with k as materialized (select * from integration where id = $1) select * from k where k.brand_id = $2', [id, brandId]);
     return rows.length === 0 ? null : rowToRecord(rows[0]);
   }
 

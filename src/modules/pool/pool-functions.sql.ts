@@ -272,8 +272,10 @@ begin
     order by u.key, u.ord
   loop
     report_item := r.ord; report_key := null; previous_status := null; health_reason := null; was_exceeded := null; credits_flagged := null;
-    select * into cur from integration where id = r.key and brand_id = r.brand for update;
-    if not found then report_outcome := 'not_found'; return next; continue; end if;
+    -- By its id alone, the brand checked after: with the brand in the condition, a planner that takes the table for small may read
+    -- the key through the brand's index, every key of the brand.
+    select * into cur from integration where id = r.key for update;
+    if not found or cur.brand_id <> r.brand then report_outcome := 'not_found'; return next; continue; end if;
     insert into reported_lease (lease_id, integration_id, reported_at) values (r.lease, r.key, p_now) on conflict do nothing;
     if not found then report_outcome := 'already_reported'; return next; continue; end if;
     step := keypool_health(cur.health_status, cur.consecutive_failures, cur.probe_failures, cur.cooldown_until, cur.probe_due_at,
