@@ -144,6 +144,9 @@ export function mountGraphQLWebSocket(
 
   const disposable = useServer<Record<string, unknown> | undefined, SocketState>(
     {
+      // An unexpected error closes its socket as "Internal server error", never with its own message: graphql-ws would send the
+      // message wherever NODE_ENV is not "production" (as under npm start).
+      isProd: true,
       schema,
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
