@@ -275,7 +275,7 @@ begin
     -- By its id alone, the brand checked after: with the brand in the condition, a planner that takes the table for small may read
     -- the key through the brand's index, every key of the brand.
     select * into cur from integration where id = r.key for update;
-    if not found or cur.brand_id <> r.brand then report_outcome := 'not_found'; return next; continue; end if;
+    if not found or cur.brand_id is distinct from r.brand then report_outcome := 'not_found'; return next; continue; end if;
     insert into reported_lease (lease_id, integration_id, reported_at) values (r.lease, r.key, p_now) on conflict do nothing;
     if not found then report_outcome := 'already_reported'; return next; continue; end if;
     step := keypool_health(cur.health_status, cur.consecutive_failures, cur.probe_failures, cur.cooldown_until, cur.probe_due_at,

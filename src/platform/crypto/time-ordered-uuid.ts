@@ -7,14 +7,18 @@
  */
 import { randomUUID } from 'node:crypto';
 
+/** The first 48 bits of a time-ordered UUID, as its text: the milliseconds in 12 hex digits, as "xxxxxxxx-xxxx". */
+function timeFields(at: number): string {
+  const time = at.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8)}`;
+}
+
 export function timeOrderedUuid(now: number = Date.now()): string {
-  const time = now.toString(16).padStart(12, '0');
   // A version 4 UUID is xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx (V the variant): keep all after its version digit.
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${randomUUID().slice(15)}`;
+  return `${timeFields(now)}-7${randomUUID().slice(15)}`;
 }
 
 /** The least time-ordered UUID of a millisecond: every id made at that time or later sorts at or after it. */
 export function timeOrderedUuidFloor(at: number): string {
-  const time = at.toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8)}-0000-0000-000000000000`;
+  return `${timeFields(at)}-0000-0000-000000000000`;
 }
