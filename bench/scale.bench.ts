@@ -18,8 +18,10 @@
  * per key never more than 40. With two instances or more, last, the REST
  * cycle under faults: one instance killed with SIGKILL and every PostgreSQL
  * backend of the others terminated mid-load, then no acknowledged report
- * lost and the survivors serving again. Prints figures; asserts nothing (a
- * failed check is printed and sets the exit code).
+ * lost and the survivors serving again. With BENCH_ROUNDS=N, the three
+ * saturation phases are run N times and each cycle's CPU ratio is printed per
+ * round, against its own round's `{ __typename }`, with the median. Prints
+ * figures; asserts nothing (a failed check is printed and sets the exit code).
  */
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -40,6 +42,8 @@ const SERVER_CPUS = process.env.BENCH_SERVER_CPUS;
 /** The instances' KEYPOOL_POOL_FOLD_MS (BENCH_FOLD_MS=0: every report applied at once, to compare). */
 const SERVER_ENV: Record<string, string> = process.env.BENCH_FOLD_MS ? { KEYPOOL_POOL_FOLD_MS: process.env.BENCH_FOLD_MS } : {};
 const GENERATOR_CPUS = process.env.BENCH_GENERATOR_CPUS;
+/** BENCH_ROUNDS=N (default 1): N − 1 more rounds of `{ __typename }`, REST and GraphQL back to back after the table, each cycle's ratio taken against the `{ __typename }` of its own round (a machine whose speed drifts between phases moves one round, not the median). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 
 type Kind = 'typename' | 'rest' | 'graphql' | 'lease';
 interface GeneratorResult { units: number; warmUnits: number; errors: number; latencies: number[]; leaseLatencies?: number[]; reported: [number, number][]; inDoubt: [number, number][] }
@@ -243,8 +247,17 @@ async function run(k: number): Promise<boolean> {
       // The lease alone: the cycle less this is what a report costs.
       const leaseOnly = await phase('REST lease alone', 'lease', servers, db, tokens, PROVIDERS);
 
+      const rounds = [{ typename, rest, graphql }];
+      for (let round = 1; round < ROUNDS; round++) {
+        rounds.push({
+          typename: await phase('{ __typename }', 'typename', servers, db, tokens, PROVIDERS),
+          rest: await phase('REST lease + report', 'rest', servers, db, tokens, PROVIDERS),
+          graphql: await phase('GraphQL leaseKey + reportKeyUsage', 'graphql', servers, db, tokens, PROVIDERS),
+        });
+      }
+
       // Spend: every key's spend this month against what the generators reported for it.
-      const reported = sum([...warmUp.reported, ...rest.reported, ...graphql.reported, ...pacedWarmUp.reported, ...paced.reported]);
+      const reported = sum([...warmUp.reported, ...pacedWarmUp.reported, ...paced.reported, ...rounds.flatMap((r) => [...r.rest.reported, ...r.graphql.reported])]);
       const spend = await spendByKey(db);
       let mismatches = 0;
       for (const [id, micros] of spend) if (micros !== (reported.get(id) ?? 0)) mismatches++;
@@ -277,6 +290,14 @@ async function run(k: number): Promise<boolean> {
       }
       const calls = (p: PhaseFigures) => [...p.functions].filter(([, f]) => f.calls >= 0.0005).sort((a, b) => b[1].selfMs - a[1].selfMs)
         .map(([name, f]) => `${name} ${fmt(f.calls, 3)} / ${fmt(f.selfMs, 3)}`).join(', ');
+      if (rounds.length > 1) {
+        const cpu = (p: PhaseFigures) => p.serverMs + p.pgMs;
+        const spread = (ratios: number[]) => {
+          const sorted = [...ratios].sort((a, b) => a - b);
+          return `median ${fmt(sorted[Math.floor(sorted.length / 2)], 2)} (${sorted.map((r) => fmt(r, 2)).join(', ')})`;
+        };
+        console.log(`CPU per cycle × { __typename } of the same round, ${rounds.length} rounds: REST ${spread(rounds.map((r) => cpu(r.rest) / cpu(r.typename)))}; GraphQL ${spread(rounds.map((r) => cpu(r.graphql) / cpu(r.typename)))}; { __typename } ${rounds.map((r) => fmt(cpu(r.typename), 3)).join(', ')} ms`);
+      }
       console.log(`pool functions per REST cycle at saturation (calls / self wall ms): ${calls(rest)}`);
       console.log(`pool functions per REST cycle at 100/s (calls / self wall ms): ${calls(paced)}`);
       console.log(`leases within the cycles, p50 / p99 ms: ${fmt(rest.leaseP50, 2)} / ${fmt(rest.leaseP99, 2)} at saturation, ${fmt(paced.leaseP50, 2)} / ${fmt(paced.leaseP99, 2)} at 100 cycles/s`);
