@@ -82,10 +82,13 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
     registers: [registry],
   });
   // 'close' fires once per response, whether it finished, failed, or was cut off (client gone,
-  // request timeout): onResponse alone would miss the last two.
-  fastify.addHook('onRequest', async (_request, reply) => {
+  // request timeout): onResponse alone would miss the last two. The per-request hooks take a
+  // callback, not a promise: they run twice for every request of the pool's hot routes.
+  const closed = () => inFlight.dec();
+  fastify.addHook('onRequest', (_request, reply, done) => {
     inFlight.inc();
-    reply.raw.once('close', () => inFlight.dec());
+    reply.raw.once('close', closed);
+    done();
   });
   const requests = new Counter({
     name: 'keypool_http_requests_total',
@@ -100,14 +103,22 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  fastify.addHook('onResponse', async (request, reply) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: String(reply.statusCode),
-    };
-    requests.inc(labels);
-    latency.observe(labels, reply.elapsedTime / 1000);
+  // One pair of children per method, route pattern and status, made at its first response: prom-client
+  // otherwise checks and hashes the labels on every call. The routes are the app's patterns (or
+  // 'unmatched'), so the map is as small as the app's route table.
+  const children = new Map<string, { count: { inc(): void }; time: { observe(value: number): void } }>();
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      const labels = { method: request.method, route, status: String(reply.statusCode) };
+      child = { count: requests.labels(labels), time: latency.labels(labels) };
+      children.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(reply.elapsedTime / 1000);
+    done();
   });
   fastify.get('/metrics', async (request, reply) => {
     if (!allowed(request.headers.authorization)) {
