@@ -25,7 +25,8 @@
  */
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
 import { createBrandToken, fmt, percentile, seedBrands, startServer, type BenchServer } from './support.js';
@@ -89,7 +90,7 @@ interface PhaseFigures { name: string; rate: number; p50: number; p99: number; l
 
 async function phase(
   name: string, kind: Kind, servers: BenchServer[], db: pg.Client, tokens: string[], providers: string[],
-  options: { rate?: number; seconds?: number; during?: () => Promise<void> } = {},
+  options: { rate?: number; seconds?: number; during?: () => Promise<void>; bare?: boolean } = {},
 ): Promise<PhaseFigures> {
   const seconds = options.seconds ?? DURATION_S;
   const urls = servers.map((s) => s.url);
@@ -117,7 +118,7 @@ async function phase(
   }));
   const [results] = await Promise.all([Promise.all(jobs.map(generator)), options.during?.()]);
   // Reports appended in the phase's last moments are folded within it (a read folds first), so each phase pays for its own.
-  await readThrough(servers, tokens);
+  if (!options.bare) await readThrough(servers, tokens);
   const after = cpuNow(servers.map((s) => s.pid));
   sampling = false;
   await sampler;
@@ -217,6 +218,38 @@ async function faultRun(servers: BenchServer[], db: pg.Client, tokens: string[])
   return lost === 0 && beyond === 0 && recovered.errors === 0;
 }
 
+/**
+ * The REST cycle's floor: bench/bare-rest.ts (Fastify, the two cycle routes, each answering a
+ * body captured from a real lease and report, nothing else), pinned as the instances are. The
+ * captured report's micro-dollar counts in the spend check.
+ */
+async function startBareRest(server: BenchServer, token: string): Promise<{ server: BenchServer; reported: [number, number]; stop(): void }> {
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status}`);
+    return res.json() as Promise<any>;
+  };
+  const lease = await call('/api/v1/integrations/lease', { provider_name: PROVIDERS[0] });
+  const usage = await call('/api/v1/integrations/usage', { lease_id: lease.lease.lease_id, success: true, status_code: 200, cost_usd: 0.000001, prompt_tokens: 812, completion_tokens: 96, latency_ms: 420 });
+  const file = join(server.dataDir, 'bare-answers.json');
+  writeFileSync(file, JSON.stringify({ lease, usage }));
+  const args = ['--import', 'tsx', 'bench/bare-rest.ts', file];
+  const child = SERVER_CPUS ? spawn('taskset', ['-c', SERVER_CPUS, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /bare (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`bench/bare-rest.ts exited with ${code}`)));
+  });
+  // taskset execs node, so the child's pid is the server's.
+  const bare: BenchServer = { ...server, url, pid: child.pid! };
+  return { server: bare, reported: [lease.lease.integration_id, 1], stop: () => child.kill('SIGTERM') };
+}
+
 async function run(k: number): Promise<boolean> {
   const first = await startServer(SERVER_ENV, { cpus: SERVER_CPUS });
   const servers = [first];
@@ -238,7 +271,11 @@ async function run(k: number): Promise<boolean> {
       const warmUp = await phase('warm-up', 'rest', servers, db, tokens, PROVIDERS, { seconds: 2 });
       // GraphQL warmed up too: a first, cold `{ __typename }` phase would cost more and flatter every ratio below.
       await phase('warm-up', 'typename', servers, db, tokens, PROVIDERS, { seconds: 2 });
+      // One instance: the REST cycle's floor beside it, the same two requests against a server that does nothing else.
+      const bare = k === 1 ? await startBareRest(first, tokens[0]) : null;
+      if (bare) await phase('warm-up', 'rest', [bare.server], db, tokens, PROVIDERS, { seconds: 2, bare: true });
       const typename = await phase('{ __typename }', 'typename', servers, db, tokens, PROVIDERS);
+      const floor = bare && await phase('floor: the two REST requests against a bare Fastify server (CPU: that server)', 'rest', [bare.server], db, tokens, PROVIDERS, { bare: true });
       const rest = await phase('REST lease + report', 'rest', servers, db, tokens, PROVIDERS);
       const graphql = await phase('GraphQL leaseKey + reportKeyUsage', 'graphql', servers, db, tokens, PROVIDERS);
       // Three seconds at the rate first, not counted: the figures are of a steady 100/s, not of the saturation phases' tail.
@@ -247,17 +284,19 @@ async function run(k: number): Promise<boolean> {
       // The lease alone: the cycle less this is what a report costs.
       const leaseOnly = await phase('REST lease alone', 'lease', servers, db, tokens, PROVIDERS);
 
-      const rounds = [{ typename, rest, graphql }];
+      const rounds = [{ typename, floor, rest, graphql }];
       for (let round = 1; round < ROUNDS; round++) {
         rounds.push({
           typename: await phase('{ __typename }', 'typename', servers, db, tokens, PROVIDERS),
+          floor: bare && await phase('floor', 'rest', [bare.server], db, tokens, PROVIDERS, { bare: true }),
           rest: await phase('REST lease + report', 'rest', servers, db, tokens, PROVIDERS),
           graphql: await phase('GraphQL leaseKey + reportKeyUsage', 'graphql', servers, db, tokens, PROVIDERS),
         });
       }
+      bare?.stop();
 
       // Spend: every key's spend this month against what the generators reported for it.
-      const reported = sum([...warmUp.reported, ...pacedWarmUp.reported, ...paced.reported, ...rounds.flatMap((r) => [...r.rest.reported, ...r.graphql.reported])]);
+      const reported = sum([...warmUp.reported, ...(bare ? [bare.reported] : []), ...pacedWarmUp.reported, ...paced.reported, ...rounds.flatMap((r) => [...r.rest.reported, ...r.graphql.reported])]);
       const spend = await spendByKey(db);
       let mismatches = 0;
       for (const [id, micros] of spend) if (micros !== (reported.get(id) ?? 0)) mismatches++;
@@ -285,7 +324,7 @@ async function run(k: number): Promise<boolean> {
       console.log('| phase | ops/s | p50 / p99 ms per request | × { __typename } | CPU ms per op: keypool / PostgreSQL | CPU per op × { __typename } | commits per op | row writes per op | lock-wait ms per op | errors |');
       console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
       const base = typename.serverMs + typename.pgMs;
-      for (const p of [typename, rest, graphql, paced, leaseOnly]) {
+      for (const p of [typename, ...(floor ? [floor] : []), rest, graphql, paced, leaseOnly]) {
         console.log(`| ${p.name} | ${fmt(p.rate)} | ${fmt(p.p50, 1)} / ${fmt(p.p99, 1)} | ${fmt(p.rate / typename.rate, 2)} | ${fmt(p.serverMs, 3)} / ${fmt(p.pgMs, 3)} | ${fmt((p.serverMs + p.pgMs) / base, 2)} | ${fmt(p.commits, 2)} | ${fmt(p.rowWrites, 2)} | ${fmt(p.lockWaitMs, 3)} | ${p.errors} |`);
       }
       const calls = (p: PhaseFigures) => [...p.functions].filter(([, f]) => f.calls >= 0.0005).sort((a, b) => b[1].selfMs - a[1].selfMs)
@@ -297,6 +336,17 @@ async function run(k: number): Promise<boolean> {
           return `median ${fmt(sorted[Math.floor(sorted.length / 2)], 2)} (${sorted.map((r) => fmt(r, 2)).join(', ')})`;
         };
         console.log(`CPU per cycle × { __typename } of the same round, ${rounds.length} rounds: REST ${spread(rounds.map((r) => cpu(r.rest) / cpu(r.typename)))}; GraphQL ${spread(rounds.map((r) => cpu(r.graphql) / cpu(r.typename)))}; { __typename } ${rounds.map((r) => fmt(cpu(r.typename), 3)).join(', ')} ms`);
+      }
+      if (floor) {
+        // The REST cycle's CPU, × { __typename } of its round, in three parts: what the same two requests cost a server that
+        // does nothing else (the floor), PostgreSQL's work, and keypool's own (the rest of its process's CPU).
+        const parts = rounds.map((r) => {
+          const base = r.typename.serverMs + r.typename.pgMs;
+          return [r.floor!.serverMs / base, r.rest.pgMs / base, (r.rest.serverMs - r.floor!.serverMs) / base];
+        });
+        const median = (i: number) => [...parts.map((p) => p[i])].sort((a, b) => a - b)[Math.floor(parts.length / 2)];
+        console.log(`REST cycle × { __typename }, in parts (median of ${rounds.length} round(s)): the bare pair of requests ${fmt(median(0), 2)}, PostgreSQL ${fmt(median(1), 2)}, keypool's own work ${fmt(median(2), 2)}; `
+          + `GraphQL cycle: two { __typename } requests 2.00, the rest ${fmt([...rounds.map((r) => (r.graphql.serverMs + r.graphql.pgMs) / (r.typename.serverMs + r.typename.pgMs) - 2)].sort((a, b) => a - b)[Math.floor(rounds.length / 2)], 2)}`);
       }
       console.log(`pool functions per REST cycle at saturation (calls / self wall ms): ${calls(rest)}`);
       console.log(`pool functions per REST cycle at 100/s (calls / self wall ms): ${calls(paced)}`);
