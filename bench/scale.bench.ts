@@ -269,8 +269,10 @@ async function run(k: number): Promise<boolean> {
     await db.query('select pg_reload_conf()');
     try {
       const warmUp = await phase('warm-up', 'rest', servers, db, tokens, PROVIDERS, { seconds: 2 });
-      // GraphQL warmed up too: a first, cold `{ __typename }` phase would cost more and flatter every ratio below.
-      await phase('warm-up', 'typename', servers, db, tokens, PROVIDERS, { seconds: 2 });
+      // GraphQL warmed up too, on every instance: a first, cold `{ __typename }` phase would cost more and flatter every ratio
+      // below (with four instances and two seconds of warm-up, the first round's `{ __typename }` cost three times the later ones').
+      await phase('warm-up', 'typename', servers, db, tokens, PROVIDERS, { seconds: 2 + k });
+      const graphqlWarmUp = await phase('warm-up', 'graphql', servers, db, tokens, PROVIDERS, { seconds: 2 });
       // One instance: the REST cycle's floor beside it, the same two requests against a server that does nothing else.
       const bare = k === 1 ? await startBareRest(first, tokens[0]) : null;
       if (bare) await phase('warm-up', 'rest', [bare.server], db, tokens, PROVIDERS, { seconds: 2, bare: true });
@@ -296,7 +298,7 @@ async function run(k: number): Promise<boolean> {
       bare?.stop();
 
       // Spend: every key's spend this month against what the generators reported for it.
-      const reported = sum([...warmUp.reported, ...(bare ? [bare.reported] : []), ...pacedWarmUp.reported, ...paced.reported, ...rounds.flatMap((r) => [...r.rest.reported, ...r.graphql.reported])]);
+      const reported = sum([...warmUp.reported, ...graphqlWarmUp.reported, ...(bare ? [bare.reported] : []), ...pacedWarmUp.reported, ...paced.reported, ...rounds.flatMap((r) => [...r.rest.reported, ...r.graphql.reported])]);
       const spend = await spendByKey(db);
       let mismatches = 0;
       for (const [id, micros] of spend) if (micros !== (reported.get(id) ?? 0)) mismatches++;
