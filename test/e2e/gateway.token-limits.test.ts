@@ -11,6 +11,7 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { gatewayTestSettings } from '../support/config.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import { clearOfMinuteTurn } from '../support/minute-turn.js';
 import { DEFAULT_OUTPUT_TOKENS, estimateTokens } from '../../src/modules/gateway/token-estimate.js';
 
 let t: TestApp;
@@ -55,6 +56,8 @@ describe('through the gateway', () => {
   it('reserves the estimate with the lease and keeps what the call used', async () => {
     const b = await brandWithKey('groq', { tokenMinuteLimit: 5000 });
     fake.behave(b.apiKey, { kind: 'ok', usage: { prompt_tokens: 21, completion_tokens: 34 } });
+    // The count read is of the minute the call was counted in (a read past the turn would see 0).
+    await clearOfMinuteTurn();
     const answer = await b.client.chat.completions.create({ model: 'groq/llama-3.1-8b-instant', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 300 });
     expect(answer.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 34 });
     // The report came back with the answer's usage: 55 tokens this minute, not the estimate (over 300).
@@ -64,6 +67,7 @@ describe('through the gateway', () => {
   it('clamps the output cap to what the key allows, and refuses an input larger than its whole limit', async () => {
     const b = await brandWithKey('groq', { tokenMinuteLimit: 200 });
     fake.behave(b.apiKey, { kind: 'ok', usage: { prompt_tokens: 10, completion_tokens: 5 } });
+    await clearOfMinuteTurn();
     // max_tokens 100,000 is more than the key's minute: the estimate is clamped to the 200 it allows.
     await b.client.chat.completions.create({ model: 'groq/llama-3.1-8b-instant', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 100_000 });
     await expect.poll(async () => (await tokensOf(b.token, b.id)).token_minute_count).toBe(15);
