@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/harness.js';
 import { poolClient } from '../support/pool.js';
 import { openSocket } from '../support/raw-socket.js';
+import { clearOfMinuteTurn } from '../support/minute-turn.js';
 
 let t: TestApp;
 let token: string;
@@ -206,6 +207,8 @@ describe('GraphQL operation limits', () => {
 
   it('caps leases per operation and returns every lease it granted when one is refused', async () => {
     const id = await pool.addKey('sambanova', { minute_limit: 3 });
+    // The minute limit and the counts read below are of one minute.
+    await clearOfMinuteTurn();
     const six = `mutation { ${Array.from({ length: 6 }, (_, i) => `l${i}: leaseKey(input: { providerName: "sambanova" }) { leaseId }`).join(' ')} }`;
     const capped = await t.gql(six, {}, token);
     expect(capped).toMatchObject({ status: 400, errors: [{ message: 'Operation asks for 6 leases; at most 5 allowed (KEYPOOL_GRAPHQL_MAX_LEASES)' }] });

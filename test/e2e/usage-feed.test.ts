@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
 import { openSocket, type RawSocket } from '../support/raw-socket.js';
+import { clearOfMinuteTurn } from '../support/minute-turn.js';
 
 let a: TestApp;
 let b: TestApp;
@@ -33,6 +34,8 @@ describe('integrationUsageChanged', () => {
     const watcher = await openSocket(b.url, brand.token);
     watcher.subscribe('1', QUERY);
     await new Promise((r) => setTimeout(r, 200)); // subscribed
+    // The 40 leases count in one minute (past the turn the feed would show the new minute's count).
+    await clearOfMinuteTurn();
     const leases = await Promise.all(Array.from({ length: 40 }, () => a.rest('POST', '/api/v1/integrations/lease', { body: { provider_name: 'groq' }, token: brand.token })));
     const started = Date.now();
     await expect.poll(() => usagesOf(watcher, id).at(-1)?.minuteCount, { timeout: 1000, interval: 20 }).toBe(40);
