@@ -82,8 +82,8 @@ export function mountMetrics(fastify: FastifyInstance, live: LiveGauges, token: 
     registers: [registry],
   });
   // 'close' fires once per response, whether it finished, failed, or was cut off (client gone,
-  // request timeout): onResponse alone would miss the last two. The per-request hooks take a
-  // callback, not a promise: they run twice for every request of the pool's hot routes.
+  // request timeout): onResponse alone would miss the last two. Both hooks take a callback, not a
+  // promise: they run on every request, the pool's hot routes included.
   const closed = () => inFlight.dec();
   fastify.addHook('onRequest', (_request, reply, done) => {
     inFlight.inc();
