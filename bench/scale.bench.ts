@@ -29,7 +29,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
-import { createBrandToken, fmt, percentile, seedBrands, startServer, type BenchServer } from './support.js';
+import { createBrandToken, fmt, percentile, seedBrands, startChild, startServer, type BenchServer } from './support.js';
 
 const BRANDS = 20;
 const PROVIDERS = ['groq', 'mistral', 'cerebras'];
@@ -233,21 +233,10 @@ async function startBareRest(server: BenchServer, token: string): Promise<{ serv
   const usage = await call('/api/v1/integrations/usage', { lease_id: lease.lease.lease_id, success: true, status_code: 200, cost_usd: 0.000001, prompt_tokens: 812, completion_tokens: 96, latency_ms: 420 });
   const file = join(server.dataDir, 'bare-answers.json');
   writeFileSync(file, JSON.stringify({ lease, usage }));
-  const args = ['--import', 'tsx', 'bench/bare-rest.ts', file];
-  const child = SERVER_CPUS ? spawn('taskset', ['-c', SERVER_CPUS, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /bare (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`bench/bare-rest.ts exited with ${code}`)));
-  });
-  // taskset execs node, so the child's pid is the server's.
-  const bare: BenchServer = { ...server, url, pid: child.pid! };
-  return { server: bare, reported: [lease.lease.integration_id, 1], stop: () => child.kill('SIGTERM') };
+  const child = await startChild('bench/bare-rest.ts', 'bare', [file], SERVER_CPUS);
+  // A phase reads only its servers' URLs and pids.
+  const bare: BenchServer = { ...server, url: child.url, pid: child.pid };
+  return { server: bare, reported: [lease.lease.integration_id, 1], stop: child.stop };
 }
 
 async function run(k: number): Promise<boolean> {
@@ -331,24 +320,19 @@ async function run(k: number): Promise<boolean> {
       }
       const calls = (p: PhaseFigures) => [...p.functions].filter(([, f]) => f.calls >= 0.0005).sort((a, b) => b[1].selfMs - a[1].selfMs)
         .map(([name, f]) => `${name} ${fmt(f.calls, 3)} / ${fmt(f.selfMs, 3)}`).join(', ');
+      const cpu = (p: PhaseFigures) => p.serverMs + p.pgMs;
+      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
       if (rounds.length > 1) {
-        const cpu = (p: PhaseFigures) => p.serverMs + p.pgMs;
-        const spread = (ratios: number[]) => {
-          const sorted = [...ratios].sort((a, b) => a - b);
-          return `median ${fmt(sorted[Math.floor(sorted.length / 2)], 2)} (${sorted.map((r) => fmt(r, 2)).join(', ')})`;
-        };
+        const spread = (ratios: number[]) => `median ${fmt(median(ratios), 2)} (${[...ratios].sort((a, b) => a - b).map((r) => fmt(r, 2)).join(', ')})`;
         console.log(`CPU per cycle × { __typename } of the same round, ${rounds.length} rounds: REST ${spread(rounds.map((r) => cpu(r.rest) / cpu(r.typename)))}; GraphQL ${spread(rounds.map((r) => cpu(r.graphql) / cpu(r.typename)))}; { __typename } ${rounds.map((r) => fmt(cpu(r.typename), 3)).join(', ')} ms`);
       }
       if (floor) {
         // The REST cycle's CPU, × { __typename } of its round, in three parts: what the same two requests cost a server that
         // does nothing else (the floor), PostgreSQL's work, and keypool's own (the rest of its process's CPU).
-        const parts = rounds.map((r) => {
-          const base = r.typename.serverMs + r.typename.pgMs;
-          return [r.floor!.serverMs / base, r.rest.pgMs / base, (r.rest.serverMs - r.floor!.serverMs) / base];
-        });
-        const median = (i: number) => [...parts.map((p) => p[i])].sort((a, b) => a - b)[Math.floor(parts.length / 2)];
-        console.log(`REST cycle × { __typename }, in parts (median of ${rounds.length} round(s)): the bare pair of requests ${fmt(median(0), 2)}, PostgreSQL ${fmt(median(1), 2)}, keypool's own work ${fmt(median(2), 2)}; `
-          + `GraphQL cycle: two { __typename } requests 2.00, the rest ${fmt([...rounds.map((r) => (r.graphql.serverMs + r.graphql.pgMs) / (r.typename.serverMs + r.typename.pgMs) - 2)].sort((a, b) => a - b)[Math.floor(rounds.length / 2)], 2)}`);
+        const part = (of: (r: (typeof rounds)[number]) => number) => fmt(median(rounds.map((r) => of(r) / cpu(r.typename))), 2);
+        console.log(`REST cycle × { __typename }, in parts (median of ${rounds.length} round(s)): the bare pair of requests ${part((r) => r.floor!.serverMs)}, `
+          + `PostgreSQL ${part((r) => r.rest.pgMs)}, keypool's own work ${part((r) => r.rest.serverMs - r.floor!.serverMs)}; `
+          + `GraphQL cycle: two { __typename } requests 2.00, the rest ${part((r) => cpu(r.graphql) - 2 * cpu(r.typename))}`);
       }
       console.log(`pool functions per REST cycle at saturation (calls / self wall ms): ${calls(rest)}`);
       console.log(`pool functions per REST cycle at 100/s (calls / self wall ms): ${calls(paced)}`);

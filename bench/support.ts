@@ -196,8 +196,11 @@ export function paced(server: BenchServer, work: Work, rate: number, seconds: nu
 export const cpuCores = (p: Phase) => `${fmt(p.cpu.server, 2)} / ${fmt(p.cpu.postgres, 2)} / ${fmt(p.cpu.generator, 2)}`;
 
 /** A helper process (the fake upstream, a bare server) that prints `<label> <url>` once it listens. */
-export async function startChild(script: string, label: string, args: string[] = []): Promise<{ url: string; pid: number; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startChild(script: string, label: string, args: string[] = [], cpus?: string): Promise<{ url: string; pid: number; stop(): void }> {
+  const nodeArgs = ['--import', 'tsx', script, ...args];
+  // Pinned with taskset, which execs node: the child's pid is the script's.
+  const child = cpus ? spawn('taskset', ['-c', cpus, process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
