@@ -46,7 +46,7 @@ describe('allowance claims', () => {
     const id = await keys.addKey('deepseek');
     const before = { ...a.app.services.leases.batchStats };
     for (let i = 0; i < 40; i++) expect(await leasedId(a, 'deepseek')).toBe(id);
-    // A claim of 4, then slices sized to the demand: a handful of statements for 40 leases.
+    // A claim of 16, then slices sized to the demand: a handful of statements for 40 leases.
     expect(a.app.services.leases.batchStats.batches - before.batches).toBeLessThan(10);
     await a.app.services.leases.writeGrantedCounts();
     const after = await state(id);
@@ -57,7 +57,8 @@ describe('allowance claims', () => {
   });
 
   it('claim a roomy key\'s next slice from the timer when its slice is nearly used up, so its next leases need no claim of their own', async () => {
-    const id = await keys.addKey('nvidia_nim');
+    // 256 a minute: a slice of 16 at most, 4 at least (a quarter of the cap of a key without limits, 64, would be 16).
+    const id = await keys.addKey('nvidia_nim', { minute_limit: 256 });
     const claimed = async () => (await sql.query('select daily_claimed from integration where id = $1', [id])).rows[0].daily_claimed as number;
     // A first claim of four (no demand yet), three of them granted: one left, a quarter of the next slice (two seconds of demand: six).
     for (let i = 0; i < 3; i++) expect(await leasedId(a, 'nvidia_nim')).toBe(id);
@@ -169,8 +170,8 @@ describe('allowance claims', () => {
     const peer = await createPeerApp(a);
     const outcome = await peer.app.services.leases.leaseKey(brandId, { providerName: 'parasail' });
     expect(outcome.kind).toBe('leased');
-    // A roomy key: the claim took a slice (4) and keeps the rest until the minute turns...
-    expect((await state(id)).minute_claimed).toBe(4);
+    // A roomy key: the claim took a slice (a quarter of its cap of 64: 16) and keeps the rest until the minute turns...
+    expect((await state(id)).minute_claimed).toBe(16);
     await peer.close();
     // ...or until the instance stops: one lease claimed, one counted.
     expect(await state(id)).toEqual({ minute_claimed: 1, minute_count: 1 });

@@ -23,10 +23,15 @@ describe('a claim\'s size', () => {
     expect(sliceCap({ minuteLimit: 10_000, dailyLimit: 1_000 })).toBe(3);
   });
 
-  it('is one lease for a small key without demand, four for a roomy one, and grows with two seconds of demand up to the cap', () => {
+  it('is one lease for a small key without demand, a quarter of its cap (at least four) for a roomy one, and grows with two seconds of demand up to the cap', () => {
     const a = new Allowance();
     expect(a.sliceSize(1, { minuteLimit: 30, dailyLimit: null }, 0)).toBe(1);
-    expect(a.sliceSize(2, none, 0)).toBe(4);
+    expect(a.sliceSize(2, none, 0)).toBe(16);
+    // Cap 64 (a minute limit of 1,024 and more): 16; cap 16 (256 a minute): 4, the least of a roomy key; cap 8 (128): 4 as well.
+    expect(a.sliceSize(2, { minuteLimit: 1_024, dailyLimit: null }, 0)).toBe(16);
+    expect(a.sliceSize(2, { minuteLimit: 256, dailyLimit: null }, 0)).toBe(4);
+    expect(a.sliceSize(2, { minuteLimit: 128, dailyLimit: null }, 0)).toBe(4);
+    expect(a.sliceSize(2, { minuteLimit: 10_000, dailyLimit: 10_240 }, 0)).toBe(10);
     for (let i = 0; i < 10; i++) a.claimed(3, i * 10);
     expect(a.sliceSize(3, { minuteLimit: 100, dailyLimit: null }, 100)).toBe(6);
     expect(a.sliceSize(3, none, 100)).toBe(20);
@@ -93,13 +98,17 @@ describe('a held slice', () => {
       a.take(1, t0, at);
       a.take(2, t0, at);
     }
-    // One left of key 1 and a claim would be four (two leases this second, the floor of four): claimed ahead.
-    expect(a.refill(1, none, t0, 30)).toBe(4);
+    // One left of key 1 and a claim would be sixteen (two leases this second, the floor of a quarter of 64): claimed ahead.
+    expect(a.refill(1, none, t0, 30)).toBe(16);
     expect(a.refill(2, small, t0, 30)).toBe(0);
-    a.hold(1, 4, none, t0, 40);
+    // Three held: still a quarter of sixteen or less.
+    a.hold(1, 2, none, t0, 35);
+    expect(a.refill(1, none, t0, 36)).toBe(16);
+    // Five held: more than a quarter.
+    a.hold(1, 2, none, t0, 40);
     expect(a.refill(1, none, t0, 50)).toBe(0);
     // The minute turned: what is held is of the past minute.
-    expect(a.refill(1, none, timeAt('2026-03-01T10:01:00.000Z'), 60)).toBe(4);
+    expect(a.refill(1, none, timeAt('2026-03-01T10:01:00.000Z'), 60)).toBe(16);
     // Ten seconds without a lease: the slice is idle (it goes back), nothing is claimed ahead.
     expect(a.refill(1, none, timeAt('2026-03-01T10:01:00.000Z'), 10_050)).toBe(0);
     expect(a.inUse()).toEqual([1, 2]);

@@ -11,10 +11,14 @@
  *   sixteenth of its minute limit, and gives back what it has not granted
  *   after a second without a lease, so a 30-RPM free key is never held
  *   idle by another instance;
- * - a roomy key (or one without limits) claims at least 4, up to two seconds
- *   of demand, at most 64, and keeps what it has not granted until the minute
- *   turns or ten seconds pass without a lease, so most leases of it never wait
- *   on the database.
+ * - a roomy key (or one without limits) claims at least a quarter of its cap
+ *   (16 of a key without limits; never under 4), up to two seconds of demand,
+ *   at most 64, and keeps what it has not granted until the minute turns or ten
+ *   seconds pass without a lease, so most leases of it never wait on the
+ *   database. The floor is the cap's, not the demand's: with K instances each
+ *   sees a K-th of a key's demand, and slices sized on demand alone would make
+ *   K times the claims per lease; a quarter of the cap is at most a 64th of the
+ *   key's minute limit, so a roomy key's slices never starve another instance.
  * A roomy key in use has its next slice claimed by the timer once its slice is down to a quarter
  * (or ended with its minute), so its leases keep being granted without a wait.
  * A slice belongs to the minute it was claimed in; when the minute turns, its
@@ -40,7 +44,7 @@ interface Slice {
   zone: string | undefined;
 }
 
-/** The largest slice, and the smallest one of a roomy key. */
+/** The largest slice, and the smallest one of a roomy key (a quarter of its cap when that is more). */
 const MAX_SLICE = 64;
 const ROOMY_SLICE = 4;
 /** Seconds of this instance's demand a slice covers. */
@@ -86,7 +90,7 @@ export class Allowance {
   sliceSize(integrationId: number, limits: LimitFields, at = performance.now()): number {
     const cap = sliceCap(limits);
     const demand = Math.ceil(this.demand(integrationId, at) * SLICE_SECONDS);
-    const floor = cap >= 2 * ROOMY_SLICE ? ROOMY_SLICE : 1;
+    const floor = cap >= 2 * ROOMY_SLICE ? Math.max(ROOMY_SLICE, Math.floor(cap / 4)) : 1;
     return Math.max(1, Math.min(cap, Math.max(floor, demand)));
   }
 
