@@ -40,7 +40,7 @@ import { GEMINI_DIALECT } from './rest/openai/gemini-routes.js';
 import { createGatewayMetrics } from './rest/openai/metrics.js';
 import { mountDashboard } from './rest/dashboard/plugin.js';
 import { installAccessControl } from './rest/access.js';
-import { CapacityService, KeyChangeBus, keyChangesOf, LeaseService, LeaseTokenSigner, UsageFeed, usageSeenBy, type UsageChanged } from './modules/pool/index.js';
+import { CapacityService, KeyChangeBus, keyChangesOf, LeaseService, LeaseTokenSigner, UsageFeed, usageSeenBy, type UsageMessage } from './modules/pool/index.js';
 import { buildKeypoolSchema } from './graphql/schema.js';
 import { mountApollo } from './graphql/apollo.js';
 import { mountGraphQLWebSocket, type GraphQLWebSocket } from './graphql/websocket.js';
@@ -107,7 +107,7 @@ export async function openConfiguredDatabase(config: Config, log: (line: string)
 export interface Buses {
   events: EventBus<IntegrationEvent>;
   revocations: EventBus<Revocation>;
-  usage: EventBus<UsageChanged>;
+  usage: EventBus<UsageMessage>;
 }
 
 /** Where services report what they did besides their answers (logs, metrics). */
@@ -281,13 +281,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     onListening: () => services.revocations.reload(),
   });
   const gatewayMetrics = createGatewayMetrics();
-  const usageBus = new PgNotifyEventBus<UsageChanged>({
+  const usageBus = new PgNotifyEventBus<UsageMessage>({
     connectionString: databaseUrl,
     channel: 'keypool_usage',
     publishPool: sqlPool,
     // Cooldowns set by any instance's reports reach this instance's copy of the keys as the feed's events arrive.
-    codec: usageSeenBy(jsonCodec<UsageChanged>(), () => (event) => services.leases.usageSeen(event)),
+    // Announcements of watched brands go to this instance's feed, to no subscriber.
+    codec: usageSeenBy(jsonCodec<UsageMessage>(), () => (message) => services.usageFeed.heard(message), () => (event) => services.leases.usageSeen(event)),
     log: (message, error) => fastify.log.warn({ err: error }, message),
+    onListening: async () => services.usageFeed.listening(),
   });
   const services = buildServices(orm, sqlPool, config, clock, { events, revocations: revocationBus, usage: usageBus }, {
     warn: (message, error) => fastify.log.warn({ err: error }, message),

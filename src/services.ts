@@ -15,7 +15,7 @@ import type { BillingSync } from './modules/spend/billing-sync.js';
 import type { UsageService } from './modules/spend/usage.service.js';
 import type { GatewayFailureLog, GatewayService } from './modules/gateway/index.js';
 import type { EventBus } from './platform/events/event-bus.js';
-import type { UsageChanged, UsageFeed } from './modules/pool/usage-feed.js';
+import type { UsageFeed, UsageMessage } from './modules/pool/usage-feed.js';
 import type { Clock } from './platform/time/clock.js';
 import type { AuditLog } from './modules/audit/index.js';
 import type { AlertService, AlertWebhookService } from './modules/alerts/index.js';
@@ -39,8 +39,8 @@ export interface Services {
   usageFeed: UsageFeed;
   /** The recent history of every key's events. */
   eventLog: IntegrationEventLog;
-  /** Keys whose usage changed, coalesced (the dashboard's live counts). */
-  usageChanges: EventBus<UsageChanged>;
+  /** Keys whose usage changed, coalesced (the dashboard's live counts), and which brands are watched (usage-feed.ts). */
+  usageChanges: EventBus<UsageMessage>;
   /** Who changed what, when, from where. */
   audit: AuditLog;
   alertWebhooks: AlertWebhookService;

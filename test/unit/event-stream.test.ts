@@ -5,8 +5,9 @@ import { InProcessEventBus } from '../../src/platform/events/event-bus.js';
 describe('eventStream', () => {
   it('does not let a slow consumer hold up the others, and ends it when it falls too far behind', async () => {
     const bus = new InProcessEventBus<number>();
-    const slow = eventStream(bus, (n) => n, 10);
-    const fast = eventStream(bus, (n) => n, 10);
+    let ended = 0;
+    const slow = eventStream(bus, (n) => n, { maxQueued: 10, onEnd: () => ended++ });
+    const fast = eventStream(bus, (n) => n, { maxQueued: 10 });
     const fastReceived: number[] = [];
     for (let i = 0; i < 25; i++) {
       await bus.publish(i);
@@ -18,6 +19,9 @@ describe('eventStream', () => {
     expect(drained).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     await expect(slow.next()).rejects.toThrow(/Subscriber too slow/);
     expect(bus.listenerCount()).toBe(1);
+    // Ended once (a return after the failure ends nothing more).
+    await slow.return!();
+    expect(ended).toBe(1);
   });
 
   it('filters events and unsubscribes when the consumer returns', async () => {

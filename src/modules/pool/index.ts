@@ -16,7 +16,7 @@ export type { Budget, ProviderCapacity } from './capacity.js';
 export type { TokenEstimate } from './selection.js';
 export { LeaseTokenSigner } from './lease-token.js';
 export { LeaseResolver } from './lease.resolver.js';
-export { UsageFeed, type KeyUsage, type UsageChanged } from './usage-feed.js';
+export { UsageFeed, type KeyUsage, type UsageChanged, type UsageMessage } from './usage-feed.js';
 export { UsageFeedResolver } from './usage-feed.resolver.js';
 export { MAX_ERROR_BODY_BYTES, type UsageReportInput } from './usage-input.js';
 export { SIGNAL_HEADER } from './provider-signals.js';

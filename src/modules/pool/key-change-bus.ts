@@ -8,7 +8,7 @@
 import { ForwardingEventBus, type EventBus } from '../../platform/events/event-bus.js';
 import type { EventCodec } from '../../platform/events/pg-notify-bus.js';
 import type { IntegrationEvent } from '../keys/index.js';
-import type { UsageChanged } from './usage-feed.js';
+import type { UsageChanged, UsageMessage } from './usage-feed.js';
 
 export type KeysChanged = (brandId: string, providerName?: string) => void;
 
@@ -42,6 +42,19 @@ function seenOnDecode<E>(codec: EventCodec<E>, seen: () => (event: E) => void): 
 export const keyChangesOf = (codec: EventCodec<IntegrationEvent>, changed: () => KeysChanged): EventCodec<IntegrationEvent> =>
   seenOnDecode(codec, () => (event) => changed()(event.brandId, event.integration.providerName));
 
-/** A codec that hands every usage event it decodes to `seen` (the pool's copy of the keys learns other instances' cooldowns). */
-export const usageSeenBy = (codec: EventCodec<UsageChanged>, seen: () => (event: UsageChanged) => void): EventCodec<UsageChanged> =>
-  seenOnDecode(codec, seen);
+/**
+ * The usage channel's codec: an announcement of watched brands is taken in by the feed (`heard`
+ * says it was one) and reaches no subscriber; every usage event is handed to `seen` as well (the
+ * pool's copy of the keys learns other instances' cooldowns).
+ */
+export const usageSeenBy = (
+  codec: EventCodec<UsageMessage>, heard: () => (message: UsageMessage) => boolean, seen: () => (event: UsageChanged) => void,
+): EventCodec<UsageMessage> => ({
+  encode: (message) => codec.encode(message),
+  async decode(payload) {
+    const message = await codec.decode(payload);
+    if (message === null || heard()(message) || !('usages' in message)) return null;
+    seen()(message);
+    return message;
+  },
+});

@@ -748,7 +748,7 @@ export class LeaseService {
     const record = key.record;
     // The key as it stands, read only by those who ask (GraphQL, the feed's next flush): a REST lease never builds it.
     const view = () => this.viewOf(this.book.find(id)?.record ?? record, poolTime(this.clock.now()));
-    this.feed?.note(brandId, id, view);
+    this.feed?.note(brandId, id, view, 'lease');
     let integration: IntegrationView | undefined;
     return {
       kind: 'leased',

@@ -8,7 +8,7 @@ import { eventStream } from '../../platform/events/event-stream.js';
 import { requireBrandId, type PrincipalContext } from '../../platform/auth/principal-args.js';
 import { DecimalScalar } from '../../platform/numbers/decimal-scalar.js';
 import { HealthStatusEnum, type HealthStatus } from '../keys/index.js';
-import type { KeyUsage, UsageChanged } from './usage-feed.js';
+import type { KeyUsage, UsageFeed, UsageMessage } from './usage-feed.js';
 
 @ObjectType('IntegrationUsage', { description: 'A key\'s usage as it stands: counts, spend, last use, cooldown and health.' })
 export class IntegrationUsageType {
@@ -29,7 +29,7 @@ export class IntegrationUsageType {
 
 type Filter = { providerName?: string | null; integrationId?: number | null };
 interface UsageContext extends PrincipalContext {
-  services: { usageChanges: EventBus<UsageChanged> };
+  services: { usageChanges: EventBus<UsageMessage>; usageFeed: Pick<UsageFeed, 'watch'> };
 }
 
 const date = (s: string | null) => (s === null ? null : new Date(s));
@@ -38,11 +38,13 @@ const toType = (u: KeyUsage): IntegrationUsageType =>
 
 function subscribe({ context, args }: SubscribeResolverData<unknown, Filter, UsageContext>) {
   const brandId = requireBrandId(context);
-  return eventStream(context.services.usageChanges, (event: UsageChanged) => {
-    if (event.brandId !== brandId) return null;
+  // Watched while the stream lasts: every instance publishes this brand's usage in full meanwhile.
+  const release = context.services.usageFeed.watch(brandId);
+  return eventStream(context.services.usageChanges, (event: UsageMessage) => {
+    if (!('usages' in event) || event.brandId !== brandId) return null;
     const usages = event.usages.filter((u) => (args.providerName == null || u.providerName === args.providerName) && (args.integrationId == null || u.integrationId === args.integrationId));
     return usages.length > 0 ? usages.map(toType) : null;
-  });
+  }, { onEnd: release });
 }
 
 @Resolver()

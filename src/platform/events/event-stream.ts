@@ -9,13 +9,20 @@ import type { EventBus } from './event-bus.js';
 
 export const MAX_QUEUED_EVENTS = 1000;
 
-export function eventStream<E, T>(bus: EventBus<E>, select: (event: E) => T | null, maxQueued = MAX_QUEUED_EVENTS): AsyncIterableIterator<T> {
+export interface StreamOptions {
+  maxQueued?: number;
+  /** Called once when the stream ends, however it ends. */
+  onEnd?: () => void;
+}
+
+export function eventStream<E, T>(bus: EventBus<E>, select: (event: E) => T | null, { maxQueued = MAX_QUEUED_EVENTS, onEnd }: StreamOptions = {}): AsyncIterableIterator<T> {
   const queue: T[] = [];
   let waiting: ((result: IteratorResult<T>) => void) | null = null;
   let failure: GraphQLError | null = null;
   let done = false;
 
   const finish = () => {
+    if (!done) onEnd?.();
     done = true;
     unsubscribe();
     queue.length = 0;
@@ -72,7 +79,7 @@ export function eventStream<E, T>(bus: EventBus<E>, select: (event: E) => T | nu
 export function resumableStream<E, T extends { id?: string }>(
   bus: EventBus<E>, select: (event: E) => T | null, missed: () => Promise<T[]>, maxQueued = MAX_QUEUED_EVENTS,
 ): AsyncIterableIterator<T> {
-  const live = eventStream(bus, select, maxQueued);
+  const live = eventStream(bus, select, { maxQueued });
   let backlog: T[] | null = null;
   const given = new Set<string>();
   const iterator: AsyncIterableIterator<T> = {
