@@ -26,7 +26,21 @@ function setUp() {
   const feed = new UsageFeed(bus, 60_000, REFRESH, () => now);
   feeds.push(feed);
   const usages = () => sent.filter((m): m is UsageChanged => 'usages' in m);
-  return { feed, sent, usages, advance: (ms: number) => (now += ms) };
+  const advance = (ms: number) => (now += ms);
+  return {
+    feed, sent, usages, advance,
+    /** Listening for long enough to have heard every announcement: only watched brands go out in full. */
+    settled: () => {
+      feed.listening();
+      advance(REFRESH * 2);
+    },
+    /** A lease of brand b1's key 1, flushed: how many usage events have gone out in all. */
+    leaseFlushed: async () => {
+      feed.note('b1', 1, view(1), 'lease');
+      await feed.flush();
+      return usages().length;
+    },
+  };
 }
 
 describe('the usage feed', () => {
@@ -38,23 +52,18 @@ describe('the usage feed', () => {
   });
 
   it('once listening, publishes every brand for a refresh and a half (it may have missed announcements), then only watched ones', async () => {
-    const { feed, usages, advance } = setUp();
+    const { feed, advance, leaseFlushed } = setUp();
     feed.listening();
     advance(REFRESH * 1.5 - 1);
-    feed.note('b1', 1, view(1), 'lease');
-    await feed.flush();
-    expect(usages()).toHaveLength(1);
+    expect(await leaseFlushed()).toBe(1);
     advance(1);
-    feed.note('b1', 1, view(1), 'lease');
     feed.note('b1', 2, view(2));
-    await feed.flush();
-    expect(usages()).toHaveLength(1);
+    expect(await leaseFlushed()).toBe(1);
   });
 
   it('publishes a cooldown of an unwatched brand, and only the keys that have one', async () => {
-    const { feed, usages, advance } = setUp();
-    feed.listening();
-    advance(REFRESH * 2);
+    const { feed, usages, settled } = setUp();
+    settled();
     feed.note('b1', 1, view(1, new Date(60_000)));
     feed.note('b1', 2, view(2));
     feed.note('b1', 3, view(3), 'lease');
@@ -65,42 +74,31 @@ describe('the usage feed', () => {
   });
 
   it('publishes a brand in full while a subscriber here watches it, and announces the first subscriber at once', async () => {
-    const { feed, sent, usages, advance } = setUp();
-    feed.listening();
-    advance(REFRESH * 2);
+    const { feed, sent, settled, leaseFlushed } = setUp();
+    settled();
     const release = feed.watch('b1');
     const second = feed.watch('b1');
     await Promise.resolve();
     // The first subscriber is announced; the second adds nothing to say.
     expect(sent.filter((m) => 'watching' in m)).toEqual([{ watching: ['b1'] }]);
-    feed.note('b1', 1, view(1), 'lease');
-    await feed.flush();
-    expect(usages()).toHaveLength(1);
+    expect(await leaseFlushed()).toBe(1);
+    // Released twice by the same subscriber: counted once; the other still watches.
     release();
     release();
-    feed.note('b1', 1, view(1), 'lease');
-    await feed.flush();
-    expect(usages()).toHaveLength(2);
+    expect(await leaseFlushed()).toBe(2);
     second();
-    feed.note('b1', 1, view(1), 'lease');
-    await feed.flush();
-    expect(usages()).toHaveLength(2);
+    expect(await leaseFlushed()).toBe(2);
   });
 
   it('publishes a brand another instance watches until three refreshes pass without hearing it again', async () => {
-    const { feed, usages, advance } = setUp();
-    feed.listening();
-    advance(REFRESH * 2);
+    const { feed, advance, settled, leaseFlushed } = setUp();
+    settled();
     expect(feed.heard({ watching: ['b1'] })).toBe(true);
     expect(feed.heard({ brandId: 'b1', usages: [] })).toBe(false);
     advance(REFRESH * 3 - 1);
-    feed.note('b1', 1, view(1), 'lease');
-    await feed.flush();
-    expect(usages()).toHaveLength(1);
+    expect(await leaseFlushed()).toBe(1);
     advance(1);
-    feed.note('b1', 1, view(1), 'lease');
-    await feed.flush();
-    expect(usages()).toHaveLength(1);
+    expect(await leaseFlushed()).toBe(1);
     expect(feed.watched('b1')).toBe(false);
   });
 });
