@@ -53,13 +53,31 @@ describe('a held slice', () => {
   it('of a small key goes back after a second without a lease; a roomy key\'s after ten', () => {
     const a = new Allowance();
     a.hold(1, 3, { minuteLimit: 100, dailyLimit: null }, t0, 0);
-    a.hold(2, 3, none, t0, 0);
+    a.hold(2, 3, { minuteLimit: 10_000, dailyLimit: null }, t0, 0);
     expect(a.idle(t0, 500)).toEqual([]);
     expect(a.idle(t0, 1_500)).toEqual([{ integrationId: 1, minute: t0.minuteStart, minuteN: 3, day: '2026-03-01', dayN: 3 }]);
     expect(a.held(2, t0)).toBe(3);
     expect(a.take(2, t0, 9_000)).toBe(true);
     expect(a.idle(t0, 18_000)).toEqual([]);
     expect(a.idle(t0, 19_500)).toEqual([{ integrationId: 2, minute: t0.minuteStart, minuteN: 2, day: '2026-03-01', dayN: 2 }]);
+  });
+
+  it('of an ample key (no limits, or limits a slice is at most a 256th of) stays while its minute lasts however long it is idle', () => {
+    const a = new Allowance();
+    const roomy = { minuteLimit: 10_000, dailyLimit: null };
+    const ampleDay = { minuteLimit: 16_384, dailyLimit: 262_143 };
+    a.hold(1, 16, none, t0, 0);
+    a.hold(2, 16, { minuteLimit: 16_384, dailyLimit: 262_144 }, t0, 0);
+    a.hold(3, 16, roomy, t0, 0);
+    a.hold(4, 16, ampleDay, t0, 0);
+    // 50 s idle, the minute (10:00:05 to 10:01) not over: only the roomy key and the one whose daily limit is under 262,144 give theirs back.
+    expect(a.idle(t0, 50_000).map((r) => r.integrationId)).toEqual([3, 4]);
+    expect([1, 2].map((id) => a.held(id, t0))).toEqual([16, 16]);
+    // The minute turned: their daily parts go back.
+    expect(a.idle(timeAt('2026-03-01T10:01:00.000Z'), 55_000)).toEqual([
+      { integrationId: 1, minute: t0.minuteStart, minuteN: 0, day: '2026-03-01', dayN: 16 },
+      { integrationId: 2, minute: t0.minuteStart, minuteN: 0, day: '2026-03-01', dayN: 16 },
+    ]);
   });
 
   it('belongs to its minute: when the minute turns, only its daily part goes back; a day later, nothing', () => {

@@ -19,6 +19,11 @@
  *   sees a K-th of a key's demand, and slices sized on demand alone would make
  *   K times the claims per lease; a quarter of the cap is at most a 64th of the
  *   key's minute limit, so a roomy key's slices never starve another instance.
+ * - an ample key (no limits, or a minute limit of 16,384 and more and a daily one of 262,144 and
+ *   more: the largest slice is at most a 256th of each) keeps its slice until the minute turns
+ *   however long it sits idle: holding it costs the other instances next to nothing, and an
+ *   instance that sees each of many keys only now and then would otherwise claim for nearly every
+ *   lease.
  * A roomy key in use has its next slice claimed by the timer once its slice is down to a quarter
  * (or ended with its minute), so its leases keep being granted without a wait.
  * A slice belongs to the minute it was claimed in; when the minute turns, its
@@ -40,6 +45,8 @@ interface Slice {
   lastUse: number;
   /** A key with small limits: its unused slice goes back when idle. */
   tight: boolean;
+  /** A key whose limits a slice is next to nothing of: its slice stays until its minute ends. */
+  ample: boolean;
   /** The zone the key's days turn in (its slice's daily part belongs to its day there). */
   zone: string | undefined;
 }
@@ -53,6 +60,16 @@ const SLICE_SECONDS = 2;
 const IDLE_MS = 1000;
 /** And a roomy key's (so many instances never sit on a mid-sized key's allowance for a whole minute). */
 const ROOMY_IDLE_MS = 10_000;
+
+/** Limits of which the largest slice is at most a 256th (a minute's) or a 4,096th (a day's). */
+const AMPLE_MINUTE = 256 * MAX_SLICE;
+const AMPLE_DAY = 4096 * MAX_SLICE;
+
+/** Whether holding the key's slice idle until its minute ends costs the other instances next to nothing (see above). */
+export function ample(k: LimitFields): boolean {
+  const limits = effectiveLimits(k);
+  return (limits.minute === null || limits.minute >= AMPLE_MINUTE) && (limits.day === null || limits.day >= AMPLE_DAY);
+}
 
 /** The most one claim of the key may ask for: a sixteenth of its minute limit, a 256th of its daily one (as enforced), at most 64; at least 1. */
 export function sliceCap(k: LimitFields): number {
@@ -127,10 +144,11 @@ export class Allowance {
       slice.left += n;
       slice.lastUse = at;
       slice.tight = tight;
+      slice.ample = ample(limits);
     } else {
       // An older slice is of a past minute: the next tick gives its daily part back.
       if (slice && slice.left > 0) this.stale.push(...this.returnOf(integrationId, slice, t));
-      this.slices.set(integrationId, { minute: t.minuteStart.getTime(), day: t.today, left: n, lastUse: at, tight, zone: limits.dailyResetZone });
+      this.slices.set(integrationId, { minute: t.minuteStart.getTime(), day: t.today, left: n, lastUse: at, tight, ample: ample(limits), zone: limits.dailyResetZone });
     }
   }
 
@@ -148,7 +166,7 @@ export class Allowance {
   }
 
   /**
-   * What goes back now: small keys' slices idle for a second, roomy keys' idle for ten, and slices
+   * What goes back now: small keys' slices idle for a second, roomy keys' idle for ten (ample keys' only with their minute), and slices
    * of a past minute of the keys `due` now (the timer spreads those over its ticks, so the turn of a
    * minute is not one batch of every key in use; a lease meanwhile claims the new minute's itself).
    */
@@ -157,7 +175,7 @@ export class Allowance {
     for (const [id, slice] of this.slices) {
       const t = timeOf({ dailyResetZone: slice.zone }, pool);
       const current = slice.minute === t.minuteStart.getTime() && slice.day === t.today;
-      if (current && at - slice.lastUse < (slice.tight ? IDLE_MS : ROOMY_IDLE_MS)) continue;
+      if (current && (slice.ample || at - slice.lastUse < (slice.tight ? IDLE_MS : ROOMY_IDLE_MS))) continue;
       if (!current && !due(id)) continue;
       this.slices.delete(id);
       if (slice.left > 0) back.push(...this.returnOf(id, slice, t));
