@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPeerApp, createTestApp, type TestApp } from '../support/harness.js';
 import { poolClient } from '../support/pool.js';
 import { ManualClock } from '../../src/platform/time/clock.js';
+import { clearOfMinuteTurn } from '../support/minute-turn.js';
 
 let a: TestApp;
 let b: TestApp;
@@ -163,6 +164,21 @@ describe('allowance claims', () => {
     // Instance a still holds part of its claimed slice of the primary key, so only the feed can tell it.
     await new Promise((r) => setTimeout(r, 3 * a.config.usageFeedIntervalMs));
     expect(await leasedId(a, 'nebius')).toBe(spare);
+  });
+
+  it('give back a slice claimed under limits the key no longer has: a minute limit set mid-minute is not passed by leases of it', async () => {
+    const id = await keys.addKey('baseten');
+    await clearOfMinuteTurn();
+    // A key without limits: the first lease claims a slice of 16 and holds 15.
+    expect(await leasedId(a, 'baseten')).toBe(id);
+    expect((await state(id)).minute_claimed).toBe(16);
+    // Five a minute from now on, on every instance (the key book reads the key again at its next lease).
+    expect((await a.rest('PATCH', `/api/v1/integrations/${id}`, { body: { minute_limit: 5 }, token })).status).toBe(200);
+    const outcomes: (number | string)[] = [];
+    for (let i = 0; i < 8; i++) outcomes.push(await leasedId(a, 'baseten'));
+    // Four more, five in the minute: the 15 held went back before the next claim.
+    expect(outcomes).toEqual([id, id, id, id, 'refused', 'refused', 'refused', 'refused']);
+    expect((await state(id)).minute_claimed).toBe(5);
   });
 
   it('give back what an instance holds when it shuts down', async () => {

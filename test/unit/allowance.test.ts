@@ -132,6 +132,18 @@ describe('a held slice', () => {
     expect(a.inUse()).toEqual([1, 2]);
   });
 
+  it('is outdated once its key\'s limits as enforced differ from those it was claimed under (configured, or stated by the provider)', () => {
+    const a = new Allowance();
+    a.hold(1, 16, none, t0, 0);
+    expect(a.outdated(1, none)).toBe(false);
+    expect(a.outdated(1, { minuteLimit: 5, dailyLimit: null })).toBe(true);
+    expect(a.outdated(1, { minuteLimit: null, dailyLimit: null, observedMinuteLimit: 30 })).toBe(true);
+    a.hold(2, 4, { minuteLimit: 100, dailyLimit: 1_000, observedMinuteLimit: 60 }, t0, 0);
+    expect(a.outdated(2, { minuteLimit: 80, dailyLimit: 1_000, observedMinuteLimit: 60 })).toBe(false);
+    expect(a.outdated(2, { minuteLimit: 80, dailyLimit: 900, observedMinuteLimit: 60 })).toBe(true);
+    expect(a.outdated(3, none)).toBe(false);
+  });
+
   it('all goes back at shutdown', () => {
     const a = new Allowance();
     a.hold(1, 3, none, t0, 0);

@@ -47,6 +47,9 @@ interface Slice {
   tight: boolean;
   /** A key whose limits a slice is next to nothing of: its slice stays until its minute ends. */
   ample: boolean;
+  /** The key's limits (as enforced) when the slice was claimed. */
+  minuteLimit: number | null;
+  dayLimit: number | null;
   /** The zone the key's days turn in (its slice's daily part belongs to its day there). */
   zone: string | undefined;
 }
@@ -125,6 +128,18 @@ export class Allowance {
     return this.held(integrationId, t) * 4 <= size ? size : 0;
   }
 
+  /**
+   * Whether the key's limits changed since its slice was claimed (set anew, or stated by its
+   * provider): what the slice holds was counted against the old ones, so it goes back and the next
+   * lease claims under the new ones (a limit lowered mid-minute is not passed by leases of a slice).
+   */
+  outdated(integrationId: number, k: LimitFields): boolean {
+    const slice = this.slices.get(integrationId);
+    if (!slice) return false;
+    const enforced = effectiveLimits(k);
+    return enforced.minute !== slice.minuteLimit || enforced.day !== slice.dayLimit;
+  }
+
   /** Whether the key's slice belongs to a minute (or day) that has ended. */
   outlived(integrationId: number, t: PoolTime): boolean {
     const slice = this.slices.get(integrationId);
@@ -145,10 +160,14 @@ export class Allowance {
       slice.lastUse = at;
       slice.tight = tight;
       slice.ample = ample(limits);
+      ({ minute: slice.minuteLimit, day: slice.dayLimit } = effectiveLimits(limits));
     } else {
       // An older slice is of a past minute: the next tick gives its daily part back.
       if (slice && slice.left > 0) this.stale.push(...this.returnOf(integrationId, slice, t));
-      this.slices.set(integrationId, { minute: t.minuteStart.getTime(), day: t.today, left: n, lastUse: at, tight, ample: ample(limits), zone: limits.dailyResetZone });
+      const enforced = effectiveLimits(limits);
+      this.slices.set(integrationId, {
+        minute: t.minuteStart.getTime(), day: t.today, left: n, lastUse: at, tight, ample: ample(limits), minuteLimit: enforced.minute, dayLimit: enforced.day, zone: limits.dailyResetZone,
+      });
     }
   }
 

@@ -511,8 +511,8 @@ export class LeaseService {
     const turn = this.countTurn++ % this.countShares;
     const due = (id: number) => id % this.countShares === turn;
     // Claimed ahead before slices of a past minute go back (a key in use when the minute turned is claimed for the new one).
-    const refills = this.refills(time, due);
-    const returns = this.allowance.idle(time, undefined, due);
+    const { refills, outdated } = this.refills(time, due);
+    const returns = [...outdated, ...this.allowance.idle(time, undefined, due)];
     // With allowance given back, every count goes with it.
     const counts = this.granted.size === 0 ? [] : this.granted.drain(returns.length > 0 ? undefined : due);
     if (returns.length === 0 && counts.length === 0 && refills.length === 0) return this.housekeeping;
@@ -530,22 +530,28 @@ export class LeaseService {
   /**
    * Slices to claim ahead: keys this instance holds a slice of, in use, that a lease could take now
    * (selection's rule, with no allowance held) and whose slice is down to a quarter, or ended with
-   * its minute and the key is `due` (allowance.ts refill).
+   * its minute and the key is `due` (allowance.ts refill). And slices claimed under limits the key
+   * no longer has, to give back (allowance.ts outdated).
    */
-  private refills(time: PoolTime, due: (integrationId: number) => boolean): ClaimItem[] {
+  private refills(time: PoolTime, due: (integrationId: number) => boolean): { refills: ClaimItem[]; outdated: ReturnItem[] } {
     const out: ClaimItem[] = [];
+    const outdated: ReturnItem[] = [];
     let ask: LeaseAsk | undefined;
     for (const id of this.allowance.inUse()) {
       const key = this.book.find(id);
       if (!key || isMetered(key.record) || isProbe(key.record)) continue;
       const t = timeOf(key.record, time);
+      if (this.allowance.outdated(id, key.record)) {
+        outdated.push(...this.allowance.drop(id, t));
+        continue;
+      }
       if (!due(id) && this.allowance.outlived(id, t)) continue;
       const n = this.allowance.refill(id, key.record, t);
       if (n === 0) continue;
       ask ??= { model: null, batch: false, envAvailable: new Set(this.availableEnvironment()) };
       if (skipReason({ record: key.record, held: 0 }, ask, time) === null) out.push({ integrationId: id, n, probe: false });
     }
-    return out;
+    return { refills: out, outdated };
   }
 
   /**
@@ -699,6 +705,8 @@ export class LeaseService {
         return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? picked.key, false, nodeId, model, group.provider, time, recorded),
           explain && (() => routeOf(keys, id, ask, time, refusedByClaim)));
       }
+      // Limits changed since the key's slice was claimed: it goes back (first, in the batch order), and this lease claims anew.
+      if (this.allowance.outdated(id, picked.record)) this.giveBack(this.allowance.drop(id, timeOf(picked.record, time)));
       if (probe || !this.allowance.take(id, timeOf(picked.record, time))) {
         const { result } = await this.batches.take({ claim: { integrationId: id, n: probe ? 1 : this.allowance.sliceSize(id, picked.record), probe } });
         const claim = (result as { claim: ClaimRow }).claim;
