@@ -43,13 +43,8 @@ interface Slice {
   day: string;
   left: number;
   lastUse: number;
-  /** A key with small limits: its unused slice goes back when idle. */
-  tight: boolean;
-  /** A key whose limits a slice is next to nothing of: its slice stays until its minute ends. */
-  ample: boolean;
-  /** The key's limits (as enforced) when the slice was claimed. */
-  minuteLimit: number | null;
-  dayLimit: number | null;
+  /** The key's limits (as enforced) when the slice was claimed: whether it is tight or ample, and whether it is outdated. */
+  limits: Enforced;
   /** The zone the key's days turn in (its slice's daily part belongs to its day there). */
   zone: string | undefined;
 }
@@ -68,20 +63,25 @@ const ROOMY_IDLE_MS = 10_000;
 const AMPLE_MINUTE = 256 * MAX_SLICE;
 const AMPLE_DAY = 4096 * MAX_SLICE;
 
-/** Whether holding the key's slice idle until its minute ends costs the other instances next to nothing (see above). */
-export function ample(k: LimitFields): boolean {
-  const limits = effectiveLimits(k);
-  return (limits.minute === null || limits.minute >= AMPLE_MINUTE) && (limits.day === null || limits.day >= AMPLE_DAY);
-}
+type Enforced = ReturnType<typeof effectiveLimits>;
 
 /** The most one claim of the key may ask for: a sixteenth of its minute limit, a 256th of its daily one (as enforced), at most 64; at least 1. */
 export function sliceCap(k: LimitFields): number {
-  const limits = effectiveLimits(k);
+  return capOf(effectiveLimits(k));
+}
+
+function capOf(limits: Enforced): number {
   let cap = MAX_SLICE;
   if (limits.minute !== null) cap = Math.min(cap, Math.floor(limits.minute / 16));
   if (limits.day !== null) cap = Math.min(cap, Math.floor(limits.day / 256));
   return Math.max(1, cap);
 }
+
+/** A key with small limits: claimed a lease or a few at a time, its unused slice given back when idle for a second. */
+const tight = (limits: Enforced) => capOf(limits) < 2 * ROOMY_SLICE;
+
+/** Whether holding the key's slice idle until its minute ends costs the other instances next to nothing (see above). */
+const ample = (limits: Enforced) => (limits.minute === null || limits.minute >= AMPLE_MINUTE) && (limits.day === null || limits.day >= AMPLE_DAY);
 
 export class Allowance {
   private readonly slices = new Map<number, Slice>();
@@ -123,7 +123,7 @@ export class Allowance {
    */
   refill(integrationId: number, limits: LimitFields, t: PoolTime, at = performance.now()): number {
     const slice = this.slices.get(integrationId);
-    if (!slice || slice.tight || at - slice.lastUse >= ROOMY_IDLE_MS || sliceCap(limits) < 2 * ROOMY_SLICE) return 0;
+    if (!slice || tight(slice.limits) || at - slice.lastUse >= ROOMY_IDLE_MS || tight(effectiveLimits(limits))) return 0;
     const size = this.sliceSize(integrationId, limits, at);
     return this.held(integrationId, t) * 4 <= size ? size : 0;
   }
@@ -137,7 +137,7 @@ export class Allowance {
     const slice = this.slices.get(integrationId);
     if (!slice) return false;
     const enforced = effectiveLimits(k);
-    return enforced.minute !== slice.minuteLimit || enforced.day !== slice.dayLimit;
+    return enforced.minute !== slice.limits.minute || enforced.day !== slice.limits.day;
   }
 
   /** Whether the key's slice belongs to a minute (or day) that has ended. */
@@ -153,21 +153,16 @@ export class Allowance {
 
   /** Leases a claim got beyond the one it was made for: held for the next leases of the key in this minute. */
   hold(integrationId: number, n: number, limits: LimitFields & { dailyResetZone?: string }, t: PoolTime, at = performance.now()): void {
-    const tight = sliceCap(limits) < 2 * ROOMY_SLICE;
+    const enforced = effectiveLimits(limits);
     const slice = this.slices.get(integrationId);
     if (slice && slice.minute === t.minuteStart.getTime() && slice.day === t.today) {
       slice.left += n;
       slice.lastUse = at;
-      slice.tight = tight;
-      slice.ample = ample(limits);
-      ({ minute: slice.minuteLimit, day: slice.dayLimit } = effectiveLimits(limits));
+      slice.limits = enforced;
     } else {
       // An older slice is of a past minute: the next tick gives its daily part back.
       if (slice && slice.left > 0) this.stale.push(...this.returnOf(integrationId, slice, t));
-      const enforced = effectiveLimits(limits);
-      this.slices.set(integrationId, {
-        minute: t.minuteStart.getTime(), day: t.today, left: n, lastUse: at, tight, ample: ample(limits), minuteLimit: enforced.minute, dayLimit: enforced.day, zone: limits.dailyResetZone,
-      });
+      this.slices.set(integrationId, { minute: t.minuteStart.getTime(), day: t.today, left: n, lastUse: at, limits: enforced, zone: limits.dailyResetZone });
     }
   }
 
@@ -194,7 +189,7 @@ export class Allowance {
     for (const [id, slice] of this.slices) {
       const t = timeOf({ dailyResetZone: slice.zone }, pool);
       const current = slice.minute === t.minuteStart.getTime() && slice.day === t.today;
-      if (current && (slice.ample || at - slice.lastUse < (slice.tight ? IDLE_MS : ROOMY_IDLE_MS))) continue;
+      if (current && (ample(slice.limits) || at - slice.lastUse < (tight(slice.limits) ? IDLE_MS : ROOMY_IDLE_MS))) continue;
       if (!current && !due(id)) continue;
       this.slices.delete(id);
       if (slice.left > 0) back.push(...this.returnOf(id, slice, t));
