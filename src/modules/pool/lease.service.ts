@@ -702,11 +702,13 @@ export class LeaseService {
           leaseUuid: reserve.leaseUuid, expiresAt: reserve.expiresAt, open: (row.record.concurrencyLimit ?? null) !== null,
           reservation: { tokens: row.reserved ?? 0, minute: at.minuteStart, day: timeOf(row.record, at).today, group: row.record.quotaGroup ?? null },
         };
-        return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? picked.key, false, nodeId, model, group.provider, time, recorded),
+        // The key as the reservation left it, even where an event dropped the book's copy meanwhile (the picked one is from before).
+        return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? { ...picked.key, record: row.record }, false, nodeId, model, group.provider, time, recorded),
           explain && (() => routeOf(keys, id, ask, time, refusedByClaim)));
       }
       // Limits changed since the key's slice was claimed: it goes back (first, in the batch order), and this lease claims anew.
       if (this.allowance.outdated(id, picked.record)) this.giveBack(this.allowance.drop(id, timeOf(picked.record, time)));
+      let leased = picked.key;
       if (probe || !this.allowance.take(id, timeOf(picked.record, time))) {
         const { result } = await this.batches.take({ claim: { integrationId: id, n: probe ? 1 : this.allowance.sliceSize(id, picked.record), probe } });
         const claim = (result as { claim: ClaimRow }).claim;
@@ -716,8 +718,9 @@ export class LeaseService {
         }
         if (claim.granted === 0) continue;
         this.allowance.claimed(id);
+        leased = { ...picked.key, record: claim.record };
       }
-      return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? picked.key, probe, nodeId, model, group.provider, time),
+      return this.withRoute(await this.grant(brandId, providerName, this.book.find(id) ?? leased, probe, nodeId, model, group.provider, time),
         explain && (() => routeOf(keys, id, ask, time, refusedByClaim)));
     }
   }
