@@ -62,6 +62,8 @@ export interface Config {
   bookMaxAgeMs: number;
   /** How often plain successes appended by reports are folded into their keys, the ledger and nodes (KEYPOOL_POOL_FOLD_MS; 0: every report is applied at once). */
   foldIntervalMs: number;
+  /** The longest a pool batch waits for company while reports and claims arrive faster than one per this many ms (KEYPOOL_POOL_GATHER_MS; 0: never). */
+  gatherMs: number;
   /** Days of the daily usage ledger kept; older days are pruned by the scheduler. */
   usageRetentionDays: number;
   /** Loopback and private hosts and networks that brand-configured upstream URLs and billing APIs may reach. */
@@ -164,6 +166,7 @@ const envSchema = z.object({
   KEYPOOL_USAGE_FEED_MS: integer(50, 60_000).default(250),
   KEYPOOL_POOL_REFRESH_MS: integer(50, 3_600_000).default(30_000),
   KEYPOOL_POOL_FOLD_MS: integer(0, 60_000).default(1000),
+  KEYPOOL_POOL_GATHER_MS: integer(0, 100).default(2),
   KEYPOOL_EVENT_RETENTION_DAYS: integer(1, 3650).default(30),
   KEYPOOL_AUDIT_RETENTION_DAYS: integer(1, 3650).default(365),
   KEYPOOL_ALERT_DISPATCH_MS: integer(50, 60_000).default(1000),
@@ -364,6 +367,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageFeedIntervalMs: e.KEYPOOL_USAGE_FEED_MS,
     bookMaxAgeMs: e.KEYPOOL_POOL_REFRESH_MS,
     foldIntervalMs: e.KEYPOOL_POOL_FOLD_MS,
+    gatherMs: e.KEYPOOL_POOL_GATHER_MS,
     keyCheck: { enabled: e.KEYPOOL_VALIDATE_KEYS === 'on', timeoutMs: e.KEYPOOL_VALIDATE_KEYS_TIMEOUT_MS },
     eventRetentionDays: e.KEYPOOL_EVENT_RETENTION_DAYS,
     auditRetentionDays: e.KEYPOOL_AUDIT_RETENTION_DAYS,

@@ -48,6 +48,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     usageFeedIntervalMs: 250,
     bookMaxAgeMs: 30_000,
     foldIntervalMs: 1000,
+    gatherMs: 2,
     keyCheck: { enabled: false, timeoutMs: 5000 },
     eventRetentionDays: 30,
     auditRetentionDays: 365,

@@ -119,6 +119,8 @@ export interface LeaseSettings {
   settleIntervalMs?: number;
   /** How often appended reports are folded into their keys (0: every report is applied at once). */
   foldIntervalMs?: number;
+  /** The longest a batch waits for company while work arrives faster than one item per this many ms (0 or absent: never; StatementBatcher). */
+  gatherMs?: number;
   /** Where the pool's background work reports a failure. */
   warn?: (message: string, error?: unknown) => void;
 }
@@ -336,8 +338,11 @@ export class LeaseService {
       probeBaseMs: health.probeCooldownMs, probeMaxMs: health.probeCooldownMaxMs, degradedAfter: health.degradedAfter,
       unhealthyAfter: health.unhealthyAfter, rateLimitCooldownMs: health.rateLimitCooldownMs, creditProviders: settings.billingProviders,
     });
-    // Concurrent reports, claims and counts, of any brands, share one statement; each batch is timed when it runs.
-    this.batches = new StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>((work) => this.settle(work), { isShared: isDatabaseUnavailable });
+    // Concurrent reports, claims and counts, of any brands, share one statement; each batch is timed when it runs. Under load a
+    // small batch waits a moment for more: with K instances each sees a K-th of the work, and its batches would be that much smaller.
+    this.batches = new StatementBatcher<PoolWork, { result: PoolResult; time: PoolTime }>((work) => this.settle(work), {
+      isShared: isDatabaseUnavailable, gatherMs: settings.gatherMs ?? 0,
+    });
     this.book = new KeyBook((brandId, providerName) => this.repository.loadGroup(brandId, providerName), settings.bookMaxAgeMs);
     const settleMs = settings.settleIntervalMs ?? SETTLE_INTERVAL_MS;
     this.countShares = Math.max(1, Math.round(COUNTS_INTERVAL_MS / settleMs));
