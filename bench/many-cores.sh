@@ -8,8 +8,9 @@
 # claims, K times the keys, weigh on the figures of the larger K (on 2 cores, four instances: 0.23
 # pool batches of claims and housekeeping per cycle with 4 s phases, 0.11 with 12 s).
 # Runs from the project root with node on PATH and the production dependencies installed (tsx is
-# one), so it also runs from a packed copy of the project on a bare machine. About seven minutes
-# (with one instance, the REST floor runs beside it; BENCH_ROUNDS=2 adds about two and a half more).
+# one), so it also runs from a packed copy of the project on a bare machine. About eight minutes
+# (the REST and GraphQL warm-ups last 2 s per instance; with one instance, the REST floor runs beside it;
+# BENCH_ROUNDS=2 adds about two and a half more).
 set -euo pipefail
 cores=$(nproc)
 if [ "$cores" -lt 8 ]; then echo "bench/many-cores.sh wants 8 cores or more (this machine has $cores); run npm run bench:scale here" >&2; exit 2; fi
