@@ -4,10 +4,10 @@
  * next one (up to `maxBatch` items). With `gatherMs`, a batch of fewer than
  * GATHER_ENOUGH items waits up to that long for company, but only while
  * items have lately been arriving at least one per 2 × `gatherMs` on average
- * (half an item or more expected in the wait): a
- * busy instance sends fewer, larger statements (each statement has a fixed
- * cost to the database, several times one more item's), and a quiet one, or
- * the first caller after a quiet spell, goes at once. Each caller gets its own
+ * (half an item or more expected in the wait): a busy instance sends fewer,
+ * larger statements (each statement has a fixed cost to the database, several
+ * times one more item's), and a quiet one, or the first caller after a quiet
+ * spell, goes at once. Each caller gets its own
  * result. When a batch of several fails, each of its items is run alone, so
  * one bad item never fails its batch-mates; `isShared` tells the failures that
  * are everyone's (a lost database), which are not retried. `stats` counts what
@@ -32,7 +32,7 @@ const LONGEST_GAP_MS = 1000;
 export interface BatchStats {
   batches: number;
   items: number;
-  /** From a batch's start to every item's outcome (re-runs item by item included). */
+  /** From a batch's start to every item's outcome (re-runs item by item included; its wait for company not counted). */
   seconds: number;
 }
 
