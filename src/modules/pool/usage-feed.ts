@@ -157,8 +157,8 @@ export class UsageFeed {
         const usages: KeyUsage[] = [];
         for (const noted of keys.values()) {
           if (!all && noted.lease) continue;
-          const usage = usageOf(noted.view());
-          if (all || usage.cooldownUntil !== null) usages.push(usage);
+          const view = noted.view();
+          if (all || view.cooldownUntil !== null) usages.push(usageOf(view));
         }
         for (const chunk of chunks(usages)) await this.bus.publish({ brandId, usages: chunk });
       }
