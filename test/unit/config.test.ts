@@ -51,6 +51,14 @@ describe('loadConfig', () => {
     expect(headers).toEqual(['OTEL_EXPORTER_OTLP_HEADERS entry 2 must be name=value']);
   });
 
+  it('reads how long a pool batch may wait for company: 2 ms by default, 0 to never wait, a whole number of ms up to 100', () => {
+    expect(loadConfig(external).gatherMs).toBe(2);
+    expect(loadConfig({ ...external, KEYPOOL_POOL_GATHER_MS: '0' }).gatherMs).toBe(0);
+    for (const wrong of ['-1', '101', '1.5', '2ms', '2\u0000']) {
+      expect(problemsOf({ ...external, KEYPOOL_POOL_GATHER_MS: wrong })).toEqual([expect.stringMatching(/^KEYPOOL_POOL_GATHER_MS must be /)]);
+    }
+  });
+
   it('reports every wrong value at once', () => {
     const problems = problemsOf({ ...external, PORT: 'abc', KEYPOOL_ENCRYPTION_KEYS: 'not-a-key', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
     expect(problems.some((p) => p.startsWith('PORT') && p.includes('whole number'))).toBe(true);
