@@ -3,7 +3,8 @@
  * limits that an instance claims in one durable update, so most leases never wait on the
  * database; a small free-tier key is claimed one lease at a time, so no instance holds it idle;
  * unused allowance goes back when idle, and at shutdown; the leases granted reach the key's
- * usage counts exactly. Two instances of one deployment, real PostgreSQL.
+ * usage counts exactly; a claim reads the key as it stands, so an instance whose copy is behind
+ * grants no more than the slice it holds. Two instances of one deployment, real PostgreSQL.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,6 +180,61 @@ describe('allowance claims', () => {
     // Four more, five in the minute: the 15 held went back before the next claim.
     expect(outcomes).toEqual([id, id, id, id, 'refused', 'refused', 'refused', 'refused']);
     expect((await state(id)).minute_claimed).toBe(5);
+  });
+
+  it('let at most one slice through on another instance once a report crosses a `block` spend limit, and no further claim', async () => {
+    const id = await keys.addKey('elevenlabs', { spend_limit_amount: 1, spend_limit_period: 'daily', spend_limit_action: 'block' });
+    // b holds a slice of the key (a key without request limits: 16, one of them granted).
+    expect(await leasedId(b, 'elevenlabs')).toBe(id);
+    const held = (await state(id)).minute_claimed - 1;
+    expect(held).toBe(15);
+    // a's report crosses the limit: applied at once (the key has a `block` limit), the key blocked in the database.
+    const lease = await leaseOn(a, 'elevenlabs');
+    expect(lease.kind).toBe('leased');
+    const crossing = await a.app.services.leases.reportUsage(brandId, { leaseId: (lease as { lease: { leaseId: string } }).lease.leaseId, success: true, costUsd: '1.5' });
+    expect(crossing.spendLimitExceeded).toBe(true);
+    // b has not heard of it yet (these leases are served from memory, with no I/O between them, so no event can arrive):
+    // it grants what its slice holds and not one lease more, for its next claim is refused by the database.
+    const outcomes: string[] = [];
+    for (let i = 0; i < held + 5; i++) outcomes.push((await leaseOn(b, 'elevenlabs')).kind);
+    expect(outcomes.filter((k) => k === 'leased').length).toBeLessThanOrEqual(held);
+    expect(outcomes.slice(-5)).toEqual(Array(5).fill('refused'));
+    const refusal = await leaseOn(b, 'elevenlabs');
+    expect(refusal).toMatchObject({ kind: 'refused', skipped: [{ integrationId: id, reason: 'spend_blocked' }] });
+  });
+
+  it('refuse a lease on the key as the database has it, not as an instance that missed its event does: a claim and a reservation alike', async () => {
+    // NOTIFY is not durable: an instance disconnected meanwhile misses a key's event, and its copy stays behind until it reads the key again.
+    // Each state another instance's write can bring, written here with no event: b's copy still shows every key open.
+    const brand = await a.createBrand('Missed events');
+    const own = poolClient(a, brand.token);
+    const leaseOf = (providerName: string) => b.app.services.leases.leaseKey(brand.brandId, { providerName });
+    const states: [reason: string, change: string, claimed: string, reserved: string][] = [
+      ['spend_blocked', "spend_limit_amount = 1, spend_limit_period = 'daily', spend_limit_action = 'block', spend_limit_exceeded = true, spend_exceeded_period = $2", 'groq', 'mistral'],
+      ['cooling_down', "cooldown_until = now() + interval '1 minute'", 'cerebras', 'together'],
+      ['unhealthy', "health_status = 'unhealthy', probe_due_at = now() + interval '1 minute'", 'cohere', 'openai'],
+      ['inactive', 'is_active = false', 'anthropic', 'gemini'],
+    ];
+    for (const [reason, change, claimed, reserved] of states) {
+      // One key counted from claimed slices, one whose every lease is reserved in the database (token limits).
+      for (const [providerName, settings] of [[claimed, {}], [reserved, { token_minute_limit: 1_000_000 }]] as const) {
+        const id = await own.addKey(providerName, settings);
+        // The key's creation reaches b as an event, which makes b read the key again at its next lease: let it land first, so
+        // the read below is b's last before the change.
+        await new Promise((r) => setTimeout(r, 300));
+        // b has read the key and, for the first, holds a slice of it: what it grants from memory is its to grant.
+        expect(await leaseOf(providerName)).toMatchObject({ kind: 'leased', lease: { integrationId: id } });
+        const held = (await state(id)).minute_claimed - 1;
+        await sql.query(`update integration set ${change} where id = $1`, change.includes('$2') ? [id, new Date().toISOString().slice(0, 10)] : [id]);
+        const outcomes: string[] = [];
+        for (let i = 0; i < held + 3; i++) outcomes.push((await leaseOf(providerName)).kind);
+        // At most the slice b held (none for a key reserved per lease); then the database refuses, with the reason.
+        const what = `${reason}, ${providerName}`;
+        expect(outcomes.filter((k) => k === 'leased').length, what).toBeLessThanOrEqual(held);
+        expect(outcomes.slice(-3), what).toEqual(['refused', 'refused', 'refused']);
+        expect(await leaseOf(providerName), what).toMatchObject({ kind: 'refused', skipped: [{ integrationId: id, reason }] });
+      }
+    }
   });
 
   it('give back what an instance holds when it shuts down', async () => {

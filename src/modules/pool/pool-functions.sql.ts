@@ -139,6 +139,27 @@ const SKIP_UNTIL_SQL = `create or replace function keypool_skip_until(
 $fn$;`;
 
 /**
+ * What of a key's state, as the database has it, keeps it from serving any lease now (null: nothing):
+ * turned off, its credential unreadable, out of credits, unhealthy with no probe due, cooling down, or
+ * spend-blocked in the current period; the reasons of keypool_skip_reason that another instance's
+ * writes bring about (the others depend on the lease asked for, or are the claims' own count). A
+ * claim or a reservation checks it under the key's lock: an instance whose copy of the key is behind
+ * an event grants at most the slice it already holds, and claims no more.
+ */
+const KEY_STATE_SQL = `create or replace function keypool_key_state(k integration, p_now timestamptz, p_day_key text, p_month_key text)
+returns text language sql stable as $fn$
+  select case
+    when not k.is_active then 'inactive'
+    when k.credential_error is not null then 'credential_unreadable'
+    when k.out_of_credits_at is not null and (k.out_of_credits_until is null or k.out_of_credits_until > p_now) then 'out_of_credits'
+    when k.health_status = 'unhealthy' and (k.probe_due_at is null or k.probe_due_at > p_now) then 'unhealthy'
+    when k.cooldown_until > p_now then 'cooling_down'
+    when k.spend_limit_exceeded and k.spend_limit_action = 'block'
+      and k.spend_exceeded_period = keypool_spend_period(k.spend_limit_period, p_day_key, p_month_key) then 'spend_blocked'
+  end
+$fn$;`;
+
+/**
  * Success heals; 5xx, timeouts and network errors count up (degraded, then unhealthy);
  * 401/403 make the key unhealthy at once; 429 only cools it down (Retry-After, or the
  * configured cooldown); other 4xx, and 3xx (a redirect passed back as it came), are the
@@ -641,7 +662,8 @@ begin
       delete from pool_open_lease o where o.integration_id = r.key and o.expires_at <= p_now;
       select count(*), min(o.expires_at) into n_open, first_expiry from pool_open_lease o where o.integration_id = r.key;
     end if;
-    refusal := case
+    -- The key as it now stands first (keypool_key_state), then its limits and its group's.
+    refusal := coalesce(keypool_key_state(cur, p_now, p_at->>'day_key', p_at->>'month_key'), case
       when least(cur.minute_limit, cur.observed_minute_limit) <= case when cur.claim_minute = p_minute then cur.minute_claimed else 0 end then 'minute_limit'
       when least(cur.daily_limit, cur.observed_daily_limit) <= case when cur.claim_day = key_today then cur.daily_claimed else 0 end then 'daily_limit'
       when cur.token_minute_limit is not null and (tokens_minute >= cur.token_minute_limit or reserved > cur.token_minute_limit - tokens_minute)
@@ -655,7 +677,7 @@ begin
         then 'group_token_minute_limit'
       when grp.token_daily_limit is not null and (group_day >= grp.token_daily_limit or reserved > grp.token_daily_limit - group_day)
         then 'group_token_daily_limit'
-    end;
+    end);
     refused_until := case refusal
       when 'minute_limit' then p_minute + interval '1 minute'
       when 'daily_limit' then (key_today + 1)::timestamp at time zone cur.daily_reset_zone
@@ -666,6 +688,7 @@ begin
       when 'group_daily_limit' then (group_today + 1)::timestamp at time zone grp.daily_reset_zone
       when 'group_token_minute_limit' then case when reserved <= grp.token_minute_limit then p_minute + interval '1 minute' end
       when 'group_token_daily_limit' then case when reserved <= grp.token_daily_limit then (group_today + 1)::timestamp at time zone grp.daily_reset_zone end
+      else keypool_skip_until(cur, refusal, p_minute, (p_at->>'today')::date)
     end;
     if refusal is null then
       granted := 1;
@@ -712,7 +735,9 @@ $fn$;`;
  * - each claim (p_claims: key, n, probe) is granted what the key's limits (each the tighter of the
  *   configured one and the one its provider's headers last stated) leave unclaimed (at most n) in
  *   the current minute and day, so the claims of every instance together never pass a
- *   limit; a probe claim is granted only while the key's probe is due, and sets its next one.
+ *   limit; a probe claim is granted only while the key's probe is due, and sets its next one;
+ *   a key that cannot serve any lease as it now stands (keypool_key_state: blocked, cooling
+ *   down, unhealthy, … since the claiming instance last read it) is granted none.
  * A claim returns the key as it now stands, so the instance sees what others changed.
  */
 const SETTLE_SQL = `create or replace function keypool_settle(p_reports jsonb, p_claims jsonb, p_reserves jsonb, p_counts jsonb, p_returns jsonb, p_at jsonb,
@@ -787,6 +812,8 @@ begin
     ), granted as (
       select w.ord, w.key, w.probe, case
         when w.probe and not (l.health_status = 'unhealthy' and l.probe_due_at <= p_now) then 0
+        -- The key as it now stands, not as the claiming instance last read it.
+        when keypool_key_state(l, p_now, p_at->>'day_key', p_at->>'month_key') is not null then 0
         else greatest(0, least(w.n,
           coalesce(least(l.minute_limit, l.observed_minute_limit) - case when l.claim_minute = p_minute then l.minute_claimed else 0 end, w.n),
           coalesce(least(l.daily_limit, l.observed_daily_limit) - case when l.claim_day = (p_now at time zone l.daily_reset_zone)::date then l.daily_claimed else 0 end, w.n)))
@@ -810,6 +837,6 @@ end
 $fn$;`;
 
 export const POOL_FUNCTIONS_SQL: readonly string[] = [
-  DROP_DRAFTS_SQL, REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, HEALTH_SQL, TOKENS_AFTER_SQL, REPORT_SQL, APPEND_SQL, FOLD_SQL,
+  DROP_DRAFTS_SQL, REPORT_RESULT_TYPE_SQL, PROBE_WAIT_SQL, MODEL_ALLOWED_SQL, SKIP_REASON_SQL, SKIP_UNTIL_SQL, KEY_STATE_SQL, HEALTH_SQL, TOKENS_AFTER_SQL, REPORT_SQL, APPEND_SQL, FOLD_SQL,
   RESERVE_SQL, SETTLE_SQL, FOLD_ALL_SQL,
 ];
