@@ -22,6 +22,8 @@ describe('leases and windows', () => {
     const id = await pool.addKey('cerebras', { minute_limit: 2, daily_limit: 3 });
     const first = await pool.leaseOk('cerebras');
     expect(first.integration).toMatchObject({ id, minuteCount: 1, dailyCount: 1, lastUsedAt: '2026-02-26T15:00:10.000Z' });
+    // The key's id also stands on the lease itself, for a caller that wants it without the key's view.
+    expect(first.integrationId).toBe(id);
     expect(first.credentials).toEqual({ api_key: expect.stringMatching(/^cerebras-secret-/) });
     expect((await pool.leaseOk('cerebras')).integration.minuteCount).toBe(2);
 

@@ -23,6 +23,7 @@ export class LeaseRouteStepType {
 @ObjectType('KeyLease', { description: 'One grant of one key for one upstream request. Report it with reportKeyUsage.' })
 export class KeyLeaseType {
   @Field(() => String, { description: 'Signed lease id; pass it to reportKeyUsage.' }) leaseId!: string;
+  @Field(() => Int, { description: 'The leased key\'s id (integration.id as a number), given without building the key\'s view, which integration does.' }) integrationId!: number;
   @Field(() => IntegrationType) integration!: IntegrationType;
   @Field(() => GraphQLJSONObject, {
     description: 'The decrypted credential (environment references resolved, the key config under its Bifrost name): the only place it is ever readable.',
