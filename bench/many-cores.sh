@@ -10,7 +10,9 @@
 # Runs from the project root with node on PATH and the production dependencies installed (tsx is
 # one), so it also runs from a packed copy of the project on a bare machine. About eight minutes
 # (the REST and GraphQL warm-ups last 2 s per instance; with one instance, the REST floor runs beside it;
-# BENCH_ROUNDS=2 adds about two and a half more).
+# BENCH_ROUNDS=2 adds about two and a half more). The instances inherit the environment: a second run with
+# KEYPOOL_POOL_GATHER_MS=0 BENCH_INSTANCES=1,8 measures batches that go at once against the default gathering,
+# whose wait on a fast database with many instances is the one setting 2 cores could not judge.
 set -euo pipefail
 cores=$(nproc)
 if [ "$cores" -lt 8 ]; then echo "bench/many-cores.sh wants 8 cores or more (this machine has $cores); run npm run bench:scale here" >&2; exit 2; fi
