@@ -142,21 +142,15 @@ $fn$;`;
  * What of a key's state, as the database has it, keeps it from serving any lease now (null: nothing):
  * turned off, its credential unreadable, out of credits, unhealthy with no probe due, cooling down, or
  * spend-blocked in the current period; the reasons of keypool_skip_reason that another instance's
- * writes bring about (the others depend on the lease asked for, or are the claims' own count). A
- * claim or a reservation checks it under the key's lock: an instance whose copy of the key is behind
- * an event grants at most the slice it already holds, and claims no more.
+ * writes bring about, read from it with a lease that asks for nothing (no model, not a batch, the
+ * key's own environment) and without its count limits (the claims count those themselves). A claim
+ * or a reservation checks it under the key's lock: an instance whose copy of the key is behind an
+ * event grants at most the slice it already holds, and claims no more.
  */
 const KEY_STATE_SQL = `create or replace function keypool_key_state(k integration, p_now timestamptz, p_day_key text, p_month_key text)
 returns text language sql stable as $fn$
-  select case
-    when not k.is_active then 'inactive'
-    when k.credential_error is not null then 'credential_unreadable'
-    when k.out_of_credits_at is not null and (k.out_of_credits_until is null or k.out_of_credits_until > p_now) then 'out_of_credits'
-    when k.health_status = 'unhealthy' and (k.probe_due_at is null or k.probe_due_at > p_now) then 'unhealthy'
-    when k.cooldown_until > p_now then 'cooling_down'
-    when k.spend_limit_exceeded and k.spend_limit_action = 'block'
-      and k.spend_exceeded_period = keypool_spend_period(k.spend_limit_period, p_day_key, p_month_key) then 'spend_blocked'
-  end
+  select nullif(nullif(keypool_skip_reason(k, null, false, k.env_refs, p_now, date_trunc('minute', p_now), p_now::date, p_day_key, p_month_key),
+    'minute_limit'), 'daily_limit')
 $fn$;`;
 
 /**
