@@ -166,6 +166,27 @@ describe('POST /v1/chat/completions', () => {
     expect((await ledger(b.keys[0].id))[0]).toMatchObject({ rate_limited: 1 });
   });
 
+  it('fails over from an overloaded provider\'s 503 to its next key every time, then rests all its keys with no penalty', async () => {
+    // The failure's report (which rests the provider) goes with the retry's lease, never before it:
+    // sent first, it raced the retry and refused it about one time in five.
+    for (let round = 0; round < 12; round++) {
+      const b = await brandWithKeys('groq', 2);
+      fake.behave(b.keys[0].apiKey, { kind: 'status', status: 503, body: { error: { message: 'The model is overloaded. Please try again later.', type: 'server_error', code: null } } });
+      const res = await chat(b.token, { model: 'groq/llama-3.1-8b-instant', messages: [] });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-keypool-attempts')).toBe('2');
+      expect(res.headers.get('x-keypool-integration-id')).toBe(String(b.keys[1].id));
+      await settled();
+      for (const k of b.keys) {
+        const row = await keyRow(k.id);
+        expect(row).toMatchObject({ health_status: 'healthy', consecutive_failures: 0 });
+        expect(row.cooldown_until).not.toBeNull();
+      }
+      const rested = await chat(b.token, { model: 'groq/llama-3.1-8b-instant', messages: [] });
+      expect(rested.status).toBe(429);
+    }
+  });
+
   it('tries each key once on 5xx, then answers the last upstream error as it came', async () => {
     const b = await brandWithKeys('groq', 4);
     for (const k of b.keys) fake.behave(k.apiKey, { kind: 'status', status: 503, body: { error: { message: `unavailable ${k.id}`, type: 'server_error', code: null } } });

@@ -121,7 +121,14 @@ type Failure =
   | { kind: 'http'; status: number; contentType: string; retryAfter: string | null; body: Buffer; integrationId: number }
   | { kind: 'timeout' | 'network'; message: string; integrationId: number };
 
-type Attempt = { kind: 'answer'; answer: GatewayAnswer } | { kind: 'failed'; failure: Failure; retry: boolean };
+/**
+ * A failed attempt the call may retry carries its report unsent (`unreported`): the call sends it
+ * once its next lease is decided (or before the brand's retry backoff, or when the call ends), so
+ * what the failure sets off beyond its key (an overloaded provider's rest, a provider-wide
+ * backoff) holds for the leases after this call's immediate failover, which would otherwise race
+ * its own report: sometimes served by the provider's next key, sometimes refused by the rest.
+ */
+type Attempt = { kind: 'answer'; answer: GatewayAnswer } | { kind: 'failed'; failure: Failure; retry: boolean; unreported?: UsageReportInput };
 
 interface CallContext {
   call: GatewayCall;
@@ -298,30 +305,50 @@ export class GatewayService {
     const count = await tokenCounter();
     let estimate: TokenEstimate | undefined;
     const tokens = () => (estimate ??= estimateTokens(count, call.endpoint, split.model, call.body));
-    while (ctx.attempts < ctx.maxAttempts && performance.now() < ctx.deadline) {
-      // The brand's retry backoff (its settings came with the last lease: one provider, one brand).
-      if (upstream && upstream.maxRetries > 0 && !(await this.backOff(ctx, upstream.backoffInitialMs * 2 ** (ctx.attempts - 1), upstream.backoffMaxMs))) break;
-      let outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens, explain: true }, call.nodeId);
-      if (outcome.kind === 'no_keys' && ctx.providerDefaulted && ctx.provider === 'google_ai') {
-        // A bare Gemini model and no google_ai keys: the brand's gemini keys (Bifrost's name for the same API).
-        ctx.provider = 'gemini';
-        outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens, explain: true }, call.nodeId);
+    // The last failed attempt's report, sent once the next lease is decided, before a backoff, or when the call ends.
+    let unreported: UsageReportInput | undefined;
+    const sendUnreported = () => {
+      if (unreported) this.send(call.brandId, unreported);
+      unreported = undefined;
+    };
+    try {
+      while (ctx.attempts < ctx.maxAttempts && performance.now() < ctx.deadline) {
+        // The brand's retry backoff (its settings came with the last lease: one provider, one brand); the
+        // failure's report does not wait for it, and the retry after it sees what the report set off.
+        if (upstream && upstream.maxRetries > 0) {
+          sendUnreported();
+          if (!(await this.backOff(ctx, upstream.backoffInitialMs * 2 ** (ctx.attempts - 1), upstream.backoffMaxMs))) break;
+        }
+        let outcome: LeaseOutcome;
+        try {
+          outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens, explain: true }, call.nodeId);
+          if (outcome.kind === 'no_keys' && ctx.providerDefaulted && ctx.provider === 'google_ai') {
+            // A bare Gemini model and no google_ai keys: the brand's gemini keys (Bifrost's name for the same API).
+            ctx.provider = 'gemini';
+            outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens, explain: true }, call.nodeId);
+          }
+        } finally {
+          sendUnreported();
+        }
+        if (outcome.kind !== 'leased') {
+          if (last) break;
+          const skipped = outcome.kind === 'refused' ? outcome.skipped.map((s) => `#${s.integrationId} ${s.reason}`) : [];
+          this.keepFailure(ctx, 'no_key', null, routeSummary([], tried, skipped) || `no ${ctx.provider} keys`);
+          throw this.refusal(outcome);
+        }
+        upstream = outcome.lease.upstream;
+        ctx.route = routeSummary(outcome.lease.route ?? [], tried);
+        ctx.maxAttempts = Math.max(this.settings.maxAttempts, upstream.maxRetries + 1);
+        ctx.attempts++;
+        tried.push(outcome.lease.integrationId);
+        const attempt = await this.attempt(ctx, outcome.lease);
+        if (attempt.kind === 'answer') return attempt.answer;
+        last = attempt.failure;
+        unreported = attempt.unreported;
+        if (!attempt.retry) break;
       }
-      if (outcome.kind !== 'leased') {
-        if (last) break;
-        const skipped = outcome.kind === 'refused' ? outcome.skipped.map((s) => `#${s.integrationId} ${s.reason}`) : [];
-        this.keepFailure(ctx, 'no_key', null, routeSummary([], tried, skipped) || `no ${ctx.provider} keys`);
-        throw this.refusal(outcome);
-      }
-      upstream = outcome.lease.upstream;
-      ctx.route = routeSummary(outcome.lease.route ?? [], tried);
-      ctx.maxAttempts = Math.max(this.settings.maxAttempts, upstream.maxRetries + 1);
-      ctx.attempts++;
-      tried.push(outcome.lease.integrationId);
-      const attempt = await this.attempt(ctx, outcome.lease);
-      if (attempt.kind === 'answer') return attempt.answer;
-      last = attempt.failure;
-      if (!attempt.retry) break;
+    } finally {
+      sendUnreported();
     }
     return this.failed(ctx, last!, tried);
   }
@@ -416,7 +443,10 @@ export class GatewayService {
       kind: SpanKind.CLIENT,
       attributes: { 'gen_ai.system': ctx.provider, 'gen_ai.request.model': ctx.model, 'keypool.integration_id': integrationId, 'keypool.attempt': ctx.attempts, 'keypool.stream': ctx.stream },
     }));
-    const report = (outcome: Omit<UsageReportInput, 'leaseId'>) => this.report(call.brandId, { leaseId: lease.leaseId, latencyMs: Math.round(performance.now() - started), ...outcome });
+    const reportOf = (outcome: Omit<UsageReportInput, 'leaseId'>): UsageReportInput => ({ leaseId: lease.leaseId, latencyMs: Math.round(performance.now() - started), ...outcome });
+    const report = (outcome: Omit<UsageReportInput, 'leaseId'>) => this.report(call.brandId, reportOf(outcome));
+    // A failure the call may retry: its span ends now, its report goes with the call's next lease (see Attempt).
+    const heldBack = (outcome: Omit<UsageReportInput, 'leaseId'>) => this.endSpan(reportOf(outcome));
     let url: URL;
     let policy: UpstreamPolicy;
     try {
@@ -471,14 +501,15 @@ export class GatewayService {
         return { kind: 'answer', answer: { status, contentType: body.contentType ?? contentType, retryAfter, body: scrubbed(body.payload, lease.credentials), integrationId, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx), route: ctx.route, provider: ctx.provider } };
       }
       const refused = scrubbed(payload, lease.credentials);
-      report({
+      const outcome = {
         success: false, statusCode: status, retryAfterSeconds: status === 429 ? retryAfterSeconds(retryAfter, Date.now()) : undefined,
         responseHeaders, errorBody: errorBodyOf(refused),
-      });
+      };
       // The caller gets the failure in its own protocol's body (the report has the provider's words).
       const passed = this.translated(ctx, refused, (json) => ctx.format.errorAnswer?.(json, status));
       const failure: Failure = { kind: 'http', status, contentType: passed.contentType ?? contentType, retryAfter, body: passed.payload, integrationId };
-      if (status === 429 || status >= 500) return { kind: 'failed', failure, retry: true };
+      if (status === 429 || status >= 500) return { kind: 'failed', failure, retry: true, unreported: heldBack(outcome) };
+      report(outcome);
       this.trace(ctx, 'upstream_error', status, null);
       return { kind: 'answer', answer: { ...failure, attempts: ctx.attempts, keypoolMs: this.keypoolMs(ctx), route: ctx.route, provider: ctx.provider } };
     } catch (e) {
@@ -498,8 +529,8 @@ export class GatewayService {
       }
       if (answered === null) ctx.waitedMs += performance.now() - sent;
       const timeout = isTimeout(e);
-      report({ success: false, errorType: timeout ? 'timeout' : 'network' });
-      return { kind: 'failed', failure: { kind: timeout ? 'timeout' : 'network', message: (e as Error).message, integrationId }, retry: true };
+      const unreported = heldBack({ success: false, errorType: timeout ? 'timeout' : 'network' });
+      return { kind: 'failed', failure: { kind: timeout ? 'timeout' : 'network', message: (e as Error).message, integrationId }, retry: true, unreported };
     }
   }
 
@@ -611,6 +642,11 @@ export class GatewayService {
   }
 
   private report(brandId: string, input: UsageReportInput): void {
+    this.send(brandId, this.endSpan(input));
+  }
+
+  /** Ends the attempt's upstream span with what its report says; returns the report. */
+  private endSpan(input: UsageReportInput): UsageReportInput {
     const span = this.spans.get(input.leaseId);
     if (span) {
       this.spans.delete(input.leaseId);
@@ -624,6 +660,11 @@ export class GatewayService {
       }
       span.end();
     }
+    return input;
+  }
+
+  /** Sends a report to the pool, off the caller's path (closing waits for it). */
+  private send(brandId: string, input: UsageReportInput): void {
     const done = this.pool.reportUsage(brandId, input, { heldForCall: true }).then(
       () => undefined,
       (e: unknown) => this.log('gateway: a lease could not be reported', e),
