@@ -319,17 +319,14 @@ export class GatewayService {
           sendUnreported();
           if (!(await this.backOff(ctx, upstream.backoffInitialMs * 2 ** (ctx.attempts - 1), upstream.backoffMaxMs))) break;
         }
-        let outcome: LeaseOutcome;
-        try {
+        let outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens, explain: true }, call.nodeId);
+        if (outcome.kind === 'no_keys' && ctx.providerDefaulted && ctx.provider === 'google_ai') {
+          // A bare Gemini model and no google_ai keys: the brand's gemini keys (Bifrost's name for the same API).
+          ctx.provider = 'gemini';
           outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens, explain: true }, call.nodeId);
-          if (outcome.kind === 'no_keys' && ctx.providerDefaulted && ctx.provider === 'google_ai') {
-            // A bare Gemini model and no google_ai keys: the brand's gemini keys (Bifrost's name for the same API).
-            ctx.provider = 'gemini';
-            outcome = await this.pool.leaseKey(call.brandId, { providerName: ctx.provider, model: split.model, excludeIntegrationIds: tried, tokens, explain: true }, call.nodeId);
-          }
-        } finally {
-          sendUnreported();
         }
+        // The next lease is decided (a lease that throws: the finally below sends it).
+        sendUnreported();
         if (outcome.kind !== 'leased') {
           if (last) break;
           const skipped = outcome.kind === 'refused' ? outcome.skipped.map((s) => `#${s.integrationId} ${s.reason}`) : [];
